@@ -1,0 +1,40 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { PrincipalResolver } from '../../auth/principal-resolver';
+import { AppError } from '../errors/app-error';
+import { ACCESS_RULE, AccessRule, IS_PUBLIC } from './auth.decorators';
+import { Principal } from './principal';
+
+/** Whether a principal satisfies a route's rule; a route without a rule admits nobody. */
+export function isAllowed(rule: AccessRule | undefined, principal: Principal): boolean {
+  if (!rule) return false;
+  if (principal.kind === 'user') return rule.roles.includes(principal.role);
+  return rule.serviceScopes !== null && rule.serviceScopes.every((s) => principal.scopes.includes(s));
+}
+
+/**
+ * The global guard: every route needs a valid token unless marked @Public(), and then a principal
+ * the route's @AllowUsers / @Allow rule admits. No token or a bad one is 401; a valid token of the
+ * wrong kind, role or scope is 403.
+ */
+@Injectable()
+export class AccessGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly principals: PrincipalResolver,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    const request = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined>; principal?: Principal }>();
+    const header = request.headers.authorization;
+    const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    const principal = bearer ? await this.principals.resolve(bearer) : null;
+    if (!principal) throw new AppError('AUTH.UNAUTHENTICATED', 'The access token is missing, invalid or expired');
+    request.principal = principal;
+    const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, targets);
+    if (!isAllowed(rule, principal)) throw new AppError('AUTH.FORBIDDEN', 'This token does not allow this operation');
+    return true;
+  }
+}

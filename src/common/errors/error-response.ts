@@ -1,0 +1,87 @@
+import { HttpException } from '@nestjs/common';
+import { AppError } from './app-error';
+import { ErrorCode, httpStatusFor } from './error-codes';
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown; requestId: string };
+}
+
+export interface ErrorResponse {
+  status: number;
+  body: ErrorBody;
+  headers: Record<string, string>;
+  /** True when the error is ours to fix: logged with its cause, answered without internals. */
+  unexpected: boolean;
+}
+
+// Errors fastify raises itself while reading a request, before any route runs.
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'REQUEST.BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'REQUEST.MALFORMED_JSON',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'REQUEST.MALFORMED_JSON',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'REQUEST.MALFORMED_JSON',
+};
+
+const STATUS_CODES: Record<number, ErrorCode> = {
+  400: 'REQUEST.VALIDATION_FAILED',
+  401: 'AUTH.UNAUTHENTICATED',
+  403: 'AUTH.FORBIDDEN',
+  404: 'REQUEST.NOT_FOUND',
+  405: 'REQUEST.METHOD_NOT_ALLOWED',
+  413: 'REQUEST.BODY_TOO_LARGE',
+  415: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+  429: 'REQUEST.RATE_LIMITED',
+};
+
+const MESSAGES: Partial<Record<ErrorCode, string>> = {
+  'REQUEST.NOT_FOUND': 'No such route',
+  'REQUEST.BODY_TOO_LARGE': 'The request body is too large',
+  'REQUEST.UNSUPPORTED_MEDIA_TYPE': 'Send the body as application/json',
+  'REQUEST.MALFORMED_JSON': 'The request body is not valid JSON',
+  'REQUEST.RATE_LIMITED': 'Too many requests; retry later',
+  'AUTH.UNAUTHENTICATED': 'The access token is missing, invalid or expired',
+  'AUTH.FORBIDDEN': 'This token does not allow this operation',
+  'INTERNAL.ERROR': 'Something went wrong on our side; quote the request id to support',
+};
+
+function build(code: ErrorCode, message: string, requestId: string, details?: unknown, headers = {}, unexpected = false): ErrorResponse {
+  const status = httpStatusFor(code);
+  return {
+    status,
+    body: { error: { code, message, ...(details === undefined ? {} : { details }), requestId } },
+    headers,
+    unexpected,
+  };
+}
+
+/**
+ * Turns anything thrown while serving a request into the one error body of this API:
+ * `{"error":{"code","message","details","requestId"}}`. Nothing internal (stack, SQL, upstream
+ * message) leaves through here; unexpected errors become a generic 500.
+ */
+export function toErrorResponse(exception: unknown, requestId: string): ErrorResponse {
+  if (exception instanceof AppError) {
+    return build(exception.code, exception.message, requestId, exception.details, exception.headers);
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    // Our validation pipe throws AppError, so a plain 400 here comes from reading the body.
+    const code = status === 400 ? 'REQUEST.MALFORMED_JSON' : STATUS_CODES[status];
+    if (code) return build(code, MESSAGES[code] ?? exception.message, requestId);
+    return build('INTERNAL.ERROR', MESSAGES['INTERNAL.ERROR']!, requestId, undefined, {}, true);
+  }
+  const fastifyError = exception as { code?: string; statusCode?: number; message?: string };
+  if (fastifyError && typeof fastifyError === 'object') {
+    const mapped = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
+    if (mapped) return build(mapped, MESSAGES[mapped]!, requestId);
+    // fastify's JSON parser (secure-json-parse) reports syntax errors and prototype-poisoning
+    // attempts as plain 400 errors.
+    if (fastifyError.statusCode === 400) return build('REQUEST.MALFORMED_JSON', MESSAGES['REQUEST.MALFORMED_JSON']!, requestId);
+    if (fastifyError.statusCode && STATUS_CODES[fastifyError.statusCode]) {
+      const c = STATUS_CODES[fastifyError.statusCode];
+      return build(c, MESSAGES[c] ?? 'Request refused', requestId);
+    }
+  }
+  return build('INTERNAL.ERROR', MESSAGES['INTERNAL.ERROR']!, requestId, undefined, {}, true);
+}

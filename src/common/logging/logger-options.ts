@@ -1,0 +1,26 @@
+import { IncomingMessage } from 'node:http';
+import { Params } from 'nestjs-pino';
+import { AppConfigService } from '../../config/app-config.service';
+import { PINO_REDACT_PATHS } from './redaction';
+
+/** Structured JSON logs: one line per request, with its request id, and no secrets. */
+export function loggerOptions(config: AppConfigService): Params {
+  return {
+    pinoHttp: {
+      level: config.app.logLevel,
+      // The request id is settled by fastify (see request-id.ts) and copied onto the raw request.
+      genReqId: (req: IncomingMessage) => String(req.headers['x-request-id'] ?? ''),
+      redact: { paths: PINO_REDACT_PATHS, censor: '[redacted]' },
+      customProps: () => ({ service: 'doku-wallet-partner' }),
+      serializers: {
+        req: (req: { id: string; method: string; url: string; headers: Record<string, unknown> }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url,
+          headers: req.headers,
+        }),
+      },
+      autoLogging: { ignore: (req) => req.url === '/metrics' || req.url?.startsWith('/health') === true },
+    },
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * The one list of things that never reach a log line, an error body or a stored exchange record.
+ * Keys are compared case-insensitively with separators removed, so `accessToken`,
+ * `access_token` and `Access-Token` are all caught.
+ */
+export const SENSITIVE_KEYS = [
+  'authorization',
+  'authorizationcustomer',
+  'cookie',
+  'setcookie',
+  'password',
+  'passwordhash',
+  'newpassword',
+  'token',
+  'accesstoken',
+  'refreshtoken',
+  'idtoken',
+  'clientsecret',
+  'secret',
+  'secrethash',
+  'apikey',
+  'privatekey',
+  'key',
+  'xsignature',
+  'signature',
+  'otp',
+  'pin',
+  'authcode',
+  'qparams',
+  'tokenhash',
+] as const;
+
+const SENSITIVE = new Set<string>(SENSITIVE_KEYS);
+export const REDACTED = '[redacted]';
+
+export function isSensitiveKey(key: string): boolean {
+  return SENSITIVE.has(key.toLowerCase().replace(/[-_\s]/g, ''));
+}
+
+/** A deep copy with every sensitive value replaced. Safe on cycles and deep nesting. */
+export function redactDeep(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 12 || seen.has(value)) return '[truncated]';
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth + 1, seen));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = isSensitiveKey(k) ? REDACTED : redactDeep(v, depth + 1, seen);
+  }
+  return out;
+}
+
+/** pino `redact` paths for the HTTP request/response objects pino-http logs. */
+export const PINO_REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers["authorization-customer"]',
+  'req.headers.cookie',
+  'req.headers["x-signature"]',
+  'res.headers["set-cookie"]',
+  'err.config.headers',
+];

@@ -1,0 +1,76 @@
+export type NodeEnv = 'development' | 'test' | 'production';
+
+export interface AppSection {
+  env: NodeEnv;
+  port: number;
+  host: string;
+  /** Public base URL of this backend, used to build the callback URLs DOKU redirects to. */
+  publicBaseUrl: string;
+  corsOrigins: string[];
+  bodyLimitBytes: number;
+  logLevel: string;
+  runMigrationsOnStart: boolean;
+  /** Requests per minute per client on ordinary routes, and on login/register/OTP-like routes. */
+  rateLimitPerMinute: number;
+  rateLimitSensitivePerMinute: number;
+}
+
+export interface AuthSection {
+  jwtSecret: string;
+  jwtIssuer: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  serviceTokenTtlSeconds: number;
+}
+
+export interface DatabaseSection {
+  /** Set when an external PostgreSQL is used; otherwise an embedded server is started. */
+  url?: string;
+  embedded: { dataDir: string; port: number };
+  poolSize: number;
+  logQueries: boolean;
+}
+
+export interface DokuSection {
+  /** Unset in development: the simulator is started alongside the backend and used instead. */
+  baseUrl?: string;
+  clientId: string;
+  clientSecret: string;
+  privateKeyPem: string;
+  dokuPublicKeyPem: string;
+  authCodeKey: string;
+  /** AES-256-GCM key (base64, 32 bytes) encrypting customer tokens at rest. */
+  tokenEncryptionKey: string;
+  timeoutMs: number;
+  connectTimeoutMs: number;
+  maxResponseBytes: number;
+  poolConnections: number;
+  /** Endpoint-path overrides, JSON object of endpoint name to path. */
+  pathOverrides: Record<string, string>;
+}
+
+export interface SimulatorSection {
+  port: number;
+  host: string;
+  /** Start the simulator with the backend when no DOKU base URL is configured (development). */
+  autoStart: boolean;
+  controlApiEnabled: boolean;
+}
+
+export interface AppConfig {
+  app: AppSection;
+  auth: AuthSection;
+  database: DatabaseSection;
+  doku: DokuSection;
+  simulator: SimulatorSection;
+}
+
+/** Names of configuration values that are secrets: never logged, never echoed. */
+export const SECRET_ENV_KEYS = [
+  'JWT_SECRET',
+  'DATABASE_URL',
+  'DOKU_CLIENT_SECRET',
+  'DOKU_PRIVATE_KEY',
+  'DOKU_AUTH_CODE_KEY',
+  'DOKU_TOKEN_ENCRYPTION_KEY',
+] as const;

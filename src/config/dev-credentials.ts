@@ -1,0 +1,14 @@
+import * as devCredentials from './dev-doku-credentials.json';
+
+/**
+ * Throwaway DOKU credentials for development and tests. The simulator registers the same partner
+ * (simulator/dev-partner.json), so `npm start` works with no setup. Production never falls back to them.
+ */
+export const DEV_DOKU_CREDENTIALS: {
+  clientId: string;
+  clientSecret: string;
+  partnerPrivateKeyPem: string;
+  dokuPublicKeyPem: string;
+  authCodeKey: string;
+  tokenEncryptionKey: string;
+} = devCredentials;

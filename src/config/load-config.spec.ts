@@ -1,0 +1,50 @@
+import { ConfigError, loadConfig } from './load-config';
+
+describe(loadConfig.name, () => {
+  it('starts with no environment at all in development, on throwaway credentials', () => {
+    const config = loadConfig({});
+    expect(config.app.env).toBe('development');
+    expect(config.app.port).toBe(3000);
+    expect(config.database.url).toBeUndefined();
+    expect(config.simulator.autoStart).toBe(true);
+    expect(config.doku.privateKeyPem).toContain('BEGIN PRIVATE KEY');
+  });
+
+  it('refuses to start in production without explicit secrets, naming each missing one', () => {
+    let error: unknown;
+    try {
+      loadConfig({ NODE_ENV: 'production' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const key of ['JWT_SECRET', 'DOKU_BASE_URL', 'DOKU_CLIENT_ID', 'DOKU_CLIENT_SECRET', 'DOKU_PRIVATE_KEY', 'DOKU_TOKEN_ENCRYPTION_KEY']) {
+      expect(problems).toContain(key);
+    }
+  });
+
+  it('reports every malformed value at once with a clear message', () => {
+    let problems: string[] = [];
+    try {
+      loadConfig({ PORT: 'abc', JWT_SECRET: 'short', MIGRATIONS_RUN_ON_START: 'maybe', DOKU_PATH_OVERRIDES: '{"purchase":"no-slash"}' });
+    } catch (e) {
+      problems = (e as ConfigError).problems;
+    }
+    expect(problems.sort()).toEqual([
+      'DOKU_PATH_OVERRIDES must be a JSON object of endpoint name to path (path for purchase must start with /)',
+      'JWT_SECRET must be at least 32 characters',
+      'MIGRATIONS_RUN_ON_START must be true or false (got "maybe")',
+      'PORT must be a whole number (got "abc")',
+    ]);
+  });
+
+  it('does not start the simulator when a DOKU base URL is configured', () => {
+    expect(loadConfig({ DOKU_BASE_URL: 'https://api-sandbox.doku.com' }).simulator.autoStart).toBe(false);
+  });
+
+  it('reads PEM keys given on one line with \\n escapes', () => {
+    const config = loadConfig({ DOKU_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\\nabc\\n-----END PRIVATE KEY-----' });
+    expect(config.doku.privateKeyPem).toBe('-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----');
+  });
+});

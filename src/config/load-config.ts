@@ -1,0 +1,136 @@
+import { resolve } from 'node:path';
+import { AppConfig, NodeEnv } from './config.types';
+import { DEV_DOKU_CREDENTIALS } from './dev-credentials';
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads and validates configuration from environment variables. Every problem is collected and
+ * reported at once so an operator can fix the whole environment in one pass. Development and test
+ * fall back to throwaway values; production refuses to start without explicit secrets.
+ */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const problems: string[] = [];
+  const str = (key: string, fallback?: string): string => {
+    const v = env[key];
+    if (v !== undefined && v !== '') return v;
+    if (fallback !== undefined) return fallback;
+    problems.push(`${key} is required`);
+    return '';
+  };
+  const int = (key: string, fallback: number, min: number, max: number): number => {
+    const raw = env[key];
+    if (raw === undefined || raw === '') return fallback;
+    if (!/^-?\d+$/.test(raw)) {
+      problems.push(`${key} must be a whole number (got "${raw}")`);
+      return fallback;
+    }
+    const n = Number(raw);
+    if (n < min || n > max) problems.push(`${key} must be between ${min} and ${max} (got ${n})`);
+    return n;
+  };
+  const bool = (key: string, fallback: boolean): boolean => {
+    const raw = env[key];
+    if (raw === undefined || raw === '') return fallback;
+    if (['true', '1', 'yes'].includes(raw.toLowerCase())) return true;
+    if (['false', '0', 'no'].includes(raw.toLowerCase())) return false;
+    problems.push(`${key} must be true or false (got "${raw}")`);
+    return fallback;
+  };
+
+  const envName = (env.NODE_ENV ?? 'development') as NodeEnv;
+  if (!['development', 'test', 'production'].includes(envName)) {
+    problems.push(`NODE_ENV must be development, test or production (got "${envName}")`);
+  }
+  const prod = envName === 'production';
+  // Development and test get throwaway secrets; production must be given real ones.
+  const devOnly = <T>(value: T): T | undefined => (prod ? undefined : value);
+
+  const jwtSecret = str('JWT_SECRET', devOnly('dev-only-jwt-secret-change-me-0123456789abcdef'));
+  if (jwtSecret && jwtSecret.length < 32) problems.push('JWT_SECRET must be at least 32 characters');
+
+  const port = int('PORT', 3000, 1, 65535);
+  let pathOverrides: Record<string, string> = {};
+  if (env.DOKU_PATH_OVERRIDES) {
+    try {
+      const parsed: unknown = JSON.parse(env.DOKU_PATH_OVERRIDES);
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+      for (const [k, v] of Object.entries(parsed)) {
+        if (typeof v !== 'string' || !v.startsWith('/')) throw new Error(`path for ${k} must start with /`);
+      }
+      pathOverrides = parsed as Record<string, string>;
+    } catch (e) {
+      problems.push(`DOKU_PATH_OVERRIDES must be a JSON object of endpoint name to path (${(e as Error).message})`);
+    }
+  }
+
+  const dokuBaseUrl = env.DOKU_BASE_URL || undefined;
+  if (dokuBaseUrl && !/^https?:\/\//.test(dokuBaseUrl)) problems.push('DOKU_BASE_URL must be an http(s) URL');
+  if (prod && !dokuBaseUrl) problems.push('DOKU_BASE_URL is required in production');
+
+  const pem = (key: string, fallback?: string) => str(key, fallback).replace(/\\n/g, '\n');
+  const tokenKey = str('DOKU_TOKEN_ENCRYPTION_KEY', devOnly(DEV_DOKU_CREDENTIALS.tokenEncryptionKey));
+  if (tokenKey && Buffer.from(tokenKey, 'base64').length !== 32) {
+    problems.push('DOKU_TOKEN_ENCRYPTION_KEY must be 32 bytes, base64-encoded');
+  }
+
+  const config: AppConfig = {
+    app: {
+      env: envName,
+      port,
+      host: str('HOST', '0.0.0.0'),
+      publicBaseUrl: str('PUBLIC_BASE_URL', `http://127.0.0.1:${port}`).replace(/\/$/, ''),
+      corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+      bodyLimitBytes: int('BODY_LIMIT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
+      logLevel: str('LOG_LEVEL', envName === 'test' ? 'silent' : 'info'),
+      runMigrationsOnStart: bool('MIGRATIONS_RUN_ON_START', true),
+      rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
+      rateLimitSensitivePerMinute: int('RATE_LIMIT_SENSITIVE_PER_MINUTE', 10, 1, 1_000_000),
+    },
+    auth: {
+      jwtSecret,
+      jwtIssuer: str('JWT_ISSUER', 'doku-wallet-partner'),
+      accessTokenTtlSeconds: int('ACCESS_TOKEN_TTL_SECONDS', 900, 30, 86_400),
+      refreshTokenTtlSeconds: int('REFRESH_TOKEN_TTL_SECONDS', 30 * 86_400, 300, 365 * 86_400),
+      serviceTokenTtlSeconds: int('SERVICE_TOKEN_TTL_SECONDS', 900, 30, 86_400),
+    },
+    database: {
+      url: env.DATABASE_URL || undefined,
+      embedded: {
+        dataDir: resolve(str('EMBEDDED_PG_DATA_DIR', './.data/postgres')),
+        port: int('EMBEDDED_PG_PORT', 54329, 1024, 65535),
+      },
+      poolSize: int('DATABASE_POOL_SIZE', 20, 1, 500),
+      logQueries: bool('DATABASE_LOG_QUERIES', false),
+    },
+    doku: {
+      baseUrl: dokuBaseUrl,
+      clientId: str('DOKU_CLIENT_ID', devOnly(DEV_DOKU_CREDENTIALS.clientId)),
+      clientSecret: str('DOKU_CLIENT_SECRET', devOnly(DEV_DOKU_CREDENTIALS.clientSecret)),
+      privateKeyPem: pem('DOKU_PRIVATE_KEY', devOnly(DEV_DOKU_CREDENTIALS.partnerPrivateKeyPem)),
+      dokuPublicKeyPem: pem('DOKU_PUBLIC_KEY', devOnly(DEV_DOKU_CREDENTIALS.dokuPublicKeyPem)),
+      authCodeKey: str('DOKU_AUTH_CODE_KEY', devOnly(DEV_DOKU_CREDENTIALS.authCodeKey)),
+      tokenEncryptionKey: tokenKey,
+      timeoutMs: int('DOKU_TIMEOUT_MS', 15_000, 100, 120_000),
+      connectTimeoutMs: int('DOKU_CONNECT_TIMEOUT_MS', 5_000, 100, 60_000),
+      maxResponseBytes: int('DOKU_MAX_RESPONSE_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+      poolConnections: int('DOKU_POOL_CONNECTIONS', 64, 1, 1024),
+      pathOverrides,
+    },
+    simulator: {
+      port: int('SIMULATOR_PORT', 4010, 1, 65535),
+      host: str('SIMULATOR_HOST', '127.0.0.1'),
+      autoStart: bool('SIMULATOR_AUTOSTART', !prod && !dokuBaseUrl),
+      controlApiEnabled: bool('SIMULATOR_CONTROL_API', !prod),
+    },
+  };
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}

