@@ -1,0 +1,73 @@
+import {
+  DOKU_ENDPOINT_NAMES,
+  DOKU_ENDPOINTS,
+  DokuEndpointConfigError,
+  isDokuEndpointName,
+  resolveEndpoints,
+} from './doku-endpoints';
+
+describe('DOKU_ENDPOINTS', () => {
+  it('lists the 23 endpoints of §3.0', () => {
+    expect(DOKU_ENDPOINT_NAMES).toHaveLength(23);
+    expect(new Set(Object.values(DOKU_ENDPOINTS).map((e) => e.serviceCode)).size).toBe(23);
+  });
+
+  it('derives the success code from the service code', () => {
+    expect(DOKU_ENDPOINTS.b2bToken.successCode).toBe('2007300');
+    expect(DOKU_ENDPOINTS.accountCreation.successCode).toBe('2000600');
+    expect(DOKU_ENDPOINTS.requestOtp.successCode).toBe('2008100');
+    expect(DOKU_ENDPOINTS.purchaseWeb.successCode).toBe('2005400');
+  });
+
+  it('asks for the customer token exactly on b2b2c paths (§2.7)', () => {
+    for (const e of Object.values(DOKU_ENDPOINTS)) {
+      expect(e.customerToken).toBe(e.path.startsWith('/snap-adapter/b2b2c/'));
+    }
+    expect(DOKU_ENDPOINTS.transferBankPayment.customerToken).toBe(true);
+    expect(DOKU_ENDPOINTS.transferBankInquiry.customerToken).toBe(false);
+  });
+
+  it('keeps the SDK-confirmed paths and tags inferred ones', () => {
+    expect(DOKU_ENDPOINTS.verifyOtp).toMatchObject({ path: '/snap-adapter/b2b/v1.0/otp-verification', source: 'SDK' });
+    expect(DOKU_ENDPOINTS.b2b2cToken).toMatchObject({ path: '/authorization/v1/access-token/b2b2c', auth: 'RSA' });
+    expect(DOKU_ENDPOINTS.refundPurchase).toMatchObject({ path: '/snap-adapter/b2b/v1.0/debit/refund', source: 'INF' });
+  });
+
+  it('marks money-moving calls', () => {
+    const moving = Object.values(DOKU_ENDPOINTS)
+      .filter((e) => e.moneyMoving)
+      .map((e) => e.name)
+      .sort();
+    expect(moving).toEqual(
+      ['authPayment', 'cancelPurchase', 'capturePayment', 'purchaseWeb', 'refundPurchase', 'topUp', 'transferBankPayment', 'voidAuthPayment'].sort(),
+    );
+  });
+
+  describe(resolveEndpoints.name, () => {
+    it('applies overrides to the path only', () => {
+      const map = resolveEndpoints({ purchaseWeb: '/snap-adapter/b2b2c/v1.0/debit/payment' });
+      expect(map.purchaseWeb).toMatchObject({ path: '/snap-adapter/b2b2c/v1.0/debit/payment', serviceCode: '54' });
+      expect(map.queryPurchase).toBe(DOKU_ENDPOINTS.queryPurchase);
+    });
+
+    it('rejects unknown endpoint names, listing every problem', () => {
+      const attempt = () => resolveEndpoints({ purchaseWbe: '/x', topup: '/y' });
+      expect(attempt).toThrow(DokuEndpointConfigError);
+      expect(attempt).toThrow('unknown endpoint "purchaseWbe"; unknown endpoint "topup"');
+    });
+
+    it.each(['relative/path', 'https://evil.example/x', '//evil.example/x', '/a/../b', '/a b', '/a?x=1', '/'])(
+      'rejects the unsafe path %p',
+      (path) => {
+        expect(() => resolveEndpoints({ topUp: path })).toThrow('unsafe path for topUp');
+      },
+    );
+
+    it('does not treat prototype names as endpoints', () => {
+      expect(isDokuEndpointName('toString')).toBe(false);
+      expect(() => resolveEndpoints(JSON.parse('{"__proto__":"/x"}') as Record<string, string>)).toThrow(
+        'unknown endpoint',
+      );
+    });
+  });
+});

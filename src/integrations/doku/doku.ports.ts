@@ -1,0 +1,62 @@
+import { DokuEndpointName } from './doku-endpoints';
+import { DokuOutcomeKind } from './doku-response-codes';
+
+/**
+ * What `DokuClient` needs from the rest of the application. The real implementations live in
+ * `src/auth-token/` (shared B2B token) and in a database-backed id sequence; the client only sees
+ * these interfaces.
+ */
+
+/**
+ * The process-wide, fleet-wide B2B token (§2.3 "latest token wins": one token per client id, shared
+ * by every instance, refreshed single-flight).
+ */
+export interface B2bTokenProvider {
+  /** A valid B2B access token, without `Bearer `. */
+  getToken(): Promise<string>;
+  /**
+   * Marks `token` as rejected by DOKU (`401xx01`/`401xx03`). Implementations drop it only if it is
+   * still the current one, so concurrent callers do not throw away a token someone already renewed.
+   */
+  invalidate(token: string): Promise<void>;
+}
+
+/**
+ * Supplies X-EXTERNAL-ID values: numeric strings of at most 32 digits, unique per partner per
+ * Asia/Jakarta day across all instances (§2.6, §5.1). A new one is taken for every HTTP attempt.
+ */
+export interface ExternalIdGenerator {
+  next(): Promise<string>;
+}
+
+/** One HTTP exchange with DOKU, bodies already redacted by `redactForRecord`. */
+export interface DokuExchange {
+  endpoint: DokuEndpointName;
+  method: 'POST';
+  path: string;
+  /** Absent on token calls, which carry no X-EXTERNAL-ID. */
+  externalId: string | undefined;
+  /** The business reference DOKU deduplicates on (partnerReferenceNo, partnerRefundNo, ...). */
+  partnerReference: string | undefined;
+  /** 1 for the first attempt, 2 for the one retry after an invalid B2B token. */
+  attempt: number;
+  startedAt: Date;
+  durationMs: number;
+  /** Absent when no HTTP answer arrived. */
+  httpStatus: number | undefined;
+  responseCode: string | undefined;
+  outcome: DokuOutcomeKind | 'TIMEOUT' | 'TRANSPORT_ERROR';
+  replayed: boolean;
+  requestBody: unknown;
+  responseBody: unknown;
+}
+
+/** Stores or logs each exchange (STYLE.md "one line per DOKU exchange"). Failures are logged, not thrown to callers. */
+export interface ExchangeRecorder {
+  record(exchange: DokuExchange): Promise<void>;
+}
+
+/** Injection tokens for wiring the ports in a Nest module. */
+export const DOKU_B2B_TOKEN_PROVIDER = Symbol('DOKU_B2B_TOKEN_PROVIDER');
+export const DOKU_EXTERNAL_ID_GENERATOR = Symbol('DOKU_EXTERNAL_ID_GENERATOR');
+export const DOKU_EXCHANGE_RECORDER = Symbol('DOKU_EXCHANGE_RECORDER');
