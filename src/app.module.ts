@@ -15,6 +15,7 @@ import { AppConfig } from './config/config.types';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { TransactionsModule } from './transactions/transactions.module';
 
 @Module({})
 export class AppModule {
@@ -34,6 +35,7 @@ export class AppModule {
         HealthModule,
         AuthModule,
         ClientsModule,
+        TransactionsModule,
       ],
       providers: [
         // Order matters: rate limits apply before authentication, so guessing is throttled too.

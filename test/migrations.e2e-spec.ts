@@ -31,7 +31,20 @@ describe('Migrations', () => {
     const up = await ds.runMigrations({ transaction: 'each' });
     expect(up).toHaveLength(MIGRATIONS.length);
     const schema = await tables();
-    expect(schema).toEqual(expect.arrayContaining(['users', 'auth_sessions', 'refresh_tokens', 'service_clients']));
+    expect(schema).toEqual(
+      expect.arrayContaining([
+        'users',
+        'auth_sessions',
+        'refresh_tokens',
+        'service_clients',
+        'wallets',
+        'wallet_registrations',
+        'wallet_bindings',
+        'transactions',
+        'transaction_events',
+        'idempotency_keys',
+      ]),
+    );
 
     for (let i = 0; i < MIGRATIONS.length; i++) await ds.undoLastMigration({ transaction: 'each' });
     expect(await tables()).toEqual([]);

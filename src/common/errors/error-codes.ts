@@ -24,6 +24,11 @@ export const ERROR_CODES = {
   'USER.PHONE_TAKEN': 409,
   'USER.NOT_FOUND': 404,
   'CLIENT.NOT_FOUND': 404,
+  // Idempotency of money-moving requests
+  'IDEMPOTENCY.KEY_REQUIRED': 400,
+  'IDEMPOTENCY.KEY_INVALID': 400,
+  'IDEMPOTENCY.KEY_REUSED': 422,
+  'IDEMPOTENCY.IN_FLIGHT': 409,
   // DOKU, translated at the edge (see src/integrations/doku)
   'DOKU.TIMEOUT': 503,
   'DOKU.UNAVAILABLE': 503,

@@ -1,0 +1,150 @@
+import { DataSource } from 'typeorm';
+import { AppError } from '../src/common/errors/app-error';
+import { IdempotencyService } from '../src/common/idempotency/idempotency.service';
+import { rupiah } from '../src/common/money/money';
+import { TransactionsRepository } from '../src/transactions/transactions.repository';
+import { registerUser } from './support/actors';
+import { startTestApp, TestApp } from './support/test-app';
+
+describe('The money core: idempotency keys, transitions, refund reservations', () => {
+  let t: TestApp;
+  let idem: IdempotencyService;
+  let txs: TransactionsRepository;
+  let db: DataSource;
+  let userId: string;
+  let seq = 0;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    idem = t.app.get(IdempotencyService);
+    txs = t.app.get(TransactionsRepository);
+    db = t.app.get(DataSource);
+    userId = (await registerUser(t)).id;
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const purchaseOp = (amount: number, executions: { count: number }) => ({
+    prepare: (tx: Parameters<TransactionsRepository['createPending']>[0]) =>
+      txs.createPending(tx, {
+        userId,
+        type: 'PURCHASE',
+        amount: rupiah(amount),
+        partnerReferenceNo: `PUR-TEST-${process.pid}-${seq++}`,
+        initiatorKind: 'user',
+        initiatorId: userId,
+      }),
+    execute: async () => {
+      executions.count++;
+      await new Promise((r) => setTimeout(r, 30));
+      return 'ok' as const;
+    },
+    settle: async (tx: Parameters<TransactionsRepository['createPending']>[0], intent: { id: string }) => {
+      const { transaction } = await txs.transition(tx, intent.id, 'SUCCESS', 'doku-response');
+      return { status: 201, body: { id: transaction.id, status: transaction.status }, transactionId: transaction.id };
+    },
+  });
+
+  it('runs an operation once for 50 concurrent requests with one key; the rest are 409 or the same answer', async () => {
+    const executions = { count: 0 };
+    const ctx = { scope: `user:${userId}`, key: 'key-concurrent-1', fingerprint: 'fp-a' };
+    const results = await Promise.allSettled(Array.from({ length: 50 }, () => idem.run(ctx, purchaseOp(10_000, executions))));
+    expect(executions.count).toBe(1);
+    const answered = results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<{ body: unknown; replayed: boolean }>).value);
+    const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as AppError);
+    expect(answered.filter((a) => !a.replayed)).toHaveLength(1);
+    expect(refused.every((e) => e.code === 'IDEMPOTENCY.IN_FLIGHT')).toBe(true);
+    const first = answered.find((a) => !a.replayed)!;
+    for (const a of answered) expect(a.body).toEqual(first.body);
+
+    const later = await idem.run(ctx, purchaseOp(10_000, executions));
+    expect(later).toEqual({ status: 201, body: first.body, replayed: true });
+    expect(executions.count).toBe(1);
+    const [{ count }] = await db.query(`SELECT count(*)::int AS count FROM transactions WHERE user_id = $1 AND partner_reference_no LIKE 'PUR-TEST-%'`, [userId]);
+    expect(count).toBe(1);
+  });
+
+  it('refuses the same key with a different request (422) and changes nothing', async () => {
+    const executions = { count: 0 };
+    await idem.run({ scope: `user:${userId}`, key: 'key-mismatch-1', fingerprint: 'fp-a' }, purchaseOp(10_000, executions));
+    await expect(idem.run({ scope: `user:${userId}`, key: 'key-mismatch-1', fingerprint: 'fp-b' }, purchaseOp(20_000, executions))).rejects.toMatchObject({
+      code: 'IDEMPOTENCY.KEY_REUSED',
+      status: 422,
+    });
+    expect(executions.count).toBe(1);
+  });
+
+  it('keeps keys of different callers apart', async () => {
+    const executions = { count: 0 };
+    await idem.run({ scope: `user:${userId}`, key: 'shared-key-1', fingerprint: 'fp' }, purchaseOp(10_000, executions));
+    const other = await idem.run({ scope: 'service:svc_x', key: 'shared-key-1', fingerprint: 'fp' }, purchaseOp(10_000, executions));
+    expect(other.replayed).toBe(false);
+    expect(executions.count).toBe(2);
+  });
+
+  it('leaves nothing behind when preparation refuses the request, so the same key can be retried', async () => {
+    const ctx = { scope: `user:${userId}`, key: 'key-refused-1', fingerprint: 'fp' };
+    const refusing = {
+      prepare: async () => {
+        throw new AppError('REQUEST.VALIDATION_FAILED', 'refused');
+      },
+      execute: async () => 'never',
+      settle: async () => ({ status: 200, body: {} }),
+    };
+    await expect(idem.run(ctx, refusing)).rejects.toMatchObject({ code: 'REQUEST.VALIDATION_FAILED' });
+    const keys = await db.query(`SELECT 1 FROM idempotency_keys WHERE key = 'key-refused-1'`);
+    expect(keys).toHaveLength(0);
+    const executions = { count: 0 };
+    expect((await idem.run(ctx, purchaseOp(5_000, executions))).replayed).toBe(false);
+  });
+
+  it('never lets concurrent refund reservations together exceed the paid amount', async () => {
+    const purchase = await db.transaction((tx) =>
+      txs.createPending(tx, {
+        userId,
+        type: 'PURCHASE',
+        amount: rupiah(100_000),
+        partnerReferenceNo: `PUR-REFUND-${process.pid}`,
+        initiatorKind: 'user',
+        initiatorId: userId,
+      }),
+    );
+    await db.transaction((tx) => txs.transition(tx, purchase.id, 'SUCCESS', 'doku-response'));
+    const attempts = await Promise.all(
+      Array.from({ length: 10 }, () => db.transaction((tx) => txs.reserveRefund(tx, purchase.id, rupiah(30_000)))),
+    );
+    expect(attempts.filter(Boolean)).toHaveLength(3);
+    await db.transaction((tx) => txs.settleRefundReservation(tx, purchase.id, rupiah(30_000), true));
+    await db.transaction((tx) => txs.settleRefundReservation(tx, purchase.id, rupiah(30_000), false));
+    const after = await txs.findById(purchase.id);
+    expect(after).toMatchObject({ refundedAmount: 30_000n, refundReservedAmount: 30_000n });
+    // 40,000 remain refundable: 30,000 reserved and in flight, 30,000 refunded.
+    expect(await db.transaction((tx) => txs.reserveRefund(tx, purchase.id, rupiah(40_001)))).toBe(false);
+    expect(await db.transaction((tx) => txs.reserveRefund(tx, purchase.id, rupiah(40_000)))).toBe(true);
+  });
+
+  it('moves states only forward and records each change with its cause', async () => {
+    const t1 = await db.transaction((tx) =>
+      txs.createPending(tx, {
+        userId,
+        type: 'TOP_UP',
+        amount: rupiah(50_000),
+        partnerReferenceNo: `TOP-STATE-${process.pid}`,
+        initiatorKind: 'service',
+        initiatorId: 'svc_rewards',
+      }),
+    );
+    expect((await db.transaction((tx) => txs.transition(tx, t1.id, 'UNKNOWN', 'timeout'))).changed).toBe(true);
+    expect((await db.transaction((tx) => txs.transition(tx, t1.id, 'SUCCESS', 'status-query', { dokuReferenceNo: 'DK-1' }))).changed).toBe(true);
+    const back = await db.transaction((tx) => txs.transition(tx, t1.id, 'FAILED', 'late-notification'));
+    expect(back.changed).toBe(false);
+    expect(back.transaction.status).toBe('SUCCESS');
+    expect(back.transaction.dokuReferenceNo).toBe('DK-1');
+    expect((await txs.findEvents(t1.id)).map((e) => [e.fromStatus, e.toStatus, e.cause])).toEqual([
+      [null, 'PENDING', 'created'],
+      ['PENDING', 'UNKNOWN', 'timeout'],
+      ['UNKNOWN', 'SUCCESS', 'status-query'],
+    ]);
+  });
+});
