@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE, Reflector } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
+import { AccountsModule } from './accounts/accounts.module';
 import { AuthModule } from './auth/auth.module';
 import { ClientsModule } from './clients/clients.module';
 import { AccessGuard } from './common/auth/access.guard';
@@ -36,6 +37,7 @@ export class AppModule {
         AuthModule,
         ClientsModule,
         TransactionsModule,
+        AccountsModule,
       ],
       providers: [
         // Order matters: rate limits apply before authentication, so guessing is throttled too.

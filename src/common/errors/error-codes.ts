@@ -24,6 +24,9 @@ export const ERROR_CODES = {
   'USER.PHONE_TAKEN': 409,
   'USER.NOT_FOUND': 404,
   'CLIENT.NOT_FOUND': 404,
+  // The user's DOKU Wallet
+  'WALLET.NOT_FOUND': 404,
+  'WALLET.NOT_BOUND': 409,
   // Idempotency of money-moving requests
   'IDEMPOTENCY.KEY_REQUIRED': 400,
   'IDEMPOTENCY.KEY_INVALID': 400,
@@ -55,6 +58,8 @@ export const ERROR_CODES = {
   'DOKU.INVALID_TRANSACTION_STATUS': 409,
   'DOKU.OPERATION_NOT_ALLOWED': 409,
   'DOKU.RATE_LIMITED': 429,
+  // DOKU tokens (src/auth-token): no customer token can be obtained; the user must bind again (§3.2 A)
+  'WALLET.NEEDS_REBINDING': 409,
   // Anything unexpected
   'INTERNAL.ERROR': 500,
   'INTERNAL.UNAVAILABLE': 503,

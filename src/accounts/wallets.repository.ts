@@ -1,0 +1,28 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { Wallet } from './entities/wallet.entity';
+
+@Injectable()
+export class WalletsRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  findByUserId(userId: string, tx?: EntityManager): Promise<Wallet | null> {
+    return (tx ?? this.db.manager).getRepository(Wallet).findOne({ where: { userId } });
+  }
+
+  /** The user's wallet row, created in state NONE on first use; locked when inside a transaction. */
+  async getOrCreateForUpdate(tx: EntityManager, userId: string): Promise<Wallet> {
+    await tx.query(`INSERT INTO wallets (user_id, status) VALUES ($1, 'NONE') ON CONFLICT (user_id) DO NOTHING`, [userId]);
+    return tx
+      .getRepository(Wallet)
+      .createQueryBuilder('w')
+      .setLock('pessimistic_write')
+      .where('w.userId = :userId', { userId })
+      .getOneOrFail();
+  }
+
+  async save(tx: EntityManager, wallet: Wallet): Promise<Wallet> {
+    return tx.getRepository(Wallet).save(wallet);
+  }
+}
