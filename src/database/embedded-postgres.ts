@@ -37,6 +37,12 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+async function waitForExit(pid: number, timeoutMs = 15_000): Promise<void> {
+  for (const end = Date.now() + timeoutMs; pidAlive(pid) && Date.now() < end; ) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function canConnect(port: number): Promise<boolean> {
   const client = new Client({ host: '127.0.0.1', port, user: USER, password: PASSWORD, database: 'postgres' });
   try {
@@ -87,14 +93,16 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
           dataDir,
           port,
           reused: true,
+          // SIGINT is PostgreSQL's fast shutdown; wait until the server has really gone.
           stop: async () => {
-            process.kill(pid, 'SIGINT');
+            if (pidAlive(pid)) process.kill(pid, 'SIGINT');
+            await waitForExit(pid);
           },
         };
       }
       log(`stopping a stale embedded PostgreSQL (pid ${pid}) left in ${dataDir}`);
       process.kill(pid, 'SIGINT');
-      for (let i = 0; i < 100 && pidAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+      await waitForExit(pid);
     }
     if (existsSync(pidFile)) rmSync(pidFile);
   }
