@@ -1,0 +1,171 @@
+import { ENDPOINT_NAMES, EndpointName } from './paths';
+import { keyedUniform } from './rng';
+
+/**
+ * Fault injection for reliability tests (RELIABILITY.md R2, R4, R5). Each rule fires by a keyed hash of
+ * (seed, rule, endpoint, business key, occurrence), so a seed replays the same faults for the same traffic.
+ */
+export type FaultType =
+  /** Wait `latencyMs` before processing. */
+  | 'latency'
+  /** Answer 5xx without applying anything. */
+  | 'error_before'
+  /** Apply the operation, then answer 5xx (the outcome is really committed). */
+  | 'error_after'
+  /** Apply the operation, then destroy the socket without answering. */
+  | 'drop'
+  /** Money operations (transfer, top-up): answer `202xx00` and leave the transaction pending (`03`). */
+  | 'pending'
+  /** Revoke the caller's B2B token just before it is checked: the call gets `401xx01`. */
+  | 'revoke_token'
+  /** Notifications: deliver the same notification twice. */
+  | 'notify_duplicate'
+  /** Notifications: hold this notification back until the next one has been sent. */
+  | 'notify_out_of_order';
+
+export const FAULT_TYPES: ReadonlyArray<FaultType> = [
+  'latency',
+  'error_before',
+  'error_after',
+  'drop',
+  'pending',
+  'revoke_token',
+  'notify_duplicate',
+  'notify_out_of_order',
+];
+
+export type FaultTarget = EndpointName | 'notification' | '*';
+
+export interface FaultRule {
+  id?: string;
+  endpoint: FaultTarget;
+  type: FaultType;
+  /** 0..1, default 1. */
+  probability?: number;
+  /** Fire at most this many times. */
+  times?: number;
+  /** `latency`: the delay (default 1000). `notify_out_of_order`: the longest hold (real ms, default 2000). */
+  latencyMs?: number;
+  /** HTTP status for error faults: 500 (default), 503 or 504. */
+  status?: 500 | 503 | 504;
+}
+
+interface ActiveRule extends Required<Pick<FaultRule, 'endpoint' | 'type' | 'probability'>> {
+  id: string;
+  times?: number;
+  latencyMs: number;
+  status: 500 | 503 | 504;
+  fired: number;
+  evaluated: number;
+}
+
+export interface FaultDecision {
+  latencyMs: number;
+  errorBefore?: number;
+  errorAfter?: number;
+  drop: boolean;
+  pending: boolean;
+  revokeToken: boolean;
+  notifyDuplicate: boolean;
+  notifyOutOfOrder: boolean;
+  /** How long a held-back notification waits for a later one to overtake it (real ms). */
+  notifyHoldMs: number;
+  fired: string[];
+}
+
+export class FaultInjector {
+  private rules: ActiveRule[] = [];
+  private occurrences = new Map<string, number>();
+  private seed: string;
+
+  constructor(seed: string) {
+    this.seed = seed;
+  }
+
+  /** Validates and installs rules, replacing the previous set. Throws on a bad rule. */
+  set(rules: unknown, seed?: string): void {
+    if (!Array.isArray(rules)) throw new Error('rules must be an array');
+    const next: ActiveRule[] = rules.map((raw, i) => {
+      if (!raw || typeof raw !== 'object') throw new Error(`rule ${i} must be an object`);
+      const r = raw as FaultRule;
+      const targets: string[] = [...ENDPOINT_NAMES, 'notification', '*'];
+      if (!targets.includes(r.endpoint)) throw new Error(`rule ${i}: unknown endpoint ${String(r.endpoint)}`);
+      if (!FAULT_TYPES.includes(r.type)) throw new Error(`rule ${i}: unknown type ${String(r.type)}`);
+      const probability = r.probability ?? 1;
+      if (typeof probability !== 'number' || probability < 0 || probability > 1) throw new Error(`rule ${i}: probability must be 0..1`);
+      if (r.times !== undefined && (!Number.isInteger(r.times) || r.times < 0)) throw new Error(`rule ${i}: times must be a non-negative integer`);
+      const status = r.status ?? 500;
+      if (![500, 503, 504].includes(status)) throw new Error(`rule ${i}: status must be 500, 503 or 504`);
+      const latencyMs = r.latencyMs ?? (r.type === 'latency' ? 1000 : r.type === 'notify_out_of_order' ? 2000 : 0);
+      if (typeof latencyMs !== 'number' || latencyMs < 0 || latencyMs > 600_000) throw new Error(`rule ${i}: latencyMs must be 0..600000`);
+      return { id: r.id ?? `rule-${i}`, endpoint: r.endpoint, type: r.type, probability, times: r.times, latencyMs, status, fired: 0, evaluated: 0 };
+    });
+    this.rules = next;
+    this.occurrences = new Map();
+    if (seed !== undefined) this.seed = seed;
+  }
+
+  clear(): void {
+    this.rules = [];
+    this.occurrences = new Map();
+  }
+
+  list(): { seed: string; rules: Array<Omit<ActiveRule, never>> } {
+    return { seed: this.seed, rules: this.rules.map((r) => ({ ...r })) };
+  }
+
+  /** Decides which faults fire for one request. `businessKey` is the partner reference (or external id). */
+  decide(target: EndpointName | 'notification', businessKey: string): FaultDecision {
+    const d: FaultDecision = {
+      latencyMs: 0,
+      drop: false,
+      pending: false,
+      revokeToken: false,
+      notifyDuplicate: false,
+      notifyOutOfOrder: false,
+      notifyHoldMs: 0,
+      fired: [],
+    };
+    for (const rule of this.rules) {
+      if (rule.endpoint !== '*' && rule.endpoint !== target) continue;
+      if (target === 'notification' && rule.endpoint === '*' && !rule.type.startsWith('notify_')) continue;
+      if (target !== 'notification' && rule.type.startsWith('notify_')) continue;
+      rule.evaluated += 1;
+      if (rule.times !== undefined && rule.fired >= rule.times) continue;
+      const occKey = `${rule.id}|${target}|${businessKey}`;
+      const occ = this.occurrences.get(occKey) ?? 0;
+      this.occurrences.set(occKey, occ + 1);
+      if (keyedUniform(this.seed, `${occKey}|${occ}`) >= rule.probability) continue;
+      rule.fired += 1;
+      d.fired.push(`${rule.id}:${rule.type}`);
+      switch (rule.type) {
+        case 'latency':
+          d.latencyMs += rule.latencyMs;
+          break;
+        case 'error_before':
+          d.errorBefore ??= rule.status;
+          break;
+        case 'error_after':
+          d.errorAfter ??= rule.status;
+          break;
+        case 'drop':
+          d.drop = true;
+          break;
+        case 'pending':
+          d.pending = true;
+          break;
+        case 'revoke_token':
+          d.revokeToken = true;
+          break;
+        case 'notify_duplicate':
+          d.notifyDuplicate = true;
+          break;
+        case 'notify_out_of_order':
+          d.notifyOutOfOrder = true;
+          d.notifyHoldMs = Math.max(d.notifyHoldMs, rule.latencyMs);
+          break;
+      }
+    }
+    return d;
+  }
+}

@@ -1,0 +1,126 @@
+import { request } from 'undici';
+import { Harness, idr, newExternalId, P, readyCustomer, startHarness } from './support/harness';
+
+describe('fault injection', () => {
+  let h: Harness;
+  let c: Awaited<ReturnType<typeof readyCustomer>>;
+
+  beforeAll(async () => {
+    h = await startHarness();
+    c = await readyCustomer(h, '6281644440001', '100000.00');
+  });
+  afterAll(async () => {
+    await h.sim.close();
+  });
+  afterEach(() => h.sim.control.clearFaults());
+
+  const transfer = (ref: string, externalId?: string) =>
+    h.client.call(
+      P.transferBank,
+      { partnerReferenceNo: ref, customerNumber: c.phoneNo, accountType: '', beneficiaryAccountNumber: '1234567890', beneficiaryBankCode: '014', amount: idr('1000.00'), additionalInfo: {} },
+      { customerToken: c.customerToken, externalId },
+    );
+
+  it('5xx before applying: nothing happens, a retry succeeds once', async () => {
+    h.sim.control.setFaults([{ endpoint: 'transferBankPayment', type: 'error_before', times: 1 }]);
+    const failed = await transfer('F-BEFORE');
+    expect(failed.status).toBe(500);
+    expect(failed.body.responseCode).toBe('5004300');
+    expect(h.sim.control.transactions({ partnerReferenceNo: 'F-BEFORE' })).toHaveLength(0);
+    const retry = await transfer('F-BEFORE');
+    expect(retry.body.responseCode).toBe('2004300');
+    expect(h.sim.control.ledger({ partnerReferenceNo: 'F-BEFORE' }).debitCount).toBe(1);
+  });
+
+  it('5xx after applying: the debit happened; the retry with the same reference gets 4094301', async () => {
+    h.sim.control.setFaults([{ endpoint: 'transferBankPayment', type: 'error_after', status: 504, times: 1 }]);
+    const failed = await transfer('F-AFTER');
+    expect(failed.status).toBe(504);
+    expect(failed.body.responseCode).toBe('5044300');
+    expect(h.sim.control.ledger({ partnerReferenceNo: 'F-AFTER' }).debitCount).toBe(1);
+    const retry = await transfer('F-AFTER');
+    expect(retry.body.responseCode).toBe('4094301');
+    expect(h.sim.control.ledger({ partnerReferenceNo: 'F-AFTER' }).debitCount).toBe(1);
+  });
+
+  it('apply then drop the connection: the client sees a socket error, the simulator has the debit, the same X-EXTERNAL-ID replays it with 409', async () => {
+    h.sim.control.setFaults([{ endpoint: 'transferBankPayment', type: 'drop', times: 1 }]);
+    const externalId = newExternalId();
+    await expect(transfer('F-DROP', externalId)).rejects.toThrow();
+    expect(h.sim.control.ledger({ partnerReferenceNo: 'F-DROP' }).debitCount).toBe(1);
+    const replay = await transfer('F-DROP', externalId);
+    expect(replay.status).toBe(409);
+    expect(replay.body).toMatchObject({ responseCode: '2004300', partnerReferenceNo: 'F-DROP' });
+    expect(h.sim.control.listFaults().rules[0]!.fired).toBe(1);
+  });
+
+  it('latency delays the answer', async () => {
+    h.sim.control.setFaults([{ endpoint: 'balanceInquiry', type: 'latency', latencyMs: 150 }]);
+    const started = Date.now();
+    const r = await h.client.call(P.balanceInquiry, { partnerReferenceNo: 'LAT' }, { customerToken: c.customerToken });
+    expect(r.body.responseCode).toBe('2001100');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(145);
+  });
+
+  it('token revocation: the fault revokes the caller\'s B2B token, as does the control route', async () => {
+    h.sim.control.setFaults([{ endpoint: 'transferBankInquiry', type: 'revoke_token', times: 1 }]);
+    const body = { partnerReferenceNo: 'REV', customerNumber: c.phoneNo, amount: idr('1.00'), beneficiaryAccountNumber: '1234567890', additionalInfo: { bankCode: '014' } };
+    expect((await h.client.call(P.bankAccountInquiry, body)).body.responseCode).toBe('4014201');
+    expect((await h.client.call(P.bankAccountInquiry, body)).body.responseCode).toBe('4014201');
+    await h.client.getB2bToken();
+    expect((await h.client.call(P.bankAccountInquiry, body)).body.responseCode).toBe('2004200');
+    expect(h.sim.control.revokeTokens({ kind: 'b2b2c', accountId: c.accountId }).revoked).toBe(2);
+    expect((await h.client.call(P.balanceInquiry, {}, { customerToken: c.customerToken })).body.responseCode).toBe('4011102');
+  });
+
+  it('pending (202) top-up moves no money until resolved through the control API', async () => {
+    h.sim.control.setFaults([{ endpoint: 'topUp', type: 'pending', times: 1 }]);
+    const before = h.sim.control.getAccount(c.accountId).balance;
+    const r = await h.client.call(P.topUp, { partnerReferenceNo: 'F-PEND', customerNumber: c.phoneNo, amount: idr('700.00') });
+    expect(r.status).toBe(202);
+    expect(r.body.responseCode).toBe('2023800');
+    expect((await h.client.call(P.topUpStatus, { originalPartnerReferenceNo: 'F-PEND', serviceCode: '38' })).body.latestTransactionStatus).toBe('03');
+    expect(h.sim.control.getAccount(c.accountId).balance).toBe(before);
+    h.sim.control.resolve({ partnerReferenceNo: 'F-PEND', status: '00' });
+    expect((await h.client.call(P.topUpStatus, { originalPartnerReferenceNo: 'F-PEND', serviceCode: '38' })).body.latestTransactionStatus).toBe('00');
+    expect(h.sim.control.ledger({ partnerReferenceNo: 'F-PEND' }).creditCount).toBe(1);
+  });
+
+  it('the same seed fires the same faults for the same references', async () => {
+    const pattern = async (seed: string): Promise<string> => {
+      const run = await startHarness({ seed });
+      try {
+        run.sim.control.setFaults([{ endpoint: 'queryPurchase', type: 'error_before', probability: 0.5 }]);
+        let out = '';
+        for (let i = 0; i < 24; i++) {
+          const r = await run.client.call(P.purchaseStatus, { originalPartnerReferenceNo: `REF-${i}`, serviceCode: '54' });
+          out += r.status === 500 ? 'F' : '.';
+        }
+        return out;
+      } finally {
+        await run.sim.close();
+      }
+    };
+    const a = await pattern('replay-42');
+    expect(await pattern('replay-42')).toBe(a);
+    expect(a).toMatch(/F/);
+    expect(a).toMatch(/\./);
+    expect(await pattern('another-seed')).not.toBe(a);
+  });
+
+  it('the control API sets faults over HTTP and reports fired counts', async () => {
+    const set = await request(`${h.sim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify({ rules: [{ endpoint: 'queryPurchase', type: 'error_before', times: 2 }] }) });
+    expect(set.statusCode).toBe(200);
+    await set.body.text();
+    const q = { originalPartnerReferenceNo: 'X', serviceCode: '54' };
+    expect((await h.client.call(P.purchaseStatus, q)).status).toBe(500);
+    expect((await h.client.call(P.purchaseStatus, q)).status).toBe(500);
+    expect((await h.client.call(P.purchaseStatus, q)).body.responseCode).toBe('4045501');
+    const list = await request(`${h.sim.url}/_sim/faults`);
+    const body = (await list.body.json()) as { rules: Array<{ fired: number }> };
+    expect(body.rules[0]!.fired).toBe(2);
+    const bad = await request(`${h.sim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify({ rules: [{ endpoint: 'nope', type: 'drop' }] }) });
+    expect(bad.statusCode).toBe(400);
+    await bad.body.text();
+  });
+});
