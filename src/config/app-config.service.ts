@@ -10,6 +10,7 @@ export class AppConfigService implements AppConfig {
   readonly database: AppConfig['database'];
   readonly doku: AppConfig['doku'];
   readonly simulator: AppConfig['simulator'];
+  readonly reconciliation: AppConfig['reconciliation'];
 
   constructor(config: AppConfig) {
     this.app = config.app;
@@ -17,6 +18,7 @@ export class AppConfigService implements AppConfig {
     this.database = config.database;
     this.doku = config.doku;
     this.simulator = config.simulator;
+    this.reconciliation = config.reconciliation;
   }
 
   /** Configuration safe to log: secrets replaced by a marker. */
@@ -33,6 +35,7 @@ export class AppConfigService implements AppConfig {
         tokenEncryptionKey: '[secret]',
       },
       simulator: this.simulator,
+      reconciliation: this.reconciliation,
     };
   }
 }

@@ -47,6 +47,12 @@ export interface DokuSection {
   poolConnections: number;
   /** Endpoint-path overrides, JSON object of endpoint name to path. */
   pathOverrides: Record<string, string>;
+  /** Our path DOKU posts notifications to (§2.8), default `/v1.0/debit/notify`; also the path DOKU signs. */
+  notificationPath: string;
+  /** Lifetime of the token we issue to DOKU for notifications (§2.8 step 1), seconds. */
+  notificationTokenTtlSeconds: number;
+  /** Largest purchase, transfer or top-up amount we send (integer rupiah; DOKU's per-transaction limit). */
+  transactionMaxAmount: number;
 }
 
 export interface SimulatorSection {
@@ -57,12 +63,22 @@ export interface SimulatorSection {
   controlApiEnabled: boolean;
 }
 
+export interface ReconciliationSection {
+  /** Run the worker that resolves PENDING/UNKNOWN transactions in this instance. */
+  enabled: boolean;
+  intervalMs: number;
+  batchSize: number;
+  /** How long a claimed transaction is held by one instance before another may take it. */
+  leaseSeconds: number;
+}
+
 export interface AppConfig {
   app: AppSection;
   auth: AuthSection;
   database: DatabaseSection;
   doku: DokuSection;
   simulator: SimulatorSection;
+  reconciliation: ReconciliationSection;
 }
 
 /** Names of configuration values that are secrets: never logged, never echoed. */

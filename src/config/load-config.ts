@@ -75,6 +75,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (dokuBaseUrl && !/^https?:\/\//.test(dokuBaseUrl)) problems.push('DOKU_BASE_URL must be an http(s) URL');
   if (prod && !dokuBaseUrl) problems.push('DOKU_BASE_URL is required in production');
 
+  const notificationPath = env.DOKU_NOTIFICATION_PATH;
+  if (notificationPath !== undefined && notificationPath !== '' && !/^\/[A-Za-z0-9._~\/-]*$/.test(notificationPath)) {
+    problems.push('DOKU_NOTIFICATION_PATH must be a path starting with /');
+  }
+
   const pem = (key: string, fallback?: string) => str(key, fallback).replace(/\\n/g, '\n');
   const tokenKey = str('DOKU_TOKEN_ENCRYPTION_KEY', devOnly(DEV_DOKU_CREDENTIALS.tokenEncryptionKey));
   if (tokenKey && Buffer.from(tokenKey, 'base64').length !== 32) {
@@ -123,12 +128,21 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxResponseBytes: int('DOKU_MAX_RESPONSE_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
       poolConnections: int('DOKU_POOL_CONNECTIONS', 64, 1, 1024),
       pathOverrides,
+      notificationPath: str('DOKU_NOTIFICATION_PATH', '/v1.0/debit/notify'),
+      notificationTokenTtlSeconds: int('DOKU_NOTIFICATION_TOKEN_TTL_SECONDS', 900, 30, 86_400),
+      transactionMaxAmount: int('DOKU_TRANSACTION_MAX_AMOUNT', 10_000_000, 1, Number.MAX_SAFE_INTEGER),
     },
     simulator: {
       port: int('SIMULATOR_PORT', 4010, 1, 65535),
       host: str('SIMULATOR_HOST', '127.0.0.1'),
       autoStart: bool('SIMULATOR_AUTOSTART', !prod && !dokuBaseUrl),
       controlApiEnabled: bool('SIMULATOR_CONTROL_API', !prod),
+    },
+    reconciliation: {
+      enabled: bool('RECONCILER_ENABLED', envName !== 'test'),
+      intervalMs: int('RECONCILER_INTERVAL_MS', 1_000, 50, 3_600_000),
+      batchSize: int('RECONCILER_BATCH_SIZE', 20, 1, 1_000),
+      leaseSeconds: int('RECONCILER_LEASE_SECONDS', 60, 5, 3_600),
     },
   };
   if (problems.length) throw new ConfigError(problems);

@@ -1,13 +1,22 @@
 import { AuthSession } from '../auth/entities/auth-session.entity';
+import { DokuB2bToken } from '../auth-token/entities/doku-b2b-token.entity';
+import { DokuCustomerToken } from '../auth-token/entities/doku-customer-token.entity';
 import { RefreshToken } from '../auth/entities/refresh-token.entity';
 import { ServiceClient } from '../clients/entities/service-client.entity';
+import { DokuExchangeRecord } from '../integrations/doku/entities/doku-exchange-record.entity';
 import { User } from '../users/entities/user.entity';
 import { Wallet } from '../accounts/entities/wallet.entity';
 import { WalletBinding } from '../accounts/entities/wallet-binding.entity';
 import { WalletRegistration } from '../accounts/entities/wallet-registration.entity';
 import { IdempotencyKey } from '../common/idempotency/idempotency-key.entity';
 import { Transaction } from '../transactions/entities/transaction.entity';
+import { BankTransferInquiry } from '../bank-transfer/entities/bank-transfer-inquiry.entity';
+import { TopUpInquiry } from '../top-up/entities/top-up-inquiry.entity';
 import { TransactionEvent } from '../transactions/entities/transaction-event.entity';
+
+import { OutboxEvent } from '../outbox/entities/outbox-event.entity';
+import { DokuNotification } from '../notifications/entities/doku-notification.entity';
+import { DokuNotificationToken } from '../notifications/entities/doku-notification-token.entity';
 
 /** Every entity of the application; the data source, the CLI and the tests use this list. */
 export const ENTITIES = [
@@ -21,4 +30,12 @@ export const ENTITIES = [
   Transaction,
   TransactionEvent,
   IdempotencyKey,
+  DokuExchangeRecord,
+  DokuB2bToken,
+  DokuCustomerToken,
+  BankTransferInquiry,
+  TopUpInquiry,
+  OutboxEvent,
+  DokuNotification,
+  DokuNotificationToken,
 ];

@@ -1,6 +1,9 @@
+import { EntityManager } from 'typeorm';
 import { AppError } from '../common/errors/app-error';
 import { DokuResult } from '../integrations/doku/doku.client';
 import { isDokuError, isOutcomeUnknown } from '../integrations/doku/doku.errors';
+import { Transaction } from './entities/transaction.entity';
+import { TransactionsRepository, TransitionPatch } from './transactions.repository';
 
 /**
  * What became of one DOKU call that may move money, as the settle phase needs it:
@@ -21,7 +24,41 @@ export async function captureDokuOutcome<T>(call: () => Promise<DokuResult<T>>):
   } catch (error) {
     const responseCode = isDokuError(error) && 'responseCode' in error ? (error.responseCode as string | undefined) : undefined;
     if (isDokuError(error) && !isOutcomeUnknown(error)) return { kind: 'rejected', error, responseCode };
+    // Our own refusals (no customer token, wallet needs rebinding) are raised before anything is sent.
+    if (error instanceof AppError && !isDokuError(error)) return { kind: 'rejected', error };
     // Anything else (including a bug on our side after the request left) may have reached DOKU.
     return { kind: 'unknown', error: error instanceof Error ? error : new Error(String(error)), responseCode };
   }
+}
+
+/**
+ * Applies the outcome of a call that moves money at once (a transfer, a top-up) to its PENDING
+ * transaction: ok → SUCCESS; declined → FAILED with our error code; lost → UNKNOWN, or PENDING when
+ * DOKU said it is still working on it (`202xx00`). Returns the transaction and, when declined, the
+ * error to answer with.
+ */
+export async function applyImmediateOutcome<T>(
+  transactions: TransactionsRepository,
+  tx: EntityManager,
+  id: string,
+  outcome: DokuOutcome<T>,
+  options: { onSuccess: (result: DokuResult<T>) => TransitionPatch; translate: (error: AppError) => AppError },
+): Promise<{ transaction: Transaction; declined?: AppError }> {
+  if (outcome.kind === 'ok') {
+    const patch = { dokuResponseCode: outcome.result.responseCode, ...options.onSuccess(outcome.result) };
+    return { transaction: (await transactions.transition(tx, id, 'SUCCESS', 'doku-response', patch)).transaction };
+  }
+  if (outcome.kind === 'rejected') {
+    const declined = options.translate(outcome.error);
+    const { transaction } = await transactions.transition(tx, id, 'FAILED', 'doku-response', {
+      failureCode: declined.code,
+      dokuResponseCode: outcome.responseCode ?? null,
+    });
+    return { transaction, declined };
+  }
+  const inProgress = outcome.responseCode?.startsWith('202') === true;
+  const { transaction } = await transactions.transition(tx, id, inProgress ? 'PENDING' : 'UNKNOWN', 'doku-response', {
+    dokuResponseCode: outcome.responseCode ?? null,
+  });
+  return { transaction };
 }

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Money } from '../common/money/money';
 import { returningRows } from '../database/sql';
+import { OutboxRepository } from '../outbox/outbox.repository';
 import { Transaction } from './entities/transaction.entity';
 import { TransactionEvent } from './entities/transaction-event.entity';
 import { canTransition, TRANSACTION_STATUSES, TransactionStatus } from './transaction-state';
@@ -26,9 +27,35 @@ export interface TransitionResult {
   transaction: Transaction;
 }
 
+/** The event the partner's systems receive for every state change of a transaction. */
+function statusEvent(t: Transaction, previous: TransactionStatus | null, cause = 'created') {
+  return {
+    type: 'transaction.status_changed',
+    aggregateType: 'transaction',
+    aggregateId: t.id,
+    userId: t.userId,
+    payload: {
+      transactionId: t.id,
+      type: t.type,
+      status: t.status,
+      previousStatus: previous,
+      cause,
+      amount: Number(t.amount),
+      refundedAmount: Number(t.refundedAmount),
+      partnerReferenceNo: t.partnerReferenceNo,
+      merchantOrderRef: t.merchantOrderRef,
+      parentId: t.parentId,
+      failureCode: t.failureCode,
+    },
+  };
+}
+
 @Injectable()
 export class TransactionsRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly outbox: OutboxRepository,
+  ) {}
 
   /** Writes the PENDING intent and its first event (commit 1 of a money operation). */
   async createPending(tx: EntityManager, input: NewTransaction): Promise<Transaction> {
@@ -43,6 +70,7 @@ export class TransactionsRepository {
       cause: 'created',
       details: {},
     });
+    await this.outbox.append(tx, statusEvent(saved, null));
     return saved;
   }
 
@@ -95,6 +123,7 @@ export class TransactionsRepository {
       });
     }
     const transaction = await tx.getRepository(Transaction).findOneOrFail({ where: { id } });
+    if (rows.length === 1) await this.outbox.append(tx, statusEvent(transaction, rows[0].previous, cause));
     return { changed: rows.length === 1, transaction };
   }
 

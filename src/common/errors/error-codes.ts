@@ -27,6 +27,21 @@ export const ERROR_CODES = {
   // The user's DOKU Wallet
   'WALLET.NOT_FOUND': 404,
   'WALLET.NOT_BOUND': 409,
+  // Onboarding and binding (src/accounts)
+  'WALLET.ALREADY_EXISTS': 409,
+  'WALLET.ALREADY_BOUND': 409,
+  'WALLET.ACCOUNT_ID_REQUIRED': 400,
+  'WALLET.ACCOUNT_IN_USE': 409,
+  'WALLET.REGISTRATION_NOT_FOUND': 404,
+  'WALLET.REGISTRATION_STATE': 409,
+  'WALLET.BINDING_NOT_FOUND': 404,
+  'WALLET.BINDING_FAILED': 422,
+  'WALLET.UNBINDING_NOT_STARTED': 409,
+  'OTP.INVALID': 422,
+  'OTP.EXPIRED': 422,
+  'OTP.BLOCKED': 422,
+  'OTP.RESEND_TOO_SOON': 429,
+  'OTP.RESEND_LIMIT': 429,
   // Idempotency of money-moving requests
   'IDEMPOTENCY.KEY_REQUIRED': 400,
   'IDEMPOTENCY.KEY_INVALID': 400,
@@ -60,6 +75,34 @@ export const ERROR_CODES = {
   'DOKU.RATE_LIMITED': 429,
   // DOKU tokens (src/auth-token): no customer token can be obtained; the user must bind again (§3.2 A)
   'WALLET.NEEDS_REBINDING': 409,
+  // Purchases, cancels and refunds (src/purchase, src/refund)
+  'PURCHASE.NOT_FOUND': 404,
+  'PURCHASE.AMOUNT_OUT_OF_RANGE': 400,
+  'PURCHASE.ITEMS_MISMATCH': 400,
+  'PURCHASE.NOT_CANCELABLE': 409,
+  'PURCHASE.NOT_REFUNDABLE': 409,
+  'PURCHASE.REFUND_EXCEEDS_PAID': 422,
+  // Withdrawal to a bank account (src/bank-transfer, wallet-snap-api.md §3.10-§3.11)
+  'BANK.INQUIRY_NOT_FOUND': 404,
+  'BANK.INQUIRY_EXPIRED': 409,
+  'BANK.INQUIRY_USED': 409,
+  'BANK.UNKNOWN_ACCOUNT': 422,
+  'BANK.TRANSFER_NOT_FOUND': 404,
+  // Top-up from the partner's corporate balance (src/top-up, §3.12-§3.14)
+  'TOPUP.INQUIRY_NOT_FOUND': 404,
+  'TOPUP.INQUIRY_EXPIRED': 409,
+  'TOPUP.INQUIRY_USED': 409,
+  'TOPUP.NOT_FOUND': 404,
+  'TOPUP.PARTNER_BALANCE_INSUFFICIENT': 422,
+  'TOPUP.LIMIT_EXCEEDED': 422,
+  'TOPUP.SELF_TOP_UP_FORBIDDEN': 403,
+  // Transaction history (src/history, §3.20-§3.21)
+  'HISTORY.RANGE_TOO_WIDE': 400,
+  'HISTORY.INVALID_RANGE': 400,
+  'HISTORY.PAGE_TOO_DEEP': 400,
+  'HISTORY.TRANSACTION_NOT_FOUND': 404,
+  // Back office (src/admin)
+  'ADMIN.TRANSACTION_NOT_FOUND': 404,
   // Anything unexpected
   'INTERNAL.ERROR': 500,
   'INTERNAL.UNAVAILABLE': 503,

@@ -23,6 +23,7 @@ export function principalScope(principal: Principal): string {
 }
 
 interface IdempotentRequest {
+  id?: string;
   method: string;
   url: string;
   headers: Record<string, string | undefined>;
@@ -54,7 +55,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
     const path = request.url.split('?')[0];
     const fingerprint = createHash('sha256').update(`${request.method} ${path} ${canonicalJson(request.body ?? null)}`).digest('hex');
-    request.idempotency = { scope: principalScope(request.principal), key, fingerprint };
+    request.idempotency = { scope: principalScope(request.principal), key, fingerprint, requestId: request.id };
     const reply = http.getResponse<Reply>();
     return next.handle().pipe(
       map((result: IdempotentResponse) => {

@@ -8,6 +8,15 @@ export interface IdempotencyContext {
   scope: string;
   key: string;
   fingerprint: string;
+  /** Id of the request that runs the operation; stored error bodies carry it. */
+  requestId?: string;
+}
+
+/** A stored error body names the request that produced it, also when it is replayed later. */
+function withRequestId(body: unknown, requestId: string | undefined): unknown {
+  const error = (body as { error?: Record<string, unknown> } | null)?.error;
+  if (!error || typeof error !== 'object' || error.requestId !== undefined) return body;
+  return { ...(body as object), error: { ...error, requestId: requestId ?? 'unknown' } };
 }
 
 /** What an idempotent route answers; the interceptor turns it into the HTTP response. */
@@ -61,7 +70,8 @@ export class IdempotencyService {
 
     const outcome = await op.execute(started.intent);
     const result = await this.db.transaction(async (tx) => {
-      const settled = await op.settle(tx, started.intent, outcome);
+      const raw = await op.settle(tx, started.intent, outcome);
+      const settled = { ...raw, body: withRequestId(raw.body, ctx.requestId) };
       await tx.query(
         `UPDATE idempotency_keys SET status = 'COMPLETED', response_status = $2, response_body = $3, transaction_id = $4, completed_at = now()
           WHERE id = $1`,

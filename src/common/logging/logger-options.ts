@@ -1,7 +1,7 @@
 import { IncomingMessage } from 'node:http';
 import { Params } from 'nestjs-pino';
 import { AppConfigService } from '../../config/app-config.service';
-import { PINO_REDACT_PATHS } from './redaction';
+import { PINO_REDACT_PATHS, redactUrl } from './redaction';
 
 /** Structured JSON logs: one line per request, with its request id, and no secrets. */
 export function loggerOptions(config: AppConfigService): Params {
@@ -16,7 +16,7 @@ export function loggerOptions(config: AppConfigService): Params {
         req: (req: { id: string; method: string; url: string; headers: Record<string, unknown> }) => ({
           id: req.id,
           method: req.method,
-          url: req.url,
+          url: redactUrl(req.url),
           headers: req.headers,
         }),
       },

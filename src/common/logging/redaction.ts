@@ -59,3 +59,24 @@ export const PINO_REDACT_PATHS = [
   'res.headers["set-cookie"]',
   'err.config.headers',
 ];
+
+// Full DOKU account ids arrive in the registration redirect's query (§3.2 A.5).
+const URL_SENSITIVE = new Set(['accountid', 'accountno']);
+
+/**
+ * A request URL with the values of sensitive query parameters replaced: DOKU's browser redirects
+ * carry `authCode` (§3.2 A.7) and the new `accountId` (§3.2 A.5) in the query string.
+ */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const params = new URLSearchParams(url.slice(q + 1));
+  let changed = false;
+  for (const key of [...new Set(params.keys())]) {
+    if (isSensitiveKey(key) || URL_SENSITIVE.has(key.toLowerCase().replace(/[-_\s]/g, ''))) {
+      params.set(key, REDACTED);
+      changed = true;
+    }
+  }
+  return changed ? `${url.slice(0, q)}?${params.toString()}` : url;
+}

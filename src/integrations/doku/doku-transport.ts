@@ -100,18 +100,9 @@ export class DokuTransport {
         response.body.destroy();
         throw new DokuTransportError(request.context, 'RESPONSE_TOO_LARGE', true);
       }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of response.body) {
-        const buffer = chunk as Buffer;
-        size += buffer.length;
-        if (size > this.config.maxResponseBytes) {
-          response.body.destroy();
-          throw new DokuTransportError(request.context, 'RESPONSE_TOO_LARGE', true);
-        }
-        chunks.push(buffer);
-      }
-      const body = parseJsonObject(Buffer.concat(chunks).toString('utf8'));
+      // The pool's maxResponseSize aborts a body that grows past the cap while it streams in
+      // (UND_ERR_RES_EXCEEDED_MAX_SIZE, translated below), so the body can be read in one go.
+      const body = parseJsonObject(await response.body.text());
       const rawCode = body?.responseCode;
       return {
         httpStatus: response.statusCode,

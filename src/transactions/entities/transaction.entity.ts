@@ -82,6 +82,10 @@ export class Transaction {
   @Column({ type: 'integer', default: 0 })
   checkAttempts: number;
 
+  /** Set when every scheduled status check passed without an answer: the back office decides. */
+  @Column({ type: 'timestamptz', nullable: true })
+  attentionRequiredAt: Date | null;
+
   @Column({ type: 'timestamptz', nullable: true })
   finalizedAt: Date | null;
 

@@ -1,0 +1,55 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AllowUsers } from '../common/auth/auth.decorators';
+import { AdminService } from './admin.service';
+import { AdminTransactionPageResponseDto } from './dto/admin-transaction-page.response.dto';
+import { AdminTransactionResponseDto } from './dto/admin-transaction.response.dto';
+import { AdminUserPageResponseDto } from './dto/admin-user-page.response.dto';
+import { AdminUserResponseDto } from './dto/admin-user.response.dto';
+import { DokuExchangePageResponseDto } from './dto/doku-exchange-page.response.dto';
+import { ListAdminTransactionsQueryDto } from './dto/list-admin-transactions.query.dto';
+import { ListDokuExchangesQueryDto } from './dto/list-doku-exchanges.query.dto';
+import { SearchUsersQueryDto } from './dto/search-users.query.dto';
+
+/** Read-only back office: admin, support and finance. */
+@ApiTags('back office')
+@ApiBearerAuth()
+@Controller('v1/admin')
+export class AdminController {
+  constructor(private readonly admin: AdminService) {}
+
+  @Get('users')
+  @AllowUsers('admin', 'support', 'finance')
+  @ApiOperation({ summary: 'Find users by email or phone' })
+  searchUsers(@Query() query: SearchUsersQueryDto): Promise<AdminUserPageResponseDto> {
+    return this.admin.searchUsers(query);
+  }
+
+  @Get('users/:userId')
+  @AllowUsers('admin', 'support', 'finance')
+  @ApiOperation({ summary: 'A user and the state of their wallet' })
+  getUser(@Param('userId') userId: string): Promise<AdminUserResponseDto> {
+    return this.admin.getUser(userId);
+  }
+
+  @Get('transactions')
+  @AllowUsers('admin', 'support', 'finance')
+  @ApiOperation({ summary: 'Money movements, newest first, by status, type and user' })
+  listTransactions(@Query() query: ListAdminTransactionsQueryDto): Promise<AdminTransactionPageResponseDto> {
+    return this.admin.listTransactions(query);
+  }
+
+  @Get('transactions/:id')
+  @AllowUsers('admin', 'support', 'finance')
+  @ApiOperation({ summary: 'One money movement with its event log' })
+  getTransaction(@Param('id') id: string): Promise<AdminTransactionResponseDto> {
+    return this.admin.getTransaction(id);
+  }
+
+  @Get('doku-exchanges')
+  @AllowUsers('admin', 'support', 'finance')
+  @ApiOperation({ summary: 'Every HTTP exchange with DOKU (bodies redacted), by partner reference and time' })
+  listExchanges(@Query() query: ListDokuExchangesQueryDto): Promise<DokuExchangePageResponseDto> {
+    return this.admin.listExchanges(query);
+  }
+}

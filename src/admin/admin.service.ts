@@ -1,0 +1,57 @@
+import { Injectable } from '@nestjs/common';
+import { AppError } from '../common/errors/app-error';
+import { TransactionsRepository } from '../transactions/transactions.repository';
+import { AdminRepository } from './admin.repository';
+import { AdminTransactionPageResponseDto } from './dto/admin-transaction-page.response.dto';
+import { AdminTransactionResponseDto } from './dto/admin-transaction.response.dto';
+import { AdminUserPageResponseDto } from './dto/admin-user-page.response.dto';
+import { AdminUserResponseDto } from './dto/admin-user.response.dto';
+import { DokuExchangePageResponseDto } from './dto/doku-exchange-page.response.dto';
+import { DokuExchangeResponseDto } from './dto/doku-exchange.response.dto';
+import { ListAdminTransactionsQueryDto } from './dto/list-admin-transactions.query.dto';
+import { ListDokuExchangesQueryDto } from './dto/list-doku-exchanges.query.dto';
+import { SearchUsersQueryDto } from './dto/search-users.query.dto';
+
+/** Back-office reads: people, their wallets, money movements with their event log, DOKU exchanges. */
+@Injectable()
+export class AdminService {
+  constructor(
+    private readonly admin: AdminRepository,
+    private readonly transactions: TransactionsRepository,
+  ) {}
+
+  async searchUsers(q: SearchUsersQueryDto): Promise<AdminUserPageResponseDto> {
+    const paging = { page: q.page ?? 1, pageSize: q.pageSize ?? 20 };
+    const { users, total } = await this.admin.searchUsers(q.query, paging);
+    const wallets = await this.admin.findWallets(users.map((u) => u.id));
+    return { items: users.map((u) => AdminUserResponseDto.from(u, wallets.get(u.id) ?? null)), ...paging, total };
+  }
+
+  async getUser(userId: string): Promise<AdminUserResponseDto> {
+    const user = await this.admin.findUser(userId);
+    if (!user) throw new AppError('USER.NOT_FOUND', 'No such user');
+    const wallets = await this.admin.findWallets([user.id]);
+    return AdminUserResponseDto.from(user, wallets.get(user.id) ?? null);
+  }
+
+  async listTransactions(q: ListAdminTransactionsQueryDto): Promise<AdminTransactionPageResponseDto> {
+    const paging = { page: q.page ?? 1, pageSize: q.pageSize ?? 20 };
+    const { transactions, total } = await this.admin.listTransactions({ status: q.status, type: q.type, userId: q.userId }, paging);
+    return { items: transactions.map((t) => AdminTransactionResponseDto.from(t)), ...paging, total };
+  }
+
+  async getTransaction(id: string): Promise<AdminTransactionResponseDto> {
+    const transaction = await this.admin.findTransaction(id);
+    if (!transaction) throw new AppError('ADMIN.TRANSACTION_NOT_FOUND', 'No such transaction');
+    return AdminTransactionResponseDto.from(transaction, await this.transactions.findEvents(transaction.id));
+  }
+
+  async listExchanges(q: ListDokuExchangesQueryDto): Promise<DokuExchangePageResponseDto> {
+    const paging = { page: q.page ?? 1, pageSize: q.pageSize ?? 50 };
+    const { exchanges, total } = await this.admin.listExchanges(
+      { partnerReference: q.partnerReference, from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined },
+      paging,
+    );
+    return { items: exchanges.map((e) => DokuExchangeResponseDto.from(e)), ...paging, total };
+  }
+}

@@ -1,0 +1,84 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Transaction } from '../../transactions/entities/transaction.entity';
+import { TRANSACTION_STATUSES, TRANSACTION_TYPES, TransactionStatus, TransactionType } from '../../transactions/transaction-state';
+import { TransactionEvent } from '../../transactions/entities/transaction-event.entity';
+import { TransactionEventResponseDto } from './transaction-event.response.dto';
+
+export class AdminTransactionResponseDto {
+  @ApiProperty({ example: '5e0c2f1a-7b3d-4e8f-9a1b-2c3d4e5f6a7b' })
+  id: string;
+
+  @ApiProperty({ example: '7d1f1a2e-3b4c-4d5e-8f90-1a2b3c4d5e6f' })
+  userId: string;
+
+  @ApiProperty({ example: 'BANK_TRANSFER', enum: TRANSACTION_TYPES })
+  type: TransactionType;
+
+  @ApiProperty({ example: 'SUCCESS', enum: TRANSACTION_STATUSES })
+  status: TransactionStatus;
+
+  @ApiProperty({ example: 100000 })
+  amount: number;
+
+  @ApiProperty({ example: 0 })
+  refundedAmount: number;
+
+  @ApiProperty({ example: 'BTR-3f9a0c1d2e4b4f6a8b9c0d1e2f3a4b5c' })
+  partnerReferenceNo: string;
+
+  @ApiProperty({ example: 'DK-TRF-0001', nullable: true, type: String })
+  dokuReferenceNo: string | null;
+
+  @ApiProperty({ example: null, nullable: true, type: String })
+  parentId: string | null;
+
+  @ApiProperty({ example: null, nullable: true, type: String })
+  merchantOrderRef: string | null;
+
+  @ApiProperty({ example: 'user', description: 'user or service' })
+  initiatorKind: string;
+
+  @ApiProperty({ example: '7d1f1a2e-3b4c-4d5e-8f90-1a2b3c4d5e6f' })
+  initiatorId: string;
+
+  @ApiProperty({ example: null, nullable: true, type: String })
+  failureCode: string | null;
+
+  @ApiProperty({ example: '2004300', nullable: true, type: String, description: "DOKU's raw responseCode" })
+  dokuResponseCode: string | null;
+
+  @ApiProperty({ example: { bankCode: '014', accountNumberMasked: '******8292' } })
+  details: Record<string, unknown>;
+
+  @ApiProperty({ example: '2026-11-23T10:15:30.000Z' })
+  createdAt: string;
+
+  @ApiProperty({ example: '2026-11-23T10:15:31.000Z' })
+  updatedAt: string;
+
+  @ApiProperty({ type: [TransactionEventResponseDto], required: false, description: 'The event log (detail only)' })
+  events?: TransactionEventResponseDto[];
+
+  static from(t: Transaction, events?: TransactionEvent[]): AdminTransactionResponseDto {
+    return {
+      id: t.id,
+      userId: t.userId,
+      type: t.type,
+      status: t.status,
+      amount: Number(t.amount),
+      refundedAmount: Number(t.refundedAmount),
+      partnerReferenceNo: t.partnerReferenceNo,
+      dokuReferenceNo: t.dokuReferenceNo,
+      parentId: t.parentId,
+      merchantOrderRef: t.merchantOrderRef,
+      initiatorKind: t.initiatorKind,
+      initiatorId: t.initiatorId,
+      failureCode: t.failureCode,
+      dokuResponseCode: t.dokuResponseCode,
+      details: t.details,
+      createdAt: t.createdAt.toISOString(),
+      updatedAt: t.updatedAt.toISOString(),
+      ...(events ? { events: events.map((e) => TransactionEventResponseDto.from(e)) } : {}),
+    };
+  }
+}

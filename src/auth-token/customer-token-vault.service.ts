@@ -1,0 +1,276 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { SecretBox } from '../common/crypto/secret-box';
+import { AppError } from '../common/errors/app-error';
+import { AppConfigService } from '../config/app-config.service';
+import { decryptAuthCode } from '../integrations/doku/doku-signature';
+import { DokuClock } from '../integrations/doku/doku-clock';
+import { B2b2cTokenRequest, B2b2cTokenResponse } from '../integrations/doku/doku-wire.types';
+import { DokuClient } from '../integrations/doku/doku.client';
+import { DokuResponseError } from '../integrations/doku/doku.errors';
+import { needsRebinding } from './auth-token.errors';
+import { CustomerTokensRepository, SealedCustomerTokens } from './customer-tokens.repository';
+import { DokuCustomerToken } from './entities/doku-customer-token.entity';
+
+const REFRESH_MARGIN_MS = 60_000;
+// §2.4: 900 s, sliding; used only when DOKU's answer lacks a readable expiry.
+const DEFAULT_ACCESS_LIFETIME_MS = 900_000;
+const MAX_CACHED_USERS = 10_000;
+
+// Answers that mean "this way back is closed", as opposed to DOKU being down or slow (§5.7).
+// On the token endpoint a 401xx01 also means the refresh token is bad (DOKU's demo, §5.7).
+const TOKEN_GRANT_REFUSED = new Set<DokuResponseError['kind']>(['INVALID_CUSTOMER_TOKEN', 'INVALID_B2B_TOKEN', 'NOT_FOUND', 'REJECTED']);
+const BINDING_GONE = new Set<DokuResponseError['kind']>(['INVALID_CUSTOMER_TOKEN', 'NOT_FOUND', 'REJECTED']);
+
+interface CachedCustomerToken {
+  token: string;
+  refreshAtMs: number;
+}
+
+type Renewal = { token: string } | { rebind: true };
+
+const logger = new Logger('CustomerTokenVault');
+
+/**
+ * Per-user B2B2C (customer) tokens (wallet-snap-api.md §2.4), sealed at rest in
+ * `doku_customer_tokens`. `getValidToken` gives a live token, renewing it when it is expired or
+ * near expiry by the three ways back of §2.4, in order: the refresh token; Query Account Binding's
+ * fresh authCode (§3.7, decrypted with the partner's auth-code key, §2.9.7); and, when DOKU has
+ * refused both, a `WALLET.NEEDS_REBINDING` error with the row flagged so later calls fail fast.
+ * DOKU being unreachable never flags anyone: those errors reach the caller as they are.
+ *
+ * Renewal is single-flight per user inside the process and serialised by a row lock across
+ * instances (latest token wins at DOKU for customer tokens too, §2.4).
+ */
+@Injectable()
+export class CustomerTokenVault {
+  private readonly cache = new Map<string, CachedCustomerToken>();
+  private readonly renewing = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly repository: CustomerTokensRepository,
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly box: SecretBox,
+    private readonly doku: DokuClient,
+    private readonly config: AppConfigService,
+    private readonly clock: DokuClock,
+  ) {}
+
+  /**
+   * After Account Binding (§3.2 A step 8): exchanges the redirect's authCode for the user's tokens
+   * and stores them, clearing any rebinding flag. `accountId` defaults to the one DOKU puts in the
+   * access token (§2.9.5); when both are known they must agree.
+   */
+  async storeFromAuthCode(userId: string, authCode: string, accountId?: string): Promise<void> {
+    const { body } = await this.doku.b2b2cToken({ grantType: 'authorization_code', authCode });
+    const issued = this.readGrant(body);
+    const tokenAccountId = accountIdOf(issued.accessToken);
+    if (accountId && tokenAccountId && accountId !== tokenAccountId) {
+      throw new AppError('DOKU.BAD_REQUEST', 'The authCode belongs to another DOKU account');
+    }
+    const boundAccountId = accountId ?? tokenAccountId;
+    if (!boundAccountId) throw new AppError('DOKU.BAD_REQUEST', 'DOKU did not say which account the token is for');
+    await this.repository.storeBinding(userId, boundAccountId, this.seal(userId, issued));
+    this.remember(userId, issued.accessToken, issued.accessExpiresAt, this.clock.now());
+  }
+
+  /** A live customer token for `Authorization-Customer`; throws `WALLET.NEEDS_REBINDING` when none can be had. */
+  async getValidToken(userId: string): Promise<string> {
+    const cached = this.cache.get(userId);
+    if (cached && this.clock.now().getTime() < cached.refreshAtMs) return cached.token;
+    let pending = this.renewing.get(userId);
+    if (!pending) {
+      pending = this.resolve(userId).finally(() => this.renewing.delete(userId));
+      this.renewing.set(userId, pending);
+    }
+    return pending;
+  }
+
+  /**
+   * DOKU refused the user's customer token (`401xx02`/`401xx04`, §5.7). With `rejectedToken`, only
+   * that token is dropped, so a token another instance has already renewed is kept; without it,
+   * whatever access token is stored is dropped. The refresh token stays for the next renewal.
+   */
+  async invalidateCustomerToken(userId: string, rejectedToken?: string): Promise<void> {
+    this.cache.delete(userId);
+    await this.db.transaction(async (manager) => {
+      const row = await this.repository.findByUserIdForUpdate(manager, userId);
+      if (!row?.accessTokenCiphertext) return;
+      if (rejectedToken !== undefined && this.open(row, 'access', row.accessTokenCiphertext) !== rejectedToken) return;
+      await this.repository.clearAccessToken(manager, userId);
+    });
+  }
+
+  /** After unbinding (§3.8, §5.9): the user's tokens are deleted. */
+  async purge(userId: string): Promise<void> {
+    this.cache.delete(userId);
+    await this.repository.deleteByUserId(userId);
+  }
+
+  private async resolve(userId: string): Promise<string> {
+    const row = await this.repository.findByUserId(userId);
+    this.assertBound(row);
+    const live = this.liveAccessToken(row);
+    if (live) return live;
+
+    const renewal = await this.db.transaction(async (manager): Promise<Renewal> => {
+      const locked = await this.repository.findByUserIdForUpdate(manager, userId);
+      this.assertBound(locked);
+      // Another instance may have renewed it while this one waited for the lock.
+      const renewed = this.liveAccessToken(locked);
+      if (renewed) return { token: renewed };
+      const issued = await this.renew(locked);
+      if (!issued) {
+        await this.repository.markNeedsRebinding(manager, userId);
+        return { rebind: true };
+      }
+      await this.repository.saveRenewedTokens(manager, userId, this.seal(userId, issued));
+      this.remember(userId, issued.accessToken, issued.accessExpiresAt, this.clock.now());
+      return { token: issued.accessToken };
+    });
+    // Thrown after the commit, so the flag is stored.
+    if ('rebind' in renewal) {
+      logger.warn(`DOKU refused every way to renew the customer token of user ${userId}; rebinding needed`);
+      throw needsRebinding('TOKENS_REFUSED');
+    }
+    return renewal.token;
+  }
+
+  /** New tokens through the refresh token, then Query Account Binding; undefined when DOKU refused both. */
+  private async renew(row: DokuCustomerToken): Promise<IssuedTokens | undefined> {
+    const now = this.clock.now().getTime();
+    if (row.refreshTokenCiphertext && (!row.refreshExpiresAt || row.refreshExpiresAt.getTime() > now)) {
+      const refreshToken = this.open(row, 'refresh', row.refreshTokenCiphertext);
+      const refreshed = await this.grant({ grantType: 'refresh_token', refreshToken });
+      if (refreshed) return refreshed;
+    }
+    const authCode = await this.freshAuthCode(row.accountId);
+    return authCode ? this.grant({ grantType: 'authorization_code', authCode }) : undefined;
+  }
+
+  private async grant(request: B2b2cTokenRequest): Promise<IssuedTokens | undefined> {
+    try {
+      const { body } = await this.doku.b2b2cToken(request);
+      return this.readGrant(body);
+    } catch (error) {
+      if (error instanceof DokuResponseError && TOKEN_GRANT_REFUSED.has(error.kind)) return undefined;
+      throw error;
+    }
+  }
+
+  /** §3.7 / §3.2 B: a new authCode for a still-bound account; undefined when DOKU says it is not bound. */
+  private async freshAuthCode(accountId: string): Promise<string | undefined> {
+    let encrypted: string | undefined;
+    try {
+      const { body } = await this.doku.queryAccountBinding({
+        partnerReferenceNo: `QAB-${randomUUID()}`,
+        additionalInfo: { accountId },
+      });
+      encrypted = body.additionalInfo?.authCode;
+    } catch (error) {
+      if (error instanceof DokuResponseError && BINDING_GONE.has(error.kind)) return undefined;
+      throw error;
+    }
+    if (!encrypted) return undefined;
+    // A wrong DOKU_AUTH_CODE_KEY fails here for every user: an operator problem, never a reason to
+    // flag users for rebinding, so it is thrown.
+    return decryptAuthCode(encrypted, this.config.doku.authCodeKey);
+  }
+
+  private readGrant(body: B2b2cTokenResponse): IssuedTokens {
+    if (typeof body.accessToken !== 'string' || body.accessToken.length === 0) {
+      throw new AppError('DOKU.BAD_REQUEST', 'DOKU customer token answer carries no accessToken');
+    }
+    const now = this.clock.now().getTime();
+    const accessExpiresAt = parseTime(body.accessTokenExpiryTime) ?? new Date(now + DEFAULT_ACCESS_LIFETIME_MS);
+    const refreshToken = typeof body.refreshToken === 'string' && body.refreshToken.length > 0 ? body.refreshToken : null;
+    return {
+      accessToken: body.accessToken,
+      accessExpiresAt,
+      refreshToken,
+      refreshExpiresAt: refreshToken ? parseTime(body.refreshTokenExpiryTime) : null,
+    };
+  }
+
+  private assertBound(row: DokuCustomerToken | null): asserts row is DokuCustomerToken {
+    if (!row) throw needsRebinding('NOT_BOUND');
+    if (row.needsRebinding) throw needsRebinding('FLAGGED');
+  }
+
+  /** The stored access token when it is not near expiry (and cached for the next call). */
+  private liveAccessToken(row: DokuCustomerToken): string | undefined {
+    if (!row.accessTokenCiphertext || !row.accessExpiresAt) return undefined;
+    const refreshAtMs = refreshAt(row.accessExpiresAt, row.updatedAt);
+    if (this.clock.now().getTime() >= refreshAtMs) return undefined;
+    let token: string;
+    try {
+      token = this.open(row, 'access', row.accessTokenCiphertext);
+    } catch {
+      logger.warn(`Stored customer token of user ${row.userId} cannot be decrypted; renewing it`);
+      return undefined;
+    }
+    this.cacheToken(row.userId, { token, refreshAtMs });
+    return token;
+  }
+
+  private remember(userId: string, token: string, expiresAt: Date, obtainedAt: Date): void {
+    this.cacheToken(userId, { token, refreshAtMs: refreshAt(expiresAt, obtainedAt) });
+  }
+
+  private cacheToken(userId: string, entry: CachedCustomerToken): void {
+    this.cache.delete(userId);
+    this.cache.set(userId, entry);
+    // Map keeps insertion order: the first key is the least recently stored.
+    if (this.cache.size > MAX_CACHED_USERS) this.cache.delete(this.cache.keys().next().value as string);
+  }
+
+  private seal(userId: string, issued: IssuedTokens): SealedCustomerTokens {
+    return {
+      accessTokenCiphertext: this.box.seal(issued.accessToken, context(userId, 'access')),
+      accessExpiresAt: issued.accessExpiresAt,
+      refreshTokenCiphertext: issued.refreshToken ? this.box.seal(issued.refreshToken, context(userId, 'refresh')) : null,
+      refreshExpiresAt: issued.refreshExpiresAt,
+    };
+  }
+
+  private open(row: DokuCustomerToken, kind: 'access' | 'refresh', sealed: string): string {
+    return this.box.open(sealed, context(row.userId, kind));
+  }
+}
+
+interface IssuedTokens {
+  accessToken: string;
+  accessExpiresAt: Date;
+  refreshToken: string | null;
+  refreshExpiresAt: Date | null;
+}
+
+function context(userId: string, kind: 'access' | 'refresh'): string {
+  return `doku_customer_tokens|${userId}|${kind}`;
+}
+
+/** Renew a minute before expiry, or after three quarters of a shorter lifetime. */
+function refreshAt(expiresAt: Date, obtainedAt: Date): number {
+  const lifetime = Math.max(0, expiresAt.getTime() - obtainedAt.getTime());
+  return expiresAt.getTime() - Math.min(REFRESH_MARGIN_MS, lifetime / 4);
+}
+
+function parseTime(value: unknown): Date | null {
+  if (typeof value !== 'string') return null;
+  const time = Date.parse(value);
+  return Number.isFinite(time) ? new Date(time) : null;
+}
+
+/** §2.9.5: DOKU's customer token payload carries `additionalData: "{\"accountId\":\"…\"}"`. Read, not trusted for auth. */
+function accountIdOf(jwt: string): string | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as { additionalData?: unknown };
+    const data: unknown = typeof payload.additionalData === 'string' ? JSON.parse(payload.additionalData) : payload.additionalData;
+    const accountId = (data as { accountId?: unknown } | undefined)?.accountId;
+    return typeof accountId === 'string' && accountId.length > 0 ? accountId : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,47 @@
+import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AllowUsers, CurrentPrincipal } from '../common/auth/auth.decorators';
+import { UserPrincipal } from '../common/auth/principal';
+import { IdempotencyContext, IdempotentResponse } from '../common/idempotency/idempotency.service';
+import { Idempotent, IdempotencyCtx } from '../common/idempotency/idempotency.interceptor';
+import { BankTransferService } from './bank-transfer.service';
+import { BankTransferInquiryResponseDto } from './dto/bank-transfer-inquiry.response.dto';
+import { BankTransferResponseDto } from './dto/bank-transfer.response.dto';
+import { CreateBankTransferInquiryRequestDto } from './dto/create-bank-transfer-inquiry.request.dto';
+import { CreateBankTransferRequestDto } from './dto/create-bank-transfer.request.dto';
+
+@ApiTags('bank transfers')
+@ApiBearerAuth()
+@Controller('v1/bank-transfers')
+export class BankTransferController {
+  constructor(private readonly transfers: BankTransferService) {}
+
+  @Post('inquiries')
+  @AllowUsers('user')
+  @ApiOperation({ summary: 'Look up a bank account before withdrawing to it: shows the holder name' })
+  inquire(@CurrentPrincipal() principal: UserPrincipal, @Body() body: CreateBankTransferInquiryRequestDto): Promise<BankTransferInquiryResponseDto> {
+    return this.transfers.inquire(principal.userId, body);
+  }
+
+  @Post()
+  @AllowUsers('user')
+  @Idempotent()
+  @ApiOperation({
+    summary: 'Withdraw to the bank account of an inquiry',
+    description: '201 SUCCESS; 202 when DOKU did not answer (status UNKNOWN or PENDING: read it again); 4xx when DOKU refused it.',
+  })
+  transfer(
+    @CurrentPrincipal() principal: UserPrincipal,
+    @IdempotencyCtx() ctx: IdempotencyContext,
+    @Body() body: CreateBankTransferRequestDto,
+  ): Promise<IdempotentResponse> {
+    return this.transfers.transfer(principal.userId, ctx, body);
+  }
+
+  @Get(':id')
+  @AllowUsers('user')
+  @ApiOperation({ summary: 'A bank transfer; an unresolved one is checked with DOKU first' })
+  get(@CurrentPrincipal() principal: UserPrincipal, @Param('id') id: string): Promise<BankTransferResponseDto> {
+    return this.transfers.get(principal.userId, id);
+  }
+}

@@ -1,0 +1,23 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
+
+/** Largest single withdrawal we accept (DOKU's per-transaction cap for verified accounts, §5.8). */
+export const MAX_BANK_TRANSFER_RUPIAH = 10_000_000;
+
+export class CreateBankTransferInquiryRequestDto {
+  @ApiProperty({ example: '014', description: 'Destination bank code (3 to 11 digits, e.g. 014 for BCA)' })
+  @IsString()
+  @Matches(/^[0-9]{3,11}$/, { message: 'bankCode must be 3 to 11 digits' })
+  bankCode: string;
+
+  @ApiProperty({ example: '8377388292', description: 'Beneficiary account number, digits only' })
+  @IsString()
+  @Matches(/^[0-9]{5,32}$/, { message: 'accountNumber must be 5 to 32 digits' })
+  accountNumber: string;
+
+  @ApiProperty({ example: 100000, description: 'Whole rupiah', minimum: 1, maximum: MAX_BANK_TRANSFER_RUPIAH })
+  @IsInt()
+  @Min(1)
+  @Max(MAX_BANK_TRANSFER_RUPIAH)
+  amount: number;
+}

@@ -1,0 +1,172 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { fromOptionalSnapMoney } from '../integrations/doku/doku-mapper';
+import { mapTransactionStatus } from '../integrations/doku/doku-response-codes';
+import { QueryPurchaseRequest, QueryPurchaseResponse, SnapRefundHistoryItem } from '../integrations/doku/doku-wire.types';
+import { DokuClient } from '../integrations/doku/doku.client';
+import { DokuResponseError } from '../integrations/doku/doku.errors';
+import { TransactionResolverRegistry } from '../reconciliation/transaction-resolver.registry';
+import { captureDokuOutcome } from '../transactions/doku-outcome';
+import { Transaction } from '../transactions/entities/transaction.entity';
+import { isUnresolved } from '../transactions/transaction-state';
+import { TransactionsRepository } from '../transactions/transactions.repository';
+import { PurchasesRepository } from './purchases.repository';
+
+/**
+ * How long DOKU may not know a purchase (or refund) we sent before we call it failed (§5.6: "a
+ * not-found after a reasonable grace period"). Before that, a not-found may just be DOKU lagging.
+ */
+export const NOT_FOUND_GRACE_MS = 120_000;
+
+/** What Query Purchase told us, or nothing usable. */
+type QueryAnswer = { kind: 'found'; body: QueryPurchaseResponse } | { kind: 'notFound' };
+
+export interface PurchaseWithChildren {
+  purchase: Transaction;
+  children: Transaction[];
+}
+
+const logger = new Logger('PurchaseStatus');
+
+/**
+ * Settles purchases, and their refunds and cancels, from DOKU's truth: Query Purchase (§3.17) and
+ * its `refundHistory`, applied through the forward-only state machine. Used by the status
+ * endpoints, the PAY_RETURN redirect, notifications and the reconciler; it never sends a debit.
+ */
+@Injectable()
+export class PurchaseStatusService implements OnModuleInit {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly doku: DokuClient,
+    private readonly transactions: TransactionsRepository,
+    private readonly purchases: PurchasesRepository,
+    private readonly resolvers: TransactionResolverRegistry,
+  ) {}
+
+  /** The reconciler settles unresolved purchases, refunds and cancels through this service too. */
+  onModuleInit(): void {
+    for (const type of ['PURCHASE', 'REFUND', 'CANCEL'] as const) {
+      this.resolvers.register(type, (transaction) => this.resolveTransaction(transaction));
+    }
+  }
+
+  /**
+   * Asks DOKU when the purchase or one of its refunds/cancels is still unresolved (or always, with
+   * `force`, for a notification that hints at a change), and applies the answer.
+   */
+  async refresh(purchase: Transaction, options: { force?: boolean } = {}): Promise<PurchaseWithChildren> {
+    const children = await this.purchases.findChildren(purchase.id);
+    const unresolved = isUnresolved(purchase.status) || children.some((c) => isUnresolved(c.status));
+    if (!unresolved && !options.force) return { purchase, children };
+    const answer = await this.query(purchase);
+    if (answer) await this.db.transaction((tx) => this.apply(tx, purchase.id, answer));
+    const fresh = (await this.purchases.findById(purchase.id)) ?? purchase;
+    return { purchase: fresh, children: await this.purchases.findChildren(purchase.id) };
+  }
+
+  /** For the reconciler: any purchase, refund or cancel, resolved through its purchase. */
+  async resolveTransaction(transaction: Transaction): Promise<void> {
+    const purchase = transaction.type === 'PURCHASE' ? transaction : transaction.parentId ? await this.purchases.findById(transaction.parentId) : null;
+    if (purchase) await this.refresh(purchase);
+  }
+
+  private async query(purchase: Transaction): Promise<QueryAnswer | undefined> {
+    const request: QueryPurchaseRequest = {
+      // §3.17: SNAP asks for the original service code "54"; DOKU's Node SDK sends "55".
+      serviceCode: '54',
+      originalPartnerReferenceNo: purchase.partnerReferenceNo,
+      ...(purchase.dokuReferenceNo ? { originalReferenceNo: purchase.dokuReferenceNo } : {}),
+      additionalInfo: {},
+    };
+    let outcome = await captureDokuOutcome(() => this.doku.queryPurchase(request));
+    if (outcome.kind === 'rejected' && outcome.error.code === 'DOKU.BAD_REQUEST') {
+      outcome = await captureDokuOutcome(() => this.doku.queryPurchase({ ...request, serviceCode: '55' }));
+    }
+    if (outcome.kind === 'ok') return { kind: 'found', body: outcome.result.body };
+    if (outcome.kind === 'rejected' && outcome.error instanceof DokuResponseError && outcome.error.kind === 'NOT_FOUND') {
+      return { kind: 'notFound' };
+    }
+    logger.warn(`Query Purchase for ${purchase.id} settled nothing: ${(outcome.error as { code?: string }).code ?? outcome.error.name}`);
+    return undefined;
+  }
+
+  private async apply(tx: EntityManager, purchaseId: string, answer: QueryAnswer): Promise<void> {
+    // The purchase row first, then its refunds and cancels: the lock order of every money path.
+    const purchase = await this.purchases.lockForUpdate(tx, purchaseId, undefined);
+    if (!purchase) return;
+    const children = await this.purchases.findChildren(purchaseId, tx);
+    const now = Date.now();
+    const pastGrace = (t: Transaction) => now - t.createdAt.getTime() >= NOT_FOUND_GRACE_MS;
+
+    const doku = answer.kind === 'found' ? mapTransactionStatus(answer.body.latestTransactionStatus) : 'NOT_FOUND';
+    const body = answer.kind === 'found' ? answer.body : undefined;
+    const code = body?.latestTransactionStatus ?? 'not found';
+    const cause = `Query Purchase: ${code}`;
+
+    switch (doku) {
+      case 'SUCCESS':
+      case 'REFUNDED':
+        await this.transactions.transition(tx, purchase.id, 'SUCCESS', cause, {
+          dokuReferenceNo: body?.originalReferenceNo ?? purchase.dokuReferenceNo,
+          details: { ...(body?.paidTime ? { paidTime: body.paidTime } : {}), ...(body?.approvalCode ? { approvalCode: body.approvalCode } : {}) },
+        });
+        break;
+      case 'CANCELED':
+        await this.transactions.transition(tx, purchase.id, 'CANCELED', cause);
+        break;
+      case 'FAILED':
+        await this.transactions.transition(tx, purchase.id, 'FAILED', cause, {
+          failureCode: 'DOKU.REJECTED',
+          details: { dokuStatus: body?.transactionStatusDesc ?? code },
+        });
+        break;
+      case 'NOT_FOUND':
+        // §5.6: not found means failed only once DOKU has had time to know it.
+        if (isUnresolved(purchase.status) && pastGrace(purchase)) {
+          await this.transactions.transition(tx, purchase.id, 'FAILED', `${cause} after the grace period`, { failureCode: 'DOKU.NOT_FOUND' });
+        }
+        break;
+      case 'PENDING':
+        // DOKU has it and it is still in progress: no longer unknown.
+        if (purchase.status === 'UNKNOWN') await this.transactions.transition(tx, purchase.id, 'PENDING', cause);
+        break;
+    }
+
+    const history = body?.refundHistory ?? [];
+    for (const child of children.filter((c) => isUnresolved(c.status))) {
+      if (child.type === 'REFUND') await this.applyRefund(tx, child, history, pastGrace(child));
+      if (child.type === 'CANCEL') await this.applyCancel(tx, child, doku, pastGrace(child));
+    }
+  }
+
+  /** A refund is settled by its line in `refundHistory` (§3.17), matched on our partnerRefundNo. */
+  private async applyRefund(tx: EntityManager, refund: Transaction, history: SnapRefundHistoryItem[], missingMeansFailed: boolean): Promise<void> {
+    const line = history.find((h) => h.partnerRefundNo === refund.partnerReferenceNo);
+    if (line && fromOptionalSnapMoney(line.refundAmount) !== undefined && fromOptionalSnapMoney(line.refundAmount) !== refund.amount) {
+      logger.warn(`Refund ${refund.id}: DOKU lists another amount; left for the back office`);
+      return;
+    }
+    const status = line ? mapTransactionStatus(line.refundStatus) : undefined;
+    if (status === 'SUCCESS') {
+      const moved = await this.transactions.transition(tx, refund.id, 'SUCCESS', 'Query Purchase: refundHistory 00', { dokuReferenceNo: line?.refundNo ?? null });
+      if (moved.changed && refund.parentId) await this.transactions.settleRefundReservation(tx, refund.parentId, refund.amount, true);
+    } else if (status === 'FAILED' || (!line && missingMeansFailed)) {
+      const moved = await this.transactions.transition(tx, refund.id, 'FAILED', line ? 'Query Purchase: refundHistory 06' : 'Query Purchase: refund unknown to DOKU after the grace period', {
+        failureCode: line ? 'DOKU.REJECTED' : 'DOKU.NOT_FOUND',
+      });
+      if (moved.changed && refund.parentId) await this.transactions.settleRefundReservation(tx, refund.parentId, refund.amount, false);
+    } else if (status === 'PENDING' && refund.status === 'UNKNOWN') {
+      await this.transactions.transition(tx, refund.id, 'PENDING', 'Query Purchase: refundHistory 03');
+    }
+  }
+
+  /** A cancel is settled by the purchase's own status: 05 means it happened. */
+  private async applyCancel(tx: EntityManager, cancel: Transaction, doku: string, pastGrace: boolean): Promise<void> {
+    if (doku === 'CANCELED') {
+      await this.transactions.transition(tx, cancel.id, 'SUCCESS', 'Query Purchase: 05');
+    } else if (pastGrace && (doku === 'SUCCESS' || doku === 'REFUNDED' || doku === 'FAILED' || doku === 'NOT_FOUND')) {
+      await this.transactions.transition(tx, cancel.id, 'FAILED', `Query Purchase: ${doku} after the grace period`, { failureCode: 'PURCHASE.NOT_CANCELABLE' });
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Allow, AllowUsers, CurrentPrincipal } from '../common/auth/auth.decorators';
+import { Principal, UserPrincipal } from '../common/auth/principal';
+import { Idempotent, IdempotencyCtx } from '../common/idempotency/idempotency.interceptor';
+import { IdempotencyContext, IdempotentResponse } from '../common/idempotency/idempotency.service';
+import { CreateOrderPurchaseRequestDto } from './dto/create-order-purchase.request.dto';
+import { CreatePurchaseRequestDto } from './dto/create-purchase.request.dto';
+import { PurchaseCreatedResponseDto } from './dto/purchase-created.response.dto';
+import { PurchaseResponseDto } from './dto/purchase.response.dto';
+import { purchaseIdPipe, userIdPipe } from './purchase-id.pipe';
+import { PurchaseService } from './purchase.service';
+
+@ApiTags('purchases')
+@ApiBearerAuth()
+@Controller()
+export class PurchaseController {
+  constructor(private readonly purchases: PurchaseService) {}
+
+  @Post('v1/purchases')
+  @AllowUsers()
+  @Idempotent()
+  @ApiOperation({ summary: 'Pay from my DOKU Wallet: returns the DOKU PIN page to open' })
+  @ApiResponse({ status: 201, type: PurchaseCreatedResponseDto, description: 'PENDING until the user enters the PIN' })
+  @ApiResponse({ status: 202, type: PurchaseCreatedResponseDto, description: "UNKNOWN: DOKU's answer was lost; poll GET /v1/purchases/{id}" })
+  create(
+    @CurrentPrincipal() principal: UserPrincipal,
+    @Body() body: CreatePurchaseRequestDto,
+    @IdempotencyCtx() ctx: IdempotencyContext,
+  ): Promise<IdempotentResponse> {
+    return this.purchases.create(principal, principal.userId, body, ctx);
+  }
+
+  @Get('v1/purchases/:id')
+  @AllowUsers()
+  @ApiOperation({ summary: 'One of my purchases; asks DOKU first while it is PENDING or UNKNOWN' })
+  @ApiResponse({ status: 200, type: PurchaseResponseDto })
+  get(@CurrentPrincipal() principal: UserPrincipal, @Param('id', purchaseIdPipe) id: string): Promise<PurchaseResponseDto> {
+    return this.purchases.get(principal.userId, id);
+  }
+
+  @Post('v1/users/:userId/purchases')
+  @Allow({ scopes: ['purchases:write'] })
+  @Idempotent()
+  @ApiOperation({ summary: "Service: create a purchase for one of its orders on a user's wallet" })
+  @ApiResponse({ status: 201, type: PurchaseCreatedResponseDto })
+  @ApiResponse({ status: 202, type: PurchaseCreatedResponseDto })
+  createForUser(
+    @CurrentPrincipal() principal: Principal,
+    @Param('userId', userIdPipe) userId: string,
+    @Body() body: CreateOrderPurchaseRequestDto,
+    @IdempotencyCtx() ctx: IdempotencyContext,
+  ): Promise<IdempotentResponse> {
+    return this.purchases.create(principal, userId, body, ctx);
+  }
+
+  @Get('v1/users/:userId/purchases/:id')
+  @Allow({ roles: ['admin', 'support', 'finance'], scopes: ['wallets:read'] })
+  @ApiOperation({ summary: "Back office or service: one of a user's purchases" })
+  @ApiResponse({ status: 200, type: PurchaseResponseDto })
+  getForUser(@Param('userId', userIdPipe) userId: string, @Param('id', purchaseIdPipe) id: string): Promise<PurchaseResponseDto> {
+    return this.purchases.get(userId, id);
+  }
+}

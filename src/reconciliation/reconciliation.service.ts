@@ -1,0 +1,119 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Counter, Gauge } from 'prom-client';
+import { AppConfigService } from '../config/app-config.service';
+import { MetricsService } from '../metrics/metrics.service';
+import { TransactionsRepository } from '../transactions/transactions.repository';
+import { isUnresolved } from '../transactions/transaction-state';
+import { nextCheckDelaySeconds } from './reconciliation.schedule';
+import { ReconciliationRepository } from './reconciliation.repository';
+import { TransactionResolverRegistry } from './transaction-resolver.registry';
+
+export interface ReconcileRunSummary {
+  claimed: number;
+  settled: number;
+  stillUnresolved: number;
+  errors: number;
+}
+
+/**
+ * Drives every PENDING and UNKNOWN transaction to DOKU's truth with the matching status query, on a
+ * backoff schedule, safely across instances (leases under SKIP LOCKED) and across restarts (all its
+ * state is in the transactions table). Requests abandoned mid-flight by a dead process are simply
+ * unresolved transactions here: they are driven to their final state with their own identifiers.
+ */
+@Injectable()
+export class ReconciliationService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ReconciliationService.name);
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private readonly outcomes: Counter<'outcome'>;
+
+  constructor(
+    private readonly repo: ReconciliationRepository,
+    private readonly transactions: TransactionsRepository,
+    private readonly resolvers: TransactionResolverRegistry,
+    private readonly config: AppConfigService,
+    metrics: MetricsService,
+  ) {
+    this.outcomes = new Counter({
+      name: 'reconciliation_checks_total',
+      help: 'Status checks of unresolved transactions by outcome',
+      labelNames: ['outcome'] as const,
+      registers: [metrics.registry],
+    });
+    const stats = () => this.repo.stats();
+    new Gauge({
+      name: 'reconciliation_unresolved_transactions',
+      help: 'PENDING or UNKNOWN transactions still being checked',
+      registers: [metrics.registry],
+      async collect() {
+        this.set((await stats()).unresolved);
+      },
+    });
+    new Gauge({
+      name: 'reconciliation_oldest_unresolved_age_seconds',
+      help: 'Age of the oldest PENDING or UNKNOWN transaction',
+      registers: [metrics.registry],
+      async collect() {
+        this.set((await stats()).oldestAgeSeconds);
+      },
+    });
+    new Gauge({
+      name: 'reconciliation_attention_required_transactions',
+      help: 'Unresolved transactions past the last scheduled check, waiting for the back office',
+      registers: [metrics.registry],
+      async collect() {
+        this.set((await stats()).attentionRequired);
+      },
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.reconciliation.enabled) return;
+    const tick = () => {
+      this.running = this.runOnce()
+        .catch((e: unknown) => this.logger.error({ err: e }, 'reconciliation run failed'))
+        .finally(() => {
+          if (this.timer !== undefined) this.timer = setTimeout(tick, this.config.reconciliation.intervalMs);
+        });
+    };
+    this.timer = setTimeout(tick, this.config.reconciliation.intervalMs);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** One pass: claim what is due, ask DOKU about each, schedule the rest. */
+  async runOnce(): Promise<ReconcileRunSummary> {
+    const { batchSize, leaseSeconds } = this.config.reconciliation;
+    const claimed = await this.repo.claimDue(batchSize, leaseSeconds);
+    const summary: ReconcileRunSummary = { claimed: claimed.length, settled: 0, stillUnresolved: 0, errors: 0 };
+    await Promise.all(
+      claimed.map(async (t) => {
+        const resolver = this.resolvers.get(t.type);
+        try {
+          if (resolver) await resolver(t);
+        } catch (e) {
+          summary.errors++;
+          this.outcomes.inc({ outcome: 'error' });
+          this.logger.warn({ err: e, transactionId: t.id }, 'status check failed; will retry');
+        }
+        const now = await this.transactions.findById(t.id);
+        if (now && isUnresolved(now.status)) {
+          summary.stillUnresolved++;
+          this.outcomes.inc({ outcome: 'unresolved' });
+          const delay = nextCheckDelaySeconds(now.checkAttempts);
+          if (delay === null) this.logger.warn({ transactionId: t.id }, 'transaction still unresolved after every scheduled check: flagged for the back office');
+          await this.repo.scheduleNext(t.id, delay);
+        } else {
+          summary.settled++;
+          this.outcomes.inc({ outcome: 'settled' });
+        }
+      }),
+    );
+    return summary;
+  }
+}

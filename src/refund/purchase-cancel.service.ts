@@ -1,0 +1,110 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Principal } from '../common/auth/principal';
+import { AppError } from '../common/errors/app-error';
+import { ErrorCode } from '../common/errors/error-codes';
+import { IdempotencyContext, IdempotencyService, IdempotentResponse } from '../common/idempotency/idempotency.service';
+import { toSnapMoney } from '../integrations/doku/doku-mapper';
+import { CancelPurchaseResponse } from '../integrations/doku/doku-wire.types';
+import { DokuClient } from '../integrations/doku/doku.client';
+import { dokuCodeOf, rejectionResponse } from '../transactions/stored-response';
+import { PurchasesRepository } from '../purchase/purchases.repository';
+import { captureDokuOutcome, DokuOutcome } from '../transactions/doku-outcome';
+import { Transaction } from '../transactions/entities/transaction.entity';
+import { TransactionsRepository } from '../transactions/transactions.repository';
+import { CancelPurchaseRequestDto } from './dto/cancel-purchase.request.dto';
+import { CancelResponseDto } from './dto/cancel.response.dto';
+
+interface CancelIntent {
+  purchase: Transaction;
+  cancel: Transaction;
+}
+
+/** DOKU's cancel declines in our words (§3.18): `405xx01` means "too late, use a refund". */
+const CANCEL_DECLINES: Partial<Record<ErrorCode, ErrorCode>> = {
+  'DOKU.OPERATION_NOT_ALLOWED': 'PURCHASE.NOT_CANCELABLE',
+  'DOKU.INVALID_TRANSACTION_STATUS': 'PURCHASE.NOT_CANCELABLE',
+  'DOKU.NOT_FOUND': 'PURCHASE.NOT_CANCELABLE',
+};
+
+/**
+ * Cancel Purchase (§3.18, §5.8): while the purchase waits for the PIN (or is UNKNOWN), or after
+ * success on the same Jakarta day, before any refund. A CANCEL row (parent = the purchase) records
+ * the request and its outcome; the purchase moves to CANCELED when DOKU confirms.
+ */
+@Injectable()
+export class PurchaseCancelService {
+  constructor(
+    private readonly idempotency: IdempotencyService,
+    private readonly purchases: PurchasesRepository,
+    private readonly transactions: TransactionsRepository,
+    private readonly doku: DokuClient,
+  ) {}
+
+  /** `userId` undefined: the back office, for any user's purchase. */
+  cancel(initiator: Principal, purchaseId: string, userId: string | undefined, input: CancelPurchaseRequestDto, ctx: IdempotencyContext): Promise<IdempotentResponse> {
+    return this.idempotency.run<CancelIntent, DokuOutcome<CancelPurchaseResponse>>(ctx, {
+      prepare: async (tx) => {
+        const purchase = await this.purchases.lockForUpdate(tx, purchaseId, userId);
+        if (!purchase) throw new AppError('PURCHASE.NOT_FOUND', 'No such purchase');
+        if (purchase.status === 'FAILED' || purchase.status === 'CANCELED') {
+          throw new AppError('PURCHASE.NOT_CANCELABLE', 'This purchase is already closed', { status: purchase.status });
+        }
+        if (purchase.refundedAmount > 0n || purchase.refundReservedAmount > 0n) {
+          throw new AppError('PURCHASE.NOT_CANCELABLE', 'This purchase has refunds: refund the rest instead', { status: purchase.status });
+        }
+        if (await this.purchases.findLiveCancel(tx, purchase.id)) {
+          throw new AppError('PURCHASE.NOT_CANCELABLE', 'This purchase is already being canceled', { status: purchase.status });
+        }
+        const cancel = await this.transactions.createPending(tx, {
+          userId: purchase.userId,
+          type: 'CANCEL',
+          amount: purchase.amount,
+          // Cancel Purchase carries no reference of its own (§3.18); this one identifies our record.
+          partnerReferenceNo: `CNL-${randomUUID().replace(/-/g, '')}`,
+          parentId: purchase.id,
+          initiatorKind: initiator.kind,
+          initiatorId: initiator.kind === 'user' ? initiator.userId : initiator.clientId,
+          description: input.reason ?? null,
+          details: input.reason ? { reason: input.reason } : {},
+        });
+        return { purchase, cancel };
+      },
+      execute: ({ purchase }) =>
+        captureDokuOutcome(() =>
+          this.doku.cancelPurchase({
+            originalPartnerReferenceNo: purchase.partnerReferenceNo,
+            ...(purchase.dokuReferenceNo ? { originalReferenceNo: purchase.dokuReferenceNo } : {}),
+            ...(input.reason ? { reason: input.reason } : {}),
+            amount: toSnapMoney(purchase.amount),
+            additionalInfo: {},
+          }),
+        ),
+      settle: async (tx, { purchase, cancel }, outcome) => {
+        const answer = (status: number, cancelStatus: CancelResponseDto['status'], purchaseStatus: CancelResponseDto['purchaseStatus']) => {
+          const body: CancelResponseDto = { id: cancel.id, purchaseId: purchase.id, status: cancelStatus, purchaseStatus };
+          return { status, body, transactionId: cancel.id };
+        };
+        // The purchase row first, then its cancel row: the same lock order as refunds.
+        await this.purchases.lockForUpdate(tx, purchase.id, undefined);
+        if (outcome.kind === 'ok') {
+          await this.transactions.transition(tx, cancel.id, 'SUCCESS', 'Cancel Purchase succeeded');
+          const moved = await this.transactions.transition(tx, purchase.id, 'CANCELED', 'Cancel Purchase succeeded', { details: { cancelTime: outcome.result.body.cancelTime ?? null } });
+          return answer(200, 'SUCCESS', moved.transaction.status);
+        }
+        const responseCode = outcome.responseCode ?? dokuCodeOf(outcome.error);
+        if (outcome.kind === 'rejected') {
+          const code = CANCEL_DECLINES[outcome.error.code] ?? outcome.error.code;
+          await this.transactions.transition(tx, cancel.id, 'FAILED', 'Cancel Purchase declined', { failureCode: code, dokuResponseCode: responseCode ?? null });
+          const message = code === 'PURCHASE.NOT_CANCELABLE' ? 'DOKU no longer allows canceling this purchase: refund it instead' : 'DOKU declined the cancel';
+          return {
+            ...rejectionResponse(code, message, { cancelId: cancel.id, purchaseStatus: purchase.status, ...(responseCode ? { responseCode } : {}) }),
+            transactionId: cancel.id,
+          };
+        }
+        await this.transactions.transition(tx, cancel.id, 'UNKNOWN', 'Cancel Purchase: outcome unknown', { dokuResponseCode: responseCode ?? null });
+        return answer(202, 'UNKNOWN', purchase.status);
+      },
+    });
+  }
+}

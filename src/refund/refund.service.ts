@@ -1,0 +1,133 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Principal } from '../common/auth/principal';
+import { AppError } from '../common/errors/app-error';
+import { ErrorCode } from '../common/errors/error-codes';
+import { IdempotencyContext, IdempotencyService, IdempotentResponse } from '../common/idempotency/idempotency.service';
+import { rupiah } from '../common/money/money';
+import { toSnapMoney } from '../integrations/doku/doku-mapper';
+import { RefundPurchaseResponse } from '../integrations/doku/doku-wire.types';
+import { DokuClient } from '../integrations/doku/doku.client';
+import { dokuCodeOf, rejectionResponse } from '../transactions/stored-response';
+import { PurchasesRepository } from '../purchase/purchases.repository';
+import { captureDokuOutcome, DokuOutcome } from '../transactions/doku-outcome';
+import { Transaction } from '../transactions/entities/transaction.entity';
+import { TransactionsRepository } from '../transactions/transactions.repository';
+import { CreateRefundRequestDto } from './dto/create-refund.request.dto';
+import { RefundResponseDto } from './dto/refund.response.dto';
+
+interface RefundIntent {
+  purchase: Transaction;
+  refund: Transaction;
+  reason: string;
+}
+
+/** DOKU's refund declines in our words (§3.19 errors). */
+const REFUND_DECLINES: Partial<Record<ErrorCode, ErrorCode>> = {
+  'DOKU.INVALID_AMOUNT': 'PURCHASE.REFUND_EXCEEDS_PAID',
+  'DOKU.INVALID_TRANSACTION_STATUS': 'PURCHASE.NOT_REFUNDABLE',
+  'DOKU.OPERATION_NOT_ALLOWED': 'PURCHASE.NOT_REFUNDABLE',
+};
+
+/**
+ * Refund Purchase (§3.19). Moves the partner's money, so only services with `refunds:write` and
+ * finance/admin reach it, never the paying user. The refundable amount is reserved atomically in
+ * commit 1 (with the purchase row locked), so concurrent refunds can never add up to more than
+ * was paid; the reservation becomes refunded, is released, or stays held while UNKNOWN.
+ */
+@Injectable()
+export class RefundService {
+  constructor(
+    private readonly idempotency: IdempotencyService,
+    private readonly purchases: PurchasesRepository,
+    private readonly transactions: TransactionsRepository,
+    private readonly doku: DokuClient,
+  ) {}
+
+  /** `userId` undefined: the back office, for any user's purchase. */
+  refund(initiator: Principal, purchaseId: string, userId: string | undefined, input: CreateRefundRequestDto, ctx: IdempotencyContext): Promise<IdempotentResponse> {
+    const amount = rupiah(input.amount);
+    return this.idempotency.run<RefundIntent, DokuOutcome<RefundPurchaseResponse>>(ctx, {
+      prepare: async (tx) => {
+        const purchase = await this.purchases.lockForUpdate(tx, purchaseId, userId);
+        if (!purchase) throw new AppError('PURCHASE.NOT_FOUND', 'No such purchase');
+        if (purchase.status !== 'SUCCESS') {
+          throw new AppError('PURCHASE.NOT_REFUNDABLE', 'Only a successful purchase can be refunded', { status: purchase.status });
+        }
+        if (await this.purchases.findLiveCancel(tx, purchase.id)) {
+          throw new AppError('PURCHASE.NOT_REFUNDABLE', 'This purchase is canceled or being canceled');
+        }
+        if (!(await this.transactions.reserveRefund(tx, purchase.id, amount))) {
+          const refundable = purchase.amount - purchase.refundedAmount - purchase.refundReservedAmount;
+          throw new AppError('PURCHASE.REFUND_EXCEEDS_PAID', 'The refund exceeds what was paid minus earlier refunds', {
+            refundable: Number(refundable),
+          });
+        }
+        const refund = await this.transactions.createPending(tx, {
+          userId: purchase.userId,
+          type: 'REFUND',
+          amount,
+          // Our partnerRefundNo: DOKU deduplicates the refund on it (§3.19).
+          partnerReferenceNo: `RFD-${randomUUID().replace(/-/g, '')}`,
+          parentId: purchase.id,
+          initiatorKind: initiator.kind,
+          initiatorId: initiator.kind === 'user' ? initiator.userId : initiator.clientId,
+          description: input.reason,
+          details: { reason: input.reason },
+        });
+        return { purchase, refund, reason: input.reason };
+      },
+      execute: ({ purchase, refund, reason }) =>
+        captureDokuOutcome(() =>
+          this.doku.refundPurchase({
+            originalPartnerReferenceNo: purchase.partnerReferenceNo,
+            ...(purchase.dokuReferenceNo ? { originalReferenceNo: purchase.dokuReferenceNo } : {}),
+            partnerRefundNo: refund.partnerReferenceNo,
+            refundAmount: toSnapMoney(refund.amount),
+            reason,
+            additionalInfo: {},
+          }),
+        ),
+      settle: async (tx, { purchase, refund, reason }, outcome) => {
+        const answer = async (status: number, refundStatus: RefundResponseDto['status']) => {
+          const fresh = await tx.getRepository(Transaction).findOneByOrFail({ id: purchase.id });
+          const body: RefundResponseDto = {
+            id: refund.id,
+            purchaseId: purchase.id,
+            status: refundStatus,
+            amount: Number(refund.amount),
+            reason,
+            purchaseRefundedAmount: Number(fresh.refundedAmount),
+          };
+          return { status, body, transactionId: refund.id };
+        };
+        // Lock order everywhere: the purchase row first, then its refund rows (no deadlocks between
+        // a refund settling and another being prepared on the same purchase).
+        await this.purchases.lockForUpdate(tx, purchase.id, undefined);
+        if (outcome.kind === 'ok') {
+          const moved = await this.transactions.transition(tx, refund.id, 'SUCCESS', 'Refund Purchase succeeded', {
+            dokuReferenceNo: outcome.result.body.refundNo ?? null,
+          });
+          if (moved.changed) await this.transactions.settleRefundReservation(tx, purchase.id, refund.amount, true);
+          return answer(201, moved.transaction.status);
+        }
+        const responseCode = outcome.responseCode ?? dokuCodeOf(outcome.error);
+        if (outcome.kind === 'rejected') {
+          const code = REFUND_DECLINES[outcome.error.code] ?? outcome.error.code;
+          const moved = await this.transactions.transition(tx, refund.id, 'FAILED', 'Refund Purchase declined', {
+            failureCode: code,
+            dokuResponseCode: responseCode ?? null,
+          });
+          if (moved.changed) await this.transactions.settleRefundReservation(tx, purchase.id, refund.amount, false);
+          return {
+            ...rejectionResponse(code, 'DOKU declined the refund', { refundId: refund.id, status: 'FAILED', ...(responseCode ? { responseCode } : {}) }),
+            transactionId: refund.id,
+          };
+        }
+        // Unknown: the reservation stays held until Query Purchase's refundHistory settles it.
+        await this.transactions.transition(tx, refund.id, 'UNKNOWN', 'Refund Purchase: outcome unknown', { dokuResponseCode: responseCode ?? null });
+        return answer(202, 'UNKNOWN');
+      },
+    });
+  }
+}

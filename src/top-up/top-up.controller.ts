@@ -1,0 +1,48 @@
+import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Allow, CurrentPrincipal } from '../common/auth/auth.decorators';
+import { Principal } from '../common/auth/principal';
+import { IdempotencyContext, IdempotentResponse } from '../common/idempotency/idempotency.service';
+import { Idempotent, IdempotencyCtx } from '../common/idempotency/idempotency.interceptor';
+import { CreateTopUpInquiryRequestDto } from './dto/create-top-up-inquiry.request.dto';
+import { CreateTopUpRequestDto } from './dto/create-top-up.request.dto';
+import { TopUpInquiryResponseDto } from './dto/top-up-inquiry.response.dto';
+import { TopUpResponseDto } from './dto/top-up.response.dto';
+import { TopUpService } from './top-up.service';
+
+/** Internal services top up a user's wallet from the partner balance (`topups:write`). */
+@ApiTags('top-ups (services)')
+@ApiBearerAuth()
+@Controller('v1/users/:userId/top-ups')
+export class TopUpController {
+  constructor(private readonly topUps: TopUpService) {}
+
+  @Post('inquiries')
+  @Allow({ scopes: ['topups:write'] })
+  @ApiOperation({ summary: "Account Inquiry Top Up: the wallet holder's name and the fee, before topping up" })
+  inquire(@CurrentPrincipal() principal: Principal, @Param('userId') userId: string, @Body() body: CreateTopUpInquiryRequestDto): Promise<TopUpInquiryResponseDto> {
+    return this.topUps.inquire(principal, userId, body);
+  }
+
+  @Post()
+  @Allow({ scopes: ['topups:write'] })
+  @Idempotent()
+  @ApiOperation({ summary: 'Top up the wallet for an inquiry', description: '201 SUCCESS; 202 UNKNOWN/PENDING (read it again); 4xx refused.' })
+  topUp(
+    @CurrentPrincipal() principal: Principal,
+    @Param('userId') userId: string,
+    @IdempotencyCtx() ctx: IdempotencyContext,
+    @Body() body: CreateTopUpRequestDto,
+  ): Promise<IdempotentResponse> {
+    return this.topUps.topUp(principal, userId, ctx, body);
+  }
+
+  // One scope per rule (the guard requires every listed scope): reading a top-up's status, which
+  // may query DOKU, belongs to the scope that creates them.
+  @Get(':id')
+  @Allow({ scopes: ['topups:write'] })
+  @ApiOperation({ summary: 'A top-up; an unresolved one is checked with Query Top Up first' })
+  get(@Param('userId') userId: string, @Param('id') id: string): Promise<TopUpResponseDto> {
+    return this.topUps.get(userId, id);
+  }
+}

@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { TopUpInquiry } from './entities/top-up-inquiry.entity';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export type NewTopUpInquiry = Omit<TopUpInquiry, 'id' | 'createdAt' | 'transactionId'>;
+
+@Injectable()
+export class TopUpRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  createInquiry(input: NewTopUpInquiry): Promise<TopUpInquiry> {
+    const repo = this.db.getRepository(TopUpInquiry);
+    return repo.save(repo.create({ ...input, transactionId: null }));
+  }
+
+  /** An inquiry for this user made by this caller, locked; anyone else's is absent. */
+  findInquiryForUpdate(tx: EntityManager, id: string, userId: string, initiatorId: string): Promise<TopUpInquiry | null> {
+    if (!UUID.test(id)) return Promise.resolve(null);
+    return tx
+      .getRepository(TopUpInquiry)
+      .createQueryBuilder('i')
+      .setLock('pessimistic_write')
+      .where('i.id = :id AND i.userId = :userId AND i.initiatorId = :initiatorId', { id, userId, initiatorId })
+      .getOne();
+  }
+
+  async attachTransaction(tx: EntityManager, inquiryId: string, transactionId: string): Promise<void> {
+    await tx.getRepository(TopUpInquiry).update({ id: inquiryId }, { transactionId });
+  }
+
+  async releaseInquiry(tx: EntityManager, inquiryId: string, transactionId: string): Promise<void> {
+    await tx.getRepository(TopUpInquiry).update({ id: inquiryId, transactionId }, { transactionId: null });
+  }
+}

@@ -1,0 +1,273 @@
+import { Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { WalletAccessService } from '../accounts/wallet-access.service';
+import { Principal } from '../common/auth/principal';
+import { AppError } from '../common/errors/app-error';
+import { IdempotencyContext, IdempotencyService, IdempotentResponse } from '../common/idempotency/idempotency.service';
+import { Money, rupiah } from '../common/money/money';
+import { fromOptionalSnapMoney, toSnapMoney } from '../integrations/doku/doku-mapper';
+import { maskTail } from '../integrations/doku/doku-redaction';
+import { mapTransactionStatus } from '../integrations/doku/doku-response-codes';
+import { TopUpResponse } from '../integrations/doku/doku-wire.types';
+import { DokuClient } from '../integrations/doku/doku.client';
+import { DokuResponseError } from '../integrations/doku/doku.errors';
+import { TransactionResolverRegistry } from '../reconciliation/transaction-resolver.registry';
+import { rejectionResponse } from '../transactions/stored-response';
+import { applyImmediateOutcome, captureDokuOutcome, DokuOutcome } from '../transactions/doku-outcome';
+import { InitiatorKind, Transaction } from '../transactions/entities/transaction.entity';
+import { isUnresolved } from '../transactions/transaction-state';
+import { TransactionsRepository } from '../transactions/transactions.repository';
+import { CreateTopUpInquiryRequestDto } from './dto/create-top-up-inquiry.request.dto';
+import { CreateTopUpRequestDto } from './dto/create-top-up.request.dto';
+import { TopUpInquiryResponseDto } from './dto/top-up-inquiry.response.dto';
+import { TopUpResponseDto } from './dto/top-up.response.dto';
+import { TopUpInquiry } from './entities/top-up-inquiry.entity';
+import { TopUpRepository } from './top-up.repository';
+
+export const TOP_UP_INQUIRY_TTL_MS = 15 * 60_000;
+/** §5.6: "not found" counts as failed only after a grace period. */
+export const TOP_UP_NOT_FOUND_GRACE_MS = 60_000;
+/** Query Top Up names the original service: Account Top Up (§3.14). */
+const TOP_UP_SERVICE_CODE = '38';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const logger = new Logger('TopUpService');
+
+interface Initiator {
+  kind: InitiatorKind;
+  id: string;
+}
+
+interface TopUpIntent {
+  transaction: Transaction;
+  inquiry: TopUpInquiry;
+  phone: string;
+  accountId: string;
+}
+
+/**
+ * Top-up of a user's wallet from the partner's corporate balance (wallet-snap-api.md §3.2 E):
+ * Account Inquiry Top Up (§3.12) → Account Top Up (§3.13) → Query Top Up (§3.14) when the outcome
+ * is uncertain. Only internal services (`topups:write`) and admin/finance reach it: it moves the
+ * partner's money, so a mobile user can never top up a wallet, and a back-office member never their own.
+ */
+@Injectable()
+export class TopUpService implements OnModuleInit {
+  constructor(
+    private readonly inquiries: TopUpRepository,
+    private readonly transactions: TransactionsRepository,
+    private readonly idempotency: IdempotencyService,
+    private readonly walletAccess: WalletAccessService,
+    private readonly doku: DokuClient,
+    @InjectDataSource() private readonly db: DataSource,
+    @Optional() private readonly resolvers?: TransactionResolverRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    this.resolvers?.register('TOP_UP', async (transaction) => {
+      await this.resolve(transaction);
+    });
+  }
+
+  async inquire(principal: Principal, userId: string, input: CreateTopUpInquiryRequestDto): Promise<TopUpInquiryResponseDto> {
+    const initiator = initiatorOf(principal, userId);
+    const { accountId, phone } = await this.walletAccess.requireBoundWallet(userId);
+    const amount = rupiah(input.amount);
+    const partnerReferenceNo = newReference('TUI');
+    let answer;
+    try {
+      answer = await this.doku.topUpInquiry({
+        partnerReferenceNo,
+        customerNumber: phone,
+        amount: toSnapMoney(amount),
+        additionalInfo: { accountId },
+      });
+    } catch (error) {
+      throw translateTopUpError(error);
+    }
+    const body = answer.body;
+    const inquiry = await this.inquiries.createInquiry({
+      userId,
+      initiatorKind: initiator.kind,
+      initiatorId: initiator.id,
+      amount,
+      feeAmount: safeAmount(body.feeAmount) ?? null,
+      customerName: (body.customerName ?? '').slice(0, 255),
+      customerNumberMasked: maskTail(phone),
+      partnerReferenceNo,
+      dokuReferenceNo: body.referenceNo ?? null,
+      sessionId: body.sessionId ?? null,
+      expiresAt: new Date(Date.now() + TOP_UP_INQUIRY_TTL_MS),
+    });
+    return TopUpInquiryResponseDto.from(inquiry);
+  }
+
+  topUp(principal: Principal, userId: string, ctx: IdempotencyContext, input: CreateTopUpRequestDto): Promise<IdempotentResponse> {
+    const initiator = initiatorOf(principal, userId);
+    return this.idempotency.run<TopUpIntent, DokuOutcome<TopUpResponse>>(ctx, {
+      prepare: (tx) => this.prepare(tx, initiator, userId, input),
+      execute: (intent) => this.execute(intent),
+      settle: (tx, intent, outcome) => this.settle(tx, intent, outcome),
+    });
+  }
+
+  async get(userId: string, id: string): Promise<TopUpResponseDto> {
+    const found = UUID.test(id) ? await this.transactions.findByIdForUser(id, userId) : null;
+    if (!found || found.type !== 'TOP_UP') throw new AppError('TOPUP.NOT_FOUND', 'No such top-up');
+    const current = isUnresolved(found.status) ? await this.resolve(found) : found;
+    return TopUpResponseDto.from(current);
+  }
+
+  /** Query Top Up (§3.14) and apply its answer. Never throws; an unclear answer leaves it unresolved. */
+  async resolve(transaction: Transaction): Promise<Transaction> {
+    const outcome = await captureDokuOutcome(() =>
+      this.doku.queryTopUp({
+        serviceCode: TOP_UP_SERVICE_CODE,
+        originalPartnerReferenceNo: transaction.partnerReferenceNo,
+        ...(transaction.dokuReferenceNo ? { originalReferenceNo: transaction.dokuReferenceNo } : {}),
+      }),
+    );
+    let status: ReturnType<typeof mapTransactionStatus>;
+    if (outcome.kind === 'ok') status = mapTransactionStatus(outcome.result.body.latestTransactionStatus);
+    else if (outcome.kind === 'rejected' && outcome.error.code === 'DOKU.NOT_FOUND') status = 'NOT_FOUND';
+    else {
+      logger.warn(`Could not resolve top-up ${transaction.id}: ${outcome.error.message}`);
+      return transaction;
+    }
+    const body = outcome.kind === 'ok' ? outcome.result.body : undefined;
+    const reported = safeAmount(body?.amount);
+    if (reported !== undefined && reported !== transaction.amount) {
+      logger.warn(`Query Top Up amount differs for top-up ${transaction.id}; left unresolved`);
+      return transaction;
+    }
+    const patch = {
+      dokuReferenceNo: body?.originalReferenceNo || transaction.dokuReferenceNo,
+      dokuResponseCode: outcome.kind === 'ok' ? outcome.result.responseCode : (outcome.responseCode ?? null),
+    };
+    if (status === 'SUCCESS') return this.move(transaction, 'SUCCESS', patch);
+    if (status === 'FAILED' || status === 'CANCELED') return this.move(transaction, 'FAILED', { ...patch, failureCode: 'DOKU.REJECTED' });
+    if (status === 'NOT_FOUND') {
+      if (Date.now() - transaction.createdAt.getTime() < TOP_UP_NOT_FOUND_GRACE_MS) return transaction;
+      return this.move(transaction, 'FAILED', { ...patch, failureCode: 'DOKU.NOT_FOUND' });
+    }
+    if (status === 'PENDING' && transaction.status === 'UNKNOWN') return this.move(transaction, 'PENDING', patch);
+    return transaction;
+  }
+
+  private async move(
+    transaction: Transaction,
+    to: 'SUCCESS' | 'FAILED' | 'PENDING',
+    patch: { dokuReferenceNo?: string | null; dokuResponseCode?: string | null; failureCode?: string },
+  ): Promise<Transaction> {
+    return this.db.transaction(async (tx) => {
+      const result = await this.transactions.transition(tx, transaction.id, to, 'status-query', patch);
+      if (result.changed && to === 'FAILED') await this.releaseInquiryOf(tx, result.transaction);
+      return result.transaction;
+    });
+  }
+
+  private async prepare(tx: EntityManager, initiator: Initiator, userId: string, input: CreateTopUpRequestDto): Promise<TopUpIntent> {
+    const inquiry = await this.inquiries.findInquiryForUpdate(tx, input.inquiryId, userId, initiator.id);
+    if (!inquiry) throw new AppError('TOPUP.INQUIRY_NOT_FOUND', 'No such top-up inquiry');
+    if (inquiry.transactionId) {
+      throw new AppError('TOPUP.INQUIRY_USED', 'This inquiry was already confirmed', { transactionId: inquiry.transactionId });
+    }
+    if (inquiry.expiresAt.getTime() <= Date.now()) throw new AppError('TOPUP.INQUIRY_EXPIRED', 'This inquiry has expired: make a new one');
+    const { accountId, phone } = await this.walletAccess.requireBoundWallet(userId);
+    const transaction = await this.transactions.createPending(tx, {
+      userId,
+      type: 'TOP_UP',
+      amount: inquiry.amount,
+      partnerReferenceNo: newReference('TOP'),
+      initiatorKind: initiator.kind,
+      initiatorId: initiator.id,
+      merchantOrderRef: input.merchantOrderRef ?? null,
+      description: 'Top-up from the partner balance',
+      details: { inquiryId: inquiry.id, inquiryReferenceNo: inquiry.dokuReferenceNo, sessionId: inquiry.sessionId },
+    });
+    await this.inquiries.attachTransaction(tx, inquiry.id, transaction.id);
+    return { transaction, inquiry, phone, accountId };
+  }
+
+  private execute(intent: TopUpIntent): Promise<DokuOutcome<TopUpResponse>> {
+    const { transaction, inquiry } = intent;
+    return captureDokuOutcome(() =>
+      this.doku.topUp({
+        partnerReferenceNo: transaction.partnerReferenceNo,
+        customerNumber: intent.phone,
+        amount: toSnapMoney(transaction.amount),
+        ...(inquiry.feeAmount !== null ? { feeAmount: toSnapMoney(inquiry.feeAmount) } : {}),
+        ...(inquiry.sessionId ? { sessionId: inquiry.sessionId.slice(0, 25) } : {}),
+        additionalInfo: { accountId: intent.accountId },
+      }),
+    );
+  }
+
+  private async settle(
+    tx: EntityManager,
+    intent: TopUpIntent,
+    outcome: DokuOutcome<TopUpResponse>,
+  ): Promise<{ status: number; body: unknown; transactionId: string }> {
+    const id = intent.transaction.id;
+    const { transaction, declined } = await applyImmediateOutcome(this.transactions, tx, id, outcome, {
+      onSuccess: ({ body }) => ({ dokuReferenceNo: body.referenceNo ?? null }),
+      translate: translateTopUpError,
+    });
+    if (declined) {
+      await this.releaseInquiryOf(tx, transaction);
+      return {
+        ...rejectionResponse(declined.code, declined.message, { transactionId: id, ...(transaction.dokuResponseCode ? { responseCode: transaction.dokuResponseCode } : {}) }),
+        transactionId: id,
+      };
+    }
+    // Lost answers (timeout, 5xx) and 202s answer 202: DOKU may have it; GET settles it, never a resend.
+    return { status: transaction.status === 'SUCCESS' ? 201 : 202, body: TopUpResponseDto.from(transaction), transactionId: id };
+  }
+
+  private async releaseInquiryOf(tx: EntityManager, transaction: Transaction): Promise<void> {
+    const inquiryId = (transaction.details as { inquiryId?: string }).inquiryId;
+    if (inquiryId) await this.inquiries.releaseInquiry(tx, inquiryId, transaction.id);
+  }
+}
+
+/** Who asks; a back-office member may not top up their own wallet (it is the partner's money). */
+function initiatorOf(principal: Principal, userId: string): Initiator {
+  if (principal.kind === 'service') return { kind: 'service', id: principal.clientId };
+  if (principal.role === 'user' || principal.userId === userId) {
+    throw new AppError('TOPUP.SELF_TOP_UP_FORBIDDEN', 'Top-ups move the partner balance: nobody may top up their own wallet');
+  }
+  return { kind: 'user', id: principal.userId };
+}
+
+function newReference(prefix: string): string {
+  return `${prefix}-${randomUUID().replace(/-/g, '')}`;
+}
+
+/**
+ * Top-up's meaning of DOKU's shared codes (§3.12, §3.13): `403xx14` is the partner's corporate
+ * balance, not the user's; `403xx02` is the user's wallet limit.
+ */
+function translateTopUpError(error: AppError): AppError;
+function translateTopUpError(error: unknown): unknown;
+function translateTopUpError(error: unknown): unknown {
+  if (!(error instanceof DokuResponseError)) return error;
+  const details = { responseCode: error.responseCode };
+  if (error.code === 'DOKU.INSUFFICIENT_BALANCE') {
+    return new AppError('TOPUP.PARTNER_BALANCE_INSUFFICIENT', "The partner's corporate balance cannot fund this top-up", details);
+  }
+  if (error.code === 'DOKU.LIMIT_EXCEEDED') {
+    return new AppError('TOPUP.LIMIT_EXCEEDED', "The amount is over the wallet's limit", details);
+  }
+  return error;
+}
+
+function safeAmount(value: unknown): Money | undefined {
+  try {
+    return fromOptionalSnapMoney(value);
+  } catch {
+    return undefined;
+  }
+}
+

@@ -1,0 +1,169 @@
+import { createHash, createHmac, createSign, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { jakartaTimestamp } from '../src/integrations/doku/doku-signature';
+import { registerUser, SignedInUser } from './support/actors';
+import { createBoundWallet, startWalletEnv, WalletEnv } from './support/wallet-fixtures';
+
+const NOTIFY_PATH = '/v1.0/debit/notify';
+const TOKEN_PATH = '/authorization/v1/access-token/b2b';
+// The simulator's DOKU key pair (the backend's development DOKU public key is its public half).
+const DOKU_PRIVATE_KEY = (JSON.parse(readFileSync(join(__dirname, '..', 'simulator', 'dev-partner.json'), 'utf8')) as { dokuPrivateKeyPem: string }).dokuPrivateKeyPem;
+
+const rsa = (text: string) => createSign('RSA-SHA256').update(text, 'utf8').sign(DOKU_PRIVATE_KEY, 'base64');
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** DOKU's notifications to us (§2.8): the token handshake, verification over the raw body, storage and replay safety. */
+describe('DOKU notifications (e2e, simulator)', () => {
+  let env: WalletEnv;
+  let user: SignedInUser;
+
+  beforeAll(async () => {
+    env = await startWalletEnv({}, { notifications: true });
+    user = await registerUser(env.t);
+    await createBoundWallet(env, user, { balance: 1_000_000 });
+  });
+  afterAll(async () => {
+    await env.close();
+  });
+
+  const http = () => env.t.http();
+  const db = () => env.t.app.get(DataSource);
+  const clientId = () => env.t.config.doku.clientId;
+
+  async function handshake(): Promise<string> {
+    const timestamp = jakartaTimestamp(new Date());
+    const res = await http().post(TOKEN_PATH).set({ 'x-client-key': clientId(), 'x-timestamp': timestamp, 'x-signature': rsa(`${clientId()}|${timestamp}`) }).send({ grantType: 'client_credentials' });
+    expect(res.status).toBe(200);
+    return res.body.accessToken as string;
+  }
+
+  function signed(token: string, body: string, options: { timestamp?: string; externalId?: string; asymmetric?: boolean } = {}) {
+    const timestamp = options.timestamp ?? jakartaTimestamp(new Date());
+    const signature = options.asymmetric
+      ? rsa(`POST:${NOTIFY_PATH}:${sha256(body)}:${timestamp}`)
+      : createHmac('sha512', env.t.config.doku.clientSecret).update(`POST:${NOTIFY_PATH}:${token}:${sha256(body)}:${timestamp}`).digest('base64');
+    return {
+      'content-type': 'application/json',
+      authorization: `Bearer ${token}`,
+      'x-timestamp': timestamp,
+      'x-signature': signature,
+      'x-partner-id': clientId(),
+      'x-external-id': options.externalId ?? String(Date.now()) + String(Math.floor(Math.random() * 1e9)),
+    };
+  }
+
+  async function pendingPurchase(amount = 10_000): Promise<{ id: string; ref: string }> {
+    const res = await http().post('/v1/purchases').set('authorization', `Bearer ${user.accessToken}`).set('idempotency-key', `k-${randomUUID()}`).send({ amount });
+    expect(res.status).toBe(201);
+    const rows = (await db().query(`SELECT partner_reference_no FROM transactions WHERE id = $1`, [res.body.id])) as Array<{ partner_reference_no: string }>;
+    return { id: res.body.id as string, ref: rows[0].partner_reference_no };
+  }
+
+  const statusOf = async (id: string) => ((await db().query(`SELECT status FROM transactions WHERE id = $1`, [id])) as Array<{ status: string }>)[0].status;
+  const eventsOf = async (id: string) => Number(((await db().query(`SELECT count(*) AS n FROM transaction_events WHERE transaction_id = $1`, [id])) as Array<{ n: string }>)[0].n);
+  const stored = async (ref: string) =>
+    (await db().query(`SELECT id, processed_at, process_result, signature_kind, headers FROM doku_notifications WHERE partner_reference_no = $1 ORDER BY received_at`, [ref])) as Array<{
+      id: string;
+      processed_at: Date | null;
+      process_result: string | null;
+      signature_kind: string;
+      headers: Record<string, string>;
+    }>;
+
+  async function until<T>(what: () => Promise<T>, ok: (v: T) => boolean, ms = 5000): Promise<T> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const v = await what();
+      if (ok(v) || Date.now() > deadline) return v;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  it('token handshake: DOKU signature checked with its public key; answers in the SNAP shape', async () => {
+    const timestamp = jakartaTimestamp(new Date());
+    const bad = await http().post(TOKEN_PATH).set({ 'x-client-key': clientId(), 'x-timestamp': timestamp, 'x-signature': rsa(`${clientId()}|2020-01-01T00:00:00+07:00`) }).send({});
+    expect(bad.status).toBe(401);
+    expect(bad.body).toEqual({ responseCode: '4017300', responseMessage: 'Unauthorized. Invalid Signature' });
+
+    const good = await http().post(TOKEN_PATH).set({ 'x-client-key': clientId(), 'x-timestamp': timestamp, 'x-signature': rsa(`${clientId()}|${timestamp}`) }).send({ grantType: 'client_credentials' });
+    expect(good.status).toBe(200);
+    expect(good.body).toEqual({ responseCode: '2007300', responseMessage: 'Successful', accessToken: expect.any(String), tokenType: 'Bearer', expiresIn: 900, additionalInfo: '' });
+    expect(good.headers['x-client-key']).toBe(clientId());
+    // Stored hashed only.
+    const rows = (await db().query(`SELECT token_hash FROM doku_notification_tokens`)) as Array<{ token_hash: string }>;
+    expect(rows.map((r) => r.token_hash)).toContain(sha256(good.body.accessToken));
+    expect(JSON.stringify(rows)).not.toContain(good.body.accessToken);
+  });
+
+  it('the simulator\'s real notification (symmetric signature) is stored, acknowledged and confirmed by a status query', async () => {
+    const { id, ref } = await pendingPurchase(12_000);
+    env.sim.control.pay({ partnerReferenceNo: ref });
+    const rows = await until(() => stored(ref), (r) => r.length > 0 && r.every((x) => x.processed_at !== null));
+    expect(rows[0]).toMatchObject({ signature_kind: 'symmetric', process_result: 'confirmed by Query Purchase: SUCCESS' });
+    expect(rows[0].headers.authorization).toBeUndefined();
+    expect(rows[0].headers['x-signature']).toBeUndefined();
+    expect(await statusOf(id)).toBe('SUCCESS');
+    expect(env.sim.control.notifications({ partnerReferenceNo: ref }).every((n) => n.status === 'delivered')).toBe(true);
+  });
+
+  it('the asymmetric (RSA) form is accepted too', async () => {
+    env.sim.control.setNotification(clientId(), { signature: 'asymmetric' });
+    try {
+      const { id, ref } = await pendingPurchase(13_000);
+      env.sim.control.pay({ partnerReferenceNo: ref });
+      const rows = await until(() => stored(ref), (r) => r.length > 0 && r.every((x) => x.processed_at !== null));
+      expect(rows[0].signature_kind).toBe('asymmetric');
+      expect(await statusOf(id)).toBe('SUCCESS');
+    } finally {
+      env.sim.control.setNotification(clientId(), { signature: 'symmetric' });
+    }
+  });
+
+  it('a missing, forged or unknown token is 401 4015601; a bad signature or stale timestamp is 401 4015600', async () => {
+    const body = JSON.stringify({ originalPartnerReferenceNo: 'PUR-x', originalReferenceNo: 'R1', latestTransactionStatus: '00' });
+    const none = await http().post(NOTIFY_PATH).set('content-type', 'application/json').send(body);
+    expect(none.status).toBe(401);
+    expect(none.body).toEqual({ responseCode: '4015601', responseMessage: 'Invalid Token (B2B)' });
+    const forged = await http().post(NOTIFY_PATH).set(signed('dnt_forged-token', body)).send(body);
+    expect(forged.body.responseCode).toBe('4015601');
+
+    const token = await handshake();
+    const stale = await http().post(NOTIFY_PATH).set(signed(token, body, { timestamp: jakartaTimestamp(new Date(Date.now() - 10 * 60_000)) })).send(body);
+    expect(stale.status).toBe(401);
+    expect(stale.body).toEqual({ responseCode: '4015600', responseMessage: 'Unauthorized. Invalid Signature' });
+    const wrongKey = { ...signed(token, body), 'x-signature': createHmac('sha512', 'SK-not-ours').update(body).digest('base64') };
+    expect((await http().post(NOTIFY_PATH).set(wrongKey).send(body)).status).toBe(401);
+  });
+
+  it('replays are no-ops; a tampered body is 401 with no state change; a lying notification is only a hint', async () => {
+    const { id, ref } = await pendingPurchase(14_000);
+    const token = await handshake();
+    const body = JSON.stringify({ originalPartnerReferenceNo: ref, originalReferenceNo: 'X', amount: { value: '14000.00', currency: 'IDR' }, latestTransactionStatus: '00', transactionStatusDesc: 'Success', additionalInfo: {} });
+    const headers = signed(token, body);
+
+    const tampered = body.replace('14000.00', '14001.00');
+    const refused = await http().post(NOTIFY_PATH).set(headers).send(tampered);
+    expect(refused.status).toBe(401);
+    expect(refused.body.responseCode).toBe('4015600');
+    expect(await stored(ref)).toHaveLength(0);
+
+    const events = await eventsOf(id);
+    for (let i = 0; i < 5; i++) {
+      const ack = await http().post(NOTIFY_PATH).set(headers).send(body);
+      expect(ack.status).toBe(200);
+      expect(ack.body).toEqual({ responseCode: '2005600', responseMessage: 'Successful' });
+    }
+    const rows = await until(() => stored(ref), (r) => r.length === 1 && r[0].processed_at !== null);
+    expect(rows).toHaveLength(1);
+    // It claimed success, but Query Purchase says the PIN was never entered: nothing moves.
+    expect(rows[0].process_result).toBe('confirmed by Query Purchase: PENDING');
+    expect(await statusOf(id)).toBe('PENDING');
+    expect(await eventsOf(id)).toBe(events);
+
+    // A pretty-printed body is verified over its raw bytes.
+    const pretty = JSON.stringify(JSON.parse(body), null, 2);
+    expect((await http().post(NOTIFY_PATH).set(signed(token, pretty)).send(pretty)).status).toBe(200);
+  });
+});
