@@ -97,6 +97,9 @@ describe('Bank transfer: inquiry, confirm, status', () => {
     }
     const extra = await as(alice).post('/v1/bank-transfers/inquiries', { bankCode: '014', accountNumber: '8377388292', amount: 1000, beneficiaryName: 'X' });
     expect(extra.status).toBe(400);
+    // Over the configured maximum (DOKU_TRANSACTION_MAX_AMOUNT, 10,000,000 by default).
+    const over = await as(alice).post('/v1/bank-transfers/inquiries', { bankCode: '014', accountNumber: '8377388292', amount: 10_000_001 });
+    expect([over.status, over.body.error.code, over.body.error.details]).toEqual([400, 'AMOUNT.OUT_OF_RANGE', { min: 1, max: 10_000_000 }]);
   });
 
   it('debits once for the same Idempotency-Key sent twice at once', async () => {

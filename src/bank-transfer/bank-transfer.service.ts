@@ -7,7 +7,9 @@ import { CustomerDokuCalls } from '../accounts/customer-doku-calls.service';
 import { SecretBox } from '../common/crypto/secret-box';
 import { AppError } from '../common/errors/app-error';
 import { IdempotencyContext, IdempotencyService, IdempotentResponse } from '../common/idempotency/idempotency.service';
-import { Money, rupiah } from '../common/money/money';
+import { amountWithinLimit } from '../common/money/amount-limit';
+import { Money } from '../common/money/money';
+import { AppConfigService } from '../config/app-config.service';
 import { fromOptionalSnapMoney, toSnapMoney } from '../integrations/doku/doku-mapper';
 import { maskTail } from '../integrations/doku/doku-redaction';
 import { mapWordStatus } from '../integrations/doku/doku-response-codes';
@@ -66,6 +68,7 @@ export class BankTransferService implements OnModuleInit {
     private readonly customerCalls: CustomerDokuCalls,
     private readonly doku: DokuClient,
     private readonly box: SecretBox,
+    private readonly config: AppConfigService,
     @InjectDataSource() private readonly db: DataSource,
     @Optional() private readonly resolvers?: TransactionResolverRegistry,
   ) {}
@@ -79,7 +82,7 @@ export class BankTransferService implements OnModuleInit {
 
   async inquire(userId: string, input: CreateBankTransferInquiryRequestDto): Promise<BankTransferInquiryResponseDto> {
     const { accountId, phone } = await this.walletAccess.requireBoundWallet(userId);
-    const amount = rupiah(input.amount);
+    const amount = amountWithinLimit(input.amount, this.config.doku.transactionMaxAmount);
     const partnerReferenceNo = newReference('BIQ');
     let answer;
     try {

@@ -6,7 +6,8 @@ import { Principal } from '../common/auth/principal';
 import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-codes';
 import { IdempotencyContext, IdempotencyService, IdempotentResponse } from '../common/idempotency/idempotency.service';
-import { Money, rupiah } from '../common/money/money';
+import { amountWithinLimit } from '../common/money/amount-limit';
+import { Money } from '../common/money/money';
 import { AppConfigService } from '../config/app-config.service';
 import { toSnapMoney } from '../integrations/doku/doku-mapper';
 import { jakartaTimestamp } from '../integrations/doku/doku-signature';
@@ -148,17 +149,14 @@ export class PurchaseService {
   }
 
   private checkAmount(input: NewPurchase): Money {
-    const max = this.config.doku.transactionMaxAmount;
-    if (!Number.isSafeInteger(input.amount) || input.amount < 1 || input.amount > max) {
-      throw new AppError('PURCHASE.AMOUNT_OUT_OF_RANGE', `The amount must be a whole number of rupiah from 1 to ${max}`, { min: 1, max });
-    }
+    const amount = amountWithinLimit(input.amount, this.config.doku.transactionMaxAmount);
     if (input.items && input.items.length > 0) {
       const total = input.items.reduce((sum, item) => sum + BigInt(item.price) * BigInt(item.quantity), 0n);
       if (total !== BigInt(input.amount)) {
         throw new AppError('PURCHASE.ITEMS_MISMATCH', 'The items do not add up to the amount', { itemsTotal: Number(total), amount: input.amount });
       }
     }
-    return rupiah(input.amount);
+    return amount;
   }
 
   private purchaseWebRequest(purchase: Transaction, input: NewPurchase): PurchaseWebRequest {

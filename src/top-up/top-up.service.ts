@@ -6,7 +6,9 @@ import { WalletAccessService } from '../accounts/wallet-access.service';
 import { Principal } from '../common/auth/principal';
 import { AppError } from '../common/errors/app-error';
 import { IdempotencyContext, IdempotencyService, IdempotentResponse } from '../common/idempotency/idempotency.service';
-import { Money, rupiah } from '../common/money/money';
+import { amountWithinLimit } from '../common/money/amount-limit';
+import { Money } from '../common/money/money';
+import { AppConfigService } from '../config/app-config.service';
 import { fromOptionalSnapMoney, toSnapMoney } from '../integrations/doku/doku-mapper';
 import { maskTail } from '../integrations/doku/doku-redaction';
 import { mapTransactionStatus } from '../integrations/doku/doku-response-codes';
@@ -61,6 +63,7 @@ export class TopUpService implements OnModuleInit {
     private readonly idempotency: IdempotencyService,
     private readonly walletAccess: WalletAccessService,
     private readonly doku: DokuClient,
+    private readonly config: AppConfigService,
     @InjectDataSource() private readonly db: DataSource,
     @Optional() private readonly resolvers?: TransactionResolverRegistry,
   ) {}
@@ -74,7 +77,7 @@ export class TopUpService implements OnModuleInit {
   async inquire(principal: Principal, userId: string, input: CreateTopUpInquiryRequestDto): Promise<TopUpInquiryResponseDto> {
     const initiator = initiatorOf(principal, userId);
     const { accountId, phone } = await this.walletAccess.requireBoundWallet(userId);
-    const amount = rupiah(input.amount);
+    const amount = amountWithinLimit(input.amount, this.config.doku.transactionMaxAmount);
     const partnerReferenceNo = newReference('TUI');
     let answer;
     try {

@@ -1,8 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
 
-/** Largest single withdrawal we accept (DOKU's per-transaction cap for verified accounts, §5.8). */
-export const MAX_BANK_TRANSFER_RUPIAH = 10_000_000;
 
 export class CreateBankTransferInquiryRequestDto {
   @ApiProperty({ example: '014', description: 'Destination bank code (3 to 11 digits, e.g. 014 for BCA)' })
@@ -15,9 +13,9 @@ export class CreateBankTransferInquiryRequestDto {
   @Matches(/^[0-9]{5,32}$/, { message: 'accountNumber must be 5 to 32 digits' })
   accountNumber: string;
 
-  @ApiProperty({ example: 100000, description: 'Whole rupiah', minimum: 1, maximum: MAX_BANK_TRANSFER_RUPIAH })
+  @ApiProperty({ example: 100000, description: 'Whole rupiah', minimum: 1 })
   @IsInt()
   @Min(1)
-  @Max(MAX_BANK_TRANSFER_RUPIAH)
+  @Max(Number.MAX_SAFE_INTEGER)
   amount: number;
 }

@@ -42,6 +42,8 @@ export const ERROR_CODES = {
   'OTP.BLOCKED': 422,
   'OTP.RESEND_TOO_SOON': 429,
   'OTP.RESEND_LIMIT': 429,
+  // Amounts of money movements we start
+  'AMOUNT.OUT_OF_RANGE': 400,
   // Idempotency of money-moving requests
   'IDEMPOTENCY.KEY_REQUIRED': 400,
   'IDEMPOTENCY.KEY_INVALID': 400,
@@ -77,7 +79,6 @@ export const ERROR_CODES = {
   'WALLET.NEEDS_REBINDING': 409,
   // Purchases, cancels and refunds (src/purchase, src/refund)
   'PURCHASE.NOT_FOUND': 404,
-  'PURCHASE.AMOUNT_OUT_OF_RANGE': 400,
   'PURCHASE.ITEMS_MISMATCH': 400,
   'PURCHASE.NOT_CANCELABLE': 409,
   'PURCHASE.NOT_REFUNDABLE': 409,
