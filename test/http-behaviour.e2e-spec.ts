@@ -151,3 +151,37 @@ describe('Rate limits', () => {
     for (let i = 0; i < 5; i++) expect((await t.http().get('/v1/me')).status).toBe(401);
   });
 });
+
+describe('CORS from configuration', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ CORS_ORIGINS: 'https://app.partner.example' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('answers a preflight from a configured origin, and not from any other', async () => {
+    const allowed = await t
+      .http()
+      .options('/v1/auth/login')
+      .set('origin', 'https://app.partner.example')
+      .set('access-control-request-method', 'POST')
+      .set('access-control-request-headers', 'content-type,authorization');
+    expect(allowed.status).toBeLessThan(300);
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://app.partner.example');
+
+    const other = await t
+      .http()
+      .options('/v1/auth/login')
+      .set('origin', 'https://evil.example')
+      .set('access-control-request-method', 'POST');
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('exposes the request id and idempotency headers to browsers', async () => {
+    const res = await t.http().get('/health/live').set('origin', 'https://app.partner.example');
+    expect(res.headers['access-control-expose-headers']).toContain('X-Request-Id');
+    expect(res.headers['access-control-expose-headers']).toContain('Idempotent-Replayed');
+  });
+});
