@@ -16,9 +16,9 @@ export interface CreateAppOptions {
 }
 
 /**
- * Builds the HTTP application. Fastify rather than Express: on these machines Nest on Fastify
- * served 3.3x the requests of Nest on Express for the same route (shared/ECOSYSTEM.md), and what
- * we add on top of DOKU's round trip must stay close to nothing.
+ * Builds the HTTP application. Fastify rather than Express: the same Nest route served 2.86x the
+ * requests on Fastify (`npm run bench:adapter`), and what we add on top of DOKU's round trip must
+ * stay close to nothing.
  */
 export async function createApp(config: AppConfig, databaseUrl: string, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
