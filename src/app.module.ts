@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE, Reflector } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { AccountsModule } from './accounts/accounts.module';
 import { AdminModule } from './admin/admin.module';
 import { BankTransferModule } from './bank-transfer/bank-transfer.module';
@@ -28,19 +29,22 @@ import { PurchaseModule } from './purchase/purchase.module';
 import { RefundModule } from './refund/refund.module';
 import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { TransactionsModule } from './transactions/transactions.module';
+import { EventsModule } from './events/events.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
   /**
    * @param config validated configuration (loadConfig)
    * @param databaseUrl the database to use: the configured one, the embedded server, or a test database
+   * @param options.logDestination where the JSON logs go instead of stdout (tests read them back)
    */
-  static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
+  static forRoot(config: AppConfig, databaseUrl: string, options: { logDestination?: DestinationStream } = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRootAsync({ inject: [AppConfigService], useFactory: loggerOptions }),
+        LoggerModule.forRootAsync({ inject: [AppConfigService], useFactory: (c: AppConfigService) => loggerOptions(c, options.logDestination) }),
         ThrottlerModule.forRootAsync({ inject: [AppConfigService, Reflector], useFactory: rateLimitOptions }),
         DatabaseModule.forRoot(databaseUrl),
         MetricsModule,
@@ -60,6 +64,8 @@ export class AppModule {
         PurchaseModule,
         RefundModule,
         NotificationsModule.forRoot(config),
+        EventsModule,
+        WebhooksModule,
       ],
       providers: [
         // Order matters: rate limits apply before authentication, so guessing is throttled too.

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { resolveRequestId } from './common/http/request-id';
@@ -13,6 +14,8 @@ import { MetricsService } from './metrics/metrics.service';
 export interface CreateAppOptions {
   /** Apply pending migrations before serving (default: config.app.runMigrationsOnStart). */
   runMigrations?: boolean;
+  /** Where the JSON logs go instead of stdout (the reliability battery reads them back). */
+  logDestination?: DestinationStream;
 }
 
 /**
@@ -30,7 +33,7 @@ export async function createApp(config: AppConfig, databaseUrl: string, options:
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl, { logDestination: options.logDestination }), adapter, {
     rawBody: true,
     bufferLogs: true,
   });

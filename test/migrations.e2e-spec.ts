@@ -50,6 +50,9 @@ describe('Migrations', () => {
         'doku_exchanges',
         'doku_b2b_tokens',
         'doku_customer_tokens',
+        'webhook_subscriptions',
+        'webhook_deliveries',
+        'webhook_fanout_cursor',
       ]),
     );
     expect(await sequences()).toContain('doku_external_id_seq');

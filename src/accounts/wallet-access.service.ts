@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { AppError } from '../common/errors/app-error';
 import { Wallet } from './entities/wallet.entity';
 import { WalletsRepository } from './wallets.repository';
@@ -16,8 +17,12 @@ export interface BoundWallet {
 export class WalletAccessService {
   constructor(private readonly wallets: WalletsRepository) {}
 
-  async requireBoundWallet(userId: string): Promise<BoundWallet> {
-    const wallet = await this.wallets.findByUserId(userId);
+  /**
+   * Inside a money operation's commit 1 pass its `tx`: asking the pool for a second connection
+   * while holding one deadlocks the pool when concurrent requests on the same key hold the rest.
+   */
+  async requireBoundWallet(userId: string, tx?: EntityManager): Promise<BoundWallet> {
+    const wallet = await this.wallets.findByUserId(userId, tx);
     if (!wallet || wallet.status === 'NONE') {
       throw new AppError('WALLET.NOT_FOUND', 'This user has no DOKU Wallet yet: create or bind one first');
     }

@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
-import { WalletRegistration } from './entities/wallet-registration.entity';
+import { DataSource, EntityManager, In } from 'typeorm';
+import { returningRows } from '../database/sql';
+import { OutboxRepository } from '../outbox/outbox.repository';
+import { RegistrationStatus, WalletRegistration } from './entities/wallet-registration.entity';
+import { registrationChangedEvent } from './wallet-events';
 
 export interface NewRegistration {
   userId: string;
@@ -21,7 +24,10 @@ export interface ResendClaim {
 
 @Injectable()
 export class WalletRegistrationsRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly outbox: OutboxRepository,
+  ) {}
 
   private repo(tx?: EntityManager) {
     return (tx ?? this.db.manager).getRepository(WalletRegistration);
@@ -41,23 +47,53 @@ export class WalletRegistrationsRepository {
     return this.repo(tx).findOne({ where: { partnerReferenceNo }, lock: { mode: 'pessimistic_write' } });
   }
 
-  create(tx: EntityManager, input: NewRegistration): Promise<WalletRegistration> {
-    return this.repo(tx).save(
+  /** Every status write below records `wallet.registration_changed` in the same commit. */
+  async create(tx: EntityManager, input: NewRegistration): Promise<WalletRegistration> {
+    const created = await this.repo(tx).save(
       this.repo(tx).create({ ...input, status: 'OTP_SENT', otpFailedAttempts: 0, otpResends: 0, lastOtpSentAt: null }),
     );
+    await this.outbox.append(tx, registrationChangedEvent(created, null));
+    return created;
   }
 
   /** Earlier unfinished attempts of the user end when a new one starts (DOKU supersedes them too). */
   async expireOpenForUser(tx: EntityManager, userId: string): Promise<void> {
-    await tx.query(
-      `UPDATE wallet_registrations SET status = 'EXPIRED', updated_at = now()
-        WHERE user_id = $1 AND status IN ('OTP_SENT', 'OTP_VERIFIED')`,
+    const rows = await returningRows<{ id: string; previous: RegistrationStatus }>(
+      tx,
+      `WITH open AS (
+         SELECT id, status FROM wallet_registrations
+          WHERE user_id = $1 AND status IN ('OTP_SENT', 'OTP_VERIFIED') FOR UPDATE)
+       UPDATE wallet_registrations r SET status = 'EXPIRED', updated_at = now()
+         FROM open WHERE r.id = open.id
+       RETURNING r.id, open.status AS previous`,
       [userId],
     );
+    if (rows.length === 0) return;
+    const expired = await this.repo(tx).findBy({ id: In(rows.map((r) => r.id)) });
+    for (const row of rows) {
+      const registration = expired.find((e) => e.id === row.id);
+      if (registration) await this.outbox.append(tx, registrationChangedEvent(registration, row.previous));
+    }
   }
 
+  /**
+   * A patch that sets `status` is written with its event in one transaction (the caller's, or one
+   * of its own); the event is recorded only when the status actually changes.
+   */
   async update(id: string, patch: Partial<WalletRegistration>, tx?: EntityManager): Promise<void> {
-    await this.repo(tx).update({ id }, patch);
+    if (patch.status === undefined) {
+      await this.repo(tx).update({ id }, patch);
+      return;
+    }
+    const write = async (m: EntityManager) => {
+      const before = await this.repo(m).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!before) return;
+      await this.repo(m).update({ id }, patch);
+      if (before.status === patch.status) return;
+      const after = await this.repo(m).findOneByOrFail({ id });
+      await this.outbox.append(m, registrationChangedEvent(after, before.status));
+    };
+    await (tx ? write(tx) : this.db.transaction(write));
   }
 
   /** Counts a wrong OTP; returns the new number of failed attempts. */

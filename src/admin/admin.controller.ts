@@ -1,5 +1,5 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AllowUsers } from '../common/auth/auth.decorators';
 import { AdminService } from './admin.service';
 import { AdminTransactionPageResponseDto } from './dto/admin-transaction-page.response.dto';
@@ -21,6 +21,7 @@ export class AdminController {
   @Get('users')
   @AllowUsers('admin', 'support', 'finance')
   @ApiOperation({ summary: 'Find users by email or phone' })
+  @ApiOkResponse({ type: AdminUserPageResponseDto })
   searchUsers(@Query() query: SearchUsersQueryDto): Promise<AdminUserPageResponseDto> {
     return this.admin.searchUsers(query);
   }
@@ -28,6 +29,7 @@ export class AdminController {
   @Get('users/:userId')
   @AllowUsers('admin', 'support', 'finance')
   @ApiOperation({ summary: 'A user and the state of their wallet' })
+  @ApiOkResponse({ type: AdminUserResponseDto })
   getUser(@Param('userId') userId: string): Promise<AdminUserResponseDto> {
     return this.admin.getUser(userId);
   }
@@ -35,6 +37,7 @@ export class AdminController {
   @Get('transactions')
   @AllowUsers('admin', 'support', 'finance')
   @ApiOperation({ summary: 'Money movements, newest first, by status, type and user' })
+  @ApiOkResponse({ type: AdminTransactionPageResponseDto })
   listTransactions(@Query() query: ListAdminTransactionsQueryDto): Promise<AdminTransactionPageResponseDto> {
     return this.admin.listTransactions(query);
   }
@@ -42,6 +45,7 @@ export class AdminController {
   @Get('transactions/:id')
   @AllowUsers('admin', 'support', 'finance')
   @ApiOperation({ summary: 'One money movement with its event log' })
+  @ApiOkResponse({ type: AdminTransactionResponseDto })
   getTransaction(@Param('id') id: string): Promise<AdminTransactionResponseDto> {
     return this.admin.getTransaction(id);
   }
@@ -49,6 +53,7 @@ export class AdminController {
   @Get('doku-exchanges')
   @AllowUsers('admin', 'support', 'finance')
   @ApiOperation({ summary: 'Every HTTP exchange with DOKU (bodies redacted), by partner reference and time' })
+  @ApiOkResponse({ type: DokuExchangePageResponseDto })
   listExchanges(@Query() query: ListDokuExchangesQueryDto): Promise<DokuExchangePageResponseDto> {
     return this.admin.listExchanges(query);
   }

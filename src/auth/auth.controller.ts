@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AllowUsers, CurrentPrincipal, Public, SensitiveRateLimit } from '../common/auth/auth.decorators';
 import { UserPrincipal } from '../common/auth/principal';
 import { UserResponseDto } from '../users/dto/user.response.dto';
@@ -19,6 +19,7 @@ export class AuthController {
   @Public()
   @SensitiveRateLimit()
   @ApiOperation({ summary: 'Create a partner user account and sign in' })
+  @ApiCreatedResponse({ type: RegisterResponseDto })
   register(@Body() body: RegisterRequestDto): Promise<RegisterResponseDto> {
     return this.auth.register(body);
   }
@@ -28,6 +29,7 @@ export class AuthController {
   @Public()
   @SensitiveRateLimit()
   @ApiOperation({ summary: 'Sign in with email and password' })
+  @ApiOkResponse({ type: TokenPairResponseDto })
   login(@Body() body: LoginRequestDto): Promise<TokenPairResponseDto> {
     return this.auth.login(body);
   }
@@ -37,6 +39,7 @@ export class AuthController {
   @Public()
   @SensitiveRateLimit()
   @ApiOperation({ summary: 'Exchange a refresh token for a new token pair (the old refresh token stops working)' })
+  @ApiOkResponse({ type: TokenPairResponseDto })
   refresh(@Body() body: RefreshRequestDto): Promise<TokenPairResponseDto> {
     return this.auth.refresh(body.refreshToken);
   }
@@ -54,6 +57,7 @@ export class AuthController {
   @AllowUsers()
   @ApiBearerAuth()
   @ApiOperation({ summary: 'The signed-in user' })
+  @ApiOkResponse({ type: UserResponseDto })
   me(@CurrentPrincipal() principal: UserPrincipal): Promise<UserResponseDto> {
     return this.auth.me(principal.userId);
   }

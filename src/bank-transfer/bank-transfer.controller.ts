@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { AllowUsers, CurrentPrincipal } from '../common/auth/auth.decorators';
 import { UserPrincipal } from '../common/auth/principal';
 import { IdempotencyContext, IdempotentResponse } from '../common/idempotency/idempotency.service';
@@ -19,6 +19,7 @@ export class BankTransferController {
   @Post('inquiries')
   @AllowUsers('user')
   @ApiOperation({ summary: 'Look up a bank account before withdrawing to it: shows the holder name' })
+  @ApiCreatedResponse({ type: BankTransferInquiryResponseDto })
   inquire(@CurrentPrincipal() principal: UserPrincipal, @Body() body: CreateBankTransferInquiryRequestDto): Promise<BankTransferInquiryResponseDto> {
     return this.transfers.inquire(principal.userId, body);
   }
@@ -30,6 +31,8 @@ export class BankTransferController {
     summary: 'Withdraw to the bank account of an inquiry',
     description: '201 SUCCESS; 202 when DOKU did not answer (status UNKNOWN or PENDING: read it again); 4xx when DOKU refused it.',
   })
+  @ApiResponse({ status: 201, type: BankTransferResponseDto })
+  @ApiResponse({ status: 202, type: BankTransferResponseDto })
   transfer(
     @CurrentPrincipal() principal: UserPrincipal,
     @IdempotencyCtx() ctx: IdempotencyContext,
@@ -41,6 +44,7 @@ export class BankTransferController {
   @Get(':id')
   @AllowUsers('user')
   @ApiOperation({ summary: 'A bank transfer; an unresolved one is checked with DOKU first' })
+  @ApiOkResponse({ type: BankTransferResponseDto })
   get(@CurrentPrincipal() principal: UserPrincipal, @Param('id') id: string): Promise<BankTransferResponseDto> {
     return this.transfers.get(principal.userId, id);
   }

@@ -6,7 +6,7 @@ import { WalletAccessService } from '../accounts/wallet-access.service';
 import { CustomerDokuCalls } from '../accounts/customer-doku-calls.service';
 import { SecretBox } from '../common/crypto/secret-box';
 import { AppError } from '../common/errors/app-error';
-import { IdempotencyContext, IdempotencyService, IdempotentResponse } from '../common/idempotency/idempotency.service';
+import { IdempotencyContext, IdempotencyService, IdempotentResponse, StoredResponse } from '../common/idempotency/idempotency.service';
 import { amountWithinLimit } from '../common/money/amount-limit';
 import { Money } from '../common/money/money';
 import { AppConfigService } from '../config/app-config.service';
@@ -21,6 +21,7 @@ import { applyImmediateOutcome, captureDokuOutcome, DokuOutcome } from '../trans
 import { Transaction } from '../transactions/entities/transaction.entity';
 import { isUnresolved } from '../transactions/transaction-state';
 import { TransactionsRepository } from '../transactions/transactions.repository';
+import { renderedRejection } from '../reconciliation/rendered-response';
 import { TransactionResolverRegistry } from '../reconciliation/transaction-resolver.registry';
 import { BankTransferRepository } from './bank-transfer.repository';
 import { BankTransferInquiryResponseDto } from './dto/bank-transfer-inquiry.response.dto';
@@ -75,9 +76,19 @@ export class BankTransferService implements OnModuleInit {
 
   /** The reconciler drives abandoned transfers with the same read-only lookup as GET. */
   onModuleInit(): void {
-    this.resolvers?.register('BANK_TRANSFER', async (transaction) => {
-      await this.resolve(transaction);
-    });
+    this.resolvers?.register(
+      'BANK_TRANSFER',
+      async (transaction) => {
+        await this.resolve(transaction);
+      },
+      (transaction) => this.render(transaction),
+    );
+  }
+
+  /** The answer of the transfer POST for a settled transfer (completes the key of an abandoned request). */
+  private render(transaction: Transaction): StoredResponse {
+    if (transaction.status === 'FAILED') return renderedRejection(transaction, 'DOKU.REJECTED', 'DOKU declined the transfer', { transactionId: transaction.id });
+    return { status: transaction.status === 'SUCCESS' ? 201 : 202, body: BankTransferResponseDto.from(transaction) };
   }
 
   async inquire(userId: string, input: CreateBankTransferInquiryRequestDto): Promise<BankTransferInquiryResponseDto> {
@@ -120,6 +131,7 @@ export class BankTransferService implements OnModuleInit {
   transfer(userId: string, ctx: IdempotencyContext, input: CreateBankTransferRequestDto): Promise<IdempotentResponse> {
     return this.idempotency.run<TransferIntent, DokuOutcome<TransferBankPaymentResponse>>(ctx, {
       prepare: (tx) => this.prepare(tx, userId, input.inquiryId),
+      transactionId: (intent) => intent.transaction.id,
       execute: (intent) => this.execute(intent),
       settle: (tx, intent, outcome) => this.settle(tx, intent, outcome),
     });
@@ -188,7 +200,7 @@ export class BankTransferService implements OnModuleInit {
     if (inquiry.expiresAt.getTime() <= Date.now()) {
       throw new AppError('BANK.INQUIRY_EXPIRED', 'This inquiry has expired: make a new one');
     }
-    const { accountId, phone } = await this.walletAccess.requireBoundWallet(userId);
+    const { accountId, phone } = await this.walletAccess.requireBoundWallet(userId, tx);
     const transaction = await this.transactions.createPending(tx, {
       userId,
       type: 'BANK_TRANSFER',

@@ -40,6 +40,8 @@ export class ServiceClientsService {
   async issueToken(clientId: string | undefined, clientSecret: string | undefined, scope?: string): Promise<ClientTokenResponseDto> {
     const invalid = () => new AppError('AUTH.INVALID_CLIENT', 'Client authentication failed');
     if (!clientId || !clientSecret) throw invalid();
+    // No client id holds control characters, and PostgreSQL text cannot hold NUL at all.
+    if (/\p{Cc}/u.test(clientId)) throw invalid();
     const client = await this.clients.findByClientIdWithSecret(clientId);
     if (!client || !client.active || !safeEqualHex(client.secretHash, hashToken(clientSecret))) throw invalid();
     let scopes = client.scopes;

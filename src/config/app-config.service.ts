@@ -11,6 +11,7 @@ export class AppConfigService implements AppConfig {
   readonly doku: AppConfig['doku'];
   readonly simulator: AppConfig['simulator'];
   readonly reconciliation: AppConfig['reconciliation'];
+  readonly webhooks: AppConfig['webhooks'];
 
   constructor(config: AppConfig) {
     this.app = config.app;
@@ -19,6 +20,7 @@ export class AppConfigService implements AppConfig {
     this.doku = config.doku;
     this.simulator = config.simulator;
     this.reconciliation = config.reconciliation;
+    this.webhooks = config.webhooks;
   }
 
   /** Configuration safe to log: secrets replaced by a marker. */
@@ -36,6 +38,7 @@ export class AppConfigService implements AppConfig {
       },
       simulator: this.simulator,
       reconciliation: this.reconciliation,
+      webhooks: this.webhooks,
     };
   }
 }

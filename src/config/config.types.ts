@@ -72,6 +72,22 @@ export interface ReconciliationSection {
   leaseSeconds: number;
 }
 
+export interface WebhooksSection {
+  /** Run the worker that fans outbox events out to webhook subscriptions and delivers them. */
+  enabled: boolean;
+  intervalMs: number;
+  batchSize: number;
+  /** How long a claimed delivery is held by one instance before another may take it. */
+  leaseSeconds: number;
+  /** Whole-request timeout of one delivery attempt. */
+  timeoutMs: number;
+  /**
+   * `host:port` targets exempt from the SSRF rules (http allowed, loopback allowed): local test
+   * receivers only; refused in production.
+   */
+  allowInsecureTargets: string[];
+}
+
 export interface AppConfig {
   app: AppSection;
   auth: AuthSection;
@@ -79,6 +95,7 @@ export interface AppConfig {
   doku: DokuSection;
   simulator: SimulatorSection;
   reconciliation: ReconciliationSection;
+  webhooks: WebhooksSection;
 }
 
 /** Names of configuration values that are secrets: never logged, never echoed. */

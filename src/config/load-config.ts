@@ -86,6 +86,20 @@ export function loadConfig(env: Env = process.env): AppConfig {
     problems.push('DOKU_TOKEN_ENCRYPTION_KEY must be 32 bytes, base64-encoded');
   }
 
+  const allowInsecureTargets = (env.WEBHOOK_ALLOW_INSECURE_TARGETS ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  for (const target of allowInsecureTargets) {
+    if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):\d{1,5}$/.test(target)) {
+      problems.push(`WEBHOOK_ALLOW_INSECURE_TARGETS entries must be host:port (got "${target}")`);
+    }
+  }
+  if (prod && allowInsecureTargets.length) problems.push('WEBHOOK_ALLOW_INSECURE_TARGETS is for local tests only and is refused in production');
+  const webhookTimeoutMs = int('WEBHOOKS_TIMEOUT_MS', 10_000, 100, 60_000);
+  const webhookLeaseSeconds = int('WEBHOOKS_LEASE_SECONDS', 60, 5, 3_600);
+  if (webhookLeaseSeconds * 1000 <= webhookTimeoutMs * 2) problems.push('WEBHOOKS_LEASE_SECONDS must exceed twice WEBHOOKS_TIMEOUT_MS');
+
   const config: AppConfig = {
     app: {
       env: envName,
@@ -143,6 +157,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
       intervalMs: int('RECONCILER_INTERVAL_MS', 1_000, 50, 3_600_000),
       batchSize: int('RECONCILER_BATCH_SIZE', 20, 1, 1_000),
       leaseSeconds: int('RECONCILER_LEASE_SECONDS', 60, 5, 3_600),
+    },
+    webhooks: {
+      enabled: bool('WEBHOOKS_ENABLED', envName !== 'test'),
+      intervalMs: int('WEBHOOKS_INTERVAL_MS', 1_000, 50, 3_600_000),
+      batchSize: int('WEBHOOKS_BATCH_SIZE', 20, 1, 1_000),
+      leaseSeconds: webhookLeaseSeconds,
+      timeoutMs: webhookTimeoutMs,
+      allowInsecureTargets,
     },
   };
   if (problems.length) throw new ConfigError(problems);

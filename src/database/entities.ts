@@ -17,6 +17,8 @@ import { TransactionEvent } from '../transactions/entities/transaction-event.ent
 import { OutboxEvent } from '../outbox/entities/outbox-event.entity';
 import { DokuNotification } from '../notifications/entities/doku-notification.entity';
 import { DokuNotificationToken } from '../notifications/entities/doku-notification-token.entity';
+import { WebhookSubscription } from '../webhooks/entities/webhook-subscription.entity';
+import { WebhookDelivery } from '../webhooks/entities/webhook-delivery.entity';
 
 /** Every entity of the application; the data source, the CLI and the tests use this list. */
 export const ENTITIES = [
@@ -38,4 +40,6 @@ export const ENTITIES = [
   OutboxEvent,
   DokuNotification,
   DokuNotificationToken,
+  WebhookSubscription,
+  WebhookDelivery,
 ];

@@ -1,5 +1,5 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AllowUsers, CurrentPrincipal } from '../common/auth/auth.decorators';
 import { UserPrincipal } from '../common/auth/principal';
 import { ListTransactionsQueryDto } from './dto/list-transactions.query.dto';
@@ -17,6 +17,7 @@ export class HistoryController {
   @Get()
   @AllowUsers('user')
   @ApiOperation({ summary: "Our records merged with DOKU's history; window at most 31 days, pageSize at most 50" })
+  @ApiOkResponse({ type: TransactionHistoryResponseDto })
   list(@CurrentPrincipal() principal: UserPrincipal, @Query() query: ListTransactionsQueryDto): Promise<TransactionHistoryResponseDto> {
     return this.history.list(principal.userId, query);
   }
@@ -24,6 +25,7 @@ export class HistoryController {
   @Get(':id')
   @AllowUsers('user')
   @ApiOperation({ summary: "One of the user's transactions with DOKU's detail" })
+  @ApiOkResponse({ type: TransactionDetailResponseDto })
   detail(@CurrentPrincipal() principal: UserPrincipal, @Param('id') id: string): Promise<TransactionDetailResponseDto> {
     return this.history.detail(principal.userId, id);
   }

@@ -1,15 +1,16 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { WalletAccessService } from '../accounts/wallet-access.service';
 import { CustomerDokuCalls } from '../accounts/customer-doku-calls.service';
 import { Principal } from '../common/auth/principal';
 import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-codes';
-import { IdempotencyContext, IdempotencyService, IdempotentResponse } from '../common/idempotency/idempotency.service';
+import { IdempotencyContext, IdempotencyService, IdempotentResponse, StoredResponse } from '../common/idempotency/idempotency.service';
 import { amountWithinLimit } from '../common/money/amount-limit';
 import { Money } from '../common/money/money';
 import { AppConfigService } from '../config/app-config.service';
 import { toSnapMoney } from '../integrations/doku/doku-mapper';
+import { DokuClock } from '../integrations/doku/doku-clock';
 import { jakartaTimestamp } from '../integrations/doku/doku-signature';
 import { PurchaseWebRequest } from '../integrations/doku/doku-wire.types';
 import { DokuClient } from '../integrations/doku/doku.client';
@@ -21,6 +22,8 @@ import { CreatePurchaseRequestDto } from './dto/create-purchase.request.dto';
 import { PurchaseCreatedResponseDto } from './dto/purchase-created.response.dto';
 import { PurchaseResponseDto } from './dto/purchase.response.dto';
 import { renderPurchaseReturnPage } from './purchase-return.page';
+import { renderedRejection } from '../reconciliation/rendered-response';
+import { TransactionResolverRegistry } from '../reconciliation/transaction-resolver.registry';
 import { dokuCodeOf, rejectionResponse } from '../transactions/stored-response';
 import { PurchaseStatusService } from './purchase-status.service';
 import { PurchasesRepository } from './purchases.repository';
@@ -50,7 +53,7 @@ const REJECTION_MESSAGES: Partial<Record<ErrorCode, string>> = {
 
 /** Purchase Web (§3.2 C, §3.16): the user pays from their own wallet on DOKU's PIN page. */
 @Injectable()
-export class PurchaseService {
+export class PurchaseService implements OnModuleInit {
   constructor(
     private readonly idempotency: IdempotencyService,
     private readonly wallets: WalletAccessService,
@@ -60,7 +63,31 @@ export class PurchaseService {
     private readonly doku: DokuClient,
     private readonly customerCalls: CustomerDokuCalls,
     private readonly config: AppConfigService,
+    private readonly clock: DokuClock,
+    @Optional() private readonly resolvers?: TransactionResolverRegistry,
   ) {}
+
+  /** Purchases are resolved by PurchaseStatusService; their POST answer is rendered here. */
+  onModuleInit(): void {
+    this.resolvers?.registerRenderer('PURCHASE', (purchase) => this.render(purchase));
+  }
+
+  /** The answer of the purchase POST for a settled purchase (completes the key of an abandoned request). */
+  private render(purchase: Transaction): StoredResponse {
+    if (purchase.status === 'FAILED') {
+      const code = purchase.failureCode as ErrorCode | null;
+      const message = (code && REJECTION_MESSAGES[code]) ?? 'DOKU declined the purchase';
+      return renderedRejection(purchase, 'DOKU.REJECTED', message, { purchaseId: purchase.id, status: 'FAILED' });
+    }
+    const url = (purchase.details as { webRedirectUrl?: unknown }).webRedirectUrl;
+    const body: PurchaseCreatedResponseDto = {
+      id: purchase.id,
+      status: purchase.status,
+      amount: Number(purchase.amount),
+      webRedirectUrl: typeof url === 'string' ? url : null,
+    };
+    return { status: 201, body };
+  }
 
   /**
    * Commit 1: the PENDING purchase with its new partnerReferenceNo; then Purchase Web; commit 2:
@@ -70,7 +97,7 @@ export class PurchaseService {
     const amount = this.checkAmount(input);
     return this.idempotency.run<PurchaseIntent, DokuOutcome<unknown>>(ctx, {
       prepare: async (tx) => {
-        await this.wallets.requireBoundWallet(userId);
+        await this.wallets.requireBoundWallet(userId, tx);
         const partnerReferenceNo = `PUR-${randomUUID().replace(/-/g, '')}`;
         const purchase = await this.transactions.createPending(tx, {
           userId,
@@ -85,6 +112,7 @@ export class PurchaseService {
         });
         return { purchase, request: this.purchaseWebRequest(purchase, input) };
       },
+      transactionId: (intent) => intent.purchase.id,
       execute: (intent) => this.send(userId, intent.request),
       settle: async (tx, { purchase }, outcome) => {
         const created = (status: PurchaseCreatedResponseDto['status'], webRedirectUrl: string | null): PurchaseCreatedResponseDto => ({
@@ -169,7 +197,8 @@ export class PurchaseService {
         { url: returnUrl, type: 'PAY_RETURN', isDeeplink: 'N' },
         { url: `${base}${this.config.doku.notificationPath}`, type: 'PAY_NOTIFY', isDeeplink: 'N' },
       ],
-      validUpTo: jakartaTimestamp(new Date(Date.now() + PIN_PAGE_VALIDITY_MS)),
+      // DOKU's time, like X-TIMESTAMP: the page validity is judged on DOKU's clock.
+      validUpTo: jakartaTimestamp(new Date(this.clock.now().getTime() + PIN_PAGE_VALIDITY_MS)),
       additionalInfo: {
         ...(input.description ? { remarks: input.description } : {}),
         ...(input.items?.length ? { lineItems: input.items.map((i) => ({ name: i.name, price: `${i.price}.00`, quantity: i.quantity })) } : {}),

@@ -9,3 +9,13 @@ export const RECHECK_DELAYS_SECONDS = [5, 15, 30, 60, 120, 300, 900, 1800, 3600,
 export function nextCheckDelaySeconds(attempts: number): number | null {
   return attempts < RECHECK_DELAYS_SECONDS.length ? RECHECK_DELAYS_SECONDS[attempts] : null;
 }
+
+/**
+ * How long a money request may hold its Idempotency-Key between commit 1 and commit 2 before it
+ * counts as abandoned (its process died): longer than any live request can take, which is bounded
+ * by the DOKU calls it makes (token fetches, the call, one renewal and its retry), each cut at the
+ * DOKU timeout. Also when a PENDING intent nobody scheduled (commit 2 never came) gets its first check.
+ */
+export function abandonedAfterSeconds(dokuTimeoutMs: number): number {
+  return Math.ceil((4 * dokuTimeoutMs) / 1000);
+}

@@ -4,6 +4,7 @@ import { AppConfigService } from '../config/app-config.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { TransactionsRepository } from '../transactions/transactions.repository';
 import { isUnresolved } from '../transactions/transaction-state';
+import { AbandonedRequestCompleter } from './abandoned-request.completer';
 import { nextCheckDelaySeconds } from './reconciliation.schedule';
 import { ReconciliationRepository } from './reconciliation.repository';
 import { TransactionResolverRegistry } from './transaction-resolver.registry';
@@ -13,13 +14,16 @@ export interface ReconcileRunSummary {
   settled: number;
   stillUnresolved: number;
   errors: number;
+  /** Idempotency keys of abandoned requests completed in this pass (AbandonedRequestCompleter). */
+  keysCompleted: number;
 }
 
 /**
  * Drives every PENDING and UNKNOWN transaction to DOKU's truth with the matching status query, on a
  * backoff schedule, safely across instances (leases under SKIP LOCKED) and across restarts (all its
  * state is in the transactions table). Requests abandoned mid-flight by a dead process are simply
- * unresolved transactions here: they are driven to their final state with their own identifiers.
+ * unresolved transactions here: they are driven to their final state with their own identifiers,
+ * and then their Idempotency-Keys are completed from that state (AbandonedRequestCompleter).
  */
 @Injectable()
 export class ReconciliationService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -32,6 +36,7 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
     private readonly repo: ReconciliationRepository,
     private readonly transactions: TransactionsRepository,
     private readonly resolvers: TransactionResolverRegistry,
+    private readonly completer: AbandonedRequestCompleter,
     private readonly config: AppConfigService,
     metrics: MetricsService,
   ) {
@@ -86,11 +91,14 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
     await this.running;
   }
 
-  /** One pass: claim what is due, ask DOKU about each, schedule the rest. */
+  /**
+   * One pass: claim what is due, ask DOKU about each, schedule the rest; then complete the keys of
+   * abandoned requests whose transaction is now settled (by this pass or otherwise).
+   */
   async runOnce(): Promise<ReconcileRunSummary> {
     const { batchSize, leaseSeconds } = this.config.reconciliation;
-    const claimed = await this.repo.claimDue(batchSize, leaseSeconds);
-    const summary: ReconcileRunSummary = { claimed: claimed.length, settled: 0, stillUnresolved: 0, errors: 0 };
+    const claimed = await this.repo.claimDue(batchSize, leaseSeconds, this.completer.abandonedAfterSeconds);
+    const summary: ReconcileRunSummary = { claimed: claimed.length, settled: 0, stillUnresolved: 0, errors: 0, keysCompleted: 0 };
     await Promise.all(
       claimed.map(async (t) => {
         const resolver = this.resolvers.get(t.type);
@@ -114,6 +122,7 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
         }
       }),
     );
+    summary.keysCompleted = await this.completer.completeSettled();
     return summary;
   }
 }

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { StoredResponse } from '../common/idempotency/idempotency.service';
 import { Transaction } from '../transactions/entities/transaction.entity';
 import { TransactionType } from '../transactions/transaction-state';
 
@@ -9,16 +11,36 @@ import { TransactionType } from '../transactions/transaction-state';
  */
 export type TransactionResolver = (transaction: Transaction) => Promise<void>;
 
-/** Where each money feature registers how its transactions are resolved (at module init). */
+/**
+ * Renders a settled transaction (SUCCESS, FAILED or CANCELED) as the answer its money POST would
+ * have given: the same status code and body shape (a decline as the `{"error":{…}}` body of its
+ * code). Used to complete the Idempotency-Key of a request whose process died before commit 2, so a
+ * retry with that key gets the final answer. Runs inside the completer's database transaction.
+ */
+export type TransactionRenderer = (transaction: Transaction, tx: EntityManager) => Promise<StoredResponse> | StoredResponse;
+
+/** Where each money feature registers how its transactions are resolved and rendered (at module init). */
 @Injectable()
 export class TransactionResolverRegistry {
   private readonly resolvers = new Map<TransactionType, TransactionResolver>();
+  private readonly renderers = new Map<TransactionType, TransactionRenderer>();
 
-  register(type: TransactionType, resolver: TransactionResolver): void {
+  /** `render` may be omitted (or registered separately): a later resolver keeps the renderer. */
+  register(type: TransactionType, resolver: TransactionResolver, render?: TransactionRenderer): void {
     this.resolvers.set(type, resolver);
+    if (render) this.renderers.set(type, render);
+  }
+
+  /** For a feature whose transactions another feature resolves (refunds and cancels: the purchase's status). */
+  registerRenderer(type: TransactionType, render: TransactionRenderer): void {
+    this.renderers.set(type, render);
   }
 
   get(type: TransactionType): TransactionResolver | undefined {
     return this.resolvers.get(type);
+  }
+
+  renderer(type: TransactionType): TransactionRenderer | undefined {
+    return this.renderers.get(type);
   }
 }

@@ -1,9 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit, Optional } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { Principal } from '../common/auth/principal';
 import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-codes';
-import { IdempotencyContext, IdempotencyService, IdempotentResponse } from '../common/idempotency/idempotency.service';
+import { IdempotencyContext, IdempotencyService, IdempotentResponse, StoredResponse } from '../common/idempotency/idempotency.service';
+import { renderedRejection } from '../reconciliation/rendered-response';
+import { TransactionResolverRegistry } from '../reconciliation/transaction-resolver.registry';
 import { toSnapMoney } from '../integrations/doku/doku-mapper';
 import { CancelPurchaseResponse } from '../integrations/doku/doku-wire.types';
 import { DokuClient } from '../integrations/doku/doku.client';
@@ -33,13 +36,30 @@ const CANCEL_DECLINES: Partial<Record<ErrorCode, ErrorCode>> = {
  * the request and its outcome; the purchase moves to CANCELED when DOKU confirms.
  */
 @Injectable()
-export class PurchaseCancelService {
+export class PurchaseCancelService implements OnModuleInit {
   constructor(
     private readonly idempotency: IdempotencyService,
     private readonly purchases: PurchasesRepository,
     private readonly transactions: TransactionsRepository,
     private readonly doku: DokuClient,
+    @Optional() private readonly resolvers?: TransactionResolverRegistry,
   ) {}
+
+  /** Cancels are resolved through their purchase (PurchaseStatusService); their POST answer is rendered here. */
+  onModuleInit(): void {
+    this.resolvers?.registerRenderer('CANCEL', (cancel, tx) => this.render(cancel, tx));
+  }
+
+  /** The answer of the cancel POST for a settled cancel (completes the key of an abandoned request). */
+  private async render(cancel: Transaction, tx: EntityManager): Promise<StoredResponse> {
+    const purchase = cancel.parentId ? await tx.getRepository(Transaction).findOneBy({ id: cancel.parentId }) : null;
+    const purchaseStatus = purchase?.status ?? 'CANCELED';
+    if (cancel.status === 'FAILED') {
+      return renderedRejection(cancel, 'PURCHASE.NOT_CANCELABLE', 'DOKU no longer allows canceling this purchase: refund it instead', { cancelId: cancel.id, purchaseStatus });
+    }
+    const body: CancelResponseDto = { id: cancel.id, purchaseId: cancel.parentId ?? '', status: cancel.status, purchaseStatus };
+    return { status: cancel.status === 'SUCCESS' ? 200 : 202, body };
+  }
 
   /** `userId` undefined: the back office, for any user's purchase. */
   cancel(initiator: Principal, purchaseId: string, userId: string | undefined, input: CancelPurchaseRequestDto, ctx: IdempotencyContext): Promise<IdempotentResponse> {
@@ -70,6 +90,7 @@ export class PurchaseCancelService {
         });
         return { purchase, cancel };
       },
+      transactionId: (intent) => intent.cancel.id,
       execute: ({ purchase }) =>
         captureDokuOutcome(() =>
           this.doku.cancelPurchase({

@@ -1,9 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit, Optional } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { Principal } from '../common/auth/principal';
 import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-codes';
-import { IdempotencyContext, IdempotencyService, IdempotentResponse } from '../common/idempotency/idempotency.service';
+import { IdempotencyContext, IdempotencyService, IdempotentResponse, StoredResponse } from '../common/idempotency/idempotency.service';
+import { renderedRejection } from '../reconciliation/rendered-response';
+import { TransactionResolverRegistry } from '../reconciliation/transaction-resolver.registry';
 import { rupiah } from '../common/money/money';
 import { toSnapMoney } from '../integrations/doku/doku-mapper';
 import { RefundPurchaseResponse } from '../integrations/doku/doku-wire.types';
@@ -36,13 +39,34 @@ const REFUND_DECLINES: Partial<Record<ErrorCode, ErrorCode>> = {
  * was paid; the reservation becomes refunded, is released, or stays held while UNKNOWN.
  */
 @Injectable()
-export class RefundService {
+export class RefundService implements OnModuleInit {
   constructor(
     private readonly idempotency: IdempotencyService,
     private readonly purchases: PurchasesRepository,
     private readonly transactions: TransactionsRepository,
     private readonly doku: DokuClient,
+    @Optional() private readonly resolvers?: TransactionResolverRegistry,
   ) {}
+
+  /** Refunds are resolved through their purchase (PurchaseStatusService); their POST answer is rendered here. */
+  onModuleInit(): void {
+    this.resolvers?.registerRenderer('REFUND', (refund, tx) => this.render(refund, tx));
+  }
+
+  /** The answer of the refund POST for a settled refund (completes the key of an abandoned request). */
+  private async render(refund: Transaction, tx: EntityManager): Promise<StoredResponse> {
+    if (refund.status === 'FAILED') return renderedRejection(refund, 'DOKU.REJECTED', 'DOKU declined the refund', { refundId: refund.id, status: 'FAILED' });
+    const purchase = refund.parentId ? await tx.getRepository(Transaction).findOneBy({ id: refund.parentId }) : null;
+    const body: RefundResponseDto = {
+      id: refund.id,
+      purchaseId: refund.parentId ?? '',
+      status: refund.status,
+      amount: Number(refund.amount),
+      reason: (refund.details as { reason?: string }).reason ?? refund.description ?? '',
+      purchaseRefundedAmount: Number(purchase?.refundedAmount ?? 0n),
+    };
+    return { status: 201, body };
+  }
 
   /** `userId` undefined: the back office, for any user's purchase. */
   refund(initiator: Principal, purchaseId: string, userId: string | undefined, input: CreateRefundRequestDto, ctx: IdempotencyContext): Promise<IdempotentResponse> {
@@ -77,6 +101,7 @@ export class RefundService {
         });
         return { purchase, refund, reason: input.reason };
       },
+      transactionId: (intent) => intent.refund.id,
       execute: ({ purchase, refund, reason }) =>
         captureDokuOutcome(() =>
           this.doku.refundPurchase({

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { AllowUsers, CurrentPrincipal } from '../common/auth/auth.decorators';
 import { UserPrincipal } from '../common/auth/principal';
 import { IdempotencyContext, IdempotentResponse } from '../common/idempotency/idempotency.service';
@@ -9,6 +9,7 @@ import { CreateTopUpRequestDto } from './dto/create-top-up.request.dto';
 import { TopUpInquiryResponseDto } from './dto/top-up-inquiry.response.dto';
 import { TopUpResponseDto } from './dto/top-up.response.dto';
 import { TopUpService } from './top-up.service';
+import { userIdPipe } from '../purchase/purchase-id.pipe';
 
 /** Admin and finance top up a user's wallet; support may only read. */
 @ApiTags('top-ups (back office)')
@@ -20,7 +21,8 @@ export class AdminTopUpController {
   @Post('inquiries')
   @AllowUsers('admin', 'finance')
   @ApiOperation({ summary: "Account Inquiry Top Up for a user's wallet" })
-  inquire(@CurrentPrincipal() principal: UserPrincipal, @Param('userId') userId: string, @Body() body: CreateTopUpInquiryRequestDto): Promise<TopUpInquiryResponseDto> {
+  @ApiCreatedResponse({ type: TopUpInquiryResponseDto })
+  inquire(@CurrentPrincipal() principal: UserPrincipal, @Param('userId', userIdPipe) userId: string, @Body() body: CreateTopUpInquiryRequestDto): Promise<TopUpInquiryResponseDto> {
     return this.topUps.inquire(principal, userId, body);
   }
 
@@ -28,9 +30,11 @@ export class AdminTopUpController {
   @AllowUsers('admin', 'finance')
   @Idempotent()
   @ApiOperation({ summary: "Top up a user's wallet for an inquiry" })
+  @ApiResponse({ status: 201, type: TopUpResponseDto })
+  @ApiResponse({ status: 202, type: TopUpResponseDto })
   topUp(
     @CurrentPrincipal() principal: UserPrincipal,
-    @Param('userId') userId: string,
+    @Param('userId', userIdPipe) userId: string,
     @IdempotencyCtx() ctx: IdempotencyContext,
     @Body() body: CreateTopUpRequestDto,
   ): Promise<IdempotentResponse> {
@@ -40,7 +44,8 @@ export class AdminTopUpController {
   @Get(':id')
   @AllowUsers('admin', 'support', 'finance')
   @ApiOperation({ summary: 'A top-up; an unresolved one is checked with Query Top Up first' })
-  get(@Param('userId') userId: string, @Param('id') id: string): Promise<TopUpResponseDto> {
+  @ApiOkResponse({ type: TopUpResponseDto })
+  get(@Param('userId', userIdPipe) userId: string, @Param('id') id: string): Promise<TopUpResponseDto> {
     return this.topUps.get(userId, id);
   }
 }

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal } from '../common/auth/auth.decorators';
 import { Principal } from '../common/auth/principal';
 import { IdempotencyContext, IdempotentResponse } from '../common/idempotency/idempotency.service';
@@ -9,6 +9,7 @@ import { CreateTopUpRequestDto } from './dto/create-top-up.request.dto';
 import { TopUpInquiryResponseDto } from './dto/top-up-inquiry.response.dto';
 import { TopUpResponseDto } from './dto/top-up.response.dto';
 import { TopUpService } from './top-up.service';
+import { userIdPipe } from '../purchase/purchase-id.pipe';
 
 /** Internal services top up a user's wallet from the partner balance (`topups:write`). */
 @ApiTags('top-ups (services)')
@@ -20,7 +21,8 @@ export class TopUpController {
   @Post('inquiries')
   @Allow({ scopes: ['topups:write'] })
   @ApiOperation({ summary: "Account Inquiry Top Up: the wallet holder's name and the fee, before topping up" })
-  inquire(@CurrentPrincipal() principal: Principal, @Param('userId') userId: string, @Body() body: CreateTopUpInquiryRequestDto): Promise<TopUpInquiryResponseDto> {
+  @ApiCreatedResponse({ type: TopUpInquiryResponseDto })
+  inquire(@CurrentPrincipal() principal: Principal, @Param('userId', userIdPipe) userId: string, @Body() body: CreateTopUpInquiryRequestDto): Promise<TopUpInquiryResponseDto> {
     return this.topUps.inquire(principal, userId, body);
   }
 
@@ -28,9 +30,11 @@ export class TopUpController {
   @Allow({ scopes: ['topups:write'] })
   @Idempotent()
   @ApiOperation({ summary: 'Top up the wallet for an inquiry', description: '201 SUCCESS; 202 UNKNOWN/PENDING (read it again); 4xx refused.' })
+  @ApiResponse({ status: 201, type: TopUpResponseDto })
+  @ApiResponse({ status: 202, type: TopUpResponseDto })
   topUp(
     @CurrentPrincipal() principal: Principal,
-    @Param('userId') userId: string,
+    @Param('userId', userIdPipe) userId: string,
     @IdempotencyCtx() ctx: IdempotencyContext,
     @Body() body: CreateTopUpRequestDto,
   ): Promise<IdempotentResponse> {
@@ -42,7 +46,8 @@ export class TopUpController {
   @Get(':id')
   @Allow({ scopes: ['topups:write'] })
   @ApiOperation({ summary: 'A top-up; an unresolved one is checked with Query Top Up first' })
-  get(@Param('userId') userId: string, @Param('id') id: string): Promise<TopUpResponseDto> {
+  @ApiOkResponse({ type: TopUpResponseDto })
+  get(@Param('userId', userIdPipe) userId: string, @Param('id') id: string): Promise<TopUpResponseDto> {
     return this.topUps.get(userId, id);
   }
 }

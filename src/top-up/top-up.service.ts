@@ -5,7 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { WalletAccessService } from '../accounts/wallet-access.service';
 import { Principal } from '../common/auth/principal';
 import { AppError } from '../common/errors/app-error';
-import { IdempotencyContext, IdempotencyService, IdempotentResponse } from '../common/idempotency/idempotency.service';
+import { IdempotencyContext, IdempotencyService, IdempotentResponse, StoredResponse } from '../common/idempotency/idempotency.service';
 import { amountWithinLimit } from '../common/money/amount-limit';
 import { Money } from '../common/money/money';
 import { AppConfigService } from '../config/app-config.service';
@@ -15,6 +15,7 @@ import { mapTransactionStatus } from '../integrations/doku/doku-response-codes';
 import { TopUpResponse } from '../integrations/doku/doku-wire.types';
 import { DokuClient } from '../integrations/doku/doku.client';
 import { DokuResponseError } from '../integrations/doku/doku.errors';
+import { renderedRejection } from '../reconciliation/rendered-response';
 import { TransactionResolverRegistry } from '../reconciliation/transaction-resolver.registry';
 import { rejectionResponse } from '../transactions/stored-response';
 import { applyImmediateOutcome, captureDokuOutcome, DokuOutcome } from '../transactions/doku-outcome';
@@ -69,9 +70,19 @@ export class TopUpService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.resolvers?.register('TOP_UP', async (transaction) => {
-      await this.resolve(transaction);
-    });
+    this.resolvers?.register(
+      'TOP_UP',
+      async (transaction) => {
+        await this.resolve(transaction);
+      },
+      (transaction) => this.render(transaction),
+    );
+  }
+
+  /** The answer of the top-up POST for a settled top-up (completes the key of an abandoned request). */
+  private render(transaction: Transaction): StoredResponse {
+    if (transaction.status === 'FAILED') return renderedRejection(transaction, 'DOKU.REJECTED', 'DOKU declined the top-up', { transactionId: transaction.id });
+    return { status: transaction.status === 'SUCCESS' ? 201 : 202, body: TopUpResponseDto.from(transaction) };
   }
 
   async inquire(principal: Principal, userId: string, input: CreateTopUpInquiryRequestDto): Promise<TopUpInquiryResponseDto> {
@@ -111,6 +122,7 @@ export class TopUpService implements OnModuleInit {
     const initiator = initiatorOf(principal, userId);
     return this.idempotency.run<TopUpIntent, DokuOutcome<TopUpResponse>>(ctx, {
       prepare: (tx) => this.prepare(tx, initiator, userId, input),
+      transactionId: (intent) => intent.transaction.id,
       execute: (intent) => this.execute(intent),
       settle: (tx, intent, outcome) => this.settle(tx, intent, outcome),
     });
@@ -178,7 +190,7 @@ export class TopUpService implements OnModuleInit {
       throw new AppError('TOPUP.INQUIRY_USED', 'This inquiry was already confirmed', { transactionId: inquiry.transactionId });
     }
     if (inquiry.expiresAt.getTime() <= Date.now()) throw new AppError('TOPUP.INQUIRY_EXPIRED', 'This inquiry has expired: make a new one');
-    const { accountId, phone } = await this.walletAccess.requireBoundWallet(userId);
+    const { accountId, phone } = await this.walletAccess.requireBoundWallet(userId, tx);
     const transaction = await this.transactions.createPending(tx, {
       userId,
       type: 'TOP_UP',

@@ -3,12 +3,15 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
 import { INestApplication } from '@nestjs/common';
 import { ACCESS_RULE, AccessRule, IS_PUBLIC } from '../../src/common/auth/auth.decorators';
+import { IDEMPOTENT_ROUTE } from '../../src/common/idempotency/idempotency.interceptor';
 
 export interface RouteInfo {
   method: string;
   path: string;
   isPublic: boolean;
   rule?: AccessRule;
+  /** Marked `@Idempotent()`: a money-moving POST that requires an Idempotency-Key. */
+  idempotent: boolean;
 }
 
 function join(...parts: string[]): string {
@@ -32,9 +35,10 @@ export function listRoutes(app: INestApplication): RouteInfo[] {
         const paths = ([] as string[]).concat(Reflect.getMetadata(PATH_METADATA, handler) ?? '');
         const isPublic = Boolean(Reflect.getMetadata(IS_PUBLIC, handler) ?? Reflect.getMetadata(IS_PUBLIC, controller));
         const rule = (Reflect.getMetadata(ACCESS_RULE, handler) ?? Reflect.getMetadata(ACCESS_RULE, controller)) as AccessRule | undefined;
+        const idempotent = Boolean(Reflect.getMetadata(IDEMPOTENT_ROUTE, handler));
         for (const prefix of prefixes) {
           for (const path of paths) {
-            routes.push({ method: RequestMethod[method], path: join(prefix, path), isPublic, rule });
+            routes.push({ method: RequestMethod[method], path: join(prefix, path), isPublic, rule, idempotent });
           }
         }
       }

@@ -1,12 +1,13 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 
 export class SearchUsersQueryDto {
   @ApiPropertyOptional({ example: 'siti@', description: 'Part of an email address, or the start of a phone number (62…)' })
   @IsOptional()
   @IsString()
   @MaxLength(254)
+  @Matches(/^[^\p{Cc}]*$/u, { message: 'query must not contain control characters' })
   query?: string;
 
   @ApiPropertyOptional({ example: 1, minimum: 1, default: 1 })

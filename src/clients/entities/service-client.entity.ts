@@ -5,6 +5,7 @@ export const SERVICE_SCOPES = [
   'topups:write',
   'refunds:write',
   'wallets:read',
+  'events:read',
 ] as const;
 export type ServiceScope = (typeof SERVICE_SCOPES)[number];
 

@@ -104,6 +104,10 @@ export const ERROR_CODES = {
   'HISTORY.TRANSACTION_NOT_FOUND': 404,
   // Back office (src/admin)
   'ADMIN.TRANSACTION_NOT_FOUND': 404,
+  // Webhooks for the partner's systems (src/webhooks)
+  'WEBHOOK.URL_REFUSED': 400,
+  'WEBHOOK.NOT_FOUND': 404,
+  'WEBHOOK.DELIVERY_NOT_FOUND': 404,
   // Anything unexpected
   'INTERNAL.ERROR': 500,
   'INTERNAL.UNAVAILABLE': 503,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { returningRows } from '../../database/sql';
 import { AppError } from '../errors/app-error';
 import { IdempotencyKey } from './idempotency-key.entity';
 
@@ -19,6 +20,12 @@ function withRequestId(body: unknown, requestId: string | undefined): unknown {
   return { ...(body as object), error: { ...error, requestId: requestId ?? 'unknown' } };
 }
 
+/** A response stored on a key: what a replay of the key answers. */
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+}
+
 /** What an idempotent route answers; the interceptor turns it into the HTTP response. */
 export interface IdempotentResponse<T = unknown> {
   status: number;
@@ -29,6 +36,13 @@ export interface IdempotentResponse<T = unknown> {
 export interface MoneyOperation<TIntent, TOutcome> {
   /** Commit 1 (with the key): validate against the database and write the PENDING intent. */
   prepare(tx: EntityManager): Promise<TIntent>;
+  /**
+   * The id of the PENDING transaction `prepare` wrote. It is linked to the key in commit 1, so if
+   * this process dies before commit 2 the reconciler can settle the transaction and complete the
+   * key with a response rendered from it (src/reconciliation); without it a retry of the key would
+   * answer 409 forever.
+   */
+  transactionId?(intent: TIntent): string;
   /** Outside any transaction: call DOKU. Must not throw; an uncertain answer is an outcome too. */
   execute(intent: TIntent): Promise<TOutcome>;
   /** Commit 2 (with the key's completion): record the outcome and build the response. */
@@ -59,7 +73,10 @@ export class IdempotencyService {
         [ctx.scope, ctx.key, ctx.fingerprint],
       );
       if (inserted.length === 0) return { raced: true as const };
-      return { raced: false as const, keyId: inserted[0].id, intent: await op.prepare(tx) };
+      const intent = await op.prepare(tx);
+      const transactionId = op.transactionId?.(intent);
+      if (transactionId) await tx.query(`UPDATE idempotency_keys SET transaction_id = $2 WHERE id = $1`, [inserted[0].id, transactionId]);
+      return { raced: false as const, keyId: inserted[0].id, intent };
     });
     if (started.raced) {
       // Another request with this key committed first: answer as that one does.
@@ -69,32 +86,73 @@ export class IdempotencyService {
     }
 
     const outcome = await op.execute(started.intent);
-    const result = await this.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const raw = await op.settle(tx, started.intent, outcome);
       const settled = { ...raw, body: withRequestId(raw.body, ctx.requestId) };
-      await tx.query(
-        `UPDATE idempotency_keys SET status = 'COMPLETED', response_status = $2, response_body = $3, transaction_id = $4, completed_at = now()
-          WHERE id = $1`,
+      const completed = await returningRows<{ id: string }>(
+        tx,
+        `UPDATE idempotency_keys SET status = 'COMPLETED', response_status = $2, response_body = $3,
+                transaction_id = COALESCE($4, transaction_id), completed_at = now()
+          WHERE id = $1 AND status = 'IN_PROGRESS' RETURNING id`,
         [started.keyId, settled.status, JSON.stringify(settled.body), settled.transactionId ?? null],
       );
-      return settled;
+      if (completed.length === 1) return { status: settled.status, body: settled.body, replayed: false };
+      // This request outlived the time after which it counts as abandoned, and the reconciler
+      // already completed the key from the settled transaction: every answer of a key is the same.
+      const stored = await tx.getRepository(IdempotencyKey).findOneByOrFail({ id: started.keyId });
+      return { status: stored.responseStatus ?? 200, body: stored.responseBody, replayed: true };
     });
-    return { status: result.status, body: result.body, replayed: false };
+  }
+
+  /**
+   * Completes a key whose request was abandoned mid-flight (the process died between commit 1 and
+   * commit 2) with a response rendered from its settled transaction, inside the caller's `tx`.
+   * False when the key is no longer IN_PROGRESS (its own request or another instance got there first).
+   */
+  async completeAbandoned(tx: EntityManager, keyId: string, response: StoredResponse): Promise<boolean> {
+    const body = withRequestId(response.body, 'recovered');
+    const rows = await returningRows<{ id: string }>(
+      tx,
+      `UPDATE idempotency_keys SET status = 'COMPLETED', response_status = $2, response_body = $3, completed_at = now()
+        WHERE id = $1 AND status = 'IN_PROGRESS' RETURNING id`,
+      [keyId, response.status, JSON.stringify(body)],
+    );
+    return rows.length === 1;
   }
 
   private findExisting(ctx: IdempotencyContext): Promise<IdempotencyKey | null> {
     return this.db.getRepository(IdempotencyKey).findOne({ where: { scope: ctx.scope, key: ctx.key } });
   }
 
-  private answerExisting(existing: IdempotencyKey, ctx: IdempotencyContext): IdempotentResponse {
+  private async answerExisting(existing: IdempotencyKey, ctx: IdempotencyContext): Promise<IdempotentResponse> {
     if (existing.fingerprint !== ctx.fingerprint) {
       throw new AppError('IDEMPOTENCY.KEY_REUSED', 'This Idempotency-Key was used with a different request');
     }
     if (existing.status !== 'COMPLETED') {
       throw new AppError('IDEMPOTENCY.IN_FLIGHT', 'A request with this Idempotency-Key is in progress', undefined, {
-        'Retry-After': '1',
+        'Retry-After': String(await this.retryAfterSeconds(existing)),
       });
     }
     return { status: existing.responseStatus ?? 200, body: existing.responseBody, replayed: true };
+  }
+
+  /**
+   * When a retry of an IN_PROGRESS key may get the final answer: at once for a request still in
+   * flight; for one whose process died, after the reconciler's next status check of its
+   * transaction (the key is completed right after the transaction settles); an hour when the
+   * transaction waits for the back office.
+   */
+  private async retryAfterSeconds(existing: IdempotencyKey): Promise<number> {
+    if (!existing.transactionId) return 1;
+    const rows: { next_check_in: number | null; flagged: boolean }[] = await this.db.query(
+      `SELECT EXTRACT(EPOCH FROM next_check_at - now())::float8 AS next_check_in, attention_required_at IS NOT NULL AS flagged
+         FROM transactions WHERE id = $1`,
+      [existing.transactionId],
+    );
+    const row = rows[0];
+    if (!row) return 1;
+    if (row.flagged) return 3600;
+    if (row.next_check_in === null) return 1;
+    return Math.min(3600, Math.max(1, Math.ceil(row.next_check_in) + 1));
   }
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { PurchaseItemDto } from './purchase-item.dto';
 
 /** A payment from the user's own DOKU Wallet. Amounts are whole rupiah (JSON integers). */
@@ -26,6 +26,8 @@ export class CreatePurchaseRequestDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(50)
+  // ValidateNested descends into a nested array instead of refusing it: [[...]] reached the service.
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => PurchaseItemDto)
   items?: PurchaseItemDto[];

@@ -1,0 +1,7 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { WebhookSubscriptionResponseDto } from './webhook-subscription.response.dto';
+
+export class WebhookSubscriptionListResponseDto {
+  @ApiProperty({ type: [WebhookSubscriptionResponseDto] })
+  subscriptions: WebhookSubscriptionResponseDto[];
+}

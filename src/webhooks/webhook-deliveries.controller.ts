@@ -1,0 +1,22 @@
+import { Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AllowUsers } from '../common/auth/auth.decorators';
+import { WebhookDeliveryResponseDto } from './dto/webhook-delivery.response.dto';
+import { webhookDeliveryIdPipe } from './webhook-id.pipes';
+import { WebhooksService } from './webhooks.service';
+
+@ApiTags('webhooks (back office)')
+@ApiBearerAuth()
+@Controller('v1/admin/webhook-deliveries')
+export class WebhookDeliveriesController {
+  constructor(private readonly webhooks: WebhooksService) {}
+
+  @Post(':id/redeliver')
+  @HttpCode(202)
+  @AllowUsers('admin')
+  @ApiOperation({ summary: 'Send a delivery again (same webhook-id), with a fresh retry schedule' })
+  @ApiAcceptedResponse({ type: WebhookDeliveryResponseDto })
+  redeliver(@Param('id', webhookDeliveryIdPipe) id: string): Promise<WebhookDeliveryResponseDto> {
+    return this.webhooks.redeliver(id);
+  }
+}

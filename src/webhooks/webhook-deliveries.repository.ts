@@ -1,0 +1,177 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, In } from 'typeorm';
+import { returningRows } from '../database/sql';
+import { WebhookDelivery, WebhookDeliveryStatus } from './entities/webhook-delivery.entity';
+
+/** A claimed delivery with what is needed to send it. */
+export interface DueDelivery {
+  delivery: WebhookDelivery;
+  url: string;
+  secretCiphertext: string;
+  previousSecretCiphertext: string | null;
+  previousSecretExpiresAt: Date | null;
+  event: { id: string; seq: string; type: string; createdAt: Date; payload: Record<string, unknown> };
+}
+
+interface DueRow {
+  id: string;
+  url: string;
+  secret_ciphertext: string;
+  previous_secret_ciphertext: string | null;
+  previous_secret_expires_at: Date | null;
+  event_id: string;
+  seq: string;
+  type: string;
+  created_at: Date;
+  payload: Record<string, unknown>;
+}
+
+@Injectable()
+export class WebhookDeliveriesRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  private get repo() {
+    return this.db.getRepository(WebhookDelivery);
+  }
+
+  /**
+   * Turns outbox events after the fan-out cursor into one PENDING delivery per matching
+   * subscription, and moves the cursor, in one commit. The cursor row is locked with SKIP LOCKED:
+   * while one instance fans out, the others skip (0). Returns how many events were fanned out.
+   * Outbox seqs are assigned in commit order (migration Webhooks1763970000000), so no event can
+   * later appear behind the cursor.
+   */
+  async fanOut(batchSize: number): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const cursor: Array<{ last_seq: string }> = await tx.query(
+        `SELECT last_seq FROM webhook_fanout_cursor WHERE id = 1 FOR UPDATE SKIP LOCKED`,
+      );
+      if (cursor.length === 0) return 0;
+      const last = cursor[0].last_seq;
+      const [range]: Array<{ n: number; upto: string | null }> = await tx.query(
+        `SELECT count(*)::int AS n, max(seq)::text AS upto FROM (SELECT seq FROM outbox_events WHERE seq > $1 ORDER BY seq LIMIT $2) batch`,
+        [last, batchSize],
+      );
+      if (range.n === 0 || range.upto === null) return 0;
+      // A subscription receives the events that happen once it exists, of the types it chose.
+      await tx.query(
+        `INSERT INTO webhook_deliveries (subscription_id, event_id, event_seq, event_type, status, next_attempt_at)
+         SELECT s.id, e.id, e.seq, e.type, 'PENDING', now()
+           FROM outbox_events e
+           JOIN webhook_subscriptions s
+             ON s.deleted_at IS NULL AND s.created_at <= e.created_at
+            AND (cardinality(s.event_types) = 0 OR e.type = ANY (s.event_types))
+          WHERE e.seq > $1 AND e.seq <= $2
+          ORDER BY e.seq
+         ON CONFLICT (event_id, subscription_id) DO NOTHING`,
+        [last, range.upto],
+      );
+      await tx.query(`UPDATE webhook_fanout_cursor SET last_seq = $1, updated_at = now() WHERE id = 1`, [range.upto]);
+      return range.n;
+    });
+  }
+
+  /**
+   * Claims up to `limit` due deliveries with a lease (same pattern as the reconciler): their next
+   * attempt is pushed `leaseSeconds` ahead in the same statement, under SKIP LOCKED, so several
+   * instances never send the same delivery at once, and one that dies loses only its lease.
+   */
+  async claimDue(limit: number, leaseSeconds: number): Promise<DueDelivery[]> {
+    const claimed = await returningRows<{ id: string }>(
+      this.db.manager,
+      `UPDATE webhook_deliveries SET next_attempt_at = now() + make_interval(secs => $2), updated_at = now()
+        WHERE id IN (
+          SELECT id FROM webhook_deliveries
+           WHERE status = 'PENDING' AND next_attempt_at <= now()
+           ORDER BY next_attempt_at
+           LIMIT $1
+           FOR UPDATE SKIP LOCKED)
+      RETURNING id`,
+      [limit, leaseSeconds],
+    );
+    if (claimed.length === 0) return [];
+    const ids = claimed.map((c) => c.id);
+    const [deliveries, rows] = await Promise.all([
+      this.repo.findBy({ id: In(ids) }),
+      this.db.query(
+        `SELECT d.id, s.url, s.secret_ciphertext, s.previous_secret_ciphertext, s.previous_secret_expires_at,
+                e.id AS event_id, e.seq::text AS seq, e.type, e.created_at, e.payload
+           FROM webhook_deliveries d
+           JOIN webhook_subscriptions s ON s.id = d.subscription_id
+           JOIN outbox_events e ON e.id = d.event_id
+          WHERE d.id = ANY ($1::uuid[])`,
+        [ids],
+      ) as Promise<DueRow[]>,
+    ]);
+    return rows.flatMap((r) => {
+      const delivery = deliveries.find((d) => d.id === r.id);
+      if (!delivery) return [];
+      return [
+        {
+          delivery,
+          url: r.url,
+          secretCiphertext: r.secret_ciphertext,
+          previousSecretCiphertext: r.previous_secret_ciphertext,
+          previousSecretExpiresAt: r.previous_secret_expires_at,
+          event: { id: r.event_id, seq: r.seq, type: r.type, createdAt: r.created_at, payload: r.payload },
+        },
+      ];
+    });
+  }
+
+  async recordDelivered(id: string, statusCode: number): Promise<void> {
+    await this.db.query(
+      `UPDATE webhook_deliveries
+          SET status = 'DELIVERED', attempts = attempts + 1, last_attempt_at = now(), last_status_code = $2,
+              last_error = NULL, delivered_at = now(), next_attempt_at = NULL, updated_at = now()
+        WHERE id = $1 AND status = 'PENDING'`,
+      [id, statusCode],
+    );
+  }
+
+  /** A failed attempt: retried after `retryInSeconds`, or FAILED when that is null. */
+  async recordFailure(id: string, statusCode: number | null, error: string, retryInSeconds: number | null): Promise<void> {
+    await this.db.query(
+      `UPDATE webhook_deliveries
+          SET attempts = attempts + 1, last_attempt_at = now(), last_status_code = $2, last_error = $3,
+              status = CASE WHEN $4::float8 IS NULL THEN 'FAILED' ELSE 'PENDING' END,
+              next_attempt_at = CASE WHEN $4::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $4::float8) END,
+              updated_at = now()
+        WHERE id = $1 AND status = 'PENDING'`,
+      [id, statusCode, error, retryInSeconds],
+    );
+  }
+
+  /** Newest first. */
+  listForSubscription(subscriptionId: string, limit: number, status?: WebhookDeliveryStatus): Promise<WebhookDelivery[]> {
+    return this.repo.find({
+      where: { subscriptionId, ...(status ? { status } : {}) },
+      order: { createdAt: 'DESC', eventSeq: 'DESC' },
+      take: limit,
+    });
+  }
+
+  /**
+   * Sends a delivery again, whatever its state, with a fresh retry schedule; only for a
+   * subscription that still exists. Null when there is no such delivery.
+   */
+  async redeliver(id: string): Promise<WebhookDelivery | null> {
+    const rows = await returningRows<{ id: string }>(
+      this.db.manager,
+      `UPDATE webhook_deliveries d
+          SET status = 'PENDING', attempts = 0, next_attempt_at = now(), last_error = NULL, updated_at = now()
+         FROM webhook_subscriptions s
+        WHERE d.id = $1 AND s.id = d.subscription_id AND s.deleted_at IS NULL
+      RETURNING d.id`,
+      [id],
+    );
+    if (rows.length === 0) return null;
+    return this.repo.findOneBy({ id });
+  }
+
+  async countPending(): Promise<number> {
+    const [row]: Array<{ n: number }> = await this.db.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'PENDING'`);
+    return row.n;
+  }
+}

@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, IsNull } from 'typeorm';
+import { returningRows } from '../database/sql';
+import { WebhookSubscription } from './entities/webhook-subscription.entity';
+
+export interface NewWebhookSubscription {
+  id: string;
+  url: string;
+  eventTypes: string[];
+  description: string;
+  secretCiphertext: string;
+}
+
+/** Webhook subscriptions; deleted ones are kept (for their delivery log) but read as absent. */
+@Injectable()
+export class WebhooksRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  private get repo() {
+    return this.db.getRepository(WebhookSubscription);
+  }
+
+  create(input: NewWebhookSubscription): Promise<WebhookSubscription> {
+    return this.repo.save(this.repo.create({ ...input, previousSecretCiphertext: null, previousSecretExpiresAt: null, deletedAt: null }));
+  }
+
+  listActive(): Promise<WebhookSubscription[]> {
+    return this.repo.find({ where: { deletedAt: IsNull() }, order: { createdAt: 'ASC' } });
+  }
+
+  findActive(id: string): Promise<WebhookSubscription | null> {
+    return this.repo.findOne({ where: { id, deletedAt: IsNull() } });
+  }
+
+  /** Marks the subscription deleted and ends its pending deliveries, in one commit. Null when absent. */
+  async softDelete(id: string): Promise<WebhookSubscription | null> {
+    return this.db.transaction(async (tx) => {
+      const rows = await returningRows<{ id: string }>(
+        tx,
+        `UPDATE webhook_subscriptions SET deleted_at = now(), updated_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING id`,
+        [id],
+      );
+      if (rows.length === 0) return null;
+      await tx.query(
+        `UPDATE webhook_deliveries SET status = 'FAILED', next_attempt_at = NULL, last_error = 'SUBSCRIPTION_DELETED', updated_at = now()
+          WHERE subscription_id = $1 AND status = 'PENDING'`,
+        [id],
+      );
+      return tx.getRepository(WebhookSubscription).findOneByOrFail({ id });
+    });
+  }
+
+  /** A new secret; the one it replaces keeps signing alongside it until `previousExpiresAt`. */
+  async rotateSecret(id: string, secretCiphertext: string, previousCiphertext: string, previousExpiresAt: Date): Promise<boolean> {
+    const rows = await returningRows<{ id: string }>(
+      this.db.manager,
+      `UPDATE webhook_subscriptions
+          SET secret_ciphertext = $2, previous_secret_ciphertext = $3, previous_secret_expires_at = $4, updated_at = now()
+        WHERE id = $1 AND deleted_at IS NULL RETURNING id`,
+      [id, secretCiphertext, previousCiphertext, previousExpiresAt],
+    );
+    return rows.length === 1;
+  }
+}

@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../common/errors/app-error';
+import { AppConfigService } from '../config/app-config.service';
+import { CreateWebhookRequestDto } from './dto/create-webhook.request.dto';
+import { ListWebhookDeliveriesQueryDto } from './dto/list-webhook-deliveries.query.dto';
+import { WebhookDeliveryPageResponseDto } from './dto/webhook-delivery-page.response.dto';
+import { WebhookDeliveryResponseDto } from './dto/webhook-delivery.response.dto';
+import { WebhookSecretResponseDto } from './dto/webhook-secret.response.dto';
+import { WebhookSubscriptionListResponseDto } from './dto/webhook-subscription-list.response.dto';
+import { WebhookSubscriptionResponseDto } from './dto/webhook-subscription.response.dto';
+import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+import { WebhookSecretBox } from './webhook-secret-box';
+import { generateWebhookSecret } from './webhook-signature';
+import { checkWebhookUrlResolved, Resolver, systemResolver } from './webhook-url.validator';
+import { WebhooksRepository } from './webhooks.repository';
+
+/** After a rotation the old secret keeps signing alongside the new one this long (Standard Webhooks). */
+export const PREVIOUS_SECRET_GRACE_SECONDS = 24 * 3600;
+
+/** Admin-managed webhook subscriptions, their delivery log and manual redelivery. */
+@Injectable()
+export class WebhooksService {
+  /** Swappable in tests that must not touch the network resolver. */
+  resolver: Resolver = systemResolver;
+
+  constructor(
+    private readonly subscriptions: WebhooksRepository,
+    private readonly deliveries: WebhookDeliveriesRepository,
+    private readonly secrets: WebhookSecretBox,
+    private readonly config: AppConfigService,
+  ) {}
+
+  async create(input: CreateWebhookRequestDto): Promise<WebhookSecretResponseDto> {
+    const check = await checkWebhookUrlResolved(input.url, this.config.webhooks.allowInsecureTargets, this.resolver);
+    if (!check.ok) throw new AppError('WEBHOOK.URL_REFUSED', `The webhook URL is refused: ${check.reason}`);
+    const id = randomUUID();
+    const secret = generateWebhookSecret();
+    const created = await this.subscriptions.create({
+      id,
+      url: check.url.toString(),
+      eventTypes: input.eventTypes ?? [],
+      description: input.description,
+      secretCiphertext: this.secrets.seal(id, secret),
+    });
+    return WebhookSecretResponseDto.withSecret(created, secret);
+  }
+
+  async list(): Promise<WebhookSubscriptionListResponseDto> {
+    return { subscriptions: (await this.subscriptions.listActive()).map((s) => WebhookSubscriptionResponseDto.from(s)) };
+  }
+
+  async remove(id: string): Promise<WebhookSubscriptionResponseDto> {
+    const deleted = await this.subscriptions.softDelete(id);
+    if (!deleted) throw notFound();
+    return WebhookSubscriptionResponseDto.from(deleted);
+  }
+
+  async rotateSecret(id: string): Promise<WebhookSecretResponseDto> {
+    const current = await this.subscriptions.findActive(id);
+    if (!current) throw notFound();
+    const secret = generateWebhookSecret();
+    const rotated = await this.subscriptions.rotateSecret(
+      id,
+      this.secrets.seal(id, secret),
+      current.secretCiphertext,
+      new Date(Date.now() + PREVIOUS_SECRET_GRACE_SECONDS * 1000),
+    );
+    if (!rotated) throw notFound();
+    return WebhookSecretResponseDto.withSecret((await this.subscriptions.findActive(id)) ?? current, secret);
+  }
+
+  async listDeliveries(subscriptionId: string, query: ListWebhookDeliveriesQueryDto): Promise<WebhookDeliveryPageResponseDto> {
+    if (!(await this.subscriptions.findActive(subscriptionId))) throw notFound();
+    const rows = await this.deliveries.listForSubscription(subscriptionId, query.limit ?? 50, query.status);
+    return { deliveries: rows.map((d) => WebhookDeliveryResponseDto.from(d)) };
+  }
+
+  async redeliver(deliveryId: string): Promise<WebhookDeliveryResponseDto> {
+    const delivery = await this.deliveries.redeliver(deliveryId);
+    if (!delivery) throw new AppError('WEBHOOK.DELIVERY_NOT_FOUND', 'No such webhook delivery');
+    return WebhookDeliveryResponseDto.from(delivery);
+  }
+}
+
+function notFound(): AppError {
+  return new AppError('WEBHOOK.NOT_FOUND', 'No such webhook subscription');
+}

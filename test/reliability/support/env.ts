@@ -1,0 +1,103 @@
+import { AddressInfo } from 'node:net';
+import type { DestinationStream } from 'pino';
+import request from 'supertest';
+import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../../../simulator/src';
+import { createApp } from '../../../src/bootstrap';
+import { loadConfig } from '../../../src/config/load-config';
+import { TestApp } from '../../support/test-app';
+import { createTestDatabase } from '../../support/test-database';
+import { WalletEnv } from '../../support/wallet-fixtures';
+import { BatteryHttp } from './http-client';
+import { Tally } from './harness';
+
+export interface ReliabilityEnv extends WalletEnv {
+  /** Raw HTTP to the app (127.0.0.1), counting requests and 5xx. */
+  http: BatteryHttp;
+  /** DOKU API calls the simulator received, by endpoint name (its request log is the ground truth). */
+  simCalls: Tally;
+  /** Total DOKU API calls the simulator received so far. */
+  simCallCount(): number;
+}
+
+export interface ReliabilityEnvOptions {
+  /** App environment overrides (exactly as environment variables). */
+  env?: Record<string, string>;
+  /** More overrides that depend on the running simulator (e.g. its DOKU public key). */
+  envFromSim?: (sim: SimulatorHandle) => Record<string, string>;
+  /** Simulator options (the seed defaults to one derived from the run seed). */
+  sim?: SimulatorOptions;
+  /** Where the app's JSON logs go instead of stdout. */
+  logDestination?: DestinationStream;
+  /** Client connections to the app. */
+  connections?: number;
+}
+
+/**
+ * The simulator and the app wired together like `startWalletEnv` (test/support/wallet-fixtures.ts),
+ * with what the battery needs on top: the simulator's request log counted per DOKU endpoint, the
+ * app's logs to a stream of the test's choosing, and a counting raw HTTP client. Returns a
+ * `WalletEnv`, so `createBoundWallet` and friends work on it.
+ */
+export async function startReliabilityEnv(options: ReliabilityEnvOptions = {}): Promise<ReliabilityEnv> {
+  const simCalls = new Tally();
+  let total = 0;
+  const sim = await startSimulator({
+    port: 0,
+    ...options.sim,
+    log: (line: string) => {
+      const endpoint = (JSON.parse(line) as { endpoint?: string }).endpoint;
+      if (endpoint) {
+        simCalls.add(endpoint);
+        total++;
+      }
+    },
+  });
+  let t: TestApp;
+  try {
+    const db = await createTestDatabase();
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      RATE_LIMIT_SENSITIVE_PER_MINUTE: '1000000',
+      SIMULATOR_AUTOSTART: 'false',
+      DOKU_BASE_URL: sim.url,
+      ...options.env,
+      ...options.envFromSim?.(sim),
+    });
+    const app = await createApp(config, db.url, { runMigrations: false, logDestination: options.logDestination }).catch(async (e: unknown) => {
+      await db.drop();
+      throw e;
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    t = {
+      app,
+      config,
+      url: `http://127.0.0.1:${port}`,
+      databaseUrl: db.url,
+      http: () => request(app.getHttpServer()),
+      close: async () => {
+        await app.close();
+        await db.drop();
+      },
+    };
+  } catch (error) {
+    await sim.close();
+    throw error;
+  }
+  // Redirect URLs the app sends to DOKU must lead back to this app (see startWalletEnv).
+  if (!options.env?.PUBLIC_BASE_URL) t.config.app.publicBaseUrl = t.url;
+  const http = new BatteryHttp(t.url, options.connections);
+  return {
+    t,
+    sim,
+    http,
+    simCalls,
+    simCallCount: () => total,
+    close: async () => {
+      await http.close();
+      await t.close();
+      await sim.close();
+    },
+  };
+}
