@@ -334,16 +334,19 @@ describe('R8: canaries never reach logs, stored exchanges, tables or responses',
       dokuB2bTokens: 1,
       dokuCustomerTokens: 3,
       logLines: 100,
+      // One line per request is written: the scan must have covered request log lines too.
+      requestLogLines: 50,
       exchangeRows: 20,
     };
-    const fired = { ...proof.counts, logLines: logLines.length, exchangeRows: exchanges.length };
+    const requestLogLines = logLines.filter((l) => l.includes('"req":')).length;
+    const fired = { ...proof.counts, logLines: logLines.length, requestLogLines, exchangeRows: exchanges.length };
     if (found.length && process.env.RELIABILITY_PROBLEMS_FILE) require('node:fs').writeFileSync(process.env.RELIABILITY_PROBLEMS_FILE, found.join('\n'));
     printFigures(TEST, {
       requests: env.http.requests,
       canaries: canaries.length,
       canaryKinds: kinds.counts,
       faultsFired: fired,
-      scanned: { logLines: logLines.length, requestLogLines: logLines.filter((l) => l.includes('"req":')).length, stdioWrites: stdio.length, exchangeRows: exchanges.length, tableRows: dump.length, tables: tables.length, responses: responses.length },
+      scanned: { logLines: logLines.length, requestLogLines, stdioWrites: stdio.length, exchangeRows: exchanges.length, tableRows: dump.length, tables: tables.length, responses: responses.length },
       occurrences,
       debitsAtSimulator: env.sim.control.ledger({ clientId }).debitCount,
       ...reconciliationFigures(recon),

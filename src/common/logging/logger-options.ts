@@ -1,3 +1,4 @@
+import { RequestMethod } from '@nestjs/common';
 import { IncomingMessage } from 'node:http';
 import { Params } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
@@ -24,7 +25,15 @@ export function loggerOptions(config: AppConfigService, destination?: Destinatio
         headers: req.headers,
       }),
     },
-    autoLogging: { ignore: (req) => req.url === '/metrics' || req.url?.startsWith('/health') === true },
   };
-  return { pinoHttp: destination ? [options, destination] : options };
+  return {
+    pinoHttp: destination ? [options, destination] : options,
+    // nestjs-pino's default route pattern does not match under Nest 12's Fastify adapter, so the
+    // request logger would never run: name every route explicitly. Probes and scrapes are not logged.
+    forRoutes: [{ path: '*path', method: RequestMethod.ALL }],
+    exclude: [
+      { path: 'health/*path', method: RequestMethod.ALL },
+      { path: 'metrics', method: RequestMethod.ALL },
+    ],
+  };
 }
