@@ -86,6 +86,14 @@ describe('Partner identity (register, login, refresh, logout, client credentials
     expect(results.filter((r) => r.status === 401)).toHaveLength(2);
   });
 
+  it('logout takes no body: a field sent with it is refused, not ignored', async () => {
+    const u = await registerUser(t);
+    const withField = await t.http().post('/v1/auth/logout').set('authorization', `Bearer ${u.accessToken}`).send({ everywhere: true });
+    expect(withField.status).toBe(400);
+    expect(withField.body.error.details.fields).toEqual([expect.objectContaining({ field: 'everywhere' })]);
+    expect((await t.http().get('/v1/me').set('authorization', `Bearer ${u.accessToken}`)).status).toBe(200);
+  });
+
   it('logout ends the session: access and refresh tokens stop working', async () => {
     const u = await registerUser(t);
     const out = await t.http().post('/v1/auth/logout').set('authorization', `Bearer ${u.accessToken}`);

@@ -13,6 +13,7 @@ import { VerifyOtpRequestDto } from './dto/verify-otp.request.dto';
 import { WalletResponseDto } from './dto/wallet.response.dto';
 import { WalletBindingService } from './wallet-binding.service';
 import { WalletRegistrationService } from './wallet-registration.service';
+import { NoBodyPipe } from '../common/http/no-body.pipe';
 
 @ApiTags('wallet')
 @ApiBearerAuth()
@@ -69,7 +70,7 @@ export class AccountsController {
   @SensitiveRateLimit()
   @ApiOperation({ summary: 'Send a new OTP (at most one a minute, a few per registration)' })
   @ApiOkResponse({ type: RegistrationResponseDto })
-  resendOtp(@CurrentPrincipal() principal: UserPrincipal, @Param('id', new ParseUUIDPipe()) id: string): Promise<RegistrationResponseDto> {
+  resendOtp(@Body(NoBodyPipe) _body: unknown, @CurrentPrincipal() principal: UserPrincipal, @Param('id', new ParseUUIDPipe()) id: string): Promise<RegistrationResponseDto> {
     return this.registration.resendOtp(principal.userId, id);
   }
 
@@ -87,7 +88,7 @@ export class AccountsController {
   @SensitiveRateLimit()
   @ApiOperation({ summary: 'Unbind the DOKU Wallet (§3.8); when DOKU sends an OTP, confirm it next' })
   @ApiOkResponse({ type: UnbindingResponseDto })
-  unbind(@CurrentPrincipal() principal: UserPrincipal): Promise<UnbindingResponseDto> {
+  unbind(@Body(NoBodyPipe) _body: unknown, @CurrentPrincipal() principal: UserPrincipal): Promise<UnbindingResponseDto> {
     return this.binding.unbind(principal.userId);
   }
 

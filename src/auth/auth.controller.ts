@@ -9,6 +9,7 @@ import { RefreshRequestDto } from './dto/refresh.request.dto';
 import { RegisterRequestDto } from './dto/register.request.dto';
 import { RegisterResponseDto } from './dto/register.response.dto';
 import { TokenPairResponseDto } from './dto/token-pair.response.dto';
+import { NoBodyPipe } from '../common/http/no-body.pipe';
 
 @ApiTags('auth')
 @Controller()
@@ -49,7 +50,7 @@ export class AuthController {
   @AllowUsers()
   @ApiBearerAuth()
   @ApiOperation({ summary: 'End this session: its access and refresh tokens stop working' })
-  async logout(@CurrentPrincipal() principal: UserPrincipal): Promise<void> {
+  async logout(@Body(NoBodyPipe) _body: unknown, @CurrentPrincipal() principal: UserPrincipal): Promise<void> {
     await this.auth.logout(principal.sessionId);
   }
 

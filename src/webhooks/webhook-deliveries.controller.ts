@@ -1,9 +1,10 @@
-import { Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { Controller, HttpCode, Param, Post, Body } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AllowUsers } from '../common/auth/auth.decorators';
 import { WebhookDeliveryResponseDto } from './dto/webhook-delivery.response.dto';
 import { webhookDeliveryIdPipe } from './webhook-id.pipes';
 import { WebhooksService } from './webhooks.service';
+import { NoBodyPipe } from '../common/http/no-body.pipe';
 
 @ApiTags('webhooks (back office)')
 @ApiBearerAuth()
@@ -16,7 +17,7 @@ export class WebhookDeliveriesController {
   @AllowUsers('admin')
   @ApiOperation({ summary: 'Send a delivery again (same webhook-id), with a fresh retry schedule' })
   @ApiAcceptedResponse({ type: WebhookDeliveryResponseDto })
-  redeliver(@Param('id', webhookDeliveryIdPipe) id: string): Promise<WebhookDeliveryResponseDto> {
+  redeliver(@Body(NoBodyPipe) _body: unknown, @Param('id', webhookDeliveryIdPipe) id: string): Promise<WebhookDeliveryResponseDto> {
     return this.webhooks.redeliver(id);
   }
 }

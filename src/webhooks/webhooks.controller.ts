@@ -9,6 +9,7 @@ import { WebhookSubscriptionListResponseDto } from './dto/webhook-subscription-l
 import { WebhookSubscriptionResponseDto } from './dto/webhook-subscription.response.dto';
 import { webhookIdPipe } from './webhook-id.pipes';
 import { WebhooksService } from './webhooks.service';
+import { NoBodyPipe } from '../common/http/no-body.pipe';
 
 /** Webhook subscriptions: admins change them, admins and support read them. */
 @ApiTags('webhooks (back office)')
@@ -49,7 +50,7 @@ export class WebhooksController {
   @AllowUsers('admin')
   @ApiOperation({ summary: 'A new signing secret, shown once; the old one keeps signing alongside it for 24 hours' })
   @ApiOkResponse({ type: WebhookSecretResponseDto })
-  rotateSecret(@Param('id', webhookIdPipe) id: string): Promise<WebhookSecretResponseDto> {
+  rotateSecret(@Body(NoBodyPipe) _body: unknown, @Param('id', webhookIdPipe) id: string): Promise<WebhookSecretResponseDto> {
     return this.webhooks.rotateSecret(id);
   }
 
