@@ -1,9 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { TRANSACTION_STATUSES, TRANSACTION_TYPES, TransactionStatus, TransactionType } from '../../transactions/transaction-state';
+import { PageQueryDto } from '../../common/pagination/page-query.dto';
 
-export class ListAdminTransactionsQueryDto {
+export class ListAdminTransactionsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ example: 'UNKNOWN', enum: TRANSACTION_STATUSES })
   @IsOptional()
   @IsIn(TRANSACTION_STATUSES)
@@ -19,19 +19,4 @@ export class ListAdminTransactionsQueryDto {
   @IsUUID()
   userId?: string;
 
-  @ApiPropertyOptional({ example: 1, minimum: 1, default: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(10_000)
-  page?: number;
-
-  @ApiPropertyOptional({ example: 20, minimum: 1, maximum: 50, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(50)
-  pageSize?: number;
 }
