@@ -1,6 +1,5 @@
 import { Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { WalletAccessService } from '../accounts/wallet-access.service';
 import { CustomerDokuCalls } from '../accounts/customer-doku-calls.service';
@@ -8,9 +7,8 @@ import { SecretBox } from '../common/crypto/secret-box';
 import { AppError } from '../common/errors/app-error';
 import { IdempotencyContext, IdempotencyService, IdempotentResponse, StoredResponse } from '../common/idempotency/idempotency.service';
 import { amountWithinLimit } from '../common/money/amount-limit';
-import { Money } from '../common/money/money';
 import { AppConfigService } from '../config/app-config.service';
-import { fromOptionalSnapMoney, toSnapMoney } from '../integrations/doku/doku-mapper';
+import { toSnapMoney, tryFromSnapMoney } from '../integrations/doku/doku-mapper';
 import { maskTail } from '../integrations/doku/doku-redaction';
 import { mapWordStatus } from '../integrations/doku/doku-response-codes';
 import { TransferBankPaymentResponse } from '../integrations/doku/doku-wire.types';
@@ -29,6 +27,7 @@ import { BankTransferResponseDto } from './dto/bank-transfer.response.dto';
 import { CreateBankTransferInquiryRequestDto } from './dto/create-bank-transfer-inquiry.request.dto';
 import { CreateBankTransferRequestDto } from './dto/create-bank-transfer.request.dto';
 import { BankTransferInquiry } from './entities/bank-transfer-inquiry.entity';
+import { newPartnerReference } from '../transactions/partner-reference';
 
 /** How long the user has to confirm what the inquiry showed. */
 export const BANK_INQUIRY_TTL_MS = 15 * 60_000;
@@ -94,7 +93,7 @@ export class BankTransferService implements OnModuleInit {
   async inquire(userId: string, input: CreateBankTransferInquiryRequestDto): Promise<BankTransferInquiryResponseDto> {
     const { accountId, phone } = await this.walletAccess.requireBoundWallet(userId);
     const amount = amountWithinLimit(input.amount, this.config.doku.transactionMaxAmount);
-    const partnerReferenceNo = newReference('BIQ');
+    const partnerReferenceNo = newPartnerReference('BIQ');
     let answer;
     try {
       answer = await this.doku.transferBankInquiry({
@@ -157,7 +156,7 @@ export class BankTransferService implements OnModuleInit {
     );
     if (outcome.kind === 'ok') {
       const body = outcome.result.body;
-      const reported = safeAmount(body.amount);
+      const reported = tryFromSnapMoney(body.amount);
       if (reported !== undefined && reported !== transaction.amount) {
         logger.warn(`DOKU history amount differs for transfer ${transaction.id}; left unresolved`);
         return transaction;
@@ -205,7 +204,7 @@ export class BankTransferService implements OnModuleInit {
       userId,
       type: 'BANK_TRANSFER',
       amount: inquiry.amount,
-      partnerReferenceNo: newReference('BTR'),
+      partnerReferenceNo: newPartnerReference('BTR'),
       initiatorKind: 'user',
       initiatorId: userId,
       description: `Transfer to ${inquiry.bankCode} ${inquiry.accountNumberMasked}`,
@@ -271,10 +270,6 @@ export class BankTransferService implements OnModuleInit {
   }
 }
 
-/** A new business reference: prefix + 32 hex digits (≤ 64, §5.5). */
-function newReference(prefix: string): string {
-  return `${prefix}-${randomUUID().replace(/-/g, '')}`;
-}
 
 function sealContext(userId: string, partnerReferenceNo: string): string {
   return `bank_transfer_inquiries|${userId}|${partnerReferenceNo}`;
@@ -290,11 +285,4 @@ function translateBankError(error: unknown): unknown {
   return error;
 }
 
-function safeAmount(value: unknown): Money | undefined {
-  try {
-    return fromOptionalSnapMoney(value);
-  } catch {
-    return undefined;
-  }
-}
 

@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { WalletAccessService } from '../accounts/wallet-access.service';
 import { CustomerDokuCalls } from '../accounts/customer-doku-calls.service';
 import { AppError } from '../common/errors/app-error';
@@ -15,6 +14,7 @@ import { ListTransactionsQueryDto, MAX_HISTORY_PAGE_SIZE } from './dto/list-tran
 import { TransactionDetailResponseDto } from './dto/transaction-detail.response.dto';
 import { TransactionHistoryResponseDto } from './dto/transaction-history.response.dto';
 import { HistoryRepository } from './history.repository';
+import { newPartnerReference } from '../transactions/partner-reference';
 
 /** SNAP's history window is at most one month (§3.20); DOKU's simulator counts it as 31 days. */
 export const MAX_HISTORY_WINDOW_MS = 31 * 86_400_000;
@@ -128,7 +128,7 @@ export class HistoryService {
       for (let pageNumber = 0; items.length < want; pageNumber++) {
         const { body } = await this.customerCalls.run(userId, (token) =>
           this.doku.transactionHistoryList(token, {
-            partnerReferenceNo: `HIS-${randomUUID().replace(/-/g, '')}`,
+            partnerReferenceNo: newPartnerReference('HIS'),
             fromDateTime: jakartaTimestamp(fromSecond),
             toDateTime: jakartaTimestamp(toSecond),
             pageSize: DOKU_PAGE_SIZE,

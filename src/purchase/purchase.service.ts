@@ -1,5 +1,4 @@
 import { Injectable, OnModuleInit, Optional } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { WalletAccessService } from '../accounts/wallet-access.service';
 import { CustomerDokuCalls } from '../accounts/customer-doku-calls.service';
 import { Principal } from '../common/auth/principal';
@@ -27,6 +26,7 @@ import { TransactionResolverRegistry } from '../reconciliation/transaction-resol
 import { dokuCodeOf, rejectionResponse } from '../transactions/stored-response';
 import { PurchaseStatusService } from './purchase-status.service';
 import { PurchasesRepository } from './purchases.repository';
+import { newPartnerReference } from '../transactions/partner-reference';
 
 /** The path DOKU's PIN page sends the browser back to (PAY_RETURN); fixed, never from the client. */
 export const PURCHASE_RETURN_PATH = '/v1/callbacks/doku/purchase';
@@ -98,7 +98,7 @@ export class PurchaseService implements OnModuleInit {
     return this.idempotency.run<PurchaseIntent, DokuOutcome<unknown>>(ctx, {
       prepare: async (tx) => {
         await this.wallets.requireBoundWallet(userId, tx);
-        const partnerReferenceNo = `PUR-${randomUUID().replace(/-/g, '')}`;
+        const partnerReferenceNo = newPartnerReference('PUR');
         const purchase = await this.transactions.createPending(tx, {
           userId,
           type: 'PURCHASE',

@@ -1,6 +1,5 @@
 import { Injectable, OnModuleInit, Optional } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { randomUUID } from 'node:crypto';
 import { Principal } from '../common/auth/principal';
 import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-codes';
@@ -17,6 +16,7 @@ import { Transaction } from '../transactions/entities/transaction.entity';
 import { TransactionsRepository } from '../transactions/transactions.repository';
 import { CancelPurchaseRequestDto } from './dto/cancel-purchase.request.dto';
 import { CancelResponseDto } from './dto/cancel.response.dto';
+import { newPartnerReference } from '../transactions/partner-reference';
 
 interface CancelIntent {
   purchase: Transaction;
@@ -81,7 +81,7 @@ export class PurchaseCancelService implements OnModuleInit {
           type: 'CANCEL',
           amount: purchase.amount,
           // Cancel Purchase carries no reference of its own (§3.18); this one identifies our record.
-          partnerReferenceNo: `CNL-${randomUUID().replace(/-/g, '')}`,
+          partnerReferenceNo: newPartnerReference('CNL'),
           parentId: purchase.id,
           initiatorKind: initiator.kind,
           initiatorId: initiator.kind === 'user' ? initiator.userId : initiator.clientId,

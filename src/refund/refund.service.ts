@@ -1,6 +1,5 @@
 import { Injectable, OnModuleInit, Optional } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { randomUUID } from 'node:crypto';
 import { Principal } from '../common/auth/principal';
 import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-codes';
@@ -18,6 +17,7 @@ import { Transaction } from '../transactions/entities/transaction.entity';
 import { TransactionsRepository } from '../transactions/transactions.repository';
 import { CreateRefundRequestDto } from './dto/create-refund.request.dto';
 import { RefundResponseDto } from './dto/refund.response.dto';
+import { newPartnerReference } from '../transactions/partner-reference';
 
 interface RefundIntent {
   purchase: Transaction;
@@ -92,7 +92,7 @@ export class RefundService implements OnModuleInit {
           type: 'REFUND',
           amount,
           // Our partnerRefundNo: DOKU deduplicates the refund on it (§3.19).
-          partnerReferenceNo: `RFD-${randomUUID().replace(/-/g, '')}`,
+          partnerReferenceNo: newPartnerReference('RFD'),
           parentId: purchase.id,
           initiatorKind: initiator.kind,
           initiatorId: initiator.kind === 'user' ? initiator.userId : initiator.clientId,

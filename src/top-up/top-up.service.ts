@@ -1,15 +1,13 @@
 import { Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { WalletAccessService } from '../accounts/wallet-access.service';
 import { Principal } from '../common/auth/principal';
 import { AppError } from '../common/errors/app-error';
 import { IdempotencyContext, IdempotencyService, IdempotentResponse, StoredResponse } from '../common/idempotency/idempotency.service';
 import { amountWithinLimit } from '../common/money/amount-limit';
-import { Money } from '../common/money/money';
 import { AppConfigService } from '../config/app-config.service';
-import { fromOptionalSnapMoney, toSnapMoney } from '../integrations/doku/doku-mapper';
+import { toSnapMoney, tryFromSnapMoney } from '../integrations/doku/doku-mapper';
 import { maskTail } from '../integrations/doku/doku-redaction';
 import { mapTransactionStatus } from '../integrations/doku/doku-response-codes';
 import { TopUpResponse } from '../integrations/doku/doku-wire.types';
@@ -28,6 +26,7 @@ import { TopUpInquiryResponseDto } from './dto/top-up-inquiry.response.dto';
 import { TopUpResponseDto } from './dto/top-up.response.dto';
 import { TopUpInquiry } from './entities/top-up-inquiry.entity';
 import { TopUpRepository } from './top-up.repository';
+import { newPartnerReference } from '../transactions/partner-reference';
 
 export const TOP_UP_INQUIRY_TTL_MS = 15 * 60_000;
 /** §5.6: "not found" counts as failed only after a grace period. */
@@ -89,7 +88,7 @@ export class TopUpService implements OnModuleInit {
     const initiator = initiatorOf(principal, userId);
     const { accountId, phone } = await this.walletAccess.requireBoundWallet(userId);
     const amount = amountWithinLimit(input.amount, this.config.doku.transactionMaxAmount);
-    const partnerReferenceNo = newReference('TUI');
+    const partnerReferenceNo = newPartnerReference('TUI');
     let answer;
     try {
       answer = await this.doku.topUpInquiry({
@@ -107,7 +106,7 @@ export class TopUpService implements OnModuleInit {
       initiatorKind: initiator.kind,
       initiatorId: initiator.id,
       amount,
-      feeAmount: safeAmount(body.feeAmount) ?? null,
+      feeAmount: tryFromSnapMoney(body.feeAmount) ?? null,
       customerName: (body.customerName ?? '').slice(0, 255),
       customerNumberMasked: maskTail(phone),
       partnerReferenceNo,
@@ -152,7 +151,7 @@ export class TopUpService implements OnModuleInit {
       return transaction;
     }
     const body = outcome.kind === 'ok' ? outcome.result.body : undefined;
-    const reported = safeAmount(body?.amount);
+    const reported = tryFromSnapMoney(body?.amount);
     if (reported !== undefined && reported !== transaction.amount) {
       logger.warn(`Query Top Up amount differs for top-up ${transaction.id}; left unresolved`);
       return transaction;
@@ -195,7 +194,7 @@ export class TopUpService implements OnModuleInit {
       userId,
       type: 'TOP_UP',
       amount: inquiry.amount,
-      partnerReferenceNo: newReference('TOP'),
+      partnerReferenceNo: newPartnerReference('TOP'),
       initiatorKind: initiator.kind,
       initiatorId: initiator.id,
       merchantOrderRef: input.merchantOrderRef ?? null,
@@ -256,9 +255,6 @@ function initiatorOf(principal: Principal, userId: string): Initiator {
   return { kind: 'user', id: principal.userId };
 }
 
-function newReference(prefix: string): string {
-  return `${prefix}-${randomUUID().replace(/-/g, '')}`;
-}
 
 /**
  * Top-up's meaning of DOKU's shared codes (§3.12, §3.13): `403xx14` is the partner's corporate
@@ -278,11 +274,4 @@ function translateTopUpError(error: unknown): unknown {
   return error;
 }
 
-function safeAmount(value: unknown): Money | undefined {
-  try {
-    return fromOptionalSnapMoney(value);
-  } catch {
-    return undefined;
-  }
-}
 

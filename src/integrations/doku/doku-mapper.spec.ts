@@ -1,5 +1,5 @@
 import { InvalidMoneyError, MAX_RUPIAH, Money, rupiah } from '../../common/money/money';
-import { fromOptionalSnapMoney, fromSnapMoney, toSnapMoney } from './doku-mapper';
+import { fromOptionalSnapMoney, fromSnapMoney, toSnapMoney, tryFromSnapMoney } from './doku-mapper';
 
 describe('DOKU money mapper (§5.3)', () => {
   describe(toSnapMoney.name, () => {
@@ -61,5 +61,16 @@ describe('DOKU money mapper (§5.3)', () => {
       expect(fromOptionalSnapMoney({ value: '5.00', currency: 'IDR' })).toBe(5n);
       expect(() => fromOptionalSnapMoney({ value: '5', currency: 'IDR' })).toThrow(InvalidMoneyError);
     });
+  });
+});
+
+describe('tryFromSnapMoney', () => {
+  it('reads a well-formed amount and gives undefined for an absent or malformed one, never throwing', () => {
+    expect(tryFromSnapMoney({ value: '150000.00', currency: 'IDR' })).toBe(150_000n);
+    expect(tryFromSnapMoney(undefined)).toBeUndefined();
+    expect(tryFromSnapMoney(null)).toBeUndefined();
+    expect(tryFromSnapMoney({ value: '10.50', currency: 'IDR' })).toBeUndefined();
+    expect(tryFromSnapMoney({ value: '100.00', currency: 'USD' })).toBeUndefined();
+    expect(tryFromSnapMoney('100.00')).toBeUndefined();
   });
 });

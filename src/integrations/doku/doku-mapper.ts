@@ -40,3 +40,15 @@ export function fromSnapMoney(value: unknown): Money {
 export function fromOptionalSnapMoney(value: unknown): Money | undefined {
   return value === undefined || value === null ? undefined : fromSnapMoney(value);
 }
+
+/**
+ * Lenient reading of an amount DOKU reports for comparison only (history, status answers):
+ * undefined when absent or malformed, so a malformed field never breaks a read.
+ */
+export function tryFromSnapMoney(value: unknown): Money | undefined {
+  try {
+    return fromOptionalSnapMoney(value);
+  } catch {
+    return undefined;
+  }
+}
