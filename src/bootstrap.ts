@@ -2,6 +2,7 @@ import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { RawServerDefault } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { DataSource } from 'typeorm';
@@ -44,6 +45,13 @@ export async function createApp(config: AppConfig, databaseUrl: string, options:
   // filter through Nest's own fastify error handler, so they get the same error body.
   // JSON only (and forms, for the OAuth2 token endpoint): anything else is 415.
   fastify.removeContentTypeParser(['text/plain']);
+  // DOKU signs a notification's raw bytes (§2.8): on the notify route the service parses the JSON
+  // only once the signature is verified, so a tampered body is refused as unsigned (401), never
+  // answered as malformed JSON. Every other route keeps the default (poisoning-safe) JSON parser.
+  const json = fastify.getDefaultJsonParser('error', 'error');
+  app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: config.app.bodyLimitBytes }, (request, body, done) =>
+    request.routeOptions.url === config.doku.notificationPath ? done(null, undefined) : json(request, body.toString('utf8'), done),
+  );
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', String(request.id));
     done();

@@ -307,6 +307,11 @@ export class Control {
     return this.faults.list();
   }
 
+  /** Each fault that fired since the rules were set, with the operation it hit (reference or `amount:<value>`). */
+  faultFirings(filter: { endpoint?: string; type?: string } = {}): ReturnType<FaultInjector['firings']> {
+    return this.faults.firings().filter((f) => (!filter.endpoint || f.endpoint === filter.endpoint) && (!filter.type || f.type === filter.type));
+  }
+
   clearFaults(): ReturnType<FaultInjector['list']> {
     this.faults.clear();
     return this.faults.list();
@@ -435,6 +440,8 @@ export class ControlRouter implements SubRouter {
         return c.setFaults(b.rules, b.seed);
       case 'DELETE /faults':
         return c.clearFaults();
+      case 'GET /faults/firings':
+        return c.faultFirings({ endpoint: qs('endpoint'), type: qs('type') });
       case 'POST /tokens/revoke':
         return c.revokeTokens(b as Parameters<Control['revokeTokens']>[0]);
       case 'GET /notifications':

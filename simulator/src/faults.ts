@@ -14,6 +14,10 @@ export type FaultType =
   | 'error_after'
   /** Apply the operation, then destroy the socket without answering. */
   | 'drop'
+  /** Destroy the socket before processing: nothing is applied, and the caller cannot tell. */
+  | 'refuse'
+  /** Apply the operation, then answer HTTP 200 with a body that is not valid JSON (cut in half). */
+  | 'malformed'
   /** Money operations (transfer, top-up): answer `202xx00` and leave the transaction pending (`03`). */
   | 'pending'
   /** Revoke the caller's B2B token just before it is checked: the call gets `401xx01`. */
@@ -28,6 +32,8 @@ export const FAULT_TYPES: ReadonlyArray<FaultType> = [
   'error_before',
   'error_after',
   'drop',
+  'refuse',
+  'malformed',
   'pending',
   'revoke_token',
   'notify_duplicate',
@@ -48,13 +54,22 @@ export interface FaultRule {
   latencyMs?: number;
   /** HTTP status for error faults: 500 (default), 503 or 504. */
   status?: 500 | 503 | 504;
+  /**
+   * What names one operation in the fire decision: its business reference (default), or its amount
+   * (`amount.value`, else `refundAmount.value`; the reference when the request has neither). A test
+   * whose references are random per run but whose amounts are planned replays the same faults by amount.
+   */
+  keyBy?: FaultKey;
 }
+
+export type FaultKey = 'reference' | 'amount';
 
 interface ActiveRule extends Required<Pick<FaultRule, 'endpoint' | 'type' | 'probability'>> {
   id: string;
   times?: number;
   latencyMs: number;
   status: 500 | 503 | 504;
+  keyBy: FaultKey;
   fired: number;
   evaluated: number;
 }
@@ -64,6 +79,8 @@ export interface FaultDecision {
   errorBefore?: number;
   errorAfter?: number;
   drop: boolean;
+  refuse: boolean;
+  malformed: boolean;
   pending: boolean;
   revokeToken: boolean;
   notifyDuplicate: boolean;
@@ -73,9 +90,21 @@ export interface FaultDecision {
   fired: string[];
 }
 
+/** One fault that fired: which rule, on which endpoint, for which operation (its reference or `amount:<value>`). */
+export interface FaultFiring {
+  rule: string;
+  type: FaultType;
+  endpoint: EndpointName | 'notification';
+  key: string;
+}
+
+/** How many firings are kept (the newest), so a long-running simulator stays bounded. */
+const MAX_FIRINGS = 20_000;
+
 export class FaultInjector {
   private rules: ActiveRule[] = [];
   private occurrences = new Map<string, number>();
+  private firingLog: FaultFiring[] = [];
   private seed: string;
 
   constructor(seed: string) {
@@ -98,27 +127,41 @@ export class FaultInjector {
       if (![500, 503, 504].includes(status)) throw new Error(`rule ${i}: status must be 500, 503 or 504`);
       const latencyMs = r.latencyMs ?? (r.type === 'latency' ? 1000 : r.type === 'notify_out_of_order' ? 2000 : 0);
       if (typeof latencyMs !== 'number' || latencyMs < 0 || latencyMs > 600_000) throw new Error(`rule ${i}: latencyMs must be 0..600000`);
-      return { id: r.id ?? `rule-${i}`, endpoint: r.endpoint, type: r.type, probability, times: r.times, latencyMs, status, fired: 0, evaluated: 0 };
+      const keyBy = r.keyBy ?? 'reference';
+      if (keyBy !== 'reference' && keyBy !== 'amount') throw new Error(`rule ${i}: keyBy must be reference or amount`);
+      return { id: r.id ?? `rule-${i}`, endpoint: r.endpoint, type: r.type, probability, times: r.times, latencyMs, status, keyBy, fired: 0, evaluated: 0 };
     });
     this.rules = next;
     this.occurrences = new Map();
+    this.firingLog = [];
     if (seed !== undefined) this.seed = seed;
   }
 
   clear(): void {
     this.rules = [];
     this.occurrences = new Map();
+    this.firingLog = [];
+  }
+
+  /** The faults that fired since the rules were set (the newest 20,000), oldest first: what each operation went through. */
+  firings(): FaultFiring[] {
+    return this.firingLog.map((f) => ({ ...f }));
   }
 
   list(): { seed: string; rules: Array<Omit<ActiveRule, never>> } {
     return { seed: this.seed, rules: this.rules.map((r) => ({ ...r })) };
   }
 
-  /** Decides which faults fire for one request. `businessKey` is the partner reference (or external id). */
-  decide(target: EndpointName | 'notification', businessKey: string): FaultDecision {
+  /**
+   * Decides which faults fire for one request. `businessKey` is the partner reference (or external id);
+   * `amountKey` the request's amount, for rules keyed by amount.
+   */
+  decide(target: EndpointName | 'notification', businessKey: string, amountKey?: string): FaultDecision {
     const d: FaultDecision = {
       latencyMs: 0,
       drop: false,
+      refuse: false,
+      malformed: false,
       pending: false,
       revokeToken: false,
       notifyDuplicate: false,
@@ -132,12 +175,15 @@ export class FaultInjector {
       if (target !== 'notification' && rule.type.startsWith('notify_')) continue;
       rule.evaluated += 1;
       if (rule.times !== undefined && rule.fired >= rule.times) continue;
-      const occKey = `${rule.id}|${target}|${businessKey}`;
+      const key = rule.keyBy === 'amount' && amountKey !== undefined ? `amount:${amountKey}` : businessKey;
+      const occKey = `${rule.id}|${target}|${key}`;
       const occ = this.occurrences.get(occKey) ?? 0;
       this.occurrences.set(occKey, occ + 1);
       if (keyedUniform(this.seed, `${occKey}|${occ}`) >= rule.probability) continue;
       rule.fired += 1;
       d.fired.push(`${rule.id}:${rule.type}`);
+      this.firingLog.push({ rule: rule.id, type: rule.type, endpoint: target, key });
+      if (this.firingLog.length > MAX_FIRINGS) this.firingLog.splice(0, this.firingLog.length - MAX_FIRINGS);
       switch (rule.type) {
         case 'latency':
           d.latencyMs += rule.latencyMs;
@@ -150,6 +196,12 @@ export class FaultInjector {
           break;
         case 'drop':
           d.drop = true;
+          break;
+        case 'refuse':
+          d.refuse = true;
+          break;
+        case 'malformed':
+          d.malformed = true;
           break;
         case 'pending':
           d.pending = true;

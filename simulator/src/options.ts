@@ -54,6 +54,12 @@ export interface SimulatorOptions {
   dokuPublicKeyPem?: string;
   /** B2B and B2B2C access-token lifetime (sliding). Default 900. */
   tokenTtlSeconds?: number;
+  /**
+   * Each use pushes an access token's expiry out again (§2.3 "stays usable as long as the partner
+   * keeps calling"). `false`: a token lapses `tokenTtlSeconds` after it was issued however much it is
+   * used, a stricter DOKU for tests of proactive refresh. Default true.
+   */
+  slidingTokenExpiry?: boolean;
   /** B2B2C refresh-token lifetime. Default 15 days (§2.9.5). */
   refreshTokenTtlSeconds?: number;
   /** Accepted X-TIMESTAMP skew either way. Default 300. */

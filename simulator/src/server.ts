@@ -21,6 +21,8 @@ export interface HttpReply {
   responseCode?: string;
   /** Destroy the socket instead of answering (fault injection: applied, response lost). */
   drop?: boolean;
+  /** With `drop`: the socket was destroyed before processing, so nothing was applied (`refuse`). */
+  refused?: boolean;
 }
 
 export interface SubRouter {
@@ -65,9 +67,20 @@ function businessKey(body: Json | undefined, externalId: string): string {
   return externalId;
 }
 
+/** The amount a request moves, for faults keyed by amount (undefined when it names none). */
+function amountKey(body: Json | undefined): string | undefined {
+  if (!body) return undefined;
+  return str(body, 'amount.value') ?? str(body, 'refundAmount.value');
+}
+
+/** Destroys the socket without processing the request (fault `refuse`). */
+const REFUSED: HttpReply = { status: 0, body: '', drop: true, refused: true };
+
 export class SimServer {
   /** Jakarta day → (client, X-EXTERNAL-ID) → the first request's body hash and response (§5.1). */
   private externalIds = new Map<string, Map<string, ExternalIdRecord>>();
+  /** The X-EXTERNAL-ID of each API request and the Jakarta day it arrived on, for its log line. */
+  private readonly received = new WeakMap<IncomingMessage, { externalId: string; day: string }>();
 
   /** Today's id book; days other than today and yesterday are dropped so memory stays bounded. */
   private externalIdBook(now: number): Map<string, ExternalIdRecord> {
@@ -143,9 +156,16 @@ export class SimServer {
     // Never log query strings (page tokens), headers or bodies: they carry tokens, OTPs and PINs.
     const line: Record<string, unknown> = { msg: 'request', method: req.method, path: pathname, status: reply.drop ? 0 : reply.status, ms };
     if (def) line.endpoint = def.name;
+    const received = this.received.get(req);
+    if (received) {
+      // A request id, not a secret: logged so a test can check uniqueness per Jakarta day (§5.1).
+      line.externalId = received.externalId;
+      line.externalIdDay = received.day;
+    }
     if (reply.responseCode) line.responseCode = reply.responseCode;
     if (reply.drop) {
       line.dropped = true;
+      if (reply.refused) line.refused = true;
       this.sim.log(line);
       req.socket.destroy();
       return;
@@ -169,6 +189,7 @@ export class SimServer {
     const signature = header(req, 'x-signature');
     const partnerId = header(req, 'x-partner-id');
     const externalId = header(req, 'x-external-id');
+    if (externalId) this.received.set(req, { externalId: externalId.slice(0, 64), day: jakartaDay(now) });
     if (!timestamp) throw errors.missingField(svc, 'X-TIMESTAMP');
     if (!signature) throw errors.missingField(svc, 'X-SIGNATURE');
     if (!partnerId) throw errors.missingField(svc, 'X-PARTNER-ID');
@@ -214,7 +235,8 @@ export class SimServer {
       if (!account || !belongsTo(body, account)) throw errors.invalidCustomerToken(svc);
     }
 
-    const faults = this.faults.decide(def.name, businessKey(body, externalId));
+    const faults = this.faults.decide(def.name, businessKey(body, externalId), amountKey(body));
+    if (faults.refuse) return REFUSED;
     if (faults.revokeToken) {
       tokenRec.revoked = true;
       throw errors.invalidB2bToken(svc);
@@ -262,6 +284,8 @@ export class SimServer {
   private afterApply(reply: HttpReply, faults: FaultDecision, svc: string): HttpReply {
     if (faults.drop) return { ...reply, drop: true };
     if (faults.errorAfter) return snapReply(this.sim, new SnapError(`${faults.errorAfter}${svc}00`, faults.errorAfter === 504 ? 'Timeout' : 'General Error'));
+    // A 200 whose body breaks off mid-way: the answer is unreadable, whatever it said.
+    if (faults.malformed) return { ...reply, status: 200, body: reply.body.slice(0, Math.max(1, Math.floor(reply.body.length / 2))) };
     return reply;
   }
 
@@ -295,6 +319,7 @@ export class SimServer {
       throw errors.badRequest(svc);
     }
     const faults = this.faults.decide(def.name, clientKey);
+    if (faults.refuse) return REFUSED;
     if (faults.latencyMs > 0) await sleep(faults.latencyMs);
     const headers = { 'X-CLIENT-KEY': clientKey, 'X-TIMESTAMP': toJakartaIso(sim.now()) };
     if (faults.errorBefore) return snapReply(sim, new SnapError(`${faults.errorBefore}${svc}00`, 'General Error'), headers);

@@ -17,6 +17,7 @@ import { jakartaCompactDate } from './time';
 /** Settings after defaults are applied. */
 export interface ResolvedSettings {
   tokenTtlMs: number;
+  slidingTokenExpiry: boolean;
   refreshTokenTtlMs: number;
   skewMs: number;
   otpFixed?: string;
@@ -73,6 +74,7 @@ export class Sim {
     if (otpFixed !== undefined && !/^\d{6}$/.test(otpFixed)) throw new Error('otp.fixed must be 6 digits');
     this.settings = {
       tokenTtlMs: (options.tokenTtlSeconds ?? 900) * 1000,
+      slidingTokenExpiry: options.slidingTokenExpiry ?? true,
       refreshTokenTtlMs: (options.refreshTokenTtlSeconds ?? 15 * 86_400) * 1000,
       skewMs: (options.timestampSkewSeconds ?? 300) * 1000,
       otpFixed,

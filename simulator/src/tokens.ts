@@ -4,7 +4,8 @@ import type { B2bToken, CustomerToken } from './store';
 
 /**
  * DOKU access tokens (§2.3, §2.4, §2.9.5): RS256 look-alike JWTs signed with DOKU's private key, but
- * authorised by lookup: one live token per client (latest wins), expiry sliding on each use.
+ * authorised by lookup: one live token per client (latest wins), expiry sliding on each use (unless
+ * `slidingTokenExpiry` is off).
  */
 export class TokenService {
   constructor(private readonly sim: Sim) {}
@@ -35,7 +36,7 @@ export class TokenService {
     const now = this.sim.now();
     if (!rec || rec.revoked || now >= rec.expiresAt) return undefined;
     if (this.sim.store.latestB2b.get(rec.clientId) !== token) return undefined;
-    rec.expiresAt = now + this.sim.settings.tokenTtlMs;
+    if (this.sim.settings.slidingTokenExpiry) rec.expiresAt = now + this.sim.settings.tokenTtlMs;
     return rec;
   }
 
@@ -80,7 +81,7 @@ export class TokenService {
     const now = this.sim.now();
     if (!rec || rec.kind !== kind || rec.revoked || now >= rec.expiresAt) return undefined;
     if (store.latestCustomer.get(`${rec.kind}|${rec.clientId}|${rec.accountId}`) !== token) return undefined;
-    if (use && rec.sliding) rec.expiresAt = now + this.sim.settings.tokenTtlMs;
+    if (use && rec.sliding && this.sim.settings.slidingTokenExpiry) rec.expiresAt = now + this.sim.settings.tokenTtlMs;
     return rec;
   }
 

@@ -237,6 +237,44 @@ describe('sliding expiry (injected clock)', () => {
       await h.sim.close();
     }
   });
+
+  it('slidingTokenExpiry false: B2B and customer tokens lapse at their lifetime however often they are used', async () => {
+    const h = await startHarness({ tokenTtlSeconds: 10, slidingTokenExpiry: false });
+    try {
+      await h.client.getB2bToken();
+      const customer = await readyCustomer(h, '6281234500801');
+      const balance = () => h.client.call(P.balanceInquiry, { additionalInfo: { accountId: customer.accountId } }, { customerToken: customer.customerToken });
+      for (let i = 0; i < 3; i++) {
+        h.clock.advance(3_000); // 9 s in all, each second use inside the lifetime
+        expect((await balance()).body.responseCode).toBe('2001100');
+      }
+      h.clock.advance(1_000); // 10 s after issue: used a moment ago, lapsed all the same
+      expect((await balance()).body.responseCode).toBe('4011101');
+      await h.client.getB2bToken();
+      expect((await balance()).body.responseCode).toBe('4011102');
+    } finally {
+      await h.sim.close();
+    }
+  });
+
+  it('logs each API request with its X-EXTERNAL-ID and the Jakarta day it arrived on (never for token calls)', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const h = await startHarness({ log: (line) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+    try {
+      h.clock.t = Date.parse('2026-11-23T23:59:59+07:00');
+      await h.client.call(P.accountCreation, creation('EXT-1', '6281234500901'), { externalId: '41807553358950093184' });
+      h.clock.advance(2_000);
+      await h.client.call(P.accountCreation, creation('EXT-2', '6281234500902'), { externalId: '41807553358950093185' });
+      const api = lines.filter((l) => l.endpoint === 'accountCreation').map((l) => [l.externalId, l.externalIdDay]);
+      expect(api).toEqual([
+        ['41807553358950093184', '2026-11-23'],
+        ['41807553358950093185', '2026-11-24'],
+      ]);
+      expect(lines.filter((l) => l.endpoint === 'b2bToken').every((l) => l.externalId === undefined)).toBe(true);
+    } finally {
+      await h.sim.close();
+    }
+  });
 });
 
 describe('control API switch and the default partner file', () => {

@@ -1,5 +1,13 @@
 import { request } from 'undici';
-import { Harness, idr, newExternalId, P, readyCustomer, startHarness } from './support/harness';
+import { Harness, idr, newExternalId, P, readyCustomer, Reply, SnapTestClient, startHarness } from './support/harness';
+
+/** A client that keeps the raw response text instead of parsing it (for unreadable answers). */
+class RawTextClient extends SnapTestClient {
+  override async post(path: string, body: string, headers: Record<string, string>): Promise<Reply> {
+    const res = await request(`${this.baseUrl}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+    return { status: res.statusCode, body: { text: await res.body.text() }, headers: res.headers };
+  }
+}
 
 describe('fault injection', () => {
   let h: Harness;
@@ -52,6 +60,65 @@ describe('fault injection', () => {
     expect(replay.status).toBe(409);
     expect(replay.body).toMatchObject({ responseCode: '2004300', partnerReferenceNo: 'F-DROP' });
     expect(h.sim.control.listFaults().rules[0]!.fired).toBe(1);
+  });
+
+  it('refuse: the socket is destroyed before processing, nothing is applied, and the same reference later succeeds once', async () => {
+    h.sim.control.setFaults([{ id: 'refuse', endpoint: 'transferBankPayment', type: 'refuse', times: 1 }]);
+    const before = h.sim.control.getAccount(c.accountId).balance;
+    const externalId = newExternalId();
+    await expect(transfer('F-REFUSE', externalId)).rejects.toThrow();
+    expect(h.sim.control.transactions({ partnerReferenceNo: 'F-REFUSE' })).toHaveLength(0);
+    expect(h.sim.control.ledger({ partnerReferenceNo: 'F-REFUSE' }).debitCount).toBe(0);
+    expect(h.sim.control.getAccount(c.accountId).balance).toBe(before);
+    // Not even the X-EXTERNAL-ID was recorded: the same id is processed as new.
+    const retry = await transfer('F-REFUSE', externalId);
+    expect(retry.status).toBe(200);
+    expect(retry.body.responseCode).toBe('2004300');
+    expect(h.sim.control.ledger({ partnerReferenceNo: 'F-REFUSE' }).debitCount).toBe(1);
+    expect(h.sim.control.listFaults().rules[0]!.fired).toBe(1);
+    expect(h.sim.control.faultFirings()).toEqual([{ rule: 'refuse', type: 'refuse', endpoint: 'transferBankPayment', key: 'F-REFUSE' }]);
+  });
+
+  it('malformed: the operation is applied, the answer is HTTP 200 with a body that is not JSON, and the X-EXTERNAL-ID replay has the real one', async () => {
+    h.sim.control.setFaults([{ id: 'malformed', endpoint: 'transferBankPayment', type: 'malformed', times: 1 }]);
+    const raw = new RawTextClient(h.sim.url, h.partner, h.clock.now);
+    raw.b2bToken = h.client.b2bToken;
+    const externalId = newExternalId();
+    const body = { partnerReferenceNo: 'F-MALFORMED', customerNumber: c.phoneNo, accountType: '', beneficiaryAccountNumber: '1234567890', beneficiaryBankCode: '014', amount: idr('1000.00'), additionalInfo: {} };
+    const answer = await raw.call(P.transferBank, body, { customerToken: c.customerToken, externalId });
+    expect(answer.status).toBe(200);
+    const text = answer.body.text as string;
+    expect(text.length).toBeGreaterThan(0);
+    expect(() => JSON.parse(text)).toThrow(SyntaxError);
+    expect(h.sim.control.ledger({ partnerReferenceNo: 'F-MALFORMED' }).debitCount).toBe(1);
+    const replay = await h.client.call(P.transferBank, body, { customerToken: c.customerToken, externalId });
+    expect(replay.status).toBe(409);
+    expect(replay.body).toMatchObject({ responseCode: '2004300', partnerReferenceNo: 'F-MALFORMED' });
+    expect(h.sim.control.ledger({ partnerReferenceNo: 'F-MALFORMED' }).debitCount).toBe(1);
+  });
+
+  it('keyBy amount: the same seed fires the same faults for the same amounts, whatever the references', async () => {
+    const pattern = async (prefix: string): Promise<string> => {
+      h.sim.control.setFaults([{ endpoint: 'queryTopUp', type: 'error_before', probability: 0.5, keyBy: 'amount' }], 'by-amount');
+      let out = '';
+      for (let i = 0; i < 24; i++) {
+        const r = await h.client.call(P.topUpStatus, { originalPartnerReferenceNo: `${prefix}-${i}`, serviceCode: '38', amount: idr(`${1000 + i}.00`) });
+        out += r.status === 500 ? 'F' : '.';
+      }
+      return out;
+    };
+    const a = await pattern('RUN-A');
+    expect(await pattern('RUN-B')).toBe(a);
+    // Each firing names the operation it hit by its amount.
+    const hit = [...a].flatMap((mark, i) => (mark === 'F' ? [`amount:${1000 + i}.00`] : []));
+    expect(h.sim.control.faultFirings({ endpoint: 'queryTopUp' }).map((f) => f.key)).toEqual(hit);
+    expect(a).toMatch(/F/);
+    expect(a).toMatch(/\./);
+    // Without an amount in the request, the rule falls back to the reference.
+    h.sim.control.setFaults([{ id: 'no-amount', endpoint: 'queryTopUp', type: 'error_before', keyBy: 'amount' }]);
+    expect((await h.client.call(P.topUpStatus, { originalPartnerReferenceNo: 'NO-AMOUNT', serviceCode: '38' })).status).toBe(500);
+    expect(h.sim.control.listFaults().rules[0]).toMatchObject({ keyBy: 'amount', fired: 1 });
+    expect(() => h.sim.control.setFaults([{ endpoint: 'topUp', type: 'drop', keyBy: 'phone' }])).toThrow(/keyBy/);
   });
 
   it('latency delays the answer', async () => {

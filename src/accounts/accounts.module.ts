@@ -9,6 +9,8 @@ import { DokuCallbacksController } from './doku-callbacks.controller';
 import { WalletBinding } from './entities/wallet-binding.entity';
 import { WalletRegistration } from './entities/wallet-registration.entity';
 import { Wallet } from './entities/wallet.entity';
+import { OtpSendLimiter } from './otp-send-limiter.service';
+import { OtpSendsRepository } from './otp-sends.repository';
 import { WalletAccessService } from './wallet-access.service';
 import { WalletBindingService } from './wallet-binding.service';
 import { WalletBindingsRepository } from './wallet-bindings.repository';
@@ -24,6 +26,8 @@ import { WalletsRepository } from './wallets.repository';
     WalletAccessService,
     WalletRegistrationsRepository,
     WalletBindingsRepository,
+    OtpSendsRepository,
+    OtpSendLimiter,
     AccountsService,
     WalletRegistrationService,
     WalletBindingService,

@@ -11,6 +11,7 @@ import { BindingResponseDto } from './dto/binding.response.dto';
 import { CreateBindingRequestDto } from './dto/create-binding.request.dto';
 import { UnbindingResponseDto } from './dto/unbinding.response.dto';
 import { WalletBinding } from './entities/wallet-binding.entity';
+import { OtpSendLimiter } from './otp-send-limiter.service';
 import { WalletBindingsRepository } from './wallet-bindings.repository';
 import { translateDokuError } from './wallet-doku-errors';
 import { newReference } from './wallet-registration.service';
@@ -37,11 +38,13 @@ export class WalletBindingService {
     private readonly doku: DokuClient,
     private readonly vault: CustomerTokenVault,
     private readonly config: AppConfigService,
+    private readonly otpSends: OtpSendLimiter,
   ) {}
 
   async bind(userId: string, input: CreateBindingRequestDto): Promise<BindingResponseDto> {
     const user = await this.users.findById(userId);
     if (!user) throw new AppError('USER.NOT_FOUND', 'User not found');
+    const phone = input.phone ?? (input.accountId ? user.phone : undefined);
     const binding = await this.db.transaction(async (tx) => {
       const wallet = await this.wallets.getOrCreateForUpdate(tx, userId);
       if (wallet.status === 'BOUND') throw new AppError('WALLET.ALREADY_BOUND', 'The DOKU Wallet is already bound: unbind it first');
@@ -49,10 +52,11 @@ export class WalletBindingService {
       if (!accountId) {
         throw new AppError('WALLET.ACCOUNT_ID_REQUIRED', 'Give the DOKU account id of the wallet to bind, or create a DOKU Wallet first');
       }
+      // DOKU asks the wallet's owner to approve (PIN or OTP): binding attempts are capped like OTPs.
+      await this.otpSends.take(tx, { purpose: 'BINDING', userId, phone: phone ?? wallet.phone ?? user.phone });
       await this.bindings.failPendingForUser(tx, userId);
       return this.bindings.create(tx, { userId, partnerReferenceNo: newReference('BIND'), dokuAccountId: accountId });
     });
-    const phone = input.phone ?? (input.accountId ? user.phone : undefined);
     let answer;
     try {
       answer = await this.doku.accountBinding({
@@ -71,9 +75,10 @@ export class WalletBindingService {
       await this.bindings.update(binding.id, { status: 'FAILED' });
       throw new AppError('DOKU.UNAVAILABLE', 'DOKU did not return the binding page; try again later');
     }
+    // Wallet row first, then bindings: the order of every transaction here, so concurrent requests queue instead of deadlocking.
     await this.db.transaction(async (tx) => {
-      await this.bindings.update(binding.id, { dokuReferenceNo: answer.body.referenceNo ?? null, linkId: answer.body.linkId ?? null }, tx);
       const wallet = await this.wallets.getOrCreateForUpdate(tx, userId);
+      await this.bindings.update(binding.id, { dokuReferenceNo: answer.body.referenceNo ?? null, linkId: answer.body.linkId ?? null }, tx);
       if (answer.body.userInfo?.publicUserId) wallet.publicUserId = answer.body.userInfo.publicUserId;
       // The phone of an existing DOKU Wallet is the one the user told us (customerNumber, §3.1).
       if (phone) wallet.phone = phone;
@@ -111,12 +116,12 @@ export class WalletBindingService {
     }
     try {
       await this.db.transaction(async (tx) => {
+        const wallet = await this.wallets.getOrCreateForUpdate(tx, binding.userId);
         const locked = await this.bindings.findByPartnerReferenceForUpdate(tx, ref);
         if (!locked || locked.status !== 'PENDING') throw new AppError('WALLET.BINDING_NOT_FOUND', 'Unknown binding');
         await this.bindings.endLiveForUser(tx, locked.userId, locked.id);
         const now = new Date();
         await this.bindings.update(locked.id, { status: 'ACTIVE', boundAt: now }, tx);
-        const wallet = await this.wallets.getOrCreateForUpdate(tx, locked.userId);
         wallet.status = 'BOUND';
         wallet.dokuAccountId = locked.dokuAccountId;
         wallet.linkId = locked.linkId;
@@ -148,6 +153,8 @@ export class WalletBindingService {
       if (!live || (wallet.status !== 'BOUND' && wallet.status !== 'NEEDS_REBINDING')) {
         throw new AppError('WALLET.NOT_BOUND', 'The DOKU Wallet is not bound to this app');
       }
+      // Every Account Unbinding call makes DOKU send a new OTP (§3.8).
+      await this.otpSends.take(tx, { purpose: 'UNBINDING', userId, phone: wallet.phone });
       if (live.status === 'ACTIVE' || !live.unbindPartnerReferenceNo) {
         live.status = 'UNBINDING';
         live.unbindPartnerReferenceNo = live.unbindPartnerReferenceNo ?? newReference('UNBIND');
@@ -204,8 +211,8 @@ export class WalletBindingService {
   /** Binding UNBOUND, wallet back to REGISTERED (the DOKU account still exists), tokens purged (§5.9). */
   private async finishUnbinding(binding: WalletBinding): Promise<UnbindingResponseDto> {
     await this.db.transaction(async (tx) => {
-      await this.bindings.update(binding.id, { status: 'UNBOUND', unboundAt: new Date() }, tx);
       const wallet = await this.wallets.getOrCreateForUpdate(tx, binding.userId);
+      await this.bindings.update(binding.id, { status: 'UNBOUND', unboundAt: new Date() }, tx);
       wallet.status = 'REGISTERED';
       wallet.linkId = null;
       wallet.boundAt = null;

@@ -12,6 +12,7 @@ import { RegistrationResponseDto } from './dto/registration.response.dto';
 import { VerifiedRegistrationResponseDto } from './dto/verified-registration.response.dto';
 import { WalletRegistration } from './entities/wallet-registration.entity';
 import { translateDokuError } from './wallet-doku-errors';
+import { OtpSendLimiter } from './otp-send-limiter.service';
 import { OTP_MAX_ATTEMPTS, OTP_MAX_RESENDS, OTP_RESEND_INTERVAL_SECONDS } from './wallet-otp.policy';
 import { WalletRegistrationsRepository } from './wallet-registrations.repository';
 import { WalletsRepository } from './wallets.repository';
@@ -33,6 +34,7 @@ export class WalletRegistrationService {
     private readonly users: UsersRepository,
     private readonly doku: DokuClient,
     private readonly config: AppConfigService,
+    private readonly otpSends: OtpSendLimiter,
   ) {}
 
   async start(userId: string, input: CreateRegistrationRequestDto): Promise<RegistrationResponseDto> {
@@ -45,6 +47,7 @@ export class WalletRegistrationService {
       if (wallet.status !== 'NONE' && wallet.status !== 'REGISTERING') {
         throw new AppError('WALLET.ALREADY_EXISTS', 'This user already has a DOKU Wallet: bind it instead', { status: wallet.status });
       }
+      await this.otpSends.take(tx, { purpose: 'REGISTRATION', userId, phone: details.phone });
       await this.registrations.expireOpenForUser(tx, userId);
       const created = await this.registrations.create(tx, { userId, partnerReferenceNo: newReference('REG'), ...details });
       wallet.status = 'REGISTERING';
@@ -106,12 +109,22 @@ export class WalletRegistrationService {
     if (registration.otpResends >= OTP_MAX_RESENDS) {
       throw new AppError('OTP.RESEND_LIMIT', 'No more OTP resends for this registration: start a new one', { maxResends: OTP_MAX_RESENDS });
     }
-    const claimed = await this.registrations.claimResend({
-      userId,
-      registrationId,
-      newPartnerReferenceNo: newReference('REG'),
-      minIntervalSeconds: OTP_RESEND_INTERVAL_SECONDS,
-      maxResends: OTP_MAX_RESENDS,
+    // A resend is one more OTP to the phone: it counts against the user's and the phone's window too.
+    const otpKey = { purpose: 'REGISTRATION' as const, userId, phone: registration.phone };
+    const claimed = await this.db.transaction(async (tx) => {
+      await this.otpSends.admit(tx, otpKey);
+      const row = await this.registrations.claimResend(
+        {
+          userId,
+          registrationId,
+          newPartnerReferenceNo: newReference('REG'),
+          minIntervalSeconds: OTP_RESEND_INTERVAL_SECONDS,
+          maxResends: OTP_MAX_RESENDS,
+        },
+        tx,
+      );
+      if (row) await this.otpSends.record(tx, otpKey);
+      return row;
     });
     if (!claimed) {
       const current = await this.requireOwn(userId, registrationId);

@@ -111,8 +111,8 @@ export class WalletRegistrationsRepository {
    * when the last OTP is older than the minimum interval and the cap is not reached. The new
    * partnerReferenceNo is stored in the same statement, before DOKU is called. Null when refused.
    */
-  async claimResend(claim: ResendClaim): Promise<WalletRegistration | null> {
-    const rows = (await this.db.query(
+  async claimResend(claim: ResendClaim, tx?: EntityManager): Promise<WalletRegistration | null> {
+    const rows = (await (tx ?? this.db.manager).query(
       `UPDATE wallet_registrations
           SET partner_reference_no = $3, doku_reference_no = NULL, otp_resends = otp_resends + 1,
               otp_failed_attempts = 0, failure_code = NULL, last_otp_sent_at = now(), updated_at = now()
@@ -123,6 +123,6 @@ export class WalletRegistrationsRepository {
       [claim.registrationId, claim.userId, claim.newPartnerReferenceNo, claim.minIntervalSeconds, claim.maxResends],
     )) as [Array<{ id: string }>, number];
     if (rows[0].length === 0) return null;
-    return this.findByIdForUser(claim.registrationId, claim.userId);
+    return this.findByIdForUser(claim.registrationId, claim.userId, tx);
   }
 }

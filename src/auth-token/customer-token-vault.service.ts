@@ -48,6 +48,12 @@ const logger = new Logger('CustomerTokenVault');
 export class CustomerTokenVault {
   private readonly cache = new Map<string, CachedCustomerToken>();
   private readonly renewing = new Map<string, Promise<string>>();
+  /**
+   * Per user, the last token DOKU refused in this process. A lookup that began before the refusal
+   * (the cache, a renewal in flight, a row read before the token was cleared) can still produce it;
+   * it is never handed out again, so the caller's one retry gets a token DOKU may accept.
+   */
+  private readonly refused = new Map<string, string>();
 
   constructor(
     private readonly repository: CustomerTokensRepository,
@@ -79,7 +85,15 @@ export class CustomerTokenVault {
   /** A live customer token for `Authorization-Customer`; throws `WALLET.NEEDS_REBINDING` when none can be had. */
   async getValidToken(userId: string): Promise<string> {
     const cached = this.cache.get(userId);
-    if (cached && this.clock.now().getTime() < cached.refreshAtMs) return cached.token;
+    const refused = this.refused.get(userId);
+    if (cached && this.clock.now().getTime() < cached.refreshAtMs && cached.token !== refused) return cached.token;
+    const token = await this.lookUp(userId);
+    // A lookup already in flight when DOKU refused this token returned it: the next one skips it.
+    return token === this.refused.get(userId) ? this.lookUp(userId) : token;
+  }
+
+  /** Single-flight per user within the process. */
+  private lookUp(userId: string): Promise<string> {
     let pending = this.renewing.get(userId);
     if (!pending) {
       pending = this.resolve(userId).finally(() => this.renewing.delete(userId));
@@ -94,6 +108,7 @@ export class CustomerTokenVault {
    * whatever access token is stored is dropped. The refresh token stays for the next renewal.
    */
   async invalidateCustomerToken(userId: string, rejectedToken?: string): Promise<void> {
+    if (rejectedToken !== undefined) storeRecent(this.refused, userId, rejectedToken);
     this.cache.delete(userId);
     await this.db.transaction(async (manager) => {
       const row = await this.repository.findByUserIdForUpdate(manager, userId);
@@ -106,6 +121,7 @@ export class CustomerTokenVault {
   /** After unbinding (§3.8, §5.9): the user's tokens are deleted. */
   async purge(userId: string): Promise<void> {
     this.cache.delete(userId);
+    this.refused.delete(userId);
     await this.repository.deleteByUserId(userId);
   }
 
@@ -211,6 +227,8 @@ export class CustomerTokenVault {
       logger.warn(`Stored customer token of user ${row.userId} cannot be decrypted; renewing it`);
       return undefined;
     }
+    // Read before the refusal cleared it from the row: renew (under the row lock) instead.
+    if (token === this.refused.get(row.userId)) return undefined;
     this.cacheToken(row.userId, { token, refreshAtMs });
     return token;
   }
@@ -220,10 +238,7 @@ export class CustomerTokenVault {
   }
 
   private cacheToken(userId: string, entry: CachedCustomerToken): void {
-    this.cache.delete(userId);
-    this.cache.set(userId, entry);
-    // Map keeps insertion order: the first key is the least recently stored.
-    if (this.cache.size > MAX_CACHED_USERS) this.cache.delete(this.cache.keys().next().value as string);
+    storeRecent(this.cache, userId, entry);
   }
 
   private seal(userId: string, issued: IssuedTokens): SealedCustomerTokens {
@@ -245,6 +260,14 @@ interface IssuedTokens {
   accessExpiresAt: Date;
   refreshToken: string | null;
   refreshExpiresAt: Date | null;
+}
+
+/** Stores `value` as the most recent entry of a per-user map bounded to MAX_CACHED_USERS. */
+function storeRecent<T>(map: Map<string, T>, userId: string, value: T): void {
+  map.delete(userId);
+  map.set(userId, value);
+  // Map keeps insertion order: the first key is the least recently stored.
+  if (map.size > MAX_CACHED_USERS) map.delete(map.keys().next().value as string);
 }
 
 function context(userId: string, kind: 'access' | 'refresh'): string {

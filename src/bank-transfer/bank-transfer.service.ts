@@ -34,6 +34,7 @@ export const BANK_INQUIRY_TTL_MS = 15 * 60_000;
 /**
  * A transfer DOKU's history still does not know this long after we sent it never reached DOKU
  * (§5.6: "not found ... after a reasonable grace period"; DOKU asks to wait about 60 s).
+ * `RECONCILER_NOT_FOUND_GRACE_MS` overrides it.
  */
 export const BANK_NOT_FOUND_GRACE_MS = 60_000;
 
@@ -169,7 +170,7 @@ export class BankTransferService implements OnModuleInit {
       return transaction;
     }
     if (outcome.kind === 'rejected' && outcome.error.code === 'DOKU.NOT_FOUND') {
-      if (Date.now() - transaction.createdAt.getTime() >= BANK_NOT_FOUND_GRACE_MS) {
+      if (Date.now() - transaction.createdAt.getTime() >= (this.config.reconciliation.notFoundGraceMs ?? BANK_NOT_FOUND_GRACE_MS)) {
         return this.move(transaction, 'FAILED', { failureCode: 'DOKU.NOT_FOUND', dokuResponseCode: outcome.responseCode ?? null });
       }
       return transaction;

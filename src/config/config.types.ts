@@ -13,6 +13,17 @@ export interface AppSection {
   /** Requests per minute per client on ordinary routes, and on login/register/OTP-like routes. */
   rateLimitPerMinute: number;
   rateLimitSensitivePerMinute: number;
+  /**
+   * OTPs a user, and a phone number, may have DOKU send per purpose (registration, binding,
+   * unbinding) within the window (RELIABILITY.md R10); more are refused with 429 before DOKU is called.
+   */
+  otpSendLimit: number;
+  otpSendWindowSeconds: number;
+  /**
+   * Crash tests only (RELIABILITY.md R3): names of failpoints at which this process kills itself
+   * (src/common/failpoints.ts). Always empty in production.
+   */
+  failpoints: string[];
 }
 
 export interface AuthSection {
@@ -70,6 +81,12 @@ export interface ReconciliationSection {
   batchSize: number;
   /** How long a claimed transaction is held by one instance before another may take it. */
   leaseSeconds: number;
+  /**
+   * How long DOKU may not know an operation we sent before "not found" makes it FAILED (§5.6), ms.
+   * Unset: each operation's own default (purchases, refunds and cancels 120 s; transfers and top-ups
+   * 60 s). Always longer than the DOKU timeout: DOKU may still apply a request we stopped waiting for.
+   */
+  notFoundGraceMs?: number;
 }
 
 export interface WebhooksSection {

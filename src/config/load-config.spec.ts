@@ -47,4 +47,20 @@ describe(loadConfig.name, () => {
     const config = loadConfig({ DOKU_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\\nabc\\n-----END PRIVATE KEY-----' });
     expect(config.doku.privateKeyPem).toBe('-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----');
   });
+
+  it('leaves the not-found grace period to each operation unless set, and never at or below the DOKU timeout', () => {
+    expect(loadConfig({}).reconciliation.notFoundGraceMs).toBeUndefined();
+    expect(loadConfig({ RECONCILER_NOT_FOUND_GRACE_MS: '4000', DOKU_TIMEOUT_MS: '1000' }).reconciliation.notFoundGraceMs).toBe(4000);
+    expect(() => loadConfig({ RECONCILER_NOT_FOUND_GRACE_MS: '1000', DOKU_TIMEOUT_MS: '1000' })).toThrow(/RECONCILER_NOT_FOUND_GRACE_MS must exceed DOKU_TIMEOUT_MS/);
+  });
+
+  it('arms only known failpoints, and never in production', () => {
+    expect(loadConfig({}).app.failpoints).toEqual([]);
+    expect(loadConfig({ FAILPOINTS: 'money.after-intent-commit, money.inside-result-commit' }).app.failpoints).toEqual([
+      'money.after-intent-commit',
+      'money.inside-result-commit',
+    ]);
+    expect(() => loadConfig({ FAILPOINTS: 'money.somewhere' })).toThrow(/unknown failpoint "money.somewhere"/);
+    expect(() => loadConfig({ NODE_ENV: 'production', FAILPOINTS: 'money.after-doku-outcome' })).toThrow(/FAILPOINTS is for crash tests only/);
+  });
 });

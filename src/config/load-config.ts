@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { AppConfig, NodeEnv } from './config.types';
 import { DEV_DOKU_CREDENTIALS } from './dev-credentials';
+import { FAILPOINT_NAMES } from '../common/failpoints';
 
 export class ConfigError extends Error {
   constructor(public readonly problems: string[]) {
@@ -100,6 +101,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const webhookLeaseSeconds = int('WEBHOOKS_LEASE_SECONDS', 60, 5, 3_600);
   if (webhookLeaseSeconds * 1000 <= webhookTimeoutMs * 2) problems.push('WEBHOOKS_LEASE_SECONDS must exceed twice WEBHOOKS_TIMEOUT_MS');
 
+  const failpoints = (env.FAILPOINTS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const name of failpoints) {
+    if (!(FAILPOINT_NAMES as readonly string[]).includes(name)) problems.push(`FAILPOINTS: unknown failpoint "${name}" (known: ${FAILPOINT_NAMES.join(', ')})`);
+  }
+  if (prod && failpoints.length) problems.push('FAILPOINTS is for crash tests only and is refused in production');
+
   const config: AppConfig = {
     app: {
       env: envName,
@@ -112,6 +122,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
       runMigrationsOnStart: bool('MIGRATIONS_RUN_ON_START', true),
       rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
       rateLimitSensitivePerMinute: int('RATE_LIMIT_SENSITIVE_PER_MINUTE', 10, 1, 1_000_000),
+      otpSendLimit: int('OTP_SEND_LIMIT', 5, 1, 1_000),
+      otpSendWindowSeconds: int('OTP_SEND_WINDOW_SECONDS', 3_600, 1, 86_400),
+      failpoints,
     },
     auth: {
       jwtSecret,
@@ -157,6 +170,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       intervalMs: int('RECONCILER_INTERVAL_MS', 1_000, 50, 3_600_000),
       batchSize: int('RECONCILER_BATCH_SIZE', 20, 1, 1_000),
       leaseSeconds: int('RECONCILER_LEASE_SECONDS', 60, 5, 3_600),
+      notFoundGraceMs: env.RECONCILER_NOT_FOUND_GRACE_MS ? int('RECONCILER_NOT_FOUND_GRACE_MS', 60_000, 1_000, 86_400_000) : undefined,
     },
     webhooks: {
       enabled: bool('WEBHOOKS_ENABLED', envName !== 'test'),
@@ -167,6 +181,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       allowInsecureTargets,
     },
   };
+  const grace = config.reconciliation.notFoundGraceMs;
+  if (grace !== undefined && grace <= config.doku.timeoutMs) problems.push('RECONCILER_NOT_FOUND_GRACE_MS must exceed DOKU_TIMEOUT_MS');
   if (problems.length) throw new ConfigError(problems);
   return config;
 }

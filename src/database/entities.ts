@@ -8,6 +8,7 @@ import { User } from '../users/entities/user.entity';
 import { Wallet } from '../accounts/entities/wallet.entity';
 import { WalletBinding } from '../accounts/entities/wallet-binding.entity';
 import { WalletRegistration } from '../accounts/entities/wallet-registration.entity';
+import { OtpSend } from '../accounts/entities/otp-send.entity';
 import { IdempotencyKey } from '../common/idempotency/idempotency-key.entity';
 import { Transaction } from '../transactions/entities/transaction.entity';
 import { BankTransferInquiry } from '../bank-transfer/entities/bank-transfer-inquiry.entity';
@@ -29,6 +30,7 @@ export const ENTITIES = [
   Wallet,
   WalletRegistration,
   WalletBinding,
+  OtpSend,
   Transaction,
   TransactionEvent,
   IdempotencyKey,

@@ -29,6 +29,8 @@ export function withinWindow(timestamp: string | undefined, now = Date.now()): b
 @Injectable()
 export class NotificationTokenService {
   private readonly dokuPublicKey: KeyObject;
+  /** Token hash -> expiry (epoch ms) of the tokens the database has shown live. */
+  private readonly live = new Map<string, number>();
 
   constructor(
     private readonly repository: NotificationsRepository,
@@ -54,7 +56,23 @@ export class NotificationTokenService {
     };
   }
 
-  isLive(token: string): Promise<boolean> {
-    return this.repository.isTokenLive(hashToken(token));
+  /**
+   * Whether `token` is one we issued and it has not expired. A token cannot be withdrawn before it
+   * expires, so once the database has shown it live it is remembered until then: DOKU presents the
+   * same token on every notification for its lifetime, and the acknowledgement skips a query.
+   */
+  async isLive(token: string): Promise<boolean> {
+    const hash = hashToken(token);
+    const known = this.live.get(hash);
+    if (known !== undefined) {
+      if (known > Date.now()) return true;
+      this.live.delete(hash);
+    }
+    const expiresAt = await this.repository.liveTokenExpiry(hash);
+    if (!expiresAt) return false;
+    // About one token per lifetime per DOKU client: a small map; cleared if something floods it.
+    if (this.live.size >= 1000) this.live.clear();
+    this.live.set(hash, expiresAt.getTime());
+    return true;
   }
 }

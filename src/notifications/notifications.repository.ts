@@ -33,8 +33,9 @@ export class NotificationsRepository {
     await this.db.query(`INSERT INTO doku_notification_tokens (token_hash, client_id, expires_at) VALUES ($1, $2, $3)`, [tokenHash, clientId, expiresAt]);
   }
 
-  async isTokenLive(tokenHash: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(`SELECT 1 FROM doku_notification_tokens WHERE token_hash = $1 AND expires_at > now()`, [tokenHash]);
-    return rows.length === 1;
+  /** When a live token expires; undefined when the token is unknown or expired. */
+  async liveTokenExpiry(tokenHash: string): Promise<Date | undefined> {
+    const rows: { expires_at: Date }[] = await this.db.query(`SELECT expires_at FROM doku_notification_tokens WHERE token_hash = $1 AND expires_at > now()`, [tokenHash]);
+    return rows[0]?.expires_at;
   }
 }

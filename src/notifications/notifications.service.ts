@@ -26,6 +26,13 @@ const SECRET_HEADERS = new Set(['authorization', 'authorization-customer', 'x-si
 const logger = new Logger('DokuNotifications');
 
 /**
+ * Notifications processed at once; the others wait their turn in arrival order (they are stored
+ * already). Processing is a hint that can wait, the acknowledgement is what DOKU times: a burst
+ * must not take the CPU and the database pool from the acknowledgements of the next notifications.
+ */
+const PROCESSING_CONCURRENCY = 4;
+
+/**
  * The notify endpoint of §2.8: verify (our token, then the HMAC form, then the RSA form), store
  * before acknowledging, acknowledge, and only then process: a notification is a hint, confirmed
  * with Query Purchase and applied through the state machine, so a forged, replayed or out-of-order
@@ -35,6 +42,7 @@ const logger = new Logger('DokuNotifications');
 export class NotificationsService implements OnModuleDestroy {
   private readonly dokuPublicKey: KeyObject;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly waiting: Array<{ id: string; partnerReferenceNo: string | null }> = [];
 
   constructor(
     private readonly repository: NotificationsRepository,
@@ -86,9 +94,9 @@ export class NotificationsService implements OnModuleDestroy {
     return { responseCode: '2005600', responseMessage: 'Successful' };
   }
 
-  /** Lets processing that already started finish before the database goes away. */
+  /** Lets processing (of every notification received) finish before the database goes away. */
   async onModuleDestroy(): Promise<void> {
-    await Promise.allSettled([...this.inFlight]);
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
   private verify(rawBody: string, timestamp: string, signature: string, bearer: string): NotificationSignatureKind | undefined {
@@ -101,13 +109,24 @@ export class NotificationsService implements OnModuleDestroy {
   }
 
   private processLater(id: string, partnerReferenceNo: string | null): void {
-    const job: Promise<void> = this.process(id, partnerReferenceNo)
-      .catch((error: unknown) => {
-        // Left unprocessed: the status endpoint and the reconciler query DOKU anyway.
-        logger.warn(`Notification ${id} not processed: ${(error as Error).message}`);
-      })
-      .finally(() => this.inFlight.delete(job));
-    this.inFlight.add(job);
+    this.waiting.push({ id, partnerReferenceNo });
+    this.startWaiting();
+  }
+
+  private startWaiting(): void {
+    while (this.inFlight.size < PROCESSING_CONCURRENCY && this.waiting.length > 0) {
+      const { id, partnerReferenceNo } = this.waiting.shift()!;
+      const job: Promise<void> = this.process(id, partnerReferenceNo)
+        .catch((error: unknown) => {
+          // Left unprocessed: the status endpoint and the reconciler query DOKU anyway.
+          logger.warn(`Notification ${id} not processed: ${(error as Error).message}`);
+        })
+        .finally(() => {
+          this.inFlight.delete(job);
+          this.startWaiting();
+        });
+      this.inFlight.add(job);
+    }
   }
 
   private async process(id: string, partnerReferenceNo: string | null): Promise<void> {

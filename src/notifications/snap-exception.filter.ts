@@ -15,8 +15,9 @@ const logger = new Logger('DokuNotifications');
  * Error answers of the routes DOKU calls (token handshake, notify) in the SNAP shape DOKU parses
  * (§2.8: `4017300`, `4015600`, `4015601`...), instead of our global `{"error":…}` body, which DOKU
  * would read as an unknown answer and retry forever. `serviceCode` is the SNAP service of the route
- * (73 token, 56 debit notify). Errors fastify raises before routing (malformed JSON, oversize body)
- * never reach a route filter and keep the global body; DOKU retries those, which is what we want.
+ * (73 token, 56 debit notify). Errors fastify raises before the route (an oversize body) never
+ * reach a route filter and keep the global body; DOKU retries those, which is what we want. The
+ * notify route's JSON is parsed by the service after the signature check (see bootstrap.ts).
  */
 @Catch()
 export class SnapExceptionFilter implements ExceptionFilter {

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { AppConfigService } from '../config/app-config.service';
 import { fromOptionalSnapMoney } from '../integrations/doku/doku-mapper';
 import { mapTransactionStatus } from '../integrations/doku/doku-response-codes';
 import { QueryPurchaseRequest, QueryPurchaseResponse, SnapRefundHistoryItem } from '../integrations/doku/doku-wire.types';
@@ -16,6 +17,7 @@ import { PurchasesRepository } from './purchases.repository';
 /**
  * How long DOKU may not know a purchase (or refund) we sent before we call it failed (§5.6: "a
  * not-found after a reasonable grace period"). Before that, a not-found may just be DOKU lagging.
+ * `RECONCILER_NOT_FOUND_GRACE_MS` overrides it.
  */
 export const NOT_FOUND_GRACE_MS = 120_000;
 
@@ -42,6 +44,7 @@ export class PurchaseStatusService implements OnModuleInit {
     private readonly transactions: TransactionsRepository,
     private readonly purchases: PurchasesRepository,
     private readonly resolvers: TransactionResolverRegistry,
+    private readonly config: AppConfigService,
   ) {}
 
   /** The reconciler settles unresolved purchases, refunds and cancels through this service too. */
@@ -97,7 +100,8 @@ export class PurchaseStatusService implements OnModuleInit {
     if (!purchase) return;
     const children = await this.purchases.findChildren(purchaseId, tx);
     const now = Date.now();
-    const pastGrace = (t: Transaction) => now - t.createdAt.getTime() >= NOT_FOUND_GRACE_MS;
+    const grace = this.config.reconciliation.notFoundGraceMs ?? NOT_FOUND_GRACE_MS;
+    const pastGrace = (t: Transaction) => now - t.createdAt.getTime() >= grace;
 
     const doku = answer.kind === 'found' ? mapTransactionStatus(answer.body.latestTransactionStatus) : 'NOT_FOUND';
     const body = answer.kind === 'found' ? answer.body : undefined;

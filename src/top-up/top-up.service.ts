@@ -29,7 +29,7 @@ import { TopUpRepository } from './top-up.repository';
 import { newPartnerReference } from '../transactions/partner-reference';
 
 export const TOP_UP_INQUIRY_TTL_MS = 15 * 60_000;
-/** §5.6: "not found" counts as failed only after a grace period. */
+/** §5.6: "not found" counts as failed only after a grace period (`RECONCILER_NOT_FOUND_GRACE_MS` overrides it). */
 export const TOP_UP_NOT_FOUND_GRACE_MS = 60_000;
 /** Query Top Up names the original service: Account Top Up (§3.14). */
 const TOP_UP_SERVICE_CODE = '38';
@@ -163,7 +163,7 @@ export class TopUpService implements OnModuleInit {
     if (status === 'SUCCESS') return this.move(transaction, 'SUCCESS', patch);
     if (status === 'FAILED' || status === 'CANCELED') return this.move(transaction, 'FAILED', { ...patch, failureCode: 'DOKU.REJECTED' });
     if (status === 'NOT_FOUND') {
-      if (Date.now() - transaction.createdAt.getTime() < TOP_UP_NOT_FOUND_GRACE_MS) return transaction;
+      if (Date.now() - transaction.createdAt.getTime() < (this.config.reconciliation.notFoundGraceMs ?? TOP_UP_NOT_FOUND_GRACE_MS)) return transaction;
       return this.move(transaction, 'FAILED', { ...patch, failureCode: 'DOKU.NOT_FOUND' });
     }
     if (status === 'PENDING' && transaction.status === 'UNKNOWN') return this.move(transaction, 'PENDING', patch);

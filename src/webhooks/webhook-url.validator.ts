@@ -1,4 +1,4 @@
-import { lookup as dnsLookup, LookupAddress, LookupOptions } from 'node:dns';
+import { lookup as dnsLookup, LookupAddress, LookupAllOptions, LookupOptions } from 'node:dns';
 import { isIPv4, isIPv6 } from 'node:net';
 
 /**
@@ -122,26 +122,41 @@ export async function checkWebhookUrlResolved(
   return check;
 }
 
+/** Every address of a host name in one callback: `dns.lookup` with `all: true`, or a stand-in in tests. */
+export type LookupAll = (
+  hostname: string,
+  options: LookupAllOptions,
+  callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
+
 /**
- * A `lookup` for `net.connect`/`tls.connect` (the delivery agent's connector): resolves like the
- * system resolver and refuses the connection when any answer is a forbidden address.
+ * A `lookup` for `net.connect`/`tls.connect` (the delivery agent's connector): resolves with
+ * `lookupAll` (the system resolver by default) and refuses the connection when any answer is a
+ * forbidden address.
  */
-export function guardedLookup(
+export type GuardedLookup = (
   hostname: string,
   options: LookupOptions,
   callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
-): void {
-  dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
-    if (error) return callback(error, '', 0);
-    if (addresses.length === 0 || addresses.some((a) => isForbiddenAddress(a.address))) {
-      const refused: NodeJS.ErrnoException = new Error(`Refused to connect to ${hostname}: forbidden address`);
-      refused.code = 'WEBHOOK_ADDRESS_REFUSED';
-      return callback(refused, '', 0);
-    }
-    if (options.all) return callback(null, addresses);
-    return callback(null, addresses[0].address, addresses[0].family);
-  });
+) => void;
+
+export function guardLookup(lookupAll: LookupAll = (hostname, options, callback) => dnsLookup(hostname, options, callback)): GuardedLookup {
+  return (hostname, options, callback) => {
+    lookupAll(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) return callback(error, '', 0);
+      if (addresses.length === 0 || addresses.some((a) => isForbiddenAddress(a.address))) {
+        const refused: NodeJS.ErrnoException = new Error(`Refused to connect to ${hostname}: forbidden address`);
+        refused.code = 'WEBHOOK_ADDRESS_REFUSED';
+        return callback(refused, '', 0);
+      }
+      if (options.all) return callback(null, addresses);
+      return callback(null, addresses[0].address, addresses[0].family);
+    });
+  };
 }
+
+/** {@link guardLookup} over the system resolver: what the delivery agent uses. */
+export const guardedLookup: GuardedLookup = guardLookup();
 
 /** True for an IP address (v4 or v6, without brackets) we never connect to. Not an IP: true. */
 export function isForbiddenAddress(address: string): boolean {

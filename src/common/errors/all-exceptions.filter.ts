@@ -23,6 +23,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const response = toErrorResponse(exception, String(request.id ?? 'unknown'));
     if (response.unexpected) {
       this.logger.error({ err: exception, requestId: response.body.error.requestId }, 'unexpected error');
+    } else if (response.body.error.code === 'INTERNAL.UNAVAILABLE') {
+      this.logger.warn({ err: exception, requestId: response.body.error.requestId }, 'answered 503: the database is unreachable');
     }
     if (reply.sent) return;
     for (const [k, v] of Object.entries(response.headers)) reply.header(k, v);

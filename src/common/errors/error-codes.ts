@@ -42,6 +42,7 @@ export const ERROR_CODES = {
   'OTP.BLOCKED': 422,
   'OTP.RESEND_TOO_SOON': 429,
   'OTP.RESEND_LIMIT': 429,
+  'OTP.TOO_MANY_REQUESTS': 429,
   // Amounts of money movements we start
   'AMOUNT.OUT_OF_RANGE': 400,
   // Idempotency of money-moving requests

@@ -1,4 +1,5 @@
 import { HttpException } from '@nestjs/common';
+import { isDatabaseUnavailable } from '../../database/database-unavailable';
 import { AppError } from './app-error';
 import { ErrorCode, httpStatusFor } from './error-codes';
 
@@ -43,6 +44,7 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
   'AUTH.UNAUTHENTICATED': 'The access token is missing, invalid or expired',
   'AUTH.FORBIDDEN': 'This token does not allow this operation',
   'INTERNAL.ERROR': 'Something went wrong on our side; quote the request id to support',
+  'INTERNAL.UNAVAILABLE': 'The service is briefly unavailable; retry shortly (with the same Idempotency-Key)',
 };
 
 function build(code: ErrorCode, message: string, requestId: string, details?: unknown, headers = {}, unexpected = false): ErrorResponse {
@@ -70,6 +72,9 @@ export function toErrorResponse(exception: unknown, requestId: string): ErrorRes
     const code = status === 400 ? 'REQUEST.MALFORMED_JSON' : STATUS_CODES[status];
     if (code) return build(code, MESSAGES[code] ?? exception.message, requestId);
     return build('INTERNAL.ERROR', MESSAGES['INTERNAL.ERROR']!, requestId, undefined, {}, true);
+  }
+  if (isDatabaseUnavailable(exception)) {
+    return build('INTERNAL.UNAVAILABLE', MESSAGES['INTERNAL.UNAVAILABLE']!, requestId, undefined, { 'Retry-After': '1' });
   }
   const fastifyError = exception as { code?: string; statusCode?: number; message?: string };
   if (fastifyError && typeof fastifyError === 'object') {

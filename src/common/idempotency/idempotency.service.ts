@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { AppConfigService } from '../../config/app-config.service';
 import { returningRows } from '../../database/sql';
+import { Failpoints } from '../failpoints';
 import { AppError } from '../errors/app-error';
 import { IdempotencyKey } from './idempotency-key.entity';
 
@@ -60,7 +62,11 @@ export interface MoneyOperation<TIntent, TOutcome> {
  */
 @Injectable()
 export class IdempotencyService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  private readonly failpoints: Failpoints;
+
+  constructor(@InjectDataSource() private readonly db: DataSource, config: AppConfigService) {
+    this.failpoints = new Failpoints(config.app.failpoints);
+  }
 
   async run<TIntent, TOutcome>(ctx: IdempotencyContext, op: MoneyOperation<TIntent, TOutcome>): Promise<IdempotentResponse> {
     const existing = await this.findExisting(ctx);
@@ -85,7 +91,9 @@ export class IdempotencyService {
       return this.answerExisting(winner, ctx);
     }
 
+    this.failpoints.hit('money.after-intent-commit');
     const outcome = await op.execute(started.intent);
+    this.failpoints.hit('money.after-doku-outcome');
     return this.db.transaction(async (tx) => {
       const raw = await op.settle(tx, started.intent, outcome);
       const settled = { ...raw, body: withRequestId(raw.body, ctx.requestId) };
@@ -96,6 +104,7 @@ export class IdempotencyService {
           WHERE id = $1 AND status = 'IN_PROGRESS' RETURNING id`,
         [started.keyId, settled.status, JSON.stringify(settled.body), settled.transactionId ?? null],
       );
+      this.failpoints.hit('money.inside-result-commit');
       if (completed.length === 1) return { status: settled.status, body: settled.body, replayed: false };
       // This request outlived the time after which it counts as abandoned, and the reconciler
       // already completed the key from the settled transaction: every answer of a key is the same.

@@ -188,8 +188,12 @@ export function jakartaTimestamp(date: Date): string {
 
 function verifyRsa(stringToSign: string, signature: string, publicKey: KeyObject): boolean {
   if (typeof signature !== 'string' || signature.length === 0) return false;
+  // Node's Base64 decoder is lenient (Base64url characters, unused low bits, missing padding), so
+  // many texts decode to the same signature: accept only its one canonical text, like the HMAC form.
+  const bytes = Buffer.from(signature, 'base64');
+  if (bytes.toString('base64') !== signature) return false;
   try {
-    return createVerify('RSA-SHA256').update(stringToSign, 'utf8').verify(publicKey, signature, 'base64');
+    return createVerify('RSA-SHA256').update(stringToSign, 'utf8').verify(publicKey, bytes);
   } catch {
     // A malformed signature is a failed verification, not a crash of the notification route.
     return false;

@@ -30,6 +30,8 @@ export interface ReliabilityEnvOptions {
   logDestination?: DestinationStream;
   /** Client connections to the app. */
   connections?: number;
+  /** Also sees every line of the simulator's request log, parsed (e.g. each call's X-EXTERNAL-ID). */
+  onSimLog?: (entry: Record<string, unknown>) => void;
 }
 
 /**
@@ -45,11 +47,13 @@ export async function startReliabilityEnv(options: ReliabilityEnvOptions = {}): 
     port: 0,
     ...options.sim,
     log: (line: string) => {
-      const endpoint = (JSON.parse(line) as { endpoint?: string }).endpoint;
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      const endpoint = entry.endpoint as string | undefined;
       if (endpoint) {
         simCalls.add(endpoint);
         total++;
       }
+      options.onSimLog?.(entry);
     },
   });
   let t: TestApp;

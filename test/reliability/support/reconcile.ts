@@ -210,3 +210,10 @@ export function reconciliationFigures(r: Reconciliation): Record<string, number>
     unresolved: r.unresolved,
   };
 }
+
+/** The breaks a run must not leave, whatever else it checks: compare with {@link NO_BREAKS}. */
+export function reconciliationBreaks(r: Reconciliation): Pick<Reconciliation, 'mismatch' | 'missing' | 'duplicate' | 'lost' | 'doubleApplied'> {
+  return { mismatch: r.mismatch, missing: r.missing, duplicate: r.duplicate, lost: r.lost, doubleApplied: r.doubleApplied };
+}
+
+export const NO_BREAKS: ReturnType<typeof reconciliationBreaks> = { mismatch: [], missing: [], duplicate: [], lost: 0, doubleApplied: 0 };

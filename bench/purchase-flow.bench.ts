@@ -1,0 +1,706 @@
+/**
+ * RELIABILITY.md "Performance: ratios side by side in one run", P1, P2 and P4: what this backend
+ * adds to a purchase on top of DOKU's round trip.
+ *
+ *   npm run bench:purchase                     (defaults below; about a minute and a half)
+ *   BENCH_ROUNDS=2 BENCH_SECONDS=1 BENCH_OPEN_SECONDS=1 BENCH_P4_SECONDS=2 npm run bench:purchase   (a quick look)
+ *   BENCH_P4_PURCHASES=10000 npm run bench:purchase                                                 (P4 at RELIABILITY.md's size)
+ *
+ * Everything runs on this machine, each part in a process of its own: the DOKU simulator
+ * (bench/support/simulator-process.ts), the backend (bench/support/app-process.ts: src/bootstrap
+ * createApp, NODE_ENV=production), the minimal reference below, and this process, which generates
+ * the load. PostgreSQL: a fresh database on DATABASE_URL's server, or an embedded one (see
+ * bench/support/bench-env.ts), dropped at the end. DOKU answers Purchase Web after BENCH_LATENCY_MS
+ * (the simulator's `latency` fault on `purchaseWeb`, 50 ms by default) on every side alike.
+ *
+ * Three sides do the same purchase for the same users, BENCH_CONNECTIONS (50) at a time:
+ * - direct: this process calls DOKU's Purchase Web itself, signed inline (HMAC-SHA512), no
+ *   database: the floor;
+ * - app: `POST /v1/purchases` with the user's JWT and an Idempotency-Key, through the backend;
+ * - reference: the same request to a minimal implementation of the same flow written below with
+ *   plain `node:http` + `pg` + `crypto` (undici for the DOKU call, as the direct side): JWT check,
+ *   commit 1 (idempotency key + wallet check + PENDING purchase), the DOKU call, commit 2 (result
+ *   + stored response), on its own `bench_ref_*` tables in the same database.
+ * The direct side and the reference use a second partner registered with the simulator (DOKU keeps
+ * one live B2B token per partner), with accounts of their own bound to it.
+ *
+ * P1: closed loop, BENCH_ROUNDS (4) rounds of BENCH_SECONDS (3) per side; the order of the sides
+ *     rotates every round so drift (warm-up, other work on the machine) touches every side alike.
+ *     Prints throughput per round and the medians' ratios app/direct (target >= 0.8) and
+ *     app/reference (target >= 0.9).
+ * P2: open loop at BENCH_RATE (100) purchases per second for BENCH_OPEN_SECONDS per side and
+ *     round, latency counted from each call's scheduled start; p50 / p99 added over direct
+ *     (target: p99 added <= 10 ms).
+ * P4: BENCH_P4_SECONDS (10) of purchases, or exactly BENCH_P4_PURCHASES, then BENCH_REPLAYS (1000)
+ *     idempotent replays of completed ones, with the backend's SQL tally on (off while P1 and P2
+ *     are timed). The tally (bench/support/app-process.ts) wraps node-postgres'
+ *     `Client.query` inside the backend process and charges each statement to the HTTP request
+ *     whose work sent it (AsyncLocalStorage), including work a request leaves behind (the DOKU
+ *     exchange records it buffers are written by a batch insert later). It sees every statement the
+ *     backend sends; it cannot see statements it does not send, and there are none. Statements are
+ *     counted per purchase (all of them, and without BEGIN/COMMIT), commits are counted as COMMITs
+ *     of transactions that wrote plus standalone writes (the commits PostgreSQL makes durable), and
+ *     standalone reads (each a read-only transaction of its own) are shown apart.
+ *     With BENCH_PG_STATS=1, PostgreSQL's own count (pg_stat_database xact_commit + xact_rollback
+ *     of the bench database, less the one login transaction of each new connection) is compared
+ *     with the tally's transactions over one more window of purchases. A busy backend publishes
+ *     those counters at most once a second and an idle one only after ~10 s (later when the
+ *     statistics lock is contended), so the window is framed by two BENCH_PG_STATS_WAIT_MS (25 s)
+ *     waits and is off by default. (pg_stat_statements needs shared_preload_libraries, which the
+ *     CI server does not have.)
+ *
+ * Prints every round, the final figures, and one JSON line of figures at the end. Targets that are
+ * missed are printed as MISSED; the exit code is non-zero only when the bench itself failed (a side
+ * answered something other than success).
+ */
+import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { Client, Pool as PgPool } from 'pg';
+import { Pool } from 'undici';
+import { jakartaTimestamp } from '../src/integrations/doku/doku-signature';
+import { resolveEndpoints } from '../src/integrations/doku/doku-endpoints';
+import {
+  AppProcess,
+  BENCH_JWT_ISSUER,
+  BENCH_JWT_SECRET,
+  BenchUser,
+  benchDatabase,
+  closedLoop,
+  ClosedLoopResult,
+  createBoundUsers,
+  DirectCredentials,
+  directCredentials,
+  envNumber,
+  forkReady,
+  Http,
+  machineLine,
+  median,
+  openLoop,
+  OpenLoopResult,
+  percentile,
+  round,
+  signedSnapHeaders,
+  sleep,
+  startAppProcess,
+  startSimulatorProcess,
+  verdict,
+} from './support/bench-env';
+import { AFTER_RESPONSE, breakdown, tallyDelta, tallyLine, tallySum } from './support/sql-tally';
+
+const CONNECTIONS = envNumber('BENCH_CONNECTIONS', 50);
+const LATENCY_MS = envNumber('BENCH_LATENCY_MS', 50);
+const ROUNDS = envNumber('BENCH_ROUNDS', 4);
+const SECONDS = envNumber('BENCH_SECONDS', 3);
+const WARMUP_SECONDS = envNumber('BENCH_WARMUP_SECONDS', 3);
+const RATE = envNumber('BENCH_RATE', 100);
+const OPEN_SECONDS = envNumber('BENCH_OPEN_SECONDS', 4);
+const OPEN_ROUNDS = envNumber('BENCH_OPEN_ROUNDS', 2);
+const P4_SECONDS = envNumber('BENCH_P4_SECONDS', 10);
+/** When set, P4 runs exactly this many purchases instead of BENCH_P4_SECONDS' worth (RELIABILITY.md's size is 10,000). */
+const P4_PURCHASES = process.env.BENCH_P4_PURCHASES ? envNumber('BENCH_P4_PURCHASES', 10_000) : undefined;
+const REPLAYS = envNumber('BENCH_REPLAYS', 1000);
+const USERS = envNumber('BENCH_USERS', 10);
+const PG_STATS = process.env.BENCH_PG_STATS === '1';
+const PG_STATS_SECONDS = envNumber('BENCH_PG_STATS_SECONDS', 5);
+const PG_STATS_WAIT_MS = envNumber('BENCH_PG_STATS_WAIT_MS', 25_000);
+
+const PURCHASE_PATH = resolveEndpoints().purchaseWeb.path;
+const PURCHASE_ROUTE = 'POST /v1/purchases';
+/** DOKU's success code for Purchase Web (service 54). */
+const PURCHASE_OK = '2005400';
+const MAX_AMOUNT = 10_000_000;
+
+type Side = 'direct' | 'app' | 'reference';
+const SIDES: Side[] = ['direct', 'app', 'reference'];
+
+/** The Purchase Web body, built as PurchaseService builds it (src/purchase/purchase.service.ts). */
+function purchaseWebBody(partnerReferenceNo: string, amount: number, description: string, base: string): Record<string, unknown> {
+  return {
+    partnerReferenceNo,
+    amount: { value: `${amount}.00`, currency: 'IDR' },
+    urlParams: [
+      { url: `${base}/v1/callbacks/doku/purchase?ref=${encodeURIComponent(partnerReferenceNo)}`, type: 'PAY_RETURN', isDeeplink: 'N' },
+      { url: `${base}/v1.0/debit/notify`, type: 'PAY_NOTIFY', isDeeplink: 'N' },
+    ],
+    validUpTo: jakartaTimestamp(new Date(Date.now() + 15 * 60_000)),
+    additionalInfo: { remarks: description },
+  };
+}
+
+const amountOf = (i: number): number => 1_000 + ((i * 7919) % 49_000);
+
+// =====================================================================================
+// The minimal reference: plain node:http + pg + crypto, the same two commits.
+// =====================================================================================
+
+interface ReferenceInit {
+  type: 'init';
+  databaseUrl: string;
+  simUrl: string;
+  direct: DirectCredentials;
+  /** App user id → the account (bound to the bench partner) the reference pays from. */
+  wallets: Array<{ userId: string; accountId: string; phone: string; customerToken: string }>;
+}
+
+/** JSON with object keys sorted (the same fingerprint for the same body in another key order). */
+function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+/** The user id of a valid HS256 access token of ours (signature, issuer, expiry, type), else undefined. */
+function verifyUserJwt(header: string | undefined): string | undefined {
+  if (!header?.startsWith('Bearer ')) return undefined;
+  const parts = header.slice(7).trim().split('.');
+  if (parts.length !== 3) return undefined;
+  const expected = createHmac('sha256', BENCH_JWT_SECRET).update(`${parts[0]}.${parts[1]}`).digest();
+  const given = Buffer.from(parts[2], 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+  try {
+    const head = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8')) as { alg?: unknown };
+    const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as Record<string, unknown>;
+    if (head.alg !== 'HS256' || claims.typ !== 'user' || claims.iss !== BENCH_JWT_ISSUER) return undefined;
+    if (typeof claims.exp !== 'number' || claims.exp * 1000 <= Date.now() || typeof claims.sub !== 'string') return undefined;
+    return claims.sub;
+  } catch {
+    return undefined;
+  }
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= limit) chunks.push(c);
+    });
+    req.on('end', () => resolve(size > limit ? undefined : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+const REFERENCE_SCHEMA = `
+  CREATE TABLE IF NOT EXISTS bench_ref_wallets (
+    user_id uuid PRIMARY KEY, status text NOT NULL, doku_account_id text NOT NULL, phone text NOT NULL);
+  CREATE TABLE IF NOT EXISTS bench_ref_purchases (
+    id uuid PRIMARY KEY, user_id uuid NOT NULL, amount bigint NOT NULL, status text NOT NULL,
+    partner_reference_no text NOT NULL UNIQUE, doku_reference_no text, description text,
+    details jsonb NOT NULL DEFAULT '{}', created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now());
+  CREATE TABLE IF NOT EXISTS bench_ref_idempotency_keys (
+    id bigserial PRIMARY KEY, scope text NOT NULL, key text NOT NULL, fingerprint text NOT NULL,
+    status text NOT NULL DEFAULT 'IN_PROGRESS', purchase_id uuid, response_status integer, response_body jsonb,
+    created_at timestamptz NOT NULL DEFAULT now(), completed_at timestamptz, UNIQUE (scope, key));`;
+
+async function referenceServer(init: ReferenceInit): Promise<void> {
+  const db = new PgPool({ connectionString: init.databaseUrl, max: 20 });
+  await db.query(REFERENCE_SCHEMA);
+  const tokens = new Map<string, string>();
+  for (const w of init.wallets) {
+    await db.query(
+      `INSERT INTO bench_ref_wallets (user_id, status, doku_account_id, phone) VALUES ($1, 'BOUND', $2, $3)
+       ON CONFLICT (user_id) DO UPDATE SET doku_account_id = $2, phone = $3`,
+      [w.userId, w.accountId, w.phone],
+    );
+    // Like the backend's customer-token vault, the live token is kept in memory.
+    tokens.set(w.userId, w.customerToken);
+  }
+  const doku = new Pool(init.simUrl, { connections: 64, pipelining: 1, headersTimeout: 15_000, bodyTimeout: 15_000 });
+  let externalId = 2n * 10n ** 20n;
+  let base = '';
+
+  async function purchase(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const userId = verifyUserJwt(req.headers.authorization);
+    if (!userId) return reply(res, 401, { error: { code: 'AUTH.UNAUTHENTICATED' } });
+    const key = req.headers['idempotency-key'];
+    if (typeof key !== 'string' || !/^[A-Za-z0-9_.:-]{8,128}$/.test(key)) return reply(res, 400, { error: { code: 'IDEMPOTENCY.KEY_INVALID' } });
+    const raw = await readBody(req, 64 * 1024);
+    if (raw === undefined) return reply(res, 413, { error: { code: 'REQUEST.TOO_LARGE' } });
+    let input: { amount?: unknown; description?: unknown };
+    try {
+      input = JSON.parse(raw) as typeof input;
+    } catch {
+      return reply(res, 400, { error: { code: 'REQUEST.INVALID_JSON' } });
+    }
+    const amount = input.amount;
+    const description = input.description;
+    if (typeof amount !== 'number' || !Number.isInteger(amount) || amount < 1 || amount > MAX_AMOUNT) {
+      return reply(res, 400, { error: { code: 'REQUEST.INVALID', field: 'amount' } });
+    }
+    if (description !== undefined && (typeof description !== 'string' || description.length < 1 || description.length > 256)) {
+      return reply(res, 400, { error: { code: 'REQUEST.INVALID', field: 'description' } });
+    }
+    const scope = `user:${userId}`;
+    const fingerprint = createHash('sha256').update(`POST /v1/purchases ${canonicalJson(input)}`).digest('hex');
+
+    // Commit 1: the key, the wallet check and the PENDING purchase with its partnerReferenceNo.
+    const purchaseId = randomUUID();
+    const partnerReferenceNo = `PUR-${randomBytes(16).toString('hex')}`;
+    const client = await db.connect();
+    let keyId: string | undefined;
+    let refusal: { status: number; code: string } | undefined;
+    try {
+      await client.query('BEGIN');
+      const claimed = await client.query<{ id: string }>(
+        `INSERT INTO bench_ref_idempotency_keys (scope, key, fingerprint, purchase_id) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (scope, key) DO NOTHING RETURNING id`,
+        [scope, key, fingerprint, purchaseId],
+      );
+      keyId = claimed.rows[0]?.id;
+      if (keyId) {
+        const wallet = await client.query(`SELECT doku_account_id FROM bench_ref_wallets WHERE user_id = $1 AND status = 'BOUND'`, [userId]);
+        if (wallet.rowCount === 1) {
+          await client.query(
+            `INSERT INTO bench_ref_purchases (id, user_id, amount, status, partner_reference_no, description) VALUES ($1, $2, $3, 'PENDING', $4, $5)`,
+            [purchaseId, userId, amount, partnerReferenceNo, description ?? null],
+          );
+        } else {
+          refusal = { status: 409, code: 'WALLET.NOT_BOUND' };
+        }
+      }
+      await client.query(keyId && !refusal ? 'COMMIT' : 'ROLLBACK');
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
+    if (refusal) return reply(res, refusal.status, { error: { code: refusal.code } });
+    if (!keyId) {
+      // The key exists: replay its stored response, or refuse a different body / an operation in flight.
+      const found = await db.query<{ fingerprint: string; status: string; response_status: number | null; response_body: unknown }>(
+        `SELECT fingerprint, status, response_status, response_body FROM bench_ref_idempotency_keys WHERE scope = $1 AND key = $2`,
+        [scope, key],
+      );
+      const existing = found.rows[0];
+      if (!existing) return reply(res, 409, { error: { code: 'IDEMPOTENCY.IN_FLIGHT' } }, { 'retry-after': '1' });
+      if (existing.fingerprint !== fingerprint) return reply(res, 422, { error: { code: 'IDEMPOTENCY.KEY_REUSED' } });
+      if (existing.status !== 'COMPLETED') return reply(res, 409, { error: { code: 'IDEMPOTENCY.IN_FLIGHT' } }, { 'retry-after': '1' });
+      return reply(res, existing.response_status ?? 200, existing.response_body, { 'idempotent-replayed': 'true' });
+    }
+
+    // Outside any transaction: DOKU's Purchase Web with the user's customer token.
+    const body = JSON.stringify(purchaseWebBody(partnerReferenceNo, amount, typeof description === 'string' ? description : '', base));
+    let status: string;
+    let response: { status: number; body: unknown };
+    let referenceNo: string | null = null;
+    let webRedirectUrl: string | null = null;
+    try {
+      const answer = await doku.request({
+        method: 'POST',
+        path: PURCHASE_PATH,
+        body,
+        headers: signedSnapHeaders(PURCHASE_PATH, body, init.direct, tokens.get(userId) ?? '', String(externalId++)),
+      });
+      const json = (await answer.body.json()) as { responseCode?: string; referenceNo?: string; webRedirectUrl?: string };
+      if (json.responseCode === PURCHASE_OK) {
+        referenceNo = json.referenceNo ?? null;
+        webRedirectUrl = json.webRedirectUrl ?? null;
+        status = 'PENDING';
+        response = { status: 201, body: { id: purchaseId, status, amount, webRedirectUrl } };
+      } else if (answer.statusCode >= 500) {
+        status = 'UNKNOWN';
+        response = { status: 202, body: { id: purchaseId, status, amount, webRedirectUrl: null } };
+      } else {
+        status = 'FAILED';
+        response = { status: 422, body: { error: { code: 'DOKU.REJECTED', details: { purchaseId, status, responseCode: json.responseCode } } } };
+      }
+    } catch {
+      status = 'UNKNOWN';
+      response = { status: 202, body: { id: purchaseId, status, amount, webRedirectUrl: null } };
+    }
+
+    // Commit 2: the result and the stored response of the key.
+    const settle = await db.connect();
+    try {
+      await settle.query('BEGIN');
+      await settle.query(
+        `UPDATE bench_ref_purchases SET status = $2, doku_reference_no = $3, details = details || $4::jsonb, updated_at = now() WHERE id = $1`,
+        [purchaseId, status, referenceNo, JSON.stringify({ webRedirectUrl })],
+      );
+      await settle.query(
+        `UPDATE bench_ref_idempotency_keys SET status = 'COMPLETED', response_status = $2, response_body = $3, completed_at = now() WHERE id = $1`,
+        [keyId, response.status, JSON.stringify(response.body)],
+      );
+      await settle.query('COMMIT');
+    } catch (e) {
+      await settle.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      settle.release();
+    }
+    reply(res, response.status, response.body);
+  }
+
+  const server = createServer((req, res) => {
+    if (req.method === 'POST' && req.url === '/v1/purchases') {
+      purchase(req, res).catch(() => {
+        if (!res.headersSent) reply(res, 500, { error: { code: 'INTERNAL' } });
+      });
+    } else if (req.method === 'GET' && req.url === '/_bench/stats') {
+      const cpu = process.cpuUsage();
+      reply(res, 200, { cpuMicros: { user: cpu.user, system: cpu.system } });
+    } else {
+      req.resume();
+      reply(res, 404, { error: { code: 'NOT_FOUND' } });
+    }
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const stop = (): void => {
+    server.close();
+    server.closeAllConnections();
+    void Promise.allSettled([doku.close(), db.end()]).finally(() => process.exit(0));
+  };
+  process.on('message', (m: unknown) => (m as { type?: string })?.type === 'stop' && stop());
+  process.on('disconnect', stop);
+  process.send?.({ type: 'ready', url: base });
+}
+
+// =====================================================================================
+// The bench.
+// =====================================================================================
+
+interface Completed {
+  user: BenchUser;
+  key: string;
+  body: { amount: number; description: string };
+}
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  const out = (line = ''): boolean => process.stdout.write(`${line}\n`);
+  out(`Purchase flow bench (RELIABILITY.md P1, P2, P4) — ${machineLine()}`);
+  const db = await benchDatabase('purchase');
+  const cleanup: Array<() => Promise<void>> = [() => db.drop()];
+  let failed = false;
+  try {
+    const sim = await startSimulatorProcess();
+    cleanup.unshift(() => sim.stop());
+    const app: AppProcess = await startAppProcess(db.url, sim.url);
+    cleanup.unshift(() => app.stop());
+    const appHttp = new Http(app.url, CONNECTIONS);
+    cleanup.unshift(() => appHttp.close());
+    const users = await createBoundUsers(appHttp, sim, USERS);
+    const direct = await directCredentials(sim, USERS);
+    const ref = await forkReady(__filename, ['reference'], {}, {
+      type: 'init',
+      databaseUrl: db.url,
+      simUrl: sim.url,
+      direct,
+      wallets: users.map((u, i) => ({ userId: u.id, ...direct.accounts[i] })),
+    } satisfies ReferenceInit);
+    cleanup.unshift(() => ref.stop());
+    const refHttp = new Http(ref.url, CONNECTIONS);
+    const simPool = new Pool(sim.url, { connections: CONNECTIONS, pipelining: 1 });
+    cleanup.unshift(() => Promise.all([refHttp.close(), simPool.close()]).then(() => undefined));
+    await sim.control('POST', '/faults', { rules: [{ id: 'doku-latency', endpoint: 'purchaseWeb', type: 'latency', latencyMs: LATENCY_MS }] });
+    const setupSeconds = ((Date.now() - t0) / 1000).toFixed(1);
+    out(`database: ${db.where}; ${USERS} users; DOKU Purchase Web latency ${LATENCY_MS} ms; ${CONNECTIONS} connections; setup ${setupSeconds} s`);
+
+    // ---- The three sides ----
+    let seq = 0;
+    let directExternalId = 10n ** 20n;
+    const completed: Completed[] = [];
+    const run = `${process.pid}-${Date.now().toString(36)}`;
+    const directOne = async (i: number): Promise<void> => {
+      const account = direct.accounts[i % direct.accounts.length];
+      const body = JSON.stringify(purchaseWebBody(`PUR-${randomBytes(16).toString('hex')}`, amountOf(i), `Bench order ${i}`, 'http://127.0.0.1:9'));
+      const res = await simPool.request({
+        method: 'POST',
+        path: PURCHASE_PATH,
+        body,
+        headers: signedSnapHeaders(PURCHASE_PATH, body, direct, account.customerToken, String(directExternalId++)),
+      });
+      const answer = (await res.body.json()) as { responseCode?: string };
+      if (answer.responseCode !== PURCHASE_OK) throw new Error(`direct: HTTP ${res.statusCode} ${answer.responseCode}`);
+    };
+    const purchaseVia = (http: Http, name: string, keep: boolean) => async (i: number): Promise<void> => {
+      const user = users[i % users.length];
+      const n = seq++;
+      const key = `bench-${run}-${n}`;
+      const body = { amount: amountOf(n), description: `Bench order ${n}` };
+      const res = await http.request('POST', '/v1/purchases', body, { authorization: `Bearer ${user.accessToken}`, 'idempotency-key': key });
+      if (res.status !== 201 || res.json?.status !== 'PENDING') throw new Error(`${name}: ${res.status} ${res.text.slice(0, 200)}`);
+      if (keep && completed.length < 50_000) completed.push({ user, key, body });
+    };
+    const one: Record<Side, (i: number) => Promise<void>> = {
+      direct: directOne,
+      app: purchaseVia(appHttp, 'app', true),
+      reference: purchaseVia(refHttp, 'reference', false),
+    };
+    const cpuOf = async (side: Side): Promise<number> => {
+      if (side === 'direct') return NaN;
+      const stats =
+        side === 'app' ? await app.stats() : ((await refHttp.request('GET', '/_bench/stats')).json as unknown as { cpuMicros: { user: number; system: number } });
+      return stats.cpuMicros.user + stats.cpuMicros.system;
+    };
+    const failures: string[] = [];
+    const check = (side: Side, r: { failures: number; firstFailure?: string; calls: number }): void => {
+      if (r.failures > 0) failures.push(`${side}: ${r.failures} of ${r.calls} failed (first: ${r.firstFailure})`);
+    };
+
+    // Warm every path (JIT, connection pools, caches) before anything is measured.
+    for (const side of SIDES) check(side, await closedLoop({ seconds: WARMUP_SECONDS, concurrency: CONNECTIONS }, one[side]));
+
+    // ---- P1: closed loop throughput ----
+    out();
+    out(`P1 purchase throughput, closed loop, ${ROUNDS} rounds x ${SECONDS} s per side, ${CONNECTIONS} in flight (purchases/s, p50 latency)`);
+    const p1: Record<Side, ClosedLoopResult[]> = { direct: [], app: [], reference: [] };
+    const cpu: Record<Side, number[]> = { direct: [], app: [], reference: [] };
+    for (let r = 0; r < ROUNDS; r++) {
+      const order = SIDES.map((_, k) => SIDES[(k + r) % SIDES.length]);
+      for (const side of order) {
+        const before = await cpuOf(side);
+        const result = await closedLoop({ seconds: SECONDS, concurrency: CONNECTIONS }, one[side]);
+        cpu[side].push(((await cpuOf(side)) - before) / result.calls);
+        check(side, result);
+        p1[side].push(result);
+      }
+      out(
+        `  round ${r + 1} (${order.join(', ')}): ` +
+          SIDES.map((s) => `${s} ${p1[s][r].rate.toFixed(0)}/s p50 ${p1[s][r].p50.toFixed(1)} ms`).join(' | '),
+      );
+    }
+    const rate = (side: Side) => median(p1[side].map((x) => x.rate));
+    const p1Figures = {
+      directRate: round(rate('direct'), 1),
+      appRate: round(rate('app'), 1),
+      referenceRate: round(rate('reference'), 1),
+      appOverDirect: round(rate('app') / rate('direct'), 3),
+      appOverReference: round(rate('app') / rate('reference'), 3),
+      referenceOverDirect: round(rate('reference') / rate('direct'), 3),
+      appCpuMicrosPerPurchase: round(median(cpu.app), 0),
+      referenceCpuMicrosPerPurchase: round(median(cpu.reference), 0),
+    };
+    out(`  medians: direct ${p1Figures.directRate}/s, app ${p1Figures.appRate}/s, reference ${p1Figures.referenceRate}/s`);
+    out(`  app/direct:    ${p1Figures.appOverDirect.toFixed(2)}x (target >= 0.80: ${verdict(p1Figures.appOverDirect >= 0.8)})`);
+    out(`  app/reference: ${p1Figures.appOverReference.toFixed(2)}x (target >= 0.90: ${verdict(p1Figures.appOverReference >= 0.9)})`);
+    out(`  reference/direct: ${p1Figures.referenceOverDirect.toFixed(2)}x`);
+    out(`  CPU per purchase in the serving process: app ${p1Figures.appCpuMicrosPerPurchase} µs, reference ${p1Figures.referenceCpuMicrosPerPurchase} µs`);
+
+    // ---- P2: open loop latency ----
+    out();
+    out(`P2 fixed arrival rate ${RATE}/s (open loop), ${OPEN_ROUNDS} rounds x ${OPEN_SECONDS} s per side, latency from the scheduled start (p50 / p99 ms)`);
+    const p2: Record<Side, OpenLoopResult[]> = { direct: [], app: [], reference: [] };
+    for (let r = 0; r < OPEN_ROUNDS; r++) {
+      const order = SIDES.map((_, k) => SIDES[(k + r) % SIDES.length]);
+      for (const side of order) {
+        const result = await openLoop(RATE, OPEN_SECONDS, one[side]);
+        check(side, result);
+        p2[side].push(result);
+      }
+      const l = (s: Side) => p2[s][r].latencies;
+      out(
+        `  round ${r + 1} (${order.join(', ')}): ` +
+          SIDES.map((s) => `${s} ${percentile(l(s), 0.5).toFixed(1)} / ${percentile(l(s), 0.99).toFixed(1)}`).join(' | ') +
+          `  (generator at most ${Math.max(...SIDES.map((s) => p2[s][r].maxLateMs)).toFixed(1)} ms late)`,
+      );
+    }
+    const pooled = (side: Side) => p2[side].flatMap((x) => x.latencies).sort((a, b) => a - b);
+    const lat = (side: Side, p: number) => percentile(pooled(side), p);
+    const p2Figures = {
+      samplesPerSide: pooled('app').length,
+      directP50: round(lat('direct', 0.5)),
+      directP99: round(lat('direct', 0.99)),
+      appP50: round(lat('app', 0.5)),
+      appP99: round(lat('app', 0.99)),
+      referenceP50: round(lat('reference', 0.5)),
+      referenceP99: round(lat('reference', 0.99)),
+      appAddedP50: round(lat('app', 0.5) - lat('direct', 0.5)),
+      appAddedP99: round(lat('app', 0.99) - lat('direct', 0.99)),
+      referenceAddedP50: round(lat('reference', 0.5) - lat('direct', 0.5)),
+      referenceAddedP99: round(lat('reference', 0.99) - lat('direct', 0.99)),
+    };
+    const f2 = p2Figures;
+    out(`  all rounds: direct ${f2.directP50} / ${f2.directP99}, app ${f2.appP50} / ${f2.appP99}, reference ${f2.referenceP50} / ${f2.referenceP99}`);
+    out(`  app added over direct: p50 ${f2.appAddedP50} ms, p99 ${f2.appAddedP99} ms (target p99 added <= 10 ms: ${verdict(f2.appAddedP99 <= 10)})`);
+    out(`  reference added over direct: p50 ${p2Figures.referenceAddedP50} ms, p99 ${p2Figures.referenceAddedP99} ms`);
+
+    // ---- P4: statements and commits per purchase, and per replay ----
+    out();
+    out(
+      `P4 SQL per purchase, ${P4_PURCHASES ?? `${P4_SECONDS} s of`} purchases then idempotent replays of up to ${REPLAYS} of them, ${CONNECTIONS} in flight, ` +
+        `counted inside the backend process`,
+    );
+    const replayFrom = completed.length;
+    await app.counting(true);
+    const s0 = await app.stats();
+    check('app', await closedLoop(P4_PURCHASES ? { calls: P4_PURCHASES, concurrency: CONNECTIONS } : { seconds: P4_SECONDS, concurrency: CONNECTIONS }, one.app));
+    // The DOKU exchange records of the last purchases are written by a batch insert up to 100 ms later.
+    await sleep(500);
+    const s1 = await app.stats();
+    const toReplay = completed.slice(replayFrom);
+    let replayedOk = 0;
+    const replay = await closedLoop({ calls: Math.min(REPLAYS, toReplay.length), concurrency: CONNECTIONS }, async (i) => {
+      const c = toReplay[i];
+      const res = await appHttp.request('POST', '/v1/purchases', c.body, { authorization: `Bearer ${c.user.accessToken}`, 'idempotency-key': c.key });
+      if (res.status !== 201 || res.headers['idempotent-replayed'] !== 'true') throw new Error(`replay: ${res.status} ${res.text.slice(0, 200)}`);
+      replayedOk += 1;
+    });
+    check('app', replay);
+    await sleep(200);
+    const s2 = await app.stats();
+    const AFTER = `${PURCHASE_ROUTE}${AFTER_RESPONSE}`;
+    const purchasesDuring = tallyDelta(s1.routes[PURCHASE_ROUTE], s0.routes[PURCHASE_ROUTE]);
+    const purchasesAfter = tallyDelta(s1.routes[AFTER], s0.routes[AFTER]);
+    const purchases = tallySum(purchasesDuring, purchasesAfter);
+    const replays = tallySum(tallyDelta(s2.routes[PURCHASE_ROUTE], s1.routes[PURCHASE_ROUTE]), tallyDelta(s2.routes[AFTER], s1.routes[AFTER]));
+    const backgroundDuring = tallyDelta(s2.background, s0.background);
+    const perPurchase = tallyLine(purchases, purchases.requests);
+    const onRequestPath = tallyLine(purchasesDuring, purchases.requests);
+    const afterResponse = tallyLine(purchasesAfter, purchases.requests);
+    const perReplay = tallyLine(replays, Math.max(1, replays.requests));
+    out(
+      `  purchases answered: ${purchases.requests} (${JSON.stringify(purchases.statuses)}); ` +
+        `replays answered: ${replays.requests} (${JSON.stringify(replays.statuses)}), ${replayedOk} with Idempotent-Replayed: true`,
+    );
+    out(
+      `  per purchase: ${perPurchase.dataStatements} statements without BEGIN/COMMIT ` +
+        `(${perPurchase.statements} with them; target <= 6: ${verdict(perPurchase.dataStatements <= 6)}), ` +
+        `${perPurchase.writeCommits} commits that write (target exactly 2: ${verdict(Math.abs(perPurchase.writeCommits - 2) < 0.005)}), ` +
+        `plus ${perPurchase.readOnlyTransactions} read-only transactions (standalone SELECTs)`,
+    );
+    out(
+      `    of which before the response: ${onRequestPath.dataStatements} statements, ${onRequestPath.writeCommits} commits that write; ` +
+        `after it (left behind: batched writes): ${afterResponse.dataStatements} statements, ${afterResponse.writeCommits} commits that write`,
+    );
+    out(
+      `  per replay:   ${perReplay.dataStatements} statements ` +
+        `(${perReplay.standaloneReads} standalone reads; target 1 read: ${verdict(perReplay.dataStatements === 1)}), ` +
+        `${perReplay.writeCommits} commits that write (target 0: ${verdict(perReplay.writeCommits === 0)}), ${perReplay.readOnlyTransactions} read-only transactions`,
+    );
+    out(`  where a purchase's statements go (statements per purchase, text as sent):`);
+    for (const line of breakdown(purchases, purchases.requests)) out(line);
+    out(`  where a replay's statements go:`);
+    for (const line of breakdown(replays, Math.max(1, replays.requests), 8)) out(line);
+    out(`  background (no request behind it) during P4: ${backgroundDuring.statements} statements`);
+
+    let pgCheck: Record<string, number> | undefined;
+    if (PG_STATS) {
+      pgCheck = await pgStatsCheck(db.url, app, async () => check('app', await closedLoop({ seconds: PG_STATS_SECONDS, concurrency: CONNECTIONS }, one.app)));
+      out(
+        `  cross-check over ${PG_STATS_SECONDS} s more of purchases: PostgreSQL counted ${pgCheck.pgTransactions} transactions in the bench database ` +
+          `(xact_commit + xact_rollback, without its own reads and the login transactions of ${pgCheck.newSessions} new connections; ` +
+          `autovacuum/autoanalyze ran ${pgCheck.autovacuumRuns} times meanwhile), ` +
+          `the tally ${pgCheck.tallyTransactions}`,
+      );
+    }
+    await app.counting(false);
+
+    const p4Figures = {
+      purchases: purchases.requests,
+      perPurchase,
+      onRequestPath,
+      afterResponse,
+      replays: replays.requests,
+      perReplay,
+      backgroundStatements: backgroundDuring.statements,
+      pgCheck,
+    };
+    if (failures.length) {
+      failed = true;
+      out();
+      out(`FAILURES (the figures above are not trustworthy):`);
+      for (const f of failures) out(`  ${f}`);
+    }
+    out();
+    out(`total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    out(
+      JSON.stringify({
+        bench: 'purchase-flow',
+        connections: CONNECTIONS,
+        latencyMs: LATENCY_MS,
+        rounds: ROUNDS,
+        secondsPerRound: SECONDS,
+        p1: { ...p1Figures, rounds: Object.fromEntries(SIDES.map((s) => [s, p1[s].map((x) => round(x.rate, 1))])) },
+        p2: { rate: RATE, ...p2Figures },
+        p4: p4Figures,
+        failures,
+      }),
+    );
+  } finally {
+    for (const step of cleanup) await step().catch((e: unknown) => process.stderr.write(`cleanup: ${(e as Error).message}\n`));
+  }
+  if (failed) process.exitCode = 1;
+}
+
+/**
+ * PostgreSQL's own count of transactions in the bench database over `work`, next to the tally's
+ * (every route and the background). pg_stat_database is published by an idle backend only after
+ * ~10 s, or later when the statistics lock is contended, hence the long waits on both sides.
+ */
+async function pgStatsCheck(url: string, app: AppProcess, work: () => Promise<void>): Promise<Record<string, number>> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    // Each new connection commits one transaction of its own at login (PostgreSQL reads its catalogs),
+    // and the app's pool closes idle connections during the waits: sessions are counted to take them out.
+    const read = async (): Promise<{ transactions: number; sessions: number }> => {
+      const rows = await client.query<{ n: string; s: string }>(
+        `SELECT (xact_commit + xact_rollback)::text AS n, sessions::text AS s FROM pg_stat_database WHERE datname = current_database()`,
+      );
+      return { transactions: Number(rows.rows[0].n), sessions: Number(rows.rows[0].s) };
+    };
+    // PostgreSQL's own maintenance runs transactions in the database too.
+    const maintenance = async (): Promise<number> => {
+      const rows = await client.query<{ n: string }>(
+        `SELECT coalesce(sum(autovacuum_count + autoanalyze_count), 0)::text AS n FROM pg_stat_all_tables`,
+      );
+      return Number(rows.rows[0].n);
+    };
+    const tallied = async (): Promise<number> => {
+      const s = await app.stats();
+      return [...Object.values(s.routes), s.background].reduce(
+        (sum, t) => sum + t.writeCommits + t.readCommits + t.rollbacks + t.standaloneReads + t.standaloneWrites,
+        0,
+      );
+    };
+    await sleep(PG_STATS_WAIT_MS);
+    const pg0 = await read();
+    const maintenance0 = await maintenance();
+    const tally0 = await tallied();
+    await work();
+    await sleep(PG_STATS_WAIT_MS);
+    const pg1 = await read();
+    const maintenance1 = await maintenance();
+    const tally1 = await tallied();
+    const sessions = pg1.sessions - pg0.sessions;
+    // The first two reads are transactions of this connection too, published by the time of the last ones.
+    return {
+      pgTransactions: pg1.transactions - pg0.transactions - 2 - sessions,
+      newSessions: sessions,
+      tallyTransactions: tally1 - tally0,
+      autovacuumRuns: maintenance1 - maintenance0,
+    };
+  } finally {
+    await client.end();
+  }
+}
+
+if (process.argv[2] === 'reference') {
+  // The init message is sent right after the fork: listen for it before anything is awaited.
+  process.once('message', (init: ReferenceInit) => {
+    referenceServer(init).catch((e: unknown) => {
+      process.stderr.write(`reference: ${String((e as Error)?.stack ?? e)}\n`);
+      process.exit(1);
+    });
+  });
+} else {
+  main().catch((e: unknown) => {
+    process.stderr.write(`${String((e as Error)?.stack ?? e)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,181 @@
+/**
+ * The backend as a process of its own for the benches, as it runs in production: `createApp` from
+ * src/bootstrap.ts, configured through environment variables by the parent (bench-env.ts
+ * `startAppProcess`), answering `{ url }` over IPC once it listens.
+ *
+ * Two things are added here, inside this process only (never to the product):
+ *
+ * 1. Raw Fastify routes on the app's own Fastify instance, registered right after Nest creates it
+ *    (Fastify refuses new routes once the app is ready, so `NestFactory.create` is wrapped for that):
+ *    - `POST /_bench/echo`: answers the JSON body it was sent. The same app, the same Fastify hooks
+ *      and body parsing, but no Nest pipeline, no signature, no database: the floor P5 compares the
+ *      signed DOKU notification route against.
+ *    - `GET /_bench/stats`: the SQL tally below and this process's CPU time.
+ *    - `POST /_bench/counting`: `{ "on": true | false }` switches the SQL tally on or off, so the
+ *      timed phases run without it.
+ *
+ * 2. A SQL tally (RELIABILITY.md P4). `pg.Client.prototype.query` is wrapped, so every statement
+ *    this process sends to PostgreSQL through node-postgres (TypeORM's driver; nothing else talks
+ *    to the database) is seen. Each incoming HTTP request runs in an AsyncLocalStorage context
+ *    named by its method and path, so a statement is charged to the route whose request caused it,
+ *    including work that request left behind for later (a batch flush its timer scheduled, a
+ *    notification processed after the acknowledgement), which is tallied apart as the route's
+ *    "after the response" part. Statements with no request behind them
+ *    (workers, startup) are tallied as `background`. Transaction state is followed per connection,
+ *    so each statement is known to be transaction control, inside a transaction, or a standalone
+ *    statement (which PostgreSQL commits as a transaction of its own); a COMMIT is known to close
+ *    a transaction that wrote or one that only read.
+ */
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { Client } from 'pg';
+import { createApp } from '../../src/bootstrap';
+import { loadConfig } from '../../src/config/load-config';
+import { AFTER_RESPONSE, AppStats, emptyTally, SqlTally } from './sql-tally';
+
+const WRITE = /^\s*(INSERT|UPDATE|DELETE|MERGE)\b|^\s*WITH\b[\s\S]*\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\b|\bFOR\s+(NO\s+KEY\s+)?UPDATE\b|\bFOR\s+SHARE\b/i;
+const BEGIN = /^\s*(BEGIN|START\s+TRANSACTION)\b/i;
+const COMMIT = /^\s*(COMMIT|END)\b/i;
+const ROLLBACK = /^\s*ROLLBACK\b/i;
+
+/** The tallies of the request whose work is running, and whether its response has been sent. */
+interface RequestContext {
+  during: SqlTally;
+  after: SqlTally;
+  answered: boolean;
+}
+
+const context = new AsyncLocalStorage<RequestContext>();
+const routes = new Map<string, SqlTally>();
+const background = emptyTally();
+const connections = new WeakMap<object, { open: boolean; wrote: boolean }>();
+let counting = false;
+
+function tallyStatement(connection: object, text: string): void {
+  const request = context.getStore();
+  const tally = request ? (request.answered ? request.after : request.during) : background;
+  let state = connections.get(connection);
+  if (!state) connections.set(connection, (state = { open: false, wrote: false }));
+  tally.statements += 1;
+  const key = text.replace(/\s+/g, ' ').trim().slice(0, 110);
+  tally.byText[key] = (tally.byText[key] ?? 0) + 1;
+  if (BEGIN.test(text)) {
+    tally.begins += 1;
+    state.open = true;
+    state.wrote = false;
+  } else if (COMMIT.test(text)) {
+    if (state.wrote) tally.writeCommits += 1;
+    else tally.readCommits += 1;
+    state.open = false;
+  } else if (ROLLBACK.test(text)) {
+    tally.rollbacks += 1;
+    state.open = false;
+  } else if (state.open) {
+    tally.inTransaction += 1;
+    if (WRITE.test(text)) state.wrote = true;
+  } else if (WRITE.test(text)) {
+    tally.standaloneWrites += 1;
+  } else {
+    tally.standaloneReads += 1;
+  }
+}
+
+function wrapPg(): void {
+  type Query = (this: object, config: unknown, ...rest: unknown[]) => unknown;
+  const proto = Client.prototype as unknown as { query: Query };
+  const original = proto.query;
+  proto.query = function query(this: object, config: unknown, ...rest: unknown[]): unknown {
+    if (counting) {
+      const text = typeof config === 'string' ? config : (config as { text?: unknown } | null)?.text;
+      if (typeof text === 'string') tallyStatement(this, text);
+    }
+    return original.call(this, config, ...rest);
+  };
+}
+
+/** Registers the bench-only routes on the app's Fastify instance before Nest makes it ready. */
+function addBenchRoutes(): void {
+  const create = NestFactory.create.bind(NestFactory);
+  (NestFactory as { create: unknown }).create = async (...args: Parameters<typeof NestFactory.create>) => {
+    const app = (await create(...args)) as NestFastifyApplication;
+    const fastify = app.getHttpAdapter().getInstance();
+    fastify.post('/_bench/echo', async (request) => request.body ?? {});
+    fastify.get('/_bench/stats', async (): Promise<AppStats> => {
+      const cpu = process.cpuUsage();
+      return { routes: Object.fromEntries(routes), background, cpuMicros: { user: cpu.user, system: cpu.system }, counting };
+    });
+    fastify.post('/_bench/counting', async (request) => {
+      counting = (request.body as { on?: unknown } | undefined)?.on === true;
+      return { counting };
+    });
+    return app;
+  };
+}
+
+function route(name: string): SqlTally {
+  let tally = routes.get(name);
+  if (!tally) routes.set(name, (tally = emptyTally()));
+  return tally;
+}
+
+/**
+ * Every request runs in a tally context named by its method and path; statements its work sends
+ * after its response was sent (batched writes, processing it started) go to the route's
+ * `AFTER_RESPONSE` tally. Answered requests are counted, by status, in both.
+ */
+function tallyRequests(server: Server): void {
+  const handlers = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '').split('?')[0];
+    // Outside the counted phases requests run exactly as they would without this wrapper.
+    if (!counting || path.startsWith('/_bench/')) {
+      for (const h of handlers) h.call(server, req, res);
+      return;
+    }
+    const request: RequestContext = { during: route(`${req.method} ${path}`), after: route(`${req.method} ${path}${AFTER_RESPONSE}`), answered: false };
+    res.once('finish', () => {
+      request.answered = true;
+      for (const t of [request.during, request.after]) {
+        t.requests += 1;
+        t.statuses[res.statusCode] = (t.statuses[res.statusCode] ?? 0) + 1;
+      }
+    });
+    context.run(request, () => {
+      for (const h of handlers) h.call(server, req, res);
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  wrapPg();
+  addBenchRoutes();
+  const databaseUrl = process.env.BENCH_DATABASE_URL;
+  if (!databaseUrl) throw new Error('BENCH_DATABASE_URL is required');
+  const config = loadConfig(process.env);
+  const app = await createApp(config, databaseUrl, { runMigrations: true });
+  tallyRequests(app.getHttpServer() as Server);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  // The binding callback and PAY_RETURN URLs sent to DOKU must lead back to this process.
+  config.app.publicBaseUrl = url;
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    void app.close().finally(() => process.exit(0));
+  };
+  process.on('message', (m: unknown) => (m as { type?: string })?.type === 'stop' && stop());
+  process.on('disconnect', stop);
+  process.send?.({ type: 'ready', url });
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`app: ${String((e as Error)?.stack ?? e)}\n`);
+  process.exit(1);
+});

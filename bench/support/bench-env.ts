@@ -1,0 +1,521 @@
+/**
+ * What the purchase and notification benches share: a fresh database, the DOKU simulator and the
+ * backend each in a process of their own, users with bound wallets, HTTP load loops and figures.
+ *
+ * Database: a fresh database created for the run on DATABASE_URL's server when it is set (e.g. the
+ * CI machine's postgres://postgres@127.0.0.1:5432/test), dropped afterwards; otherwise an embedded
+ * PostgreSQL in a temporary directory, removed afterwards.
+ */
+import { ChildProcess, fork } from 'node:child_process';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client } from 'pg';
+import { Pool } from 'undici';
+import { DEV_DOKU_CREDENTIALS } from '../../src/config/dev-credentials';
+import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { DokuClient } from '../../src/integrations/doku/doku.client';
+import { jakartaTimestamp } from '../../src/integrations/doku/doku-signature';
+import { InMemoryExternalIdGenerator } from '../../src/integrations/doku/testing/in-memory-external-id-generator';
+import { AppStats } from './sql-tally';
+
+/** The development JWT secret, passed to the app explicitly (it runs with NODE_ENV=production). */
+export const BENCH_JWT_SECRET = 'dev-only-jwt-secret-change-me-0123456789abcdef';
+export const BENCH_JWT_ISSUER = 'doku-wallet-partner';
+/** The partner the benches' own direct DOKU calls use (same keys as the development partner). */
+export const BENCH_PARTNER_ID = 'BRN-0001-1700000000999';
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function envNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number (got "${raw}")`);
+  return n;
+}
+
+// ---- Database ----
+
+export interface BenchDatabase {
+  url: string;
+  /** Where it lives, for the header line. */
+  where: string;
+  drop(): Promise<void>;
+}
+
+export async function benchDatabase(label: string): Promise<BenchDatabase> {
+  const name = `bench_${label}_${randomBytes(4).toString('hex')}`;
+  const external = process.env.DATABASE_URL;
+  if (external) {
+    await adminQuery(external, `CREATE DATABASE "${name}"`);
+    return {
+      url: withDatabase(external, name),
+      where: `fresh database ${name} on ${new URL(external).host}`,
+      drop: () => adminQuery(external, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+    };
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-pg-'));
+  const embedded = await startEmbeddedPostgres({ dataDir, port: envNumber('BENCH_EMBEDDED_PG_PORT', 54_339), log: () => undefined });
+  try {
+    await adminQuery(embedded.url, `CREATE DATABASE "${name}"`);
+  } catch (e) {
+    await embedded.stop();
+    throw e;
+  }
+  return {
+    url: withDatabase(embedded.url, name),
+    where: `embedded PostgreSQL (${dataDir})`,
+    drop: async () => {
+      await embedded.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+// ---- Child processes ----
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Forks a compiled bench module; resolves with the URL it reports over IPC once it listens. */
+export async function forkReady(module: string, args: string[], env: Record<string, string>, init?: unknown): Promise<Started> {
+  const child = fork(module, args, {
+    env: { ...process.env, ...env },
+    // e.g. BENCH_CHILD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the servers.
+    execArgv: (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    // stdout (the app's JSON logs at the configured level) is written, then discarded by the OS.
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.on('message', (m: { type?: string; url?: string }) => m?.type === 'ready' && resolve(m.url as string));
+    child.once('exit', (code) => reject(new Error(`${module} exited with ${code} before it was ready`)));
+    if (init !== undefined) child.send(init as object);
+  });
+  return {
+    child,
+    url,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.send({ type: 'stop' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+// ---- HTTP ----
+
+export interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json: Record<string, unknown> | undefined;
+}
+
+/** A keep-alive undici pool to one base URL. */
+export class Http {
+  readonly pool: Pool;
+
+  constructor(
+    readonly base: string,
+    connections: number,
+  ) {
+    this.pool = new Pool(base, { connections, pipelining: 1 });
+  }
+
+  async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const res = await this.pool.request({
+      method: method as 'GET',
+      path,
+      body: payload,
+      headers: payload === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    });
+    const text = await res.body.text();
+    let json: Record<string, unknown> | undefined;
+    try {
+      json = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: res.statusCode, headers: res.headers, text, json };
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+// ---- The simulator and the app ----
+
+export interface SimulatorProcess {
+  url: string;
+  http: Http;
+  /** The simulator's control API (`/_sim/...`); throws on anything but 200. */
+  control(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+export async function startSimulatorProcess(): Promise<SimulatorProcess> {
+  const started = await forkReady(join(__dirname, 'simulator-process.js'), [], { BENCH_PARTNER_ID });
+  const http = new Http(started.url, 8);
+  return {
+    url: started.url,
+    http,
+    control: async (method, path, body) => {
+      const res = await http.request(method, `/_sim${path}`, body);
+      if (res.status !== 200) throw new Error(`simulator control ${method} ${path}: ${res.status} ${res.text.slice(0, 300)}`);
+      return res.json ?? {};
+    },
+    stop: async () => {
+      await http.close();
+      await started.stop();
+    },
+  };
+}
+
+export interface AppProcess {
+  url: string;
+  stats(): Promise<AppStats>;
+  counting(on: boolean): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The backend in its own process (bench/support/app-process.ts), production mode with the
+ * development secrets given explicitly, on the bench database, DOKU = the simulator.
+ *
+ * Set apart from production defaults, and why:
+ * - the reconciler and webhook workers are off: every bench purchase stays PENDING (nobody enters a
+ *   PIN), so the reconciler would spend the run polling thousands of them, which is not the
+ *   request path being measured;
+ * - rate limits are raised out of reach (the throttler still runs and counts): one load generator
+ *   on 127.0.0.1 is one client address.
+ */
+export async function startAppProcess(databaseUrl: string, dokuBaseUrl: string): Promise<AppProcess> {
+  const creds = DEV_DOKU_CREDENTIALS;
+  const started = await forkReady(join(__dirname, 'app-process.js'), [], {
+    NODE_ENV: 'production',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+    BENCH_DATABASE_URL: databaseUrl,
+    DATABASE_URL: databaseUrl,
+    DOKU_BASE_URL: dokuBaseUrl,
+    JWT_SECRET: BENCH_JWT_SECRET,
+    JWT_ISSUER: BENCH_JWT_ISSUER,
+    DOKU_CLIENT_ID: creds.clientId,
+    DOKU_CLIENT_SECRET: creds.clientSecret,
+    DOKU_PRIVATE_KEY: creds.partnerPrivateKeyPem,
+    DOKU_PUBLIC_KEY: creds.dokuPublicKeyPem,
+    DOKU_AUTH_CODE_KEY: creds.authCodeKey,
+    DOKU_TOKEN_ENCRYPTION_KEY: creds.tokenEncryptionKey,
+    RECONCILER_ENABLED: 'false',
+    WEBHOOKS_ENABLED: 'false',
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    RATE_LIMIT_SENSITIVE_PER_MINUTE: '1000000',
+    MIGRATIONS_RUN_ON_START: 'true',
+  });
+  const http = new Http(started.url, 4);
+  return {
+    url: started.url,
+    stats: async () => (await http.request('GET', '/_bench/stats')).json as unknown as AppStats,
+    counting: async (on) => {
+      const res = await http.request('POST', '/_bench/counting', { on });
+      if (res.json?.counting !== on) throw new Error(`could not switch SQL counting ${on ? 'on' : 'off'}: ${res.status} ${res.text}`);
+    },
+    stop: async () => {
+      await http.close();
+      await started.stop();
+    },
+  };
+}
+
+// ---- Users with bound wallets ----
+
+export interface BenchUser {
+  id: string;
+  phone: string;
+  accessToken: string;
+  /** The user's DOKU account bound to the backend's partner. */
+  accountId: string;
+}
+
+let phoneCounter = 0;
+function uniquePhone(): string {
+  return `628${String(Date.now() % 1e5).padStart(5, '0')}${String(process.pid % 100).padStart(2, '0')}${String(phoneCounter++).padStart(3, '0')}`;
+}
+
+/**
+ * Users registered through the app's API, each with a wallet bound the way a customer binds one:
+ * a DOKU account with the user's phone, `POST /v1/wallet/binding`, the simulator's consent page
+ * approved with the PIN like a browser, and its redirect followed to the app's binding callback.
+ */
+export async function createBoundUsers(app: Http, sim: SimulatorProcess, count: number): Promise<BenchUser[]> {
+  const users: BenchUser[] = [];
+  for (let i = 0; i < count; i++) {
+    const phone = uniquePhone();
+    const reg = await app.request('POST', '/v1/auth/register', {
+      name: `Bench User ${i}`,
+      email: `bench-${randomBytes(6).toString('hex')}@example.com`,
+      phone,
+      password: 'correct horse battery staple',
+    });
+    if (reg.status !== 201) throw new Error(`register: ${reg.status} ${reg.text.slice(0, 300)}`);
+    const user = reg.json?.user as { id: string };
+    const tokens = reg.json?.tokens as { accessToken: string };
+    const account = await sim.control('POST', '/accounts', { phoneNo: phone, pin: '123456', balance: '20000000.00' });
+    const auth = { authorization: `Bearer ${tokens.accessToken}` };
+    const bind = await app.request('POST', '/v1/wallet/binding', { accountId: account.accountId }, auth);
+    if (bind.status !== 201) throw new Error(`binding: ${bind.status} ${bind.text.slice(0, 300)}`);
+    const callback = await submitPinPage(String(bind.json?.nextAction), { pin: '123456', action: 'approve' });
+    const done = await fetch(callback, { redirect: 'manual' });
+    if (done.status !== 200) throw new Error(`binding callback: ${done.status} ${(await done.text()).slice(0, 300)}`);
+    const wallet = await app.request('GET', '/v1/wallet', undefined, auth);
+    if (wallet.json?.status !== 'BOUND') throw new Error(`wallet not bound: ${wallet.text.slice(0, 300)}`);
+    users.push({ id: user.id, phone, accessToken: tokens.accessToken, accountId: String(account.accountId) });
+  }
+  return users;
+}
+
+/** A browser on one of the simulator's PIN pages: GET the form, POST it, return the redirect's Location. */
+async function submitPinPage(pageUrl: string, fields: Record<string, string>): Promise<string> {
+  const page = await fetch(pageUrl, { redirect: 'manual' });
+  const html = await page.text();
+  const unescape = (s: string) => s.replace(/&(amp|lt|gt|quot|#39);/g, (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e] as string);
+  const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
+  const token = /name="token" value="([^"]+)"/.exec(html)?.[1];
+  if (page.status !== 200 || !action || !token) throw new Error(`no PIN form at ${pageUrl} (${page.status})`);
+  const post = await fetch(new URL(unescape(action), pageUrl), {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token: unescape(token), ...fields }).toString(),
+  });
+  const location = post.headers.get('location');
+  if (post.status !== 302 || !location) throw new Error(`PIN form answered ${post.status}`);
+  return location;
+}
+
+// ---- Direct DOKU calls (the bench partner) ----
+
+export interface DirectAccount {
+  accountId: string;
+  phone: string;
+  customerToken: string;
+}
+
+export interface DirectCredentials {
+  clientId: string;
+  clientSecret: string;
+  b2bToken: string;
+  accounts: DirectAccount[];
+}
+
+/**
+ * Accounts bound to the bench partner and the tokens to use them: one B2B token, and a customer
+ * token per account from the authCode the simulator hands out. Fetched once with our DokuClient
+ * (the RSA-signed token endpoints); the measured calls are then signed inline.
+ */
+export async function directCredentials(sim: SimulatorProcess, count: number): Promise<DirectCredentials> {
+  const creds = DEV_DOKU_CREDENTIALS;
+  let token = '';
+  const client = new DokuClient(
+    {
+      baseUrl: sim.url,
+      clientId: BENCH_PARTNER_ID,
+      clientSecret: creds.clientSecret,
+      privateKeyPem: creds.partnerPrivateKeyPem,
+      timeoutMs: 10_000,
+      connectTimeoutMs: 5_000,
+      maxResponseBytes: 1024 * 1024,
+      poolConnections: 4,
+      pathOverrides: {},
+    },
+    {
+      tokens: { getToken: async () => token, invalidate: async () => undefined },
+      externalIds: new InMemoryExternalIdGenerator(),
+      recorder: { record: async () => undefined },
+    },
+  );
+  try {
+    token = (await client.b2bToken()).body.accessToken ?? '';
+    const accounts: DirectAccount[] = [];
+    for (let i = 0; i < count; i++) {
+      const phone = uniquePhone();
+      const account = await sim.control('POST', '/accounts', { phoneNo: phone, pin: '123456', balance: '20000000.00', bindTo: BENCH_PARTNER_ID });
+      const granted = await client.b2b2cToken({ grantType: 'authorization_code', authCode: String(account.authCode) });
+      accounts.push({ accountId: String(account.accountId), phone, customerToken: String(granted.body.accessToken) });
+    }
+    return { clientId: BENCH_PARTNER_ID, clientSecret: creds.clientSecret, b2bToken: token, accounts };
+  } finally {
+    await client.close();
+  }
+}
+
+/** The SNAP headers of one B2B2C call, signed inline (HMAC-SHA512 over method, path, token, body hash, time). */
+export function signedSnapHeaders(path: string, body: string, creds: DirectCredentials, customerToken: string, externalId: string): Record<string, string> {
+  const timestamp = jakartaTimestamp(new Date());
+  const hash = createHash('sha256').update(body).digest('hex');
+  const signature = createHmac('sha512', creds.clientSecret).update(`POST:${path}:${creds.b2bToken}:${hash}:${timestamp}`).digest('base64');
+  return {
+    'content-type': 'application/json',
+    authorization: `Bearer ${creds.b2bToken}`,
+    'authorization-customer': `Bearer ${customerToken}`,
+    'x-timestamp': timestamp,
+    'x-signature': signature,
+    'x-partner-id': creds.clientId,
+    'x-external-id': externalId,
+  };
+}
+
+// ---- Load ----
+
+export interface ClosedLoopResult {
+  /** Completed calls per second. */
+  rate: number;
+  calls: number;
+  failures: number;
+  firstFailure?: string;
+  p50: number;
+  p99: number;
+}
+
+export interface ClosedLoopOptions {
+  concurrency: number;
+  /** Stop starting calls after this many... */
+  calls?: number;
+  /** ...or after this many seconds, whichever comes first. */
+  seconds?: number;
+}
+
+/**
+ * `concurrency` workers, each starting its next call when its last one answered, until `calls`
+ * calls were started or `seconds` have passed; the calls in flight then finish and count. The rate
+ * is the calls completed over the time until the last one answered. `one` throws (or rejects) for
+ * an answer that is not the expected one.
+ */
+export async function closedLoop(options: ClosedLoopOptions, one: (i: number) => Promise<void>): Promise<ClosedLoopResult> {
+  const limit = options.calls ?? Number.POSITIVE_INFINITY;
+  if (!Number.isFinite(limit) && options.seconds === undefined) throw new Error('closedLoop needs calls or seconds');
+  let next = 0;
+  let failures = 0;
+  let firstFailure: string | undefined;
+  const latencies: number[] = [];
+  const started = performance.now();
+  const deadline = options.seconds === undefined ? Number.POSITIVE_INFINITY : started + options.seconds * 1000;
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async () => {
+      while (next < limit && performance.now() < deadline) {
+        const i = next++;
+        const t0 = performance.now();
+        try {
+          await one(i);
+        } catch (e) {
+          failures += 1;
+          firstFailure ??= (e as Error).message;
+        }
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { rate: latencies.length / seconds, calls: latencies.length, failures, firstFailure, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
+}
+
+export interface OpenLoopResult {
+  calls: number;
+  failures: number;
+  firstFailure?: string;
+  /** Milliseconds from each call's scheduled start to its answer, sorted. */
+  latencies: number[];
+  /** The latest a call left after its scheduled time (the generator falling behind). */
+  maxLateMs: number;
+}
+
+/**
+ * A fixed arrival rate (open loop): call i leaves at i / rate seconds whatever happened to the
+ * earlier ones, and its latency counts from that scheduled time, so a generator that falls behind
+ * counts against the figures instead of hiding a slow server.
+ */
+export async function openLoop(rate: number, seconds: number, one: (i: number) => Promise<void>): Promise<OpenLoopResult> {
+  const total = Math.round(rate * seconds);
+  const latencies: number[] = [];
+  let failures = 0;
+  let firstFailure: string | undefined;
+  let maxLateMs = 0;
+  const inFlight: Array<Promise<void>> = [];
+  const start = performance.now() + 5;
+  let next = 0;
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const now = performance.now();
+      while (next < total && start + (next * 1000) / rate <= now) {
+        const i = next++;
+        const scheduled = start + (i * 1000) / rate;
+        maxLateMs = Math.max(maxLateMs, now - scheduled);
+        inFlight.push(
+          one(i).then(
+            () => void latencies.push(performance.now() - scheduled),
+            (e: unknown) => {
+              failures += 1;
+              firstFailure ??= (e as Error).message;
+              latencies.push(performance.now() - scheduled);
+            },
+          ),
+        );
+      }
+      if (next < total) setTimeout(tick, Math.max(0, Math.min(4, start + (next * 1000) / rate - performance.now())));
+      else resolve();
+    };
+    tick();
+  });
+  await Promise.all(inFlight);
+  latencies.sort((a, b) => a - b);
+  return { calls: total, failures, firstFailure, latencies, maxLateMs };
+}
+
+/** Nearest-rank percentile of an ascending array. */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+export const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
+export function verdict(met: boolean): string {
+  return met ? 'met' : 'MISSED';
+}
+
+/** The machine's load when the run starts, for the header: other work on a 2-core box moves the figures. */
+export function machineLine(): string {
+  return `${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}, node ${process.version}`;
+}

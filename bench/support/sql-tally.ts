@@ -1,0 +1,118 @@
+/** What bench/support/app-process.ts reports at `GET /_bench/stats` (see its header for how it counts). */
+export interface SqlTally {
+  /** HTTP requests answered (0 for `background`). */
+  requests: number;
+  statuses: Record<string, number>;
+  /** Every statement sent, transaction control included. */
+  statements: number;
+  begins: number;
+  /** COMMITs of transactions that wrote (INSERT / UPDATE / DELETE / row locks). */
+  writeCommits: number;
+  /** COMMITs of transactions that only read. */
+  readCommits: number;
+  rollbacks: number;
+  /** Statements inside an explicit transaction (control statements excluded). */
+  inTransaction: number;
+  /** Standalone statements: each is a transaction of its own, committed by PostgreSQL. */
+  standaloneReads: number;
+  standaloneWrites: number;
+  /** Statement text (whitespace collapsed, cut at 110 characters) → times sent. */
+  byText: Record<string, number>;
+}
+
+/** Suffix of a route's tally of the statements its requests' work sent after the response. */
+export const AFTER_RESPONSE = ' (after the response)';
+
+export interface AppStats {
+  routes: Record<string, SqlTally>;
+  background: SqlTally;
+  cpuMicros: { user: number; system: number };
+  counting: boolean;
+}
+
+export function emptyTally(): SqlTally {
+  return {
+    requests: 0,
+    statuses: {},
+    statements: 0,
+    begins: 0,
+    writeCommits: 0,
+    readCommits: 0,
+    rollbacks: 0,
+    inTransaction: 0,
+    standaloneReads: 0,
+    standaloneWrites: 0,
+    byText: {},
+  };
+}
+
+/** Both tallies together (a request's statements before and after its response, say). */
+export function tallySum(a: SqlTally, b: SqlTally): SqlTally {
+  const plus = (x: Record<string, number>, y: Record<string, number>): Record<string, number> => {
+    const out: Record<string, number> = { ...x };
+    for (const [k, v] of Object.entries(y)) out[k] = (out[k] ?? 0) + v;
+    return out;
+  };
+  return {
+    requests: a.requests,
+    statuses: a.statuses,
+    statements: a.statements + b.statements,
+    begins: a.begins + b.begins,
+    writeCommits: a.writeCommits + b.writeCommits,
+    readCommits: a.readCommits + b.readCommits,
+    rollbacks: a.rollbacks + b.rollbacks,
+    inTransaction: a.inTransaction + b.inTransaction,
+    standaloneReads: a.standaloneReads + b.standaloneReads,
+    standaloneWrites: a.standaloneWrites + b.standaloneWrites,
+    byText: plus(a.byText, b.byText),
+  };
+}
+
+/** `after` minus `before` (a route or key missing from `before` counts from zero). */
+export function tallyDelta(after: SqlTally | undefined, before: SqlTally | undefined): SqlTally {
+  const a = after ?? emptyTally();
+  const b = before ?? emptyTally();
+  const minus = (x: Record<string, number>, y: Record<string, number>): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const [k, v] of Object.entries(x)) if (v - (y[k] ?? 0) !== 0) out[k] = v - (y[k] ?? 0);
+    return out;
+  };
+  return {
+    requests: a.requests - b.requests,
+    statuses: minus(a.statuses, b.statuses),
+    statements: a.statements - b.statements,
+    begins: a.begins - b.begins,
+    writeCommits: a.writeCommits - b.writeCommits,
+    readCommits: a.readCommits - b.readCommits,
+    rollbacks: a.rollbacks - b.rollbacks,
+    inTransaction: a.inTransaction - b.inTransaction,
+    standaloneReads: a.standaloneReads - b.standaloneReads,
+    standaloneWrites: a.standaloneWrites - b.standaloneWrites,
+    byText: minus(a.byText, b.byText),
+  };
+}
+
+const round = (x: number): number => Math.round(x * 100) / 100;
+
+/** Per-request figures of a tally: statements with and without BEGIN/COMMIT, commits that write, read-only transactions. */
+export function tallyLine(t: SqlTally, per: number): Record<string, number> {
+  const control = t.begins + t.writeCommits + t.readCommits + t.rollbacks;
+  return {
+    statements: round(t.statements / per),
+    dataStatements: round((t.statements - control) / per),
+    beginCommit: round(control / per),
+    writeCommits: round((t.writeCommits + t.standaloneWrites) / per),
+    readOnlyTransactions: round((t.readCommits + t.standaloneReads) / per),
+    standaloneReads: round(t.standaloneReads / per),
+    standaloneWrites: round(t.standaloneWrites / per),
+    rollbacks: round(t.rollbacks / per),
+  };
+}
+
+/** The statements of a tally by text, most frequent first, as "times per request  text" lines. */
+export function breakdown(t: SqlTally, per: number, limit = 20): string[] {
+  return Object.entries(t.byText)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, limit)
+    .map(([text, n]) => `    ${(n / per).toFixed(3).padStart(7)}  ${text}`);
+}

@@ -1,0 +1,30 @@
+import { QueryFailedError } from 'typeorm';
+import { isDatabaseUnavailable } from './database-unavailable';
+
+describe('isDatabaseUnavailable', () => {
+  const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
+
+  it.each([
+    ['refused connection', withCode('ECONNREFUSED')],
+    ['server shutting down (57P01)', withCode('57P01', 'terminating connection due to administrator command')],
+    ['crash shutdown (57P02)', withCode('57P02')],
+    ['starting up (57P03)', withCode('57P03', 'the database system is starting up')],
+    ['connection failure class 08', withCode('08006')],
+    ['connection cut mid-query', new Error('Connection terminated unexpectedly')],
+    ['pool could not connect in time', new Error('timeout exceeded when trying to connect')],
+    ['wrapped by TypeORM', new QueryFailedError('SELECT 1', [], withCode('57P01'))],
+    ['wrapped as a cause', new Error('outer', { cause: withCode('ECONNRESET') })],
+  ])('%s: unavailable', (_label, error) => {
+    expect(isDatabaseUnavailable(error)).toBe(true);
+  });
+
+  it.each([
+    ['a unique violation', new QueryFailedError('INSERT', [], withCode('23505', 'duplicate key'))],
+    ['a syntax error', withCode('42601')],
+    ['a plain bug', new TypeError('cannot read properties of undefined')],
+    ['not an error', 'text'],
+    ['nothing', undefined],
+  ])('%s: not unavailable', (_label, error) => {
+    expect(isDatabaseUnavailable(error)).toBe(false);
+  });
+});
