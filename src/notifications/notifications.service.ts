@@ -135,8 +135,8 @@ export class NotificationsService implements OnModuleDestroy {
       await this.repository.markProcessed(id, 'no purchase with this reference');
       return;
     }
-    const { purchase: after } = await this.status.refresh(purchase, { force: true });
-    await this.repository.markProcessed(id, `confirmed by Query Purchase: ${after.status}`);
+    const status = await this.status.confirm(purchase);
+    await this.repository.markProcessed(id, `confirmed by Query Purchase: ${status}`);
   }
 }
 

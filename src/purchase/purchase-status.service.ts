@@ -55,17 +55,32 @@ export class PurchaseStatusService implements OnModuleInit {
   }
 
   /**
-   * Asks DOKU when the purchase or one of its refunds/cancels is still unresolved (or always, with
-   * `force`, for a notification that hints at a change), and applies the answer.
+   * Asks DOKU when the purchase or one of its refunds/cancels is still unresolved, applies the
+   * answer, and gives the purchase and its children as they now are.
    */
-  async refresh(purchase: Transaction, options: { force?: boolean } = {}): Promise<PurchaseWithChildren> {
+  async refresh(purchase: Transaction): Promise<PurchaseWithChildren> {
     const children = await this.purchases.findChildren(purchase.id);
     const unresolved = isUnresolved(purchase.status) || children.some((c) => isUnresolved(c.status));
-    if (!unresolved && !options.force) return { purchase, children };
+    if (!unresolved) return { purchase, children };
     const answer = await this.query(purchase);
     if (answer) await this.db.transaction((tx) => this.apply(tx, purchase.id, answer));
     const fresh = (await this.purchases.findById(purchase.id)) ?? purchase;
     return { purchase: fresh, children: await this.purchases.findChildren(purchase.id) };
+  }
+
+  /**
+   * A notification's confirmation: Query Purchase and apply the answer, whatever our state, and
+   * give the status the purchase ends in. Reads nothing the caller does not need (a notification
+   * burst must leave the database and the CPU to the acknowledgements).
+   */
+  async confirm(purchase: Transaction): Promise<Transaction['status']> {
+    const answer = await this.query(purchase);
+    if (!answer) return purchase.status;
+    return this.db.transaction(async (tx) => {
+      await this.apply(tx, purchase.id, answer);
+      const rows: { status: Transaction['status'] }[] = await tx.query(`SELECT status FROM transactions WHERE id = $1`, [purchase.id]);
+      return rows[0]?.status ?? purchase.status;
+    });
   }
 
   /** For the reconciler: any purchase, refund or cancel, resolved through its purchase. */

@@ -165,6 +165,10 @@ describe('R12: notification intake at a fixed rate with duplicates', () => {
       ...Array<Send['kind']>(distinct - refs.length).fill('retry'),
       ...Array<Send['kind']>(duplicates).fill('duplicate'),
     ]);
+    // The schedule opens with a first delivery, so every retry and duplicate has one to follow and
+    // each kind is sent exactly as often as planned.
+    const opening = kinds.indexOf('first');
+    [kinds[0], kinds[opening]] = [kinds[opening]!, kinds[0]!];
     const order = s.shuffle(refs);
     const firstSent: string[] = []; // refs already delivered once, for retries
     const sends: Send[] = [];
@@ -194,36 +198,47 @@ describe('R12: notification intake at a fixed rate with duplicates', () => {
     const distinctExternalIds = new Set(sends.filter((x) => x.kind !== 'duplicate').map((x) => x.headers['x-external-id']!));
 
     // Open loop: every send leaves at its scheduled time, whatever happened to the ones before it.
+    // The warm-up (a freshly started process: cold code, cold connections) is played first and
+    // answered in full; the measured run then starts from an empty queue, so what it measures is
+    // the steady state at RATE. A backlog that builds during the measured run still shows, in the
+    // p99 and in the windows.
     const queriesBefore = env.simCalls.get('queryPurchase');
     const answers: Answer[] = new Array(sends.length);
     const inFlight: Array<Promise<void>> = [];
-    const start = performance.now() + 20;
-    let next = 0;
-    await new Promise<void>((resolve) => {
-      const tick = () => {
-        const now = performance.now();
-        while (next < sends.length && start + sends[next]!.at <= now) {
-          const i = next++;
-          const send = sends[i]!;
-          const scheduled = start + send.at;
-          const startedAt = performance.now();
-          inFlight.push(
-            sender.send(send.body, send.headers).then(
-              (res) => {
-                const ok = res.status === 200 && res.json?.responseCode === '2005600';
-                answers[i] = { latencyMs: performance.now() - scheduled, lateMs: startedAt - scheduled, startedAt, ok, status: res.status };
-              },
-              () => {
-                answers[i] = { latencyMs: performance.now() - scheduled, lateMs: startedAt - scheduled, startedAt, ok: false, status: 0 };
-              },
-            ),
-          );
-        }
-        if (next < sends.length) setTimeout(tick, Math.max(0, Math.min(4, start + sends[next]!.at - performance.now())));
-        else resolve();
-      };
-      tick();
-    });
+    const play = (from: number, to: number): Promise<void> => {
+      const base = sends[from]!.at;
+      const start = performance.now() + 20;
+      let next = from;
+      return new Promise<void>((resolve) => {
+        const tick = () => {
+          const now = performance.now();
+          while (next < to && start + sends[next]!.at - base <= now) {
+            const i = next++;
+            const send = sends[i]!;
+            const scheduled = start + send.at - base;
+            const startedAt = performance.now();
+            inFlight.push(
+              sender.send(send.body, send.headers).then(
+                (res) => {
+                  const ok = res.status === 200 && res.json?.responseCode === '2005600';
+                  answers[i] = { latencyMs: performance.now() - scheduled, lateMs: startedAt - scheduled, startedAt, ok, status: res.status };
+                },
+                () => {
+                  answers[i] = { latencyMs: performance.now() - scheduled, lateMs: startedAt - scheduled, startedAt, ok: false, status: 0 };
+                },
+              ),
+            );
+          }
+          if (next < to) setTimeout(tick, Math.max(0, Math.min(4, start + sends[next]!.at - base - performance.now())));
+          else resolve();
+        };
+        tick();
+      });
+    };
+    const firstMeasured = sends.findIndex((x) => !x.warmup);
+    await play(0, firstMeasured);
+    await Promise.all(inFlight);
+    await play(firstMeasured, sends.length);
     await Promise.all(inFlight);
     const runEnd = performance.now();
     // Processing (Query Purchase, then the state change) happens after the acknowledgement: let it finish.
