@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../../src/config/load-config';
@@ -32,4 +33,8 @@ export default async function globalSetup(): Promise<void> {
   }
   process.env.TEST_PG_ADMIN_URL = adminUrl;
   process.env.TEST_PG_TEMPLATE = template;
+  // One seed for the whole run (RELIABILITY.md, "Harness"): every battery file derives its random
+  // choices from it, so `RELIABILITY_SEED=<seed>` replays the run. Workers inherit it from here.
+  process.env.RELIABILITY_SEED ||= randomBytes(6).toString('hex');
+  process.stdout.write(`\nreliability battery seed: ${process.env.RELIABILITY_SEED} (replay: RELIABILITY_SEED=${process.env.RELIABILITY_SEED})\n`);
 }

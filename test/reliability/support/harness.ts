@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
  * The battery's shared knobs (RELIABILITY.md, "Harness"): one printed seed drives every random
  * choice, and one size knob picks the reduced (CI) or full (`npm run test:reliability`) figures.
  *
- *   RELIABILITY_SEED=<any string>   replay a run (default: random, printed at start)
+ *   RELIABILITY_SEED=<any string>   replay a run (default: random, chosen once per run by the e2e
+ *                                   global setup and printed at start)
  *   RELIABILITY_SIZE=reduced|full   default reduced
  */
 export const RELIABILITY_SEED: string = process.env.RELIABILITY_SEED || randomBytes(6).toString('hex');
