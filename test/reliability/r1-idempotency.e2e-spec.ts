@@ -5,7 +5,7 @@ import { createBoundWallet } from '../support/wallet-fixtures';
 import { startReliabilityEnv, ReliabilityEnv } from './support/env';
 import { announce, Barrier, batteryRng, belowMinimum, mapLimit, printFigures, RELIABILITY_SEED, sized, Tally } from './support/harness';
 import { isStableErrorBody, RawResponse } from './support/http-client';
-import { invariantViolations, reconcile, reconciliationFigures, NO_BREAKS, reconciliationBreaks } from './support/reconcile';
+import { invariantViolations, NO_BREAKS, reconcile, reconciliationBreaks, reconciliationFigures } from './support/reconcile';
 
 /**
  * R1 (RELIABILITY.md): N distinct Idempotency-Keys x M concurrent identical money POSTs each,

@@ -7,7 +7,7 @@ import { OpenApiDoc, openApiPath } from './support/bad-input';
 import { startReliabilityEnv, ReliabilityEnv } from './support/env';
 import { announce, Barrier, batteryRng, belowMinimum, mapLimit, printFigures, RELIABILITY_SEED, sized, Tally } from './support/harness';
 import { isStableErrorBody, RawResponse } from './support/http-client';
-import { invariantViolations, reconcile, reconciliationFigures, NO_BREAKS, reconciliationBreaks } from './support/reconcile';
+import { invariantViolations, NO_BREAKS, reconcile, reconciliationBreaks, reconciliationFigures } from './support/reconcile';
 
 /**
  * R10 (RELIABILITY.md): limits.

@@ -5,7 +5,7 @@ import { createBoundWallet } from '../support/wallet-fixtures';
 import { startReliabilityEnv, ReliabilityEnv } from './support/env';
 import { announce, batteryRng, belowMinimum, printFigures, RELIABILITY_SEED, Rng, sized, Tally } from './support/harness';
 import { BatteryHttp, RawResponse } from './support/http-client';
-import { invariantViolations, reconcile, reconciliationFigures, NO_BREAKS, reconciliationBreaks } from './support/reconcile';
+import { invariantViolations, NO_BREAKS, reconcile, reconciliationBreaks, reconciliationFigures } from './support/reconcile';
 
 /**
  * R5 (RELIABILITY.md): two backend instances under steady load while the simulator's token

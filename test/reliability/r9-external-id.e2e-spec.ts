@@ -11,7 +11,7 @@ import { createBoundWallet } from '../support/wallet-fixtures';
 import { startReliabilityEnv, ReliabilityEnv } from './support/env';
 import { announce, batteryRng, belowMinimum, printFigures, RELIABILITY_SEED, Rng, sized, Tally } from './support/harness';
 import { BatteryHttp, RawResponse } from './support/http-client';
-import { invariantViolations, reconcile, reconciliationFigures, NO_BREAKS, reconciliationBreaks } from './support/reconcile';
+import { invariantViolations, NO_BREAKS, reconcile, reconciliationBreaks, reconciliationFigures } from './support/reconcile';
 
 /**
  * R9 (RELIABILITY.md): X-EXTERNAL-ID across two instances and across midnight in Jakarta time
