@@ -1,5 +1,5 @@
 /**
- * Failpoints: named places on the money path where a crash test makes this process die on the spot
+ * Failpoints: named places on the money path (and where DOKU's notifications are stored) where a crash test makes this process die on the spot
  * (SIGKILL to itself: no shutdown hook, no rollback handler, no flushed buffer), to prove that a
  * crash at exactly that point loses nothing and applies nothing twice (RELIABILITY.md R3).
  *
@@ -13,6 +13,8 @@ export const FAILPOINT_NAMES = [
   'money.after-doku-outcome',
   /** Commit 2 has written the result but not committed it. */
   'money.inside-result-commit',
+  /** A DOKU notification is stored; it has been neither acknowledged nor processed. */
+  'notification.after-store',
 ] as const;
 
 export type FailpointName = (typeof FAILPOINT_NAMES)[number];

@@ -11,6 +11,7 @@ export class AppConfigService implements AppConfig {
   readonly doku: AppConfig['doku'];
   readonly simulator: AppConfig['simulator'];
   readonly reconciliation: AppConfig['reconciliation'];
+  readonly notifications: AppConfig['notifications'];
   readonly webhooks: AppConfig['webhooks'];
 
   constructor(config: AppConfig) {
@@ -20,6 +21,7 @@ export class AppConfigService implements AppConfig {
     this.doku = config.doku;
     this.simulator = config.simulator;
     this.reconciliation = config.reconciliation;
+    this.notifications = config.notifications;
     this.webhooks = config.webhooks;
   }
 
@@ -38,6 +40,7 @@ export class AppConfigService implements AppConfig {
       },
       simulator: this.simulator,
       reconciliation: this.reconciliation,
+      notifications: this.notifications,
       webhooks: this.webhooks,
     };
   }

@@ -105,6 +105,23 @@ export interface WebhooksSection {
   allowInsecureTargets: string[];
 }
 
+/** Processing of DOKU's notifications after they are stored and acknowledged (§2.8). */
+export interface NotificationsSection {
+  /** Notifications processed at once by one instance. */
+  processingConcurrency: number;
+  /**
+   * Notifications one instance keeps waiting in memory; beyond it they are only stored, and the
+   * sweep picks them up. 0 leaves every notification to the sweep.
+   */
+  queueLimit: number;
+  /** How often an instance looks for stored notifications nobody is processing. */
+  sweepIntervalMs: number;
+  /** How long an instance holds a notification it took before another may take it. */
+  leaseSeconds: number;
+  /** Processing attempts (each a lease apart) before a notification is left to the reconciler. */
+  maxAttempts: number;
+}
+
 export interface AppConfig {
   app: AppSection;
   auth: AuthSection;
@@ -112,6 +129,7 @@ export interface AppConfig {
   doku: DokuSection;
   simulator: SimulatorSection;
   reconciliation: ReconciliationSection;
+  notifications: NotificationsSection;
   webhooks: WebhooksSection;
 }
 

@@ -54,6 +54,13 @@ describe(loadConfig.name, () => {
     expect(() => loadConfig({ RECONCILER_NOT_FOUND_GRACE_MS: '1000', DOKU_TIMEOUT_MS: '1000' })).toThrow(/RECONCILER_NOT_FOUND_GRACE_MS must exceed DOKU_TIMEOUT_MS/);
   });
 
+  it('bounds notification processing: a few at once, a limited queue in memory, a sweep for the rest', () => {
+    expect(loadConfig({}).notifications).toEqual({ processingConcurrency: 4, queueLimit: 1000, sweepIntervalMs: 5000, leaseSeconds: 60, maxAttempts: 10 });
+    expect(loadConfig({ NOTIFICATION_QUEUE_LIMIT: '0' }).notifications.queueLimit).toBe(0);
+    expect(() => loadConfig({ NOTIFICATION_PROCESSING_CONCURRENCY: '0' })).toThrow(/NOTIFICATION_PROCESSING_CONCURRENCY/);
+    expect(() => loadConfig({ NOTIFICATION_LEASE_SECONDS: 'soon' })).toThrow(/NOTIFICATION_LEASE_SECONDS/);
+  });
+
   it('arms only known failpoints, and never in production', () => {
     expect(loadConfig({}).app.failpoints).toEqual([]);
     expect(loadConfig({ FAILPOINTS: 'money.after-intent-commit, money.inside-result-commit' }).app.failpoints).toEqual([

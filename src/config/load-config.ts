@@ -172,6 +172,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
       leaseSeconds: int('RECONCILER_LEASE_SECONDS', 60, 5, 3_600),
       notFoundGraceMs: env.RECONCILER_NOT_FOUND_GRACE_MS ? int('RECONCILER_NOT_FOUND_GRACE_MS', 60_000, 1_000, 86_400_000) : undefined,
     },
+    notifications: {
+      processingConcurrency: int('NOTIFICATION_PROCESSING_CONCURRENCY', 4, 1, 256),
+      queueLimit: int('NOTIFICATION_QUEUE_LIMIT', 1_000, 0, 1_000_000),
+      sweepIntervalMs: int('NOTIFICATION_SWEEP_INTERVAL_MS', 5_000, 50, 3_600_000),
+      leaseSeconds: int('NOTIFICATION_LEASE_SECONDS', 60, 1, 3_600),
+      maxAttempts: int('NOTIFICATION_MAX_ATTEMPTS', 10, 1, 1_000),
+    },
     webhooks: {
       enabled: bool('WEBHOOKS_ENABLED', envName !== 'test'),
       intervalMs: int('WEBHOOKS_INTERVAL_MS', 1_000, 50, 3_600_000),

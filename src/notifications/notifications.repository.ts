@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { returningRows } from '../database/sql';
 import { DokuNotification } from './entities/doku-notification.entity';
 
 export type NewNotification = Pick<
@@ -12,19 +13,75 @@ export type NewNotification = Pick<
 export class NotificationsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  /** Stores a notification unless the same delivery is already stored; returns its id only when new. */
-  async storeOnce(n: NewNotification): Promise<string | undefined> {
+  /**
+   * Stores a notification unless the same delivery is already stored; returns its id only when new.
+   * With `holdSeconds` the storing instance holds it for that long (it will process it itself);
+   * without, it is left to the sweep at once.
+   */
+  async storeOnce(n: NewNotification, holdSeconds: number | null): Promise<string | undefined> {
     const rows: { id: string }[] = await this.db.query(
-      `INSERT INTO doku_notifications (dedupe_key, partner_reference_no, doku_reference_no, latest_transaction_status, external_id, signature_kind, raw_body, headers)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+      `INSERT INTO doku_notifications (dedupe_key, partner_reference_no, doku_reference_no, latest_transaction_status, external_id, signature_kind, raw_body, headers, claimed_until)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9::int))
        ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
-      [n.dedupeKey, n.partnerReferenceNo, n.dokuReferenceNo, n.latestTransactionStatus, n.externalId, n.signatureKind, n.rawBody, JSON.stringify(n.headers)],
+      [n.dedupeKey, n.partnerReferenceNo, n.dokuReferenceNo, n.latestTransactionStatus, n.externalId, n.signatureKind, n.rawBody, JSON.stringify(n.headers), holdSeconds],
     );
     return rows[0]?.id;
   }
 
+  /**
+   * Takes up to `limit` unprocessed notifications nobody holds (their instance died, was full or
+   * gave them back), oldest first, and holds them for `leaseSeconds`, under SKIP LOCKED so two
+   * instances never take the same one.
+   */
+  async claimUnheld(limit: number, leaseSeconds: number): Promise<Array<{ id: string; partnerReferenceNo: string | null }>> {
+    const rows = await returningRows<{ id: string; partner_reference_no: string | null }>(
+      this.db.manager,
+      `UPDATE doku_notifications n SET claimed_until = now() + make_interval(secs => $2::int)
+        WHERE n.id IN (
+          SELECT id FROM doku_notifications
+           WHERE processed_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
+           ORDER BY received_at LIMIT $1
+           FOR UPDATE SKIP LOCKED)
+        RETURNING n.id, n.partner_reference_no`,
+      [limit, leaseSeconds],
+    );
+    return rows.map((r) => ({ id: r.id, partnerReferenceNo: r.partner_reference_no }));
+  }
+
+  /** Gives held notifications back at once (an instance shutting down with a queue). */
+  async release(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query(`UPDATE doku_notifications SET claimed_until = NULL WHERE id = ANY($1::uuid[]) AND processed_at IS NULL`, [ids]);
+  }
+
   async markProcessed(id: string, result: string): Promise<void> {
-    await this.db.query(`UPDATE doku_notifications SET processed_at = now(), process_result = $2 WHERE id = $1`, [id, result]);
+    await this.db.query(`UPDATE doku_notifications SET processed_at = now(), process_result = $2, claimed_until = NULL WHERE id = $1`, [id, result]);
+  }
+
+  /**
+   * Counts a failed attempt. The notification stays held until its lease runs out, so the next
+   * attempt comes a lease later; after `maxAttempts` it is closed as given up (returns true then).
+   */
+  async recordFailure(id: string, maxAttempts: number, error: string): Promise<boolean> {
+    const rows = await returningRows<{ given_up: boolean }>(
+      this.db.manager,
+      `UPDATE doku_notifications
+          SET process_attempts = process_attempts + 1,
+              processed_at = CASE WHEN process_attempts + 1 >= $2 THEN now() END,
+              process_result = CASE WHEN process_attempts + 1 >= $2 THEN 'gave up after ' || (process_attempts + 1) || ' attempts: ' || $3 END
+        WHERE id = $1 AND processed_at IS NULL
+        RETURNING processed_at IS NOT NULL AS given_up`,
+      [id, maxAttempts, error.slice(0, 500)],
+    );
+    return rows[0]?.given_up === true;
+  }
+
+  /** Unprocessed notifications and the age of the oldest, for /metrics. */
+  async backlog(): Promise<{ unprocessed: number; oldestAgeSeconds: number }> {
+    const rows: { n: string; age: number | null }[] = await this.db.query(
+      `SELECT count(*) AS n, EXTRACT(EPOCH FROM now() - min(received_at))::float8 AS age FROM doku_notifications WHERE processed_at IS NULL`,
+    );
+    return { unprocessed: Number(rows[0]?.n ?? 0), oldestAgeSeconds: rows[0]?.age ?? 0 };
   }
 
   async storeToken(tokenHash: string, clientId: string, expiresAt: Date): Promise<void> {

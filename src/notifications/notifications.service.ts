@@ -1,8 +1,11 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { createHash, KeyObject } from 'node:crypto';
+import { Counter, Gauge } from 'prom-client';
+import { Failpoints } from '../common/failpoints';
 import { AppConfigService } from '../config/app-config.service';
 import { parsePublicKey, verifyNotificationAsymmetric, verifyNotificationSymmetric } from '../integrations/doku/doku-signature';
 import { PurchaseStatusService } from '../purchase/purchase-status.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { PurchasesRepository } from '../purchase/purchases.repository';
 import { NotificationSignatureKind } from './entities/doku-notification.entity';
 import { NotificationTokenService, withinWindow } from './notification-token.service';
@@ -25,24 +28,41 @@ const SECRET_HEADERS = new Set(['authorization', 'authorization-customer', 'x-si
 
 const logger = new Logger('DokuNotifications');
 
-/**
- * Notifications processed at once; the others wait their turn in arrival order (they are stored
- * already). Processing is a hint that can wait, the acknowledgement is what DOKU times: a burst
- * must not take the CPU and the database pool from the acknowledgements of the next notifications.
- */
-const PROCESSING_CONCURRENCY = 4;
+/** The most one sweep takes at once. */
+const SWEEP_BATCH = 200;
+
+interface Held {
+  id: string;
+  partnerReferenceNo: string | null;
+}
 
 /**
  * The notify endpoint of §2.8: verify (our token, then the HMAC form, then the RSA form), store
  * before acknowledging, acknowledge, and only then process: a notification is a hint, confirmed
  * with Query Purchase and applied through the state machine, so a forged, replayed or out-of-order
  * notification can never move a state by itself.
+ *
+ * Processing is a hint that can wait; the acknowledgement is what DOKU times. So a few
+ * notifications are processed at once (`NOTIFICATION_PROCESSING_CONCURRENCY`) and the others wait
+ * in arrival order, in memory up to `NOTIFICATION_QUEUE_LIMIT`: a burst never takes the CPU and
+ * the database pool from the next acknowledgements, and never grows memory without bound. The
+ * instance that stores a notification holds it (a lease in its row) while it waits; a sweep on
+ * start and every `NOTIFICATION_SWEEP_INTERVAL_MS` takes what nobody holds: notifications past
+ * the queue limit, those of an instance that died, and those whose processing failed (retried a
+ * lease later, given up after `NOTIFICATION_MAX_ATTEMPTS`).
  */
 @Injectable()
-export class NotificationsService implements OnModuleDestroy {
+export class NotificationsService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly dokuPublicKey: KeyObject;
+  private readonly failpoints: Failpoints;
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly waiting: Array<{ id: string; partnerReferenceNo: string | null }> = [];
+  private readonly waiting: Held[] = [];
+  /** Ids waiting or in flight here: a sweep does not queue what this instance already has. */
+  private readonly queued = new Set<string>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
+  private stopped = false;
+  private readonly outcomes: Counter<'outcome'>;
 
   constructor(
     private readonly repository: NotificationsRepository,
@@ -50,8 +70,47 @@ export class NotificationsService implements OnModuleDestroy {
     private readonly purchases: PurchasesRepository,
     private readonly status: PurchaseStatusService,
     private readonly config: AppConfigService,
+    metrics: MetricsService,
   ) {
     this.dokuPublicKey = parsePublicKey(config.doku.dokuPublicKeyPem);
+    this.failpoints = new Failpoints(config.app.failpoints);
+    this.outcomes = new Counter({
+      name: 'doku_notifications_processed_total',
+      help: 'Stored DOKU notifications processed, by outcome (processed, failed, gave_up, swept)',
+      labelNames: ['outcome'] as const,
+      registers: [metrics.registry],
+    });
+    const waiting = () => this.waiting.length;
+    new Gauge({
+      name: 'doku_notifications_waiting',
+      help: 'Notifications waiting in this instance for processing',
+      registers: [metrics.registry],
+      collect() {
+        this.set(waiting());
+      },
+    });
+    const backlog = () => this.repository.backlog();
+    new Gauge({
+      name: 'doku_notifications_oldest_unprocessed_age_seconds',
+      help: 'Age of the oldest stored notification not processed yet (all instances)',
+      registers: [metrics.registry],
+      async collect() {
+        this.set((await backlog()).oldestAgeSeconds);
+      },
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    const tick = () => {
+      this.sweeping = this.sweep()
+        .then(() => undefined)
+        .catch((error: unknown) => logger.warn(`Notification sweep failed: ${(error as Error).message}`))
+        .finally(() => {
+          if (!this.stopped) this.sweepTimer = setTimeout(tick, this.config.notifications.sweepIntervalMs);
+        });
+    };
+    // At once: what a previous process stored and never processed is taken over on start.
+    this.sweepTimer = setTimeout(tick, 0);
   }
 
   async receive(input: IncomingNotification): Promise<SnapAcknowledgement> {
@@ -79,7 +138,10 @@ export class NotificationsService implements OnModuleDestroy {
     const dedupeKey = createHash('sha256')
       .update(`${partnerReferenceNo ?? ''}|${body.originalReferenceNo ?? ''}|${body.latestTransactionStatus}|${externalId ?? ''}`)
       .digest('hex');
-    const id = await this.repository.storeOnce({
+    const { queueLimit, leaseSeconds } = this.config.notifications;
+    const keepHere = this.waiting.length < queueLimit;
+    const id = await this.repository.storeOnce(
+      {
       dedupeKey,
       partnerReferenceNo,
       dokuReferenceNo: body.originalReferenceNo ?? null,
@@ -88,14 +150,48 @@ export class NotificationsService implements OnModuleDestroy {
       signatureKind: kind,
       rawBody,
       headers: storableHeaders(input.headers),
-    });
+      },
+      keepHere ? leaseSeconds : null,
+    );
+    this.failpoints.hit('notification.after-store');
     // A replay of a stored delivery is acknowledged again and changes nothing.
-    if (id) this.processLater(id, partnerReferenceNo);
+    if (id && keepHere) this.enqueue({ id, partnerReferenceNo });
     return { responseCode: '2005600', responseMessage: 'Successful' };
   }
 
-  /** Lets processing (of every notification received) finish before the database goes away. */
+  /**
+   * Takes over stored notifications nobody holds, as many as the queue has room for (at least
+   * one round of processing, so a queue limit of 0 still makes progress). Returns how many it took.
+   */
+  async sweep(): Promise<number> {
+    const { queueLimit, processingConcurrency, leaseSeconds } = this.config.notifications;
+    const room = Math.min(SWEEP_BATCH, Math.max(queueLimit, processingConcurrency) - this.waiting.length);
+    if (room <= 0 || this.stopped) return 0;
+    const taken = await this.repository.claimUnheld(room, leaseSeconds);
+    let added = 0;
+    for (const held of taken) {
+      if (this.queued.has(held.id)) continue;
+      this.enqueue(held);
+      added++;
+    }
+    if (added > 0) {
+      this.outcomes.inc({ outcome: 'swept' }, added);
+      logger.log(`Took over ${added} stored notification(s) nobody was processing`);
+    }
+    return added;
+  }
+
+  /**
+   * Stops sweeping, gives back what waits here (another instance, or the next start, takes it over
+   * at once) and lets what is in flight finish before the database goes away.
+   */
   async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    if (this.sweepTimer) clearTimeout(this.sweepTimer);
+    await this.sweeping;
+    const given = this.waiting.splice(0).map((h) => h.id);
+    for (const id of given) this.queued.delete(id);
+    await this.repository.release(given).catch((error: unknown) => logger.warn(`Could not give back ${given.length} notification(s): ${(error as Error).message}`));
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
@@ -108,24 +204,41 @@ export class NotificationsService implements OnModuleDestroy {
     return undefined;
   }
 
-  private processLater(id: string, partnerReferenceNo: string | null): void {
-    this.waiting.push({ id, partnerReferenceNo });
+  private enqueue(held: Held): void {
+    this.queued.add(held.id);
+    this.waiting.push(held);
     this.startWaiting();
   }
 
   private startWaiting(): void {
-    while (this.inFlight.size < PROCESSING_CONCURRENCY && this.waiting.length > 0) {
+    while (this.inFlight.size < this.config.notifications.processingConcurrency && this.waiting.length > 0) {
       const { id, partnerReferenceNo } = this.waiting.shift()!;
       const job: Promise<void> = this.process(id, partnerReferenceNo)
-        .catch((error: unknown) => {
-          // Left unprocessed: the status endpoint and the reconciler query DOKU anyway.
-          logger.warn(`Notification ${id} not processed: ${(error as Error).message}`);
-        })
+        .then(
+          () => this.outcomes.inc({ outcome: 'processed' }),
+          (error: unknown) => this.failed(id, error),
+        )
         .finally(() => {
           this.inFlight.delete(job);
+          this.queued.delete(id);
           this.startWaiting();
         });
       this.inFlight.add(job);
+    }
+  }
+
+  /** Counted against the notification; a sweep retries it a lease later (the reconciler settles the purchase anyway). */
+  private async failed(id: string, error: unknown): Promise<void> {
+    const message = (error as Error)?.message ?? String(error);
+    logger.warn(`Notification ${id} not processed: ${message}`);
+    this.outcomes.inc({ outcome: 'failed' });
+    try {
+      if (await this.repository.recordFailure(id, this.config.notifications.maxAttempts, message)) {
+        this.outcomes.inc({ outcome: 'gave_up' });
+        logger.warn(`Notification ${id} given up after ${this.config.notifications.maxAttempts} attempts; the reconciler settles its transaction`);
+      }
+    } catch (e) {
+      logger.warn(`Could not record the failed attempt of notification ${id}: ${(e as Error).message}`);
     }
   }
 

@@ -42,6 +42,14 @@ export class DokuNotification {
   @Column({ type: 'timestamptz', nullable: true })
   processedAt: Date | null;
 
+  /** Until when an instance holds this notification for processing; null when nobody does. */
+  @Column({ type: 'timestamptz', nullable: true })
+  claimedUntil: Date | null;
+
+  /** Processing attempts that failed. */
+  @Column({ type: 'integer', default: 0 })
+  processAttempts: number;
+
   /** What processing concluded, e.g. `applied: SUCCESS` or `unknown reference`. */
   @Column({ type: 'text', nullable: true })
   processResult: string | null;
