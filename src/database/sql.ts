@@ -11,3 +11,21 @@ export async function returningRows<T>(tx: EntityManager, sql: string, params: u
   }
   return result as T[];
 }
+
+/**
+ * Builds an entity from a raw row of its table (as `RETURNING *` gives it), column by column from
+ * TypeORM's metadata, with each column's transformer applied: a write can return what it wrote
+ * instead of reading it back with one more statement.
+ */
+export function entityFromRow<T extends object>(tx: EntityManager, target: new () => T, row: Record<string, unknown>): T {
+  const metadata = tx.connection.getMetadata(target);
+  const entity = metadata.create() as T;
+  for (const column of metadata.columns) {
+    if (!(column.databaseName in row)) continue;
+    let value = row[column.databaseName];
+    const transformer = column.transformer;
+    if (transformer && !Array.isArray(transformer)) value = transformer.from(value);
+    column.setEntityValue(entity as object, value);
+  }
+  return entity;
+}

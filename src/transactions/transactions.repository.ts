@@ -2,8 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Money } from '../common/money/money';
-import { returningRows } from '../database/sql';
-import { OutboxRepository } from '../outbox/outbox.repository';
+import { entityFromRow, returningRows } from '../database/sql';
 import { Transaction } from './entities/transaction.entity';
 import { TransactionEvent } from './entities/transaction-event.entity';
 import { canTransition, TRANSACTION_STATUSES, TransactionStatus } from './transaction-state';
@@ -27,51 +26,50 @@ export interface TransitionResult {
   transaction: Transaction;
 }
 
-/** The event the partner's systems receive for every state change of a transaction. */
-function statusEvent(t: Transaction, previous: TransactionStatus | null, cause = 'created') {
-  return {
-    type: 'transaction.status_changed',
-    aggregateType: 'transaction',
-    aggregateId: t.id,
-    userId: t.userId,
-    payload: {
-      transactionId: t.id,
-      type: t.type,
-      status: t.status,
-      previousStatus: previous,
-      cause,
-      amount: Number(t.amount),
-      refundedAmount: Number(t.refundedAmount),
-      partnerReferenceNo: t.partnerReferenceNo,
-      merchantOrderRef: t.merchantOrderRef,
-      parentId: t.parentId,
-      failureCode: t.failureCode,
-    },
-  };
-}
+/**
+ * The outbox event the partner's systems receive for every state change of a transaction, built in
+ * SQL from the row just written (`t`, with `previous_status`), so the change, its history event and
+ * its outbox event are one statement.
+ */
+const STATUS_EVENT_PAYLOAD = `jsonb_build_object(
+    'transactionId', t.id, 'type', t.type, 'status', t.status, 'previousStatus', t.previous_status, 'cause', t.cause,
+    'amount', t.amount, 'refundedAmount', t.refunded_amount, 'partnerReferenceNo', t.partner_reference_no,
+    'merchantOrderRef', t.merchant_order_ref, 'parentId', t.parent_id, 'failureCode', t.failure_code)`;
+
+/** CTE parts recording the change of every row of `t` (columns of transactions plus previous_status, cause, event_details). */
+const RECORD_CHANGE = `
+  e AS (INSERT INTO transaction_events (transaction_id, from_status, to_status, cause, details)
+        SELECT t.id, t.previous_status, t.status, t.cause, t.event_details FROM t),
+  o AS (INSERT INTO outbox_events (type, aggregate_type, aggregate_id, user_id, payload)
+        SELECT 'transaction.status_changed', 'transaction', t.id, t.user_id, ${STATUS_EVENT_PAYLOAD} FROM t)`;
 
 @Injectable()
 export class TransactionsRepository {
-  constructor(
-    @InjectDataSource() private readonly db: DataSource,
-    private readonly outbox: OutboxRepository,
-  ) {}
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /** Writes the PENDING intent and its first event (commit 1 of a money operation). */
   async createPending(tx: EntityManager, input: NewTransaction): Promise<Transaction> {
-    const repo = tx.getRepository(Transaction);
-    const saved = await repo.save(
-      repo.create({ ...input, status: 'PENDING', details: input.details ?? {}, refundedAmount: 0n as Money, refundReservedAmount: 0n as Money }),
+    const rows: Record<string, unknown>[] = await tx.query(
+      `WITH t AS (
+         INSERT INTO transactions (user_id, type, status, amount, partner_reference_no, parent_id, merchant_order_ref, description, details, initiator_kind, initiator_id)
+         VALUES ($1, $2, 'PENDING', $3, $4, $5, $6, $7, $8::jsonb, $9, $10)
+         RETURNING *, NULL::text AS previous_status, 'created'::text AS cause, '{}'::jsonb AS event_details),
+       ${RECORD_CHANGE}
+       SELECT * FROM t`,
+      [
+        input.userId,
+        input.type,
+        input.amount.toString(),
+        input.partnerReferenceNo,
+        input.parentId ?? null,
+        input.merchantOrderRef ?? null,
+        input.description ?? null,
+        JSON.stringify(input.details ?? {}),
+        input.initiatorKind,
+        input.initiatorId,
+      ],
     );
-    await tx.getRepository(TransactionEvent).insert({
-      transactionId: saved.id,
-      fromStatus: null,
-      toStatus: 'PENDING',
-      cause: 'created',
-      details: {},
-    });
-    await this.outbox.append(tx, statusEvent(saved, null));
-    return saved;
+    return entityFromRow(tx, Transaction, rows[0]);
   }
 
   /**
@@ -105,26 +103,24 @@ export class TransactionsRepository {
     } else {
       sets.push('next_check_at = NULL', 'finalized_at = COALESCE(finalized_at, now())');
     }
-    const rows = await returningRows<{ id: string; previous: TransactionStatus }>(
-      tx,
-      `WITH previous AS (SELECT id, status FROM transactions WHERE id = $1 FOR UPDATE)
-       UPDATE transactions t SET ${sets.join(', ')}
-         FROM previous WHERE t.id = previous.id AND previous.status = ANY($3::text[])
-       RETURNING t.id, previous.status AS previous`,
+    params.push(cause);
+    const causeParam = params.length;
+    params.push(JSON.stringify({ ...(patch.dokuResponseCode ? { responseCode: patch.dokuResponseCode } : {}), ...(patch.failureCode ? { failureCode: patch.failureCode } : {}) }));
+    const eventDetailsParam = params.length;
+    // The move, its history event and its outbox event in one statement.
+    const rows: Record<string, unknown>[] = await tx.query(
+      `WITH previous AS (SELECT id, status FROM transactions WHERE id = $1 FOR UPDATE),
+       t AS (
+         UPDATE transactions u SET ${sets.join(', ')}
+           FROM previous WHERE u.id = previous.id AND previous.status = ANY($3::text[])
+         RETURNING u.*, previous.status AS previous_status, $${causeParam}::text AS cause, $${eventDetailsParam}::jsonb AS event_details),
+       ${RECORD_CHANGE}
+       SELECT * FROM t`,
       params,
     );
-    if (rows.length === 1) {
-      await tx.getRepository(TransactionEvent).insert({
-        transactionId: id,
-        fromStatus: rows[0].previous,
-        toStatus: to,
-        cause,
-        details: { ...(patch.dokuResponseCode ? { responseCode: patch.dokuResponseCode } : {}), ...(patch.failureCode ? { failureCode: patch.failureCode } : {}) },
-      });
-    }
-    const transaction = await tx.getRepository(Transaction).findOneOrFail({ where: { id } });
-    if (rows.length === 1) await this.outbox.append(tx, statusEvent(transaction, rows[0].previous, cause));
-    return { changed: rows.length === 1, transaction };
+    if (rows.length === 1) return { changed: true, transaction: entityFromRow(tx, Transaction, rows[0]) };
+    // Not a forward move: nothing changed; the caller gets the transaction as it is.
+    return { changed: false, transaction: await tx.getRepository(Transaction).findOneOrFail({ where: { id } }) };
   }
 
   /**

@@ -22,6 +22,44 @@ function withRequestId(body: unknown, requestId: string | undefined): unknown {
   return { ...(body as object), error: { ...error, requestId: requestId ?? 'unknown' } };
 }
 
+/**
+ * Inserts the key IN_PROGRESS, or, when the scope already has it, returns the stored key. When
+ * another transaction holds an uncommitted insert of the same key, the INSERT waits for it; if it
+ * commits, the key is taken but invisible to this statement's snapshot, and no row comes back.
+ */
+const CLAIM_OR_READ_KEY = `
+  WITH ins AS (
+    INSERT INTO idempotency_keys (scope, key, fingerprint, status) VALUES ($1, $2, $3, 'IN_PROGRESS')
+    ON CONFLICT (scope, key) DO NOTHING RETURNING id)
+  SELECT id, true AS inserted, NULL::text AS fingerprint, NULL::text AS status, NULL::int AS response_status, NULL::jsonb AS response_body, NULL::uuid AS transaction_id
+    FROM ins
+  UNION ALL
+  SELECT id, false, fingerprint, status, response_status, response_body, transaction_id
+    FROM idempotency_keys WHERE scope = $1 AND key = $2 AND NOT EXISTS (SELECT 1 FROM ins)`;
+
+interface KeyClaimRow {
+  id: string;
+  inserted: boolean;
+  fingerprint: string | null;
+  status: IdempotencyKey['status'] | null;
+  response_status: number | null;
+  response_body: unknown;
+  transaction_id: string | null;
+}
+
+function keyFromRow(row: KeyClaimRow): ExistingKey {
+  return { fingerprint: row.fingerprint ?? '', status: row.status ?? 'IN_PROGRESS', responseStatus: row.response_status, responseBody: row.response_body, transactionId: row.transaction_id };
+}
+
+/** Thrown inside commit 1 to roll it back when the key is already taken (nothing was written). */
+class KeyTaken extends Error {
+  constructor(readonly existing: ExistingKey | null) {
+    super('idempotency key taken');
+  }
+}
+
+type ExistingKey = Pick<IdempotencyKey, 'fingerprint' | 'status' | 'responseStatus' | 'responseBody' | 'transactionId'>;
+
 /** A response stored on a key: what a replay of the key answers. */
 export interface StoredResponse {
   status: number;
@@ -54,7 +92,7 @@ export interface MoneyOperation<TIntent, TOutcome> {
 /**
  * Idempotency-Key handling in the shape of Stripe's "atomic phases": the key is claimed in the same
  * commit as the PENDING intent and completed in the same commit as the result, so a money POST costs
- * two commits, and a replay costs one read and no commit.
+ * two commits, and a replay costs one statement and no commit.
  *
  * - missing key: 400 (checked by the interceptor); same key with another body: 422;
  * - same key while the first request is still in flight: 409 with Retry-After;
@@ -69,26 +107,26 @@ export class IdempotencyService {
   }
 
   async run<TIntent, TOutcome>(ctx: IdempotencyContext, op: MoneyOperation<TIntent, TOutcome>): Promise<IdempotentResponse> {
-    const existing = await this.findExisting(ctx);
-    if (existing) return this.answerExisting(existing, ctx);
-
-    const started = await this.db.transaction(async (tx) => {
-      const inserted: { id: string }[] = await tx.query(
-        `INSERT INTO idempotency_keys (scope, key, fingerprint, status) VALUES ($1, $2, $3, 'IN_PROGRESS')
-         ON CONFLICT (scope, key) DO NOTHING RETURNING id`,
-        [ctx.scope, ctx.key, ctx.fingerprint],
-      );
-      if (inserted.length === 0) return { raced: true as const };
-      const intent = await op.prepare(tx);
-      const transactionId = op.transactionId?.(intent);
-      if (transactionId) await tx.query(`UPDATE idempotency_keys SET transaction_id = $2 WHERE id = $1`, [inserted[0].id, transactionId]);
-      return { raced: false as const, keyId: inserted[0].id, intent };
-    });
-    if (started.raced) {
-      // Another request with this key committed first: answer as that one does.
-      const winner = await this.findExisting(ctx);
-      if (!winner) throw new AppError('IDEMPOTENCY.IN_FLIGHT', 'A request with this Idempotency-Key is in progress', undefined, { 'Retry-After': '1' });
-      return this.answerExisting(winner, ctx);
+    let started: { keyId: string; intent: TIntent };
+    try {
+      started = await this.db.transaction(async (tx) => {
+        // One statement claims the key or, when it is taken, reads it: a first request does not
+        // pay for a read, and a replay costs this one read (its transaction is rolled back).
+        const claim = await tx.query(CLAIM_OR_READ_KEY, [ctx.scope, ctx.key, ctx.fingerprint]);
+        const row = (claim as KeyClaimRow[])[0];
+        if (!row || !row.inserted) throw new KeyTaken(row ? keyFromRow(row) : null);
+        const intent = await op.prepare(tx);
+        const transactionId = op.transactionId?.(intent);
+        if (transactionId) await tx.query(`UPDATE idempotency_keys SET transaction_id = $2 WHERE id = $1`, [row.id, transactionId]);
+        return { keyId: row.id, intent };
+      });
+    } catch (error) {
+      if (!(error instanceof KeyTaken)) throw error;
+      // Taken by an earlier request; or by one that committed while this statement waited for it,
+      // which the statement's snapshot cannot see yet: read it again.
+      const existing = error.existing ?? (await this.findExisting(ctx));
+      if (!existing) throw new AppError('IDEMPOTENCY.IN_FLIGHT', 'A request with this Idempotency-Key is in progress', undefined, { 'Retry-After': '1' });
+      return this.answerExisting(existing, ctx);
     }
 
     this.failpoints.hit('money.after-intent-commit');
@@ -133,7 +171,7 @@ export class IdempotencyService {
     return this.db.getRepository(IdempotencyKey).findOne({ where: { scope: ctx.scope, key: ctx.key } });
   }
 
-  private async answerExisting(existing: IdempotencyKey, ctx: IdempotencyContext): Promise<IdempotentResponse> {
+  private async answerExisting(existing: ExistingKey, ctx: IdempotencyContext): Promise<IdempotentResponse> {
     if (existing.fingerprint !== ctx.fingerprint) {
       throw new AppError('IDEMPOTENCY.KEY_REUSED', 'This Idempotency-Key was used with a different request');
     }
@@ -151,7 +189,7 @@ export class IdempotencyService {
    * transaction (the key is completed right after the transaction settles); an hour when the
    * transaction waits for the back office.
    */
-  private async retryAfterSeconds(existing: IdempotencyKey): Promise<number> {
+  private async retryAfterSeconds(existing: ExistingKey): Promise<number> {
     if (!existing.transactionId) return 1;
     const rows: { next_check_in: number | null; flagged: boolean }[] = await this.db.query(
       `SELECT EXTRACT(EPOCH FROM next_check_at - now())::float8 AS next_check_in, attention_required_at IS NOT NULL AS flagged
