@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { jakartaTimestamp } from '../src/integrations/doku/doku-signature';
 import { registerUser, SignedInUser } from './support/actors';
 import { createBoundWallet, startWalletEnv, WalletEnv } from './support/wallet-fixtures';
+import { until } from './support/until';
 
 const NOTIFY_PATH = '/v1.0/debit/notify';
 const TOKEN_PATH = '/authorization/v1/access-token/b2b';
@@ -71,15 +72,6 @@ describe('DOKU notifications (e2e, simulator)', () => {
       signature_kind: string;
       headers: Record<string, string>;
     }>;
-
-  async function until<T>(what: () => Promise<T>, ok: (v: T) => boolean, ms = 5000): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const v = await what();
-      if (ok(v) || Date.now() > deadline) return v;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 
   it('token handshake: DOKU signature checked with its public key; answers in the SNAP shape', async () => {
     const timestamp = jakartaTimestamp(new Date());

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { DokuClock } from '../src/integrations/doku/doku-clock';
 import { registerUser, serviceToken, SignedInUser } from './support/actors';
 import { createBoundWallet, startWalletEnv, WalletEnv } from './support/wallet-fixtures';
+import { until } from './support/until';
 
 const HOUR_MS = 3_600_000;
 const JAKARTA_OFFSET_MS = 7 * HOUR_MS;
@@ -41,15 +42,6 @@ describe('Time passing at DOKU (e2e, simulator, both clocks advanced)', () => {
     offsetMs += ms;
     const sim = env.sim.control.advanceClock(ms);
     expect(Math.abs(sim.offsetMs - offsetMs)).toBe(0);
-  }
-
-  async function until<T>(what: () => Promise<T>, ok: (v: T) => boolean, ms = 5000): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const v = await what();
-      if (ok(v) || Date.now() > deadline) return v;
-      await new Promise((r) => setTimeout(r, 50));
-    }
   }
 
   const partnerRef = async (id: string): Promise<string> =>

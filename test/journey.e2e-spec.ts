@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { serviceToken, uniquePhone } from './support/actors';
 import { approveConsent, createPinOnPage, startWalletEnv, WalletEnv } from './support/wallet-fixtures';
+import { until } from './support/until';
 
 /**
  * The whole journey of one partner user (issue 4, "Tests"; scripts/demo-journey.sh does the same with
@@ -21,15 +22,6 @@ describe('The user journey, end to end (e2e, simulator)', () => {
 
   const db = () => env.t.app.get(DataSource);
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-
-  async function until<T>(what: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const v = await what();
-      if (ok(v) || Date.now() > deadline) return v;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 
   it('register → wallet → OTP → PIN → bind → top-up → purchase → PIN → notification → SUCCESS → partial refund → history → ledgers agree', async () => {
     const http = () => env.t.http();
@@ -140,11 +132,13 @@ describe('The user journey, end to end (e2e, simulator)', () => {
           [purchaseRef],
         )) as Array<{ latest_transaction_status: string; signature_kind: string; processed_at: Date | null }>,
       (rows) => rows.length > 0 && rows.every((r) => r.processed_at !== null),
+      10_000,
     );
     expect(notifications).toEqual([{ latest_transaction_status: '00', signature_kind: 'symmetric', processed_at: expect.any(Date) }]);
     const simSide = await until(
       async () => env.sim.control.notifications({ partnerReferenceNo: purchaseRef }),
       (list) => list.some((n) => n.status === 'delivered'),
+      10_000,
     );
     expect(simSide.some((n) => n.status === 'delivered')).toBe(true);
 

@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { NotificationsRepository } from '../src/notifications/notifications.repository';
 import { registerUser, SignedInUser } from './support/actors';
 import { BackendProcess, startBackendProcess } from './support/backend-process';
+import { until } from './support/until';
 import { createBoundWallet } from './support/wallet-fixtures';
 import { DokuNotificationSender, NotificationSink, SinkDelivery } from './reliability/support/doku-notifications';
 import { ReliabilityEnv, startReliabilityEnv } from './reliability/support/env';
@@ -75,14 +76,6 @@ describe('Stored DOKU notifications are never left unprocessed (e2e, backend pro
   const successEvents = async (id: string) =>
     Number(((await db.query(`SELECT count(*)::int AS n FROM transaction_events WHERE transaction_id = $1 AND to_status = 'SUCCESS'`, [id])) as Array<{ n: number }>)[0]!.n);
 
-  async function until(what: () => Promise<boolean>, ms: number): Promise<boolean> {
-    for (const end = Date.now() + ms; ; ) {
-      if (await what()) return true;
-      if (Date.now() > end) return false;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
   it('dies right after storing a notification: DOKU retries, the replay is acknowledged without a second row, and the restarted backend processes the stored one', async () => {
     const purchase = await paidAtDoku();
     const externalId = `9${Date.now()}1`;
@@ -107,7 +100,7 @@ describe('Stored DOKU notifications are never left unprocessed (e2e, backend pro
     expect(retry.json?.responseCode).toBe('2005600');
 
     // The dead backend's hold runs out after 2 s; the restarted one takes the notification over.
-    expect(await until(async () => (await stored(purchase.ref))[0]?.processed_at != null, 15_000)).toBe(true);
+    expect(await until(async () => (await stored(purchase.ref))[0]?.processed_at != null, (done) => done, 15_000)).toBe(true);
     rows = await stored(purchase.ref);
     expect(rows).toHaveLength(1);
     expect(rows[0]!.process_result).toBe('confirmed by Query Purchase: SUCCESS');
@@ -124,7 +117,7 @@ describe('Stored DOKU notifications are never left unprocessed (e2e, backend pro
     expect(answers.map((a) => a.status)).toEqual(purchases.map(() => 200));
 
     const allDone = async () => (await Promise.all(purchases.map((p) => stored(p.ref)))).every((r) => r.length === 1 && r[0]!.processed_at != null);
-    expect(await until(allDone, 20_000)).toBe(true);
+    expect(await until(allDone, (done) => done, 20_000)).toBe(true);
     for (const p of purchases) {
       expect(await statusOf(p.id)).toBe('SUCCESS');
       expect(await successEvents(p.id)).toBe(1);
@@ -150,7 +143,7 @@ describe('Stored DOKU notifications are never left unprocessed (e2e, backend pro
 
     const next = await backend({ NOTIFICATION_LEASE_SECONDS: '600', NOTIFICATION_SWEEP_INTERVAL_MS: '3600000' });
     const allDone = async () => (await Promise.all(purchases.map((p) => stored(p.ref)))).every((r) => r[0]!.processed_at != null);
-    expect(await until(allDone, 20_000)).toBe(true);
+    expect(await until(allDone, (done) => done, 20_000)).toBe(true);
     for (const p of purchases) expect(await statusOf(p.id)).toBe('SUCCESS');
     await next.child.stop();
   }, 90_000);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { registerUser, serviceToken, SignedInUser } from './support/actors';
 import { approveConsent, BoundWallet, createBoundWallet, startWalletEnv, WalletEnv } from './support/wallet-fixtures';
+import { until } from './support/until';
 
 /**
  * Purchase, cancel and refund over real HTTP against the DOKU simulator: the simulator's ledger is
@@ -57,15 +58,6 @@ describe('Purchases, cancels and refunds (e2e, simulator)', () => {
     const after = await getPurchase(user, created.body.id);
     expect(after.body.status).toBe('SUCCESS');
     return created.body.id as string;
-  }
-
-  async function until<T>(what: () => Promise<T>, ok: (v: T) => boolean, ms = 5000): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const v = await what();
-      if (ok(v) || Date.now() > deadline) return v;
-      await new Promise((r) => setTimeout(r, 50));
-    }
   }
 
   it('journey: purchase, PIN page like a browser, notification, SUCCESS, partial refund, over-refund 422, full remaining refund', async () => {

@@ -1,5 +1,6 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AddressInfo } from 'node:net';
+import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import { createApp } from '../../src/bootstrap';
 import { AppConfig } from '../../src/config/config.types';
@@ -16,11 +17,16 @@ export interface TestApp {
   close: () => Promise<void>;
 }
 
+export interface TestAppOptions {
+  /** Where the app's JSON logs go instead of stdout. */
+  logDestination?: DestinationStream;
+}
+
 /**
  * The real application on its own fresh database, listening on a random local port.
  * `env` overrides configuration exactly as environment variables would.
  */
-export async function startTestApp(env: Record<string, string> = {}, databaseUrl?: string): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, databaseUrl?: string, options: TestAppOptions = {}): Promise<TestApp> {
   const db = databaseUrl ? { url: databaseUrl, drop: async () => undefined } : await createTestDatabase();
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -29,7 +35,10 @@ export async function startTestApp(env: Record<string, string> = {}, databaseUrl
     SIMULATOR_AUTOSTART: 'false',
     ...env,
   });
-  const app = await createApp(config, db.url, { runMigrations: false });
+  const app = await createApp(config, db.url, { runMigrations: false, logDestination: options.logDestination }).catch(async (e: unknown) => {
+    await db.drop();
+    throw e;
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.getHttpServer().address() as AddressInfo;
   return {

@@ -1,11 +1,6 @@
-import { AddressInfo } from 'node:net';
 import type { DestinationStream } from 'pino';
-import request from 'supertest';
 import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../../../simulator/src';
-import { createApp } from '../../../src/bootstrap';
-import { loadConfig } from '../../../src/config/load-config';
-import { TestApp } from '../../support/test-app';
-import { createTestDatabase } from '../../support/test-database';
+import { startTestApp, TestApp } from '../../support/test-app';
 import { WalletEnv } from '../../support/wallet-fixtures';
 import { BatteryHttp } from './http-client';
 import { Tally } from './harness';
@@ -58,33 +53,14 @@ export async function startReliabilityEnv(options: ReliabilityEnvOptions = {}): 
   });
   let t: TestApp;
   try {
-    const db = await createTestDatabase();
-    const config = loadConfig({
-      NODE_ENV: 'test',
+    const env = {
       RATE_LIMIT_PER_MINUTE: '1000000',
       RATE_LIMIT_SENSITIVE_PER_MINUTE: '1000000',
-      SIMULATOR_AUTOSTART: 'false',
       DOKU_BASE_URL: sim.url,
       ...options.env,
       ...options.envFromSim?.(sim),
-    });
-    const app = await createApp(config, db.url, { runMigrations: false, logDestination: options.logDestination }).catch(async (e: unknown) => {
-      await db.drop();
-      throw e;
-    });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = app.getHttpServer().address() as AddressInfo;
-    t = {
-      app,
-      config,
-      url: `http://127.0.0.1:${port}`,
-      databaseUrl: db.url,
-      http: () => request(app.getHttpServer()),
-      close: async () => {
-        await app.close();
-        await db.drop();
-      },
     };
+    t = await startTestApp(env, undefined, { logDestination: options.logDestination });
   } catch (error) {
     await sim.close();
     throw error;
