@@ -125,6 +125,20 @@ describe('Stored DOKU notifications are never left unprocessed (e2e, backend pro
     await child.stop();
   }, 90_000);
 
+  it('past the queue limit the sweep follows demand: with no periodic sweep at all, every notification is still processed', async () => {
+    const purchases: Array<Awaited<ReturnType<typeof paidAtDoku>>> = [];
+    for (let i = 0; i < 12; i++) purchases.push(await paidAtDoku());
+    // The only timed sweep runs at start, before anything is stored; the rest is up to the queue running low.
+    const { child, sender } = await backend({ NOTIFICATION_QUEUE_LIMIT: '0', NOTIFICATION_PROCESSING_CONCURRENCY: '2', NOTIFICATION_SWEEP_INTERVAL_MS: '3600000' });
+    const answers = await Promise.all(purchases.map((p, i) => deliver(sender, p.notification.body, `6${Date.now()}${i}`)));
+    expect(answers.map((a) => a.status)).toEqual(purchases.map(() => 200));
+
+    const allDone = async () => (await Promise.all(purchases.map((p) => stored(p.ref)))).every((r) => r.length === 1 && r[0]!.processed_at != null);
+    expect(await until(allDone, (done) => done, 20_000)).toBe(true);
+    for (const p of purchases) expect(await statusOf(p.id)).toBe('SUCCESS');
+    await child.stop();
+  }, 90_000);
+
   it('stopped with notifications waiting: it gives them back, and the next start takes them over at once (not a lease later)', async () => {
     const purchases: Array<Awaited<ReturnType<typeof paidAtDoku>>> = [];
     for (let i = 0; i < 8; i++) purchases.push(await paidAtDoku());

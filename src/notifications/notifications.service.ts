@@ -47,9 +47,10 @@ interface Held {
  * in arrival order, in memory up to `NOTIFICATION_QUEUE_LIMIT`: a burst never takes the CPU and
  * the database pool from the next acknowledgements, and never grows memory without bound. The
  * instance that stores a notification holds it (a lease in its row) while it waits; a sweep on
- * start and every `NOTIFICATION_SWEEP_INTERVAL_MS` takes what nobody holds: notifications past
- * the queue limit, those of an instance that died, and those whose processing failed (retried a
- * lease later, given up after `NOTIFICATION_MAX_ATTEMPTS`).
+ * start, every `NOTIFICATION_SWEEP_INTERVAL_MS`, and whenever the queue runs low while more may
+ * wait, takes what nobody holds: notifications past the queue limit, those of an instance that
+ * died, and those whose processing failed (retried a lease later, given up after
+ * `NOTIFICATION_MAX_ATTEMPTS`).
  */
 @Injectable()
 export class NotificationsService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -61,6 +62,9 @@ export class NotificationsService implements OnApplicationBootstrap, OnModuleDes
   private readonly queued = new Set<string>();
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
+  private sweepRunning = false;
+  /** Some stored notifications may be held by nobody: the last sweep filled all its room, or one was stored past the queue limit. */
+  private moreUnheld = false;
   private stopped = false;
   private readonly outcomes: Counter<'outcome'>;
 
@@ -102,12 +106,8 @@ export class NotificationsService implements OnApplicationBootstrap, OnModuleDes
 
   onApplicationBootstrap(): void {
     const tick = () => {
-      this.sweeping = this.sweep()
-        .then(() => undefined)
-        .catch((error: unknown) => logger.warn(`Notification sweep failed: ${(error as Error).message}`))
-        .finally(() => {
-          if (!this.stopped) this.sweepTimer = setTimeout(tick, this.config.notifications.sweepIntervalMs);
-        });
+      this.kickSweep();
+      if (!this.stopped) this.sweepTimer = setTimeout(tick, this.config.notifications.sweepIntervalMs);
     };
     // At once: what a previous process stored and never processed is taken over on start.
     this.sweepTimer = setTimeout(tick, 0);
@@ -142,20 +142,24 @@ export class NotificationsService implements OnApplicationBootstrap, OnModuleDes
     const keepHere = this.waiting.length < queueLimit;
     const id = await this.repository.storeOnce(
       {
-      dedupeKey,
-      partnerReferenceNo,
-      dokuReferenceNo: body.originalReferenceNo ?? null,
-      latestTransactionStatus: body.latestTransactionStatus,
-      externalId,
-      signatureKind: kind,
-      rawBody,
-      headers: storableHeaders(input.headers),
+        dedupeKey,
+        partnerReferenceNo,
+        dokuReferenceNo: body.originalReferenceNo ?? null,
+        latestTransactionStatus: body.latestTransactionStatus,
+        externalId,
+        signatureKind: kind,
+        rawBody,
+        headers: storableHeaders(input.headers),
       },
       keepHere ? leaseSeconds : null,
     );
     this.failpoints.hit('notification.after-store');
     // A replay of a stored delivery is acknowledged again and changes nothing.
     if (id && keepHere) this.enqueue({ id, partnerReferenceNo });
+    if (id && !keepHere) {
+      this.moreUnheld = true;
+      this.refill();
+    }
     return { responseCode: '2005600', responseMessage: 'Successful' };
   }
 
@@ -168,6 +172,7 @@ export class NotificationsService implements OnApplicationBootstrap, OnModuleDes
     const room = Math.min(SWEEP_BATCH, Math.max(queueLimit, processingConcurrency) - this.waiting.length);
     if (room <= 0 || this.stopped) return 0;
     const taken = await this.repository.claimUnheld(room, leaseSeconds);
+    this.moreUnheld = taken.length === room;
     let added = 0;
     for (const held of taken) {
       if (this.queued.has(held.id)) continue;
@@ -204,6 +209,26 @@ export class NotificationsService implements OnApplicationBootstrap, OnModuleDes
     return undefined;
   }
 
+  /** One sweep at a time: on the timer, and at once when the queue runs low while more may wait unheld. */
+  private kickSweep(): void {
+    if (this.sweepRunning || this.stopped) return;
+    this.sweepRunning = true;
+    this.sweeping = this.sweep()
+      .then(() => undefined)
+      .catch((error: unknown) => logger.warn(`Notification sweep failed: ${(error as Error).message}`))
+      .finally(() => {
+        this.sweepRunning = false;
+      });
+  }
+
+  /**
+   * Past the queue limit, notifications wait in the table only: the sweep follows the queue, so
+   * processing never idles until the next timer while they wait.
+   */
+  private refill(): void {
+    if (this.moreUnheld && this.waiting.length <= this.config.notifications.processingConcurrency) this.kickSweep();
+  }
+
   private enqueue(held: Held): void {
     this.queued.add(held.id);
     this.waiting.push(held);
@@ -222,6 +247,7 @@ export class NotificationsService implements OnApplicationBootstrap, OnModuleDes
           this.inFlight.delete(job);
           this.queued.delete(id);
           this.startWaiting();
+          this.refill();
         });
       this.inFlight.add(job);
     }
