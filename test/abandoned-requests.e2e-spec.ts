@@ -134,18 +134,23 @@ describe('Requests abandoned mid-flight', () => {
     expect(metrics).toMatch(/reconciliation_idempotency_keys_recovered_total\{type="TOP_UP"\} 1\b/);
   }, 60_000);
 
-  it('completes the key of an intent DOKU never received with the decline, once it is failed', async () => {
+  it('completes the key of an intent DOKU never received by sending it again with its own reference, applied once', async () => {
     // The state a process leaves when it dies right after commit 1: key IN_PROGRESS linked to a
-    // PENDING intent that never reached DOKU. Both are backdated past DOKU's not-found grace period.
+    // PENDING intent (its inquiry taken) that never reached DOKU. Both are backdated past DOKU's
+    // not-found grace period. "Not found" never fails a top-up (docs/money-rules.md): the
+    // reconciler sends the same top-up again, and DOKU, which deduplicates on the reference,
+    // applies it once.
     const body = { inquiryId: await inquiry(5_000) };
     const key = `abandon-${randomUUID()}`;
     const reference = `TOP-${randomUUID().replace(/-/g, '')}`;
     const fingerprint = createHash('sha256').update(`POST ${topUps()} ${canonicalJson(body)}`).digest('hex');
     const [t] = await db.query(
       `INSERT INTO transactions (user_id, type, status, amount, partner_reference_no, details, initiator_kind, initiator_id, created_at)
-       VALUES ($1, 'TOP_UP', 'PENDING', 5000, $2, '{}', 'service', $3, now() - interval '5 minutes') RETURNING id`,
-      [user.id, reference, service.clientId],
+       VALUES ($1, 'TOP_UP', 'PENDING', 5000, $2, jsonb_build_object('inquiryId', $4::text), 'service', $3, now() - interval '5 minutes') RETURNING id`,
+      [user.id, reference, service.clientId, body.inquiryId],
     );
+    await db.query(`UPDATE top_up_inquiries SET transaction_id = $1 WHERE id = $2`, [t.id, body.inquiryId]);
+    const before = balance();
     await db.query(
       `INSERT INTO idempotency_keys (scope, key, fingerprint, status, transaction_id, created_at)
        VALUES ($1, $2, $3, 'IN_PROGRESS', $4, now() - interval '5 minutes')`,
@@ -159,15 +164,15 @@ describe('Requests abandoned mid-flight', () => {
 
     const summary = await env.t.app.get(ReconciliationService).runOnce();
     expect(summary.keysCompleted).toBeGreaterThanOrEqual(1);
-    const [failed] = await db.query(`SELECT status, failure_code FROM transactions WHERE id = $1`, [t.id]);
-    expect(failed).toEqual({ status: 'FAILED', failure_code: 'DOKU.NOT_FOUND' });
+    const [settled] = await db.query(`SELECT status, failure_code FROM transactions WHERE id = $1`, [t.id]);
+    expect(settled).toEqual({ status: 'SUCCESS', failure_code: null });
 
     const replay = await postTopUp(env.t.url, key, body);
-    expect(replay.status).toBe(422);
+    expect(replay.status).toBe(201);
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
-    const error = ((await replay.json()) as { error: Record<string, unknown> }).error;
-    expect(error).toMatchObject({ code: 'DOKU.REJECTED', details: { transactionId: t.id } });
-    expect(env.sim.control.ledger({ partnerReferenceNo: reference }).creditCount).toBe(0);
+    expect(await replay.json()).toMatchObject({ id: t.id, status: 'SUCCESS' });
+    expect(env.sim.control.ledger({ partnerReferenceNo: reference }).creditCount).toBe(1);
+    expect(balance()).toBe(before + 5_000);
   });
 
   it('keeps answering 409 with a Retry-After while the transaction of an abandoned key is unresolved', async () => {
@@ -215,7 +220,7 @@ describe('Requests abandoned mid-flight', () => {
         return 'ok';
       },
       settle: async (tx, t) => {
-        await txs.transition(tx, t.id, 'SUCCESS', 'Account Top Up succeeded');
+        await txs.transition(tx, t.id, 'SUCCESS', 'Account Top Up succeeded', 'doku-success');
         return { status: 201, body: { answeredBy: 'the live request' }, transactionId: t.id };
       },
     });
@@ -225,7 +230,7 @@ describe('Requests abandoned mid-flight', () => {
       if (!row) await new Promise((r) => setTimeout(r, 10));
     }
     // While its DOKU call hangs, a notification settles the transaction and the key grows old.
-    await db.transaction((tx) => txs.transition(tx, row!.transaction_id!, 'SUCCESS', 'notification'));
+    await db.transaction((tx) => txs.transition(tx, row!.transaction_id!, 'SUCCESS', 'notification', 'doku-reported'));
     await db.query(`UPDATE idempotency_keys SET created_at = now() - interval '1 hour' WHERE key = $1`, [ctx.key]);
     expect((await env.t.app.get(ReconciliationService).runOnce()).keysCompleted).toBe(1);
 

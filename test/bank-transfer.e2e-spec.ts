@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { ReconciliationService } from '../src/reconciliation/reconciliation.service';
 import { registerUser, SignedInUser } from './support/actors';
 import { createBoundWallet, startWalletEnv, WalletEnv } from './support/wallet-fixtures';
 
@@ -132,7 +133,7 @@ describe('Bank transfer: inquiry, confirm, status', () => {
     expect(Number(balance())).toBe(before - 12_000);
   });
 
-  it('keeps a transfer DOKU never received UNKNOWN within the grace period (no guess, no resend)', async () => {
+  it('never shows a transfer DOKU does not know as FAILED; the reconciler sends it again with the same reference, executed once', async () => {
     const inq = await inquire(alice, 3_000);
     env.sim.control.setFaults([{ endpoint: 'transferBankPayment', type: 'error_before', status: 503, times: 1 }]);
     const res = await as(alice).post('/v1/bank-transfers', { inquiryId: inq.body.inquiryId }, `bt-${randomUUID()}`);
@@ -141,13 +142,26 @@ describe('Bank transfer: inquiry, confirm, status', () => {
     expect(status.body.status).toBe('UNKNOWN');
     expect(debitsOf(res.body.partnerReferenceNo)).toBe(0);
 
-    // Past the grace period, DOKU's "not found" settles it FAILED, and the inquiry may be used again.
-    await env.t.app.get(DataSource).query(`UPDATE transactions SET created_at = now() - interval '2 minutes' WHERE id = $1`, [res.body.id]);
-    const failed = await as(alice).get(`/v1/bank-transfers/${res.body.id}`);
-    expect(failed.body).toMatchObject({ status: 'FAILED', failureCode: 'DOKU.NOT_FOUND' });
-    const retry = await as(alice).post('/v1/bank-transfers', { inquiryId: inq.body.inquiryId }, `bt-${randomUUID()}`);
-    expect(retry.status).toBe(201);
-    expect(debitsOf(retry.body.partnerReferenceNo)).toBe(1);
+    // Past the grace period, DOKU's "not found" still settles nothing: DOKU's history may lag
+    // behind a transfer it executed. A customer's poll neither fails it nor sends it again.
+    const db = env.t.app.get(DataSource);
+    await db.query(`UPDATE transactions SET created_at = now() - interval '2 minutes' WHERE id = $1`, [res.body.id]);
+    const polled = await as(alice).get(`/v1/bank-transfers/${res.body.id}`);
+    expect(polled.body).toMatchObject({ status: 'UNKNOWN', failureCode: null });
+    expect(debitsOf(res.body.partnerReferenceNo)).toBe(0);
+    // The inquiry stays taken: confirming it again cannot start a second transfer.
+    const second = await as(alice).post('/v1/bank-transfers', { inquiryId: inq.body.inquiryId }, `bt-${randomUUID()}`);
+    expect(second.body.error.code).toBe('BANK.INQUIRY_USED');
+
+    // The reconciler's check sends the same transfer again (same partnerReferenceNo): executed once.
+    await db.query(`UPDATE transactions SET next_check_at = now() - interval '1 second' WHERE id = $1`, [res.body.id]);
+    await env.t.app.get(ReconciliationService).runOnce();
+    const settled = await as(alice).get(`/v1/bank-transfers/${res.body.id}`);
+    expect(settled.body.status).toBe('SUCCESS');
+    expect(debitsOf(res.body.partnerReferenceNo)).toBe(1);
+    // A further check changes nothing and sends nothing.
+    await env.t.app.get(ReconciliationService).runOnce();
+    expect(debitsOf(res.body.partnerReferenceNo)).toBe(1);
   });
 
   it('refuses back-office and service tokens on the user routes', async () => {

@@ -56,7 +56,7 @@ describe('Events: outbox in the same commit, read by cursor (e2e, simulator)', (
     const created = await db.transaction((tx) =>
       txs.createPending(tx, { userId: user.id, type: 'PURCHASE', amount: rupiah(15_000), partnerReferenceNo: `PUR-EV-${randomUUID()}`, initiatorKind: 'user', initiatorId: user.id }),
     );
-    await db.transaction((tx) => txs.transition(tx, created.id, 'SUCCESS', 'doku-response'));
+    await db.transaction((tx) => txs.transition(tx, created.id, 'SUCCESS', 'doku-response', 'doku-success'));
     const events = await eventsOf(created.id);
     expect(events.map((e) => [e.type, e.data.previousStatus, e.data.status])).toEqual([
       ['transaction.status_changed', null, 'PENDING'],
@@ -72,7 +72,7 @@ describe('Events: outbox in the same commit, read by cursor (e2e, simulator)', (
       db.transaction(async (tx) => {
         const t = await txs.createPending(tx, { userId: user.id, type: 'PURCHASE', amount: rupiah(1_000), partnerReferenceNo: ref, initiatorKind: 'user', initiatorId: user.id });
         rolledBackId = t.id;
-        await txs.transition(tx, t.id, 'FAILED', 'doku-response');
+        await txs.transition(tx, t.id, 'FAILED', 'doku-response', 'doku-declined');
         throw new Error('abort after the change');
       }),
     ).rejects.toThrow('abort after the change');

@@ -40,7 +40,7 @@ describe('Reconciliation of unresolved transactions', () => {
         initiatorId: 'svc_rewards',
       }),
     );
-    await db.transaction((tx) => txs.transition(tx, t.id, 'UNKNOWN', 'timeout', { nextCheckAt: new Date(Date.now() - 1000) }));
+    await db.transaction((tx) => txs.transition(tx, t.id, 'UNKNOWN', 'timeout', 'doku-unclear', { nextCheckAt: new Date(Date.now() - 1000) }));
     return t;
   }
 
@@ -54,7 +54,7 @@ describe('Reconciliation of unresolved transactions', () => {
     const resolved: string[] = [];
     a.app.get(TransactionResolverRegistry).register('TOP_UP', async (tr) => {
       resolved.push(tr.id);
-      await db.transaction((tx) => txs.transition(tx, tr.id, 'SUCCESS', 'status-query', { dokuReferenceNo: 'DK-REC-1' }));
+      await db.transaction((tx) => txs.transition(tx, tr.id, 'SUCCESS', 'status-query', 'doku-reported', { dokuReferenceNo: 'DK-REC-1' }));
     });
     const summary = await a.app.get(ReconciliationService).runOnce();
     expect(summary).toMatchObject({ claimed: 1, settled: 1, stillUnresolved: 0, errors: 0 });
@@ -97,7 +97,7 @@ describe('Reconciliation of unresolved transactions', () => {
     const resolver = async (tr: Transaction) => {
       seen.set(tr.id, (seen.get(tr.id) ?? 0) + 1);
       await new Promise((r) => setTimeout(r, 20));
-      await db.transaction((tx) => txs.transition(tx, tr.id, 'SUCCESS', 'status-query'));
+      await db.transaction((tx) => txs.transition(tx, tr.id, 'SUCCESS', 'status-query', 'doku-reported'));
     };
     a.app.get(TransactionResolverRegistry).register('TOP_UP', resolver);
     b.app.get(TransactionResolverRegistry).register('TOP_UP', resolver);

@@ -41,7 +41,7 @@ describe('The money core: idempotency keys, transitions, refund reservations', (
       return 'ok' as const;
     },
     settle: async (tx: Parameters<TransactionsRepository['createPending']>[0], intent: { id: string }) => {
-      const { transaction } = await txs.transition(tx, intent.id, 'SUCCESS', 'doku-response');
+      const { transaction } = await txs.transition(tx, intent.id, 'SUCCESS', 'doku-response', 'doku-success');
       return { status: 201, body: { id: transaction.id, status: transaction.status }, transactionId: transaction.id };
     },
   });
@@ -110,7 +110,7 @@ describe('The money core: idempotency keys, transitions, refund reservations', (
         initiatorId: userId,
       }),
     );
-    await db.transaction((tx) => txs.transition(tx, purchase.id, 'SUCCESS', 'doku-response'));
+    await db.transaction((tx) => txs.transition(tx, purchase.id, 'SUCCESS', 'doku-response', 'doku-success'));
     const attempts = await Promise.all(
       Array.from({ length: 10 }, () => db.transaction((tx) => txs.reserveRefund(tx, purchase.id, rupiah(30_000)))),
     );
@@ -135,9 +135,9 @@ describe('The money core: idempotency keys, transitions, refund reservations', (
         initiatorId: 'svc_rewards',
       }),
     );
-    expect((await db.transaction((tx) => txs.transition(tx, t1.id, 'UNKNOWN', 'timeout'))).changed).toBe(true);
-    expect((await db.transaction((tx) => txs.transition(tx, t1.id, 'SUCCESS', 'status-query', { dokuReferenceNo: 'DK-1' }))).changed).toBe(true);
-    const back = await db.transaction((tx) => txs.transition(tx, t1.id, 'FAILED', 'late-notification'));
+    expect((await db.transaction((tx) => txs.transition(tx, t1.id, 'UNKNOWN', 'timeout', 'doku-unclear'))).changed).toBe(true);
+    expect((await db.transaction((tx) => txs.transition(tx, t1.id, 'SUCCESS', 'status-query', 'doku-reported', { dokuReferenceNo: 'DK-1' }))).changed).toBe(true);
+    const back = await db.transaction((tx) => txs.transition(tx, t1.id, 'FAILED', 'late-notification', 'doku-reported'));
     expect(back.changed).toBe(false);
     expect(back.transaction.status).toBe('SUCCESS');
     expect(back.transaction.dokuReferenceNo).toBe('DK-1');
@@ -146,5 +146,40 @@ describe('The money core: idempotency keys, transitions, refund reservations', (
       ['PENDING', 'UNKNOWN', 'timeout'],
       ['UNKNOWN', 'SUCCESS', 'status-query'],
     ]);
+  });
+  it('refuses, in the database write itself, to fail or release money on too little evidence', async () => {
+    const make = (type: 'TOP_UP' | 'REFUND' | 'BANK_TRANSFER' | 'PURCHASE', n: number) =>
+      db.transaction(async (tx) => {
+        const t = await txs.createPending(tx, {
+          userId,
+          type,
+          amount: rupiah(10_000),
+          partnerReferenceNo: `RULE-${process.pid}-${type}-${n}`,
+          initiatorKind: 'service',
+          initiatorId: 'svc_rewards',
+        });
+        return (await txs.transition(tx, t.id, 'UNKNOWN', 'timeout', 'doku-unclear')).transaction;
+      });
+    for (const [n, type] of (['TOP_UP', 'REFUND', 'BANK_TRANSFER'] as const).entries()) {
+      const t = await make(type, n);
+      for (const evidence of ['doku-not-found', 'doku-unclear'] as const) {
+        const refused = await db.transaction((tx) => txs.transition(tx, t.id, 'FAILED', 'status-query', evidence, { failureCode: 'DOKU.NOT_FOUND' }));
+        expect({ type, evidence, changed: refused.changed, status: refused.transaction.status, failureCode: refused.transaction.failureCode }).toEqual({
+          type,
+          evidence,
+          changed: false,
+          status: 'UNKNOWN',
+          failureCode: null,
+        });
+      }
+      const unclearSuccess = await db.transaction((tx) => txs.transition(tx, t.id, 'SUCCESS', 'status-query', 'doku-unclear'));
+      expect(unclearSuccess.changed).toBe(false);
+      // A definitive report still settles it, and the refused attempts left no event behind.
+      expect((await db.transaction((tx) => txs.transition(tx, t.id, 'FAILED', 'status-query', 'doku-reported'))).changed).toBe(true);
+      expect((await txs.findEvents(t.id)).map((e) => e.toStatus)).toEqual(['PENDING', 'UNKNOWN', 'FAILED']);
+    }
+    // A purchase DOKU does not know cannot have been paid: "not found" may fail it.
+    const purchase = await make('PURCHASE', 9);
+    expect((await db.transaction((tx) => txs.transition(tx, purchase.id, 'FAILED', 'status-query', 'doku-not-found'))).changed).toBe(true);
   });
 });

@@ -27,6 +27,11 @@ export class BankTransferRepository {
       .getOne();
   }
 
+  /** The inquiry a transaction was confirmed from (to send that transaction again with the same fields). */
+  findInquiryOfTransaction(transactionId: string): Promise<BankTransferInquiry | null> {
+    return this.db.getRepository(BankTransferInquiry).findOneBy({ transactionId });
+  }
+
   async attachTransaction(tx: EntityManager, inquiryId: string, transactionId: string): Promise<void> {
     await tx.getRepository(BankTransferInquiry).update({ id: inquiryId }, { transactionId });
   }

@@ -79,7 +79,7 @@ export class BankTransferService implements OnModuleInit {
     this.resolvers?.register(
       'BANK_TRANSFER',
       async (transaction) => {
-        await this.resolve(transaction);
+        await this.resolve(transaction, { recover: true });
       },
       (transaction) => this.render(transaction),
     );
@@ -148,8 +148,10 @@ export class BankTransferService implements OnModuleInit {
   /**
    * Asks DOKU's history what became of the transfer (§3.11 "look it up in Transaction History").
    * Never throws: when DOKU cannot say, the transfer stays as it is and is asked again next time.
+   * With `recover` (the reconciler's schedule, never a customer's poll), a transfer DOKU still
+   * does not know after the grace period is sent again with its own partnerReferenceNo.
    */
-  async resolve(transaction: Transaction): Promise<Transaction> {
+  async resolve(transaction: Transaction, options: { recover?: boolean } = {}): Promise<Transaction> {
     const outcome = await captureDokuOutcome(() =>
       this.customerCalls.run(transaction.userId, (token) =>
         this.doku.transactionHistoryDetail(token, { originalPartnerReferenceNo: transaction.partnerReferenceNo }),
@@ -170,13 +172,45 @@ export class BankTransferService implements OnModuleInit {
       return transaction;
     }
     if (outcome.kind === 'rejected' && outcome.error.code === 'DOKU.NOT_FOUND') {
-      if (Date.now() - transaction.createdAt.getTime() >= (this.config.reconciliation.notFoundGraceMs ?? BANK_NOT_FOUND_GRACE_MS)) {
-        return this.move(transaction, 'FAILED', { failureCode: 'DOKU.NOT_FOUND', dokuResponseCode: outcome.responseCode ?? null });
-      }
-      return transaction;
+      // "Not found" never fails a transfer (settlementAllowed): DOKU's history may lag behind a
+      // transfer it executed, and showing an executed transfer as failed invites a second one.
+      const pastGrace = Date.now() - transaction.createdAt.getTime() >= (this.config.reconciliation.notFoundGraceMs ?? BANK_NOT_FOUND_GRACE_MS);
+      return pastGrace && options.recover ? this.sendAgain(transaction) : transaction;
     }
     logger.warn(`Could not resolve bank transfer ${transaction.id}: ${outcome.error.message}`);
     return transaction;
+  }
+
+  /**
+   * Sends the transfer again exactly as first sent (same partnerReferenceNo, beneficiary, amount):
+   * DOKU deduplicates on the reference, so one it already has comes back as a duplicate and
+   * settles nothing, and one it never received is executed now, once. Only DOKU's success settles
+   * it here; any other answer, a decline included, leaves it unresolved for the schedule and then
+   * the back office (a decline of a second send says nothing certain about the first).
+   */
+  private async sendAgain(transaction: Transaction): Promise<Transaction> {
+    const inquiry = await this.inquiries.findInquiryOfTransaction(transaction.id);
+    if (!inquiry) return transaction;
+    let wallet;
+    try {
+      wallet = await this.walletAccess.requireBoundWallet(transaction.userId);
+    } catch {
+      return transaction;
+    }
+    const accountNumber = this.box.open(inquiry.accountNumberSealed, sealContext(transaction.userId, inquiry.partnerReferenceNo));
+    const outcome = await this.execute({ transaction, inquiry, accountNumber, phone: wallet.phone, accountId: wallet.accountId });
+    if (outcome.kind !== 'ok') {
+      logger.warn(`Bank transfer ${transaction.id} sent again: DOKU's answer settles nothing (${outcome.responseCode ?? (outcome.error as { code?: string }).code ?? outcome.error.name})`);
+      return transaction;
+    }
+    return this.db.transaction(async (tx) => {
+      const result = await this.transactions.transition(tx, transaction.id, 'SUCCESS', 'Transfer Bank Account Payment sent again: succeeded', 'doku-success', {
+        dokuReferenceNo: outcome.result.body.referenceNo ?? transaction.dokuReferenceNo,
+        dokuResponseCode: outcome.result.responseCode,
+        details: { transactionDate: outcome.result.body.transactionDate ?? null, bankReference: outcome.result.body.referenceNumber ?? null },
+      });
+      return result.transaction;
+    });
   }
 
   private async move(
@@ -185,7 +219,7 @@ export class BankTransferService implements OnModuleInit {
     patch: { dokuReferenceNo?: string | null; dokuResponseCode?: string | null; failureCode?: string },
   ): Promise<Transaction> {
     return this.db.transaction(async (tx) => {
-      const result = await this.transactions.transition(tx, transaction.id, to, 'status-query', patch);
+      const result = await this.transactions.transition(tx, transaction.id, to, 'status-query', 'doku-reported', patch);
       if (result.changed && to === 'FAILED') await this.releaseInquiryOf(tx, result.transaction);
       return result.transaction;
     });

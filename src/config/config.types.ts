@@ -58,6 +58,8 @@ export interface DokuSection {
   poolConnections: number;
   /** Endpoint-path overrides, JSON object of endpoint name to path. */
   pathOverrides: Record<string, string>;
+  /** Meanings of exact response codes per endpoint, added to the defaults: `{"refundPurchase":{"success":["2000700"]}}`. */
+  responseCodes: Record<string, Partial<Record<string, string[]>>>;
   /** Our path DOKU posts notifications to (§2.8), default `/v1.0/debit/notify`; also the path DOKU signs. */
   notificationPath: string;
   /** Lifetime of the token we issue to DOKU for notifications (§2.8 step 1), seconds. */

@@ -72,6 +72,18 @@ export function loadConfig(env: Env = process.env): AppConfig {
     }
   }
 
+  let responseCodes: Record<string, Partial<Record<string, string[]>>> = {};
+  if (env.DOKU_RESPONSE_CODES) {
+    try {
+      const parsed: unknown = JSON.parse(env.DOKU_RESPONSE_CODES);
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+      // Names, outcomes and codes are checked with the endpoint map when the DOKU client is built.
+      responseCodes = parsed as Record<string, Partial<Record<string, string[]>>>;
+    } catch (e) {
+      problems.push(`DOKU_RESPONSE_CODES must be a JSON object of endpoint name to {success|pending|failed|unknown: codes} (${(e as Error).message})`);
+    }
+  }
+
   const dokuBaseUrl = env.DOKU_BASE_URL || undefined;
   if (dokuBaseUrl && !/^https?:\/\//.test(dokuBaseUrl)) problems.push('DOKU_BASE_URL must be an http(s) URL');
   if (prod && !dokuBaseUrl) problems.push('DOKU_BASE_URL is required in production');
@@ -155,6 +167,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxResponseBytes: int('DOKU_MAX_RESPONSE_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
       poolConnections: int('DOKU_POOL_CONNECTIONS', 64, 1, 1024),
       pathOverrides,
+      responseCodes,
       notificationPath: str('DOKU_NOTIFICATION_PATH', '/v1.0/debit/notify'),
       notificationTokenTtlSeconds: int('DOKU_NOTIFICATION_TOKEN_TTL_SECONDS', 900, 30, 86_400),
       transactionMaxAmount: int('DOKU_TRANSACTION_MAX_AMOUNT', 10_000_000, 1, Number.MAX_SAFE_INTEGER),

@@ -13,6 +13,7 @@ import { Transaction } from '../transactions/entities/transaction.entity';
 import { isUnresolved } from '../transactions/transaction-state';
 import { TransactionsRepository } from '../transactions/transactions.repository';
 import { PurchasesRepository } from './purchases.repository';
+import { refundPurchaseRequest } from './refund-purchase-request';
 
 /**
  * How long DOKU may not know a purchase (or refund) we sent before we call it failed (§5.6: "a
@@ -58,12 +59,15 @@ export class PurchaseStatusService implements OnModuleInit {
    * Asks DOKU when the purchase or one of its refunds/cancels is still unresolved, applies the
    * answer, and gives the purchase and its children as they now are.
    */
-  async refresh(purchase: Transaction): Promise<PurchaseWithChildren> {
+  async refresh(purchase: Transaction, options: { recover?: boolean } = {}): Promise<PurchaseWithChildren> {
     const children = await this.purchases.findChildren(purchase.id);
     const unresolved = isUnresolved(purchase.status) || children.some((c) => isUnresolved(c.status));
     if (!unresolved) return { purchase, children };
     const answer = await this.query(purchase);
-    if (answer) await this.db.transaction((tx) => this.apply(tx, purchase.id, answer));
+    const missing = answer ? await this.db.transaction((tx) => this.apply(tx, purchase.id, answer)) : [];
+    if (options.recover) {
+      for (const refund of missing) await this.resendRefund(purchase, refund);
+    }
     const fresh = (await this.purchases.findById(purchase.id)) ?? purchase;
     return { purchase: fresh, children: await this.purchases.findChildren(purchase.id) };
   }
@@ -83,10 +87,41 @@ export class PurchaseStatusService implements OnModuleInit {
     });
   }
 
-  /** For the reconciler: any purchase, refund or cancel, resolved through its purchase. */
+  /**
+   * For the reconciler: any purchase, refund or cancel, resolved through its purchase. Only here
+   * (on the reconciler's schedule, never on a customer's poll) is a refund that DOKU's answer
+   * leaves out sent again with its own identifiers.
+   */
   async resolveTransaction(transaction: Transaction): Promise<void> {
     const purchase = transaction.type === 'PURCHASE' ? transaction : transaction.parentId ? await this.purchases.findById(transaction.parentId) : null;
-    if (purchase) await this.refresh(purchase);
+    if (purchase) await this.refresh(purchase, { recover: true });
+  }
+
+  /**
+   * A refund that Query Purchase leaves out after the grace period: either DOKU never received it,
+   * or its answers do not list refunds (`refundHistory` is optional). Both are settled safely by
+   * sending the same refund again, with the same partnerRefundNo: DOKU deduplicates refunds on it
+   * (docs/money-rules.md), so a refund it already has comes back as a duplicate and one it never
+   * had is applied now, once. Only DOKU's success settles the refund here; any other answer, a
+   * decline included, leaves it unresolved (a decline of a second send says nothing certain about
+   * the first), and after the last scheduled check the back office decides. The reservation is
+   * never released on silence.
+   */
+  private async resendRefund(purchase: Transaction, refund: Transaction): Promise<void> {
+    const outcome = await captureDokuOutcome(() => this.doku.refundPurchase(refundPurchaseRequest(purchase, refund)));
+    if (outcome.kind !== 'ok') {
+      logger.warn(`Refund ${refund.id} sent again: DOKU's answer settles nothing (${outcome.responseCode ?? (outcome.error as { code?: string }).code ?? outcome.error.name})`);
+      return;
+    }
+    await this.db.transaction(async (tx) => {
+      // The purchase row first, then the refund: the lock order of every money path.
+      await this.purchases.lockForUpdate(tx, purchase.id, undefined);
+      const moved = await this.transactions.transition(tx, refund.id, 'SUCCESS', 'Refund Purchase sent again: succeeded', 'doku-success', {
+        dokuReferenceNo: outcome.result.body.refundNo ?? null,
+        dokuResponseCode: outcome.result.responseCode,
+      });
+      if (moved.changed) await this.transactions.settleRefundReservation(tx, purchase.id, refund.amount, true);
+    });
   }
 
   private async query(purchase: Transaction): Promise<QueryAnswer | undefined> {
@@ -109,10 +144,14 @@ export class PurchaseStatusService implements OnModuleInit {
     return undefined;
   }
 
-  private async apply(tx: EntityManager, purchaseId: string, answer: QueryAnswer): Promise<void> {
+  /**
+   * Applies one Query Purchase answer to the purchase and its unresolved refunds and cancels.
+   * Gives the refunds that the answer leaves out although the grace period is over.
+   */
+  private async apply(tx: EntityManager, purchaseId: string, answer: QueryAnswer): Promise<Transaction[]> {
     // The purchase row first, then its refunds and cancels: the lock order of every money path.
     const purchase = await this.purchases.lockForUpdate(tx, purchaseId, undefined);
-    if (!purchase) return;
+    if (!purchase) return [];
     const children = await this.purchases.findChildren(purchaseId, tx);
     const now = Date.now();
     const grace = this.config.reconciliation.notFoundGraceMs ?? NOT_FOUND_GRACE_MS;
@@ -126,66 +165,76 @@ export class PurchaseStatusService implements OnModuleInit {
     switch (doku) {
       case 'SUCCESS':
       case 'REFUNDED':
-        await this.transactions.transition(tx, purchase.id, 'SUCCESS', cause, {
+        await this.transactions.transition(tx, purchase.id, 'SUCCESS', cause, 'doku-reported', {
           dokuReferenceNo: body?.originalReferenceNo ?? purchase.dokuReferenceNo,
           details: { ...(body?.paidTime ? { paidTime: body.paidTime } : {}), ...(body?.approvalCode ? { approvalCode: body.approvalCode } : {}) },
         });
         break;
       case 'CANCELED':
-        await this.transactions.transition(tx, purchase.id, 'CANCELED', cause);
+        await this.transactions.transition(tx, purchase.id, 'CANCELED', cause, 'doku-reported');
         break;
       case 'FAILED':
-        await this.transactions.transition(tx, purchase.id, 'FAILED', cause, {
+        await this.transactions.transition(tx, purchase.id, 'FAILED', cause, 'doku-reported', {
           failureCode: 'DOKU.REJECTED',
           details: { dokuStatus: body?.transactionStatusDesc ?? code },
         });
         break;
       case 'NOT_FOUND':
-        // §5.6: not found means failed only once DOKU has had time to know it.
+        // Not found means failed only once DOKU has had time to know it, and only because a
+        // purchase DOKU does not know cannot have been paid (settlementAllowed).
         if (isUnresolved(purchase.status) && pastGrace(purchase)) {
-          await this.transactions.transition(tx, purchase.id, 'FAILED', `${cause} after the grace period`, { failureCode: 'DOKU.NOT_FOUND' });
+          await this.transactions.transition(tx, purchase.id, 'FAILED', `${cause} after the grace period`, 'doku-not-found', { failureCode: 'DOKU.NOT_FOUND' });
         }
         break;
       case 'PENDING':
         // DOKU has it and it is still in progress: no longer unknown.
-        if (purchase.status === 'UNKNOWN') await this.transactions.transition(tx, purchase.id, 'PENDING', cause);
+        if (purchase.status === 'UNKNOWN') await this.transactions.transition(tx, purchase.id, 'PENDING', cause, 'doku-reported');
         break;
     }
 
+    // refundHistory is optional in DOKU's answers: its absence says nothing about any refund.
     const history = body?.refundHistory ?? [];
+    const missing: Transaction[] = [];
     for (const child of children.filter((c) => isUnresolved(c.status))) {
-      if (child.type === 'REFUND') await this.applyRefund(tx, child, history, pastGrace(child));
+      if (child.type === 'REFUND' && !(await this.applyRefund(tx, child, history)) && pastGrace(child)) missing.push(child);
       if (child.type === 'CANCEL') await this.applyCancel(tx, child, doku, pastGrace(child));
     }
+    return missing;
   }
 
-  /** A refund is settled by its line in `refundHistory` (§3.17), matched on our partnerRefundNo. */
-  private async applyRefund(tx: EntityManager, refund: Transaction, history: SnapRefundHistoryItem[], missingMeansFailed: boolean): Promise<void> {
+  /**
+   * A refund is settled by its line in `refundHistory` (§3.17), matched on our partnerRefundNo.
+   * Gives false when the answer has no line for it: that settles nothing (the caller may send the
+   * refund again, see resendRefund).
+   */
+  private async applyRefund(tx: EntityManager, refund: Transaction, history: SnapRefundHistoryItem[]): Promise<boolean> {
     const line = history.find((h) => h.partnerRefundNo === refund.partnerReferenceNo);
-    if (line && fromOptionalSnapMoney(line.refundAmount) !== undefined && fromOptionalSnapMoney(line.refundAmount) !== refund.amount) {
+    if (!line) return false;
+    if (fromOptionalSnapMoney(line.refundAmount) !== undefined && fromOptionalSnapMoney(line.refundAmount) !== refund.amount) {
       logger.warn(`Refund ${refund.id}: DOKU lists another amount; left for the back office`);
-      return;
+      return true;
     }
-    const status = line ? mapTransactionStatus(line.refundStatus) : undefined;
+    const status = mapTransactionStatus(line.refundStatus);
     if (status === 'SUCCESS') {
-      const moved = await this.transactions.transition(tx, refund.id, 'SUCCESS', 'Query Purchase: refundHistory 00', { dokuReferenceNo: line?.refundNo ?? null });
+      const moved = await this.transactions.transition(tx, refund.id, 'SUCCESS', 'Query Purchase: refundHistory 00', 'doku-reported', { dokuReferenceNo: line.refundNo ?? null });
       if (moved.changed && refund.parentId) await this.transactions.settleRefundReservation(tx, refund.parentId, refund.amount, true);
-    } else if (status === 'FAILED' || (!line && missingMeansFailed)) {
-      const moved = await this.transactions.transition(tx, refund.id, 'FAILED', line ? 'Query Purchase: refundHistory 06' : 'Query Purchase: refund unknown to DOKU after the grace period', {
-        failureCode: line ? 'DOKU.REJECTED' : 'DOKU.NOT_FOUND',
-      });
+    } else if (status === 'FAILED') {
+      const moved = await this.transactions.transition(tx, refund.id, 'FAILED', 'Query Purchase: refundHistory 06', 'doku-reported', { failureCode: 'DOKU.REJECTED' });
       if (moved.changed && refund.parentId) await this.transactions.settleRefundReservation(tx, refund.parentId, refund.amount, false);
     } else if (status === 'PENDING' && refund.status === 'UNKNOWN') {
-      await this.transactions.transition(tx, refund.id, 'PENDING', 'Query Purchase: refundHistory 03');
+      await this.transactions.transition(tx, refund.id, 'PENDING', 'Query Purchase: refundHistory 03', 'doku-reported');
     }
+    return true;
   }
 
   /** A cancel is settled by the purchase's own status: 05 means it happened. */
   private async applyCancel(tx: EntityManager, cancel: Transaction, doku: string, pastGrace: boolean): Promise<void> {
     if (doku === 'CANCELED') {
-      await this.transactions.transition(tx, cancel.id, 'SUCCESS', 'Query Purchase: 05');
+      await this.transactions.transition(tx, cancel.id, 'SUCCESS', 'Query Purchase: 05', 'doku-reported');
     } else if (pastGrace && (doku === 'SUCCESS' || doku === 'REFUNDED' || doku === 'FAILED' || doku === 'NOT_FOUND')) {
-      await this.transactions.transition(tx, cancel.id, 'FAILED', `Query Purchase: ${doku} after the grace period`, { failureCode: 'PURCHASE.NOT_CANCELABLE' });
+      await this.transactions.transition(tx, cancel.id, 'FAILED', `Query Purchase: ${doku} after the grace period`, doku === 'NOT_FOUND' ? 'doku-not-found' : 'doku-reported', {
+        failureCode: 'PURCHASE.NOT_CANCELABLE',
+      });
     }
   }
 }

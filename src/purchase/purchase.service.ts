@@ -131,7 +131,7 @@ export class PurchaseService implements OnModuleInit {
         }
         const responseCode = outcome.responseCode ?? dokuCodeOf(outcome.error);
         if (outcome.kind === 'rejected') {
-          await this.transactions.transition(tx, purchase.id, 'FAILED', 'Purchase Web declined', {
+          await this.transactions.transition(tx, purchase.id, 'FAILED', 'Purchase Web declined', 'doku-declined', {
             failureCode: outcome.error.code,
             dokuResponseCode: responseCode ?? null,
           });
@@ -146,7 +146,7 @@ export class PurchaseService implements OnModuleInit {
           };
         }
         // §5.6: the answer was lost; DOKU may have the purchase. A status query settles it.
-        await this.transactions.transition(tx, purchase.id, 'UNKNOWN', 'Purchase Web: outcome unknown', { dokuResponseCode: responseCode ?? null });
+        await this.transactions.transition(tx, purchase.id, 'UNKNOWN', 'Purchase Web: outcome unknown', 'doku-unclear', { dokuResponseCode: responseCode ?? null });
         return { status: 202, body: created('UNKNOWN', null), transactionId: purchase.id };
       },
     });

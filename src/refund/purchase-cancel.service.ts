@@ -109,21 +109,21 @@ export class PurchaseCancelService implements OnModuleInit {
         // The purchase row first, then its cancel row: the same lock order as refunds.
         await this.purchases.lockForUpdate(tx, purchase.id, undefined);
         if (outcome.kind === 'ok') {
-          await this.transactions.transition(tx, cancel.id, 'SUCCESS', 'Cancel Purchase succeeded');
-          const moved = await this.transactions.transition(tx, purchase.id, 'CANCELED', 'Cancel Purchase succeeded', { details: { cancelTime: outcome.result.body.cancelTime ?? null } });
+          await this.transactions.transition(tx, cancel.id, 'SUCCESS', 'Cancel Purchase succeeded', 'doku-success');
+          const moved = await this.transactions.transition(tx, purchase.id, 'CANCELED', 'Cancel Purchase succeeded', 'doku-success', { details: { cancelTime: outcome.result.body.cancelTime ?? null } });
           return answer(200, 'SUCCESS', moved.transaction.status);
         }
         const responseCode = outcome.responseCode ?? dokuCodeOf(outcome.error);
         if (outcome.kind === 'rejected') {
           const code = CANCEL_DECLINES[outcome.error.code] ?? outcome.error.code;
-          await this.transactions.transition(tx, cancel.id, 'FAILED', 'Cancel Purchase declined', { failureCode: code, dokuResponseCode: responseCode ?? null });
+          await this.transactions.transition(tx, cancel.id, 'FAILED', 'Cancel Purchase declined', 'doku-declined', { failureCode: code, dokuResponseCode: responseCode ?? null });
           const message = code === 'PURCHASE.NOT_CANCELABLE' ? 'DOKU no longer allows canceling this purchase: refund it instead' : 'DOKU declined the cancel';
           return {
             ...rejectionResponse(code, message, { cancelId: cancel.id, purchaseStatus: purchase.status, ...(responseCode ? { responseCode } : {}) }),
             transactionId: cancel.id,
           };
         }
-        await this.transactions.transition(tx, cancel.id, 'UNKNOWN', 'Cancel Purchase: outcome unknown', { dokuResponseCode: responseCode ?? null });
+        await this.transactions.transition(tx, cancel.id, 'UNKNOWN', 'Cancel Purchase: outcome unknown', 'doku-unclear', { dokuResponseCode: responseCode ?? null });
         return answer(202, 'UNKNOWN', purchase.status);
       },
     });

@@ -7,11 +7,11 @@ import { IdempotencyContext, IdempotencyService, IdempotentResponse, StoredRespo
 import { renderedRejection } from '../reconciliation/rendered-response';
 import { TransactionResolverRegistry } from '../reconciliation/transaction-resolver.registry';
 import { rupiah } from '../common/money/money';
-import { toSnapMoney } from '../integrations/doku/doku-mapper';
 import { RefundPurchaseResponse } from '../integrations/doku/doku-wire.types';
 import { DokuClient } from '../integrations/doku/doku.client';
 import { dokuCodeOf, rejectionResponse } from '../transactions/stored-response';
 import { PurchasesRepository } from '../purchase/purchases.repository';
+import { refundPurchaseRequest } from '../purchase/refund-purchase-request';
 import { captureDokuOutcome, DokuOutcome } from '../transactions/doku-outcome';
 import { Transaction } from '../transactions/entities/transaction.entity';
 import { TransactionsRepository } from '../transactions/transactions.repository';
@@ -102,17 +102,9 @@ export class RefundService implements OnModuleInit {
         return { purchase, refund, reason: input.reason };
       },
       transactionId: (intent) => intent.refund.id,
-      execute: ({ purchase, refund, reason }) =>
-        captureDokuOutcome(() =>
-          this.doku.refundPurchase({
-            originalPartnerReferenceNo: purchase.partnerReferenceNo,
-            ...(purchase.dokuReferenceNo ? { originalReferenceNo: purchase.dokuReferenceNo } : {}),
-            partnerRefundNo: refund.partnerReferenceNo,
-            refundAmount: toSnapMoney(refund.amount),
-            reason,
-            additionalInfo: {},
-          }),
-        ),
+      execute: ({ purchase, refund }) =>
+        // The same request builder as the reconciler's resend, so both carry identical fields.
+        captureDokuOutcome(() => this.doku.refundPurchase(refundPurchaseRequest(purchase, refund))),
       settle: async (tx, { purchase, refund, reason }, outcome) => {
         const answer = async (status: number, refundStatus: RefundResponseDto['status']) => {
           const fresh = await tx.getRepository(Transaction).findOneByOrFail({ id: purchase.id });
@@ -130,7 +122,7 @@ export class RefundService implements OnModuleInit {
         // a refund settling and another being prepared on the same purchase).
         await this.purchases.lockForUpdate(tx, purchase.id, undefined);
         if (outcome.kind === 'ok') {
-          const moved = await this.transactions.transition(tx, refund.id, 'SUCCESS', 'Refund Purchase succeeded', {
+          const moved = await this.transactions.transition(tx, refund.id, 'SUCCESS', 'Refund Purchase succeeded', 'doku-success', {
             dokuReferenceNo: outcome.result.body.refundNo ?? null,
           });
           if (moved.changed) await this.transactions.settleRefundReservation(tx, purchase.id, refund.amount, true);
@@ -139,7 +131,7 @@ export class RefundService implements OnModuleInit {
         const responseCode = outcome.responseCode ?? dokuCodeOf(outcome.error);
         if (outcome.kind === 'rejected') {
           const code = REFUND_DECLINES[outcome.error.code] ?? outcome.error.code;
-          const moved = await this.transactions.transition(tx, refund.id, 'FAILED', 'Refund Purchase declined', {
+          const moved = await this.transactions.transition(tx, refund.id, 'FAILED', 'Refund Purchase declined', 'doku-declined', {
             failureCode: code,
             dokuResponseCode: responseCode ?? null,
           });
@@ -150,7 +142,7 @@ export class RefundService implements OnModuleInit {
           };
         }
         // Unknown: the reservation stays held until Query Purchase's refundHistory settles it.
-        await this.transactions.transition(tx, refund.id, 'UNKNOWN', 'Refund Purchase: outcome unknown', { dokuResponseCode: responseCode ?? null });
+        await this.transactions.transition(tx, refund.id, 'UNKNOWN', 'Refund Purchase: outcome unknown', 'doku-unclear', { dokuResponseCode: responseCode ?? null });
         return answer(202, 'UNKNOWN');
       },
     });

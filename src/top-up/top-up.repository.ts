@@ -27,6 +27,11 @@ export class TopUpRepository {
       .getOne();
   }
 
+  /** The inquiry a transaction was confirmed from (to send that transaction again with the same fields). */
+  findInquiryOfTransaction(transactionId: string): Promise<TopUpInquiry | null> {
+    return this.db.getRepository(TopUpInquiry).findOneBy({ transactionId });
+  }
+
   async attachTransaction(tx: EntityManager, inquiryId: string, transactionId: string): Promise<void> {
     await tx.getRepository(TopUpInquiry).update({ id: inquiryId }, { transactionId });
   }

@@ -72,7 +72,7 @@ export class TopUpService implements OnModuleInit {
     this.resolvers?.register(
       'TOP_UP',
       async (transaction) => {
-        await this.resolve(transaction);
+        await this.resolve(transaction, { recover: true });
       },
       (transaction) => this.render(transaction),
     );
@@ -134,8 +134,12 @@ export class TopUpService implements OnModuleInit {
     return TopUpResponseDto.from(current);
   }
 
-  /** Query Top Up (§3.14) and apply its answer. Never throws; an unclear answer leaves it unresolved. */
-  async resolve(transaction: Transaction): Promise<Transaction> {
+  /**
+   * Query Top Up (§3.14) and apply its answer. Never throws; an unclear answer leaves it
+   * unresolved. With `recover` (the reconciler's schedule, never a caller's poll), a top-up DOKU
+   * still does not know after the grace period is sent again with its own partnerReferenceNo.
+   */
+  async resolve(transaction: Transaction, options: { recover?: boolean } = {}): Promise<Transaction> {
     const outcome = await captureDokuOutcome(() =>
       this.doku.queryTopUp({
         serviceCode: TOP_UP_SERVICE_CODE,
@@ -163,11 +167,43 @@ export class TopUpService implements OnModuleInit {
     if (status === 'SUCCESS') return this.move(transaction, 'SUCCESS', patch);
     if (status === 'FAILED' || status === 'CANCELED') return this.move(transaction, 'FAILED', { ...patch, failureCode: 'DOKU.REJECTED' });
     if (status === 'NOT_FOUND') {
-      if (Date.now() - transaction.createdAt.getTime() < (this.config.reconciliation.notFoundGraceMs ?? TOP_UP_NOT_FOUND_GRACE_MS)) return transaction;
-      return this.move(transaction, 'FAILED', { ...patch, failureCode: 'DOKU.NOT_FOUND' });
+      // "Not found" never fails a top-up (settlementAllowed): DOKU's status may lag behind a
+      // top-up it executed. Past the grace period, the same top-up is sent again instead.
+      const pastGrace = Date.now() - transaction.createdAt.getTime() >= (this.config.reconciliation.notFoundGraceMs ?? TOP_UP_NOT_FOUND_GRACE_MS);
+      return pastGrace && options.recover ? this.sendAgain(transaction) : transaction;
     }
     if (status === 'PENDING' && transaction.status === 'UNKNOWN') return this.move(transaction, 'PENDING', patch);
     return transaction;
+  }
+
+  /**
+   * Sends the top-up again exactly as first sent (same partnerReferenceNo, amount, session):
+   * DOKU deduplicates on the reference, so one it already has comes back as a duplicate and
+   * settles nothing, and one it never received is applied now, once. Only DOKU's success settles
+   * it here; any other answer, a decline included, leaves it unresolved for the schedule and then
+   * the back office (a decline of a second send says nothing certain about the first).
+   */
+  private async sendAgain(transaction: Transaction): Promise<Transaction> {
+    const inquiry = await this.inquiries.findInquiryOfTransaction(transaction.id);
+    if (!inquiry) return transaction;
+    let wallet;
+    try {
+      wallet = await this.walletAccess.requireBoundWallet(transaction.userId);
+    } catch {
+      return transaction;
+    }
+    const outcome = await this.execute({ transaction, inquiry, phone: wallet.phone, accountId: wallet.accountId });
+    if (outcome.kind !== 'ok') {
+      logger.warn(`Top-up ${transaction.id} sent again: DOKU's answer settles nothing (${outcome.responseCode ?? (outcome.error as { code?: string }).code ?? outcome.error.name})`);
+      return transaction;
+    }
+    return this.db.transaction(async (tx) => {
+      const result = await this.transactions.transition(tx, transaction.id, 'SUCCESS', 'Account Top Up sent again: succeeded', 'doku-success', {
+        dokuReferenceNo: outcome.result.body.referenceNo ?? transaction.dokuReferenceNo,
+        dokuResponseCode: outcome.result.responseCode,
+      });
+      return result.transaction;
+    });
   }
 
   private async move(
@@ -176,7 +212,7 @@ export class TopUpService implements OnModuleInit {
     patch: { dokuReferenceNo?: string | null; dokuResponseCode?: string | null; failureCode?: string },
   ): Promise<Transaction> {
     return this.db.transaction(async (tx) => {
-      const result = await this.transactions.transition(tx, transaction.id, to, 'status-query', patch);
+      const result = await this.transactions.transition(tx, transaction.id, to, 'status-query', 'doku-reported', patch);
       if (result.changed && to === 'FAILED') await this.releaseInquiryOf(tx, result.transaction);
       return result.transaction;
     });

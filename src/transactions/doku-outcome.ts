@@ -46,18 +46,18 @@ export async function applyImmediateOutcome<T>(
 ): Promise<{ transaction: Transaction; declined?: AppError }> {
   if (outcome.kind === 'ok') {
     const patch = { dokuResponseCode: outcome.result.responseCode, ...options.onSuccess(outcome.result) };
-    return { transaction: (await transactions.transition(tx, id, 'SUCCESS', 'doku-response', patch)).transaction };
+    return { transaction: (await transactions.transition(tx, id, 'SUCCESS', 'doku-response', 'doku-success', patch)).transaction };
   }
   if (outcome.kind === 'rejected') {
     const declined = options.translate(outcome.error);
-    const { transaction } = await transactions.transition(tx, id, 'FAILED', 'doku-response', {
+    const { transaction } = await transactions.transition(tx, id, 'FAILED', 'doku-response', 'doku-declined', {
       failureCode: declined.code,
       dokuResponseCode: outcome.responseCode ?? null,
     });
     return { transaction, declined };
   }
   const inProgress = outcome.responseCode?.startsWith('202') === true;
-  const { transaction } = await transactions.transition(tx, id, inProgress ? 'PENDING' : 'UNKNOWN', 'doku-response', {
+  const { transaction } = await transactions.transition(tx, id, inProgress ? 'PENDING' : 'UNKNOWN', 'doku-response', 'doku-unclear', {
     dokuResponseCode: outcome.responseCode ?? null,
   });
   return { transaction };

@@ -1,11 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Money } from '../common/money/money';
 import { entityFromRow, returningRows } from '../database/sql';
 import { Transaction } from './entities/transaction.entity';
 import { TransactionEvent } from './entities/transaction-event.entity';
-import { canTransition, TRANSACTION_STATUSES, TransactionStatus } from './transaction-state';
+import { canTransition, SettlementEvidence, TRANSACTION_STATUSES, TransactionStatus, typesRefused } from './transaction-state';
+
+const logger = new Logger('Transactions');
 
 export type NewTransaction = Pick<
   Transaction,
@@ -73,20 +75,25 @@ export class TransactionsRepository {
   }
 
   /**
-   * Moves a transaction to `to` only if that is a forward move from its current state (checked in
-   * the UPDATE itself, so two concurrent settlements cannot both apply), and records the event.
-   * A move to the state it is already in, or a backward move, changes nothing.
+   * Moves a transaction to `to` only if that is a forward move from its current state and the
+   * evidence is enough for its type (`settlementAllowed`: never fail or release money on missing,
+   * unknown or contradictory information). Both are checked in the UPDATE itself, so two
+   * concurrent settlements cannot both apply, and a refused move costs no extra statement. A move
+   * to the state it is already in, a backward move, or a move on too little evidence changes
+   * nothing; the caller releases money only when `changed` is true.
    */
   async transition(
     tx: EntityManager,
     id: string,
     to: TransactionStatus,
     cause: string,
+    evidence: SettlementEvidence,
     patch: TransitionPatch = {},
   ): Promise<TransitionResult> {
     const from = TRANSACTION_STATUSES.filter((s) => canTransition(s, to));
+    const refused = typesRefused(to, evidence);
     const sets: string[] = ['status = $2', 'updated_at = now()'];
-    const params: unknown[] = [id, to, from];
+    const params: unknown[] = [id, to, from, refused];
     const add = (column: string, value: unknown) => {
       params.push(value);
       sets.push(`${column} = $${params.length}`);
@@ -105,22 +112,33 @@ export class TransactionsRepository {
     }
     params.push(cause);
     const causeParam = params.length;
-    params.push(JSON.stringify({ ...(patch.dokuResponseCode ? { responseCode: patch.dokuResponseCode } : {}), ...(patch.failureCode ? { failureCode: patch.failureCode } : {}) }));
+    params.push(
+      JSON.stringify({
+        evidence,
+        ...(patch.dokuResponseCode ? { responseCode: patch.dokuResponseCode } : {}),
+        ...(patch.failureCode ? { failureCode: patch.failureCode } : {}),
+      }),
+    );
     const eventDetailsParam = params.length;
     // The move, its history event and its outbox event in one statement.
     const rows: Record<string, unknown>[] = await tx.query(
       `WITH previous AS (SELECT id, status FROM transactions WHERE id = $1 FOR UPDATE),
        t AS (
          UPDATE transactions u SET ${sets.join(', ')}
-           FROM previous WHERE u.id = previous.id AND previous.status = ANY($3::text[])
+           FROM previous WHERE u.id = previous.id AND previous.status = ANY($3::text[]) AND u.type <> ALL($4::text[])
          RETURNING u.*, previous.status AS previous_status, $${causeParam}::text AS cause, $${eventDetailsParam}::jsonb AS event_details),
        ${RECORD_CHANGE}
        SELECT * FROM t`,
       params,
     );
     if (rows.length === 1) return { changed: true, transaction: entityFromRow(tx, Transaction, rows[0]) };
-    // Not a forward move: nothing changed; the caller gets the transaction as it is.
-    return { changed: false, transaction: await tx.getRepository(Transaction).findOneOrFail({ where: { id } }) };
+    // Not a forward move, or too little evidence for one: nothing changed; the caller gets the
+    // transaction as it is.
+    const current = await tx.getRepository(Transaction).findOneOrFail({ where: { id } });
+    if (refused.includes(current.type) && canTransition(current.status, to)) {
+      logger.warn({ transactionId: id, type: current.type, to, evidence }, 'settlement refused: not enough evidence; left unresolved');
+    }
+    return { changed: false, transaction: current };
   }
 
   /**

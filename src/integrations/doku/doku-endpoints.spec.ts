@@ -70,4 +70,32 @@ describe('DOKU_ENDPOINTS', () => {
       );
     });
   });
+  describe('response-code tables', () => {
+    it("holds SNAP's success and pending codes for every endpoint, and DOKU's page variants for purchase and refund", () => {
+      for (const e of Object.values(DOKU_ENDPOINTS)) {
+        expect(e.codes.success[0]).toBe(e.successCode);
+        expect(e.codes.pending[0]).toBe(`202${e.serviceCode}00`);
+      }
+      expect(DOKU_ENDPOINTS.refundPurchase.codes).toEqual({ success: ['2005800', '2000700'], pending: ['2025800', '2020700'], failed: [], unknown: [] });
+      expect(DOKU_ENDPOINTS.purchaseWeb.codes).toEqual({ success: ['2005400', '2000500'], pending: ['2025400', '2020500'], failed: [], unknown: [] });
+    });
+
+    it('takes configured codes without code changes: added, or moved from another meaning', () => {
+      const map = resolveEndpoints({}, { topUp: { success: ['2000000'] }, refundPurchase: { unknown: ['2000700'], failed: ['4005801'] } });
+      expect(map.topUp.codes.success).toEqual(['2003800', '2000000']);
+      expect(map.refundPurchase.codes).toEqual({ success: ['2005800'], pending: ['2025800', '2020700'], failed: ['4005801'], unknown: ['2000700'] });
+      expect(map.queryPurchase).toBe(DOKU_ENDPOINTS.queryPurchase);
+    });
+
+    it.each([
+      [{ refundPurchse: { success: ['2000700'] } }, 'unknown endpoint "refundPurchse" in response codes'],
+      [{ refundPurchase: { ok: ['2000700'] } }, 'unknown outcome "ok" for refundPurchase'],
+      [{ refundPurchase: { success: ['200070'] } }, 'refundPurchase.success must be a list of seven-digit codes'],
+      [{ refundPurchase: { success: '2000700' } }, 'refundPurchase.success must be a list of seven-digit codes'],
+      [{ refundPurchase: { success: ['2000700'], failed: ['2000700'] } }, 'refundPurchase: 2000700 is both success and failed'],
+      [{ refundPurchase: ['2000700'] }, 'response codes for refundPurchase must be an object'],
+    ])('rejects the configuration %j', (codes, message) => {
+      expect(() => resolveEndpoints({}, codes as never)).toThrow(message);
+    });
+  });
 });

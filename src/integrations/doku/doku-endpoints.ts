@@ -10,6 +10,18 @@ export type SourceTag = 'DOC' | 'SDK' | 'INF';
 /** How a call is authenticated: RSA token request (§2.3/§2.4), B2B only, or B2B plus customer token (§2.7). */
 export type EndpointAuth = 'RSA' | 'B2B' | 'B2B2C';
 
+/** What one exact `responseCode` means for one operation. */
+export const RESPONSE_CODE_OUTCOMES = ['success', 'pending', 'failed', 'unknown'] as const;
+export type ResponseCodeOutcome = (typeof RESPONSE_CODE_OUTCOMES)[number];
+
+/**
+ * The exact codes of one operation, by meaning. `success` and `pending` settle a call; `failed`
+ * declines it; `unknown` forces "we do not know" (e.g. a code DOKU's pages use for two things).
+ * A code in none of them is read by the general case table (doku-response-codes.ts), where a 200
+ * family code that is not listed here is never success.
+ */
+export type ResponseCodeTable = { readonly [O in ResponseCodeOutcome]: readonly string[] };
+
 export interface DokuEndpoint {
   readonly name: DokuEndpointName;
   readonly path: string;
@@ -18,7 +30,10 @@ export interface DokuEndpoint {
   readonly auth: EndpointAuth;
   /** True when `Authorization-Customer: Bearer <B2B2C>` is sent (§2.6, §2.7). */
   readonly customerToken: boolean;
+  /** SNAP's own success code, `200` + service + `00` (§3.0), the first of `codes.success`. */
   readonly successCode: string;
+  /** Every code this operation may answer with, by meaning (docs/doku-response-codes.md). */
+  readonly codes: ResponseCodeTable;
   readonly source: SourceTag;
   /**
    * Moves money: a timeout or 5xx leaves the operation UNKNOWN and is resolved by a status query,
@@ -27,7 +42,7 @@ export interface DokuEndpoint {
   readonly moneyMoving: boolean;
 }
 
-type EndpointRow = Omit<DokuEndpoint, 'name' | 'successCode' | 'customerToken'>;
+type EndpointRow = Omit<DokuEndpoint, 'name' | 'successCode' | 'customerToken' | 'codes'>;
 
 function row(
   path: string,
@@ -72,6 +87,27 @@ const ROWS = {
 
 export type DokuEndpointName = keyof typeof ROWS;
 
+/**
+ * Codes DOKU's own pages show besides SNAP's: the DANA and KKI pages answer a refund with
+ * `2000700` (service digits 07 instead of 58) and the DANA page a payment with `2000500` (05
+ * instead of 54), and DOKU's own libraries mix the two for refund errors. Either may be what DOKU
+ * answers this partner, so both are known meanings rather than "unexpected success".
+ */
+const ALTERNATE_CODES: Partial<Record<DokuEndpointName, Partial<ResponseCodeTable>>> = {
+  purchaseWeb: { success: ['2000500'], pending: ['2020500'] },
+  refundPurchase: { success: ['2000700'], pending: ['2020700'] },
+};
+
+function defaultCodes(name: DokuEndpointName, serviceCode: string): ResponseCodeTable {
+  const extra = ALTERNATE_CODES[name] ?? {};
+  return Object.freeze({
+    success: Object.freeze([`200${serviceCode}00`, ...(extra.success ?? [])]),
+    pending: Object.freeze([`202${serviceCode}00`, ...(extra.pending ?? [])]),
+    failed: Object.freeze([...(extra.failed ?? [])]),
+    unknown: Object.freeze([...(extra.unknown ?? [])]),
+  });
+}
+
 export type DokuEndpointMap = { readonly [N in DokuEndpointName]: DokuEndpoint };
 
 /** All 23 endpoints with their default paths. Success is always `200` + service + `00` (§3.0, §4.3). */
@@ -79,7 +115,7 @@ export const DOKU_ENDPOINTS: DokuEndpointMap = Object.freeze(
   Object.fromEntries(
     (Object.entries(ROWS) as [DokuEndpointName, EndpointRow][]).map(([name, r]) => [
       name,
-      Object.freeze({ ...r, name, successCode: `200${r.serviceCode}00`, customerToken: r.auth === 'B2B2C' }),
+      Object.freeze({ ...r, name, successCode: `200${r.serviceCode}00`, codes: defaultCodes(name, r.serviceCode), customerToken: r.auth === 'B2B2C' }),
     ]),
   ) as DokuEndpointMap,
 );
@@ -102,23 +138,82 @@ export class DokuEndpointConfigError extends Error {
   }
 }
 
+/** Configured meanings of codes, per endpoint: `{"refundPurchase":{"success":["2000700"]}}`. */
+export type ResponseCodeOverrides = Readonly<Record<string, Partial<Record<string, readonly string[]>>>>;
+
+const SEVEN_DIGITS = /^[1-5][0-9]{6}$/;
+
 /**
- * The endpoint map with configured path overrides applied. Everything but the path stays as in
- * §3.0; unknown names are rejected so a typo cannot silently leave the inferred default in force.
+ * An endpoint's table with configured codes applied: a configured code takes the configured
+ * meaning and leaves whatever list it was in, so configuration can both add and correct.
  */
-export function resolveEndpoints(overrides: Readonly<Record<string, string>> = {}): DokuEndpointMap {
+function withCodeOverrides(base: ResponseCodeTable, configured: Partial<Record<string, readonly string[]>>): ResponseCodeTable {
+  const moved = new Set(Object.values(configured).flatMap((codes) => [...(codes ?? [])]));
+  return Object.freeze(
+    Object.fromEntries(
+      RESPONSE_CODE_OUTCOMES.map((outcome) => [
+        outcome,
+        Object.freeze([...base[outcome].filter((c) => !moved.has(c)), ...(configured[outcome] ?? [])]),
+      ]),
+    ) as ResponseCodeTable,
+  );
+}
+
+function codeOverrideProblems(overrides: ResponseCodeOverrides): string[] {
+  const problems: string[] = [];
+  const seen = new Map<string, string>();
+  for (const [name, table] of Object.entries(overrides)) {
+    if (!isDokuEndpointName(name)) {
+      problems.push(`unknown endpoint "${name}" in response codes`);
+      continue;
+    }
+    if (table === null || typeof table !== 'object' || Array.isArray(table)) {
+      problems.push(`response codes for ${name} must be an object of outcome to codes`);
+      continue;
+    }
+    for (const [outcome, codes] of Object.entries(table)) {
+      if (!(RESPONSE_CODE_OUTCOMES as readonly string[]).includes(outcome)) problems.push(`unknown outcome "${outcome}" for ${name}`);
+      else if (!Array.isArray(codes) || !codes.every((c) => typeof c === 'string' && SEVEN_DIGITS.test(c))) {
+        problems.push(`${name}.${outcome} must be a list of seven-digit codes`);
+      } else {
+        for (const code of codes as string[]) {
+          const earlier = seen.get(`${name}:${code}`);
+          if (earlier && earlier !== outcome) problems.push(`${name}: ${code} is both ${earlier} and ${outcome}`);
+          seen.set(`${name}:${code}`, outcome);
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * The endpoint map with configured path and response-code overrides applied. Everything else stays
+ * as in §3.0; unknown names, outcomes or malformed codes are rejected at boot so a typo cannot
+ * silently leave the default in force.
+ */
+export function resolveEndpoints(overrides: Readonly<Record<string, string>> = {}, codeOverrides: ResponseCodeOverrides = {}): DokuEndpointMap {
   const problems: string[] = [];
   for (const [name, path] of Object.entries(overrides)) {
     if (!isDokuEndpointName(name)) problems.push(`unknown endpoint "${name}"`);
     else if (typeof path !== 'string' || !SAFE_PATH.test(path)) problems.push(`unsafe path for ${name}`);
   }
+  problems.push(...codeOverrideProblems(codeOverrides));
   if (problems.length > 0) throw new DokuEndpointConfigError(problems);
+  const has = (o: object, name: string) => Object.prototype.hasOwnProperty.call(o, name);
   return Object.freeze(
     Object.fromEntries(
       DOKU_ENDPOINT_NAMES.map((name) => {
-        const override = Object.prototype.hasOwnProperty.call(overrides, name) ? overrides[name] : undefined;
         const base = DOKU_ENDPOINTS[name];
-        return [name, override === undefined ? base : Object.freeze({ ...base, path: override })];
+        if (!has(overrides, name) && !has(codeOverrides, name)) return [name, base];
+        return [
+          name,
+          Object.freeze({
+            ...base,
+            path: has(overrides, name) ? overrides[name] : base.path,
+            codes: has(codeOverrides, name) ? withCodeOverrides(base.codes, codeOverrides[name]) : base.codes,
+          }),
+        ];
       }),
     ) as DokuEndpointMap,
   );

@@ -1,4 +1,4 @@
-import { DOKU_ENDPOINTS } from './doku-endpoints';
+import { DOKU_ENDPOINT_NAMES, DOKU_ENDPOINTS, RESPONSE_CODE_OUTCOMES, resolveEndpoints } from './doku-endpoints';
 import {
   classifyResponse,
   mapTransactionStatus,
@@ -145,6 +145,41 @@ describe('DOKU response codes (§4)', () => {
       const warn = jest.fn();
       expect(mapWordStatus('SETTLED', warn)).toBe('PENDING');
       expect(warn).toHaveBeenCalledTimes(1);
+    });
+  });
+  describe('per-operation response-code tables', () => {
+    const KIND = { success: 'SUCCESS', pending: 'IN_PROGRESS', failed: 'REJECTED', unknown: 'UNKNOWN' } as const;
+    const configured = resolveEndpoints({}, { refundPurchase: { failed: ['4000701'], unknown: ['2000000'] }, topUp: { success: ['2000000'] } });
+    const rows = DOKU_ENDPOINT_NAMES.flatMap((name) =>
+      RESPONSE_CODE_OUTCOMES.flatMap((outcome) => configured[name].codes[outcome].map((code) => [name, outcome, code] as const)),
+    );
+
+    it('has a row for every table entry, configured ones included', () => {
+      expect(rows.length).toBeGreaterThanOrEqual(2 * DOKU_ENDPOINT_NAMES.length + 6);
+    });
+
+    it.each(rows)('%s: %s code %s on HTTP %#', (name, outcome, code) => {
+      const http = Number(code.slice(0, 3));
+      const verdict = classifyResponse(configured[name], http, code);
+      expect(verdict.kind).toBe(KIND[outcome]);
+      expect(verdict.outcomeUnknown).toBe(outcome === 'pending' || outcome === 'unknown');
+    });
+
+    it("reads a page variant as success only for its own operation", () => {
+      expect(classifyResponse(DOKU_ENDPOINTS.refundPurchase, 200, '2000700').kind).toBe('SUCCESS');
+      expect(classifyResponse(DOKU_ENDPOINTS.cancelPurchase, 200, '2000700').kind).toBe('UNKNOWN');
+      expect(classifyResponse(DOKU_ENDPOINTS.purchaseWeb, 200, '2000500').kind).toBe('SUCCESS');
+      expect(classifyResponse(DOKU_ENDPOINTS.refundPurchase, 200, '2000500').kind).toBe('UNKNOWN');
+    });
+
+    it('keeps the case code meaning of a refund decline whatever its service digits', () => {
+      expect(classifyResponse(DOKU_ENDPOINTS.refundPurchase, 404, '4040713')).toMatchObject({ kind: 'REJECTED', errorCode: 'DOKU.INVALID_AMOUNT' });
+      expect(classifyResponse(DOKU_ENDPOINTS.refundPurchase, 409, '4090701')).toMatchObject({ kind: 'DUPLICATE_REFERENCE', outcomeUnknown: true });
+    });
+
+    it('never reads a listed success code on a non-200 answer as success', () => {
+      expect(classifyResponse(DOKU_ENDPOINTS.refundPurchase, 500, '2000700').kind).toBe('UNKNOWN');
+      expect(classifyResponse(DOKU_ENDPOINTS.refundPurchase, 202, '2000700').kind).toBe('UNKNOWN');
     });
   });
 });

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ErrorCode } from '../../common/errors/error-codes';
+import type { ResponseCodeTable } from './doku-endpoints';
 
 /**
  * The one table that turns a SNAP `responseCode` and a `latestTransactionStatus` into our outcome
@@ -157,8 +158,8 @@ export interface DokuClassification {
 }
 
 export interface ClassifiedEndpoint {
-  readonly serviceCode: string;
-  readonly successCode: string;
+  /** The operation's own table of exact codes (doku-endpoints.ts); it is read before the case table. */
+  readonly codes: ResponseCodeTable;
 }
 
 const OUTCOME_UNKNOWN_KINDS: ReadonlySet<DokuOutcomeKind> = new Set(['IN_PROGRESS', 'DUPLICATE_REFERENCE', 'UNKNOWN']);
@@ -189,10 +190,21 @@ export function classifyResponse(
     return verdict('UNKNOWN', httpStatus >= 500 ? 'DOKU.UNAVAILABLE' : 'DOKU.OUTCOME_UNKNOWN', 'No SNAP responseCode');
   }
 
-  if (parsed.raw === endpoint.successCode) {
+  const { codes } = endpoint;
+  if (codes.success.includes(parsed.raw)) {
     // A success code only counts on a 200, or on a 409 replay of a success.
     if (httpStatus === 200 || replayed) return verdict('SUCCESS', undefined, 'Successful');
     return verdict('UNKNOWN', 'DOKU.OUTCOME_UNKNOWN', `Success code on HTTP ${httpStatus}`);
+  }
+  if (codes.unknown.includes(parsed.raw)) return verdict('UNKNOWN', 'DOKU.OUTCOME_UNKNOWN', `Code ${parsed.raw} is configured as unknown`);
+  if (codes.pending.includes(parsed.raw)) {
+    if (httpStatus < 300 || replayed) return verdict('IN_PROGRESS', 'DOKU.OUTCOME_UNKNOWN', 'Request In Progress');
+    return verdict('UNKNOWN', 'DOKU.OUTCOME_UNKNOWN', `Pending code on HTTP ${httpStatus}`);
+  }
+  if (codes.failed.includes(parsed.raw)) {
+    const listed = CASE_TABLE[`${parsed.httpStatus}${parsed.caseCode}`];
+    const rejected = listed?.kind === 'REJECTED' ? listed : rule('REJECTED', 'DOKU.REJECTED', 'Rejected');
+    return verdict('REJECTED', rejected.errorCode, rejected.meaning);
   }
   if (parsed.httpStatus === 200) {
     // 200 for another service or another case: never guess success (STYLE.md shape 3).

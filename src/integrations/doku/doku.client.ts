@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { KeyObject } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { DokuEndpoint, DokuEndpointMap, DokuEndpointName, resolveEndpoints } from './doku-endpoints';
+import { DokuEndpoint, DokuEndpointMap, DokuEndpointName, resolveEndpoints, ResponseCodeOverrides } from './doku-endpoints';
 import { classifyResponse, DokuClassification } from './doku-response-codes';
 import { redactForRecord } from './doku-redaction';
 import { jakartaTimestamp, parsePrivateKey, symmetricSignature, tokenSignature } from './doku-signature';
@@ -21,6 +21,8 @@ export interface DokuClientConfig {
   maxResponseBytes: number;
   poolConnections: number;
   pathOverrides: Record<string, string>;
+  /** Configured meanings of response codes per endpoint (DOKU_RESPONSE_CODES). */
+  responseCodes?: ResponseCodeOverrides;
 }
 
 export interface DokuClientPorts {
@@ -82,7 +84,7 @@ export class DokuClient {
     options: DokuClientOptions = {},
   ) {
     if (!config.clientId || !config.clientSecret) throw new RangeError('DOKU client id and secret are required');
-    this.endpoints = resolveEndpoints(config.pathOverrides);
+    this.endpoints = resolveEndpoints(config.pathOverrides, config.responseCodes);
     // Parsed once: re-parsing the PEM per token call triples its cost (ECOSYSTEM.md).
     this.privateKey = parsePrivateKey(config.privateKeyPem);
     // Only what the transport needs: the secret and the key stay in this class.

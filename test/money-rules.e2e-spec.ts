@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { ReconciliationService } from '../src/reconciliation/reconciliation.service';
+import { registerUser, serviceToken, SignedInUser } from './support/actors';
+import { createBoundWallet, startWalletEnv, WalletEnv } from './support/wallet-fixtures';
+
+/**
+ * The rule of docs/money-rules.md against the simulator over HTTP: money is never failed or
+ * released on a missing, unknown or contradictory answer; what DOKU does not know after the grace
+ * period is sent again with its own identifiers, on the reconciler's schedule only.
+ */
+describe('Money rules: never release on unknown', () => {
+  let env: WalletEnv;
+  let db: DataSource;
+  let refunder: string;
+  let topUps: string;
+
+  beforeAll(async () => {
+    env = await startWalletEnv({ DOKU_TIMEOUT_MS: '2000' });
+    db = env.t.app.get(DataSource);
+    refunder = (await serviceToken(env.t, ['refunds:write'])).token;
+    topUps = (await serviceToken(env.t, ['topups:write'])).token;
+  });
+  afterAll(async () => {
+    await env.close();
+  });
+  afterEach(() => {
+    env.sim.control.clearFaults();
+  });
+
+  const http = () => env.t.http();
+  const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+  const row = async (id: string) =>
+    ((await db.query(`SELECT status, failure_code, partner_reference_no, refund_reserved_amount, refunded_amount FROM transactions WHERE id = $1`, [id])) as Array<{
+      status: string;
+      failure_code: string | null;
+      partner_reference_no: string;
+      refund_reserved_amount: string;
+      refunded_amount: string;
+    }>)[0];
+  /** Makes the transaction old enough for "not found" to count, and due for the reconciler. */
+  const pastGraceAndDue = (id: string) =>
+    db.query(`UPDATE transactions SET created_at = now() - interval '10 minutes', next_check_at = now() - interval '1 second' WHERE id = $1`, [id]);
+  const reconcile = () => env.t.app.get(ReconciliationService).runOnce();
+
+  async function paidPurchase(user: SignedInUser, amount: number): Promise<string> {
+    const created = await http().post('/v1/purchases').set(auth(user.accessToken)).set('idempotency-key', randomUUID()).send({ amount });
+    expect(created.status).toBe(201);
+    env.sim.control.pay({ partnerReferenceNo: (await row(created.body.id)).partner_reference_no });
+    const after = await http().get(`/v1/purchases/${created.body.id}`).set(auth(user.accessToken));
+    expect(after.body.status).toBe('SUCCESS');
+    return created.body.id as string;
+  }
+  const refund = (user: SignedInUser, purchaseId: string, amount: number) =>
+    http().post(`/v1/users/${user.id}/purchases/${purchaseId}/refunds`).set(auth(refunder)).set('idempotency-key', randomUUID()).send({ amount, reason: 'Damaged' });
+
+  it('a refund DOKU never received keeps its amount reserved, is never failed by a poll, and is sent again once by the reconciler', async () => {
+    const user = await registerUser(env.t);
+    const wallet = await createBoundWallet(env, user, { balance: 500_000 });
+    const purchaseId = await paidPurchase(user, 100_000);
+    env.sim.control.setFaults([{ endpoint: 'refundPurchase', type: 'refuse', times: 1 }]);
+    const lost = await refund(user, purchaseId, 60_000);
+    expect(lost.status).toBe(202);
+    expect(lost.body.status).toBe('UNKNOWN');
+    expect(env.sim.control.ledger({ accountId: wallet.accountId }).creditTotal).toBe('0.00');
+
+    // Past the grace period a poll reads DOKU's answer, which has no line for this refund: nothing
+    // is released, so a second refund cannot take the same money.
+    await db.query(`UPDATE transactions SET created_at = now() - interval '10 minutes' WHERE id = $1`, [lost.body.id]);
+    await http().get(`/v1/purchases/${purchaseId}`).set(auth(user.accessToken));
+    expect(await row(lost.body.id)).toMatchObject({ status: 'UNKNOWN', failure_code: null });
+    expect(await row(purchaseId)).toMatchObject({ refund_reserved_amount: '60000', refunded_amount: '0' });
+    const overlapping = await refund(user, purchaseId, 60_000);
+    expect(overlapping.status).toBe(422);
+    expect(overlapping.body.error.code).toBe('PURCHASE.REFUND_EXCEEDS_PAID');
+
+    // The reconciler sends the same refund again (same partnerRefundNo): DOKU applies it once.
+    await pastGraceAndDue(lost.body.id);
+    await reconcile();
+    expect(await row(lost.body.id)).toMatchObject({ status: 'SUCCESS' });
+    expect(await row(purchaseId)).toMatchObject({ refund_reserved_amount: '0', refunded_amount: '60000' });
+    expect(env.sim.control.ledger({ accountId: wallet.accountId }).creditTotal).toBe('60000.00');
+    await pastGraceAndDue(lost.body.id);
+    await reconcile();
+    expect(env.sim.control.ledger({ accountId: wallet.accountId }).creditTotal).toBe('60000.00');
+  });
+
+  it('a refund DOKU applied but whose answer was lost is settled from DOKU\'s report once, a failed status query on the way settling nothing', async () => {
+    const user = await registerUser(env.t);
+    const wallet = await createBoundWallet(env, user, { balance: 500_000 });
+    const purchaseId = await paidPurchase(user, 100_000);
+    env.sim.control.setFaults([{ endpoint: 'refundPurchase', type: 'drop', times: 1 }]);
+    const lost = await refund(user, purchaseId, 40_000);
+    expect(lost.status).toBe(202);
+    expect(env.sim.control.ledger({ accountId: wallet.accountId }).creditTotal).toBe('40000.00');
+    // Its status query fails this time, so the reconciler cannot read refundHistory either.
+    env.sim.control.setFaults([{ endpoint: 'queryPurchase', type: 'error_before', status: 503, times: 1 }]);
+    await pastGraceAndDue(lost.body.id);
+    await reconcile();
+    expect(await row(lost.body.id)).toMatchObject({ status: 'UNKNOWN' });
+    await pastGraceAndDue(lost.body.id);
+    await reconcile();
+    expect(await row(lost.body.id)).toMatchObject({ status: 'SUCCESS' });
+    expect(await row(purchaseId)).toMatchObject({ refund_reserved_amount: '0', refunded_amount: '40000' });
+    expect(env.sim.control.ledger({ accountId: wallet.accountId }).creditTotal).toBe('40000.00');
+  });
+
+  it('a top-up DOKU does not know is never FAILED (its inquiry stays taken); the reconciler sends it again, credited once', async () => {
+    const user = await registerUser(env.t);
+    const wallet = await createBoundWallet(env, user, { balance: 10_000 });
+    const base = `/v1/users/${user.id}/top-ups`;
+    const inq = await http().post(`${base}/inquiries`).set(auth(topUps)).send({ amount: 25_000 });
+    expect(inq.status).toBe(201);
+    env.sim.control.setFaults([{ endpoint: 'topUp', type: 'error_before', status: 503, times: 1 }]);
+    const res = await http().post(base).set(auth(topUps)).set('idempotency-key', randomUUID()).send({ inquiryId: inq.body.inquiryId });
+    expect(res.status).toBe(202);
+
+    await db.query(`UPDATE transactions SET created_at = now() - interval '10 minutes' WHERE id = $1`, [res.body.id]);
+    const polled = await http().get(`${base}/${res.body.id}`).set(auth(topUps));
+    expect(polled.body).toMatchObject({ status: 'UNKNOWN' });
+    const again = await http().post(base).set(auth(topUps)).set('idempotency-key', randomUUID()).send({ inquiryId: inq.body.inquiryId });
+    expect(again.body.error.code).toBe('TOPUP.INQUIRY_USED');
+    expect(env.sim.control.ledger({ partnerReferenceNo: res.body.partnerReferenceNo }).creditCount).toBe(0);
+
+    await pastGraceAndDue(res.body.id);
+    await reconcile();
+    expect((await http().get(`${base}/${res.body.id}`).set(auth(topUps))).body).toMatchObject({ status: 'SUCCESS' });
+    expect(env.sim.control.ledger({ partnerReferenceNo: res.body.partnerReferenceNo }).creditCount).toBe(1);
+    expect(Number(env.sim.control.getAccount(wallet.accountId).balance)).toBe(35_000);
+  });
+});
