@@ -213,6 +213,34 @@ describe('Wallet accounts and balance (e2e, simulator)', () => {
     expect((await env.t.http().get('/v1/wallet').set(auth(other))).body.status).toBe('BOUND');
   });
 
+  it('sends every unbinding request with a new partnerReferenceNo; the OTP of the latest one completes it; binding again survives a query DOKU appends with a second ?', async () => {
+    const user = await registerUser(env.t);
+    const bound = await createBoundWallet(env, user, { balance: 1000 });
+    const first = await env.t.http().post('/v1/wallet/unbinding').set(auth(user)).send();
+    expect(first.body).toMatchObject({ status: 'UNBINDING', otpRequired: true });
+    const firstOtp = env.sim.control.lastOtp(bound.phone);
+    // The customer did not get (or lost) the OTP and asks again.
+    const second = await env.t.http().post('/v1/wallet/unbinding').set(auth(user)).send();
+    expect(second.status).toBe(200);
+    expect(second.body).toMatchObject({ status: 'UNBINDING', otpRequired: true });
+    const secondOtp = env.sim.control.lastOtp(bound.phone);
+    expect(firstOtp.partnerReferenceNo).toMatch(/^UNBIND-/);
+    expect(secondOtp.partnerReferenceNo).toMatch(/^UNBIND-/);
+    expect(secondOtp.partnerReferenceNo).not.toBe(firstOtp.partnerReferenceNo);
+    const confirmed = await env.t.http().post('/v1/wallet/unbinding/otp').set(auth(user)).send({ otp: secondOtp.otp });
+    expect(confirmed.body).toEqual({ status: 'UNBOUND', otpRequired: false, walletStatus: 'REGISTERED' });
+
+    // Binding again, with DOKU appending its query to our redirect URL with a second "?"
+    // (`…/binding?ref=BIND-…?authCode=…`): the binding still completes.
+    const again = await env.t.http().post('/v1/wallet/binding').set(auth(user)).send({});
+    const proper = new URL(await approveConsent(again.body.nextAction, bound.pin));
+    const appended = new URLSearchParams([...proper.searchParams].filter(([k]) => k !== 'ref')).toString();
+    const naive = `${proper.origin}${proper.pathname}?ref=${proper.searchParams.get('ref')}?${appended}`;
+    expect(naive).toMatch(/\?ref=BIND-[^?&]+\?authCode=/);
+    expect((await fetch(naive, { redirect: 'manual' })).status).toBe(200);
+    expect((await env.t.http().get('/v1/wallet').set(auth(user))).body.status).toBe('BOUND');
+  });
+
   it('unbinds in two steps: DOKU sends an OTP, a wrong one is refused, the right one ends the link and purges the tokens', async () => {
     const user = await registerUser(env.t);
     const bound = await createBoundWallet(env, user, { balance: 1000 });

@@ -5,13 +5,7 @@ import { WalletBindingService } from './wallet-binding.service';
 import { WalletRegistrationService } from './wallet-registration.service';
 import { callbackPage } from './callback-page';
 
-type CallbackQuery = Record<string, string | string[] | undefined>;
-
-/** First value of a query parameter; repeated parameters are not merged. */
-const one = (q: CallbackQuery, key: string): string | undefined => {
-  const v = q[key];
-  return typeof v === 'string' ? v : undefined;
-};
+import { callbackParams, RawCallbackQuery } from '../common/http/callback-query';
 
 /**
  * Where DOKU sends the user's browser back (§3.2 A.5 and A.7). Public by nature: the references
@@ -35,12 +29,9 @@ export class DokuCallbacksController {
   @ApiQuery({ name: 'status', example: 'SUCCESS' })
   @Header('Content-Type', 'text/html; charset=utf-8')
   @Header('Cache-Control', 'no-store')
-  async registrationDone(@Query() query: CallbackQuery): Promise<string> {
-    await this.registration.complete({
-      accountId: one(query, 'accountId'),
-      partnerReferenceNo: one(query, 'partnerReferenceNo'),
-      status: one(query, 'status'),
-    });
+  async registrationDone(@Query() query: RawCallbackQuery): Promise<string> {
+    const { accountId, partnerReferenceNo, status } = callbackParams(query);
+    await this.registration.complete({ accountId, partnerReferenceNo, status });
     return callbackPage('DOKU Wallet created', 'Your DOKU Wallet is ready. Return to the app to link it.');
   }
 
@@ -52,8 +43,9 @@ export class DokuCallbacksController {
   @ApiQuery({ name: 'status', required: false, example: 'CANCELLED', description: 'Sent by DOKU instead of authCode when the user declined' })
   @Header('Content-Type', 'text/html; charset=utf-8')
   @Header('Cache-Control', 'no-store')
-  async bindingDone(@Query() query: CallbackQuery): Promise<string> {
-    await this.binding.complete({ ref: one(query, 'ref'), authCode: one(query, 'authCode'), status: one(query, 'status') });
+  async bindingDone(@Query() query: RawCallbackQuery): Promise<string> {
+    const { ref, authCode, status } = callbackParams(query);
+    await this.binding.complete({ ref, authCode, status });
     return callbackPage('DOKU Wallet linked', 'Your DOKU Wallet is linked. Return to the app.');
   }
 }

@@ -143,8 +143,10 @@ export class WalletBindingService {
   /**
    * §3.8 (inferred): DOKU says unbinding is confirmed through Verify OTP, so the binding normally
    * waits in UNBINDING for the OTP DOKU sends. Should DOKU's answer already report
-   * `unlinkResult: success` (a one-step unbinding), it is complete at once. The same
-   * partnerReferenceNo is reused on a retry.
+   * `unlinkResult: success` (a one-step unbinding), it is complete at once. Every call is a new
+   * request to DOKU (it sends a new OTP each time), so each gets a new partnerReferenceNo: reusing
+   * an earlier one would be a duplicate reference to DOKU, and the OTP it sent would belong to
+   * the earlier request.
    */
   async unbind(userId: string): Promise<UnbindingResponseDto> {
     const binding = await this.db.transaction(async (tx) => {
@@ -155,11 +157,10 @@ export class WalletBindingService {
       }
       // Every Account Unbinding call makes DOKU send a new OTP (§3.8).
       await this.otpSends.take(tx, { purpose: 'UNBINDING', userId, phone: wallet.phone });
-      if (live.status === 'ACTIVE' || !live.unbindPartnerReferenceNo) {
-        live.status = 'UNBINDING';
-        live.unbindPartnerReferenceNo = live.unbindPartnerReferenceNo ?? newReference('UNBIND');
-        await this.bindings.update(live.id, { status: 'UNBINDING', unbindPartnerReferenceNo: live.unbindPartnerReferenceNo }, tx);
-      }
+      live.status = 'UNBINDING';
+      live.unbindPartnerReferenceNo = newReference('UNBIND');
+      live.unbindDokuReferenceNo = null;
+      await this.bindings.update(live.id, { status: 'UNBINDING', unbindPartnerReferenceNo: live.unbindPartnerReferenceNo, unbindDokuReferenceNo: null }, tx);
       return live;
     });
     let answer;

@@ -1,6 +1,7 @@
 import { Controller, Get, Header, Query } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Public } from '../common/auth/auth.decorators';
+import { callbackParams, RawCallbackQuery } from '../common/http/callback-query';
 import { PurchaseService } from './purchase.service';
 
 /**
@@ -19,7 +20,7 @@ export class PurchaseCallbackController {
   @ApiProduces('text/html')
   @ApiQuery({ name: 'ref', example: 'PUR-6f1d0c3a9e2b4c7d8a5f1e0b3c6d9a2f', description: 'Our partnerReferenceNo, put there by us' })
   @ApiOperation({ summary: "DOKU PIN page return (browser): shows the purchase's status as DOKU reports it" })
-  returned(@Query('ref') ref: unknown): Promise<string> {
-    return this.purchases.returnPage(ref);
+  returned(@Query() query: RawCallbackQuery): Promise<string> {
+    return this.purchases.returnPage(callbackParams(query).ref);
   }
 }
