@@ -128,4 +128,26 @@ describe('Money rules: never release on unknown', () => {
     expect(env.sim.control.ledger({ partnerReferenceNo: res.body.partnerReferenceNo }).creditCount).toBe(1);
     expect(Number(env.sim.control.getAccount(wallet.accountId).balance)).toBe(35_000);
   });
+  it("stores the purchase's X-EXTERNAL-ID as DOKU saw it and names the purchase by it in refunds", async () => {
+    const user = await registerUser(env.t);
+    await createBoundWallet(env, user, { balance: 500_000 });
+    const purchaseId = await paidPurchase(user, 70_000);
+    const [stored] = (await db.query(`SELECT doku_external_id, partner_reference_no FROM transactions WHERE id = $1`, [purchaseId])) as Array<{
+      doku_external_id: string | null;
+      partner_reference_no: string;
+    }>;
+    const atDoku = [...env.sim.state.purchases.values()].find((p) => p.partnerReferenceNo === stored.partner_reference_no);
+    expect(stored.doku_external_id).toMatch(/^[0-9]{27}$/);
+    expect(atDoku?.originalExternalId).toBe(stored.doku_external_id);
+
+    // DOKU matches a refund's originalExternalId against the purchase's: a wrong one is refused,
+    // which shows it is sent; the right one refunds.
+    await db.query(`UPDATE transactions SET doku_external_id = '20990101000000000000000000001' WHERE id = $1`, [purchaseId]);
+    const wrong = await refund(user, purchaseId, 10_000);
+    expect({ status: wrong.status, code: wrong.body.error.code, refund: wrong.body.error.details.status }).toEqual({ status: 404, code: 'DOKU.NOT_FOUND', refund: 'FAILED' });
+    await db.query(`UPDATE transactions SET doku_external_id = $2 WHERE id = $1`, [purchaseId, stored.doku_external_id]);
+    const right = await refund(user, purchaseId, 10_000);
+    expect(right.status).toBe(201);
+    expect(right.body.status).toBe('SUCCESS');
+  });
 });

@@ -132,7 +132,7 @@ export class BankTransferService implements OnModuleInit {
     return this.idempotency.run<TransferIntent, DokuOutcome<TransferBankPaymentResponse>>(ctx, {
       prepare: (tx) => this.prepare(tx, userId, input.inquiryId),
       transactionId: (intent) => intent.transaction.id,
-      execute: (intent) => this.execute(intent),
+      execute: (intent) => this.execute(intent, intent.transaction.dokuExternalId ?? undefined),
       settle: (tx, intent, outcome) => this.settle(tx, intent, outcome),
     });
   }
@@ -205,6 +205,7 @@ export class BankTransferService implements OnModuleInit {
     }
     return this.db.transaction(async (tx) => {
       const result = await this.transactions.transition(tx, transaction.id, 'SUCCESS', 'Transfer Bank Account Payment sent again: succeeded', 'doku-success', {
+        dokuExternalId: outcome.result.externalId ?? null,
         dokuReferenceNo: outcome.result.body.referenceNo ?? transaction.dokuReferenceNo,
         dokuResponseCode: outcome.result.responseCode,
         details: { transactionDate: outcome.result.body.transactionDate ?? null, bankReference: outcome.result.body.referenceNumber ?? null },
@@ -240,6 +241,7 @@ export class BankTransferService implements OnModuleInit {
       type: 'BANK_TRANSFER',
       amount: inquiry.amount,
       partnerReferenceNo: newPartnerReference('BTR'),
+      dokuExternalId: await this.doku.newExternalId(),
       initiatorKind: 'user',
       initiatorId: userId,
       description: `Transfer to ${inquiry.bankCode} ${inquiry.accountNumberMasked}`,
@@ -257,8 +259,18 @@ export class BankTransferService implements OnModuleInit {
     return { transaction, inquiry, accountNumber, phone, accountId };
   }
 
-  private execute(intent: TransferIntent): Promise<DokuOutcome<TransferBankPaymentResponse>> {
+  /**
+   * `firstExternalId`: the id stored in commit 1, for the first HTTP attempt only; a renewed
+   * customer token or a later send takes a new one.
+   */
+  private execute(intent: TransferIntent, firstExternalId?: string): Promise<DokuOutcome<TransferBankPaymentResponse>> {
     const { transaction, inquiry } = intent;
+    let externalId = firstExternalId;
+    const once = () => {
+      const options = { externalId };
+      externalId = undefined;
+      return options;
+    };
     return captureDokuOutcome(() =>
       this.customerCalls.run(transaction.userId, (token) =>
         this.doku.transferBankPayment(token, {
@@ -270,7 +282,7 @@ export class BankTransferService implements OnModuleInit {
           amount: toSnapMoney(transaction.amount),
           additionalInfo: { ...(inquiry.dokuReferenceNo ? { referenceNo: inquiry.dokuReferenceNo } : {}), accountId: intent.accountId },
           ...(inquiry.sessionId ? { sessionId: inquiry.sessionId.slice(0, 25) } : {}),
-        }),
+        }, once()),
       ),
     );
   }

@@ -8,9 +8,10 @@ import { Webhooks1763970000000 } from '../../migrations/1763970000000-Webhooks';
 import { AbandonedRequests1763980000000 } from '../../migrations/1763980000000-AbandonedRequests';
 import { OtpSends1763990000000 } from '../../migrations/1763990000000-OtpSends';
 import { NotificationSweep1764000000000 } from '../../migrations/1764000000000-NotificationSweep';
+import { TransactionExternalId1764100000000 } from '../../migrations/1764100000000-TransactionExternalId';
 
 /**
  * Every migration, in order. Listed explicitly (rather than globbed) so the compiled app, the CLI
  * and the TypeScript test run load exactly the same set.
  */
-export const MIGRATIONS = [Identity1763900000000, DokuIntegration1763910000000, Wallet1763920000000, DokuNotifications1763940000000, WalletInquiries1763950000000, Reliability1763960000000, Webhooks1763970000000, AbandonedRequests1763980000000, OtpSends1763990000000, NotificationSweep1764000000000];
+export const MIGRATIONS = [Identity1763900000000, DokuIntegration1763910000000, Wallet1763920000000, DokuNotifications1763940000000, WalletInquiries1763950000000, Reliability1763960000000, Webhooks1763970000000, AbandonedRequests1763980000000, OtpSends1763990000000, NotificationSweep1764000000000, TransactionExternalId1764100000000];

@@ -117,6 +117,7 @@ export class PurchaseStatusService implements OnModuleInit {
       // The purchase row first, then the refund: the lock order of every money path.
       await this.purchases.lockForUpdate(tx, purchase.id, undefined);
       const moved = await this.transactions.transition(tx, refund.id, 'SUCCESS', 'Refund Purchase sent again: succeeded', 'doku-success', {
+        dokuExternalId: outcome.result.externalId ?? null,
         dokuReferenceNo: outcome.result.body.refundNo ?? null,
         dokuResponseCode: outcome.result.responseCode,
       });
@@ -130,11 +131,18 @@ export class PurchaseStatusService implements OnModuleInit {
       serviceCode: '54',
       originalPartnerReferenceNo: purchase.partnerReferenceNo,
       ...(purchase.dokuReferenceNo ? { originalReferenceNo: purchase.dokuReferenceNo } : {}),
+      ...(purchase.dokuExternalId ? { originalExternalId: purchase.dokuExternalId } : {}),
       additionalInfo: {},
     };
     let outcome = await captureDokuOutcome(() => this.doku.queryPurchase(request));
     if (outcome.kind === 'rejected' && outcome.error.code === 'DOKU.BAD_REQUEST') {
       outcome = await captureDokuOutcome(() => this.doku.queryPurchase({ ...request, serviceCode: '55' }));
+    }
+    if (outcome.kind === 'rejected' && outcome.error.code === 'DOKU.NOT_FOUND' && request.originalExternalId !== undefined) {
+      // Our stored X-EXTERNAL-ID may not be the one DOKU saw (a process that died after a token
+      // renewal never stored the new one): "not found" counts only without it.
+      const { originalExternalId: _stale, ...withoutExternalId } = request;
+      outcome = await captureDokuOutcome(() => this.doku.queryPurchase(withoutExternalId));
     }
     if (outcome.kind === 'ok') return { kind: 'found', body: outcome.result.body };
     if (outcome.kind === 'rejected' && outcome.error instanceof DokuResponseError && outcome.error.kind === 'NOT_FOUND') {
@@ -167,6 +175,8 @@ export class PurchaseStatusService implements OnModuleInit {
       case 'REFUNDED':
         await this.transactions.transition(tx, purchase.id, 'SUCCESS', cause, 'doku-reported', {
           dokuReferenceNo: body?.originalReferenceNo ?? purchase.dokuReferenceNo,
+          // DOKU's own record of the X-EXTERNAL-ID that created the purchase, when it gives one.
+          dokuExternalId: typeof body?.originalExternalId === 'string' && /^[0-9A-Za-z-]{1,64}$/.test(body.originalExternalId) ? body.originalExternalId : null,
           details: { ...(body?.paidTime ? { paidTime: body.paidTime } : {}), ...(body?.approvalCode ? { approvalCode: body.approvalCode } : {}) },
         });
         break;

@@ -13,7 +13,7 @@ import { DokuClock } from '../integrations/doku/doku-clock';
 import { jakartaTimestamp } from '../integrations/doku/doku-signature';
 import { PurchaseWebRequest } from '../integrations/doku/doku-wire.types';
 import { DokuClient } from '../integrations/doku/doku.client';
-import { captureDokuOutcome, DokuOutcome } from '../transactions/doku-outcome';
+import { captureDokuOutcome, DokuOutcome, externalIdOf } from '../transactions/doku-outcome';
 import { Transaction } from '../transactions/entities/transaction.entity';
 import { isUnresolved } from '../transactions/transaction-state';
 import { TransactionsRepository } from '../transactions/transactions.repository';
@@ -104,6 +104,7 @@ export class PurchaseService implements OnModuleInit {
           type: 'PURCHASE',
           amount,
           partnerReferenceNo,
+          dokuExternalId: await this.doku.newExternalId(),
           initiatorKind: initiator.kind,
           initiatorId: initiator.kind === 'user' ? initiator.userId : initiator.clientId,
           merchantOrderRef: input.merchantOrderRef ?? null,
@@ -113,7 +114,7 @@ export class PurchaseService implements OnModuleInit {
         return { purchase, request: this.purchaseWebRequest(purchase, input) };
       },
       transactionId: (intent) => intent.purchase.id,
-      execute: (intent) => this.send(userId, intent.request),
+      execute: (intent) => this.send(userId, intent.request, intent.purchase.dokuExternalId ?? undefined),
       settle: async (tx, { purchase }, outcome) => {
         const created = (status: PurchaseCreatedResponseDto['status'], webRedirectUrl: string | null): PurchaseCreatedResponseDto => ({
           id: purchase.id,
@@ -125,13 +126,14 @@ export class PurchaseService implements OnModuleInit {
           const body = outcome.result.body as { referenceNo?: unknown; webRedirectUrl?: unknown };
           const url = typeof body.webRedirectUrl === 'string' ? body.webRedirectUrl : null;
           const reference = typeof body.referenceNo === 'string' ? body.referenceNo : null;
-          await this.purchases.recordAcceptance(tx, purchase.id, reference, { webRedirectUrl: url });
+          await this.purchases.recordAcceptance(tx, purchase.id, reference, { webRedirectUrl: url }, outcome.result.externalId);
           // Still PENDING: the user has to confirm with the PIN on DOKU's page.
           return { status: 201, body: created('PENDING', url), transactionId: purchase.id };
         }
         const responseCode = outcome.responseCode ?? dokuCodeOf(outcome.error);
         if (outcome.kind === 'rejected') {
           await this.transactions.transition(tx, purchase.id, 'FAILED', 'Purchase Web declined', 'doku-declined', {
+            dokuExternalId: externalIdOf(outcome) ?? null,
             failureCode: outcome.error.code,
             dokuResponseCode: responseCode ?? null,
           });
@@ -146,7 +148,10 @@ export class PurchaseService implements OnModuleInit {
           };
         }
         // §5.6: the answer was lost; DOKU may have the purchase. A status query settles it.
-        await this.transactions.transition(tx, purchase.id, 'UNKNOWN', 'Purchase Web: outcome unknown', 'doku-unclear', { dokuResponseCode: responseCode ?? null });
+        await this.transactions.transition(tx, purchase.id, 'UNKNOWN', 'Purchase Web: outcome unknown', 'doku-unclear', {
+          dokuExternalId: externalIdOf(outcome) ?? null,
+          dokuResponseCode: responseCode ?? null,
+        });
         return { status: 202, body: created('UNKNOWN', null), transactionId: purchase.id };
       },
     });
@@ -210,8 +215,16 @@ export class PurchaseService implements OnModuleInit {
    * Outside any transaction: Purchase Web with the user's customer token (renewed once if DOKU
    * refuses it). Failing to get a token at all means nothing was sent: a plain decline.
    */
-  private send(userId: string, request: PurchaseWebRequest): Promise<DokuOutcome<unknown>> {
-    return captureDokuOutcome(() => this.customerCalls.run(userId, (token) => this.doku.purchaseWeb(token, request)));
+  /** `firstExternalId` goes on the first HTTP attempt only: a renewed customer token means a new attempt and a new id. */
+  private send(userId: string, request: PurchaseWebRequest, firstExternalId: string | undefined): Promise<DokuOutcome<unknown>> {
+    let externalId = firstExternalId;
+    return captureDokuOutcome(() =>
+      this.customerCalls.run(userId, (token) => {
+        const options = { externalId };
+        externalId = undefined;
+        return this.doku.purchaseWeb(token, request, options);
+      }),
+    );
   }
 }
 

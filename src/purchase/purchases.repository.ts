@@ -57,12 +57,13 @@ export class PurchasesRepository {
    * DOKU accepted the purchase: keep its reference and the PIN page, without a state change (the
    * purchase stays PENDING until the user confirms with the PIN).
    */
-  async recordAcceptance(tx: EntityManager, id: string, dokuReferenceNo: string | null, details: Record<string, unknown>): Promise<void> {
+  async recordAcceptance(tx: EntityManager, id: string, dokuReferenceNo: string | null, details: Record<string, unknown>, dokuExternalId?: string): Promise<void> {
     await returningRows(
       tx,
-      `UPDATE transactions SET doku_reference_no = COALESCE(doku_reference_no, $2), details = details || $3::jsonb, updated_at = now()
+      `UPDATE transactions SET doku_reference_no = COALESCE(doku_reference_no, $2), details = details || $3::jsonb,
+              doku_external_id = COALESCE($4, doku_external_id), updated_at = now()
         WHERE id = $1 RETURNING id`,
-      [id, dokuReferenceNo, JSON.stringify(details)],
+      [id, dokuReferenceNo, JSON.stringify(details), dokuExternalId ?? null],
     );
   }
 }

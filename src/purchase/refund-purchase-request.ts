@@ -12,6 +12,7 @@ export function refundPurchaseRequest(purchase: Transaction, refund: Transaction
   return {
     originalPartnerReferenceNo: purchase.partnerReferenceNo,
     ...(purchase.dokuReferenceNo ? { originalReferenceNo: purchase.dokuReferenceNo } : {}),
+    ...(purchase.dokuExternalId ? { originalExternalId: purchase.dokuExternalId } : {}),
     partnerRefundNo: refund.partnerReferenceNo,
     refundAmount: toSnapMoney(refund.amount),
     reason: typeof reason === 'string' ? reason : (refund.description ?? ''),

@@ -82,6 +82,7 @@ export class PurchaseCancelService implements OnModuleInit {
           amount: purchase.amount,
           // Cancel Purchase carries no reference of its own (§3.18); this one identifies our record.
           partnerReferenceNo: newPartnerReference('CNL'),
+          dokuExternalId: await this.doku.newExternalId(),
           parentId: purchase.id,
           initiatorKind: initiator.kind,
           initiatorId: initiator.kind === 'user' ? initiator.userId : initiator.clientId,
@@ -91,15 +92,19 @@ export class PurchaseCancelService implements OnModuleInit {
         return { purchase, cancel };
       },
       transactionId: (intent) => intent.cancel.id,
-      execute: ({ purchase }) =>
+      execute: ({ purchase, cancel }) =>
         captureDokuOutcome(() =>
-          this.doku.cancelPurchase({
-            originalPartnerReferenceNo: purchase.partnerReferenceNo,
-            ...(purchase.dokuReferenceNo ? { originalReferenceNo: purchase.dokuReferenceNo } : {}),
-            ...(input.reason ? { reason: input.reason } : {}),
-            amount: toSnapMoney(purchase.amount),
-            additionalInfo: {},
-          }),
+          this.doku.cancelPurchase(
+            {
+              originalPartnerReferenceNo: purchase.partnerReferenceNo,
+              ...(purchase.dokuReferenceNo ? { originalReferenceNo: purchase.dokuReferenceNo } : {}),
+              ...(purchase.dokuExternalId ? { originalExternalId: purchase.dokuExternalId } : {}),
+              ...(input.reason ? { reason: input.reason } : {}),
+              amount: toSnapMoney(purchase.amount),
+              additionalInfo: {},
+            },
+            { externalId: cancel.dokuExternalId ?? undefined },
+          ),
         ),
       settle: async (tx, { purchase, cancel }, outcome) => {
         const answer = (status: number, cancelStatus: CancelResponseDto['status'], purchaseStatus: CancelResponseDto['purchaseStatus']) => {

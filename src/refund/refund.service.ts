@@ -12,7 +12,7 @@ import { DokuClient } from '../integrations/doku/doku.client';
 import { dokuCodeOf, rejectionResponse } from '../transactions/stored-response';
 import { PurchasesRepository } from '../purchase/purchases.repository';
 import { refundPurchaseRequest } from '../purchase/refund-purchase-request';
-import { captureDokuOutcome, DokuOutcome } from '../transactions/doku-outcome';
+import { captureDokuOutcome, DokuOutcome, externalIdOf } from '../transactions/doku-outcome';
 import { Transaction } from '../transactions/entities/transaction.entity';
 import { TransactionsRepository } from '../transactions/transactions.repository';
 import { CreateRefundRequestDto } from './dto/create-refund.request.dto';
@@ -93,6 +93,7 @@ export class RefundService implements OnModuleInit {
           amount,
           // Our partnerRefundNo: DOKU deduplicates the refund on it (§3.19).
           partnerReferenceNo: newPartnerReference('RFD'),
+          dokuExternalId: await this.doku.newExternalId(),
           parentId: purchase.id,
           initiatorKind: initiator.kind,
           initiatorId: initiator.kind === 'user' ? initiator.userId : initiator.clientId,
@@ -104,7 +105,7 @@ export class RefundService implements OnModuleInit {
       transactionId: (intent) => intent.refund.id,
       execute: ({ purchase, refund }) =>
         // The same request builder as the reconciler's resend, so both carry identical fields.
-        captureDokuOutcome(() => this.doku.refundPurchase(refundPurchaseRequest(purchase, refund))),
+        captureDokuOutcome(() => this.doku.refundPurchase(refundPurchaseRequest(purchase, refund), { externalId: refund.dokuExternalId ?? undefined })),
       settle: async (tx, { purchase, refund, reason }, outcome) => {
         const answer = async (status: number, refundStatus: RefundResponseDto['status']) => {
           const fresh = await tx.getRepository(Transaction).findOneByOrFail({ id: purchase.id });
@@ -123,6 +124,7 @@ export class RefundService implements OnModuleInit {
         await this.purchases.lockForUpdate(tx, purchase.id, undefined);
         if (outcome.kind === 'ok') {
           const moved = await this.transactions.transition(tx, refund.id, 'SUCCESS', 'Refund Purchase succeeded', 'doku-success', {
+            dokuExternalId: externalIdOf(outcome) ?? null,
             dokuReferenceNo: outcome.result.body.refundNo ?? null,
           });
           if (moved.changed) await this.transactions.settleRefundReservation(tx, purchase.id, refund.amount, true);
@@ -132,6 +134,7 @@ export class RefundService implements OnModuleInit {
         if (outcome.kind === 'rejected') {
           const code = REFUND_DECLINES[outcome.error.code] ?? outcome.error.code;
           const moved = await this.transactions.transition(tx, refund.id, 'FAILED', 'Refund Purchase declined', 'doku-declined', {
+            dokuExternalId: externalIdOf(outcome) ?? null,
             failureCode: code,
             dokuResponseCode: responseCode ?? null,
           });
@@ -142,7 +145,10 @@ export class RefundService implements OnModuleInit {
           };
         }
         // Unknown: the reservation stays held until Query Purchase's refundHistory settles it.
-        await this.transactions.transition(tx, refund.id, 'UNKNOWN', 'Refund Purchase: outcome unknown', 'doku-unclear', { dokuResponseCode: responseCode ?? null });
+        await this.transactions.transition(tx, refund.id, 'UNKNOWN', 'Refund Purchase: outcome unknown', 'doku-unclear', {
+          dokuExternalId: externalIdOf(outcome) ?? null,
+          dokuResponseCode: responseCode ?? null,
+        });
         return answer(202, 'UNKNOWN');
       },
     });

@@ -122,7 +122,7 @@ export class TopUpService implements OnModuleInit {
     return this.idempotency.run<TopUpIntent, DokuOutcome<TopUpResponse>>(ctx, {
       prepare: (tx) => this.prepare(tx, initiator, userId, input),
       transactionId: (intent) => intent.transaction.id,
-      execute: (intent) => this.execute(intent),
+      execute: (intent) => this.execute(intent, intent.transaction.dokuExternalId ?? undefined),
       settle: (tx, intent, outcome) => this.settle(tx, intent, outcome),
     });
   }
@@ -145,6 +145,7 @@ export class TopUpService implements OnModuleInit {
         serviceCode: TOP_UP_SERVICE_CODE,
         originalPartnerReferenceNo: transaction.partnerReferenceNo,
         ...(transaction.dokuReferenceNo ? { originalReferenceNo: transaction.dokuReferenceNo } : {}),
+        ...(transaction.dokuExternalId ? { originalExternalId: transaction.dokuExternalId } : {}),
       }),
     );
     let status: ReturnType<typeof mapTransactionStatus>;
@@ -199,6 +200,7 @@ export class TopUpService implements OnModuleInit {
     }
     return this.db.transaction(async (tx) => {
       const result = await this.transactions.transition(tx, transaction.id, 'SUCCESS', 'Account Top Up sent again: succeeded', 'doku-success', {
+        dokuExternalId: outcome.result.externalId ?? null,
         dokuReferenceNo: outcome.result.body.referenceNo ?? transaction.dokuReferenceNo,
         dokuResponseCode: outcome.result.responseCode,
       });
@@ -231,6 +233,7 @@ export class TopUpService implements OnModuleInit {
       type: 'TOP_UP',
       amount: inquiry.amount,
       partnerReferenceNo: newPartnerReference('TOP'),
+      dokuExternalId: await this.doku.newExternalId(),
       initiatorKind: initiator.kind,
       initiatorId: initiator.id,
       merchantOrderRef: input.merchantOrderRef ?? null,
@@ -241,17 +244,21 @@ export class TopUpService implements OnModuleInit {
     return { transaction, inquiry, phone, accountId };
   }
 
-  private execute(intent: TopUpIntent): Promise<DokuOutcome<TopUpResponse>> {
+  /** `firstExternalId`: the id stored in commit 1, for the first send only; a later send takes a new one. */
+  private execute(intent: TopUpIntent, firstExternalId?: string): Promise<DokuOutcome<TopUpResponse>> {
     const { transaction, inquiry } = intent;
     return captureDokuOutcome(() =>
-      this.doku.topUp({
-        partnerReferenceNo: transaction.partnerReferenceNo,
-        customerNumber: intent.phone,
-        amount: toSnapMoney(transaction.amount),
-        ...(inquiry.feeAmount !== null ? { feeAmount: toSnapMoney(inquiry.feeAmount) } : {}),
-        ...(inquiry.sessionId ? { sessionId: inquiry.sessionId.slice(0, 25) } : {}),
-        additionalInfo: { accountId: intent.accountId },
-      }),
+      this.doku.topUp(
+        {
+          partnerReferenceNo: transaction.partnerReferenceNo,
+          customerNumber: intent.phone,
+          amount: toSnapMoney(transaction.amount),
+          ...(inquiry.feeAmount !== null ? { feeAmount: toSnapMoney(inquiry.feeAmount) } : {}),
+          ...(inquiry.sessionId ? { sessionId: inquiry.sessionId.slice(0, 25) } : {}),
+          additionalInfo: { accountId: intent.accountId },
+        },
+        { externalId: firstExternalId },
+      ),
     );
   }
 

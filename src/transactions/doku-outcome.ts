@@ -17,6 +17,16 @@ export type DokuOutcome<T> =
   | { kind: 'rejected'; error: AppError; responseCode?: string }
   | { kind: 'unknown'; error: AppError | Error; responseCode?: string };
 
+/**
+ * The X-EXTERNAL-ID of the attempt an outcome comes from (the one DOKU saw last), when known:
+ * stored as the operation's `dokuExternalId` in commit 2.
+ */
+export function externalIdOf(outcome: DokuOutcome<unknown>): string | undefined {
+  if (outcome.kind === 'ok') return outcome.result.externalId;
+  const context = (outcome.error as { context?: { externalId?: unknown } }).context;
+  return typeof context?.externalId === 'string' ? context.externalId : undefined;
+}
+
 /** Calls DOKU and never throws: every answer, or its absence, becomes an outcome. */
 export async function captureDokuOutcome<T>(call: () => Promise<DokuResult<T>>): Promise<DokuOutcome<T>> {
   try {
@@ -44,13 +54,15 @@ export async function applyImmediateOutcome<T>(
   outcome: DokuOutcome<T>,
   options: { onSuccess: (result: DokuResult<T>) => TransitionPatch; translate: (error: AppError) => AppError },
 ): Promise<{ transaction: Transaction; declined?: AppError }> {
+  const dokuExternalId = externalIdOf(outcome) ?? null;
   if (outcome.kind === 'ok') {
-    const patch = { dokuResponseCode: outcome.result.responseCode, ...options.onSuccess(outcome.result) };
+    const patch = { dokuResponseCode: outcome.result.responseCode, dokuExternalId, ...options.onSuccess(outcome.result) };
     return { transaction: (await transactions.transition(tx, id, 'SUCCESS', 'doku-response', 'doku-success', patch)).transaction };
   }
   if (outcome.kind === 'rejected') {
     const declined = options.translate(outcome.error);
     const { transaction } = await transactions.transition(tx, id, 'FAILED', 'doku-response', 'doku-declined', {
+      dokuExternalId,
       failureCode: declined.code,
       dokuResponseCode: outcome.responseCode ?? null,
     });
@@ -58,6 +70,7 @@ export async function applyImmediateOutcome<T>(
   }
   const inProgress = outcome.responseCode?.startsWith('202') === true;
   const { transaction } = await transactions.transition(tx, id, inProgress ? 'PENDING' : 'UNKNOWN', 'doku-response', 'doku-unclear', {
+    dokuExternalId,
     dokuResponseCode: outcome.responseCode ?? null,
   });
   return { transaction };

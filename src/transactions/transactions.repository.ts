@@ -13,10 +13,12 @@ export type NewTransaction = Pick<
   Transaction,
   'userId' | 'type' | 'amount' | 'partnerReferenceNo' | 'initiatorKind' | 'initiatorId'
 > &
-  Partial<Pick<Transaction, 'parentId' | 'merchantOrderRef' | 'description' | 'details'>>;
+  Partial<Pick<Transaction, 'parentId' | 'merchantOrderRef' | 'description' | 'details' | 'dokuExternalId'>>;
 
 export interface TransitionPatch {
   dokuReferenceNo?: string | null;
+  /** The X-EXTERNAL-ID of the attempt DOKU answered, when it differs from the one chosen in commit 1. */
+  dokuExternalId?: string | null;
   failureCode?: string | null;
   dokuResponseCode?: string | null;
   nextCheckAt?: Date | null;
@@ -53,8 +55,8 @@ export class TransactionsRepository {
   async createPending(tx: EntityManager, input: NewTransaction): Promise<Transaction> {
     const rows: Record<string, unknown>[] = await tx.query(
       `WITH t AS (
-         INSERT INTO transactions (user_id, type, status, amount, partner_reference_no, parent_id, merchant_order_ref, description, details, initiator_kind, initiator_id)
-         VALUES ($1, $2, 'PENDING', $3, $4, $5, $6, $7, $8::jsonb, $9, $10)
+         INSERT INTO transactions (user_id, type, status, amount, partner_reference_no, parent_id, merchant_order_ref, description, details, initiator_kind, initiator_id, doku_external_id)
+         VALUES ($1, $2, 'PENDING', $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11)
          RETURNING *, NULL::text AS previous_status, 'created'::text AS cause, '{}'::jsonb AS event_details),
        ${RECORD_CHANGE}
        SELECT * FROM t`,
@@ -69,6 +71,7 @@ export class TransactionsRepository {
         JSON.stringify(input.details ?? {}),
         input.initiatorKind,
         input.initiatorId,
+        input.dokuExternalId ?? null,
       ],
     );
     return entityFromRow(tx, Transaction, rows[0]);
@@ -99,6 +102,7 @@ export class TransactionsRepository {
       sets.push(`${column} = $${params.length}`);
     };
     if (patch.dokuReferenceNo !== undefined) add('doku_reference_no', patch.dokuReferenceNo);
+    if (patch.dokuExternalId !== undefined && patch.dokuExternalId !== null) add('doku_external_id', patch.dokuExternalId);
     if (patch.failureCode !== undefined) add('failure_code', patch.failureCode);
     if (patch.dokuResponseCode !== undefined) add('doku_response_code', patch.dokuResponseCode);
     if (patch.details !== undefined) {

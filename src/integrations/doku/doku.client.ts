@@ -48,6 +48,12 @@ export interface DokuResult<T> {
   durationMs: number;
 }
 
+/** Options of a call that creates a money operation at DOKU. */
+export interface MoneyCallOptions {
+  /** X-EXTERNAL-ID of the first attempt, from `newExternalId()` and stored before the call. */
+  externalId?: string;
+}
+
 type Req<N extends DokuEndpointName> = DokuWireMap[N]['request'];
 type Res<N extends DokuEndpointName> = DokuResult<DokuWireMap[N]['response']>;
 
@@ -101,6 +107,14 @@ export class DokuClient {
   /** Closes the HTTP pool (call from `onModuleDestroy`). */
   async close(): Promise<void> {
     await this.transport.close();
+  }
+
+  /**
+   * A fresh X-EXTERNAL-ID, for a money operation to store in its commit 1 and pass as
+   * `MoneyCallOptions.externalId`: DOKU's later requests name the operation by it.
+   */
+  newExternalId(): Promise<string> {
+    return this.ports.externalIds.next();
   }
 
   // ---- Tokens (§2.3, §2.4): RSA-signed, no B2B token, no X-EXTERNAL-ID ----
@@ -160,8 +174,8 @@ export class DokuClient {
   }
 
   /** §3.11 Transfer Bank Account Payment (43), moves money, customer-scoped. */
-  transferBankPayment(customerToken: string, request: Req<'transferBankPayment'>): Promise<Res<'transferBankPayment'>> {
-    return this.call('transferBankPayment', request, customerToken);
+  transferBankPayment(customerToken: string, request: Req<'transferBankPayment'>, options?: MoneyCallOptions): Promise<Res<'transferBankPayment'>> {
+    return this.call('transferBankPayment', request, customerToken, options?.externalId);
   }
 
   // ---- Top up (§3.12-§3.14), paths inferred ----
@@ -172,8 +186,8 @@ export class DokuClient {
   }
 
   /** §3.13 Account Top Up (38), moves money. */
-  topUp(request: Req<'topUp'>): Promise<Res<'topUp'>> {
-    return this.call('topUp', request, undefined);
+  topUp(request: Req<'topUp'>, options?: MoneyCallOptions): Promise<Res<'topUp'>> {
+    return this.call('topUp', request, undefined, options?.externalId);
   }
 
   /** §3.14 Query Top Up (39); map `latestTransactionStatus` with `mapTransactionStatus`. */
@@ -201,8 +215,8 @@ export class DokuClient {
   // ---- Purchase (§3.16-§3.19), paths inferred ----
 
   /** §3.16 Purchase Web (54): returns `webRedirectUrl` for the PIN page. */
-  purchaseWeb(customerToken: string, request: Req<'purchaseWeb'>): Promise<Res<'purchaseWeb'>> {
-    return this.call('purchaseWeb', request, customerToken);
+  purchaseWeb(customerToken: string, request: Req<'purchaseWeb'>, options?: MoneyCallOptions): Promise<Res<'purchaseWeb'>> {
+    return this.call('purchaseWeb', request, customerToken, options?.externalId);
   }
 
   /** §3.17 Query Purchase (55). */
@@ -211,13 +225,13 @@ export class DokuClient {
   }
 
   /** §3.18 Cancel Purchase (57). */
-  cancelPurchase(request: Req<'cancelPurchase'>): Promise<Res<'cancelPurchase'>> {
-    return this.call('cancelPurchase', request, undefined);
+  cancelPurchase(request: Req<'cancelPurchase'>, options?: MoneyCallOptions): Promise<Res<'cancelPurchase'>> {
+    return this.call('cancelPurchase', request, undefined, options?.externalId);
   }
 
   /** §3.19 Refund Purchase (58); `partnerRefundNo` is the idempotency key. */
-  refundPurchase(request: Req<'refundPurchase'>): Promise<Res<'refundPurchase'>> {
-    return this.call('refundPurchase', request, undefined);
+  refundPurchase(request: Req<'refundPurchase'>, options?: MoneyCallOptions): Promise<Res<'refundPurchase'>> {
+    return this.call('refundPurchase', request, undefined, options?.externalId);
   }
 
   // ---- Transaction history (§3.20, §3.21), paths inferred ----
@@ -241,6 +255,7 @@ export class DokuClient {
     name: N,
     request: Req<N>,
     customerToken: string | undefined,
+    firstExternalId?: string,
   ): Promise<Res<N>> {
     const endpoint = this.endpoints[name];
     if (endpoint.customerToken && (customerToken === undefined || !TOKEN_TEXT.test(customerToken))) {
@@ -251,7 +266,8 @@ export class DokuClient {
     let token = await this.ports.tokens.getToken();
     for (let attempt = 1; ; attempt++) {
       if (!TOKEN_TEXT.test(token)) throw new RangeError('B2B token provider returned an unusable token');
-      const externalId = await this.ports.externalIds.next();
+      // The caller may have chosen (and stored) the first attempt's id; a retry always takes a new one.
+      const externalId = attempt === 1 && firstExternalId !== undefined ? firstExternalId : await this.ports.externalIds.next();
       if (!EXTERNAL_ID.test(externalId)) throw new RangeError('X-EXTERNAL-ID must be 1 to 32 digits (§5.1)');
       const timestamp = jakartaTimestamp(this.now());
       const headers: Record<string, string> = {

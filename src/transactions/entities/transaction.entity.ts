@@ -47,6 +47,14 @@ export class Transaction {
   @Column({ type: 'text', nullable: true })
   dokuReferenceNo: string | null;
 
+  /**
+   * X-EXTERNAL-ID of the request DOKU created this operation from: chosen in commit 1 for the
+   * first attempt, replaced by the attempt DOKU answered (a token renewal or a later send uses a
+   * new one). Sent as `originalExternalId` in refunds, cancels and status queries.
+   */
+  @Column({ type: 'text', nullable: true })
+  dokuExternalId: string | null;
+
   /** For refunds and cancels: the purchase they apply to. */
   @Column({ type: 'uuid', nullable: true })
   parentId: string | null;
