@@ -150,4 +150,52 @@ describe('Money rules: never release on unknown', () => {
     expect(right.status).toBe(201);
     expect(right.body.status).toBe('SUCCESS');
   });
+  it('what nothing settles is raised for the back office, which settles it with a reason: FAILED releases the refund, once', async () => {
+    const user = await registerUser(env.t);
+    const wallet = await createBoundWallet(env, user, { balance: 500_000 });
+    const purchaseId = await paidPurchase(user, 100_000);
+    // Every Refund Purchase and Query Purchase fails: nothing DOKU says can settle the refund.
+    env.sim.control.setFaults([
+      { endpoint: 'refundPurchase', type: 'error_before', status: 503 },
+      { endpoint: 'queryPurchase', type: 'error_before', status: 503 },
+    ]);
+    const stuck = await refund(user, purchaseId, 80_000);
+    expect(stuck.status).toBe(202);
+    // The last scheduled check passes without an answer: flagged, still UNKNOWN, still reserved.
+    await db.query(`UPDATE transactions SET check_attempts = 100 WHERE id = $1`, [stuck.body.id]);
+    await pastGraceAndDue(stuck.body.id);
+    await reconcile();
+    const [flagged] = (await db.query(`SELECT status, attention_required_at FROM transactions WHERE id = $1`, [stuck.body.id])) as Array<{ status: string; attention_required_at: Date | null }>;
+    expect(flagged.status).toBe('UNKNOWN');
+    expect(flagged.attention_required_at).not.toBeNull();
+    expect(await row(purchaseId)).toMatchObject({ refund_reserved_amount: '80000' });
+
+    const finance = await registerUser(env.t, 'finance');
+    const support = await registerUser(env.t, 'support');
+    const queue = await http().get('/v1/admin/transactions?attention=true&type=REFUND').set(auth(finance.accessToken));
+    expect(queue.body.items.map((t: { id: string }) => t.id)).toContain(stuck.body.id);
+    const resolution = `/v1/admin/transactions/${stuck.body.id}/resolution`;
+    const body = { status: 'FAILED', reason: 'DOKU settlement report of the day has no such refund' };
+    expect((await http().post(resolution).set(auth(support.accessToken)).send(body)).status).toBe(403);
+    expect((await http().post(resolution).set(auth(user.accessToken)).send(body)).status).toBe(403);
+    expect((await http().post(resolution).set(auth(finance.accessToken)).send({ status: 'FAILED', reason: 'short' })).status).toBe(400);
+    expect((await http().post(resolution).set(auth(finance.accessToken)).send({ status: 'CANCELED', reason: body.reason })).status).toBe(400);
+
+    const resolved = await http().post(resolution).set(auth(finance.accessToken)).send(body);
+    expect(resolved.status).toBe(201);
+    expect(resolved.body).toMatchObject({ id: stuck.body.id, status: 'FAILED', failureCode: 'ADMIN.RESOLVED_FAILED', details: { resolution: { by: finance.id, reason: body.reason } } });
+    expect(await row(purchaseId)).toMatchObject({ refund_reserved_amount: '0', refunded_amount: '0' });
+    const again = await http().post(resolution).set(auth(finance.accessToken)).send({ status: 'SUCCESS', reason: body.reason });
+    expect([again.status, again.body.error.code]).toEqual([409, 'ADMIN.TRANSACTION_SETTLED']);
+    expect(await row(purchaseId)).toMatchObject({ refund_reserved_amount: '0', refunded_amount: '0' });
+    const events = (await db.query(`SELECT to_status, cause FROM transaction_events WHERE transaction_id = $1 ORDER BY created_at`, [stuck.body.id])) as Array<{ to_status: string; cause: string }>;
+    expect(events.at(-1)).toEqual({ to_status: 'FAILED', cause: `back-office: ${body.reason}` });
+
+    // The released amount is refundable again; DOKU applied nothing for the stuck one.
+    env.sim.control.clearFaults();
+    const next = await refund(user, purchaseId, 100_000);
+    expect(next.status).toBe(201);
+    expect(env.sim.control.ledger({ accountId: wallet.accountId }).creditTotal).toBe('100000.00');
+    expect((await http().post(`/v1/admin/transactions/${randomUUID()}/resolution`).set(auth(finance.accessToken)).send(body)).status).toBe(404);
+  });
 });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, FindOptionsWhere, In, IsNull, Not } from 'typeorm';
 import { Wallet } from '../accounts/entities/wallet.entity';
 import { DokuExchangeRecord } from '../integrations/doku/entities/doku-exchange-record.entity';
 import { Transaction } from '../transactions/entities/transaction.entity';
@@ -48,13 +48,16 @@ export class AdminRepository {
   }
 
   async listTransactions(
-    filter: { status?: TransactionStatus; type?: TransactionType; userId?: string },
+    filter: { status?: TransactionStatus; type?: TransactionType; userId?: string; attention?: 'true' | 'false' },
     { page, pageSize }: Paging,
   ): Promise<{ transactions: Transaction[]; total: number }> {
-    const where: Partial<Pick<Transaction, 'status' | 'type' | 'userId'>> = {};
+    const where: FindOptionsWhere<Transaction> = {};
     if (filter.status) where.status = filter.status;
     if (filter.type) where.type = filter.type;
     if (filter.userId) where.userId = filter.userId;
+    // Waiting for the back office: flagged and still unresolved.
+    if (filter.attention === 'true') Object.assign(where, { attentionRequiredAt: Not(IsNull()), status: filter.status ?? In(['PENDING', 'UNKNOWN']) });
+    if (filter.attention === 'false') where.attentionRequiredAt = IsNull();
     const [transactions, total] = await this.db.getRepository(Transaction).findAndCount({
       where,
       order: { createdAt: 'DESC', id: 'DESC' },

@@ -36,7 +36,7 @@ export class AdminService {
 
   async listTransactions(q: ListAdminTransactionsQueryDto): Promise<AdminTransactionPageResponseDto> {
     const paging = { page: q.page ?? 1, pageSize: q.pageSize ?? 20 };
-    const { transactions, total } = await this.admin.listTransactions({ status: q.status, type: q.type, userId: q.userId }, paging);
+    const { transactions, total } = await this.admin.listTransactions({ status: q.status, type: q.type, userId: q.userId, attention: q.attention }, paging);
     return { items: transactions.map((t) => AdminTransactionResponseDto.from(t)), ...paging, total };
   }
 

@@ -83,6 +83,10 @@ export class BankTransferService implements OnModuleInit {
       },
       (transaction) => this.render(transaction),
     );
+    // Failed by the back office: its inquiry may be confirmed again.
+    this.resolvers?.registerSettlementHook('BANK_TRANSFER', async (tx, transaction) => {
+      if (transaction.status === 'FAILED') await this.releaseInquiryOf(tx, transaction);
+    });
   }
 
   /** The answer of the transfer POST for a settled transfer (completes the key of an abandoned request). */

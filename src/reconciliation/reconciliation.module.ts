@@ -2,6 +2,8 @@ import { Global, Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
 import { DokuModule } from '../integrations/doku/doku.module';
 import { AbandonedRequestCompleter } from './abandoned-request.completer';
+import { BackOfficeResolutionController } from './back-office-resolution.controller';
+import { BackOfficeResolutionService } from './back-office-resolution.service';
 import { BalanceCheckController } from './balance-check.controller';
 import { BalanceCheckService } from './balance-check.service';
 import { ReconciliationRepository } from './reconciliation.repository';
@@ -15,8 +17,8 @@ import { TransactionResolverRegistry } from './transaction-resolver.registry';
 @Global()
 @Module({
   imports: [AccountsModule, DokuModule],
-  controllers: [BalanceCheckController],
-  providers: [ReconciliationRepository, ReconciliationService, TransactionResolverRegistry, AbandonedRequestCompleter, BalanceCheckService],
+  controllers: [BalanceCheckController, BackOfficeResolutionController],
+  providers: [ReconciliationRepository, ReconciliationService, TransactionResolverRegistry, AbandonedRequestCompleter, BalanceCheckService, BackOfficeResolutionService],
   exports: [ReconciliationService, TransactionResolverRegistry],
 })
 export class ReconciliationModule {}

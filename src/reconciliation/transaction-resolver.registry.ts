@@ -19,11 +19,19 @@ export type TransactionResolver = (transaction: Transaction) => Promise<void>;
  */
 export type TransactionRenderer = (transaction: Transaction, tx: EntityManager) => Promise<StoredResponse> | StoredResponse;
 
+/**
+ * What a feature releases or books when one of its transactions is settled by someone else (the
+ * back office): a refund's reservation, a top-up's or transfer's inquiry. Runs inside the
+ * settling database transaction, after the move, only when the move happened.
+ */
+export type SettlementHook = (tx: EntityManager, transaction: Transaction) => Promise<void>;
+
 /** Where each money feature registers how its transactions are resolved and rendered (at module init). */
 @Injectable()
 export class TransactionResolverRegistry {
   private readonly resolvers = new Map<TransactionType, TransactionResolver>();
   private readonly renderers = new Map<TransactionType, TransactionRenderer>();
+  private readonly settlementHooks = new Map<TransactionType, SettlementHook>();
 
   /** `render` may be omitted (or registered separately): a later resolver keeps the renderer. */
   register(type: TransactionType, resolver: TransactionResolver, render?: TransactionRenderer): void {
@@ -34,6 +42,15 @@ export class TransactionResolverRegistry {
   /** For a feature whose transactions another feature resolves (refunds and cancels: the purchase's status). */
   registerRenderer(type: TransactionType, render: TransactionRenderer): void {
     this.renderers.set(type, render);
+  }
+
+  /** What to release or book when the back office settles a transaction of this type. */
+  registerSettlementHook(type: TransactionType, hook: SettlementHook): void {
+    this.settlementHooks.set(type, hook);
+  }
+
+  settlementHook(type: TransactionType): SettlementHook | undefined {
+    return this.settlementHooks.get(type);
   }
 
   get(type: TransactionType): TransactionResolver | undefined {

@@ -51,6 +51,10 @@ export class RefundService implements OnModuleInit {
   /** Refunds are resolved through their purchase (PurchaseStatusService); their POST answer is rendered here. */
   onModuleInit(): void {
     this.resolvers?.registerRenderer('REFUND', (refund, tx) => this.render(refund, tx));
+    // Settled by the back office: the reserved amount becomes refunded, or refundable again.
+    this.resolvers?.registerSettlementHook('REFUND', async (tx, refund) => {
+      if (refund.parentId) await this.transactions.settleRefundReservation(tx, refund.parentId, refund.amount, refund.status === 'SUCCESS');
+    });
   }
 
   /** The answer of the refund POST for a settled refund (completes the key of an abandoned request). */

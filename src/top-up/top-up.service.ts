@@ -76,6 +76,10 @@ export class TopUpService implements OnModuleInit {
       },
       (transaction) => this.render(transaction),
     );
+    // Failed by the back office: its inquiry may be confirmed again.
+    this.resolvers?.registerSettlementHook('TOP_UP', async (tx, transaction) => {
+      if (transaction.status === 'FAILED') await this.releaseInquiryOf(tx, transaction);
+    });
   }
 
   /** The answer of the top-up POST for a settled top-up (completes the key of an abandoned request). */

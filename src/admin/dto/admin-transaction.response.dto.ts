@@ -50,6 +50,14 @@ export class AdminTransactionResponseDto {
   @ApiProperty({ example: { bankCode: '014', accountNumberMasked: '******8292' } })
   details: Record<string, unknown>;
 
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    type: String,
+    description: 'Set when every scheduled status check passed without an answer: the back office settles it (POST …/resolution)',
+  })
+  attentionRequiredAt: string | null;
+
   @ApiProperty({ example: '2026-11-23T10:15:30.000Z' })
   createdAt: string;
 
@@ -76,6 +84,7 @@ export class AdminTransactionResponseDto {
       failureCode: t.failureCode,
       dokuResponseCode: t.dokuResponseCode,
       details: t.details,
+      attentionRequiredAt: t.attentionRequiredAt?.toISOString() ?? null,
       createdAt: t.createdAt.toISOString(),
       updatedAt: t.updatedAt.toISOString(),
       ...(events ? { events: events.map((e) => TransactionEventResponseDto.from(e)) } : {}),

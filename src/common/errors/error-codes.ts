@@ -105,6 +105,8 @@ export const ERROR_CODES = {
   'HISTORY.TRANSACTION_NOT_FOUND': 404,
   // Back office (src/admin)
   'ADMIN.TRANSACTION_NOT_FOUND': 404,
+  'ADMIN.TRANSACTION_SETTLED': 409,
+  'ADMIN.RESOLUTION_NOT_SUPPORTED': 422,
   // Webhooks for the partner's systems (src/webhooks)
   'WEBHOOK.URL_REFUSED': 400,
   'WEBHOOK.NOT_FOUND': 404,
