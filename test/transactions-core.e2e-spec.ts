@@ -178,8 +178,15 @@ describe('The money core: idempotency keys, transitions, refund reservations', (
       expect((await db.transaction((tx) => txs.transition(tx, t.id, 'FAILED', 'status-query', 'doku-reported'))).changed).toBe(true);
       expect((await txs.findEvents(t.id)).map((e) => e.toStatus)).toEqual(['PENDING', 'UNKNOWN', 'FAILED']);
     }
-    // A purchase DOKU does not know cannot have been paid: "not found" may fail it.
+    // A purchase DOKU never acknowledged cannot have been paid: "not found" may fail it.
     const purchase = await make('PURCHASE', 9);
     expect((await db.transaction((tx) => txs.transition(tx, purchase.id, 'FAILED', 'status-query', 'doku-not-found'))).changed).toBe(true);
+    // One DOKU acknowledged (its reference is on our row) may have been paid: "not found" contradicts
+    // that and settles nothing, while DOKU's report that it failed still does.
+    const acknowledged = await make('PURCHASE', 10);
+    await db.query(`UPDATE transactions SET doku_reference_no = 'DK-ACK-1' WHERE id = $1`, [acknowledged.id]);
+    const contradicted = await db.transaction((tx) => txs.transition(tx, acknowledged.id, 'FAILED', 'status-query', 'doku-not-found'));
+    expect({ changed: contradicted.changed, status: contradicted.transaction.status }).toEqual({ changed: false, status: 'UNKNOWN' });
+    expect((await db.transaction((tx) => txs.transition(tx, acknowledged.id, 'FAILED', 'status-query', 'doku-reported'))).changed).toBe(true);
   });
 });

@@ -178,8 +178,9 @@ export class BankTransferService implements OnModuleInit {
     if (outcome.kind === 'rejected' && outcome.error.code === 'DOKU.NOT_FOUND') {
       // "Not found" never fails a transfer (settlementAllowed): DOKU's history may lag behind a
       // transfer it executed, and showing an executed transfer as failed invites a second one.
-      const pastGrace = Date.now() - transaction.createdAt.getTime() >= (this.config.reconciliation.notFoundGraceMs ?? BANK_NOT_FOUND_GRACE_MS);
-      return pastGrace && options.recover ? this.sendAgain(transaction) : transaction;
+      const grace = this.config.reconciliation.notFoundGraceMs ?? BANK_NOT_FOUND_GRACE_MS;
+      if (!options.recover || Date.now() - transaction.createdAt.getTime() < grace) return transaction;
+      return (await this.transactions.claimSendAgain(transaction.id, grace)) ? this.sendAgain(transaction) : transaction;
     }
     logger.warn(`Could not resolve bank transfer ${transaction.id}: ${outcome.error.message}`);
     return transaction;

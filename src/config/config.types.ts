@@ -84,11 +84,17 @@ export interface ReconciliationSection {
   /** How long a claimed transaction is held by one instance before another may take it. */
   leaseSeconds: number;
   /**
-   * How long DOKU may not know an operation we sent before "not found" makes it FAILED (§5.6), ms.
-   * Unset: each operation's own default (purchases, refunds and cancels 120 s; transfers and top-ups
-   * 60 s). Always longer than the DOKU timeout: DOKU may still apply a request we stopped waiting for.
+   * How long DOKU may not know an operation we sent before "not found" counts (docs/money-rules.md),
+   * ms. Unset: each operation's own default (purchases, refunds and cancels 120 s; transfers and
+   * top-ups 60 s). Always longer than the DOKU timeout: DOKU may still apply a request we stopped
+   * waiting for.
    */
   notFoundGraceMs?: number;
+  /**
+   * Seconds between the checks of an unresolved transaction, one per check; past the last one it is
+   * flagged for the back office. Unset: the production schedule (reconciliation.schedule.ts).
+   */
+  scheduleSeconds?: number[];
 }
 
 export interface WebhooksSection {

@@ -48,6 +48,14 @@ describe(loadConfig.name, () => {
     expect(config.doku.privateKeyPem).toBe('-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----');
   });
 
+  it('reads a reconciler schedule of whole seconds, and refuses anything else', () => {
+    expect(loadConfig({}).reconciliation.scheduleSeconds).toBeUndefined();
+    expect(loadConfig({ RECONCILER_SCHEDULE_SECONDS: '1, 2,5' }).reconciliation.scheduleSeconds).toEqual([1, 2, 5]);
+    for (const bad of ['1,,2', '0', '1.5', '-1', 'a', '604801', Array.from({ length: 51 }, () => '1').join(',')]) {
+      expect(() => loadConfig({ RECONCILER_SCHEDULE_SECONDS: bad })).toThrow(/RECONCILER_SCHEDULE_SECONDS/);
+    }
+  });
+
   it('leaves the not-found grace period to each operation unless set, and never at or below the DOKU timeout', () => {
     expect(loadConfig({}).reconciliation.notFoundGraceMs).toBeUndefined();
     expect(loadConfig({ RECONCILER_NOT_FOUND_GRACE_MS: '4000', DOKU_TIMEOUT_MS: '1000' }).reconciliation.notFoundGraceMs).toBe(4000);

@@ -184,6 +184,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       batchSize: int('RECONCILER_BATCH_SIZE', 20, 1, 1_000),
       leaseSeconds: int('RECONCILER_LEASE_SECONDS', 60, 5, 3_600),
       notFoundGraceMs: env.RECONCILER_NOT_FOUND_GRACE_MS ? int('RECONCILER_NOT_FOUND_GRACE_MS', 60_000, 1_000, 86_400_000) : undefined,
+      scheduleSeconds: recheckSchedule(env.RECONCILER_SCHEDULE_SECONDS, problems),
     },
     notifications: {
       processingConcurrency: int('NOTIFICATION_PROCESSING_CONCURRENCY', 4, 1, 256),
@@ -205,4 +206,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (grace !== undefined && grace <= config.doku.timeoutMs) problems.push('RECONCILER_NOT_FOUND_GRACE_MS must exceed DOKU_TIMEOUT_MS');
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+/** `RECONCILER_SCHEDULE_SECONDS`: a comma-separated list of 1 to 50 whole seconds, each 1 to 7 days at most. */
+function recheckSchedule(value: string | undefined, problems: string[]): number[] | undefined {
+  if (value === undefined || value === '') return undefined;
+  const steps = value.split(',').map((v) => v.trim());
+  if (steps.length > 50 || !steps.every((v) => /^[0-9]{1,6}$/.test(v) && Number(v) >= 1 && Number(v) <= 604_800)) {
+    problems.push('RECONCILER_SCHEDULE_SECONDS must be a comma-separated list of 1 to 50 whole seconds between 1 and 604800');
+    return undefined;
+  }
+  return steps.map(Number);
 }

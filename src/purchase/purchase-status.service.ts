@@ -108,6 +108,7 @@ export class PurchaseStatusService implements OnModuleInit {
    * never released on silence.
    */
   private async resendRefund(purchase: Transaction, refund: Transaction): Promise<void> {
+    if (!(await this.transactions.claimSendAgain(refund.id, this.notFoundGraceMs()))) return;
     const outcome = await captureDokuOutcome(() => this.doku.refundPurchase(refundPurchaseRequest(purchase, refund)));
     if (outcome.kind !== 'ok') {
       logger.warn(`Refund ${refund.id} sent again: DOKU's answer settles nothing (${outcome.responseCode ?? (outcome.error as { code?: string }).code ?? outcome.error.name})`);
@@ -162,7 +163,7 @@ export class PurchaseStatusService implements OnModuleInit {
     if (!purchase) return [];
     const children = await this.purchases.findChildren(purchaseId, tx);
     const now = Date.now();
-    const grace = this.config.reconciliation.notFoundGraceMs ?? NOT_FOUND_GRACE_MS;
+    const grace = this.notFoundGraceMs();
     const pastGrace = (t: Transaction) => now - t.createdAt.getTime() >= grace;
 
     const doku = answer.kind === 'found' ? mapTransactionStatus(answer.body.latestTransactionStatus) : 'NOT_FOUND';
@@ -210,6 +211,10 @@ export class PurchaseStatusService implements OnModuleInit {
       if (child.type === 'CANCEL') await this.applyCancel(tx, child, doku, pastGrace(child));
     }
     return missing;
+  }
+
+  private notFoundGraceMs(): number {
+    return this.config.reconciliation.notFoundGraceMs ?? NOT_FOUND_GRACE_MS;
   }
 
   /**

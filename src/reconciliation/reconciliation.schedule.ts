@@ -5,9 +5,12 @@
  */
 export const RECHECK_DELAYS_SECONDS = [5, 15, 30, 60, 120, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 24 * 3600];
 
-/** Delay before the next check after `attempts` checks that settled nothing, or null when exhausted. */
-export function nextCheckDelaySeconds(attempts: number): number | null {
-  return attempts < RECHECK_DELAYS_SECONDS.length ? RECHECK_DELAYS_SECONDS[attempts] : null;
+/**
+ * Delay before the next check after `attempts` checks that settled nothing, or null when exhausted.
+ * `schedule` replaces the default (RECONCILER_SCHEDULE_SECONDS, e.g. a compressed one in tests).
+ */
+export function nextCheckDelaySeconds(attempts: number, schedule: readonly number[] = RECHECK_DELAYS_SECONDS): number | null {
+  return attempts < schedule.length ? schedule[attempts] : null;
 }
 
 /**

@@ -113,7 +113,7 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
         if (now && isUnresolved(now.status)) {
           summary.stillUnresolved++;
           this.outcomes.inc({ outcome: 'unresolved' });
-          const delay = nextCheckDelaySeconds(now.checkAttempts);
+          const delay = nextCheckDelaySeconds(now.checkAttempts, this.config.reconciliation.scheduleSeconds);
           if (delay === null) this.logger.warn({ transactionId: t.id }, 'transaction still unresolved after every scheduled check: flagged for the back office');
           await this.repo.scheduleNext(t.id, delay);
         } else {

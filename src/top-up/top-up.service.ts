@@ -144,14 +144,19 @@ export class TopUpService implements OnModuleInit {
    * still does not know after the grace period is sent again with its own partnerReferenceNo.
    */
   async resolve(transaction: Transaction, options: { recover?: boolean } = {}): Promise<Transaction> {
-    const outcome = await captureDokuOutcome(() =>
-      this.doku.queryTopUp({
-        serviceCode: TOP_UP_SERVICE_CODE,
-        originalPartnerReferenceNo: transaction.partnerReferenceNo,
-        ...(transaction.dokuReferenceNo ? { originalReferenceNo: transaction.dokuReferenceNo } : {}),
-        ...(transaction.dokuExternalId ? { originalExternalId: transaction.dokuExternalId } : {}),
-      }),
+    const request = {
+      serviceCode: TOP_UP_SERVICE_CODE,
+      originalPartnerReferenceNo: transaction.partnerReferenceNo,
+      ...(transaction.dokuReferenceNo ? { originalReferenceNo: transaction.dokuReferenceNo } : {}),
+    };
+    let outcome = await captureDokuOutcome(() =>
+      this.doku.queryTopUp({ ...request, ...(transaction.dokuExternalId ? { originalExternalId: transaction.dokuExternalId } : {}) }),
     );
+    if (outcome.kind === 'rejected' && outcome.error.code === 'DOKU.NOT_FOUND' && transaction.dokuExternalId) {
+      // The stored X-EXTERNAL-ID may not be the one DOKU applied (a later send took a new one):
+      // "not found" counts only without it.
+      outcome = await captureDokuOutcome(() => this.doku.queryTopUp(request));
+    }
     let status: ReturnType<typeof mapTransactionStatus>;
     if (outcome.kind === 'ok') status = mapTransactionStatus(outcome.result.body.latestTransactionStatus);
     else if (outcome.kind === 'rejected' && outcome.error.code === 'DOKU.NOT_FOUND') status = 'NOT_FOUND';
@@ -174,8 +179,9 @@ export class TopUpService implements OnModuleInit {
     if (status === 'NOT_FOUND') {
       // "Not found" never fails a top-up (settlementAllowed): DOKU's status may lag behind a
       // top-up it executed. Past the grace period, the same top-up is sent again instead.
-      const pastGrace = Date.now() - transaction.createdAt.getTime() >= (this.config.reconciliation.notFoundGraceMs ?? TOP_UP_NOT_FOUND_GRACE_MS);
-      return pastGrace && options.recover ? this.sendAgain(transaction) : transaction;
+      const grace = this.config.reconciliation.notFoundGraceMs ?? TOP_UP_NOT_FOUND_GRACE_MS;
+      if (!options.recover || Date.now() - transaction.createdAt.getTime() < grace) return transaction;
+      return (await this.transactions.claimSendAgain(transaction.id, grace)) ? this.sendAgain(transaction) : transaction;
     }
     if (status === 'PENDING' && transaction.status === 'UNKNOWN') return this.move(transaction, 'PENDING', patch);
     return transaction;

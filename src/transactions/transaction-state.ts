@@ -56,9 +56,15 @@ export type SettlementEvidence = (typeof SETTLEMENT_EVIDENCE)[number];
 
 /**
  * Types whose failure releases nothing that could then be paid again: a purchase moves money only
- * once the customer approves it on DOKU's page, which DOKU cannot show for a reference it does not
- * know; a cancel that fails leaves the purchase as DOKU reports it. A refund (its reserved amount),
- * a top-up and a bank transfer (their inquiry, to be confirmed again) release money when they fail.
+ * once the customer approves it on DOKU's page, and a cancel that fails leaves the purchase as DOKU
+ * reports it. A refund (its reserved amount), a top-up and a bank transfer (their inquiry, to be
+ * confirmed again) release money when they fail.
+ *
+ * Even for these, "not found" counts only for an operation DOKU never acknowledged (no DOKU
+ * reference on our row): a purchase whose Purchase Web answer was lost never gave the customer
+ * DOKU's page, so nobody can have paid it; one DOKU acknowledged may have been paid, and a status
+ * answer that does not know it is contradictory. That half of the rule needs the row, so
+ * `TransactionsRepository.transition` applies it in its UPDATE.
  */
 const NOT_FOUND_MAY_FAIL: ReadonlySet<TransactionType> = new Set(['PURCHASE', 'CANCEL']);
 

@@ -5,7 +5,7 @@ import { Money } from '../common/money/money';
 import { entityFromRow, returningRows } from '../database/sql';
 import { Transaction } from './entities/transaction.entity';
 import { TransactionEvent } from './entities/transaction-event.entity';
-import { canTransition, SettlementEvidence, TRANSACTION_STATUSES, TransactionStatus, typesRefused } from './transaction-state';
+import { canTransition, isUnresolved, SettlementEvidence, TRANSACTION_STATUSES, TransactionStatus, typesRefused } from './transaction-state';
 
 const logger = new Logger('Transactions');
 
@@ -95,6 +95,8 @@ export class TransactionsRepository {
   ): Promise<TransitionResult> {
     const from = TRANSACTION_STATUSES.filter((s) => canTransition(s, to));
     const refused = typesRefused(to, evidence);
+    // "Not found" contradicts an operation DOKU acknowledged with its own reference (NOT_FOUND_MAY_FAIL).
+    const notFoundGuard = evidence === 'doku-not-found' && !isUnresolved(to) ? ' AND u.doku_reference_no IS NULL' : '';
     const sets: string[] = ['status = $2', 'updated_at = now()'];
     const params: unknown[] = [id, to, from, refused];
     const add = (column: string, value: unknown) => {
@@ -129,7 +131,7 @@ export class TransactionsRepository {
       `WITH previous AS (SELECT id, status FROM transactions WHERE id = $1 FOR UPDATE),
        t AS (
          UPDATE transactions u SET ${sets.join(', ')}
-           FROM previous WHERE u.id = previous.id AND previous.status = ANY($3::text[]) AND u.type <> ALL($4::text[])
+           FROM previous WHERE u.id = previous.id AND previous.status = ANY($3::text[]) AND u.type <> ALL($4::text[])${notFoundGuard}
          RETURNING u.*, previous.status AS previous_status, $${causeParam}::text AS cause, $${eventDetailsParam}::jsonb AS event_details),
        ${RECORD_CHANGE}
        SELECT * FROM t`,
@@ -139,7 +141,7 @@ export class TransactionsRepository {
     // Not a forward move, or too little evidence for one: nothing changed; the caller gets the
     // transaction as it is.
     const current = await tx.getRepository(Transaction).findOneOrFail({ where: { id } });
-    if (refused.includes(current.type) && canTransition(current.status, to)) {
+    if ((refused.includes(current.type) || (notFoundGuard !== '' && current.dokuReferenceNo !== null)) && canTransition(current.status, to)) {
       logger.warn({ transactionId: id, type: current.type, to, evidence }, 'settlement refused: not enough evidence; left unresolved');
     }
     return { changed: false, transaction: current };
@@ -169,6 +171,25 @@ export class TransactionsRepository {
         WHERE id = $1`,
       [purchaseId, amount.toString(), refunded],
     );
+  }
+
+  /**
+   * Claims one more send of an unresolved operation with its own identifiers (docs/money-rules.md),
+   * recorded before the call: true only when it is still unresolved and its last send (the first
+   * one, or the last claimed here) is at least `graceMs` old. So an operation is sent again at most
+   * once per grace period, by one instance, and never while DOKU may still be applying the last
+   * send (a late answer is then found by the status query instead).
+   */
+  async claimSendAgain(id: string, graceMs: number): Promise<boolean> {
+    const rows = await returningRows(
+      this.db.manager,
+      `UPDATE transactions SET details = details || jsonb_build_object('lastSentAt', now(), 'sends', COALESCE((details->>'sends')::int, 1) + 1), updated_at = now()
+        WHERE id = $1 AND status IN ('PENDING','UNKNOWN')
+          AND COALESCE((details->>'lastSentAt')::timestamptz, created_at) <= now() - make_interval(secs => $2::double precision / 1000)
+      RETURNING id`,
+      [id, graceMs],
+    );
+    return rows.length === 1;
   }
 
   findById(id: string): Promise<Transaction | null> {

@@ -36,6 +36,8 @@ const DOKU_TIMEOUT_MS = 1_000;
 const LATENCY_MS = 1_800;
 /** Not-found grace (RECONCILER_NOT_FOUND_GRACE_MS): longer than any late call, so a late one is never taken for a missing one. */
 const GRACE_MS = 4_000;
+/** Reconciler schedule (RECONCILER_SCHEDULE_SECONDS), compressed like the grace: checks every 1-3 s, long enough to outlast the faults. */
+const RECHECK_SCHEDULE = Array.from({ length: 40 }, (_, i) => Math.min(1 + i, 3)).join(',');
 /** Per money endpoint and fault type: one of the six fires on about a third of the money calls. */
 const FAULT_P = 0.07;
 const QUERY_FAULT_P = 0.1;
@@ -191,6 +193,9 @@ async function runPlan(plan: Plan, faultSeed: string): Promise<RunResult> {
       RECONCILER_INTERVAL_MS: '200',
       RECONCILER_BATCH_SIZE: '50',
       RECONCILER_NOT_FOUND_GRACE_MS: String(GRACE_MS),
+      // The production schedule compressed like the grace period: an operation DOKU never received
+      // is sent again on a scheduled check, and a faulted second send waits for the next one.
+      RECONCILER_SCHEDULE_SECONDS: RECHECK_SCHEDULE,
       ACCESS_TOKEN_TTL_SECONDS: '7200',
       SERVICE_TOKEN_TTL_SECONDS: '7200',
     },
