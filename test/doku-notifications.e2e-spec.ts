@@ -158,4 +158,56 @@ describe('DOKU notifications (e2e, simulator)', () => {
     const pretty = JSON.stringify(JSON.parse(body), null, 2);
     expect((await http().post(NOTIFY_PATH).set(signed(token, pretty)).send(pretty)).status).toBe(200);
   });
+  it('accepts a pretty-printed body signed over its minified form, and the bearer scheme in any case; refuses tampering inside a string', async () => {
+    const token = await handshake();
+    for (const asymmetric of [false, true]) {
+      const { ref } = await pendingPurchase(15_000);
+      const minified = JSON.stringify({ originalPartnerReferenceNo: ref, originalReferenceNo: 'X', latestTransactionStatus: '03', transactionStatusDesc: 'In progress', additionalInfo: {} });
+      const pretty = JSON.stringify(JSON.parse(minified), null, 2);
+      const headers = signed(token, minified, { asymmetric });
+      const ok = await http().post(NOTIFY_PATH).set(headers).send(pretty);
+      expect({ asymmetric, status: ok.status, body: ok.body }).toEqual({ asymmetric, status: 200, body: { responseCode: '2005600', responseMessage: 'Successful' } });
+      const tampered = pretty.replace('"In progress"', '"In  progress"');
+      const refused = await http().post(NOTIFY_PATH).set({ ...headers, 'x-external-id': `${Date.now()}1` }).send(tampered);
+      expect(refused.status).toBe(401);
+      expect((await stored(ref)).length).toBe(1);
+    }
+    const { ref } = await pendingPurchase(15_001);
+    const body = JSON.stringify({ originalPartnerReferenceNo: ref, originalReferenceNo: 'X', latestTransactionStatus: '03' });
+    for (const scheme of ['bearer', 'BEARER']) {
+      const res = await http().post(NOTIFY_PATH).set({ ...signed(token, body), authorization: `${scheme} ${token}` }).send(body);
+      expect(res.status).toBe(200);
+    }
+  });
+
+  it('refuses a notification for another partner (X-PARTNER-ID) and stores nothing', async () => {
+    const token = await handshake();
+    const { ref } = await pendingPurchase(16_000);
+    const body = JSON.stringify({ originalPartnerReferenceNo: ref, originalReferenceNo: 'X', latestTransactionStatus: '00' });
+    for (const partner of ['BRN-0000-0000000000000', undefined]) {
+      const headers: Record<string, string> = { ...signed(token, body) };
+      if (partner === undefined) delete headers['x-partner-id'];
+      else headers['x-partner-id'] = partner;
+      const res = await http().post(NOTIFY_PATH).set(headers).send(body);
+      expect({ partner, status: res.status, code: res.body.responseCode }).toEqual({ partner, status: 401, code: '4015600' });
+    }
+    expect(await stored(ref)).toHaveLength(0);
+  });
+
+  it('one delivery per X-EXTERNAL-ID: a resend is acknowledged and stored once; the same id with another body is 409 and stores nothing', async () => {
+    const token = await handshake();
+    const { ref } = await pendingPurchase(17_000);
+    const externalId = `${Date.now()}77`;
+    const body = JSON.stringify({ originalPartnerReferenceNo: ref, originalReferenceNo: 'X', latestTransactionStatus: '03' });
+    for (let i = 0; i < 3; i++) {
+      // A resend may be re-signed with a new timestamp: still the same delivery.
+      const res = await http().post(NOTIFY_PATH).set(signed(token, body, { externalId })).send(body);
+      expect(res.status).toBe(200);
+    }
+    expect(await stored(ref)).toHaveLength(1);
+    const other = JSON.stringify({ originalPartnerReferenceNo: ref, originalReferenceNo: 'X', latestTransactionStatus: '00' });
+    const conflict = await http().post(NOTIFY_PATH).set(signed(token, other, { externalId })).send(other);
+    expect({ status: conflict.status, code: conflict.body.responseCode }).toEqual({ status: 409, code: '4095600' });
+    expect(await stored(ref)).toHaveLength(1);
+  });
 });

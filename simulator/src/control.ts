@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { resolveProfiles } from './profiles';
 import { createAccount, issueAuthCode } from './handlers/account';
 import { confirmPurchase, findPurchase, purchaseNotification, type PaymentOutcome } from './handlers/purchase';
 import { settleTopUp, topUpNotification } from './handlers/topup';
@@ -351,6 +352,25 @@ export class Control {
     return this.clock();
   }
 
+  /** The answer profiles in force (src/profiles.ts), and how long `late-status` lags. */
+  profiles(): { profiles: string[]; lateStatusMs: number } {
+    return { profiles: [...this.sim.profiles], lateStatusMs: this.sim.lateStatusMs };
+  }
+
+  setProfiles(profiles: unknown, lateStatusMs?: unknown): ReturnType<Control['profiles']> {
+    if (!Array.isArray(profiles) || !profiles.every((p) => typeof p === 'string')) throw new ControlError(400, 'profiles must be a list of names');
+    try {
+      this.sim.profiles = resolveProfiles(profiles as string[]);
+    } catch (e) {
+      throw new ControlError(400, (e as Error).message);
+    }
+    if (lateStatusMs !== undefined) {
+      if (typeof lateStatusMs !== 'number' || !Number.isFinite(lateStatusMs) || lateStatusMs < 0) throw new ControlError(400, 'lateStatusMs must be a non-negative number');
+      this.sim.lateStatusMs = lateStatusMs;
+    }
+    return this.profiles();
+  }
+
   reset(): { reset: true } {
     this.sim.resetState();
     this.notifier.reset();
@@ -448,6 +468,10 @@ export class ControlRouter implements SubRouter {
         return c.notifications({ partnerReferenceNo: qs('partnerReferenceNo') });
       case 'POST /notifications/send':
         return c.resendNotification(b as Parameters<Control['resendNotification']>[0]);
+      case 'GET /profiles':
+        return c.profiles();
+      case 'PUT /profiles':
+        return c.setProfiles(b.profiles, b.lateStatusMs);
       case 'GET /clock':
         return c.clock();
       case 'POST /clock':

@@ -18,6 +18,7 @@ export type { Store } from './store';
 export { Control, ControlError } from './control';
 export { DEFAULT_ENDPOINTS, ENDPOINT_NAMES, PAGE_PATHS, DEFAULT_NOTIFY_PATH } from './paths';
 export { TEST_BANK_ACCOUNTS } from './store';
+export { SIMULATOR_PROFILES, SIMULATOR_PROFILE_NAMES, type SimulatorProfile } from './profiles';
 export { defaultPartnersFile, repoRoot } from './options';
 
 export interface SimulatorHandle {

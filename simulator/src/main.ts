@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     log: true,
   });
   process.stdout.write(
-    `${JSON.stringify({ time: new Date().toISOString(), service: 'doku-simulator', msg: 'listening', url: handle.url, seed: handle.seed, controlApi: bool('SIMULATOR_CONTROL_API', !production) })}\n`,
+    `${JSON.stringify({ time: new Date().toISOString(), service: 'doku-simulator', msg: 'listening', url: handle.url, seed: handle.seed, profiles: handle.control.profiles().profiles, controlApi: bool('SIMULATOR_CONTROL_API', !production) })}\n`,
   );
   const stop = (signal: string): void => {
     process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), service: 'doku-simulator', msg: 'stopping', signal })}\n`);

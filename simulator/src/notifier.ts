@@ -7,8 +7,13 @@ import { toJakartaIso } from './time';
 
 /**
  * DOKU → partner notifications (§2.8): a token handshake with the partner (RSA over `clientId|timestamp`
- * with DOKU's private key), then the signed POST, retried on anything but a `200…` answer.
+ * with DOKU's private key; one request at a time per partner, shared by concurrent notifications),
+ * then the signed POST, retried until the partner answers HTTP 200 with the documented
+ * acknowledgement `2005600`. Notifications of one transaction go out in the order they happened:
+ * each waits for the previous one of the same transaction to be delivered or given up, unless a
+ * fault or the `reordered-notifications` profile reorders them.
  */
+export const NOTIFY_ACK_CODE = '2005600';
 export type NotificationEventType = 'PURCHASE' | 'REFUND' | 'TOP_UP';
 
 export interface NotificationAttempt {
@@ -29,11 +34,16 @@ export interface DeliveryRecord {
   duplicate: boolean;
   attempts: NotificationAttempt[];
   body: string;
+  /** Called once the record is delivered or given up (the next of its transaction may go). */
+  onSettled?: () => void;
 }
 
 export class Notifier {
   readonly deliveries: DeliveryRecord[] = [];
   private readonly tokens = new Map<string, { token: string; expiresAt: number }>();
+  private readonly tokenRequests = new Map<string, Promise<string>>();
+  /** Per partner and transaction: the end of the last delivery queued, so the next one follows it. */
+  private readonly chains = new Map<string, Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly held = new Map<string, DeliveryRecord[]>();
   private nextId = 1;
@@ -51,6 +61,11 @@ export class Notifier {
     const partnerRef = String(body.originalPartnerReferenceNo ?? '');
     const status = String(body.latestTransactionStatus ?? '');
     const decision = this.faults.decide('notification', `${eventType}|${partnerRef}|${status}`);
+    // reordered-notifications: about half of the notifications wait for the next one (seeded).
+    if (this.sim.has('reordered-notifications') && !decision.notifyOutOfOrder && this.sim.rng.next() < 0.5) {
+      decision.notifyOutOfOrder = true;
+      decision.notifyHoldMs = 2_000;
+    }
     const record = this.newRecord(partner, eventType, partnerRef, status, JSON.stringify(body), false);
     const released = this.held.get(partner.clientId) ?? [];
     this.held.delete(partner.clientId);
@@ -66,11 +81,27 @@ export class Notifier {
       // Released right after the next notification has been attempted, or after the hold time.
       this.later(decision.notifyHoldMs, () => this.releaseHeld(partner, record));
       this.later(0, releaseAll);
-    } else {
+    } else if (released.length > 0) {
       // The new notification goes first; anything held back follows it (out of order).
       this.later((cfg.retryDelaysMs[0] ?? 0) * cfg.timeScale, async () => {
         await this.attempt(partner, record, 0);
         await releaseAll();
+      });
+    } else {
+      // In order within the transaction: after the previous notification of the same transaction
+      // is delivered or given up (retries included).
+      const chainKey = `${partner.clientId}|${partnerRef}`;
+      const previous = this.chains.get(chainKey) ?? Promise.resolve();
+      const done = previous.then(
+        () =>
+          new Promise<void>((resolve) => {
+            record.onSettled = resolve;
+            this.later((cfg.retryDelaysMs[0] ?? 0) * cfg.timeScale, () => this.attempt(partner, record, 0));
+          }),
+      );
+      this.chains.set(chainKey, done);
+      void done.then(() => {
+        if (this.chains.get(chainKey) === done) this.chains.delete(chainKey);
       });
     }
     if (decision.notifyDuplicate) this.schedule(partner, this.newRecord(partner, eventType, partnerRef, status, record.body, true), 0);
@@ -124,6 +155,8 @@ export class Notifier {
     try {
       const token = await this.partnerToken(partner);
       const timestamp = toJakartaIso(this.sim.now());
+      // pretty-notifications: signed over the minified body (as DOKU's libraries sign), sent pretty-printed.
+      const sent = this.sim.has('pretty-notifications') ? JSON.stringify(JSON.parse(record.body) as unknown, null, 2) : record.body;
       const hash = sha256Hex(record.body);
       const signature =
         cfg.signature === 'asymmetric'
@@ -139,15 +172,17 @@ export class Notifier {
           'X-PARTNER-ID': partner.clientId,
           'X-EXTERNAL-ID': externalId(),
         },
-        body: record.body,
+        body: sent,
         signal: AbortSignal.timeout(cfg.timeoutMs),
       });
       attempt.httpStatus = res.status;
       const text = await res.text();
       attempt.responseCode = parseResponseCode(text);
       if (res.status === 401) this.tokens.delete(partner.clientId);
-      if (res.status === 200 && attempt.responseCode?.startsWith('200')) {
+      // Delivered only on the documented acknowledgement, not on any 200 family code.
+      if (res.status === 200 && attempt.responseCode === NOTIFY_ACK_CODE) {
         record.status = 'delivered';
+        record.onSettled?.();
         this.sim.log({ msg: 'notification delivered', clientId: partner.clientId, eventType: record.eventType, attempt: attemptIndex + 1 });
         return;
       }
@@ -158,6 +193,7 @@ export class Notifier {
       this.schedule(partner, record, attemptIndex + 1);
     } else {
       record.status = 'failed';
+      record.onSettled?.();
       this.sim.log({ msg: 'notification failed', clientId: partner.clientId, eventType: record.eventType, attempts: record.attempts.length });
     }
   }
@@ -166,6 +202,16 @@ export class Notifier {
   private async partnerToken(partner: Partner): Promise<string> {
     const cached = this.tokens.get(partner.clientId);
     if (cached && this.sim.now() < cached.expiresAt) return cached.token;
+    // Single flight: concurrent notifications share one token request.
+    let pending = this.tokenRequests.get(partner.clientId);
+    if (!pending) {
+      pending = this.requestPartnerToken(partner).finally(() => this.tokenRequests.delete(partner.clientId));
+      this.tokenRequests.set(partner.clientId, pending);
+    }
+    return pending;
+  }
+
+  private async requestPartnerToken(partner: Partner): Promise<string> {
     const cfg = partner.notification;
     const timestamp = toJakartaIso(this.sim.now());
     const res = await fetch(`${cfg.baseUrl}${cfg.tokenPath}`, {
@@ -200,6 +246,7 @@ export class Notifier {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.held.clear();
+    this.chains.clear();
     this.deliveries.length = 0;
     this.tokens.clear();
   }

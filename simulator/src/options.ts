@@ -100,6 +100,13 @@ export interface SimulatorOptions {
   paths?: Partial<Record<EndpointName, string>>;
   /** Request body limit. Default 1 MiB. */
   bodyLimitBytes?: number;
+  /**
+   * Answer profiles (src/profiles.ts), combinable. Default: `DOKU_SIM_PROFILES` (comma-separated)
+   * from the environment, else `['strict']`.
+   */
+  profiles?: string[];
+  /** `late-status`: how long status queries do not know a new transaction, ms. Default `DOKU_SIM_LATE_STATUS_MS`, else 90000. */
+  lateStatusMs?: number;
 }
 
 /** Walks up from this file to the directory holding package.json (works from src and from dist). */

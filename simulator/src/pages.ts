@@ -19,10 +19,21 @@ function page(status: number, title: string, content: string): HttpReply {
   return { status, body, headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' } };
 }
 
-function redirect(url: string, params: Record<string, string>): HttpReply {
+/**
+ * The 302 back to the partner with DOKU's parameters. `appendNaively` (profile appended-query)
+ * appends them with a second '?' when the partner's URL already has a query, as a careless
+ * implementation does; otherwise they are merged into the URL's query.
+ */
+function redirect(url: string, params: Record<string, string>, appendNaively = false): HttpReply {
   const target = new URL(url);
-  for (const [k, v] of Object.entries(params)) target.searchParams.set(k, v);
-  return { status: 302, body: '', headers: { Location: target.toString(), 'Cache-Control': 'no-store' } };
+  let location: string;
+  if (appendNaively && target.search !== '') {
+    location = `${target.toString()}?${new URLSearchParams(params).toString()}`;
+  } else {
+    for (const [k, v] of Object.entries(params)) target.searchParams.set(k, v);
+    location = target.toString();
+  }
+  return { status: 302, body: '', headers: { Location: location, 'Cache-Control': 'no-store' } };
 }
 
 function pinInput(name: string, label: string): string {
@@ -82,7 +93,7 @@ export class Pages implements SubRouter {
     reg.status = 'PIN_CREATED';
     reg.accountId = account.accountId;
     sim.store.pinTokens.delete(token);
-    return redirect(reg.redirectUrl, { accountId: account.accountId, partnerReferenceNo: reg.partnerReferenceNo, status: 'SUCCESS' });
+    return redirect(reg.redirectUrl, { accountId: account.accountId, partnerReferenceNo: reg.partnerReferenceNo, status: 'SUCCESS' }, this.sim.has('appended-query'));
   }
 
   // Binding consent: nextAction
@@ -110,7 +121,7 @@ export class Pages implements SubRouter {
     if (fields.get('action') === 'cancel') {
       consent.status = 'FAILED';
       sim.store.bindingsByConsent.delete(token);
-      return redirect(consent.redirectUrl, { status: 'CANCELLED', partnerReferenceNo: consent.partnerReferenceNo });
+      return redirect(consent.redirectUrl, { status: 'CANCELLED', partnerReferenceNo: consent.partnerReferenceNo }, this.sim.has('appended-query'));
     }
     if ((fields.get('pin') ?? '') !== account.pin) {
       consent.pinAttempts += 1;
@@ -118,7 +129,7 @@ export class Pages implements SubRouter {
       if (left <= 0) {
         consent.status = 'FAILED';
         sim.store.bindingsByConsent.delete(token);
-        return redirect(consent.redirectUrl, { status: 'FAILED', partnerReferenceNo: consent.partnerReferenceNo });
+        return redirect(consent.redirectUrl, { status: 'FAILED', partnerReferenceNo: consent.partnerReferenceNo }, this.sim.has('appended-query'));
       }
       return this.bindingForm(token, `Wrong PIN. ${left} attempt(s) left.`, 401);
     }
@@ -126,7 +137,7 @@ export class Pages implements SubRouter {
     const key = `${consent.clientId}|${consent.accountId}`;
     sim.store.bindings.set(key, { ...consent, status: 'ACTIVE', consentToken: undefined });
     const authCode = issueAuthCode({ sim, now: sim.now() }, consent.clientId, consent.accountId);
-    return redirect(consent.redirectUrl, { authCode });
+    return redirect(consent.redirectUrl, { authCode }, this.sim.has('appended-query'));
   }
 
   // Purchase PIN: webRedirectUrl
@@ -163,7 +174,7 @@ export class Pages implements SubRouter {
     sim.store.purchasesByPayToken.delete(token);
     const status = outcome.result === 'SUCCESS' ? 'SUCCESS' : outcome.result === 'PENDING' ? 'PENDING' : 'FAILED';
     const params = { partnerReferenceNo: p.partnerReferenceNo, referenceNo: p.referenceNo, status };
-    if (p.returnUrl) return redirect(p.returnUrl, params);
+    if (p.returnUrl) return redirect(p.returnUrl, params, this.sim.has('appended-query'));
     return page(200, status === 'SUCCESS' ? 'Payment successful' : 'Payment failed', `<p>Reference ${esc(p.partnerReferenceNo)}: ${esc(status)}.</p>`);
   }
 }

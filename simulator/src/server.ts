@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { serviceDigitsFor } from './profiles';
 import { performance } from 'node:perf_hooks';
 import { errors, httpStatusOf, SnapError } from './codes';
 import { rsaVerifyBase64, sha256Hex, tokenStringToSign, verifySymmetric } from './crypto';
@@ -148,7 +149,28 @@ export class SimServer {
         reply = snapReply(this.sim, errors.general(def?.service ?? '00'));
       }
     }
+    if (def) reply = this.withProfileCodes(def, reply);
     this.send(req, res, reply, pathname, started, def);
+  }
+
+  /**
+   * alt-success-codes: DOKU's channel pages answer some operations with other service digits
+   * (refunds 07, payments 05). The operation is the same; only the digits of its answer change.
+   */
+  private withProfileCodes(def: EndpointDef, reply: HttpReply): HttpReply {
+    const digits = serviceDigitsFor(this.sim.profiles, def.name, def.service);
+    const code = reply.responseCode;
+    if (digits === def.service || !code || code.slice(3, 5) !== def.service) return reply;
+    const mapped = `${code.slice(0, 3)}${digits}${code.slice(5)}`;
+    let body = reply.body;
+    try {
+      const parsed = JSON.parse(reply.body) as Record<string, unknown>;
+      parsed.responseCode = mapped;
+      body = JSON.stringify(parsed);
+    } catch {
+      // A deliberately broken body (fault `malformed`) stays as it is.
+    }
+    return { ...reply, body, responseCode: mapped };
   }
 
   private send(req: IncomingMessage, res: ServerResponse, reply: HttpReply, pathname: string, started: number, def?: EndpointDef): void {

@@ -10,6 +10,7 @@ import {
   SimulatorOptions,
 } from './options';
 import { buildEndpointMap, DEFAULT_NOTIFY_PATH, DEFAULT_PARTNER_TOKEN_PATH, EndpointDef, EndpointName } from './paths';
+import { resolveProfiles, SimulatorProfile } from './profiles';
 import { SeededRandom } from './rng';
 import { Partner, Store } from './store';
 import { jakartaCompactDate } from './time';
@@ -57,6 +58,10 @@ export class Sim {
   readonly dokuPublicKeyPem: string;
   readonly initialCorporate = new Map<string, bigint>();
   publicUrl = '';
+  /** Answer profiles in force (src/profiles.ts); changed at run time by `PUT /_sim/profiles`. */
+  profiles: Set<SimulatorProfile>;
+  /** `late-status`: how long status queries do not know a new transaction, ms. */
+  lateStatusMs: number;
   /** Added to the base clock; moved by `POST /_sim/clock`. */
   clockOffsetMs = 0;
   private readonly clock: SimulatorClock;
@@ -68,6 +73,10 @@ export class Sim {
     this.rng = new SeededRandom(this.seed);
     this.sink = options.log === false ? null : typeof options.log === 'function' ? options.log : (line) => process.stdout.write(`${line}\n`);
     this.endpoints = buildEndpointMap(options.paths);
+    this.profiles = resolveProfiles(options.profiles);
+    const late = options.lateStatusMs ?? Number(process.env.DOKU_SIM_LATE_STATUS_MS || 90_000);
+    if (!Number.isFinite(late) || late < 0) throw new Error('lateStatusMs must be a non-negative number');
+    this.lateStatusMs = late;
     for (const def of Object.values(this.endpoints)) this.byPath.set(def.path, def);
 
     const otpFixed = options.otp?.fixed;
@@ -129,6 +138,15 @@ export class Sim {
     };
     this.store.partners.set(reg.clientId, partner);
     this.initialCorporate.set(reg.clientId, corporate);
+  }
+
+  has(profile: SimulatorProfile): boolean {
+    return this.profiles.has(profile);
+  }
+
+  /** `late-status`: a status query does not know a transaction created less than `lateStatusMs` ago. */
+  statusLagging(createdAt: number): boolean {
+    return this.profiles.has('late-status') && this.now() - createdAt < this.lateStatusMs;
   }
 
   now(): number {

@@ -28,6 +28,12 @@ export class NotificationsRepository {
     return rows[0]?.id;
   }
 
+  /** The raw body stored under a dedupe key, if any (to tell a replay from a reused X-EXTERNAL-ID). */
+  async rawBodyOf(dedupeKey: string): Promise<string | undefined> {
+    const rows: { raw_body: string }[] = await this.db.query(`SELECT raw_body FROM doku_notifications WHERE dedupe_key = $1`, [dedupeKey]);
+    return rows[0]?.raw_body;
+  }
+
   /**
    * Takes up to `limit` unprocessed notifications nobody holds (their instance died, was full or
    * gave them back), oldest first, and holds them for `leaseSeconds`, under SKIP LOCKED so two

@@ -8,6 +8,7 @@ import { PurchaseStatusService } from '../purchase/purchase-status.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { PurchasesRepository } from '../purchase/purchases.repository';
 import { NotificationSignatureKind } from './entities/doku-notification.entity';
+import { minifyJson } from './json-minify';
 import { NotificationTokenService, withinWindow } from './notification-token.service';
 import { NotificationsRepository } from './notifications.repository';
 import { SnapError } from './snap-error';
@@ -67,6 +68,7 @@ export class NotificationsService implements OnApplicationBootstrap, OnModuleDes
   private moreUnheld = false;
   private stopped = false;
   private readonly outcomes: Counter<'outcome'>;
+  private readonly verifiedForms: Counter<'signature' | 'body'>;
 
   constructor(
     private readonly repository: NotificationsRepository,
@@ -82,6 +84,12 @@ export class NotificationsService implements OnApplicationBootstrap, OnModuleDes
       name: 'doku_notifications_processed_total',
       help: 'Stored DOKU notifications processed, by outcome (processed, failed, gave_up, swept)',
       labelNames: ['outcome'] as const,
+      registers: [metrics.registry],
+    });
+    this.verifiedForms = new Counter({
+      name: 'doku_notifications_verified_total',
+      help: 'DOKU notifications accepted, by the signature form and the body form (exact bytes or minified) that matched',
+      labelNames: ['signature', 'body'] as const,
       registers: [metrics.registry],
     });
     const waiting = () => this.waiting.length;
@@ -119,24 +127,31 @@ export class NotificationsService implements OnApplicationBootstrap, OnModuleDes
       return typeof value === 'string' ? value : undefined;
     };
     const authorization = header('authorization');
-    const bearer = authorization?.startsWith('Bearer ') ? authorization.slice(7).trim() : undefined;
+    // The auth scheme is case-insensitive (RFC 7235); the token itself is compared exactly.
+    const bearer = authorization ? /^bearer[ ]+(\S+)\s*$/i.exec(authorization)?.[1] : undefined;
     if (!bearer || !(await this.tokens.isLive(bearer))) throw new SnapError(401, '4015601', 'Invalid Token (B2B)');
+    // DOKU names the partner the notification is for: it must be us (our DOKU client id).
+    if (header('x-partner-id') !== this.config.doku.clientId) throw new SnapError(401, '4015600', 'Unauthorized. Unknown X-PARTNER-ID');
 
     const timestamp = header('x-timestamp');
     const signature = header('x-signature');
     const rawBody = input.rawBody?.toString('utf8') ?? '';
     if (!withinWindow(timestamp) || !signature) throw new SnapError(401, '4015600', 'Unauthorized. Invalid Signature');
-    const kind = this.verify(rawBody, timestamp as string, signature, bearer);
-    if (!kind) throw new SnapError(401, '4015600', 'Unauthorized. Invalid Signature');
-    // §2.8 step 4: which form DOKU uses is to be confirmed at onboarding; say which one matched.
-    logger.debug(`DOKU notification verified with the ${kind} signature`);
+    const verified = this.verify(rawBody, timestamp as string, signature, bearer);
+    if (!verified) throw new SnapError(401, '4015600', 'Unauthorized. Invalid Signature');
+    const kind = verified.kind;
+    // Which signature and which body form DOKU uses is to be confirmed at onboarding: say which matched.
+    this.verifiedForms.inc({ signature: kind, body: verified.body });
+    logger.debug(`DOKU notification verified with the ${kind} signature over the ${verified.body} body`);
 
     const body = parseNotification(rawBody);
     if (!body) throw new SnapError(400, '4005601', 'Invalid Field Format');
     const externalId = header('x-external-id') ?? null;
     const partnerReferenceNo = body.originalPartnerReferenceNo ?? null;
+    // One delivery per X-EXTERNAL-ID: DOKU resending the same delivery is acknowledged and changes
+    // nothing. Without one, the content names the delivery.
     const dedupeKey = createHash('sha256')
-      .update(`${partnerReferenceNo ?? ''}|${body.originalReferenceNo ?? ''}|${body.latestTransactionStatus}|${externalId ?? ''}`)
+      .update(externalId ? `x-external-id|${externalId}` : `${partnerReferenceNo ?? ''}|${body.originalReferenceNo ?? ''}|${body.latestTransactionStatus}|`)
       .digest('hex');
     const { queueLimit, leaseSeconds } = this.config.notifications;
     const keepHere = this.waiting.length < queueLimit;
@@ -153,6 +168,14 @@ export class NotificationsService implements OnApplicationBootstrap, OnModuleDes
       },
       keepHere ? leaseSeconds : null,
     );
+    if (!id && externalId) {
+      // The same X-EXTERNAL-ID again: a replay of that delivery, unless its content differs, which
+      // is not a replay and must not be acknowledged as one (nothing is stored; DOKU may retry).
+      const stored = await this.repository.rawBodyOf(dedupeKey);
+      if (stored !== undefined && minifyJson(stored) !== minifyJson(rawBody)) {
+        throw new SnapError(409, '4095600', 'Conflict: X-EXTERNAL-ID already used for another notification');
+      }
+    }
     this.failpoints.hit('notification.after-store');
     // A replay of a stored delivery is acknowledged again and changes nothing.
     if (id && keepHere) this.enqueue({ id, partnerReferenceNo });
@@ -200,13 +223,26 @@ export class NotificationsService implements OnApplicationBootstrap, OnModuleDes
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  private verify(rawBody: string, timestamp: string, signature: string, bearer: string): NotificationSignatureKind | undefined {
+  /**
+   * The exact bytes first; then the canonical minified form (whitespace outside strings removed),
+   * which is what DOKU's own libraries sign even when the body travels pretty-printed. Each with
+   * the symmetric form, then the asymmetric one.
+   */
+  private verify(rawBody: string, timestamp: string, signature: string, bearer: string): { kind: NotificationSignatureKind; body: 'exact' | 'minified' } | undefined {
     const path = this.config.doku.notificationPath;
-    if (verifyNotificationSymmetric({ path, bearerToken: bearer, rawBody, timestamp, signature, clientSecret: this.config.doku.clientSecret })) {
-      return 'symmetric';
-    }
-    if (verifyNotificationAsymmetric({ path, rawBody, timestamp, signature, dokuPublicKey: this.dokuPublicKey })) return 'asymmetric';
-    return undefined;
+    const check = (body: string): NotificationSignatureKind | undefined => {
+      if (verifyNotificationSymmetric({ path, bearerToken: bearer, rawBody: body, timestamp, signature, clientSecret: this.config.doku.clientSecret })) {
+        return 'symmetric';
+      }
+      if (verifyNotificationAsymmetric({ path, rawBody: body, timestamp, signature, dokuPublicKey: this.dokuPublicKey })) return 'asymmetric';
+      return undefined;
+    };
+    const exact = check(rawBody);
+    if (exact) return { kind: exact, body: 'exact' };
+    const minified = minifyJson(rawBody);
+    if (minified === rawBody) return undefined;
+    const kind = check(minified);
+    return kind ? { kind, body: 'minified' } : undefined;
   }
 
   /** One sweep at a time: on the timer, and at once when the queue runs low while more may wait unheld. */

@@ -283,10 +283,12 @@ describe('R4: hostile, replayed and out-of-order DOKU notifications', () => {
         refused('outsideWindowFuture', await sender.send(body, sender.sign(body, { token, form: form(), externalId: ext(), timestamp })), '4015600');
       }
       {
-        // Pretty-printed after signing: the signature is over the bytes, so whitespace counts.
+        // Signed over the minified body, sent pretty-printed with one space added inside a string:
+        // whitespace between tokens does not count (DOKU's libraries sign the minified form), but
+        // inside a string it is content, so this is tampering.
         const body = pick();
-        const pretty = JSON.stringify(JSON.parse(body), null, 2);
-        refused('reformattedAfterSigning', await sender.send(pretty, sender.sign(pretty, { token, form: form(), externalId: ext(), signedBody: body })), '4015600');
+        const pretty = JSON.stringify(JSON.parse(body), null, 2).replace('"originalPartnerReferenceNo": "', '"originalPartnerReferenceNo": " ');
+        refused('tamperedInsideStringAfterSigning', await sender.send(pretty, sender.sign(pretty, { token, form: form(), externalId: ext(), signedBody: body })), '4015600');
       }
     }
 
@@ -316,6 +318,16 @@ describe('R4: hostile, replayed and out-of-order DOKU notifications', () => {
     await edge('prettyPrinted', (b) => JSON.stringify(JSON.parse(b), null, 2));
     await edge('prettyTabsCrlf', (b) => `${JSON.stringify(JSON.parse(b), null, '\t').replace(/\n/g, '\r\n')}\r\n`);
     await edge('minified', (b) => b);
+    // Signed over the minified body, sent pretty-printed (as DOKU's own libraries sign): accepted.
+    {
+      const v = await paidAtDoku(r);
+      const body = JSON.stringify(JSON.parse(v.notification.body), null, 2);
+      const headers = sender.sign(body, { token, form: r.pick(['symmetric', 'asymmetric'] as const), externalId: notificationExternalId(r), signedBody: v.notification.body });
+      const res = await sender.send(body, headers);
+      tally.add('prettySignedMinified');
+      if (!acked(res)) problems.push(`prettySignedMinified: ${res.status} ${res.text.slice(0, 200)}`);
+      accepted.push({ label: 'prettySignedMinified', purchase: v.purchase, body, headers });
+    }
     // The first delivery and its replays all at once: stored once, processed once.
     {
       const v = await paidAtDoku(r);
@@ -380,13 +392,14 @@ describe('R4: hostile, replayed and out-of-order DOKU notifications', () => {
       staleHandshake: HOSTILE_ROUNDS,
       outsideWindowPast: HOSTILE_ROUNDS,
       outsideWindowFuture: HOSTILE_ROUNDS,
-      reformattedAfterSigning: HOSTILE_ROUNDS,
+      tamperedInsideStringAfterSigning: HOSTILE_ROUNDS,
       tamperedSignatureEncoding: HOSTILE_ROUNDS,
       tamperedHandshakeSignature: HOSTILE_ROUNDS,
       insideWindowPast: 1,
       insideWindowFuture: 1,
       prettyPrinted: 1,
       prettyTabsCrlf: 1,
+      prettySignedMinified: 1,
       concurrentFirstDelivery: REPLAYS,
       replay: REPLAYS * 4,
       replayConcurrent: REPLAYS * 4,

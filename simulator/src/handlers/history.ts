@@ -159,7 +159,8 @@ export const historyDetail: Handler = (ctx) => {
   ]);
   const account = ctx.account as Account;
   const item = historyOf(ctx, account).find((i) => i.partnerReferenceNo === body.originalPartnerReferenceNo);
-  if (!item) throw errors.notFound(svc);
+  // late-status: DOKU's history does not show a transaction it executed yet.
+  if (!item || ctx.sim.statusLagging(item.time)) throw errors.notFound(svc);
   return {
     body: {
       referenceNo: item.referenceNo,

@@ -259,7 +259,9 @@ export const purchaseStatus: Handler = (ctx) => {
   ]);
   const refs = refsOf(body);
   if (!refs.referenceNo && !refs.partnerReferenceNo && !refs.externalId) throw errors.missingField(svc, 'originalPartnerReferenceNo');
-  const p = findPurchase(sim, partner.clientId, refs);
+  const found = findPurchase(sim, partner.clientId, refs);
+  // late-status: DOKU's status does not know a purchase it has yet.
+  const p = found && !sim.statusLagging(found.createdAt) ? found : undefined;
   if (!p) {
     if (sim.settings.unknownQueryMode === 'notFound') throw errors.notFound(svc);
     return {
@@ -285,7 +287,8 @@ export const purchaseStatus: Handler = (ctx) => {
       transactionStatusDesc: STATUS_DESC[p.status],
       originalResponseCode: p.originalResponseCode,
       originalResponseMessage: p.originalResponseCode.startsWith('200') ? 'Successful' : 'Failed',
-      refundHistory: p.refunds.map(refundHistoryItem),
+      // no-refund-history: the field is optional in DOKU's samples.
+      ...(sim.has('no-refund-history') ? {} : { refundHistory: p.refunds.map(refundHistoryItem) }),
       transAmount: money(p.amount),
       feeAmount: money(0n),
       ...(p.paidTime !== undefined ? { paidTime: toJakartaIso(p.paidTime) } : {}),

@@ -195,7 +195,8 @@ export const topUpStatus: Handler = (ctx) => {
       (!partnerRef || x.partnerReferenceNo === partnerRef) &&
       (!extId || x.originalExternalId === extId),
   );
-  if (!t) {
+  // late-status: DOKU's status does not know a top-up it executed yet.
+  if (!t || sim.statusLagging(t.createdAt)) {
     if (sim.settings.unknownQueryMode === 'notFound') throw errors.notFound(svc);
     return {
       body: {

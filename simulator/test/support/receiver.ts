@@ -19,6 +19,10 @@ export class NotificationReceiver {
   readonly received: ReceivedNotification[] = [];
   tokenRequests = 0;
   failFirst = 0;
+  /** The acknowledgement code answered with HTTP 200 (the documented one by default). */
+  ackCode = '2005600';
+  /** Delay before answering a token request (to see concurrent notifications share one). */
+  tokenDelayMs = 0;
   private readonly tokens = new Set<string>();
   private server!: Server;
   url = '';
@@ -48,6 +52,10 @@ export class NotificationReceiver {
           }
           const token = `partner-issued-${this.tokenRequests}`;
           this.tokens.add(token);
+          if (this.tokenDelayMs > 0) {
+            setTimeout(() => res.end(JSON.stringify({ responseCode: '2007300', responseMessage: 'Successful', accessToken: token, tokenType: 'Bearer', expiresIn: 900, additionalInfo: '' })), this.tokenDelayMs);
+            return;
+          }
           res.end(JSON.stringify({ responseCode: '2007300', responseMessage: 'Successful', accessToken: token, tokenType: 'Bearer', expiresIn: 900, additionalInfo: '' }));
           return;
         }
@@ -68,7 +76,7 @@ export class NotificationReceiver {
             res.end(JSON.stringify({ responseCode: '5005600', responseMessage: 'General Error' }));
             return;
           }
-          res.end(JSON.stringify({ responseCode: '2005600', responseMessage: 'Successful' }));
+          res.end(JSON.stringify({ responseCode: this.ackCode, responseMessage: 'Successful' }));
           return;
         }
         res.statusCode = 404;
