@@ -100,9 +100,46 @@ describe('Money rules: never release on unknown', () => {
     expect(await row(lost.body.id)).toMatchObject({ status: 'UNKNOWN' });
     await pastGraceAndDue(lost.body.id);
     await reconcile();
+    if (env.sim.control.profiles().profiles.includes('no-refund-history')) {
+      // DOKU's answer never lists refunds: nothing can confirm this one. It is sent again with its
+      // own partnerRefundNo, DOKU answers that it already has it, and it stays unresolved with its
+      // amount reserved (for the back office), never released, never credited twice.
+      await pastGraceAndDue(lost.body.id);
+      await reconcile();
+      expect(await row(lost.body.id)).toMatchObject({ status: 'UNKNOWN', failure_code: null });
+      expect(await row(purchaseId)).toMatchObject({ refund_reserved_amount: '40000', refunded_amount: '0' });
+      expect(env.sim.control.ledger({ accountId: wallet.accountId }).creditTotal).toBe('40000.00');
+      const second = await refund(user, purchaseId, 70_000);
+      expect(second.body.error?.code).toBe('PURCHASE.REFUND_EXCEEDS_PAID');
+      return;
+    }
     expect(await row(lost.body.id)).toMatchObject({ status: 'SUCCESS' });
     expect(await row(purchaseId)).toMatchObject({ refund_reserved_amount: '0', refunded_amount: '40000' });
     expect(env.sim.control.ledger({ accountId: wallet.accountId }).creditTotal).toBe('40000.00');
+  });
+
+  it("under DOKU's reading without refundHistory, a refund whose answer was lost is never released and never paid twice", async () => {
+    const before = env.sim.control.profiles().profiles;
+    env.sim.control.setProfiles(['no-refund-history']);
+    try {
+      const user = await registerUser(env.t);
+      const wallet = await createBoundWallet(env, user, { balance: 500_000 });
+      const purchaseId = await paidPurchase(user, 100_000);
+      env.sim.control.setFaults([{ endpoint: 'refundPurchase', type: 'drop', times: 1 }]);
+      const lost = await refund(user, purchaseId, 30_000);
+      expect(lost.status).toBe(202);
+      for (let i = 0; i < 3; i++) {
+        await pastGraceAndDue(lost.body.id);
+        await reconcile();
+        await http().get(`/v1/purchases/${purchaseId}`).set(auth(user.accessToken));
+      }
+      expect(await row(lost.body.id)).toMatchObject({ status: 'UNKNOWN', failure_code: null });
+      expect(await row(purchaseId)).toMatchObject({ refund_reserved_amount: '30000', refunded_amount: '0' });
+      expect(env.sim.control.ledger({ accountId: wallet.accountId }).creditTotal).toBe('30000.00');
+      expect((await refund(user, purchaseId, 80_000)).body.error.code).toBe('PURCHASE.REFUND_EXCEEDS_PAID');
+    } finally {
+      env.sim.control.setProfiles(before);
+    }
   });
 
   it('a top-up DOKU does not know is never FAILED (its inquiry stays taken); the reconciler sends it again, credited once', async () => {

@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+// `npm run test:variants`: the DOKU contract tests, the money flows and the money battery (reduced
+// size) against each of the simulator's answer profiles (simulator/src/profiles.ts,
+// docs/simulator-profiles.md): every reading of DOKU's pages that the real DOKU may follow. Prints
+// one line per profile, `<profile>: N passed, N failed, money invariants held|BROKEN`, then the
+// totals, and exits non-zero if anything failed. With --outputFile F, writes one merged jest JSON
+// report there (so CI counts every test). Other arguments are passed to jest.
+const { spawnSync } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
+const { readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+const jest = join(__dirname, '..', 'node_modules', 'jest', 'bin', 'jest.js');
+
+/** How long `late-status` keeps a new transaction unknown to status queries: under every test's grace period. */
+const LATE_STATUS_MS = '1500';
+
+const CONTRACT = ['test/doku-contract.e2e-spec.ts', 'test/doku-notifications.e2e-spec.ts', 'test/money-rules.e2e-spec.ts'];
+
+/**
+ * What runs under each profile. The flows assert what the customer sees at once, so they run where
+ * DOKU answers at once; where DOKU's status lags (`late-status`) what counts is the battery's
+ * convergence against DOKU's ledger. Without refundHistory (`no-refund-history`) nothing can
+ * confirm a refund whose answer was lost: the money rules test that it stays reserved, never
+ * released and never paid twice, and the battery (which expects every refund confirmed) does not
+ * run with it.
+ */
+const RUNS = [
+  { profile: 'strict', files: CONTRACT },
+  { profile: 'no-refund-history', files: ['test/money-rules.e2e-spec.ts', 'test/top-up.e2e-spec.ts', 'test/bank-transfer.e2e-spec.ts'] },
+  { profile: 'alt-success-codes', files: [...CONTRACT, 'test/purchase-refund.e2e-spec.ts', 'test/reliability/r2-faults.e2e-spec.ts'] },
+  { profile: 'pretty-notifications', files: ['test/doku-notifications.e2e-spec.ts', 'test/reliability/r4-notifications.e2e-spec.ts'] },
+  { profile: 'appended-query', files: ['test/wallet-accounts.e2e-spec.ts', 'test/purchase-refund.e2e-spec.ts'] },
+  { profile: 'late-status', files: ['test/reliability/r2-faults.e2e-spec.ts'] },
+  { profile: 'reordered-notifications', files: ['test/doku-notifications.e2e-spec.ts', 'test/reliability/r4-notifications.e2e-spec.ts'] },
+  {
+    profile: 'alt-success-codes,pretty-notifications,appended-query,late-status,reordered-notifications',
+    label: 'combined',
+    files: ['test/reliability/r2-faults.e2e-spec.ts'],
+  },
+];
+
+const args = process.argv.slice(2);
+const outputAt = args.findIndex((a) => a === '--outputFile' || a.startsWith('--outputFile='));
+const output = outputAt < 0 ? undefined : args[outputAt].includes('=') ? args[outputAt].split('=')[1] : args[outputAt + 1];
+const passThrough = outputAt < 0 ? args : args.filter((_, i) => i !== outputAt && !(i === outputAt + 1 && !args[outputAt].includes('=')));
+const only = process.env.VARIANTS_ONLY ? new Set(process.env.VARIANTS_ONLY.split(/\s+/)) : undefined;
+
+process.env.RELIABILITY_SEED ||= randomBytes(6).toString('hex');
+console.log(`test:variants: battery seed ${process.env.RELIABILITY_SEED} (replay with RELIABILITY_SEED=${process.env.RELIABILITY_SEED})`);
+
+const reports = [];
+const lines = [];
+for (const run of RUNS) {
+  const label = run.label ?? run.profile;
+  if (only && !only.has(label)) continue;
+  const file = join(require('node:os').tmpdir(), `variants-${process.pid}-${label}.json`);
+  const started = Date.now();
+  console.log(`\n=== DOKU_SIM_PROFILES=${run.profile}`);
+  const status =
+    spawnSync(
+      process.execPath,
+      [jest, '--selectProjects', 'e2e', '--runTestsByPath', ...run.files, '--json', '--outputFile', file, ...passThrough],
+      { stdio: 'inherit', env: { ...process.env, DOKU_SIM_PROFILES: run.profile, DOKU_SIM_LATE_STATUS_MS: LATE_STATUS_MS } },
+    ).status ?? 1;
+  let report;
+  try {
+    report = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    report = { success: false, numPassedTests: 0, numFailedTests: 0, numRuntimeErrorTestSuites: 1, testResults: [] };
+  }
+  rmSync(file, { force: true });
+  // Name each test after its profile, so a failure says under which reading of DOKU it failed.
+  for (const suite of report.testResults ?? []) {
+    for (const t of suite.assertionResults ?? []) t.fullName = `[${label}] ${t.fullName}`;
+  }
+  reports.push(report);
+  const failed = (report.numFailedTests ?? 0) + (report.numRuntimeErrorTestSuites ?? 0) + (status !== 0 && report.numFailedTests === 0 ? 1 : 0);
+  const batteryBroken = (report.testResults ?? []).some((s) => /test\/reliability\//.test(s.name ?? '') && s.status !== 'passed');
+  const ranBattery = run.files.some((f) => f.startsWith('test/reliability/'));
+  lines.push({
+    line: `${label}: ${report.numPassedTests ?? 0} passed, ${failed} failed, money invariants ${ranBattery ? (batteryBroken ? 'BROKEN' : 'held') : failed ? 'BROKEN' : 'held'} (${Math.round((Date.now() - started) / 1000)} s)`,
+    failed,
+  });
+}
+
+console.log('\ntest:variants, one line per DOKU answer profile:');
+for (const l of lines) console.log(l.line);
+const passed = reports.reduce((n, r) => n + (r.numPassedTests ?? 0), 0);
+const failed = lines.reduce((n, l) => n + l.failed, 0);
+if (output) {
+  const merged = { ...reports[0], success: failed === 0, testResults: reports.flatMap((r) => r.testResults ?? []) };
+  for (const key of Object.keys(reports[0] ?? {}).filter((k) => /^num/.test(k))) merged[key] = reports.reduce((n, r) => n + (r[key] ?? 0), 0);
+  merged.numFailedTests = failed;
+  merged.numRuntimeErrorTestSuites = 0;
+  writeFileSync(output, JSON.stringify(merged));
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
