@@ -7,7 +7,8 @@ export interface MoneyJson {
   currency: string;
 }
 
-export const MONEY_VALUE = /^\d{1,16}\.\d{2}$/;
+/** `150000.00`: whole rupiah without leading zeros, then exactly two decimals (SNAP's money value). */
+export const MONEY_VALUE = /^(0|[1-9]\d{0,15})\.\d{2}$/;
 
 export function parseMoneyValue(value: string): bigint {
   if (!MONEY_VALUE.test(value)) throw new Error(`invalid money value ${value}`);

@@ -189,3 +189,27 @@ describe('notifier', () => {
     expect(n.raw.replace(/\s/g, '')).toBe(minified.replace(/\s/g, ''));
   });
 });
+
+describe('amounts', () => {
+  let h: Harness;
+  let c: Awaited<ReturnType<typeof readyCustomer>>;
+  beforeAll(async () => {
+    h = await startHarness();
+    c = await readyCustomer(h, '6281533339004', '900000.00');
+  });
+  afterAll(async () => {
+    await h.sim.close();
+  });
+
+  it.each(['0150000.00', '00.50', '150000.0', '150000', '-1.00', '1e5.00'])('refuses the amount %s as an invalid field format (400xx01), creating nothing', async (value) => {
+    const ref = `AMT-${value}`;
+    const r = await h.client.call(P.purchase, { partnerReferenceNo: ref, amount: idr(value) }, { customerToken: c.customerToken });
+    expect([r.status, r.body.responseCode]).toEqual([400, '4005401']);
+    expect(h.sim.control.transactions({ partnerReferenceNo: ref })).toHaveLength(0);
+  });
+
+  it.each(['0.50', '150000.00'])('takes %s', async (value) => {
+    const r = await h.client.call(P.purchase, { partnerReferenceNo: `AMT-OK-${value}`, amount: idr(value) }, { customerToken: c.customerToken });
+    expect(r.status).toBe(200);
+  });
+});

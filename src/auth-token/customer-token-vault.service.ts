@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { parseDokuTimestamp } from '../integrations/doku/doku-time';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -281,9 +282,8 @@ function refreshAt(expiresAt: Date, obtainedAt: Date): number {
 }
 
 function parseTime(value: unknown): Date | null {
-  if (typeof value !== 'string') return null;
-  const time = Date.parse(value);
-  return Number.isFinite(time) ? new Date(time) : null;
+  const time = parseDokuTimestamp(value);
+  return time === null ? null : new Date(time);
 }
 
 /** §2.9.5: DOKU's customer token payload carries `additionalData: "{\"accountId\":\"…\"}"`. Read, not trusted for auth. */

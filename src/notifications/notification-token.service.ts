@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { parseDokuTimestamp } from '../integrations/doku/doku-time';
 import { KeyObject } from 'node:crypto';
 import { hashToken, randomSecret } from '../common/crypto/hashing';
 import { AppConfigService } from '../config/app-config.service';
@@ -15,9 +16,8 @@ export interface IssuedNotificationToken {
 }
 
 export function withinWindow(timestamp: string | undefined, now = Date.now()): boolean {
-  if (!timestamp || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})$/.test(timestamp)) return false;
-  const at = Date.parse(timestamp);
-  return Number.isFinite(at) && Math.abs(now - at) <= TIMESTAMP_WINDOW_MS;
+  const at = parseDokuTimestamp(timestamp);
+  return at !== null && Math.abs(now - at) <= TIMESTAMP_WINDOW_MS;
 }
 
 /**
