@@ -29,7 +29,9 @@ export async function createApp(config: AppConfig, databaseUrl: string, options:
     bodyLimit: config.app.bodyLimitBytes,
     genReqId: resolveRequestId,
     requestIdHeader: false,
-    trustProxy: config.app.env === 'production',
+    // Only the configured proxies' X-Forwarded-For counts (TRUST_PROXY); otherwise a client could
+    // name its own address and step around the per-address rate limits.
+    trustProxy: config.app.trustProxy.length > 0 ? config.app.trustProxy : false,
     // secure-json-parse: a body with __proto__ or constructor.prototype keys is refused (400).
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
@@ -54,6 +56,8 @@ export async function createApp(config: AppConfig, databaseUrl: string, options:
   );
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', String(request.id));
+    // Responses carry tokens, balances and personal data: no shared or browser cache keeps them.
+    void reply.header('cache-control', 'no-store');
     done();
   });
   const metrics = app.get(MetricsService);

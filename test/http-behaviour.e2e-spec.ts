@@ -184,4 +184,15 @@ describe('CORS from configuration', () => {
     expect(res.headers['access-control-expose-headers']).toContain('X-Request-Id');
     expect(res.headers['access-control-expose-headers']).toContain('Idempotent-Replayed');
   });
+  it('marks every response no-store: tokens, balances and personal data stay out of caches', async () => {
+    const user = await registerUser(t);
+    const responses = [
+      await t.http().post('/v1/auth/login').send({ email: 'nobody@example.com', password: 'wrong password here' }),
+      await t.http().get('/v1/wallet').set('authorization', `Bearer ${user.accessToken}`),
+      await t.http().get('/v1/transactions').set('authorization', `Bearer ${user.accessToken}`),
+      await t.http().get('/v1/wallet'),
+      await t.http().get('/v1/no-such-route'),
+    ];
+    for (const res of responses) expect({ status: res.status, cacheControl: res.headers['cache-control'] }).toEqual({ status: res.status, cacheControl: 'no-store' });
+  });
 });

@@ -4,6 +4,8 @@ export interface AppSection {
   env: NodeEnv;
   port: number;
   host: string;
+  /** Reverse proxies whose X-Forwarded-For is believed; empty: none. */
+  trustProxy: string[];
   /** Public base URL of this backend, used to build the callback URLs DOKU redirects to. */
   publicBaseUrl: string;
   corsOrigins: string[];

@@ -48,6 +48,20 @@ describe(loadConfig.name, () => {
     expect(config.doku.privateKeyPem).toBe('-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----');
   });
 
+  it('listens on this machine only outside production, unless HOST says otherwise', () => {
+    expect(loadConfig({}).app.host).toBe('127.0.0.1');
+    expect(loadConfig({ NODE_ENV: 'development' }).app.host).toBe('127.0.0.1');
+    expect(loadConfig({ NODE_ENV: 'development', HOST: '0.0.0.0' }).app.host).toBe('0.0.0.0');
+  });
+
+  it('believes X-Forwarded-For from no proxy unless TRUST_PROXY lists them; refuses anything but addresses', () => {
+    expect(loadConfig({}).app.trustProxy).toEqual([]);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.1, 10.1.0.0/16,::1' }).app.trustProxy).toEqual(['10.0.0.1', '10.1.0.0/16', '::1']);
+    for (const bad of ['true', '*', '10.0.0.256', '10.0.0.0/33', 'proxy.internal']) {
+      expect(() => loadConfig({ TRUST_PROXY: bad })).toThrow(/TRUST_PROXY/);
+    }
+  });
+
   it('reads a reconciler schedule of whole seconds, and refuses anything else', () => {
     expect(loadConfig({}).reconciliation.scheduleSeconds).toBeUndefined();
     expect(loadConfig({ RECONCILER_SCHEDULE_SECONDS: '1, 2,5' }).reconciliation.scheduleSeconds).toEqual([1, 2, 5]);

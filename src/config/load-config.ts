@@ -126,7 +126,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     app: {
       env: envName,
       port,
-      host: str('HOST', '0.0.0.0'),
+      // Outside production only this machine can reach the app unless HOST says otherwise: its
+      // development credentials are public.
+      host: str('HOST', prod ? '0.0.0.0' : '127.0.0.1'),
+      trustProxy: trustedProxies(env.TRUST_PROXY, problems),
       publicBaseUrl: str('PUBLIC_BASE_URL', `http://127.0.0.1:${port}`).replace(/\/$/, ''),
       corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
       bodyLimitBytes: int('BODY_LIMIT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
@@ -217,4 +220,18 @@ function recheckSchedule(value: string | undefined, problems: string[]): number[
     return undefined;
   }
   return steps.map(Number);
+}
+
+/**
+ * `TRUST_PROXY`: the addresses or CIDR ranges of the reverse proxies in front of the app, whose
+ * X-Forwarded-For is believed (client address, rate limits). Empty (the default): nobody's, so a
+ * client cannot pick its own address by sending the header.
+ */
+function trustedProxies(value: string | undefined, problems: string[]): string[] {
+  const entries = (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const ipv4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}(\/(3[0-2]|[12]?\d))?$/;
+  const ipv6 = /^[0-9a-fA-F:]*:[0-9a-fA-F:.]*(\/(12[0-8]|1[01]\d|[1-9]?\d))?$/;
+  const bad = entries.filter((e) => !ipv4.test(e) && !ipv6.test(e));
+  if (bad.length) problems.push(`TRUST_PROXY must list proxy addresses or CIDR ranges, comma-separated (not "${bad.join('", "')}")`);
+  return entries;
 }
