@@ -195,4 +195,18 @@ describe('CORS from configuration', () => {
     ];
     for (const res of responses) expect({ status: res.status, cacheControl: res.headers['cache-control'] }).toEqual({ status: res.status, cacheControl: 'no-store' });
   });
+  it("answers a back-office member on a customer's purchase routes with 403, not a customer's 404", async () => {
+    for (const role of ['admin', 'support', 'finance'] as const) {
+      const staff = await registerUser(t, role);
+      const auth = { authorization: `Bearer ${staff.accessToken}` };
+      const buy = await t.http().post('/v1/purchases').set(auth).set('idempotency-key', `k-${role}-0123456789`).send({ amount: 1000 });
+      const read = await t.http().get('/v1/purchases/0b6c3f0e-8f2c-4a51-9d3e-2f7b1c9a4e21').set(auth);
+      const cancel = await t.http().post('/v1/purchases/0b6c3f0e-8f2c-4a51-9d3e-2f7b1c9a4e21/cancel').set(auth).set('idempotency-key', `k-${role}-9876543210`).send({});
+      expect([buy, read, cancel].map((r) => [r.status, r.body.error?.code])).toEqual([
+        [403, 'AUTH.FORBIDDEN'],
+        [403, 'AUTH.FORBIDDEN'],
+        [403, 'AUTH.FORBIDDEN'],
+      ]);
+    }
+  });
 });

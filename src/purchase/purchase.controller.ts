@@ -18,7 +18,7 @@ export class PurchaseController {
   constructor(private readonly purchases: PurchaseService) {}
 
   @Post('v1/purchases')
-  @AllowUsers()
+  @AllowUsers('user')
   @Idempotent()
   @ApiOperation({ summary: 'Pay from my DOKU Wallet: returns the DOKU PIN page to open' })
   @ApiResponse({ status: 201, type: PurchaseCreatedResponseDto, description: 'PENDING until the user enters the PIN' })
@@ -32,7 +32,7 @@ export class PurchaseController {
   }
 
   @Get('v1/purchases/:id')
-  @AllowUsers()
+  @AllowUsers('user')
   @ApiOperation({ summary: 'One of my purchases; asks DOKU first while it is PENDING or UNKNOWN' })
   @ApiResponse({ status: 200, type: PurchaseResponseDto })
   get(@CurrentPrincipal() principal: UserPrincipal, @Param('id', purchaseIdPipe) id: string): Promise<PurchaseResponseDto> {

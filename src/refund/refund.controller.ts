@@ -26,7 +26,7 @@ export class RefundController {
   ) {}
 
   @Post('v1/purchases/:id/cancel')
-  @AllowUsers()
+  @AllowUsers('user')
   @Idempotent()
   @ApiOperation({ summary: 'Cancel my purchase: before the PIN, or on the day it succeeded and before any refund' })
   @ApiResponse({ status: 200, type: CancelResponseDto })
