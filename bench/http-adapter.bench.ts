@@ -64,7 +64,8 @@ async function main(): Promise<void> {
   await fastify.close();
   await express.close();
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const line = (name: string, xs: number[]) => `${name.padEnd(16)} ${xs.map((x) => x.toFixed(0).padStart(7)).join(' ')}   median ${median(xs).toFixed(0)} req/s`;
+  const line = (name: string, xs: number[]) =>
+    `${name.padEnd(16)} ${xs.map((x) => x.toFixed(0).padStart(7)).join(' ')}   median ${median(xs).toFixed(0)} req/s`;
   process.stdout.write(
     [
       `Nest hello route, ${ROUNDS} rounds x ${REQUESTS} requests, ${CONCURRENCY} in flight, client and servers in one process`,

@@ -1,6 +1,6 @@
 /**
- * RELIABILITY.md "Performance: ratios side by side in one run", P5: DOKU's signed notifications
- * against an unsigned echo route in the same app.
+ * P5 of docs/reliability.md#performance-targets (ratios side by side in one run): DOKU's signed
+ * notifications against an unsigned echo route in the same app.
  *
  *   npm run bench:notifications                (defaults below; a minute or two: a backend that acknowledges
  *                                               fewer than BENCH_RATE per second makes the open loop wait for it)
@@ -10,13 +10,14 @@
  * NODE_ENV=production) on a fresh database (bench/support/bench-env.ts), with the DOKU simulator
  * in another; this process plays DOKU and generates the load.
  *
- * - notify: `POST /v1.0/debit/notify` as DOKU sends it (§2.8): a token from the app's handshake
- *   (RSA over `clientId|timestamp` with DOKU's key), then each notification signed over its exact
- *   bytes (HMAC-SHA512 with the partner's client secret), each a distinct delivery (its own
- *   X-EXTERNAL-ID) about one of BENCH_PURCHASES (500) real purchases, in turn: the purchases are
- *   created through the app and paid at the simulator first, so a notification says `00` and the
- *   backend's processing after the acknowledgement (Query Purchase, then the state change) is the
- *   real one. A purchase gets several deliveries over the run, as with DOKU's retries.
+ * - notify: `POST /v1.0/debit/notify` as DOKU sends it (docs/doku-integration.md#notifications): a
+ *   token from the app's handshake (RSA over `clientId|timestamp` with DOKU's key), then each
+ *   notification signed over its exact bytes (HMAC-SHA512 with the partner's client secret), each
+ *   a distinct delivery (its own X-EXTERNAL-ID) about one of BENCH_PURCHASES (500) real purchases,
+ *   in turn: the purchases are created through the app and paid at the simulator first, so a
+ *   notification says `00` and the backend's processing after the acknowledgement (Query Purchase,
+ *   then the state change) is the real one. A purchase gets several deliveries over the run, as
+ *   with DOKU's retries.
  * - echo: `POST /_bench/echo` with the same bodies, unsigned: a raw Fastify route registered on the
  *   same app instance by the bench process only (same Fastify hooks and body parsing; no Nest
  *   pipeline, no verification, no database). It exists only inside the bench process.
@@ -39,18 +40,17 @@ import { createHash, createHmac, createSign, randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { defaultPartnersFile, readPartnersFile } from '../simulator/src/options';
 import { DEV_DOKU_CREDENTIALS } from '../src/config/dev-credentials';
-import { jakartaTimestamp } from '../src/integrations/doku/doku-signature';
+import { jakartaTimestamp } from '../src/integrations/doku/snap/doku-signature';
+import type { ClosedLoopResult, OpenLoopResult } from './support/bench-env';
 import {
   benchDatabase,
   closedLoop,
-  ClosedLoopResult,
   createBoundUsers,
   envNumber,
   Http,
   machineLine,
   median,
   openLoop,
-  OpenLoopResult,
   percentile,
   round,
   sleep,
@@ -93,7 +93,7 @@ interface PaidPurchase {
   createdAt: Date;
 }
 
-/** A purchase notification as DOKU's simulator builds it (simulator/src/handlers/purchase.ts). */
+/** A purchase notification as DOKU's simulator builds it (simulator/src/handlers/wallet/purchase.ts). */
 function notificationBody(p: PaidPurchase, clientId: string): string {
   return JSON.stringify({
     originalPartnerReferenceNo: p.partnerReferenceNo,
@@ -111,7 +111,7 @@ function notificationBody(p: PaidPurchase, clientId: string): string {
 async function main(): Promise<void> {
   const t0 = Date.now();
   const out = (line = ''): boolean => process.stdout.write(`${line}\n`);
-  out(`Notification bench (RELIABILITY.md P5) — ${machineLine()}`);
+  out(`Notification bench (docs/reliability.md P5) — ${machineLine()}`);
   const db = await benchDatabase('notify');
   const cleanup: Array<() => Promise<void>> = [() => db.drop()];
   let failed = false;
@@ -131,10 +131,15 @@ async function main(): Promise<void> {
     const ids: string[] = [];
     const created = await closedLoop({ calls: PURCHASES, concurrency: 16 }, async (i) => {
       const user = users[i % users.length];
-      const res = await http.request('POST', '/v1/purchases', { amount: 10_000 + i }, {
-        authorization: `Bearer ${user.accessToken}`,
-        'idempotency-key': `bench-notify-${i}-${randomBytes(6).toString('hex')}`,
-      });
+      const res = await http.request(
+        'POST',
+        '/v1/purchases',
+        { amount: 10_000 + i },
+        {
+          authorization: `Bearer ${user.accessToken}`,
+          'idempotency-key': `bench-notify-${i}-${randomBytes(6).toString('hex')}`,
+        },
+      );
       if (res.status !== 201) throw new Error(`purchase: ${res.status} ${res.text.slice(0, 200)}`);
       ids.push(String(res.json?.id));
     });
@@ -154,17 +159,23 @@ async function main(): Promise<void> {
     });
     if (paid.failures > 0) throw new Error(`${paid.failures} purchases could not be paid at the simulator: ${paid.firstFailure}`);
 
-    // DOKU's side of the handshake (§2.8 step 1), then every notification signed with the token.
+    // DOKU's side of the token handshake, then every notification signed with the token.
     const { clientId, clientSecret } = DEV_DOKU_CREDENTIALS;
     const dokuKey = readPartnersFile(defaultPartnersFile()).dokuPrivateKeyPem as string;
     const timestamp = jakartaTimestamp(new Date());
-    const handshake = await http.request('POST', TOKEN_PATH, { grantType: 'client_credentials' }, {
-      'x-client-key': clientId,
-      'x-timestamp': timestamp,
-      'x-signature': createSign('RSA-SHA256').update(`${clientId}|${timestamp}`, 'utf8').sign(dokuKey, 'base64'),
-    });
+    const handshake = await http.request(
+      'POST',
+      TOKEN_PATH,
+      { grantType: 'client_credentials' },
+      {
+        'x-client-key': clientId,
+        'x-timestamp': timestamp,
+        'x-signature': createSign('RSA-SHA256').update(`${clientId}|${timestamp}`, 'utf8').sign(dokuKey, 'base64'),
+      },
+    );
     const token = handshake.json?.accessToken;
-    if (handshake.status !== 200 || typeof token !== 'string') throw new Error(`notification token handshake: ${handshake.status} ${handshake.text.slice(0, 200)}`);
+    if (handshake.status !== 200 || typeof token !== 'string')
+      throw new Error(`notification token handshake: ${handshake.status} ${handshake.text.slice(0, 200)}`);
     const bodies = purchases.map((p) => notificationBody(p, clientId));
     let externalId = BigInt(Date.now()) * 10n ** 17n;
     let distinct = 0;
@@ -186,13 +197,17 @@ async function main(): Promise<void> {
           },
         };
       });
-    const sender = (side: Side, sends: Send[]) => async (i: number): Promise<void> => {
-      const s = sends[i];
-      if (side === 'notify') distinct += 1;
-      const res = await http.request('POST', side === 'notify' ? NOTIFY_PATH : ECHO_PATH, s.body, s.headers);
-      if (side === 'notify' && (res.status !== 200 || res.json?.responseCode !== ACK_CODE)) throw new Error(`notify: ${res.status} ${res.text.slice(0, 200)}`);
-      if (side === 'echo' && (res.status !== 200 || res.text !== s.body)) throw new Error(`echo: ${res.status} ${res.text.slice(0, 200)}`);
-    };
+    const sender =
+      (side: Side, sends: Send[]) =>
+      async (i: number): Promise<void> => {
+        const s = sends[i];
+        if (side === 'notify') distinct += 1;
+        const res = await http.request('POST', side === 'notify' ? NOTIFY_PATH : ECHO_PATH, s.body, s.headers);
+        if (side === 'notify' && (res.status !== 200 || res.json?.responseCode !== ACK_CODE))
+          throw new Error(`notify: ${res.status} ${res.text.slice(0, 200)}`);
+        if (side === 'echo' && (res.status !== 200 || res.text !== s.body))
+          throw new Error(`echo: ${res.status} ${res.text.slice(0, 200)}`);
+      };
     const unprocessed = async (): Promise<number> =>
       Number((await pg.query<{ n: string }>(`SELECT count(*)::text AS n FROM doku_notifications WHERE processed_at IS NULL`)).rows[0].n);
     /** Waits until the backend has processed every stored notification (the next round starts on a quiet backend). */
@@ -219,7 +234,9 @@ async function main(): Promise<void> {
 
     // ---- Closed loop: throughput ----
     out();
-    out(`P5 closed loop, ${ROUNDS} rounds x ${SECONDS} s per side, ${CONNECTIONS} in flight (requests/s, p50 / p99 ms; drain = processing left after the round)`);
+    out(
+      `P5 closed loop, ${ROUNDS} rounds x ${SECONDS} s per side, ${CONNECTIONS} in flight (requests/s, p50 / p99 ms; drain = processing left after the round)`,
+    );
     const closed: Record<Side, ClosedLoopResult[]> = { notify: [], echo: [] };
     for (let r = 0; r < ROUNDS; r++) {
       const order: Side[] = r % 2 === 0 ? ['notify', 'echo'] : ['echo', 'notify'];
@@ -232,7 +249,9 @@ async function main(): Promise<void> {
       }
       out(
         `  round ${r + 1} (${order.join(', ')}): ` +
-          SIDES.map((s) => `${s} ${closed[s][r].rate.toFixed(0)}/s ${closed[s][r].p50.toFixed(1)} / ${closed[s][r].p99.toFixed(1)}`).join(' | ') +
+          SIDES.map((s) => `${s} ${closed[s][r].rate.toFixed(0)}/s ${closed[s][r].p50.toFixed(1)} / ${closed[s][r].p99.toFixed(1)}`).join(
+            ' | ',
+          ) +
           `  (drain ${(drainMs / 1000).toFixed(1)} s)`,
       );
     }
@@ -289,7 +308,9 @@ async function main(): Promise<void> {
     const perIntake = tallyLine(intake, per);
     const perProcessing = tallyLine(processing, per);
     out();
-    out(`SQL per notification over ${sql.requests} more (not timed; intake and the processing it starts, counted inside the backend process):`);
+    out(
+      `SQL per notification over ${sql.requests} more (not timed; intake and the processing it starts, counted inside the backend process):`,
+    );
     out(
       `  ${perNotification.dataStatements} statements without BEGIN/COMMIT (${perNotification.statements} with them), ` +
         `${perNotification.writeCommits} commits that write, ` +
@@ -305,11 +326,14 @@ async function main(): Promise<void> {
     for (const line of breakdown(processing, per)) out(line);
 
     // Every distinct delivery stored once and processed.
-    const stored = await pg.query<{ n: string; processed: string }>(`SELECT count(*)::text AS n, count(processed_at)::text AS processed FROM doku_notifications`);
+    const stored = await pg.query<{ n: string; processed: string }>(
+      `SELECT count(*)::text AS n, count(processed_at)::text AS processed FROM doku_notifications`,
+    );
     const storedCount = Number(stored.rows[0].n);
     const processedCount = Number(stored.rows[0].processed);
     out(`  deliveries sent ${distinct}, stored ${storedCount}, processed ${processedCount}`);
-    if (storedCount !== distinct || processedCount !== distinct) failures.push(`stored ${storedCount} and processed ${processedCount} of ${distinct} deliveries`);
+    if (storedCount !== distinct || processedCount !== distinct)
+      failures.push(`stored ${storedCount} and processed ${processedCount} of ${distinct} deliveries`);
 
     if (failures.length) {
       failed = true;

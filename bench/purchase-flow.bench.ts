@@ -1,10 +1,12 @@
 /**
- * RELIABILITY.md "Performance: ratios side by side in one run", P1, P2 and P4: what this backend
- * adds to a purchase on top of DOKU's round trip.
+ * P1, P2 and P4 of docs/reliability.md#performance-targets (ratios side by side in one run): what this
+ * backend adds to a purchase on top of DOKU's round trip.
  *
  *   npm run bench:purchase                     (defaults below; about a minute and a half)
  *   BENCH_ROUNDS=2 BENCH_SECONDS=1 BENCH_OPEN_SECONDS=1 BENCH_P4_SECONDS=2 npm run bench:purchase   (a quick look)
- *   BENCH_P4_PURCHASES=10000 npm run bench:purchase                                                 (P4 at RELIABILITY.md's size)
+ *   npm run bench:purchase -- --processes 1,2,4   (the scale-out curve: N backend processes behind one port)
+ *   BENCH_CHART=docs/bench-purchase.svg npm run bench:purchase   (also draws the README's chart from this run)
+ *   BENCH_P4_PURCHASES=10000 npm run bench:purchase                                                 (P4 at its target's size)
  *
  * Everything runs on this machine, each part in a process of its own: the DOKU simulator
  * (bench/support/simulator-process.ts), the backend (bench/support/app-process.ts: src/bootstrap
@@ -54,22 +56,23 @@
  * answered something other than success).
  */
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { createServer, IncomingMessage, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { purchaseChartSvg } from './support/chart';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Client, Pool as PgPool } from 'pg';
 import { Pool } from 'undici';
-import { jakartaTimestamp } from '../src/integrations/doku/doku-signature';
-import { resolveEndpoints } from '../src/integrations/doku/doku-endpoints';
+import { jakartaTimestamp } from '../src/integrations/doku/snap/doku-signature';
+import { resolveEndpoints } from '../src/integrations/doku/snap/doku-endpoints';
+import type { AppProcess, BenchUser, ClosedLoopResult, DirectCredentials, OpenLoopResult } from './support/bench-env';
 import {
-  AppProcess,
   BENCH_JWT_ISSUER,
   BENCH_JWT_SECRET,
-  BenchUser,
   benchDatabase,
   closedLoop,
-  ClosedLoopResult,
   createBoundUsers,
-  DirectCredentials,
   directCredentials,
   envNumber,
   forkReady,
@@ -77,7 +80,6 @@ import {
   machineLine,
   median,
   openLoop,
-  OpenLoopResult,
   percentile,
   round,
   signedSnapHeaders,
@@ -97,7 +99,7 @@ const RATE = envNumber('BENCH_RATE', 100);
 const OPEN_SECONDS = envNumber('BENCH_OPEN_SECONDS', 4);
 const OPEN_ROUNDS = envNumber('BENCH_OPEN_ROUNDS', 2);
 const P4_SECONDS = envNumber('BENCH_P4_SECONDS', 10);
-/** When set, P4 runs exactly this many purchases instead of BENCH_P4_SECONDS' worth (RELIABILITY.md's size is 10,000). */
+/** When set, P4 runs exactly this many purchases instead of BENCH_P4_SECONDS' worth (docs/reliability.md's size is 10,000). */
 const P4_PURCHASES = process.env.BENCH_P4_PURCHASES ? envNumber('BENCH_P4_PURCHASES', 10_000) : undefined;
 const REPLAYS = envNumber('BENCH_REPLAYS', 1000);
 const USERS = envNumber('BENCH_USERS', 10);
@@ -224,7 +226,8 @@ async function referenceServer(init: ReferenceInit): Promise<void> {
     const userId = verifyUserJwt(req.headers.authorization);
     if (!userId) return reply(res, 401, { error: { code: 'AUTH.UNAUTHENTICATED' } });
     const key = req.headers['idempotency-key'];
-    if (typeof key !== 'string' || !/^[A-Za-z0-9_.:-]{8,128}$/.test(key)) return reply(res, 400, { error: { code: 'IDEMPOTENCY.KEY_INVALID' } });
+    if (typeof key !== 'string' || !/^[A-Za-z0-9_.:-]{8,128}$/.test(key))
+      return reply(res, 400, { error: { code: 'IDEMPOTENCY.KEY_INVALID' } });
     const raw = await readBody(req, 64 * 1024);
     if (raw === undefined) return reply(res, 413, { error: { code: 'REQUEST.TOO_LARGE' } });
     let input: { amount?: unknown; description?: unknown };
@@ -242,7 +245,9 @@ async function referenceServer(init: ReferenceInit): Promise<void> {
       return reply(res, 400, { error: { code: 'REQUEST.INVALID', field: 'description' } });
     }
     const scope = `user:${userId}`;
-    const fingerprint = createHash('sha256').update(`POST /v1/purchases ${canonicalJson(input)}`).digest('hex');
+    const fingerprint = createHash('sha256')
+      .update(`POST /v1/purchases ${canonicalJson(input)}`)
+      .digest('hex');
 
     // Commit 1: the key, the wallet check and the PENDING purchase with its partnerReferenceNo.
     const purchaseId = randomUUID();
@@ -259,7 +264,9 @@ async function referenceServer(init: ReferenceInit): Promise<void> {
       );
       keyId = claimed.rows[0]?.id;
       if (keyId) {
-        const wallet = await client.query(`SELECT doku_account_id FROM bench_ref_wallets WHERE user_id = $1 AND status = 'BOUND'`, [userId]);
+        const wallet = await client.query(`SELECT doku_account_id FROM bench_ref_wallets WHERE user_id = $1 AND status = 'BOUND'`, [
+          userId,
+        ]);
         if (wallet.rowCount === 1) {
           await client.query(
             `INSERT INTO bench_ref_purchases (id, user_id, amount, status, partner_reference_no, description) VALUES ($1, $2, $3, 'PENDING', $4, $5)`,
@@ -314,7 +321,10 @@ async function referenceServer(init: ReferenceInit): Promise<void> {
         response = { status: 202, body: { id: purchaseId, status, amount, webRedirectUrl: null } };
       } else {
         status = 'FAILED';
-        response = { status: 422, body: { error: { code: 'DOKU.REJECTED', details: { purchaseId, status, responseCode: json.responseCode } } } };
+        response = {
+          status: 422,
+          body: { error: { code: 'DOKU.REJECTED', details: { purchaseId, status, responseCode: json.responseCode } } },
+        };
       }
     } catch {
       status = 'UNKNOWN';
@@ -382,7 +392,7 @@ interface Completed {
 async function main(): Promise<void> {
   const t0 = Date.now();
   const out = (line = ''): boolean => process.stdout.write(`${line}\n`);
-  out(`Purchase flow bench (RELIABILITY.md P1, P2, P4) — ${machineLine()}`);
+  out(`Purchase flow bench (docs/reliability.md P1, P2, P4) — ${machineLine()}`);
   const db = await benchDatabase('purchase');
   const cleanup: Array<() => Promise<void>> = [() => db.drop()];
   let failed = false;
@@ -406,9 +416,13 @@ async function main(): Promise<void> {
     const refHttp = new Http(ref.url, CONNECTIONS);
     const simPool = new Pool(sim.url, { connections: CONNECTIONS, pipelining: 1 });
     cleanup.unshift(() => Promise.all([refHttp.close(), simPool.close()]).then(() => undefined));
-    await sim.control('POST', '/faults', { rules: [{ id: 'doku-latency', endpoint: 'purchaseWeb', type: 'latency', latencyMs: LATENCY_MS }] });
+    await sim.control('POST', '/faults', {
+      rules: [{ id: 'doku-latency', endpoint: 'purchaseWeb', type: 'latency', latencyMs: LATENCY_MS }],
+    });
     const setupSeconds = ((Date.now() - t0) / 1000).toFixed(1);
-    out(`database: ${db.where}; ${USERS} users; DOKU Purchase Web latency ${LATENCY_MS} ms; ${CONNECTIONS} connections; setup ${setupSeconds} s`);
+    out(
+      `database: ${db.where}; ${USERS} users; DOKU Purchase Web latency ${LATENCY_MS} ms; ${CONNECTIONS} connections; setup ${setupSeconds} s`,
+    );
 
     // ---- The three sides ----
     let seq = 0;
@@ -417,7 +431,9 @@ async function main(): Promise<void> {
     const run = `${process.pid}-${Date.now().toString(36)}`;
     const directOne = async (i: number): Promise<void> => {
       const account = direct.accounts[i % direct.accounts.length];
-      const body = JSON.stringify(purchaseWebBody(`PUR-${randomBytes(16).toString('hex')}`, amountOf(i), `Bench order ${i}`, 'http://127.0.0.1:9'));
+      const body = JSON.stringify(
+        purchaseWebBody(`PUR-${randomBytes(16).toString('hex')}`, amountOf(i), `Bench order ${i}`, 'http://127.0.0.1:9'),
+      );
       const res = await simPool.request({
         method: 'POST',
         path: PURCHASE_PATH,
@@ -427,15 +443,20 @@ async function main(): Promise<void> {
       const answer = (await res.body.json()) as { responseCode?: string };
       if (answer.responseCode !== PURCHASE_OK) throw new Error(`direct: HTTP ${res.statusCode} ${answer.responseCode}`);
     };
-    const purchaseVia = (http: Http, name: string, keep: boolean) => async (i: number): Promise<void> => {
-      const user = users[i % users.length];
-      const n = seq++;
-      const key = `bench-${run}-${n}`;
-      const body = { amount: amountOf(n), description: `Bench order ${n}` };
-      const res = await http.request('POST', '/v1/purchases', body, { authorization: `Bearer ${user.accessToken}`, 'idempotency-key': key });
-      if (res.status !== 201 || res.json?.status !== 'PENDING') throw new Error(`${name}: ${res.status} ${res.text.slice(0, 200)}`);
-      if (keep && completed.length < 50_000) completed.push({ user, key, body });
-    };
+    const purchaseVia =
+      (http: Http, name: string, keep: boolean) =>
+      async (i: number): Promise<void> => {
+        const user = users[i % users.length];
+        const n = seq++;
+        const key = `bench-${run}-${n}`;
+        const body = { amount: amountOf(n), description: `Bench order ${n}` };
+        const res = await http.request('POST', '/v1/purchases', body, {
+          authorization: `Bearer ${user.accessToken}`,
+          'idempotency-key': key,
+        });
+        if (res.status !== 201 || res.json?.status !== 'PENDING') throw new Error(`${name}: ${res.status} ${res.text.slice(0, 200)}`);
+        if (keep && completed.length < 50_000) completed.push({ user, key, body });
+      };
     const one: Record<Side, (i: number) => Promise<void>> = {
       direct: directOne,
       app: purchaseVia(appHttp, 'app', true),
@@ -444,7 +465,9 @@ async function main(): Promise<void> {
     const cpuOf = async (side: Side): Promise<number> => {
       if (side === 'direct') return NaN;
       const stats =
-        side === 'app' ? await app.stats() : ((await refHttp.request('GET', '/_bench/stats')).json as unknown as { cpuMicros: { user: number; system: number } });
+        side === 'app'
+          ? await app.stats()
+          : ((await refHttp.request('GET', '/_bench/stats')).json as unknown as { cpuMicros: { user: number; system: number } });
       return stats.cpuMicros.user + stats.cpuMicros.system;
     };
     const failures: string[] = [];
@@ -457,7 +480,9 @@ async function main(): Promise<void> {
 
     // ---- P1: closed loop throughput ----
     out();
-    out(`P1 purchase throughput, closed loop, ${ROUNDS} rounds x ${SECONDS} s per side, ${CONNECTIONS} in flight (purchases/s, p50 latency)`);
+    out(
+      `P1 purchase throughput, closed loop, ${ROUNDS} rounds x ${SECONDS} s per side, ${CONNECTIONS} in flight (purchases/s, p50 latency)`,
+    );
     const p1: Record<Side, ClosedLoopResult[]> = { direct: [], app: [], reference: [] };
     const cpu: Record<Side, number[]> = { direct: [], app: [], reference: [] };
     for (let r = 0; r < ROUNDS; r++) {
@@ -489,11 +514,17 @@ async function main(): Promise<void> {
     out(`  app/direct:    ${p1Figures.appOverDirect.toFixed(2)}x (target >= 0.80: ${verdict(p1Figures.appOverDirect >= 0.8)})`);
     out(`  app/reference: ${p1Figures.appOverReference.toFixed(2)}x (target >= 0.90: ${verdict(p1Figures.appOverReference >= 0.9)})`);
     out(`  reference/direct: ${p1Figures.referenceOverDirect.toFixed(2)}x`);
-    out(`  CPU per purchase in the serving process: app ${p1Figures.appCpuMicrosPerPurchase} µs, reference ${p1Figures.referenceCpuMicrosPerPurchase} µs`);
+    const cpuRatio = p1Figures.appCpuMicrosPerPurchase / p1Figures.referenceCpuMicrosPerPurchase;
+    out(
+      `  CPU per purchase in the serving process: app ${p1Figures.appCpuMicrosPerPurchase} µs, reference ${p1Figures.referenceCpuMicrosPerPurchase} µs ` +
+        `(${cpuRatio.toFixed(2)}x; target <= 1.2x the reference: ${verdict(cpuRatio <= 1.2)})`,
+    );
 
     // ---- P2: open loop latency ----
     out();
-    out(`P2 fixed arrival rate ${RATE}/s (open loop), ${OPEN_ROUNDS} rounds x ${OPEN_SECONDS} s per side, latency from the scheduled start (p50 / p99 ms)`);
+    out(
+      `P2 fixed arrival rate ${RATE}/s (open loop), ${OPEN_ROUNDS} rounds x ${OPEN_SECONDS} s per side, latency from the scheduled start (p50 / p99 ms)`,
+    );
     const p2: Record<Side, OpenLoopResult[]> = { direct: [], app: [], reference: [] };
     for (let r = 0; r < OPEN_ROUNDS; r++) {
       const order = SIDES.map((_, k) => SIDES[(k + r) % SIDES.length]);
@@ -525,8 +556,12 @@ async function main(): Promise<void> {
       referenceAddedP99: round(lat('reference', 0.99) - lat('direct', 0.99)),
     };
     const f2 = p2Figures;
-    out(`  all rounds: direct ${f2.directP50} / ${f2.directP99}, app ${f2.appP50} / ${f2.appP99}, reference ${f2.referenceP50} / ${f2.referenceP99}`);
-    out(`  app added over direct: p50 ${f2.appAddedP50} ms, p99 ${f2.appAddedP99} ms (target p99 added <= 10 ms: ${verdict(f2.appAddedP99 <= 10)})`);
+    out(
+      `  all rounds: direct ${f2.directP50} / ${f2.directP99}, app ${f2.appP50} / ${f2.appP99}, reference ${f2.referenceP50} / ${f2.referenceP99}`,
+    );
+    out(
+      `  app added over direct: p50 ${f2.appAddedP50} ms, p99 ${f2.appAddedP99} ms (target p99 added <= 10 ms: ${verdict(f2.appAddedP99 <= 10)})`,
+    );
     out(`  reference added over direct: p50 ${p2Figures.referenceAddedP50} ms, p99 ${p2Figures.referenceAddedP99} ms`);
 
     // ---- P4: statements and commits per purchase, and per replay ----
@@ -538,7 +573,13 @@ async function main(): Promise<void> {
     const replayFrom = completed.length;
     await app.counting(true);
     const s0 = await app.stats();
-    check('app', await closedLoop(P4_PURCHASES ? { calls: P4_PURCHASES, concurrency: CONNECTIONS } : { seconds: P4_SECONDS, concurrency: CONNECTIONS }, one.app));
+    check(
+      'app',
+      await closedLoop(
+        P4_PURCHASES ? { calls: P4_PURCHASES, concurrency: CONNECTIONS } : { seconds: P4_SECONDS, concurrency: CONNECTIONS },
+        one.app,
+      ),
+    );
     // The DOKU exchange records of the last purchases are written by a batch insert up to 100 ms later.
     await sleep(500);
     const s1 = await app.stats();
@@ -546,8 +587,12 @@ async function main(): Promise<void> {
     let replayedOk = 0;
     const replay = await closedLoop({ calls: Math.min(REPLAYS, toReplay.length), concurrency: CONNECTIONS }, async (i) => {
       const c = toReplay[i];
-      const res = await appHttp.request('POST', '/v1/purchases', c.body, { authorization: `Bearer ${c.user.accessToken}`, 'idempotency-key': c.key });
-      if (res.status !== 201 || res.headers['idempotent-replayed'] !== 'true') throw new Error(`replay: ${res.status} ${res.text.slice(0, 200)}`);
+      const res = await appHttp.request('POST', '/v1/purchases', c.body, {
+        authorization: `Bearer ${c.user.accessToken}`,
+        'idempotency-key': c.key,
+      });
+      if (res.status !== 201 || res.headers['idempotent-replayed'] !== 'true')
+        throw new Error(`replay: ${res.status} ${res.text.slice(0, 200)}`);
       replayedOk += 1;
     });
     check('app', replay);
@@ -557,7 +602,10 @@ async function main(): Promise<void> {
     const purchasesDuring = tallyDelta(s1.routes[PURCHASE_ROUTE], s0.routes[PURCHASE_ROUTE]);
     const purchasesAfter = tallyDelta(s1.routes[AFTER], s0.routes[AFTER]);
     const purchases = tallySum(purchasesDuring, purchasesAfter);
-    const replays = tallySum(tallyDelta(s2.routes[PURCHASE_ROUTE], s1.routes[PURCHASE_ROUTE]), tallyDelta(s2.routes[AFTER], s1.routes[AFTER]));
+    const replays = tallySum(
+      tallyDelta(s2.routes[PURCHASE_ROUTE], s1.routes[PURCHASE_ROUTE]),
+      tallyDelta(s2.routes[AFTER], s1.routes[AFTER]),
+    );
     const backgroundDuring = tallyDelta(s2.background, s0.background);
     const perPurchase = tallyLine(purchases, purchases.requests);
     const onRequestPath = tallyLine(purchasesDuring, purchases.requests);
@@ -590,7 +638,9 @@ async function main(): Promise<void> {
 
     let pgCheck: Record<string, number> | undefined;
     if (PG_STATS) {
-      pgCheck = await pgStatsCheck(db.url, app, async () => check('app', await closedLoop({ seconds: PG_STATS_SECONDS, concurrency: CONNECTIONS }, one.app)));
+      pgCheck = await pgStatsCheck(db.url, app, async () =>
+        check('app', await closedLoop({ seconds: PG_STATS_SECONDS, concurrency: CONNECTIONS }, one.app)),
+      );
       out(
         `  cross-check over ${PG_STATS_SECONDS} s more of purchases: PostgreSQL counted ${pgCheck.pgTransactions} transactions in the bench database ` +
           `(xact_commit + xact_rollback, without its own reads and the login transactions of ${pgCheck.newSessions} new connections; ` +
@@ -615,6 +665,19 @@ async function main(): Promise<void> {
       out();
       out(`FAILURES (the figures above are not trustworthy):`);
       for (const f of failures) out(`  ${f}`);
+    }
+    const chart = process.env.BENCH_CHART;
+    if (chart !== undefined && chart !== '' && !failed) {
+      writeFileSync(
+        chart,
+        purchaseChartSvg({
+          when: new Date().toISOString().slice(0, 10),
+          machine: `${cpus().length} cores, node ${process.version}`,
+          p1: { direct: p1Figures.directRate, reference: p1Figures.referenceRate, app: p1Figures.appRate },
+          p99: { direct: p2Figures.directP99, reference: p2Figures.referenceP99, app: p2Figures.appP99 },
+        }),
+      );
+      out(`chart written to ${chart}`);
     }
     out();
     out(`total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -690,6 +753,96 @@ async function pgStatsCheck(url: string, app: AppProcess, work: () => Promise<vo
   }
 }
 
+/**
+ * `-- --processes 1,2,4`: the scale-out curve. For each count, that many backend processes behind
+ * one port (node's cluster) over the same PostgreSQL and simulator, the same closed loop as P1
+ * (BENCH_ROUNDS rounds of BENCH_SECONDS); direct calls to the simulator measured alongside as the
+ * ceiling. Each process's database pool is DATABASE_POOL_SIZE / count (at least 5), so the fleet
+ * opens no more connections than one process does.
+ */
+async function scaleOut(counts: number[]): Promise<void> {
+  const out = (line = ''): boolean => process.stdout.write(`${line}\n`);
+  out(`Purchase flow scale-out (${counts.join(', ')} backend processes behind one port) — ${machineLine()}`);
+  const db = await benchDatabase('scale');
+  const cleanup: Array<() => Promise<void>> = [() => db.drop()];
+  try {
+    const sim = await startSimulatorProcess();
+    cleanup.unshift(() => sim.stop());
+    await sim.control('POST', '/faults', {
+      rules: [{ id: 'doku-latency', endpoint: 'purchaseWeb', type: 'latency', latencyMs: LATENCY_MS }],
+    });
+    const simPool = new Pool(sim.url, { connections: CONNECTIONS, pipelining: 1 });
+    cleanup.unshift(() => simPool.close());
+    const direct = await directCredentials(sim, USERS);
+    let users: BenchUser[] | undefined;
+    let directExternalId = 3n * 10n ** 20n;
+    const directOne = async (i: number): Promise<void> => {
+      const account = direct.accounts[i % direct.accounts.length];
+      const body = JSON.stringify(
+        purchaseWebBody(`PUR-${randomBytes(16).toString('hex')}`, amountOf(i), `Bench order ${i}`, 'http://127.0.0.1:9'),
+      );
+      const res = await simPool.request({
+        method: 'POST',
+        path: PURCHASE_PATH,
+        body,
+        headers: signedSnapHeaders(PURCHASE_PATH, body, direct, account.customerToken, String(directExternalId++)),
+      });
+      const answer = (await res.body.json()) as { responseCode?: string };
+      if (answer.responseCode !== PURCHASE_OK) throw new Error(`direct: HTTP ${res.statusCode} ${answer.responseCode}`);
+    };
+    const poolSize = envNumber('DATABASE_POOL_SIZE', 20);
+    const curve: Array<{ processes: number; appRate: number; directRate: number }> = [];
+    let seq = 0;
+    for (const n of counts) {
+      process.env.DATABASE_POOL_SIZE = String(Math.max(5, Math.floor(poolSize / n)));
+      const app = await startAppProcess(db.url, sim.url, n);
+      const http = new Http(app.url, CONNECTIONS);
+      try {
+        users ??= await createBoundUsers(http, sim, USERS);
+        const fleetUsers = users;
+        const appOne = async (): Promise<void> => {
+          const user = fleetUsers[seq % fleetUsers.length];
+          const k = seq++;
+          const res = await http.request(
+            'POST',
+            '/v1/purchases',
+            { amount: amountOf(k), description: `Scale order ${k}` },
+            {
+              authorization: `Bearer ${user.accessToken}`,
+              'idempotency-key': `scale-${process.pid}-${k}`,
+            },
+          );
+          if (res.status !== 201) throw new Error(`app: ${res.status} ${res.text.slice(0, 200)}`);
+        };
+        await closedLoop({ seconds: WARMUP_SECONDS, concurrency: CONNECTIONS }, appOne);
+        const appRates: number[] = [];
+        const directRates: number[] = [];
+        for (let r = 0; r < ROUNDS; r++) {
+          const a = await closedLoop({ seconds: SECONDS, concurrency: CONNECTIONS }, appOne);
+          const d = await closedLoop({ seconds: SECONDS, concurrency: CONNECTIONS }, directOne);
+          if (a.failures > 0 || d.failures > 0) throw new Error(`failures: app ${a.failures} (${a.firstFailure}), direct ${d.failures}`);
+          appRates.push(a.rate);
+          directRates.push(d.rate);
+        }
+        curve.push({ processes: n, appRate: round(median(appRates), 1), directRate: round(median(directRates), 1) });
+        const first = curve[0];
+        const last = curve[curve.length - 1];
+        out(
+          `  ${n} process${n === 1 ? '' : 'es'}: app ${last.appRate}/s (${(last.appRate / first.appRate).toFixed(2)}x one process; ` +
+            `app/direct ${(last.appRate / last.directRate).toFixed(2)}x), direct ${last.directRate}/s`,
+        );
+      } finally {
+        await http.close();
+        await app.stop();
+      }
+    }
+    out(JSON.stringify({ bench: 'purchase-scale-out', cores: cpus().length, latencyMs: LATENCY_MS, connections: CONNECTIONS, curve }));
+  } finally {
+    for (const c of cleanup) await c().catch(() => undefined);
+  }
+}
+
+const processesArg = process.argv.indexOf('--processes');
 if (process.argv[2] === 'reference') {
   // The init message is sent right after the fork: listen for it before anything is awaited.
   process.once('message', (init: ReferenceInit) => {
@@ -697,6 +850,16 @@ if (process.argv[2] === 'reference') {
       process.stderr.write(`reference: ${String((e as Error)?.stack ?? e)}\n`);
       process.exit(1);
     });
+  });
+} else if (processesArg !== -1) {
+  const counts = (process.argv[processesArg + 1] ?? '')
+    .split(',')
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n >= 1 && n <= 16);
+  if (counts.length === 0) throw new Error('--processes takes a list of process counts, e.g. --processes 1,2,4');
+  scaleOut(counts).catch((e: unknown) => {
+    process.stderr.write(`${String((e as Error)?.stack ?? e)}\n`);
+    process.exit(1);
   });
 } else {
   main().catch((e: unknown) => {

@@ -1,12 +1,12 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class DokuIntegration1763910000000 implements MigrationInterface {
   name = 'DokuIntegration1763910000000';
 
   async up(q: QueryRunner): Promise<void> {
-    // X-EXTERNAL-ID (wallet-snap-api.md §5.1): every instance reserves a block of 1000 values per
-    // nextval, so ids never repeat across instances, restarts or days, and the request path does not
-    // pay a round trip per id. Never reset: uniqueness per Jakarta day follows from uniqueness forever.
+    // X-EXTERNAL-ID (docs/doku-integration.md#x-external-id): every instance reserves a block of 1000
+    // values per nextval, so ids never repeat across instances, restarts or days, and the request path does
+    // not pay a round trip per id. Never reset: uniqueness per Jakarta day follows from uniqueness forever.
     await q.query(`CREATE SEQUENCE doku_external_id_seq AS bigint INCREMENT BY 1000 MINVALUE 1 START WITH 1 NO CYCLE`);
 
     await q.query(`
@@ -35,7 +35,7 @@ export class DokuIntegration1763910000000 implements MigrationInterface {
     await q.query(`CREATE INDEX doku_exchanges_started_at_idx ON doku_exchanges (started_at)`);
     await q.query(`CREATE INDEX doku_exchanges_external_id_idx ON doku_exchanges (external_id)`);
 
-    // One B2B token per client id for the whole fleet: DOKU keeps only the latest one (§2.3).
+    // One B2B token per client id for the whole fleet: DOKU keeps only the latest one.
     await q.query(`
       CREATE TABLE doku_b2b_tokens (
         client_id text PRIMARY KEY,
@@ -48,7 +48,7 @@ export class DokuIntegration1763910000000 implements MigrationInterface {
         CONSTRAINT doku_b2b_tokens_expiry_check CHECK (expires_at > obtained_at)
       )`);
 
-    // Per-user B2B2C tokens (§2.4, §5.9), encrypted at rest; purged after unbinding.
+    // Per-user B2B2C tokens (docs/doku-integration.md#customer-token), encrypted at rest; purged after unbinding.
     await q.query(`
       CREATE TABLE doku_customer_tokens (
         user_id uuid PRIMARY KEY CONSTRAINT doku_customer_tokens_user_id_fkey REFERENCES users(id) ON DELETE CASCADE,

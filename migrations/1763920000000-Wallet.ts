@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class Wallet1763920000000 implements MigrationInterface {
   name = 'Wallet1763920000000';
@@ -62,7 +62,9 @@ export class Wallet1763920000000 implements MigrationInterface {
       )`);
     await q.query(`CREATE UNIQUE INDEX wallet_bindings_partner_reference_no_key ON wallet_bindings (partner_reference_no)`);
     // At most one live binding per user.
-    await q.query(`CREATE UNIQUE INDEX wallet_bindings_one_live_per_user ON wallet_bindings (user_id) WHERE status IN ('ACTIVE','UNBINDING')`);
+    await q.query(
+      `CREATE UNIQUE INDEX wallet_bindings_one_live_per_user ON wallet_bindings (user_id) WHERE status IN ('ACTIVE','UNBINDING')`,
+    );
 
     await q.query(`
       CREATE TABLE transactions (

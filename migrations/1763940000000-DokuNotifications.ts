@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class DokuNotifications1763940000000 implements MigrationInterface {
   name = 'DokuNotifications1763940000000';
@@ -20,7 +20,7 @@ export class DokuNotifications1763940000000 implements MigrationInterface {
         processed_at timestamptz,
         process_result text
       )`);
-    // A replayed delivery is stored once (RELIABILITY.md: replays are no-ops).
+    // A replayed delivery is stored once (replays are no-ops, docs/reliability.md#principles).
     await q.query(`CREATE UNIQUE INDEX doku_notifications_dedupe_key_key ON doku_notifications (dedupe_key)`);
     await q.query(`CREATE INDEX doku_notifications_partner_reference_no_idx ON doku_notifications (partner_reference_no)`);
     await q.query(`CREATE INDEX doku_notifications_unprocessed_idx ON doku_notifications (received_at) WHERE processed_at IS NULL`);

@@ -1,6 +1,6 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** Server-side inquiries of bank transfers (§3.10) and top-ups (§3.12), confirmed by id. */
+/** Server-side inquiries of bank transfers and top-ups (docs/doku-integration.md#bank-transfer, #top-up), confirmed by id. */
 export class WalletInquiries1763950000000 implements MigrationInterface {
   name = 'WalletInquiries1763950000000';
 
@@ -25,7 +25,9 @@ export class WalletInquiries1763950000000 implements MigrationInterface {
       )`);
     await q.query(`CREATE UNIQUE INDEX bank_transfer_inquiries_partner_reference_no_key ON bank_transfer_inquiries (partner_reference_no)`);
     // One inquiry is confirmed into at most one live transfer.
-    await q.query(`CREATE UNIQUE INDEX bank_transfer_inquiries_transaction_id_key ON bank_transfer_inquiries (transaction_id) WHERE transaction_id IS NOT NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX bank_transfer_inquiries_transaction_id_key ON bank_transfer_inquiries (transaction_id) WHERE transaction_id IS NOT NULL`,
+    );
     await q.query(`CREATE INDEX bank_transfer_inquiries_user_id_idx ON bank_transfer_inquiries (user_id, created_at DESC)`);
 
     await q.query(`
@@ -46,7 +48,9 @@ export class WalletInquiries1763950000000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
     await q.query(`CREATE UNIQUE INDEX top_up_inquiries_partner_reference_no_key ON top_up_inquiries (partner_reference_no)`);
-    await q.query(`CREATE UNIQUE INDEX top_up_inquiries_transaction_id_key ON top_up_inquiries (transaction_id) WHERE transaction_id IS NOT NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX top_up_inquiries_transaction_id_key ON top_up_inquiries (transaction_id) WHERE transaction_id IS NOT NULL`,
+    );
     await q.query(`CREATE INDEX top_up_inquiries_user_id_idx ON top_up_inquiries (user_id, created_at DESC)`);
   }
 

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class Reliability1763960000000 implements MigrationInterface {
   name = 'Reliability1763960000000';

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 const SCOPES_BEFORE = `'purchases:write','topups:write','refunds:write','wallets:read'`;
 const SCOPES_AFTER = `'purchases:write','topups:write','refunds:write','wallets:read','events:read'`;
@@ -12,7 +12,9 @@ export class Webhooks1763970000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE service_clients DROP CONSTRAINT service_clients_scopes_check`);
-    await q.query(`ALTER TABLE service_clients ADD CONSTRAINT service_clients_scopes_check CHECK (scopes <@ ARRAY[${SCOPES_AFTER}]::text[])`);
+    await q.query(
+      `ALTER TABLE service_clients ADD CONSTRAINT service_clients_scopes_check CHECK (scopes <@ ARRAY[${SCOPES_AFTER}]::text[])`,
+    );
 
     // A bigserial value is taken at INSERT but becomes visible at COMMIT, so a reader paging by
     // `seq` could see 11 while 10 is still uncommitted, move its cursor past 10 and never see it.
@@ -86,6 +88,8 @@ export class Webhooks1763970000000 implements MigrationInterface {
     await q.query(`DROP FUNCTION outbox_events_commit_seq()`);
     await q.query(`ALTER TABLE service_clients DROP CONSTRAINT service_clients_scopes_check`);
     await q.query(`UPDATE service_clients SET scopes = array_remove(scopes, 'events:read') WHERE 'events:read' = ANY(scopes)`);
-    await q.query(`ALTER TABLE service_clients ADD CONSTRAINT service_clients_scopes_check CHECK (scopes <@ ARRAY[${SCOPES_BEFORE}]::text[])`);
+    await q.query(
+      `ALTER TABLE service_clients ADD CONSTRAINT service_clients_scopes_check CHECK (scopes <@ ARRAY[${SCOPES_BEFORE}]::text[])`,
+    );
   }
 }

@@ -1,6 +1,6 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** The OTP sends of the last window, per user and per phone: the cap on OTP floods (RELIABILITY.md R10). */
+/** The OTP sends of the last window, per user and per phone: the cap on OTP floods (docs/reliability.md, R10). */
 export class OtpSends1763990000000 implements MigrationInterface {
   name = 'OtpSends1763990000000';
 

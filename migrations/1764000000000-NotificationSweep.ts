@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Stored DOKU notifications are processed by whoever holds them: the instance that received one
@@ -10,7 +10,9 @@ export class NotificationSweep1764000000000 implements MigrationInterface {
   name = 'NotificationSweep1764000000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE doku_notifications ADD COLUMN claimed_until timestamptz, ADD COLUMN process_attempts integer NOT NULL DEFAULT 0`);
+    await q.query(
+      `ALTER TABLE doku_notifications ADD COLUMN claimed_until timestamptz, ADD COLUMN process_attempts integer NOT NULL DEFAULT 0`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * The X-EXTERNAL-ID of the request that created a money operation at DOKU. DOKU's refund, cancel

@@ -3,9 +3,25 @@
 # (start both with `npm start`). It does with curl what the partner's mobile app, the user's browser
 # on DOKU's pages, and the partner's internal services would do. Needs curl and node.
 #
-#   bash scripts/demo-journey.sh            # API on :3000, simulator on :4010
+#   bash scripts/demo-journey.sh                   # the DOKU Wallet journey (the default channel)
+#   bash scripts/demo-journey.sh --channel dana    # a one-time DANA payment and its refund (docs/channels.md)
+#   bash scripts/demo-journey.sh --channel card    # a KKI card payment (token and OTP) and its refund (docs/channels.md)
+#   bash scripts/demo-journey.sh --channel checkout  # DOKU's e-Wallet checkout page; refunded in DOKU's back office, then recorded
 #   API=http://127.0.0.1:3000 SIM=http://127.0.0.1:4010 bash scripts/demo-journey.sh
+#
+# It ends with `channel <name>: purchase SUCCESS, refund SUCCESS` and exits 0 only when both did. The
+# checkout has no refund call: the API must refuse one (PURCHASE.REFUND_NOT_SUPPORTED), and the refund is
+# made in DOKU's back office (the simulator's control API stands for it) and recorded by finance.
 set -euo pipefail
+CHANNEL=wallet
+while [ $# -gt 0 ]; do
+  case $1 in
+    --channel) CHANNEL=${2:-}; shift 2 ;;
+    --channel=*) CHANNEL=${1#--channel=}; shift ;;
+    *) echo "unknown argument: $1 (usage: demo-journey.sh [--channel wallet|dana|card|checkout])" >&2; exit 2 ;;
+  esac
+done
+case $CHANNEL in wallet | dana | card | checkout) ;; *) echo "unknown channel: $CHANNEL (wallet, dana, card or checkout)" >&2; exit 2 ;; esac
 API=${API:-http://127.0.0.1:3000}
 SIM=${SIM:-http://127.0.0.1:4010}
 PIN=123456
@@ -26,11 +42,102 @@ submit_page() {
 }
 
 step "1. Sign up with the partner app"
-TOKEN=$(curl -s "$API/v1/auth/register" -H 'content-type: application/json' \
-  -d "{\"name\":\"Siti Rahayu\",\"email\":\"siti.$RUN@example.com\",\"phone\":\"$PHONE\",\"password\":\"correct horse battery staple\"}" | json tokens.accessToken)
+curl -s -o /dev/null "$API/v1/auth/register" -H 'content-type: application/json' \
+  -d "{\"name\":\"Siti Rahayu\",\"email\":\"siti.$RUN@example.com\",\"phone\":\"$PHONE\",\"password\":\"correct horse battery staple\"}"
+TOKEN=$(curl -s "$API/v1/auth/login" -H 'content-type: application/json' \
+  -d "{\"email\":\"siti.$RUN@example.com\",\"password\":\"correct horse battery staple\"}" | json accessToken)
 USER_ID=$(curl -s "$API/v1/me" -H "authorization: Bearer $TOKEN" | json id)
 AUTH=(-H "authorization: Bearer $TOKEN" -H 'content-type: application/json')
 echo "user $USER_ID, phone $PHONE"
+
+# A service client of the partner's (created with the CLI) and its access token.
+service_token() {
+  local client
+  client=$(npm run -s client:create -- --name "demo $1 service $RUN" --scopes "$2" 2>/dev/null)
+  curl -s "$API/v1/oauth/token" -d grant_type=client_credentials \
+    -d "client_id=$(printf '%s' "$client" | json clientId)" -d "client_secret=$(printf '%s' "$client" | json clientSecret)" | json access_token
+}
+# Polls a purchase until it leaves PENDING/UNKNOWN (about 20 s at most) and prints its status.
+settled_status() {
+  local status=PENDING
+  for _ in $(seq 1 40); do
+    status=$(curl -s "$API/v1/purchases/$1" -H "authorization: Bearer $TOKEN" | json status)
+    case $status in PENDING | UNKNOWN) sleep 0.5 ;; *) break ;; esac
+  done
+  printf '%s' "$status"
+}
+# The last line, and the exit status: 0 only when both the purchase and the refund succeeded.
+verdict() {
+  echo
+  echo "channel $CHANNEL: purchase $1, refund $2"
+  [ "$1" = SUCCESS ] && [ "$2" = SUCCESS ]
+}
+
+if [ "$CHANNEL" = dana ]; then
+  step "2. The app pays 150,000 with DANA: no wallet, no binding; it passes the phone's device id and IP"
+  PURCHASE=$(curl -s "$API/v1/purchases" "${AUTH[@]}" -H "idempotency-key: dana-$RUN" \
+    -d '{"amount":150000,"description":"Sepatu lari","paymentMethod":"DANA","deviceId":"demophone01","ipAddress":"203.0.113.7"}')
+  echo "$PURCHASE"
+  PURCHASE_ID=$(printf '%s' "$PURCHASE" | json id)
+
+  step "3. The customer approves in DANA (the simulator's DANA page), and comes back to our page"
+  BACK=$(submit_page "$(printf '%s' "$PURCHASE" | json webRedirectUrl)" --data-urlencode "action=approve")
+  curl -s -o /dev/null -w 'DANA redirected to our callback: %{http_code}\n' "$BACK"
+  PURCHASE_STATUS=$(settled_status "$PURCHASE_ID")
+  curl -s "$API/v1/purchases/$PURCHASE_ID" -H "authorization: Bearer $TOKEN"; echo
+
+  step "4. The order service refunds 50,000 of it through DANA"
+  SVC=$(service_token refunds refunds:write)
+  REFUND=$(curl -s "$API/v1/users/$USER_ID/purchases/$PURCHASE_ID/refunds" -H "authorization: Bearer $SVC" \
+    -H 'content-type: application/json' -H "idempotency-key: dana-refund-$RUN" -d '{"amount":50000,"reason":"One item out of stock"}')
+  echo "$REFUND"
+  REFUND_STATUS=$(printf '%s' "$REFUND" | json status)
+
+  step "5. History"
+  curl -s "$API/v1/transactions" -H "authorization: Bearer $TOKEN" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s);for(const i of v.items??[])console.log([i.type,i.paymentMethod,i.status,i.amount].join("\t"))})'
+  verdict "$PURCHASE_STATUS" "$REFUND_STATUS"
+  exit $?
+fi
+
+if [ "$CHANNEL" = checkout ]; then
+  step "2. The app pays 90,000 on DOKU's e-Wallet checkout page: no wallet of ours, no binding"
+  PURCHASE=$(curl -s "$API/v1/purchases" "${AUTH[@]}" -H "idempotency-key: checkout-$RUN" \
+    -d '{"amount":90000,"description":"Kaos","paymentMethod":"DOKU_WALLET_CHECKOUT","items":[{"name":"T-Shirt Red","price":30000,"quantity":3}]}')
+  echo "$PURCHASE"
+  PURCHASE_ID=$(printf '%s' "$PURCHASE" | json id)
+
+  step "3. The customer pays on DOKU's page (the simulator's), and comes back to our page"
+  BACK=$(submit_page "$(printf '%s' "$PURCHASE" | json webRedirectUrl)" --data-urlencode "action=approve")
+  curl -s -o /dev/null -w 'DOKU redirected to our return page: %{http_code}\n' "$BACK"
+  PURCHASE_STATUS=$(settled_status "$PURCHASE_ID")
+  curl -s "$API/v1/purchases/$PURCHASE_ID" -H "authorization: Bearer $TOKEN"; echo
+
+  step "4. The order service asks for a refund: DOKU has no refund call for this channel, so it is refused"
+  SVC=$(service_token refunds refunds:write)
+  REFUND=$(curl -s "$API/v1/users/$USER_ID/purchases/$PURCHASE_ID/refunds" -H "authorization: Bearer $SVC" \
+    -H 'content-type: application/json' -H "idempotency-key: checkout-refund-$RUN" -d '{"amount":30000,"reason":"One item out of stock"}')
+  echo "$REFUND"
+  REFUND_CODE=$(printf '%s' "$REFUND" | json error.code)
+
+  step "5. Finance refunds the order in DOKU's back office (the simulator's control API stands for it), then records it: only what DOKU's status reports"
+  INVOICE=$(curl -s "$API/v1/purchases/$PURCHASE_ID" -H "authorization: Bearer $TOKEN" | json partnerReferenceNo)
+  curl -s -o /dev/null -w "DOKU's back office refunded $INVOICE: %{http_code}\n" -X POST "$SIM/_sim/checkout/orders/$INVOICE/refund"
+  FINANCE_EMAIL="finance.$RUN@example.com"
+  ADMIN_PASSWORD="demo finance $RUN" npm run -s admin:create -- --email "$FINANCE_EMAIL" --name "Demo Finance" \
+    --phone "62813$(printf '%08d' $((RUN % 100000000)))" --role finance > /dev/null
+  FINANCE=$(curl -s "$API/v1/auth/login" -H 'content-type: application/json' \
+    -d "{\"email\":\"$FINANCE_EMAIL\",\"password\":\"demo finance $RUN\"}" | json accessToken)
+  RECORDED=$(curl -s "$API/v1/admin/purchases/$PURCHASE_ID/doku-refunds" -H "authorization: Bearer $FINANCE" \
+    -H 'content-type: application/json' -d '{"reason":"Refunded in DOKU back office"}')
+  echo "$RECORDED"
+  REFUND_STATUS=$(printf '%s' "$RECORDED" | json status)
+
+  step "6. History"
+  curl -s "$API/v1/transactions" -H "authorization: Bearer $TOKEN" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s);for(const i of v.items??[])console.log([i.type,i.paymentMethod,i.status,i.amount].join("\t"))})'
+  [ "$REFUND_CODE" = PURCHASE.REFUND_NOT_SUPPORTED ] || { echo "the API did not refuse the refund call: $REFUND_CODE"; exit 1; }
+  verdict "$PURCHASE_STATUS" "$REFUND_STATUS"
+  exit $?
+fi
 
 step "2. Create a DOKU Wallet: DOKU sends an OTP to the phone"
 REG=$(curl -s "$API/v1/wallet/registrations" "${AUTH[@]}" -d "{\"name\":\"Siti Rahayu\",\"email\":\"siti.$RUN@example.com\",\"phone\":\"$PHONE\"}" | json id)
@@ -48,10 +155,32 @@ BACK=$(submit_page "$NEXT" --data-urlencode "pin=$PIN" --data-urlencode "action=
 curl -s -o /dev/null -w 'DOKU redirected to our callback: %{http_code}\n' "$BACK"
 curl -s "$API/v1/wallet" -H "authorization: Bearer $TOKEN"; echo
 
+if [ "$CHANNEL" = card ]; then
+  # DOKU's sample KKI card, which the simulator knows: its card token and the OTP its issuer "sends".
+  step "5. The app pays 150,000 with a KKI card: DOKU's card token and the OTP (the bound wallet's customer token goes with it)"
+  PURCHASE=$(curl -s "$API/v1/purchases" "${AUTH[@]}" -H "idempotency-key: card-$RUN" \
+    -d '{"amount":150000,"description":"Sepatu lari","paymentMethod":"CARD","bankCardToken":"de52e5820f4c381db88a1cf91d57b73e","otp":"12345678"}')
+  echo "$PURCHASE"
+  PURCHASE_ID=$(printf '%s' "$PURCHASE" | json id)
+  # Without a confirmation link DOKU charged the card at once; the KKI status query makes it SUCCESS.
+  PURCHASE_STATUS=$(settled_status "$PURCHASE_ID")
+  curl -s "$API/v1/purchases/$PURCHASE_ID" -H "authorization: Bearer $TOKEN"; echo
+
+  step "6. The order service refunds 50,000 of it to the card"
+  SVC=$(service_token refunds refunds:write)
+  REFUND=$(curl -s "$API/v1/users/$USER_ID/purchases/$PURCHASE_ID/refunds" -H "authorization: Bearer $SVC" \
+    -H 'content-type: application/json' -H "idempotency-key: card-refund-$RUN" -d '{"amount":50000,"reason":"One item out of stock"}')
+  echo "$REFUND"
+  REFUND_STATUS=$(printf '%s' "$REFUND" | json status)
+
+  step "7. History"
+  curl -s "$API/v1/transactions" -H "authorization: Bearer $TOKEN" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s);for(const i of v.items??[])console.log([i.type,i.paymentMethod,i.status,i.amount].join("\t"))})'
+  verdict "$PURCHASE_STATUS" "$REFUND_STATUS"
+  exit $?
+fi
+
 step "5. The rewards service tops the wallet up from the partner's corporate balance"
-CLIENT=$(npm run -s client:create -- --name "demo rewards service $RUN" --scopes topups:write,refunds:write,wallets:read 2>/dev/null)
-SVC=$(curl -s "$API/v1/oauth/token" -d grant_type=client_credentials \
-  -d "client_id=$(printf '%s' "$CLIENT" | json clientId)" -d "client_secret=$(printf '%s' "$CLIENT" | json clientSecret)" | json access_token)
+SVC=$(service_token rewards topups:write,refunds:write,wallets:read)
 SVC_AUTH=(-H "authorization: Bearer $SVC" -H 'content-type: application/json')
 INQ=$(curl -s "$API/v1/users/$USER_ID/top-ups/inquiries" "${SVC_AUTH[@]}" -d '{"amount":500000}' | json inquiryId)
 curl -s "$API/v1/users/$USER_ID/top-ups" "${SVC_AUTH[@]}" -H "idempotency-key: topup-$RUN" \
@@ -63,11 +192,14 @@ PURCHASE=$(curl -s "$API/v1/purchases" "${AUTH[@]}" -H "idempotency-key: buy-$RU
 PURCHASE_ID=$(printf '%s' "$PURCHASE" | json id)
 BACK=$(submit_page "$(printf '%s' "$PURCHASE" | json webRedirectUrl)" --data-urlencode "pin=$PIN")
 curl -s -o /dev/null -w 'DOKU redirected to our callback: %{http_code}\n' "$BACK"
+PURCHASE_STATUS=$(settled_status "$PURCHASE_ID")
 curl -s "$API/v1/purchases/$PURCHASE_ID" -H "authorization: Bearer $TOKEN"; echo
 
 step "7. The order service refunds 50,000 of it"
-curl -s "$API/v1/users/$USER_ID/purchases/$PURCHASE_ID/refunds" "${SVC_AUTH[@]}" -H "idempotency-key: refund-$RUN" \
-  -d '{"amount":50000,"reason":"One item out of stock"}'; echo
+REFUND=$(curl -s "$API/v1/users/$USER_ID/purchases/$PURCHASE_ID/refunds" "${SVC_AUTH[@]}" -H "idempotency-key: refund-$RUN" \
+  -d '{"amount":50000,"reason":"One item out of stock"}')
+echo "$REFUND"
+REFUND_STATUS=$(printf '%s' "$REFUND" | json status)
 
 step "8. Withdraw 100,000 to a bank account"
 BANK_INQ=$(curl -s "$API/v1/bank-transfers/inquiries" "${AUTH[@]}" -d '{"bankCode":"014","accountNumber":"1234567890","amount":100000}')
@@ -78,3 +210,4 @@ curl -s "$API/v1/bank-transfers" "${AUTH[@]}" -H "idempotency-key: withdraw-$RUN
 step "9. Balance and history"
 curl -s "$API/v1/wallet/balance" -H "authorization: Bearer $TOKEN"; echo
 curl -s "$API/v1/transactions" -H "authorization: Bearer $TOKEN" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s);for(const i of v.items??v.data??[])console.log([i.type,i.status,i.amount,i.source??""].join("\t"))})'
+verdict "$PURCHASE_STATUS" "$REFUND_STATUS"

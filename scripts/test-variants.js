@@ -75,7 +75,8 @@ for (const run of RUNS) {
     for (const t of suite.assertionResults ?? []) t.fullName = `[${label}] ${t.fullName}`;
   }
   reports.push(report);
-  const failed = (report.numFailedTests ?? 0) + (report.numRuntimeErrorTestSuites ?? 0) + (status !== 0 && report.numFailedTests === 0 ? 1 : 0);
+  const failed =
+    (report.numFailedTests ?? 0) + (report.numRuntimeErrorTestSuites ?? 0) + (status !== 0 && report.numFailedTests === 0 ? 1 : 0);
   const batteryBroken = (report.testResults ?? []).some((s) => /test\/reliability\//.test(s.name ?? '') && s.status !== 'passed');
   const ranBattery = run.files.some((f) => f.startsWith('test/reliability/'));
   lines.push({
@@ -90,7 +91,8 @@ const passed = reports.reduce((n, r) => n + (r.numPassedTests ?? 0), 0);
 const failed = lines.reduce((n, l) => n + l.failed, 0);
 if (output) {
   const merged = { ...reports[0], success: failed === 0, testResults: reports.flatMap((r) => r.testResults ?? []) };
-  for (const key of Object.keys(reports[0] ?? {}).filter((k) => /^num/.test(k))) merged[key] = reports.reduce((n, r) => n + (r[key] ?? 0), 0);
+  for (const key of Object.keys(reports[0] ?? {}).filter((k) => /^num/.test(k)))
+    merged[key] = reports.reduce((n, r) => n + (r[key] ?? 0), 0);
   merged.numFailedTests = failed;
   merged.numRuntimeErrorTestSuites = 0;
   writeFileSync(output, JSON.stringify(merged));

@@ -32,7 +32,15 @@ const parts = output ? [`${output}.rest`, `${output}.alone`] : [];
 
 const first = run([...withoutOutput, '--testPathIgnorePatterns', ALONE, ...(output ? ['--outputFile', parts[0]] : [])]);
 console.log(`\nLatency-measuring tests, alone: ${ALONE}`);
-const second = run([...withoutOutput, '--selectProjects', 'e2e', '--maxWorkers=1', '--testPathPatterns', ALONE, ...(output ? ['--outputFile', parts[1]] : [])]);
+const second = run([
+  ...withoutOutput,
+  '--selectProjects',
+  'e2e',
+  '--maxWorkers=1',
+  '--testPathPatterns',
+  ALONE,
+  ...(output ? ['--outputFile', parts[1]] : []),
+]);
 
 if (output) {
   const reports = parts.map((p) => {

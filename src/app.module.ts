@@ -1,3 +1,5 @@
+import { RateLimitModule } from './common/http/rate-limit.module';
+import { SharedThrottlerStorage } from './common/http/shared-throttler.storage';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE, Reflector } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
@@ -5,6 +7,8 @@ import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AccountsModule } from './accounts/accounts.module';
 import { AdminModule } from './admin/admin.module';
+import { ApprovalsModule } from './approvals/approvals.module';
+import { AuditModule } from './audit/audit.module';
 import { BankTransferModule } from './bank-transfer/bank-transfer.module';
 import { HistoryModule } from './history/history.module';
 import { TopUpModule } from './top-up/top-up.module';
@@ -22,15 +26,17 @@ import { ConfigModule } from './config/config.module';
 import { AppConfig } from './config/config.types';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { DokuCheckoutModule } from './integrations/doku/checkout/doku-checkout.module';
 import { DokuModule } from './integrations/doku/doku.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PurchaseModule } from './purchase/purchase.module';
-import { RefundModule } from './refund/refund.module';
+import { RefundModule } from './purchase/refund/refund.module';
 import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { TransactionsModule } from './transactions/transactions.module';
 import { EventsModule } from './events/events.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
+import { PrivacyModule } from './privacy/privacy.module';
 
 @Module({})
 export class AppModule {
@@ -44,14 +50,22 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRootAsync({ inject: [AppConfigService], useFactory: (c: AppConfigService) => loggerOptions(c, options.logDestination) }),
-        ThrottlerModule.forRootAsync({ inject: [AppConfigService, Reflector], useFactory: rateLimitOptions }),
+        LoggerModule.forRootAsync({
+          inject: [AppConfigService],
+          useFactory: (c: AppConfigService) => loggerOptions(c, options.logDestination),
+        }),
+        ThrottlerModule.forRootAsync({
+          imports: [RateLimitModule],
+          inject: [AppConfigService, Reflector, SharedThrottlerStorage],
+          useFactory: rateLimitOptions,
+        }),
         DatabaseModule.forRoot(databaseUrl),
         MetricsModule,
         HealthModule,
         AuthModule,
         ClientsModule,
         DokuModule,
+        DokuCheckoutModule,
         AuthTokenModule,
         TransactionsModule,
         ReconciliationModule,
@@ -66,6 +80,9 @@ export class AppModule {
         NotificationsModule.forRoot(config),
         EventsModule,
         WebhooksModule,
+        PrivacyModule,
+        AuditModule,
+        ApprovalsModule,
       ],
       providers: [
         // Order matters: rate limits apply before authentication, so guessing is throttled too.

@@ -1,14 +1,17 @@
-import helmet from '@fastify/helmet';
+import helmet from 'helmet';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { RawServerDefault } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
+import { configureBodyParsers } from './common/http/body-parsers';
+import { operatorAccessHook } from './common/http/operator-access';
+import { clientErrorHandler, refuseTraversal } from './common/http/raw-refusals';
 import { resolveRequestId } from './common/http/request-id';
-import { AppConfig } from './config/config.types';
+import type { AppConfig } from './config/config.types';
 import { runMigrationsLocked } from './database/migrate';
 import { MetricsService } from './metrics/metrics.service';
 
@@ -35,37 +38,37 @@ export async function createApp(config: AppConfig, databaseUrl: string, options:
     // secure-json-parse: a body with __proto__ or constructor.prototype keys is refused (400).
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    clientErrorHandler,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl, { logDestination: options.logDestination }), adapter, {
-    rawBody: true,
-    bufferLogs: true,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, databaseUrl, { logDestination: options.logDestination }),
+    adapter,
+    {
+      rawBody: true,
+      bufferLogs: true,
+    },
+  );
   app.useLogger(app.get(Logger));
   const fastify = app.getHttpAdapter().getInstance();
 
-  // Errors fastify raises itself (oversize body, wrong content type, bad JSON) reach the global
-  // filter through Nest's own fastify error handler, so they get the same error body.
-  // JSON only (and forms, for the OAuth2 token endpoint): anything else is 415.
-  fastify.removeContentTypeParser(['text/plain']);
-  // DOKU signs a notification's raw bytes (§2.8): on the notify route the service parses the JSON
-  // only once the signature is verified, so a tampered body is refused as unsigned (401), never
-  // answered as malformed JSON. Every other route keeps the default (poisoning-safe) JSON parser.
-  const json = fastify.getDefaultJsonParser('error', 'error');
-  app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: config.app.bodyLimitBytes }, (request, body, done) =>
-    request.routeOptions.url === config.doku.notificationPath ? done(null, undefined) : json(request, body.toString('utf8'), done),
-  );
+  configureBodyParsers(app, config);
+  fastify.addHook('onRequest', refuseTraversal);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', String(request.id));
     // Responses carry tokens, balances and personal data: no shared or browser cache keeps them.
     void reply.header('cache-control', 'no-store');
     done();
   });
+  // /docs and /metrics: open, behind operator basic auth, or absent (DOCS_ACCESS, METRICS_ACCESS).
+  fastify.addHook('onRequest', operatorAccessHook(config.app.operator));
   const metrics = app.get(MetricsService);
   fastify.addHook('onResponse', (request, reply, done) => {
     metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
-  await app.register(helmet, {
+  // Helmet's security headers, its options parsed once: the Fastify plugin builds Helmet again on
+  // every request (CSP directives parsed each time, two hooks).
+  const securityHeaders = helmet({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -75,12 +78,30 @@ export async function createApp(config: AppConfig, databaseUrl: string, options:
       },
     },
   });
+  fastify.addHook('onRequest', (request, reply, done) => {
+    // Helmet throws rather than pass an error to its callback; it calls it with none.
+    void securityHeaders(request.raw, reply.raw, () => done());
+  });
   app.enableCors({
     origin: config.app.corsOrigins.length ? config.app.corsOrigins : false,
     credentials: false,
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
+    maxAge: 600,
     exposedHeaders: ['X-Request-Id', 'Idempotent-Replayed', 'Retry-After'],
   });
 
+  if (config.app.operator.docs !== 'off') setUpDocs(app);
+
+  const migrate = options.runMigrations ?? config.app.runMigrationsOnStart;
+  if (migrate) await runMigrationsLocked(app.get(DataSource));
+  await app.init();
+  await fastify.ready();
+  return app;
+}
+
+/** The OpenAPI document at /docs/openapi.json and its browsable page at /docs. */
+function setUpDocs(app: NestFastifyApplication): void {
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -91,10 +112,4 @@ export async function createApp(config: AppConfig, databaseUrl: string, options:
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
-
-  const migrate = options.runMigrations ?? config.app.runMigrationsOnStart;
-  if (migrate) await runMigrationsLocked(app.get(DataSource));
-  await app.init();
-  await fastify.ready();
-  return app;
 }

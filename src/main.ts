@@ -1,12 +1,15 @@
 import 'reflect-metadata';
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { createApp } from './bootstrap';
-import { ConfigError, loadConfig } from './config/load-config';
-import { AppConfig } from './config/config.types';
-import { EmbeddedPostgresHandle, startEmbeddedPostgres } from './database/embedded-postgres';
+import { ConfigError } from './config/load-config';
+import { readConfig } from './config/read-config';
+import type { AppConfig } from './config/config.types';
+import type { EmbeddedPostgresHandle } from './database/embedded-postgres';
+import { startEmbeddedPostgres } from './database/embedded-postgres';
 
 const log = pino({ name: 'boot', level: process.env.LOG_LEVEL ?? 'info' });
 
@@ -14,7 +17,7 @@ const log = pino({ name: 'boot', level: process.env.LOG_LEVEL ?? 'info' });
  * In development with no DOKU base URL, the DOKU simulator runs beside the backend as its own
  * process (it shares no code with the backend), and the backend talks to it over HTTP.
  */
-async function startSimulator(config: AppConfig): Promise<ChildProcess | undefined> {
+function startSimulator(config: AppConfig): ChildProcess | undefined {
   const entry = join(__dirname, '..', 'simulator', 'src', 'main.js');
   if (!existsSync(entry)) {
     log.warn({ entry }, 'simulator not built; DOKU calls will fail until DOKU_BASE_URL is set');
@@ -27,18 +30,23 @@ async function startSimulator(config: AppConfig): Promise<ChildProcess | undefin
       SIMULATOR_HOST: config.simulator.host,
       SIMULATOR_CONTROL_API: String(config.simulator.controlApiEnabled),
       SIMULATOR_NOTIFY_BASE_URL: config.app.publicBaseUrl,
+      // The base of the page links it hands out, which we pass on to phones (unset: its own URL).
+      ...(config.simulator.publicUrl ? { SIMULATOR_PUBLIC_URL: config.simulator.publicUrl } : {}),
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  config.doku.baseUrl = `http://${config.simulator.host}:${config.simulator.port}`;
-  log.info({ url: config.doku.baseUrl }, 'DOKU simulator started alongside the backend');
+  config.doku.baseUrl = config.simulator.url;
+  log.info(
+    { url: config.doku.baseUrl, pages: config.simulator.publicUrl ?? config.simulator.url },
+    'DOKU simulator started alongside the backend',
+  );
   return child;
 }
 
 async function main(): Promise<void> {
   let config: AppConfig;
   try {
-    config = loadConfig();
+    config = (await readConfig()).config;
   } catch (e) {
     if (e instanceof ConfigError) {
       log.fatal(e.message);
@@ -59,7 +67,7 @@ async function main(): Promise<void> {
     databaseUrl = embedded.url;
   }
 
-  const simulator = config.simulator.autoStart ? await startSimulator(config) : undefined;
+  const simulator = config.simulator.autoStart ? startSimulator(config) : undefined;
   const app = await createApp(config, databaseUrl);
 
   let stopping = false;

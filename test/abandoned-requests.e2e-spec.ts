@@ -1,19 +1,22 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { rupiah } from '../src/common/money/money';
-import { canonicalJson } from '../src/common/idempotency/idempotency.interceptor';
-import { IdempotencyService } from '../src/common/idempotency/idempotency.service';
-import { Transaction } from '../src/transactions/entities/transaction.entity';
+import { canonicalJson } from '../src/transactions/idempotency/idempotency.interceptor';
+import { IdempotencyService } from '../src/transactions/idempotency/idempotency.service';
+import type { Transaction } from '../src/transactions/entities/transaction.entity';
 import { TransactionsRepository } from '../src/transactions/transactions.repository';
 import { ReconciliationService } from '../src/reconciliation/reconciliation.service';
-import { TransactionResolverRegistry } from '../src/reconciliation/transaction-resolver.registry';
+import { TransactionResolverRegistry } from '../src/transactions/transaction-resolver.registry';
 import { TRANSACTION_TYPES } from '../src/transactions/transaction-state';
-import { registerUser, serviceToken, SignedInUser } from './support/actors';
-import { BackendProcess, startBackendProcess } from './support/backend-process';
-import { createBoundWallet, startWalletEnv, WalletEnv } from './support/wallet-fixtures';
+import type { SignedInUser } from './support/actors';
+import { registerUser, serviceToken } from './support/actors';
+import type { BackendProcess } from './support/backend-process';
+import { startBackendProcess } from './support/backend-process';
+import type { WalletEnv } from './support/wallet-fixtures';
+import { createBoundWallet, startWalletEnv } from './support/wallet-fixtures';
 
 /**
- * Requests abandoned mid-flight (RELIABILITY.md R3, "during the DOKU call"): the process dies
+ * Requests abandoned mid-flight (docs/reliability.md, R3, "during the DOKU call"): the process dies
  * between commit 1 (key IN_PROGRESS + PENDING intent) and commit 2. After a restart the intent
  * converges to DOKU's truth with its own identifiers, and the key is completed from it, so a retry
  * with the same Idempotency-Key gets the final answer instead of 409 forever.
@@ -62,11 +65,15 @@ describe('Requests abandoned mid-flight', () => {
     return res.body.inquiryId as string;
   };
   const keyRow = async (key: string) =>
-    ((await db.query(`SELECT status, transaction_id, response_status FROM idempotency_keys WHERE key = $1`, [key])) as Array<{
-      status: string;
-      transaction_id: string | null;
-      response_status: number | null;
-    }>)[0];
+    (
+      await db.query<
+        Array<{
+          status: string;
+          transaction_id: string | null;
+          response_status: number | null;
+        }>
+      >(`SELECT status, transaction_id, response_status FROM idempotency_keys WHERE key = $1`, [key])
+    )[0];
 
   it('kill -9 during the DOKU top-up call: after restart it converges, credits once, and the retry gets the final answer', async () => {
     const before = balance();
@@ -116,7 +123,13 @@ describe('Requests abandoned mid-flight', () => {
     expect(final.status).toBe(201);
     expect(final.headers.get('idempotent-replayed')).toBe('true');
     const answer = (await final.json()) as Record<string, unknown>;
-    expect(answer).toMatchObject({ id: abandoned.transaction_id, status: 'SUCCESS', amount: 25_000, userId: user.id, partnerReferenceNo: intent.partner_reference_no });
+    expect(answer).toMatchObject({
+      id: abandoned.transaction_id,
+      status: 'SUCCESS',
+      amount: 25_000,
+      userId: user.id,
+      partnerReferenceNo: intent.partner_reference_no,
+    });
 
     // Our record matches the simulator's truth, with exactly one credit.
     const [settled] = await db.query(`SELECT status FROM transactions WHERE id = $1`, [abandoned.transaction_id]);
@@ -143,7 +156,9 @@ describe('Requests abandoned mid-flight', () => {
     const body = { inquiryId: await inquiry(5_000) };
     const key = `abandon-${randomUUID()}`;
     const reference = `TOP-${randomUUID().replace(/-/g, '')}`;
-    const fingerprint = createHash('sha256').update(`POST ${topUps()} ${canonicalJson(body)}`).digest('hex');
+    const fingerprint = createHash('sha256')
+      .update(`POST ${topUps()} ${canonicalJson(body)}`)
+      .digest('hex');
     const [t] = await db.query(
       `INSERT INTO transactions (user_id, type, status, amount, partner_reference_no, details, initiator_kind, initiator_id, created_at)
        VALUES ($1, 'TOP_UP', 'PENDING', 5000, $2, jsonb_build_object('inquiryId', $4::text), 'service', $3, now() - interval '5 minutes') RETURNING id`,
@@ -178,7 +193,9 @@ describe('Requests abandoned mid-flight', () => {
   it('keeps answering 409 with a Retry-After while the transaction of an abandoned key is unresolved', async () => {
     const body = { inquiryId: await inquiry(6_000) };
     const key = `abandon-${randomUUID()}`;
-    const fingerprint = createHash('sha256').update(`POST ${topUps()} ${canonicalJson(body)}`).digest('hex');
+    const fingerprint = createHash('sha256')
+      .update(`POST ${topUps()} ${canonicalJson(body)}`)
+      .digest('hex');
     const [t] = await db.query(
       `INSERT INTO transactions (user_id, type, status, amount, partner_reference_no, details, initiator_kind, initiator_id, created_at, next_check_at)
        VALUES ($1, 'TOP_UP', 'UNKNOWN', 6000, $2, '{}', 'service', $3, now() - interval '1 hour', now() + interval '300 seconds') RETURNING id`,
@@ -204,7 +221,7 @@ describe('Requests abandoned mid-flight', () => {
     const ctx = { scope: `service:${service.clientId}`, key: `live-${randomUUID()}`, fingerprint: 'f'.repeat(64) };
     let release!: () => void;
     const dokuAnswers = new Promise<void>((resolve) => (release = resolve));
-    const running = idempotency.run<Transaction, string>(ctx, {
+    const running = idempotency.run<Transaction, string, unknown>(ctx, {
       prepare: (tx) =>
         txs.createPending(tx, {
           userId: user.id,
@@ -220,7 +237,7 @@ describe('Requests abandoned mid-flight', () => {
         return 'ok';
       },
       settle: async (tx, t) => {
-        await txs.transition(tx, t.id, 'SUCCESS', 'Account Top Up succeeded', 'doku-success');
+        await txs.transition(tx, t.id, 'SUCCESS', 'doku-response', 'doku-success');
         return { status: 201, body: { answeredBy: 'the live request' }, transactionId: t.id };
       },
     });
@@ -230,7 +247,7 @@ describe('Requests abandoned mid-flight', () => {
       if (!row) await new Promise((r) => setTimeout(r, 10));
     }
     // While its DOKU call hangs, a notification settles the transaction and the key grows old.
-    await db.transaction((tx) => txs.transition(tx, row!.transaction_id!, 'SUCCESS', 'notification', 'doku-reported'));
+    await db.transaction((tx) => txs.transition(tx, row.transaction_id!, 'SUCCESS', 'status-query', 'doku-reported'));
     await db.query(`UPDATE idempotency_keys SET created_at = now() - interval '1 hour' WHERE key = $1`, [ctx.key]);
     expect((await env.t.app.get(ReconciliationService).runOnce()).keysCompleted).toBe(1);
 
@@ -266,8 +283,17 @@ describe('Requests abandoned mid-flight', () => {
           updatedAt: new Date(),
         };
         const ok = await render({ ...base, status: 'SUCCESS', failureCode: null } as unknown as Transaction, tx);
-        const declined = await render({ ...base, status: 'FAILED', failureCode: 'DOKU.INSUFFICIENT_BALANCE', dokuResponseCode: '4033814' } as unknown as Transaction, tx);
-        rows.push({ type, ok: ok.status, okId: (ok.body as { id?: string }).id === base.id, declined: declined.status, code: (declined.body as { error: { code: string; details: Record<string, unknown> } }).error.code });
+        const declined = await render(
+          { ...base, status: 'FAILED', failureCode: 'DOKU.INSUFFICIENT_BALANCE', dokuResponseCode: '4033814' } as unknown as Transaction,
+          tx,
+        );
+        rows.push({
+          type,
+          ok: ok.status,
+          okId: (ok.body as { id?: string }).id === base.id,
+          declined: declined.status,
+          code: (declined.body as { error: { code: string; details: Record<string, unknown> } }).error.code,
+        });
         expect((declined.body as { error: { details: Record<string, unknown> } }).error.details.responseCode).toBe('4033814');
       }
     });

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { rupiah } from '../src/common/money/money';
-import { toSnapMoney } from '../src/integrations/doku/doku-mapper';
-import { DokuClient } from '../src/integrations/doku/doku.client';
-import { registerUser, serviceToken, SignedInUser } from './support/actors';
-import { createBoundWallet, startWalletEnv, WalletEnv } from './support/wallet-fixtures';
+import { toSnapMoney } from '../src/integrations/doku/snap/doku-mapper';
+import { DokuClient } from '../src/integrations/doku/snap/doku.client';
+import type { SignedInUser } from './support/actors';
+import { registerUser, serviceToken } from './support/actors';
+import type { WalletEnv } from './support/wallet-fixtures';
+import { createBoundWallet, startWalletEnv } from './support/wallet-fixtures';
 
 interface Break {
   kind: string;
@@ -40,7 +42,8 @@ describe('Balance check (GET /v1/admin/users/:userId/balance-check)', () => {
     env.sim.control.clearFaults();
   });
 
-  const check = (as: SignedInUser, userId = user.id) => env.t.http().get(`/v1/admin/users/${userId}/balance-check`).set('authorization', `Bearer ${as.accessToken}`);
+  const check = (as: SignedInUser, userId = user.id) =>
+    env.t.http().get(`/v1/admin/users/${userId}/balance-check`).set('authorization', `Bearer ${as.accessToken}`);
   const topUp = async (amount: number): Promise<{ id: string; partnerReferenceNo: string; status: string }> => {
     const base = `/v1/users/${user.id}/top-ups`;
     const inq = await env.t.http().post(`${base}/inquiries`).set('authorization', `Bearer ${service}`).send({ amount });
@@ -86,7 +89,12 @@ describe('Balance check (GET /v1/admin/users/:userId/balance-check)', () => {
     // MISSING_LOCALLY: a top-up applied at DOKU behind our back (straight through the DOKU API).
     const [{ phone }] = await db.query(`SELECT phone FROM wallets WHERE user_id = $1`, [user.id]);
     const behindOurBack = `TOP-${randomUUID().replace(/-/g, '')}`;
-    await env.t.app.get(DokuClient).topUp({ partnerReferenceNo: behindOurBack, customerNumber: phone, amount: toSnapMoney(rupiah(14_000)), additionalInfo: { accountId } });
+    await env.t.app.get(DokuClient).topUp({
+      partnerReferenceNo: behindOurBack,
+      customerNumber: phone,
+      amount: toSnapMoney(rupiah(14_000)),
+      additionalInfo: { accountId },
+    });
     // MISSING_AT_DOKU: a SUCCESS row of ours DOKU has never heard of.
     const ghostReference = `BTR-${randomUUID().replace(/-/g, '')}`;
     const [ghost] = await db.query(
@@ -102,16 +110,40 @@ describe('Balance check (GET /v1/admin/users/:userId/balance-check)', () => {
     const byRef = (ref: string) => breaks.filter((b) => b.partnerReferenceNo === ref);
 
     expect(byRef(statusBroken.partnerReferenceNo)).toEqual([
-      expect.objectContaining({ kind: 'STATUS_MISMATCH', transactionId: statusBroken.id, ourStatus: 'FAILED', dokuStatus: 'SUCCESS', ourAmount: 11_000, dokuAmount: 11_000 }),
+      expect.objectContaining({
+        kind: 'STATUS_MISMATCH',
+        transactionId: statusBroken.id,
+        ourStatus: 'FAILED',
+        dokuStatus: 'SUCCESS',
+        ourAmount: 11_000,
+        dokuAmount: 11_000,
+      }),
     ]);
     expect(byRef(amountBroken.partnerReferenceNo)).toEqual([
-      expect.objectContaining({ kind: 'AMOUNT_MISMATCH', transactionId: amountBroken.id, ourStatus: 'SUCCESS', dokuStatus: 'SUCCESS', ourAmount: 12_500, dokuAmount: 12_000 }),
+      expect.objectContaining({
+        kind: 'AMOUNT_MISMATCH',
+        transactionId: amountBroken.id,
+        ourStatus: 'SUCCESS',
+        dokuStatus: 'SUCCESS',
+        ourAmount: 12_500,
+        dokuAmount: 12_000,
+      }),
     ]);
     expect(byRef(pending.partnerReferenceNo)).toEqual([
       expect.objectContaining({ kind: 'UNRESOLVED', transactionId: pending.id, dokuStatus: 'PENDING', ourAmount: 13_000 }),
     ]);
-    expect(byRef(behindOurBack)).toEqual([expect.objectContaining({ kind: 'MISSING_LOCALLY', transactionId: null, ourStatus: null, dokuStatus: 'SUCCESS', dokuAmount: 14_000 })]);
-    expect(byRef(ghostReference)).toEqual([expect.objectContaining({ kind: 'MISSING_AT_DOKU', transactionId: ghost.id, ourStatus: 'SUCCESS', dokuStatus: null, ourAmount: 15_000 })]);
+    expect(byRef(behindOurBack)).toEqual([
+      expect.objectContaining({ kind: 'MISSING_LOCALLY', transactionId: null, ourStatus: null, dokuStatus: 'SUCCESS', dokuAmount: 14_000 }),
+    ]);
+    expect(byRef(ghostReference)).toEqual([
+      expect.objectContaining({
+        kind: 'MISSING_AT_DOKU',
+        transactionId: ghost.id,
+        ourStatus: 'SUCCESS',
+        dokuStatus: null,
+        ourAmount: 15_000,
+      }),
+    ]);
     expect(breaks).toHaveLength(5);
 
     // Our records: SUCCESS rows only (20,000 + 12,500 top-ups, the 15,000 transfer); the pending one is listed apart.
@@ -143,11 +175,20 @@ describe('Balance check (GET /v1/admin/users/:userId/balance-check)', () => {
     for (let i = 0; i < 53; i++) {
       const reference = `TOP-${randomUUID().replace(/-/g, '')}`;
       references.push(reference);
-      await doku.topUp({ partnerReferenceNo: reference, customerNumber: phone, amount: toSnapMoney(rupiah(1_000)), additionalInfo: { accountId: otherAccount } });
+      await doku.topUp({
+        partnerReferenceNo: reference,
+        customerNumber: phone,
+        amount: toSnapMoney(rupiah(1_000)),
+        additionalInfo: { accountId: otherAccount },
+      });
     }
     const res = await check(support, other.id);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ dokuHistoryItems: 53, historyComplete: true, balance: { dokuLedger: 53_000, recordedNet: 0, difference: 53_000 } });
+    expect(res.body).toMatchObject({
+      dokuHistoryItems: 53,
+      historyComplete: true,
+      balance: { dokuLedger: 53_000, recordedNet: 0, difference: 53_000 },
+    });
     expect((res.body.breaks as Break[]).map((b) => b.partnerReferenceNo).sort()).toEqual(references.sort());
     expect((res.body.breaks as Break[]).every((b) => b.kind === 'MISSING_LOCALLY')).toBe(true);
   });

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ReconciliationService } from '../src/reconciliation/reconciliation.service';
-import { registerUser, SignedInUser } from './support/actors';
-import { createBoundWallet, startWalletEnv, WalletEnv } from './support/wallet-fixtures';
+import type { SignedInUser } from './support/actors';
+import { registerUser } from './support/actors';
+import type { WalletEnv } from './support/wallet-fixtures';
+import { createBoundWallet, startWalletEnv } from './support/wallet-fixtures';
 
-/** Withdrawal to a bank account (§3.2 D) against the simulator; its ledger is the ground truth. */
+/** Withdrawal to a bank account (docs/doku-integration.md#bank-transfer) against the simulator; its ledger is the ground truth. */
 describe('Bank transfer: inquiry, confirm, status', () => {
   let env: WalletEnv;
   let alice: SignedInUser;
@@ -49,7 +51,7 @@ describe('Bank transfer: inquiry, confirm, status', () => {
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ status: 'SUCCESS', amount: 100_000, accountNumber: '******8292', beneficiaryName: 'FHILEA HERMANUS' });
     expect(debitsOf(res.body.partnerReferenceNo)).toBe(1);
-    expect(Number(balance()) ).toBe(Number(before) - 100_000);
+    expect(Number(balance())).toBe(Number(before) - 100_000);
 
     const status = await as(alice).get(`/v1/bank-transfers/${res.body.id}`);
     expect(status.body).toMatchObject({ id: res.body.id, status: 'SUCCESS' });
@@ -67,7 +69,10 @@ describe('Bank transfer: inquiry, confirm, status', () => {
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('DOKU.INSUFFICIENT_BALANCE');
     const id = res.body.error.details.transactionId as string;
-    expect((await as(bob).get(`/v1/bank-transfers/${id}`)).body).toMatchObject({ status: 'FAILED', failureCode: 'DOKU.INSUFFICIENT_BALANCE' });
+    expect((await as(bob).get(`/v1/bank-transfers/${id}`)).body).toMatchObject({
+      status: 'FAILED',
+      failureCode: 'DOKU.INSUFFICIENT_BALANCE',
+    });
     // A replay of the key answers the same stored refusal.
     const replay = await as(bob).post('/v1/bank-transfers', { inquiryId: inq.body.inquiryId }, key);
     expect(replay.status).toBe(422);
@@ -96,7 +101,12 @@ describe('Bank transfer: inquiry, confirm, status', () => {
       const res = await as(alice).post('/v1/bank-transfers/inquiries', { bankCode: '014', accountNumber: '8377388292', amount });
       expect(res.status).toBe(400);
     }
-    const extra = await as(alice).post('/v1/bank-transfers/inquiries', { bankCode: '014', accountNumber: '8377388292', amount: 1000, beneficiaryName: 'X' });
+    const extra = await as(alice).post('/v1/bank-transfers/inquiries', {
+      bankCode: '014',
+      accountNumber: '8377388292',
+      amount: 1000,
+      beneficiaryName: 'X',
+    });
     expect(extra.status).toBe(400);
     // Over the configured maximum (DOKU_TRANSACTION_MAX_AMOUNT, 10,000,000 by default).
     const over = await as(alice).post('/v1/bank-transfers/inquiries', { bankCode: '014', accountNumber: '8377388292', amount: 10_000_001 });
@@ -111,7 +121,9 @@ describe('Bank transfer: inquiry, confirm, status', () => {
     expect(ok.length).toBeGreaterThanOrEqual(1);
     expect(results.every((r) => r.status === 201 || r.status === 409)).toBe(true);
     expect(debitsOf(ok[0].body.partnerReferenceNo)).toBe(1);
-    expect(env.sim.control.transactions({ type: 'TRANSFER', accountId: aliceAccount }).filter((x) => x.amount === '7000.00')).toHaveLength(1);
+    expect(env.sim.control.transactions({ type: 'TRANSFER', accountId: aliceAccount }).filter((x) => x.amount === '7000.00')).toHaveLength(
+      1,
+    );
   });
 
   it('leaves a transfer whose answer was lost UNKNOWN, then resolves it from DOKU history without a second debit', async () => {

@@ -1,5 +1,7 @@
+import { DataSource } from 'typeorm';
 import { runCli } from '../src/cli/cli';
-import { startTestApp, TestApp } from './support/test-app';
+import type { TestApp } from './support/test-app';
+import { startTestApp } from './support/test-app';
 
 describe('Operator CLI', () => {
   let t: TestApp;
@@ -33,7 +35,11 @@ describe('Operator CLI', () => {
       clientSecret: string;
     };
     const token = (secret: string) =>
-      t.http().post('/v1/oauth/token').type('form').send({ grant_type: 'client_credentials', client_id: created.clientId, client_secret: secret });
+      t
+        .http()
+        .post('/v1/oauth/token')
+        .type('form')
+        .send({ grant_type: 'client_credentials', client_id: created.clientId, client_secret: secret });
     expect((await token(created.clientSecret)).status).toBe(200);
 
     const rotated = (await runCli(['client:rotate', '--client-id', created.clientId], env)) as { clientSecret: string };
@@ -45,5 +51,31 @@ describe('Operator CLI', () => {
   it('refuses unknown scopes and unknown commands', async () => {
     await expect(runCli(['client:create', '--name', 'x', '--scopes', 'everything'], env)).rejects.toThrow(/Scopes must be among/);
     await expect(runCli(['nonsense'], env)).rejects.toThrow(/Usage/);
+  });
+
+  it("client:create --return-url and client:return-url set, check and clear a client's app return link", async () => {
+    const created = (await runCli(
+      ['client:create', '--name', 'shop', '--scopes', 'purchases:write', '--return-url', 'shopapp://orders/result'],
+      env,
+    )) as { clientId: string; appReturnUrl: string };
+    expect(created.appReturnUrl).toBe('shopapp://orders/result');
+    const stored = async () =>
+      (
+        await t.app
+          .get(DataSource)
+          .query<Array<{ app_return_url: string | null }>>(`SELECT app_return_url FROM service_clients WHERE client_id = $1`, [
+            created.clientId,
+          ])
+      )[0].app_return_url;
+    expect(await stored()).toBe('shopapp://orders/result');
+    await expect(
+      runCli(['client:return-url', '--client-id', created.clientId, '--return-url', 'javascript:alert(1)'], env),
+    ).rejects.toThrow(/must not use the javascript: scheme/);
+    expect(await stored()).toBe('shopapp://orders/result');
+    await runCli(['client:return-url', '--client-id', created.clientId, '--return-url', 'https://shop.example/done'], env);
+    expect(await stored()).toBe('https://shop.example/done');
+    await runCli(['client:return-url', '--client-id', created.clientId, '--return-url', 'none'], env);
+    expect(await stored()).toBeNull();
+    await expect(runCli(['client:return-url', '--client-id', created.clientId], env)).rejects.toThrow(/needs --client-id and --return-url/);
   });
 });

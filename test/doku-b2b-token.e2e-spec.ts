@@ -1,15 +1,17 @@
 import { randomInt } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { B2bTokenService } from '../src/auth-token/b2b-token.service';
-import { DokuClock } from '../src/integrations/doku/doku-clock';
-import { DokuClient } from '../src/integrations/doku/doku.client';
-import { SimulatorHandle, startSimulator } from '../simulator/src';
-import { startTestApp, TestApp } from './support/test-app';
+import { DokuClock } from '../src/integrations/doku/snap/doku-clock';
+import { DokuClient } from '../src/integrations/doku/snap/doku.client';
+import type { SimulatorHandle } from '../simulator/src';
+import { startSimulator } from '../simulator/src';
+import type { TestApp } from './support/test-app';
+import { startTestApp } from './support/test-app';
 
 /**
- * wallet-snap-api.md §2.3 "latest token wins": two backend instances on one database share one B2B
- * token. The simulator revokes the previous token whenever a new one is issued, so an instance
- * fetching its own would break the other's calls; it also counts the token requests.
+ * "Latest token wins" (docs/doku-integration.md#b2b-token): two backend instances on one database
+ * share one B2B token. The simulator revokes the previous token whenever a new one is issued, so an
+ * instance fetching its own would break the other's calls; it also counts the token requests.
  */
 describe('B2B token shared by two instances', () => {
   let sim: SimulatorHandle;
@@ -19,8 +21,7 @@ describe('B2B token shared by two instances', () => {
   let accountId: string;
 
   const providers = (): B2bTokenService[] => [a.app.get(B2bTokenService), b.app.get(B2bTokenService)];
-  const hammer = (calls: number): Promise<string[]> =>
-    Promise.all(Array.from({ length: calls }, (_, i) => providers()[i % 2].getToken()));
+  const hammer = (calls: number): Promise<string[]> => Promise.all(Array.from({ length: calls }, (_, i) => providers()[i % 2].getToken()));
   // A real B2B call through each instance: DOKU (the simulator) must accept the token it uses.
   const queryBinding = (t: TestApp) =>
     t.app.get(DokuClient).queryAccountBinding({ partnerReferenceNo: `QAB-${randomInt(1e9)}`, additionalInfo: { accountId } });
@@ -81,7 +82,7 @@ describe('B2B token shared by two instances', () => {
     expect(tokenRequests).toBe(before);
   });
 
-  it('when DOKU revokes the token, concurrent calls on both instances get through with one new token (§5.7)', async () => {
+  it('when DOKU revokes the token, concurrent calls on both instances get through with one new token', async () => {
     const before = tokenRequests;
     sim.control.revokeTokens({ kind: 'b2b' });
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => queryBinding(i % 2 ? a : b)));
@@ -92,7 +93,7 @@ describe('B2B token shared by two instances', () => {
   it('near expiry, both instances refresh with one token request between them', async () => {
     const before = tokenRequests;
     const [old] = await hammer(1);
-    // 850 s later: inside the 60 s margin before the 900 s lifetime ends (§2.3).
+    // 850 s later: inside the 60 s margin before the 900 s lifetime ends.
     const later = 850_000;
     for (const t of [a, b]) jest.spyOn(t.app.get(DokuClock), 'now').mockImplementation(() => new Date(Date.now() + later));
     sim.control.advanceClock(later);

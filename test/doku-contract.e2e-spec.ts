@@ -1,17 +1,18 @@
 import { rupiah } from '../src/common/money/money';
 import { DEV_DOKU_CREDENTIALS } from '../src/config/dev-credentials';
-import { toSnapMoney } from '../src/integrations/doku/doku-mapper';
-import { DOKU_ENDPOINT_NAMES, DOKU_ENDPOINTS } from '../src/integrations/doku/doku-endpoints';
-import { REDACTED } from '../src/integrations/doku/doku-redaction';
-import { decryptAuthCode } from '../src/integrations/doku/doku-signature';
-import { AccountCreationRequest, PurchaseWebRequest, SnapMoney, TopUpRequest } from '../src/integrations/doku/doku-wire.types';
-import { DokuClientConfig, DokuResult } from '../src/integrations/doku/doku.client';
-import { DokuResponseError, DokuTimeoutError, DokuTransportError } from '../src/integrations/doku/doku.errors';
-import { SimulatorHandle, startSimulator } from '../simulator/src';
+import { toSnapMoney } from '../src/integrations/doku/snap/doku-mapper';
+import { DOKU_ENDPOINT_NAMES, DOKU_ENDPOINTS } from '../src/integrations/doku/snap/doku-endpoints';
+import { REDACTED } from '../src/integrations/doku/snap/doku-redaction';
+import { decryptAuthCode } from '../src/integrations/doku/snap/doku-signature';
+import type { AccountCreationRequest, PurchaseWebRequest, TopUpRequest } from '../src/integrations/doku/wallet/wallet-wire.types';
+import type { SnapMoney } from '../src/integrations/doku/snap/snap-wire.types';
+import type { DokuClientConfig, DokuResult } from '../src/integrations/doku/snap/doku.client';
+import { DokuResponseError, DokuTimeoutError, DokuTransportError } from '../src/integrations/doku/snap/doku.errors';
+import type { SimulatorHandle } from '../simulator/src';
+import { startSimulator } from '../simulator/src';
+import type { CachingB2bTokenProvider, ContractHarness } from './support/doku-contract-helpers';
 import {
   buildHarness,
-  CachingB2bTokenProvider,
-  ContractHarness,
   contractConfig,
   eventually,
   phone,
@@ -25,8 +26,9 @@ import {
 
 /**
  * Contract between our `DokuClient` (src/integrations/doku) and the DOKU simulator (simulator/),
- * both built from wallet-snap-api.md: every endpoint of §3.0 succeeds with its documented code and
- * fields, and the documented failures (§2, §4, §5) surface as the right error kind, code and
+ * both built from docs/doku-integration.md: every endpoint of the endpoint map succeeds with its
+ * documented code and fields, and the documented failures (authentication, response codes,
+ * idempotency, uncertain outcomes) surface as the right error kind, code and
  * `outcomeUnknown`. No database and no Nest app: the client is built directly on test ports.
  */
 
@@ -125,7 +127,7 @@ describe('DokuClient ↔ DOKU simulator contract', () => {
   });
 
   // ---------------------------------------------------------------------------------------------
-  describe('tokens (§2.3, §2.4)', () => {
+  describe('tokens', () => {
     it('B2B token: 2007300 with a Bearer JWT that expires in 900 s, sent without X-EXTERNAL-ID', async () => {
       const res = await main.client.b2bToken();
       expectSuccess(res, '2007300');
@@ -148,7 +150,9 @@ describe('DokuClient ↔ DOKU simulator contract', () => {
       expect(first.body.refreshToken).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
       expect(first.body.accessTokenExpiryTime).toMatch(JAKARTA_TIME);
       expect(first.body.refreshTokenExpiryTime).toMatch(JAKARTA_TIME);
-      expect(Date.parse(first.body.refreshTokenExpiryTime as string)).toBeGreaterThan(Date.parse(first.body.accessTokenExpiryTime as string));
+      expect(Date.parse(first.body.refreshTokenExpiryTime as string)).toBeGreaterThan(
+        Date.parse(first.body.accessTokenExpiryTime as string),
+      );
 
       const refreshed = await main.client.b2b2cToken({ grantType: 'refresh_token', refreshToken: first.body.refreshToken as string });
       expectSuccess(refreshed, '2007400');
@@ -175,7 +179,7 @@ describe('DokuClient ↔ DOKU simulator contract', () => {
   });
 
   // ---------------------------------------------------------------------------------------------
-  describe('onboarding: creation → OTP → PIN → binding → customer token (§3.2 A and B, §3.3-§3.8)', () => {
+  describe('onboarding: creation → OTP → PIN → binding → customer token', () => {
     const phoneNo = phone();
     const creationRef = ref('REG');
     let referenceNo: string;
@@ -240,7 +244,7 @@ describe('DokuClient ↔ DOKU simulator contract', () => {
       expect(pinToken).toEqual(expect.any(String));
       secrets.add(pinToken);
 
-      // The customer creates the PIN on DOKU's page; DOKU redirects with the accountId (§3.2 A.5).
+      // The customer creates the PIN on DOKU's page; DOKU redirects with the accountId.
       const back = await submitForm(`${res.body.qparamsURL}?token=${encodeURIComponent(pinToken)}`, { pin: PIN, confirmPin: PIN });
       expect(back.origin + back.pathname).toBe('https://partner.example.com/doku/registered');
       expect(back.searchParams.get('status')).toBe('SUCCESS');
@@ -280,7 +284,7 @@ describe('DokuClient ↔ DOKU simulator contract', () => {
       expect(balance.body.accountInfos?.[0]?.availableBalance).toEqual(money(0));
     });
 
-    it('Query Account Binding: 2000800 with linkId and an AES-encrypted authCode that buys a customer token (§2.9.7)', async () => {
+    it('Query Account Binding: 2000800 with linkId and an AES-encrypted authCode that buys a customer token', async () => {
       const queryRef = ref('QAB');
       const res = await main.client.queryAccountBinding({ partnerReferenceNo: queryRef, additionalInfo: { accountId } });
       expectSuccess(res, '2000800');
@@ -303,7 +307,7 @@ describe('DokuClient ↔ DOKU simulator contract', () => {
       expect(balance.body.accountNo).toBe(accountId);
     });
 
-    it('Account Unbinding: 2000900 "PENDING" + OTP, confirmed through Verify OTP; afterwards the binding and the customer token are gone (§3.8)', async () => {
+    it('Account Unbinding: 2000900 "PENDING" + OTP, confirmed through Verify OTP; afterwards the binding and the customer token are gone', async () => {
       const unbindRef = ref('UNB');
       const res = await main.client.accountUnbinding({
         merchantId: CLIENT_ID,
@@ -325,7 +329,11 @@ describe('DokuClient ↔ DOKU simulator contract', () => {
       const stillBound = await main.client.balanceInquiry(customerToken, { partnerReferenceNo: ref('BAL') });
       expect(stillBound.body.accountNo).toBe(accountId);
 
-      const verified = await main.client.verifyOtp({ originalPartnerReferenceNo: unbindRef, originalReferenceNo: unbindReferenceNo, otp: sent.otp });
+      const verified = await main.client.verifyOtp({
+        originalPartnerReferenceNo: unbindRef,
+        originalReferenceNo: unbindReferenceNo,
+        otp: sent.otp,
+      });
       expectSuccess(verified, '2000400');
       expect(verified.body.originalPartnerReferenceNo).toBe(unbindRef);
       expect(verified.body.originalReferenceNo).toBe(unbindReferenceNo);
@@ -346,7 +354,7 @@ describe('DokuClient ↔ DOKU simulator contract', () => {
   });
 
   // ---------------------------------------------------------------------------------------------
-  describe('balance and transfer to bank (§3.9-§3.11, flow D)', () => {
+  describe('balance and transfer to bank', () => {
     let c: Customer;
     let inquiryReferenceNo: string;
     let sessionId: string | undefined;
@@ -416,7 +424,7 @@ describe('DokuClient ↔ DOKU simulator contract', () => {
   });
 
   // ---------------------------------------------------------------------------------------------
-  describe('top up from the corporate balance (§3.12-§3.14, flow E)', () => {
+  describe('top up from the corporate balance', () => {
     let c: Customer;
     let sessionId: string;
     const topUpRef = ref('TOP');
@@ -484,7 +492,7 @@ describe('DokuClient ↔ DOKU simulator contract', () => {
   });
 
   // ---------------------------------------------------------------------------------------------
-  describe('auth payment, capture, void (§3.15)', () => {
+  describe('auth payment, capture, void', () => {
     let c: Customer;
     const authRef = ref('AUTH');
     let authReferenceNo: string;
@@ -552,7 +560,7 @@ describe('DokuClient ↔ DOKU simulator contract', () => {
   });
 
   // ---------------------------------------------------------------------------------------------
-  describe('purchase, refund, cancel and history (§3.16-§3.21, flow C)', () => {
+  describe('purchase, refund, cancel and history', () => {
     let c: Customer;
     const paidRef = ref('PUR');
     let paidReferenceNo: string;
@@ -686,17 +694,20 @@ describe('DokuClient ↔ DOKU simulator contract', () => {
   });
 
   // ---------------------------------------------------------------------------------------------
-  describe('authentication failures (§2.2, §2.5, §5.7)', () => {
+  describe('authentication failures', () => {
     it('a wrong client secret is 401xx00 Invalid Signature, never retried and the token is kept', async () => {
       const bad = harness(contractConfig(sim.url, { clientSecret: 'SK-not-the-registered-secret' }), { tokens: mainTokens });
       secrets.add('SK-not-the-registered-secret');
       const invalidatedBefore = mainTokens.invalidated.length;
-      await expectResponseError(bad.client.queryAccountBinding({ partnerReferenceNo: ref('QAB'), additionalInfo: { accountId: '1000000000' } }), {
-        kind: 'INVALID_SIGNATURE',
-        code: 'DOKU.INVALID_SIGNATURE',
-        responseCode: '4010800',
-        outcomeUnknown: false,
-      });
+      await expectResponseError(
+        bad.client.queryAccountBinding({ partnerReferenceNo: ref('QAB'), additionalInfo: { accountId: '1000000000' } }),
+        {
+          kind: 'INVALID_SIGNATURE',
+          code: 'DOKU.INVALID_SIGNATURE',
+          responseCode: '4010800',
+          outcomeUnknown: false,
+        },
+      );
       expect(bad.recorder.exchanges).toHaveLength(1);
       expect(bad.recorder.exchanges[0]).toMatchObject({ attempt: 1, httpStatus: 401, outcome: 'INVALID_SIGNATURE' });
       expect(mainTokens.invalidated).toHaveLength(invalidatedBefore);
@@ -725,12 +736,15 @@ describe('DokuClient ↔ DOKU simulator contract', () => {
     it('an X-TIMESTAMP 10 minutes old is a 401xx00 rejection, on token and transactional calls alike', async () => {
       const tenMinutesAgo = () => new Date(Date.now() - 10 * 60_000);
       const stale = harness(contractConfig(sim.url), { tokens: mainTokens, options: { now: tenMinutesAgo } });
-      await expectResponseError(stale.client.queryAccountBinding({ partnerReferenceNo: ref('QAB'), additionalInfo: { accountId: '1000000000' } }), {
-        kind: 'INVALID_SIGNATURE',
-        code: 'DOKU.INVALID_SIGNATURE',
-        responseCode: '4010800',
-        outcomeUnknown: false,
-      });
+      await expectResponseError(
+        stale.client.queryAccountBinding({ partnerReferenceNo: ref('QAB'), additionalInfo: { accountId: '1000000000' } }),
+        {
+          kind: 'INVALID_SIGNATURE',
+          code: 'DOKU.INVALID_SIGNATURE',
+          responseCode: '4010800',
+          outcomeUnknown: false,
+        },
+      );
       expect(stale.recorder.exchanges).toHaveLength(1);
       await expectResponseError(stale.client.b2bToken(), {
         kind: 'INVALID_SIGNATURE',
@@ -783,12 +797,15 @@ describe('DokuClient ↔ DOKU simulator contract', () => {
       it('a provider that only has bad tokens ends in DOKU.INVALID_TOKEN after exactly 2 attempts', async () => {
         const scripted = new ScriptedB2bTokenProvider([], undefined);
         const h = harness(contractConfig(sim.url), { tokens: scripted });
-        await expectResponseError(h.client.queryAccountBinding({ partnerReferenceNo: ref('QAB'), additionalInfo: { accountId: c.accountId } }), {
-          kind: 'INVALID_B2B_TOKEN',
-          code: 'DOKU.INVALID_TOKEN',
-          responseCode: '4010801',
-          outcomeUnknown: false,
-        });
+        await expectResponseError(
+          h.client.queryAccountBinding({ partnerReferenceNo: ref('QAB'), additionalInfo: { accountId: c.accountId } }),
+          {
+            kind: 'INVALID_B2B_TOKEN',
+            code: 'DOKU.INVALID_TOKEN',
+            responseCode: '4010801',
+            outcomeUnknown: false,
+          },
+        );
         expect(h.recorder.exchanges.map((e) => e.attempt)).toEqual([1, 2]);
         expect(new Set(h.recorder.exchanges.map((e) => e.externalId)).size).toBe(2);
         expect(scripted.handedOut).toHaveLength(2);
@@ -796,7 +813,7 @@ describe('DokuClient ↔ DOKU simulator contract', () => {
       });
     });
 
-    describe('expired customer token (§2.4 "900 s, sliding", §5.7)', () => {
+    describe('expired customer token (900 s, sliding)', () => {
       let sim2: SimulatorHandle;
       let h: ContractHarness;
       let c: Customer;
@@ -851,7 +868,7 @@ describe('DokuClient ↔ DOKU simulator contract', () => {
   });
 
   // ---------------------------------------------------------------------------------------------
-  describe('idempotency: X-EXTERNAL-ID (§5.1) and partnerReferenceNo (§5.2)', () => {
+  describe('idempotency: X-EXTERNAL-ID and partnerReferenceNo', () => {
     let c: Customer;
 
     beforeAll(async () => {
@@ -918,7 +935,7 @@ describe('DokuClient ↔ DOKU simulator contract', () => {
   });
 
   // ---------------------------------------------------------------------------------------------
-  describe('business rejections (§4.3, §5.8)', () => {
+  describe('business rejections', () => {
     it('a missing mandatory field is 400xx02, a plain rejection', async () => {
       const request = {
         partnerReferenceNo: ref('REG'),
@@ -1005,7 +1022,11 @@ describe('DokuClient ↔ DOKU simulator contract', () => {
       await main.client.purchaseWeb(c.customerToken, { partnerReferenceNo: purchaseRef, amount: money(60_000) });
       expect(sim.control.pay({ partnerReferenceNo: purchaseRef, pin: PIN }).result).toBe('SUCCESS');
       expectSuccess(
-        await main.client.refundPurchase({ originalPartnerReferenceNo: purchaseRef, partnerRefundNo: ref('RFD'), refundAmount: money(40_000) }),
+        await main.client.refundPurchase({
+          originalPartnerReferenceNo: purchaseRef,
+          partnerRefundNo: ref('RFD'),
+          refundAmount: money(40_000),
+        }),
         '2005800',
       );
       const tooMuchRef = ref('RFD');
@@ -1019,7 +1040,7 @@ describe('DokuClient ↔ DOKU simulator contract', () => {
   });
 
   // ---------------------------------------------------------------------------------------------
-  describe('injected faults: outcome unknown (§5.6)', () => {
+  describe('injected faults: outcome unknown', () => {
     afterEach(() => {
       sim.control.clearFaults();
     });
@@ -1067,10 +1088,10 @@ describe('DokuClient ↔ DOKU simulator contract', () => {
 
       const ledger = sim.control.ledger({ partnerReferenceNo: transferRef });
       expect([ledger.debitCount, ledger.debitTotal]).toEqual([1, '30000.00']);
-      // A status lookup finds it (§3.11: history detail for bank transfers) ...
+      // A status lookup finds it (history detail, for bank transfers) ...
       const detail = await main.client.transactionHistoryDetail(c.customerToken, { originalPartnerReferenceNo: transferRef });
       expect(detail.body).toMatchObject({ partnerReferenceNo: transferRef, status: 'SUCCESS', amount: money(30_000) });
-      // ... and resending the same reference proves it was recorded, without a second debit (§5.6 step 4).
+      // ... and resending the same reference proves it was recorded, without a second debit.
       await expectResponseError(main.client.transferBankPayment(c.customerToken, request), {
         kind: 'DUPLICATE_REFERENCE',
         code: 'DOKU.DUPLICATE_REFERENCE',
@@ -1083,11 +1104,96 @@ describe('DokuClient ↔ DOKU simulator contract', () => {
   });
 
   // ---------------------------------------------------------------------------------------------
+  describe('DANA one-time payment (docs/channels.md)', () => {
+    const channel = 'EMONEY_DANA_SNAP' as const;
+    const device = { deviceId: 'Pixel7a0123', ipAddress: '10.1.2.3' };
+    const payment = (partnerReferenceNo: string, amount: number) => ({
+      partnerReferenceNo,
+      amount: money(amount),
+      urlParam: [{ url: 'https://partner.example/v1/callbacks/doku/purchase', type: 'PAY_RETURN' as const, isDeepLink: 'N' as const }],
+      validUpTo: '2099-01-01T00:00:00+07:00',
+      pointOfInitiation: 'app' as const,
+      additionalInfo: { channel, supportDeepLinkCheckoutUrl: false },
+    });
+
+    it('payment → approve in DANA → status 00 → partial refund → over-refund declined → status lists the refund', async () => {
+      const partnerReferenceNo = ref('DNA');
+      const started = await main.client.danaPayment(payment(partnerReferenceNo, 80_000), device);
+      expect(started.responseCode).toBe('2000500');
+      expectSuccess(started, DOKU_ENDPOINTS.danaPayment.successCode);
+      expect(started.body.webRedirectUrl).toContain('/dana/pay?token=');
+      const referenceNo = started.body.referenceNo as string;
+
+      const pending = await main.client.danaStatus({
+        originalPartnerReferenceNo: partnerReferenceNo,
+        serviceCode: '55',
+        additionalInfo: { channel },
+      });
+      expectSuccess(pending, '2005500');
+      expect(pending.body.latestTransactionStatus).toBe('01');
+
+      expect(sim.control.danaPay({ partnerReferenceNo, outcome: 'approve' })).toMatchObject({ result: 'SUCCESS' });
+      const paid = await main.client.danaStatus({
+        originalPartnerReferenceNo: partnerReferenceNo,
+        originalReferenceNo: referenceNo,
+        originalExternalId: started.externalId,
+        serviceCode: '55',
+        additionalInfo: { channel },
+      });
+      expect(paid.body).toMatchObject({ latestTransactionStatus: '00', originalReferenceNo: referenceNo });
+
+      const refundRequest = (partnerRefundNo: string, amount: number) => ({
+        originalPartnerReferenceNo: partnerReferenceNo,
+        originalReferenceNo: referenceNo,
+        originalExternalId: started.externalId,
+        partnerRefundNo,
+        refundAmount: money(amount),
+        reason: 'Request by Customer',
+        additionalInfo: { channel },
+      });
+      const refunded = await main.client.danaRefund(refundRequest(ref('RFD'), 30_000), { deviceId: 'PARTNERBACKEND' });
+      expect(refunded.responseCode).toBe('2000700');
+      expectSuccess(refunded, DOKU_ENDPOINTS.danaRefund.successCode);
+      await expectResponseError(main.client.danaRefund(refundRequest(ref('RFD'), 50_001), { deviceId: 'PARTNERBACKEND' }), {
+        kind: 'REJECTED',
+        code: 'DOKU.INVALID_AMOUNT',
+        responseCode: '4040713',
+        outcomeUnknown: false,
+      });
+      const after = await main.client.danaStatus({
+        originalPartnerReferenceNo: partnerReferenceNo,
+        serviceCode: '55',
+        additionalInfo: { channel },
+      });
+      expect(after.body.refundHistory).toHaveLength(1);
+      expect(sim.control.ledger({ partnerReferenceNo }).debitTotal).toBe('80000.00');
+    });
+
+    it('the same reference again is a duplicate (outcome unknown), never a second payment; unknown is not found', async () => {
+      const partnerReferenceNo = ref('DNA');
+      await main.client.danaPayment(payment(partnerReferenceNo, 1_000), device);
+      await expectResponseError(main.client.danaPayment(payment(partnerReferenceNo, 1_000), device), {
+        kind: 'DUPLICATE_REFERENCE',
+        code: 'DOKU.DUPLICATE_REFERENCE',
+        responseCode: '4090501',
+        outcomeUnknown: true,
+      });
+      await expectResponseError(
+        main.client.danaStatus({ originalPartnerReferenceNo: ref('DNA'), serviceCode: '55', additionalInfo: { channel } }),
+        { kind: 'NOT_FOUND', code: 'DOKU.NOT_FOUND', responseCode: '4045501', outcomeUnknown: false },
+      );
+    });
+  });
+
+  // ---------------------------------------------------------------------------------------------
   describe('exchange records', () => {
-    it('every endpoint of §3.0 was exercised with a recorded success', () => {
+    it('every wallet and DANA endpoint of the endpoint map was exercised with a recorded success', () => {
       const succeeded = new Set(registry.all.filter((e) => e.outcome === 'SUCCESS').map((e) => e.endpoint));
-      expect([...DOKU_ENDPOINT_NAMES].filter((name) => !succeeded.has(name))).toEqual([]);
-      expect(DOKU_ENDPOINT_NAMES).toHaveLength(23);
+      // The KKI card endpoints have their own contract file, test/doku-kki-contract.e2e-spec.ts, with the same check;
+      // the DANA endpoints are exercised above.
+      const wallet = DOKU_ENDPOINT_NAMES.filter((name) => !name.startsWith('kki'));
+      expect(wallet.filter((name) => !succeeded.has(name))).toEqual([]);
+      expect(wallet).toHaveLength(26);
     });
 
     it('no recorded exchange holds the client secret, a token, an OTP, a PIN or an authCode', () => {
@@ -1112,7 +1218,11 @@ describe('DokuClient ↔ DOKU simulator contract', () => {
       const transactional = registry.all.filter((e) => e.endpoint !== 'b2bToken' && e.endpoint !== 'b2b2cToken');
       for (const e of transactional) {
         expect(e.externalId).toMatch(/^\d{1,32}$/);
-        expect(e.path.startsWith('/snap-adapter/')).toBe(true);
+        // The wallet's calls live under /snap-adapter/; each channel's on the path of its endpoint-map row.
+        const endpoint = e.endpoint;
+        if (endpoint === 'danaPayment' || endpoint === 'danaRefund' || endpoint === 'danaStatus') {
+          expect(e.path).toBe(DOKU_ENDPOINTS[endpoint].path);
+        } else expect(e.path.startsWith('/snap-adapter/')).toBe(true);
       }
       const tokenCalls = registry.all.filter((e) => e.endpoint === 'b2bToken' || e.endpoint === 'b2b2cToken');
       expect(tokenCalls.every((e) => e.externalId === undefined)).toBe(true);

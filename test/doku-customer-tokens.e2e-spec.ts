@@ -1,13 +1,15 @@
 import { DataSource } from 'typeorm';
 import { CustomerTokenVault } from '../src/auth-token/customer-token-vault.service';
-import { DokuClock } from '../src/integrations/doku/doku-clock';
-import { DokuClient } from '../src/integrations/doku/doku.client';
-import { ExchangeRecorderService } from '../src/integrations/doku/exchange-recorder.service';
-import { SimulatorHandle, startSimulator } from '../simulator/src';
+import { DokuClock } from '../src/integrations/doku/snap/doku-clock';
+import { DokuClient } from '../src/integrations/doku/snap/doku.client';
+import { ExchangeRecorderService } from '../src/integrations/doku/snap/exchange-recorder.service';
+import type { SimulatorHandle } from '../simulator/src';
+import { startSimulator } from '../simulator/src';
 import { registerUser, uniquePhone } from './support/actors';
-import { startTestApp, TestApp } from './support/test-app';
+import type { TestApp } from './support/test-app';
+import { startTestApp } from './support/test-app';
 
-/** The per-user B2B2C token vault (wallet-snap-api.md §2.4, §3.2 B, §3.7, §5.7) against the simulator. */
+/** The per-user B2B2C token vault (docs/doku-integration.md#customer-token) against the simulator. */
 describe('Customer token vault', () => {
   let sim: SimulatorHandle;
   let t: TestApp;
@@ -22,12 +24,10 @@ describe('Customer token vault', () => {
   const balance = (token: string) => t.app.get(DokuClient).balanceInquiry(token, {});
   const tokenCalls = async (): Promise<{ endpoint: string; grant: string | null; outcome: string }[]> => {
     await t.app.get(ExchangeRecorderService).flush();
-    return t.app
-      .get(DataSource)
-      .query(
-        `SELECT endpoint, request_body->>'grantType' AS grant, outcome FROM doku_exchanges
+    return t.app.get(DataSource).query(
+      `SELECT endpoint, request_body->>'grantType' AS grant, outcome FROM doku_exchanges
           WHERE endpoint IN ('b2b2cToken', 'queryAccountBinding') ORDER BY started_at, created_at`,
-      );
+    );
   };
 
   beforeAll(async () => {
@@ -61,7 +61,7 @@ describe('Customer token vault', () => {
   it('renews an expired token with the refresh token', async () => {
     const old = await vault.getValidToken(userId);
     const before = (await tokenCalls()).length;
-    // 1000 s later on both clocks: past the 900 s access-token lifetime (§2.4).
+    // 1000 s later on both clocks: past the 900 s access-token lifetime.
     jest.spyOn(t.app.get(DokuClock), 'now').mockImplementation(() => new Date(Date.now() + 1_000_000));
     sim.control.advanceClock(1_000_000);
 
@@ -105,7 +105,7 @@ describe('Customer token vault', () => {
   });
 
   it('marks needs_rebinding and throws WALLET.NEEDS_REBINDING when DOKU refuses every way back', async () => {
-    // The user unbound on DOKU's side: tokens revoked, Query Account Binding answers "not bound" (§3.8).
+    // The user unbound on DOKU's side: tokens revoked, Query Account Binding answers "not bound".
     // Unbinding is confirmed with an OTP through Verify OTP.
     const client = t.app.get(DokuClient);
     const unbinding = await client.accountUnbinding({
@@ -130,7 +130,7 @@ describe('Customer token vault', () => {
     expect((await tokenCalls()).length).toBe(calls);
   });
 
-  it('a new binding clears the flag, and purge() deletes the tokens (§5.9)', async () => {
+  it('a new binding clears the flag, and purge() deletes the tokens', async () => {
     const account = sim.control.createAccount({ phoneNo: uniquePhone(), bindTo: true });
     await vault.storeFromAuthCode(userId, account.authCode!, account.accountId);
     expect(await row()).toMatchObject({ needs_rebinding: false, account_id: account.accountId });

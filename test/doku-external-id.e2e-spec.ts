@@ -1,15 +1,15 @@
 import { DataSource } from 'typeorm';
-import { DokuClock } from '../src/integrations/doku/doku-clock';
-import { jakartaDate, SequenceExternalIdGenerator } from '../src/integrations/doku/external-id.generator';
-import { startTestApp, TestApp } from './support/test-app';
+import { DokuClock } from '../src/integrations/doku/snap/doku-clock';
+import { jakartaDate, SequenceExternalIdGenerator } from '../src/integrations/doku/snap/external-id.generator';
+import type { TestApp } from './support/test-app';
+import { startTestApp } from './support/test-app';
 
-/** X-EXTERNAL-ID (wallet-snap-api.md §2.6, §5.1; RELIABILITY.md R9): unique across instances and across Jakarta midnight. */
+/** X-EXTERNAL-ID (docs/doku-integration.md#x-external-id; docs/reliability.md, R9): unique across instances and across Jakarta midnight. */
 describe('X-EXTERNAL-ID from two instances', () => {
   let a: TestApp;
   let b: TestApp;
   const generators = (): SequenceExternalIdGenerator[] => [a.app.get(SequenceExternalIdGenerator), b.app.get(SequenceExternalIdGenerator)];
-  const take = (count: number): Promise<string[]> =>
-    Promise.all(Array.from({ length: count }, (_, i) => generators()[i % 2].next()));
+  const take = (count: number): Promise<string[]> => Promise.all(Array.from({ length: count }, (_, i) => generators()[i % 2].next()));
   const blocksReserved = async (): Promise<number> => {
     const [row] = await a.app.get(DataSource).query<{ last_value: string | null }[]>(`SELECT last_value FROM doku_external_id_seq`);
     return row.last_value === null ? 0 : (Number(row.last_value) - 1) / 1000 + 1;

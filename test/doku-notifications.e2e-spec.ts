@@ -2,20 +2,27 @@ import { createHash, createHmac, createSign, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { jakartaTimestamp } from '../src/integrations/doku/doku-signature';
-import { registerUser, SignedInUser } from './support/actors';
-import { createBoundWallet, startWalletEnv, WalletEnv } from './support/wallet-fixtures';
+import { jakartaTimestamp } from '../src/integrations/doku/snap/doku-signature';
+import type { SignedInUser } from './support/actors';
+import { registerUser } from './support/actors';
+import type { WalletEnv } from './support/wallet-fixtures';
+import { createBoundWallet, startWalletEnv } from './support/wallet-fixtures';
 import { until } from './support/until';
 
 const NOTIFY_PATH = '/v1.0/debit/notify';
 const TOKEN_PATH = '/authorization/v1/access-token/b2b';
 // The simulator's DOKU key pair (the backend's development DOKU public key is its public half).
-const DOKU_PRIVATE_KEY = (JSON.parse(readFileSync(join(__dirname, '..', 'simulator', 'dev-partner.json'), 'utf8')) as { dokuPrivateKeyPem: string }).dokuPrivateKeyPem;
+const DOKU_PRIVATE_KEY = (
+  JSON.parse(readFileSync(join(__dirname, '..', 'simulator', 'dev-partner.json'), 'utf8')) as { dokuPrivateKeyPem: string }
+).dokuPrivateKeyPem;
 
 const rsa = (text: string) => createSign('RSA-SHA256').update(text, 'utf8').sign(DOKU_PRIVATE_KEY, 'base64');
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
-/** DOKU's notifications to us (§2.8): the token handshake, verification over the raw body, storage and replay safety. */
+/**
+ * DOKU's notifications to us (docs/doku-integration.md#notifications): the token handshake,
+ * verification over the raw body, storage and replay safety.
+ */
 describe('DOKU notifications (e2e, simulator)', () => {
   let env: WalletEnv;
   let user: SignedInUser;
@@ -35,7 +42,10 @@ describe('DOKU notifications (e2e, simulator)', () => {
 
   async function handshake(): Promise<string> {
     const timestamp = jakartaTimestamp(new Date());
-    const res = await http().post(TOKEN_PATH).set({ 'x-client-key': clientId(), 'x-timestamp': timestamp, 'x-signature': rsa(`${clientId()}|${timestamp}`) }).send({ grantType: 'client_credentials' });
+    const res = await http()
+      .post(TOKEN_PATH)
+      .set({ 'x-client-key': clientId(), 'x-timestamp': timestamp, 'x-signature': rsa(`${clientId()}|${timestamp}`) })
+      .send({ grantType: 'client_credentials' });
     expect(res.status).toBe(200);
     return res.body.accessToken as string;
   }
@@ -44,7 +54,9 @@ describe('DOKU notifications (e2e, simulator)', () => {
     const timestamp = options.timestamp ?? jakartaTimestamp(new Date());
     const signature = options.asymmetric
       ? rsa(`POST:${NOTIFY_PATH}:${sha256(body)}:${timestamp}`)
-      : createHmac('sha512', env.t.config.doku.clientSecret).update(`POST:${NOTIFY_PATH}:${token}:${sha256(body)}:${timestamp}`).digest('base64');
+      : createHmac('sha512', env.t.config.doku.clientSecret)
+          .update(`POST:${NOTIFY_PATH}:${token}:${sha256(body)}:${timestamp}`)
+          .digest('base64');
     return {
       'content-type': 'application/json',
       authorization: `Bearer ${token}`,
@@ -56,43 +68,72 @@ describe('DOKU notifications (e2e, simulator)', () => {
   }
 
   async function pendingPurchase(amount = 10_000): Promise<{ id: string; ref: string }> {
-    const res = await http().post('/v1/purchases').set('authorization', `Bearer ${user.accessToken}`).set('idempotency-key', `k-${randomUUID()}`).send({ amount });
+    const res = await http()
+      .post('/v1/purchases')
+      .set('authorization', `Bearer ${user.accessToken}`)
+      .set('idempotency-key', `k-${randomUUID()}`)
+      .send({ amount });
     expect(res.status).toBe(201);
-    const rows = (await db().query(`SELECT partner_reference_no FROM transactions WHERE id = $1`, [res.body.id])) as Array<{ partner_reference_no: string }>;
+    const rows = await db().query<Array<{ partner_reference_no: string }>>(`SELECT partner_reference_no FROM transactions WHERE id = $1`, [
+      res.body.id,
+    ]);
     return { id: res.body.id as string, ref: rows[0].partner_reference_no };
   }
 
-  const statusOf = async (id: string) => ((await db().query(`SELECT status FROM transactions WHERE id = $1`, [id])) as Array<{ status: string }>)[0].status;
-  const eventsOf = async (id: string) => Number(((await db().query(`SELECT count(*) AS n FROM transaction_events WHERE transaction_id = $1`, [id])) as Array<{ n: string }>)[0].n);
+  const statusOf = async (id: string) =>
+    (await db().query<Array<{ status: string }>>(`SELECT status FROM transactions WHERE id = $1`, [id]))[0].status;
+  const eventsOf = async (id: string) =>
+    Number((await db().query<Array<{ n: string }>>(`SELECT count(*) AS n FROM transaction_events WHERE transaction_id = $1`, [id]))[0].n);
   const stored = async (ref: string) =>
-    (await db().query(`SELECT id, processed_at, process_result, signature_kind, headers FROM doku_notifications WHERE partner_reference_no = $1 ORDER BY received_at`, [ref])) as Array<{
-      id: string;
-      processed_at: Date | null;
-      process_result: string | null;
-      signature_kind: string;
-      headers: Record<string, string>;
-    }>;
+    await db().query<
+      Array<{
+        id: string;
+        processed_at: Date | null;
+        process_result: string | null;
+        signature_kind: string;
+        headers: Record<string, string>;
+      }>
+    >(
+      `SELECT id, processed_at, process_result, signature_kind, headers FROM doku_notifications WHERE partner_reference_no = $1 ORDER BY received_at`,
+      [ref],
+    );
 
   it('token handshake: DOKU signature checked with its public key; answers in the SNAP shape', async () => {
     const timestamp = jakartaTimestamp(new Date());
-    const bad = await http().post(TOKEN_PATH).set({ 'x-client-key': clientId(), 'x-timestamp': timestamp, 'x-signature': rsa(`${clientId()}|2020-01-01T00:00:00+07:00`) }).send({});
+    const bad = await http()
+      .post(TOKEN_PATH)
+      .set({ 'x-client-key': clientId(), 'x-timestamp': timestamp, 'x-signature': rsa(`${clientId()}|2020-01-01T00:00:00+07:00`) })
+      .send({});
     expect(bad.status).toBe(401);
     expect(bad.body).toEqual({ responseCode: '4017300', responseMessage: 'Unauthorized. Invalid Signature' });
 
-    const good = await http().post(TOKEN_PATH).set({ 'x-client-key': clientId(), 'x-timestamp': timestamp, 'x-signature': rsa(`${clientId()}|${timestamp}`) }).send({ grantType: 'client_credentials' });
+    const good = await http()
+      .post(TOKEN_PATH)
+      .set({ 'x-client-key': clientId(), 'x-timestamp': timestamp, 'x-signature': rsa(`${clientId()}|${timestamp}`) })
+      .send({ grantType: 'client_credentials' });
     expect(good.status).toBe(200);
-    expect(good.body).toEqual({ responseCode: '2007300', responseMessage: 'Successful', accessToken: expect.any(String), tokenType: 'Bearer', expiresIn: 900, additionalInfo: '' });
+    expect(good.body).toEqual({
+      responseCode: '2007300',
+      responseMessage: 'Successful',
+      accessToken: expect.any(String),
+      tokenType: 'Bearer',
+      expiresIn: 900,
+      additionalInfo: '',
+    });
     expect(good.headers['x-client-key']).toBe(clientId());
     // Stored hashed only.
-    const rows = (await db().query(`SELECT token_hash FROM doku_notification_tokens`)) as Array<{ token_hash: string }>;
+    const rows = await db().query<Array<{ token_hash: string }>>(`SELECT token_hash FROM doku_notification_tokens`);
     expect(rows.map((r) => r.token_hash)).toContain(sha256(good.body.accessToken));
     expect(JSON.stringify(rows)).not.toContain(good.body.accessToken);
   });
 
-  it('the simulator\'s real notification (symmetric signature) is stored, acknowledged and confirmed by a status query', async () => {
+  it("the simulator's real notification (symmetric signature) is stored, acknowledged and confirmed by a status query", async () => {
     const { id, ref } = await pendingPurchase(12_000);
     env.sim.control.pay({ partnerReferenceNo: ref });
-    const rows = await until(() => stored(ref), (r) => r.length > 0 && r.every((x) => x.processed_at !== null));
+    const rows = await until(
+      () => stored(ref),
+      (r) => r.length > 0 && r.every((x) => x.processed_at !== null),
+    );
     expect(rows[0]).toMatchObject({ signature_kind: 'symmetric', process_result: 'confirmed by Query Purchase: SUCCESS' });
     expect(rows[0].headers.authorization).toBeUndefined();
     expect(rows[0].headers['x-signature']).toBeUndefined();
@@ -105,7 +146,10 @@ describe('DOKU notifications (e2e, simulator)', () => {
     try {
       const { id, ref } = await pendingPurchase(13_000);
       env.sim.control.pay({ partnerReferenceNo: ref });
-      const rows = await until(() => stored(ref), (r) => r.length > 0 && r.every((x) => x.processed_at !== null));
+      const rows = await until(
+        () => stored(ref),
+        (r) => r.length > 0 && r.every((x) => x.processed_at !== null),
+      );
       expect(rows[0].signature_kind).toBe('asymmetric');
       expect(await statusOf(id)).toBe('SUCCESS');
     } finally {
@@ -122,7 +166,10 @@ describe('DOKU notifications (e2e, simulator)', () => {
     expect(forged.body.responseCode).toBe('4015601');
 
     const token = await handshake();
-    const stale = await http().post(NOTIFY_PATH).set(signed(token, body, { timestamp: jakartaTimestamp(new Date(Date.now() - 10 * 60_000)) })).send(body);
+    const stale = await http()
+      .post(NOTIFY_PATH)
+      .set(signed(token, body, { timestamp: jakartaTimestamp(new Date(Date.now() - 10 * 60_000)) }))
+      .send(body);
     expect(stale.status).toBe(401);
     expect(stale.body).toEqual({ responseCode: '4015600', responseMessage: 'Unauthorized. Invalid Signature' });
     const wrongKey = { ...signed(token, body), 'x-signature': createHmac('sha512', 'SK-not-ours').update(body).digest('base64') };
@@ -132,7 +179,14 @@ describe('DOKU notifications (e2e, simulator)', () => {
   it('replays are no-ops; a tampered body is 401 with no state change; a lying notification is only a hint', async () => {
     const { id, ref } = await pendingPurchase(14_000);
     const token = await handshake();
-    const body = JSON.stringify({ originalPartnerReferenceNo: ref, originalReferenceNo: 'X', amount: { value: '14000.00', currency: 'IDR' }, latestTransactionStatus: '00', transactionStatusDesc: 'Success', additionalInfo: {} });
+    const body = JSON.stringify({
+      originalPartnerReferenceNo: ref,
+      originalReferenceNo: 'X',
+      amount: { value: '14000.00', currency: 'IDR' },
+      latestTransactionStatus: '00',
+      transactionStatusDesc: 'Success',
+      additionalInfo: {},
+    });
     const headers = signed(token, body);
 
     const tampered = body.replace('14000.00', '14001.00');
@@ -147,7 +201,10 @@ describe('DOKU notifications (e2e, simulator)', () => {
       expect(ack.status).toBe(200);
       expect(ack.body).toEqual({ responseCode: '2005600', responseMessage: 'Successful' });
     }
-    const rows = await until(() => stored(ref), (r) => r.length === 1 && r[0].processed_at !== null);
+    const rows = await until(
+      () => stored(ref),
+      (r) => r.length === 1 && r[0].processed_at !== null,
+    );
     expect(rows).toHaveLength(1);
     // It claimed success, but Query Purchase says the PIN was never entered: nothing moves.
     expect(rows[0].process_result).toBe('confirmed by Query Purchase: PENDING');
@@ -162,20 +219,36 @@ describe('DOKU notifications (e2e, simulator)', () => {
     const token = await handshake();
     for (const asymmetric of [false, true]) {
       const { ref } = await pendingPurchase(15_000);
-      const minified = JSON.stringify({ originalPartnerReferenceNo: ref, originalReferenceNo: 'X', latestTransactionStatus: '03', transactionStatusDesc: 'In progress', additionalInfo: {} });
+      const minified = JSON.stringify({
+        originalPartnerReferenceNo: ref,
+        originalReferenceNo: 'X',
+        latestTransactionStatus: '03',
+        transactionStatusDesc: 'In progress',
+        additionalInfo: {},
+      });
       const pretty = JSON.stringify(JSON.parse(minified), null, 2);
       const headers = signed(token, minified, { asymmetric });
       const ok = await http().post(NOTIFY_PATH).set(headers).send(pretty);
-      expect({ asymmetric, status: ok.status, body: ok.body }).toEqual({ asymmetric, status: 200, body: { responseCode: '2005600', responseMessage: 'Successful' } });
+      expect({ asymmetric, status: ok.status, body: ok.body }).toEqual({
+        asymmetric,
+        status: 200,
+        body: { responseCode: '2005600', responseMessage: 'Successful' },
+      });
       const tampered = pretty.replace('"In progress"', '"In  progress"');
-      const refused = await http().post(NOTIFY_PATH).set({ ...headers, 'x-external-id': `${Date.now()}1` }).send(tampered);
+      const refused = await http()
+        .post(NOTIFY_PATH)
+        .set({ ...headers, 'x-external-id': `${Date.now()}1` })
+        .send(tampered);
       expect(refused.status).toBe(401);
       expect((await stored(ref)).length).toBe(1);
     }
     const { ref } = await pendingPurchase(15_001);
     const body = JSON.stringify({ originalPartnerReferenceNo: ref, originalReferenceNo: 'X', latestTransactionStatus: '03' });
     for (const scheme of ['bearer', 'BEARER']) {
-      const res = await http().post(NOTIFY_PATH).set({ ...signed(token, body), authorization: `${scheme} ${token}` }).send(body);
+      const res = await http()
+        .post(NOTIFY_PATH)
+        .set({ ...signed(token, body), authorization: `${scheme} ${token}` })
+        .send(body);
       expect(res.status).toBe(200);
     }
   });
@@ -201,12 +274,18 @@ describe('DOKU notifications (e2e, simulator)', () => {
     const body = JSON.stringify({ originalPartnerReferenceNo: ref, originalReferenceNo: 'X', latestTransactionStatus: '03' });
     for (let i = 0; i < 3; i++) {
       // A resend may be re-signed with a new timestamp: still the same delivery.
-      const res = await http().post(NOTIFY_PATH).set(signed(token, body, { externalId })).send(body);
+      const res = await http()
+        .post(NOTIFY_PATH)
+        .set(signed(token, body, { externalId }))
+        .send(body);
       expect(res.status).toBe(200);
     }
     expect(await stored(ref)).toHaveLength(1);
     const other = JSON.stringify({ originalPartnerReferenceNo: ref, originalReferenceNo: 'X', latestTransactionStatus: '00' });
-    const conflict = await http().post(NOTIFY_PATH).set(signed(token, other, { externalId })).send(other);
+    const conflict = await http()
+      .post(NOTIFY_PATH)
+      .set(signed(token, other, { externalId }))
+      .send(other);
     expect({ status: conflict.status, code: conflict.body.responseCode }).toEqual({ status: 409, code: '4095600' });
     expect(await stored(ref)).toHaveLength(1);
   });

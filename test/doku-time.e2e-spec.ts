@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { DokuClock } from '../src/integrations/doku/doku-clock';
-import { registerUser, serviceToken, SignedInUser } from './support/actors';
-import { createBoundWallet, startWalletEnv, WalletEnv } from './support/wallet-fixtures';
+import { DokuClock } from '../src/integrations/doku/snap/doku-clock';
+import type { SignedInUser } from './support/actors';
+import { registerUser, serviceToken } from './support/actors';
+import type { WalletEnv } from './support/wallet-fixtures';
+import { createBoundWallet, startWalletEnv } from './support/wallet-fixtures';
 import { until } from './support/until';
 
 const HOUR_MS = 3_600_000;
@@ -13,7 +15,7 @@ const jakartaDay = (epochMs: number) => new Date(epochMs + JAKARTA_OFFSET_MS).to
 
 /**
  * Rules that depend on time passing at DOKU: a purchase paid on an earlier Jakarta day is no longer
- * cancelable (§3.18, §5.8), and a registration OTP expires after its lifetime (§3.4, simulator 300 s).
+ * cancelable (docs/doku-integration.md#cancel), and a registration OTP expires after its lifetime (simulator 300 s).
  *
  * Time moves on BOTH sides by the same amount: the simulator's clock through its control API, and
  * ours through the injectable DokuClock (X-TIMESTAMP, X-EXTERNAL-ID day, token expiry, validUpTo).
@@ -45,7 +47,8 @@ describe('Time passing at DOKU (e2e, simulator, both clocks advanced)', () => {
   }
 
   const partnerRef = async (id: string): Promise<string> =>
-    ((await db().query(`SELECT partner_reference_no FROM transactions WHERE id = $1`, [id])) as Array<{ partner_reference_no: string }>)[0].partner_reference_no;
+    (await db().query<Array<{ partner_reference_no: string }>>(`SELECT partner_reference_no FROM transactions WHERE id = $1`, [id]))[0]
+      .partner_reference_no;
   const buy = (user: SignedInUser, amount: number) =>
     http().post('/v1/purchases').set(auth(user.accessToken)).set('idempotency-key', key()).send({ amount });
   const cancel = (user: SignedInUser, id: string) =>
@@ -75,12 +78,17 @@ describe('Time passing at DOKU (e2e, simulator, both clocks advanced)', () => {
 
     const refused = await cancel(user, id);
     expect(refused.status).toBe(409);
-    expect(refused.body.error).toMatchObject({ code: 'PURCHASE.NOT_CANCELABLE', details: { responseCode: '4055701', purchaseStatus: 'SUCCESS' } });
+    expect(refused.body.error).toMatchObject({
+      code: 'PURCHASE.NOT_CANCELABLE',
+      details: { responseCode: '4055701', purchaseStatus: 'SUCCESS' },
+    });
     // DOKU really was asked (our timestamps accepted) and said no; the exchange log is written
     // asynchronously, hence the wait.
     const exchanges = await until(
       async () =>
-        (await db().query(`SELECT response_code FROM doku_exchanges WHERE endpoint = 'cancelPurchase' ORDER BY created_at`)) as Array<{ response_code: string }>,
+        await db().query<Array<{ response_code: string }>>(
+          `SELECT response_code FROM doku_exchanges WHERE endpoint = 'cancelPurchase' ORDER BY created_at`,
+        ),
       (rows) => rows.length > 0,
     );
     expect(exchanges.map((e) => e.response_code)).toEqual(['4055701']);
@@ -88,10 +96,12 @@ describe('Time passing at DOKU (e2e, simulator, both clocks advanced)', () => {
     // Nothing changed: the purchase stays SUCCESS, the cancel record is FAILED, no money moved back.
     const after = await http().get(`/v1/purchases/${id}`).set(auth(user.accessToken));
     expect(after.body).toMatchObject({ status: 'SUCCESS', refundedAmount: 0 });
-    const rows = (await db().query(`SELECT status, failure_code FROM transactions WHERE parent_id = $1 AND type = 'CANCEL'`, [id])) as Array<{
-      status: string;
-      failure_code: string;
-    }>;
+    const rows = await db().query<
+      Array<{
+        status: string;
+        failure_code: string;
+      }>
+    >(`SELECT status, failure_code FROM transactions WHERE parent_id = $1 AND type = 'CANCEL'`, [id]);
     expect(rows).toEqual([{ status: 'FAILED', failure_code: 'PURCHASE.NOT_CANCELABLE' }]);
     expect(env.sim.control.transactions({ accountId: wallet.accountId, type: 'PURCHASE' })[0].status).toBe('00');
     expect(env.sim.control.ledger({ accountId: wallet.accountId }).creditCount).toBe(0);
@@ -116,16 +126,18 @@ describe('Time passing at DOKU (e2e, simulator, both clocks advanced)', () => {
 
   it('an expired registration OTP: OTP.EXPIRED (422) and nothing changes; a resend then works', async () => {
     const user = await registerUser(env.t);
-    const phone = ((await db().query(`SELECT phone FROM users WHERE id = $1`, [user.id])) as Array<{ phone: string }>)[0].phone;
+    const phone = (await db().query<Array<{ phone: string }>>(`SELECT phone FROM users WHERE id = $1`, [user.id]))[0].phone;
     const started = await http().post('/v1/wallet/registrations').set(auth(user.accessToken)).send({});
     expect(started.status).toBe(201);
     const regId = started.body.id as string;
     const sent = env.sim.control.lastOtp(phone);
     const registrationRow = async () =>
-      ((await db().query(
-        `SELECT status, partner_reference_no, doku_reference_no, otp_failed_attempts, otp_resends, doku_account_id FROM wallet_registrations WHERE id = $1`,
-        [regId],
-      )) as Array<Record<string, unknown>>)[0];
+      (
+        await db().query<Array<Record<string, unknown>>>(
+          `SELECT status, partner_reference_no, doku_reference_no, otp_failed_attempts, otp_resends, doku_account_id FROM wallet_registrations WHERE id = $1`,
+          [regId],
+        )
+      )[0];
     const before = await registrationRow();
     const dokuAccounts = env.sim.state.accounts.size;
 

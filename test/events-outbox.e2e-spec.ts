@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { WalletRegistrationsRepository } from '../src/accounts/wallet-registrations.repository';
 import { rupiah } from '../src/common/money/money';
-import { DokuClient } from '../src/integrations/doku/doku.client';
+import { DokuClient } from '../src/integrations/doku/snap/doku.client';
 import { OutboxRepository } from '../src/outbox/outbox.repository';
 import { TransactionsRepository } from '../src/transactions/transactions.repository';
-import { registerUser, serviceToken, SignedInUser } from './support/actors';
-import { approveConsent, createBoundWallet, createPinOnPage, startWalletEnv, WalletEnv } from './support/wallet-fixtures';
+import type { SignedInUser } from './support/actors';
+import { registerUser, serviceToken } from './support/actors';
+import type { WalletEnv } from './support/wallet-fixtures';
+import { approveConsent, createBoundWallet, createPinOnPage, startWalletEnv } from './support/wallet-fixtures';
 
 interface ApiEvent {
   id: string;
@@ -54,7 +56,14 @@ describe('Events: outbox in the same commit, read by cursor (e2e, simulator)', (
     const user = await registerUser(env.t);
     const txs = env.t.app.get(TransactionsRepository);
     const created = await db.transaction((tx) =>
-      txs.createPending(tx, { userId: user.id, type: 'PURCHASE', amount: rupiah(15_000), partnerReferenceNo: `PUR-EV-${randomUUID()}`, initiatorKind: 'user', initiatorId: user.id }),
+      txs.createPending(tx, {
+        userId: user.id,
+        type: 'PURCHASE',
+        amount: rupiah(15_000),
+        partnerReferenceNo: `PUR-EV-${randomUUID()}`,
+        initiatorKind: 'user',
+        initiatorId: user.id,
+      }),
     );
     await db.transaction((tx) => txs.transition(tx, created.id, 'SUCCESS', 'doku-response', 'doku-success'));
     const events = await eventsOf(created.id);
@@ -70,7 +79,14 @@ describe('Events: outbox in the same commit, read by cursor (e2e, simulator)', (
     let rolledBackId = '';
     await expect(
       db.transaction(async (tx) => {
-        const t = await txs.createPending(tx, { userId: user.id, type: 'PURCHASE', amount: rupiah(1_000), partnerReferenceNo: ref, initiatorKind: 'user', initiatorId: user.id });
+        const t = await txs.createPending(tx, {
+          userId: user.id,
+          type: 'PURCHASE',
+          amount: rupiah(1_000),
+          partnerReferenceNo: ref,
+          initiatorKind: 'user',
+          initiatorId: user.id,
+        });
         rolledBackId = t.id;
         await txs.transition(tx, t.id, 'FAILED', 'doku-response', 'doku-declined');
         throw new Error('abort after the change');
@@ -84,7 +100,7 @@ describe('Events: outbox in the same commit, read by cursor (e2e, simulator)', (
 
   it('records registration and binding events for each state change, with masked identifiers and no secrets', async () => {
     const user = await registerUser(env.t);
-    const phone = ((await db.query(`SELECT phone FROM users WHERE id = $1`, [user.id])) as Array<{ phone: string }>)[0].phone;
+    const phone = (await db.query<Array<{ phone: string }>>(`SELECT phone FROM users WHERE id = $1`, [user.id]))[0].phone;
     const reg = await env.t.http().post('/v1/wallet/registrations').set(auth(user)).send({});
     expect(reg.status).toBe(201);
     const otp = env.sim.control.lastOtp(phone).otp;
@@ -120,35 +136,53 @@ describe('Events: outbox in the same commit, read by cursor (e2e, simulator)', (
       ['wallet.binding_changed', 'ACTIVE', 'UNBINDING'],
       ['wallet.binding_changed', 'UNBINDING', 'UNBOUND'],
     ]);
-    expect(bindEvents[1].data).toMatchObject({ accountId: `******${accountId.slice(-4)}`, needsRebinding: false, boundAt: expect.any(String) });
+    expect(bindEvents[1].data).toMatchObject({
+      accountId: `******${accountId.slice(-4)}`,
+      needsRebinding: false,
+      boundAt: expect.any(String),
+    });
 
     // No secret or full identifier in any event of this user.
     const text = JSON.stringify((await allEvents()).filter((e) => e.data.userId === user.id));
     for (const secret of [otp, unbindOtp, pinToken, authCode, accountId, phone]) expect(text).not.toContain(secret);
-    const tokens = (await db.query(`SELECT access_token_ciphertext FROM doku_customer_tokens WHERE user_id = $1`, [user.id])) as unknown[];
+    const tokens = await db.query<unknown[]>(`SELECT access_token_ciphertext FROM doku_customer_tokens WHERE user_id = $1`, [user.id]);
     expect(tokens).toHaveLength(0);
   });
 
   it('reports a binding that needs rebinding (DOKU refused every customer token) with the wallet change', async () => {
     const user = await registerUser(env.t);
     const bound = await createBoundWallet(env, user, { balance: 10 });
-    const [binding] = (await db.query(`SELECT id FROM wallet_bindings WHERE user_id = $1 AND status = 'ACTIVE'`, [user.id])) as Array<{ id: string }>;
+    const [binding] = await db.query<Array<{ id: string }>>(`SELECT id FROM wallet_bindings WHERE user_id = $1 AND status = 'ACTIVE'`, [
+      user.id,
+    ]);
     // The user unlinks us on DOKU's side: the customer token dies and cannot be renewed.
     const doku = env.t.app.get(DokuClient);
     const unlinkRef = `UNBIND-${randomUUID()}`;
-    const unlink = await doku.accountUnbinding({ merchantId: env.t.config.doku.clientId, partnerReferenceNo: unlinkRef, additionalInfo: { accountId: bound.accountId } });
-    await doku.verifyOtp({ originalPartnerReferenceNo: unlinkRef, originalReferenceNo: String(unlink.body.referenceNo), otp: env.sim.control.lastOtp(bound.phone).otp });
+    const unlink = await doku.accountUnbinding({
+      merchantId: env.t.config.doku.clientId,
+      partnerReferenceNo: unlinkRef,
+      additionalInfo: { accountId: bound.accountId },
+    });
+    await doku.verifyOtp({
+      originalPartnerReferenceNo: unlinkRef,
+      originalReferenceNo: String(unlink.body.referenceNo),
+      otp: env.sim.control.lastOtp(bound.phone).otp,
+    });
     const balance = await env.t.http().get('/v1/wallet/balance').set(auth(user));
     expect([balance.status, balance.body.error.code]).toEqual([409, 'WALLET.NEEDS_REBINDING']);
     const last = (await eventsOf(binding.id)).at(-1)!;
-    expect(last).toMatchObject({ type: 'wallet.binding_changed', data: { status: 'ACTIVE', needsRebinding: true, accountId: `******${bound.accountId.slice(-4)}` } });
+    expect(last).toMatchObject({
+      type: 'wallet.binding_changed',
+      data: { status: 'ACTIVE', needsRebinding: true, accountId: `******${bound.accountId.slice(-4)}` },
+    });
   });
 
   it('a registration change that rolls back leaves no event', async () => {
     const user = await registerUser(env.t);
     const reg = await env.t.http().post('/v1/wallet/registrations').set(auth(user)).send({});
     expect(reg.status).toBe(201);
-    const countFor = async () => ((await db.query(`SELECT count(*)::int AS n FROM outbox_events WHERE aggregate_id = $1`, [reg.body.id])) as Array<{ n: number }>)[0].n;
+    const countFor = async () =>
+      (await db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM outbox_events WHERE aggregate_id = $1`, [reg.body.id]))[0].n;
     expect(await countFor()).toBe(1);
     // Status writes whose transaction fails after them (on purpose here): no row change, no event.
     const regs = env.t.app.get(WalletRegistrationsRepository);
@@ -160,7 +194,9 @@ describe('Events: outbox in the same commit, read by cursor (e2e, simulator)', (
       }),
     ).rejects.toThrow('abort');
     expect(await countFor()).toBe(1);
-    expect(((await db.query(`SELECT status FROM wallet_registrations WHERE id = $1`, [reg.body.id])) as Array<{ status: string }>)[0].status).toBe('OTP_SENT');
+    expect(
+      (await db.query<Array<{ status: string }>>(`SELECT status FROM wallet_registrations WHERE id = $1`, [reg.body.id]))[0].status,
+    ).toBe('OTP_SENT');
   });
 
   it('pages by cursor with no gap and no duplicate while writers commit out of order', async () => {
@@ -186,7 +222,13 @@ describe('Events: outbox in the same commit, read by cursor (e2e, simulator)', (
     await Promise.all(
       Array.from({ length: writers }, (_, i) =>
         db.transaction(async (tx) => {
-          await outbox.append(tx, { type: 'transaction.status_changed', aggregateType: 'test', aggregateId: aggregate, userId: null, payload: { n: i, aggregate } });
+          await outbox.append(tx, {
+            type: 'transaction.status_changed',
+            aggregateType: 'test',
+            aggregateId: aggregate,
+            userId: null,
+            payload: { n: i, aggregate },
+          });
           // The first writers hold their transaction open longest: they commit after later ones.
           await new Promise((r) => setTimeout(r, (writers - i) * 5 + Math.random() * 20));
         }),

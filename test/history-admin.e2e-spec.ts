@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { rupiah } from '../src/common/money/money';
-import { toSnapMoney } from '../src/integrations/doku/doku-mapper';
-import { DokuClient } from '../src/integrations/doku/doku.client';
-import { registerUser, serviceToken, SignedInUser } from './support/actors';
-import { BoundWallet, createBoundWallet, startWalletEnv, WalletEnv } from './support/wallet-fixtures';
+import { toSnapMoney } from '../src/integrations/doku/snap/doku-mapper';
+import { DokuClient } from '../src/integrations/doku/snap/doku.client';
+import type { SignedInUser } from './support/actors';
+import { registerUser, serviceToken } from './support/actors';
+import type { BoundWallet, WalletEnv } from './support/wallet-fixtures';
+import { createBoundWallet, startWalletEnv } from './support/wallet-fixtures';
 
 /** History merged with DOKU's, and the back-office reads, against the simulator. */
 describe('History and back office', () => {
@@ -19,8 +21,14 @@ describe('History and back office', () => {
     alice = await registerUser(env.t);
     wallet = await createBoundWallet(env, alice, { balance: 500_000 });
     const auth = (r: ReturnType<ReturnType<typeof env.t.http>['post']>) => r.set('authorization', `Bearer ${alice.accessToken}`);
-    const inq = await auth(env.t.http().post('/v1/bank-transfers/inquiries')).send({ bankCode: '008', accountNumber: '1122334455', amount: 25_000 });
-    const transfer = await auth(env.t.http().post('/v1/bank-transfers')).set('idempotency-key', `h-${randomUUID()}`).send({ inquiryId: inq.body.inquiryId });
+    const inq = await auth(env.t.http().post('/v1/bank-transfers/inquiries')).send({
+      bankCode: '008',
+      accountNumber: '1122334455',
+      amount: 25_000,
+    });
+    const transfer = await auth(env.t.http().post('/v1/bank-transfers'))
+      .set('idempotency-key', `h-${randomUUID()}`)
+      .send({ inquiryId: inq.body.inquiryId });
     expect(transfer.status).toBe(201);
     transferId = transfer.body.id;
     transferRef = transfer.body.partnerReferenceNo;
@@ -47,7 +55,13 @@ describe('History and back office', () => {
     expect(res.status).toBe(200);
     expect(res.body.dokuAvailable).toBe(true);
     const ours = res.body.items.find((i: { id: string }) => i.id === transferId);
-    expect(ours).toMatchObject({ source: 'BOTH', type: 'BANK_TRANSFER', status: 'SUCCESS', amount: 25_000, partnerReferenceNo: transferRef });
+    expect(ours).toMatchObject({
+      source: 'BOTH',
+      type: 'BANK_TRANSFER',
+      status: 'SUCCESS',
+      amount: 25_000,
+      partnerReferenceNo: transferRef,
+    });
     expect(ours.doku).toMatchObject({ type: 'DISBURSMENT', status: 'SUCCESS', amount: 25_000 });
     const external = res.body.items.find((i: { partnerReferenceNo: string }) => i.partnerReferenceNo === externalRef);
     expect(external).toMatchObject({ source: 'DOKU', id: null, type: 'TOP_UP', status: 'SUCCESS', amount: 4_000 });
@@ -117,6 +131,11 @@ describe('History and back office', () => {
     expect(list.body.items.map((t: { id: string }) => t.id)).toEqual([transferId]);
     const detail = await get(token, `/v1/admin/transactions/${transferId}`);
     expect(detail.body.events.map((e: { toStatus: string }) => e.toStatus)).toEqual(['PENDING', 'SUCCESS']);
+    // Each change says its cause from the closed set, and the sentence derived from it.
+    expect(detail.body.events.map((e: { cause: string; causeDescription: string }) => [e.cause, e.causeDescription])).toEqual([
+      ['created', 'Recorded before calling DOKU'],
+      ['doku-response', "DOKU's answer to the request"],
+    ]);
 
     const exchanges = await get(token, `/v1/admin/doku-exchanges?partnerReference=${transferRef}`);
     expect(exchanges.status).toBe(200);

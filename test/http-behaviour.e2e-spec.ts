@@ -1,4 +1,5 @@
-import { startTestApp, TestApp } from './support/test-app';
+import type { TestApp } from './support/test-app';
+import { startTestApp } from './support/test-app';
 import { registerUser } from './support/actors';
 
 function expectErrorBody(body: { error?: Record<string, unknown> }, code: string): void {
@@ -83,6 +84,13 @@ describe('Behaviour every endpoint inherits', () => {
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['strict-transport-security']).toBeDefined();
     expect(res.headers['x-frame-options']).toBeDefined();
+    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(res.headers['content-security-policy']).toContain("img-src 'self' data: validator.swagger.io");
+    // Error answers carry them too, and every request gets its own, identical set.
+    const missing = await t.http().get('/v1/nope');
+    expect(missing.status).toBe(404);
+    expect(missing.headers['content-security-policy']).toBe(res.headers['content-security-policy']);
+    expect(missing.headers['x-content-type-options']).toBe('nosniff');
   });
 
   it('reports liveness and readiness (the database answers)', async () => {
@@ -193,7 +201,8 @@ describe('CORS from configuration', () => {
       await t.http().get('/v1/wallet'),
       await t.http().get('/v1/no-such-route'),
     ];
-    for (const res of responses) expect({ status: res.status, cacheControl: res.headers['cache-control'] }).toEqual({ status: res.status, cacheControl: 'no-store' });
+    for (const res of responses)
+      expect({ status: res.status, cacheControl: res.headers['cache-control'] }).toEqual({ status: res.status, cacheControl: 'no-store' });
   });
   it("answers a back-office member on a customer's purchase routes with 403, not a customer's 404", async () => {
     for (const role of ['admin', 'support', 'finance'] as const) {
@@ -201,7 +210,12 @@ describe('CORS from configuration', () => {
       const auth = { authorization: `Bearer ${staff.accessToken}` };
       const buy = await t.http().post('/v1/purchases').set(auth).set('idempotency-key', `k-${role}-0123456789`).send({ amount: 1000 });
       const read = await t.http().get('/v1/purchases/0b6c3f0e-8f2c-4a51-9d3e-2f7b1c9a4e21').set(auth);
-      const cancel = await t.http().post('/v1/purchases/0b6c3f0e-8f2c-4a51-9d3e-2f7b1c9a4e21/cancel').set(auth).set('idempotency-key', `k-${role}-9876543210`).send({});
+      const cancel = await t
+        .http()
+        .post('/v1/purchases/0b6c3f0e-8f2c-4a51-9d3e-2f7b1c9a4e21/cancel')
+        .set(auth)
+        .set('idempotency-key', `k-${role}-9876543210`)
+        .send({});
       expect([buy, read, cancel].map((r) => [r.status, r.body.error?.code])).toEqual([
         [403, 'AUTH.FORBIDDEN'],
         [403, 'AUTH.FORBIDDEN'],

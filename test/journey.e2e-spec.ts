@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { serviceToken, uniquePhone } from './support/actors';
-import { approveConsent, createPinOnPage, startWalletEnv, WalletEnv } from './support/wallet-fixtures';
+import type { WalletEnv } from './support/wallet-fixtures';
+import { approveConsent, createPinOnPage, startWalletEnv } from './support/wallet-fixtures';
 import { until } from './support/until';
 
 /**
  * The whole journey of one partner user (issue 4, "Tests"; scripts/demo-journey.sh does the same with
  * curl), over real HTTP: the app, the DOKU simulator, the simulator's HTML pages driven like a
- * browser, and the simulator's own §2.8 notification reaching our notify endpoint. At the end the
+ * browser, and the simulator's own notification reaching our notify endpoint. At the end the
  * simulator's ledger (DOKU's truth) and our records must tell the same story.
  */
 describe('The user journey, end to end (e2e, simulator)', () => {
@@ -33,11 +34,22 @@ describe('The user journey, end to end (e2e, simulator)', () => {
     // 1. Sign up with the partner app.
     const phone = uniquePhone();
     const email = `journey.${randomUUID().slice(0, 8)}@example.com`;
-    const signUp = await http().post('/v1/auth/register').send({ name: 'Siti Rahayu', email, phone, password: 'correct horse battery staple' });
-    expect(signUp.status).toBe(201);
-    const userId = signUp.body.user.id as string;
-    const user = bearer(signUp.body.tokens.accessToken as string);
-    expect((await http().get('/v1/wallet').set(user)).body).toEqual({ status: 'NONE', accountId: null, phone: null, boundAt: null });
+    const signUp = await http()
+      .post('/v1/auth/register')
+      .send({ name: 'Siti Rahayu', email, phone, password: 'correct horse battery staple' });
+    expect(signUp.status).toBe(202);
+    const signIn = await http().post('/v1/auth/login').send({ email, password: 'correct horse battery staple' });
+    expect(signIn.status).toBe(200);
+    const user = bearer(signIn.body.accessToken as string);
+    const userId = (await http().get('/v1/me').set(user)).body.id as string;
+    expect((await http().get('/v1/wallet').set(user)).body).toEqual({
+      status: 'NONE',
+      accountId: null,
+      phone: null,
+      boundAt: null,
+      binding: null,
+      registration: null,
+    });
 
     // 2. Create a DOKU Wallet: DOKU sends an OTP to the phone.
     const registration = await http().post('/v1/wallet/registrations').set(user).send({ name: 'Siti Rahayu', email, phone });
@@ -65,7 +77,10 @@ describe('The user journey, end to end (e2e, simulator)', () => {
     expect((await fetch(registrationCallback, { redirect: 'manual' })).status).toBe(200);
     const accountId = new URL(registrationCallback).searchParams.get('accountId')!;
     expect(accountId).toMatch(/^\d{10}$/);
-    expect((await http().get('/v1/wallet').set(user)).body).toMatchObject({ status: 'REGISTERED', accountId: `******${accountId.slice(-4)}` });
+    expect((await http().get('/v1/wallet').set(user)).body).toMatchObject({
+      status: 'REGISTERED',
+      accountId: `******${accountId.slice(-4)}`,
+    });
 
     // 6. Bind it: DOKU's consent page, approved with the new PIN, redirects to our binding callback.
     const binding = await http().post('/v1/wallet/binding').set(user).send({});
@@ -111,10 +126,16 @@ describe('The user journey, end to end (e2e, simulator)', () => {
       .set('idempotency-key', `buy-${randomUUID()}`)
       .send({ amount: PRICE, description: 'Sepatu lari' });
     expect(purchase.status).toBe(201);
-    expect(purchase.body).toEqual({ id: expect.any(String), status: 'PENDING', amount: PRICE, webRedirectUrl: expect.stringContaining(env.sim.url) });
+    expect(purchase.body).toEqual({
+      id: expect.any(String),
+      status: 'PENDING',
+      amount: PRICE,
+      paymentMethod: 'DOKU_WALLET',
+      webRedirectUrl: expect.stringContaining(env.sim.url),
+    });
     const purchaseId = purchase.body.id as string;
     const purchaseRef = (
-      (await db().query(`SELECT partner_reference_no FROM transactions WHERE id = $1`, [purchaseId])) as Array<{ partner_reference_no: string }>
+      await db().query<Array<{ partner_reference_no: string }>>(`SELECT partner_reference_no FROM transactions WHERE id = $1`, [purchaseId])
     )[0].partner_reference_no;
 
     // 10. The user enters the PIN on DOKU's page (the form takes the PIN; the same page helper as the
@@ -127,10 +148,10 @@ describe('The user journey, end to end (e2e, simulator)', () => {
     // 11. DOKU's notification for this purchase reaches our notify endpoint: stored, then applied.
     const notifications = await until(
       async () =>
-        (await db().query(
+        await db().query<Array<{ latest_transaction_status: string; signature_kind: string; processed_at: Date | null }>>(
           `SELECT latest_transaction_status, signature_kind, processed_at FROM doku_notifications WHERE partner_reference_no = $1`,
           [purchaseRef],
-        )) as Array<{ latest_transaction_status: string; signature_kind: string; processed_at: Date | null }>,
+        ),
       (rows) => rows.length > 0 && rows.every((r) => r.processed_at !== null),
       10_000,
     );
@@ -165,7 +186,14 @@ describe('The user journey, end to end (e2e, simulator)', () => {
     const history = await http().get('/v1/transactions').set(user);
     expect(history.status).toBe(200);
     expect(history.body.dokuAvailable).toBe(true);
-    const items = history.body.items as Array<{ id: string | null; type: string; status: string; amount: number; refundedAmount: number | null; source: string }>;
+    const items = history.body.items as Array<{
+      id: string | null;
+      type: string;
+      status: string;
+      amount: number;
+      refundedAmount: number | null;
+      source: string;
+    }>;
     const byId = (id: string) => items.find((i) => i.id === id);
     expect(byId(purchaseId)).toMatchObject({ type: 'PURCHASE', status: 'SUCCESS', amount: PRICE, refundedAmount: REFUND, source: 'BOTH' });
     expect(byId(refund.body.id)).toMatchObject({ type: 'REFUND', status: 'SUCCESS', amount: REFUND, source: 'BOTH' });
@@ -180,19 +208,30 @@ describe('The user journey, end to end (e2e, simulator)', () => {
     // 15. DOKU's ledger and our records agree: balance = top-up − purchase + refund.
     const expected = TOP_UP - PRICE + REFUND;
     const ledger = env.sim.control.ledger({ accountId });
-    expect({ debits: ledger.debitCount, debitTotal: ledger.debitTotal, credits: ledger.creditCount, creditTotal: ledger.creditTotal }).toEqual({
+    expect({
+      debits: ledger.debitCount,
+      debitTotal: ledger.debitTotal,
+      credits: ledger.creditCount,
+      creditTotal: ledger.creditTotal,
+    }).toEqual({
       debits: 1,
       debitTotal: `${PRICE}.00`,
       credits: 2,
       creditTotal: `${TOP_UP + REFUND}.00`,
     });
     expect(env.sim.control.getAccount(accountId).balance).toBe(`${expected}.00`);
-    expect((await http().get('/v1/wallet/balance').set(user)).body).toEqual({ available: expected, ledger: expected, hold: 0, currency: 'IDR', status: 'ACTIVE' });
+    expect((await http().get('/v1/wallet/balance').set(user)).body).toEqual({
+      available: expected,
+      ledger: expected,
+      hold: 0,
+      currency: 'IDR',
+      status: 'ACTIVE',
+    });
 
-    const ours = (await db().query(
+    const ours = await db().query<Array<{ type: string; status: string; amount: string; partner_reference_no: string }>>(
       `SELECT type, status, amount::text AS amount, partner_reference_no FROM transactions WHERE user_id = $1 ORDER BY created_at`,
       [userId],
-    )) as Array<{ type: string; status: string; amount: string; partner_reference_no: string }>;
+    );
     expect(ours.map((r) => [r.type, r.status, Number(r.amount)])).toEqual([
       ['TOP_UP', 'SUCCESS', TOP_UP],
       ['PURCHASE', 'SUCCESS', PRICE],
@@ -204,6 +243,6 @@ describe('The user journey, end to end (e2e, simulator)', () => {
     const ourRefs = new Set(ours.map((r) => r.partner_reference_no));
     const dokuRefs = ledger.entries.filter((e) => e.kind !== 'ADMIN_SET').map((e) => e.partnerReferenceNo);
     expect(dokuRefs).toHaveLength(3);
-    expect(dokuRefs.filter((ref) => !ourRefs.has(ref as string))).toEqual([]);
+    expect(dokuRefs.filter((ref) => !ourRefs.has(ref))).toEqual([]);
   });
 });

@@ -28,7 +28,9 @@ describe('Migrations', () => {
     ).map((r) => r.table_name);
 
   const sequences = async (): Promise<string[]> =>
-    (await ds.query<{ sequencename: string }[]>(`SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'`)).map((r) => r.sequencename);
+    (await ds.query<{ sequencename: string }[]>(`SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'`)).map(
+      (r) => r.sequencename,
+    );
 
   it('run up, all the way down, and up again on a fresh database', async () => {
     const up = await ds.runMigrations({ transaction: 'each' });
@@ -66,11 +68,10 @@ describe('Migrations', () => {
     expect(await tables()).toEqual(schema);
   });
 
-  // Indexes and constraints are named by hand in the migrations (TypeORM would hash the names);
-  // tables and columns must match the entities exactly.
-  it('every entity table and column exists with its type: no column drift between entities and migrations', async () => {
+  // Tables, columns, defaults, indexes, unique keys, checks and foreign keys: the entities declare
+  // the schema the migrations build, so TypeORM's schema builder has nothing at all to change.
+  it('the schema builder has nothing to change: entities declare every table, column, index and constraint the migrations create', async () => {
     const sql = await ds.driver.createSchemaBuilder().log();
-    const drift = sql.upQueries.map((q) => q.query).filter((q) => /CREATE TABLE|DROP TABLE|ADD COLUMN|DROP COLUMN|ALTER COLUMN|ADD "|DROP "/i.test(q));
-    expect(drift).toEqual([]);
+    expect(sql.upQueries.map((q) => q.query)).toEqual([]);
   });
 });

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ReconciliationService } from '../src/reconciliation/reconciliation.service';
-import { registerUser, serviceToken, SignedInUser } from './support/actors';
-import { createBoundWallet, startWalletEnv, WalletEnv } from './support/wallet-fixtures';
+import type { SignedInUser } from './support/actors';
+import { registerUser, serviceToken } from './support/actors';
+import type { WalletEnv } from './support/wallet-fixtures';
+import { createBoundWallet, startWalletEnv } from './support/wallet-fixtures';
 
 /**
  * The rule of docs/money-rules.md against the simulator over HTTP: money is never failed or
@@ -31,16 +33,23 @@ describe('Money rules: never release on unknown', () => {
   const http = () => env.t.http();
   const auth = (token: string) => ({ authorization: `Bearer ${token}` });
   const row = async (id: string) =>
-    ((await db.query(`SELECT status, failure_code, partner_reference_no, refund_reserved_amount, refunded_amount FROM transactions WHERE id = $1`, [id])) as Array<{
-      status: string;
-      failure_code: string | null;
-      partner_reference_no: string;
-      refund_reserved_amount: string;
-      refunded_amount: string;
-    }>)[0];
+    (
+      await db.query<
+        Array<{
+          status: string;
+          failure_code: string | null;
+          partner_reference_no: string;
+          refund_reserved_amount: string;
+          refunded_amount: string;
+        }>
+      >(`SELECT status, failure_code, partner_reference_no, refund_reserved_amount, refunded_amount FROM transactions WHERE id = $1`, [id])
+    )[0];
   /** Makes the transaction old enough for "not found" to count, and due for the reconciler. */
   const pastGraceAndDue = (id: string) =>
-    db.query(`UPDATE transactions SET created_at = now() - interval '10 minutes', next_check_at = now() - interval '1 second' WHERE id = $1`, [id]);
+    db.query(
+      `UPDATE transactions SET created_at = now() - interval '10 minutes', next_check_at = now() - interval '1 second' WHERE id = $1`,
+      [id],
+    );
   const reconcile = () => env.t.app.get(ReconciliationService).runOnce();
 
   async function paidPurchase(user: SignedInUser, amount: number): Promise<string> {
@@ -52,7 +61,11 @@ describe('Money rules: never release on unknown', () => {
     return created.body.id as string;
   }
   const refund = (user: SignedInUser, purchaseId: string, amount: number) =>
-    http().post(`/v1/users/${user.id}/purchases/${purchaseId}/refunds`).set(auth(refunder)).set('idempotency-key', randomUUID()).send({ amount, reason: 'Damaged' });
+    http()
+      .post(`/v1/users/${user.id}/purchases/${purchaseId}/refunds`)
+      .set(auth(refunder))
+      .set('idempotency-key', randomUUID())
+      .send({ amount, reason: 'Damaged' });
 
   it('a refund DOKU never received keeps its amount reserved, is never failed by a poll, and is sent again once by the reconciler', async () => {
     const user = await registerUser(env.t);
@@ -85,7 +98,7 @@ describe('Money rules: never release on unknown', () => {
     expect(env.sim.control.ledger({ accountId: wallet.accountId }).creditTotal).toBe('60000.00');
   });
 
-  it('a refund DOKU applied but whose answer was lost is settled from DOKU\'s report once, a failed status query on the way settling nothing', async () => {
+  it("a refund DOKU applied but whose answer was lost is settled from DOKU's report once, a failed status query on the way settling nothing", async () => {
     const user = await registerUser(env.t);
     const wallet = await createBoundWallet(env, user, { balance: 500_000 });
     const purchaseId = await paidPurchase(user, 100_000);
@@ -169,10 +182,12 @@ describe('Money rules: never release on unknown', () => {
     const user = await registerUser(env.t);
     await createBoundWallet(env, user, { balance: 500_000 });
     const purchaseId = await paidPurchase(user, 70_000);
-    const [stored] = (await db.query(`SELECT doku_external_id, partner_reference_no FROM transactions WHERE id = $1`, [purchaseId])) as Array<{
-      doku_external_id: string | null;
-      partner_reference_no: string;
-    }>;
+    const [stored] = await db.query<
+      Array<{
+        doku_external_id: string | null;
+        partner_reference_no: string;
+      }>
+    >(`SELECT doku_external_id, partner_reference_no FROM transactions WHERE id = $1`, [purchaseId]);
     const atDoku = [...env.sim.state.purchases.values()].find((p) => p.partnerReferenceNo === stored.partner_reference_no);
     expect(stored.doku_external_id).toMatch(/^[0-9]{27}$/);
     expect(atDoku?.originalExternalId).toBe(stored.doku_external_id);
@@ -181,7 +196,11 @@ describe('Money rules: never release on unknown', () => {
     // which shows it is sent; the right one refunds.
     await db.query(`UPDATE transactions SET doku_external_id = '20990101000000000000000000001' WHERE id = $1`, [purchaseId]);
     const wrong = await refund(user, purchaseId, 10_000);
-    expect({ status: wrong.status, code: wrong.body.error.code, refund: wrong.body.error.details.status }).toEqual({ status: 404, code: 'DOKU.NOT_FOUND', refund: 'FAILED' });
+    expect({ status: wrong.status, code: wrong.body.error.code, refund: wrong.body.error.details.status }).toEqual({
+      status: 404,
+      code: 'DOKU.NOT_FOUND',
+      refund: 'FAILED',
+    });
     await db.query(`UPDATE transactions SET doku_external_id = $2 WHERE id = $1`, [purchaseId, stored.doku_external_id]);
     const right = await refund(user, purchaseId, 10_000);
     expect(right.status).toBe(201);
@@ -202,7 +221,10 @@ describe('Money rules: never release on unknown', () => {
     await db.query(`UPDATE transactions SET check_attempts = 100 WHERE id = $1`, [stuck.body.id]);
     await pastGraceAndDue(stuck.body.id);
     await reconcile();
-    const [flagged] = (await db.query(`SELECT status, attention_required_at FROM transactions WHERE id = $1`, [stuck.body.id])) as Array<{ status: string; attention_required_at: Date | null }>;
+    const [flagged] = await db.query<Array<{ status: string; attention_required_at: Date | null }>>(
+      `SELECT status, attention_required_at FROM transactions WHERE id = $1`,
+      [stuck.body.id],
+    );
     expect(flagged.status).toBe('UNKNOWN');
     expect(flagged.attention_required_at).not.toBeNull();
     expect(await row(purchaseId)).toMatchObject({ refund_reserved_amount: '80000' });
@@ -216,23 +238,41 @@ describe('Money rules: never release on unknown', () => {
     expect((await http().post(resolution).set(auth(support.accessToken)).send(body)).status).toBe(403);
     expect((await http().post(resolution).set(auth(user.accessToken)).send(body)).status).toBe(403);
     expect((await http().post(resolution).set(auth(finance.accessToken)).send({ status: 'FAILED', reason: 'short' })).status).toBe(400);
-    expect((await http().post(resolution).set(auth(finance.accessToken)).send({ status: 'CANCELED', reason: body.reason })).status).toBe(400);
+    expect((await http().post(resolution).set(auth(finance.accessToken)).send({ status: 'CANCELED', reason: body.reason })).status).toBe(
+      400,
+    );
 
-    const resolved = await http().post(resolution).set(auth(finance.accessToken)).send(body);
-    expect(resolved.status).toBe(201);
-    expect(resolved.body).toMatchObject({ id: stuck.body.id, status: 'FAILED', failureCode: 'ADMIN.RESOLVED_FAILED', details: { resolution: { by: finance.id, reason: body.reason } } });
+    // Maker-checker: one finance person asks, another approves, and only then does it move.
+    const requested = await http().post(resolution).set(auth(finance.accessToken)).send(body);
+    expect([requested.status, requested.body.status, requested.body.kind]).toEqual([202, 'PENDING', 'RESOLUTION']);
+    expect(await row(purchaseId)).toMatchObject({ refund_reserved_amount: '80000' });
+    const checker = await registerUser(env.t, 'finance');
+    const resolved = await http().post(`/v1/admin/approvals/${requested.body.id}/approve`).set(auth(checker.accessToken)).send({});
+    expect(resolved.status).toBe(200);
+    expect(resolved.body.status).toBe('EXECUTED');
+    expect(resolved.body.result.body).toMatchObject({
+      id: stuck.body.id,
+      status: 'FAILED',
+      failureCode: 'ADMIN.RESOLVED_FAILED',
+      details: { resolution: { by: finance.id, approvedBy: checker.id, reason: body.reason } },
+    });
     expect(await row(purchaseId)).toMatchObject({ refund_reserved_amount: '0', refunded_amount: '0' });
     const again = await http().post(resolution).set(auth(finance.accessToken)).send({ status: 'SUCCESS', reason: body.reason });
     expect([again.status, again.body.error.code]).toEqual([409, 'ADMIN.TRANSACTION_SETTLED']);
     expect(await row(purchaseId)).toMatchObject({ refund_reserved_amount: '0', refunded_amount: '0' });
-    const events = (await db.query(`SELECT to_status, cause FROM transaction_events WHERE transaction_id = $1 ORDER BY created_at`, [stuck.body.id])) as Array<{ to_status: string; cause: string }>;
-    expect(events.at(-1)).toEqual({ to_status: 'FAILED', cause: `back-office: ${body.reason}` });
+    const events = await db.query<Array<{ to_status: string; cause: string; reason: string }>>(
+      `SELECT to_status, cause, details->>'reason' AS reason FROM transaction_events WHERE transaction_id = $1 ORDER BY created_at`,
+      [stuck.body.id],
+    );
+    expect(events.at(-1)).toEqual({ to_status: 'FAILED', cause: 'back-office', reason: body.reason });
 
     // The released amount is refundable again; DOKU applied nothing for the stuck one.
     env.sim.control.clearFaults();
     const next = await refund(user, purchaseId, 100_000);
     expect(next.status).toBe(201);
     expect(env.sim.control.ledger({ accountId: wallet.accountId }).creditTotal).toBe('100000.00');
-    expect((await http().post(`/v1/admin/transactions/${randomUUID()}/resolution`).set(auth(finance.accessToken)).send(body)).status).toBe(404);
+    expect((await http().post(`/v1/admin/transactions/${randomUUID()}/resolution`).set(auth(finance.accessToken)).send(body)).status).toBe(
+      404,
+    );
   });
 });

@@ -1,11 +1,15 @@
 import { DataSource } from 'typeorm';
 import { NotificationsRepository } from '../src/notifications/notifications.repository';
-import { registerUser, SignedInUser } from './support/actors';
-import { BackendProcess, startBackendProcess } from './support/backend-process';
+import type { SignedInUser } from './support/actors';
+import { registerUser } from './support/actors';
+import type { BackendProcess } from './support/backend-process';
+import { startBackendProcess } from './support/backend-process';
 import { until } from './support/until';
 import { createBoundWallet } from './support/wallet-fixtures';
-import { DokuNotificationSender, NotificationSink, SinkDelivery } from './reliability/support/doku-notifications';
-import { ReliabilityEnv, startReliabilityEnv } from './reliability/support/env';
+import type { SinkDelivery } from './reliability/support/doku-notifications';
+import { DokuNotificationSender, NotificationSink } from './reliability/support/doku-notifications';
+import type { ReliabilityEnv } from './reliability/support/env';
+import { startReliabilityEnv } from './reliability/support/env';
 import { BatteryHttp } from './reliability/support/http-client';
 
 /**
@@ -43,7 +47,12 @@ describe('Stored DOKU notifications are never left unprocessed (e2e, backend pro
   });
 
   const backend = async (extra: Record<string, string>): Promise<{ child: BackendProcess; sender: DokuNotificationSender }> => {
-    const child = await startBackendProcess(env.t.databaseUrl, { DOKU_BASE_URL: env.sim.url, RECONCILER_ENABLED: 'false', WEBHOOKS_ENABLED: 'false', ...extra });
+    const child = await startBackendProcess(env.t.databaseUrl, {
+      DOKU_BASE_URL: env.sim.url,
+      RECONCILER_ENABLED: 'false',
+      WEBHOOKS_ENABLED: 'false',
+      ...extra,
+    });
     children.push(child);
     const http = new BatteryHttp(child.url, 4);
     clients.push(http);
@@ -53,13 +62,20 @@ describe('Stored DOKU notifications are never left unprocessed (e2e, backend pro
 
   /** A purchase pending with us that the customer has paid on DOKU's page, and DOKU's notification of it. */
   async function paidAtDoku(): Promise<{ id: string; ref: string; notification: SinkDelivery }> {
-    const res = await env.http.post('/v1/purchases', { amount: 10_000 + seq, description: 'order' }, user.accessToken, `nr-${process.pid}-${seq++}`);
+    const res = await env.http.post(
+      '/v1/purchases',
+      { amount: 10_000 + seq, description: 'order' },
+      user.accessToken,
+      `nr-${process.pid}-${seq++}`,
+    );
     if (res.status !== 201) throw new Error(`purchase: ${res.status} ${res.text.slice(0, 200)}`);
-    const rows = (await db.query(`SELECT partner_reference_no FROM transactions WHERE id = $1`, [res.json.id])) as Array<{ partner_reference_no: string }>;
-    const ref = rows[0]!.partner_reference_no;
+    const rows = await db.query<Array<{ partner_reference_no: string }>>(`SELECT partner_reference_no FROM transactions WHERE id = $1`, [
+      res.json.id,
+    ]);
+    const ref = rows[0].partner_reference_no;
     env.sim.control.pay({ partnerReferenceNo: ref });
     const [notification] = await sink.waitFor(ref, 1);
-    return { id: res.json.id as string, ref, notification: notification! };
+    return { id: res.json.id as string, ref, notification: notification };
   }
 
   async function deliver(sender: DokuNotificationSender, body: string, externalId: string) {
@@ -68,13 +84,23 @@ describe('Stored DOKU notifications are never left unprocessed (e2e, backend pro
   }
 
   const stored = async (ref: string) =>
-    (await db.query(
+    await db.query<
+      Array<{ processed_at: Date | null; process_result: string | null; claimed_until: Date | null; process_attempts: number }>
+    >(
       `SELECT processed_at, process_result, claimed_until, process_attempts FROM doku_notifications WHERE partner_reference_no = $1 ORDER BY received_at`,
       [ref],
-    )) as Array<{ processed_at: Date | null; process_result: string | null; claimed_until: Date | null; process_attempts: number }>;
-  const statusOf = async (id: string) => ((await db.query(`SELECT status FROM transactions WHERE id = $1`, [id])) as Array<{ status: string }>)[0]!.status;
+    );
+  const statusOf = async (id: string) =>
+    (await db.query<Array<{ status: string }>>(`SELECT status FROM transactions WHERE id = $1`, [id]))[0].status;
   const successEvents = async (id: string) =>
-    Number(((await db.query(`SELECT count(*)::int AS n FROM transaction_events WHERE transaction_id = $1 AND to_status = 'SUCCESS'`, [id])) as Array<{ n: number }>)[0]!.n);
+    Number(
+      (
+        await db.query<Array<{ n: number }>>(
+          `SELECT count(*)::int AS n FROM transaction_events WHERE transaction_id = $1 AND to_status = 'SUCCESS'`,
+          [id],
+        )
+      )[0].n,
+    );
 
   it('dies right after storing a notification: DOKU retries, the replay is acknowledged without a second row, and the restarted backend processes the stored one', async () => {
     const purchase = await paidAtDoku();
@@ -90,7 +116,7 @@ describe('Stored DOKU notifications are never left unprocessed (e2e, backend pro
     expect(dying.child.child.signalCode).toBe('SIGKILL');
     let rows = await stored(purchase.ref);
     expect(rows).toHaveLength(1);
-    expect(rows[0]!.processed_at).toBeNull();
+    expect(rows[0].processed_at).toBeNull();
     expect(await statusOf(purchase.id)).toBe('PENDING');
 
     const restarted = await backend({ NOTIFICATION_LEASE_SECONDS: '2', NOTIFICATION_SWEEP_INTERVAL_MS: '200' });
@@ -100,10 +126,16 @@ describe('Stored DOKU notifications are never left unprocessed (e2e, backend pro
     expect(retry.json?.responseCode).toBe('2005600');
 
     // The dead backend's hold runs out after 2 s; the restarted one takes the notification over.
-    expect(await until(async () => (await stored(purchase.ref))[0]?.processed_at != null, (done) => done, 15_000)).toBe(true);
+    expect(
+      await until(
+        async () => ((await stored(purchase.ref))[0]?.processed_at ?? null) !== null,
+        (done) => done,
+        15_000,
+      ),
+    ).toBe(true);
     rows = await stored(purchase.ref);
     expect(rows).toHaveLength(1);
-    expect(rows[0]!.process_result).toBe('confirmed by Query Purchase: SUCCESS');
+    expect(rows[0].process_result).toBe('confirmed by Query Purchase: SUCCESS');
     expect(await statusOf(purchase.id)).toBe('SUCCESS');
     expect(await successEvents(purchase.id)).toBe(1);
     await restarted.child.stop();
@@ -116,7 +148,8 @@ describe('Stored DOKU notifications are never left unprocessed (e2e, backend pro
     const answers = await Promise.all(purchases.map((p, i) => deliver(sender, p.notification.body, `8${Date.now()}${i}`)));
     expect(answers.map((a) => a.status)).toEqual(purchases.map(() => 200));
 
-    const allDone = async () => (await Promise.all(purchases.map((p) => stored(p.ref)))).every((r) => r.length === 1 && r[0]!.processed_at != null);
+    const allDone = async () =>
+      (await Promise.all(purchases.map((p) => stored(p.ref)))).every((r) => r.length === 1 && r[0].processed_at !== null);
     expect(await until(allDone, (done) => done, 20_000)).toBe(true);
     for (const p of purchases) {
       expect(await statusOf(p.id)).toBe('SUCCESS');
@@ -129,11 +162,16 @@ describe('Stored DOKU notifications are never left unprocessed (e2e, backend pro
     const purchases: Array<Awaited<ReturnType<typeof paidAtDoku>>> = [];
     for (let i = 0; i < 12; i++) purchases.push(await paidAtDoku());
     // The only timed sweep runs at start, before anything is stored; the rest is up to the queue running low.
-    const { child, sender } = await backend({ NOTIFICATION_QUEUE_LIMIT: '0', NOTIFICATION_PROCESSING_CONCURRENCY: '2', NOTIFICATION_SWEEP_INTERVAL_MS: '3600000' });
+    const { child, sender } = await backend({
+      NOTIFICATION_QUEUE_LIMIT: '0',
+      NOTIFICATION_PROCESSING_CONCURRENCY: '2',
+      NOTIFICATION_SWEEP_INTERVAL_MS: '3600000',
+    });
     const answers = await Promise.all(purchases.map((p, i) => deliver(sender, p.notification.body, `6${Date.now()}${i}`)));
     expect(answers.map((a) => a.status)).toEqual(purchases.map(() => 200));
 
-    const allDone = async () => (await Promise.all(purchases.map((p) => stored(p.ref)))).every((r) => r.length === 1 && r[0]!.processed_at != null);
+    const allDone = async () =>
+      (await Promise.all(purchases.map((p) => stored(p.ref)))).every((r) => r.length === 1 && r[0].processed_at !== null);
     expect(await until(allDone, (done) => done, 20_000)).toBe(true);
     for (const p of purchases) expect(await statusOf(p.id)).toBe('SUCCESS');
     await child.stop();
@@ -151,12 +189,12 @@ describe('Stored DOKU notifications are never left unprocessed (e2e, backend pro
     expect(first.child.child.exitCode).toBe(0);
     env.sim.control.clearFaults();
 
-    const left = (await Promise.all(purchases.map((p) => stored(p.ref)))).map((r) => r[0]!).filter((r) => r.processed_at === null);
+    const left = (await Promise.all(purchases.map((p) => stored(p.ref)))).map((r) => r[0]).filter((r) => r.processed_at === null);
     expect(left.length).toBeGreaterThanOrEqual(4);
     expect(left.every((r) => r.claimed_until === null)).toBe(true); // given back, not held for 600 s
 
     const next = await backend({ NOTIFICATION_LEASE_SECONDS: '600', NOTIFICATION_SWEEP_INTERVAL_MS: '3600000' });
-    const allDone = async () => (await Promise.all(purchases.map((p) => stored(p.ref)))).every((r) => r[0]!.processed_at != null);
+    const allDone = async () => (await Promise.all(purchases.map((p) => stored(p.ref)))).every((r) => r[0].processed_at !== null);
     expect(await until(allDone, (done) => done, 20_000)).toBe(true);
     for (const p of purchases) expect(await statusOf(p.id)).toBe('SUCCESS');
     await next.child.stop();
@@ -179,11 +217,15 @@ describe('Stored DOKU notifications are never left unprocessed (e2e, backend pro
     );
     expect(id).toBeDefined();
     const row = async () =>
-      ((await db.query(`SELECT processed_at, process_result, process_attempts FROM doku_notifications WHERE id = $1`, [id])) as Array<{
-        processed_at: Date | null;
-        process_result: string | null;
-        process_attempts: number;
-      }>)[0]!;
+      (
+        await db.query<
+          Array<{
+            processed_at: Date | null;
+            process_result: string | null;
+            process_attempts: number;
+          }>
+        >(`SELECT processed_at, process_result, process_attempts FROM doku_notifications WHERE id = $1`, [id])
+      )[0];
     expect(await repository.recordFailure(id!, 3, 'database went away')).toBe(false);
     expect(await repository.recordFailure(id!, 3, 'database went away')).toBe(false);
     expect(await row()).toMatchObject({ processed_at: null, process_attempts: 2 });

@@ -1,5 +1,7 @@
-import { listRoutes, RouteInfo } from './support/routes';
-import { startTestApp, TestApp } from './support/test-app';
+import type { RouteInfo } from './support/routes';
+import { listRoutes } from './support/routes';
+import type { TestApp } from './support/test-app';
+import { startTestApp } from './support/test-app';
 
 interface Parameter {
   name: string;
@@ -25,7 +27,10 @@ interface Schema {
 interface OpenApiDocument {
   openapi: string;
   paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, Schema>; securitySchemes?: Record<string, { type: string; scheme?: string; bearerFormat?: string }> };
+  components: {
+    schemas: Record<string, Schema>;
+    securitySchemes?: Record<string, { type: string; scheme?: string; bearerFormat?: string }>;
+  };
 }
 
 /**
@@ -66,8 +71,8 @@ describe('The OpenAPI document (e2e)', () => {
   let routes: RouteInfo[];
   /**
    * DOKU-facing routes are NOT part of the partner API and are deliberately left out of the
-   * document: DOKU's notification token request and the notify endpoint (SNAP contracts of §2.8,
-   * described in wallet-snap-api.md, not ours to offer), and /metrics (the scraper's). DOKU's
+   * document: DOKU's notification token request and the notify endpoints (SNAP's and the checkout's, described
+   * in docs/doku-integration.md#notifications, not ours to offer), and /metrics (the scraper's). DOKU's
    * browser redirects (/v1/callbacks/doku/...) ARE documented: the user's browser lands there.
    */
   let excluded: string[];
@@ -75,7 +80,13 @@ describe('The OpenAPI document (e2e)', () => {
   beforeAll(async () => {
     t = await startTestApp();
     routes = listRoutes(t.app);
-    excluded = ['POST /authorization/v1/access-token/b2b', `POST ${t.config.doku.notificationPath}`, 'GET /metrics'];
+    excluded = [
+      'POST /authorization/v1/access-token/b2b',
+      `POST ${t.config.doku.notificationPath}`,
+      // The e-Wallet checkout's notifications (non-SNAP, docs/channels.md#doku-e-wallet-checkout).
+      `POST ${t.config.doku.checkout?.notificationPath ?? '/v1/callbacks/doku/checkout'}`,
+      'GET /metrics',
+    ];
     const res = await t.http().get('/docs/openapi.json');
     expect(res.status).toBe(200);
     doc = res.body as OpenApiDocument;
@@ -99,9 +110,14 @@ describe('The OpenAPI document (e2e)', () => {
       .filter((r) => !operation(r))
       .map(routeKey);
     expect(missing).toEqual([]);
-    expect(documented().filter((r) => r.path.startsWith('/v1/callbacks/doku/')).map(routeKey)).toEqual([
+    expect(
+      documented()
+        .filter((r) => r.path.startsWith('/v1/callbacks/doku/'))
+        .map(routeKey),
+    ).toEqual([
       'GET /v1/callbacks/doku/binding',
       'GET /v1/callbacks/doku/purchase',
+      'GET /v1/callbacks/doku/purchase/status',
       'GET /v1/callbacks/doku/registration',
     ]);
 
@@ -156,20 +172,26 @@ describe('The OpenAPI document (e2e)', () => {
       if (NO_RESPONSE_SCHEMA.includes(key)) continue;
       if (withSchema.length === 0) problems.push(`${key}: no response schema`);
       for (const p of op.parameters ?? []) {
-        if (p.in === 'query' && p.example === undefined && p.schema?.example === undefined) problems.push(`${key}: query ${p.name} without an example`);
+        if (p.in === 'query' && p.example === undefined && p.schema?.example === undefined)
+          problems.push(`${key}: query ${p.name} without an example`);
       }
     }
     expect(problems).toEqual([]);
-
   });
 
   it('documents the required Idempotency-Key header on every money-moving POST, and only those are @Idempotent', () => {
-    expect(routes.filter((r) => r.idempotent).map(routeKey).sort()).toEqual([...MONEY_MOVING].sort());
+    expect(
+      routes
+        .filter((r) => r.idempotent)
+        .map(routeKey)
+        .sort(),
+    ).toEqual([...MONEY_MOVING].sort());
     const problems: string[] = [];
     for (const r of routes.filter((x) => MONEY_MOVING.includes(routeKey(x)))) {
       const header = operation(r)?.parameters?.find((p) => p.in === 'header' && p.name.toLowerCase() === 'idempotency-key');
       if (!header) problems.push(`${routeKey(r)}: no Idempotency-Key header`);
-      else if (header.required !== true || (header.example ?? header.schema?.example) === undefined) problems.push(`${routeKey(r)}: Idempotency-Key not required or without example`);
+      else if (header.required !== true || (header.example ?? header.schema?.example) === undefined)
+        problems.push(`${routeKey(r)}: Idempotency-Key not required or without example`);
     }
     expect(problems).toEqual([]);
   });

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { registerUser, serviceToken, SignedInUser } from './support/actors';
-import { approveConsent, BoundWallet, createBoundWallet, startWalletEnv, WalletEnv } from './support/wallet-fixtures';
+import type { SignedInUser } from './support/actors';
+import { registerUser, serviceToken } from './support/actors';
+import type { BoundWallet, WalletEnv } from './support/wallet-fixtures';
+import { approveConsent, createBoundWallet, startWalletEnv } from './support/wallet-fixtures';
 import { until } from './support/until';
 
 /**
@@ -46,8 +48,11 @@ describe('Purchases, cancels and refunds (e2e, simulator)', () => {
       .set('idempotency-key', idempotencyKey)
       .send({ amount, reason: 'Item out of stock' });
   const partnerRef = async (id: string): Promise<string> =>
-    ((await env.t.app.get(DataSource).query(`SELECT partner_reference_no FROM transactions WHERE id = $1`, [id])) as Array<{ partner_reference_no: string }>)[0]
-      .partner_reference_no;
+    (
+      await env.t.app
+        .get(DataSource)
+        .query<Array<{ partner_reference_no: string }>>(`SELECT partner_reference_no FROM transactions WHERE id = $1`, [id])
+    )[0].partner_reference_no;
   const simPurchases = (accountId: string) => env.sim.control.transactions({ accountId, type: 'PURCHASE' });
   const ledger = (accountId: string) => env.sim.control.ledger({ accountId });
 
@@ -71,7 +76,13 @@ describe('Purchases, cancels and refunds (e2e, simulator)', () => {
       ],
     });
     expect(created.status).toBe(201);
-    expect(created.body).toEqual({ id: expect.any(String), status: 'PENDING', amount: 100_000, webRedirectUrl: expect.stringContaining(env.sim.url) });
+    expect(created.body).toEqual({
+      id: expect.any(String),
+      status: 'PENDING',
+      amount: 100_000,
+      paymentMethod: 'DOKU_WALLET',
+      webRedirectUrl: expect.stringContaining(env.sim.url),
+    });
 
     // The user enters the PIN on DOKU's page; DOKU sends the browser back to our PAY_RETURN callback.
     const returnUrl = await approveConsent(created.body.webRedirectUrl, wallet.pin);
@@ -88,17 +99,25 @@ describe('Purchases, cancels and refunds (e2e, simulator)', () => {
     expect(delivered.some((n) => n.status === 'delivered')).toBe(true);
     const stored = await until(
       async () =>
-        (await env.t.app.get(DataSource).query(`SELECT processed_at, signature_kind FROM doku_notifications WHERE partner_reference_no = $1`, [ref])) as Array<{
-          processed_at: Date | null;
-          signature_kind: string;
-        }>,
+        await env.t.app.get(DataSource).query<
+          Array<{
+            processed_at: Date | null;
+            signature_kind: string;
+          }>
+        >(`SELECT processed_at, signature_kind FROM doku_notifications WHERE partner_reference_no = $1`, [ref]),
       (rows) => rows.length > 0 && rows.every((r) => r.processed_at !== null),
     );
     expect(stored[0]).toEqual({ processed_at: expect.any(Date), signature_kind: 'symmetric' });
 
     const paid = await getPurchase(user, created.body.id);
     expect(paid.status).toBe(200);
-    expect(paid.body).toMatchObject({ status: 'SUCCESS', amount: 100_000, refundedAmount: 0, webRedirectUrl: null, items: expect.any(Array) });
+    expect(paid.body).toMatchObject({
+      status: 'SUCCESS',
+      amount: 100_000,
+      refundedAmount: 0,
+      webRedirectUrl: null,
+      items: expect.any(Array),
+    });
 
     const first = await refund(user.id, created.body.id, 30_000);
     expect(first.status).toBe(201);
@@ -140,15 +159,26 @@ describe('Purchases, cancels and refunds (e2e, simulator)', () => {
   it('cancel before the PIN: CANCELED, and the PIN page no longer takes money', async () => {
     const { user, wallet } = await walletUser();
     const created = await buy(user, { amount: 40_000 });
-    const cancel = await http().post(`/v1/purchases/${created.body.id}/cancel`).set(auth(user.accessToken)).set('idempotency-key', key()).send({ reason: 'Changed my mind' });
+    const cancel = await http()
+      .post(`/v1/purchases/${created.body.id}/cancel`)
+      .set(auth(user.accessToken))
+      .set('idempotency-key', key())
+      .send({ reason: 'Changed my mind' });
     expect(cancel.status).toBe(200);
     expect(cancel.body).toMatchObject({ purchaseId: created.body.id, status: 'SUCCESS', purchaseStatus: 'CANCELED' });
-    expect((await getPurchase(user, created.body.id)).body).toMatchObject({ status: 'CANCELED', refunds: [{ type: 'CANCEL', status: 'SUCCESS' }] });
+    expect((await getPurchase(user, created.body.id)).body).toMatchObject({
+      status: 'CANCELED',
+      refunds: [{ type: 'CANCEL', status: 'SUCCESS' }],
+    });
     expect(simPurchases(wallet.accountId)[0].status).toBe('05');
     const pinPage = await fetch(created.body.webRedirectUrl);
     expect(pinPage.status).not.toBe(200);
     expect(ledger(wallet.accountId).debitCount).toBe(0);
-    const again = await http().post(`/v1/purchases/${created.body.id}/cancel`).set(auth(user.accessToken)).set('idempotency-key', key()).send({});
+    const again = await http()
+      .post(`/v1/purchases/${created.body.id}/cancel`)
+      .set(auth(user.accessToken))
+      .set('idempotency-key', key())
+      .send({});
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('PURCHASE.NOT_CANCELABLE');
   });
@@ -164,30 +194,50 @@ describe('Purchases, cancels and refunds (e2e, simulator)', () => {
 
     const refunded = await paidPurchase(user, 10_000);
     expect((await refund(user.id, refunded, 1_000)).status).toBe(201);
-    const refused = await http().post(`/v1/purchases/${refunded}/cancel`).set(auth(user.accessToken)).set('idempotency-key', key()).send({});
+    const refused = await http()
+      .post(`/v1/purchases/${refunded}/cancel`)
+      .set(auth(user.accessToken))
+      .set('idempotency-key', key())
+      .send({});
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe('PURCHASE.NOT_CANCELABLE');
   });
 
-  it('a mobile user can never refund (403); another user\'s purchase is 404', async () => {
+  it("a mobile user can never refund (403); another user's purchase is 404", async () => {
     const { user } = await walletUser();
     const id = await paidPurchase(user, 20_000);
-    const asUser = await http().post(`/v1/users/${user.id}/purchases/${id}/refunds`).set(auth(user.accessToken)).set('idempotency-key', key()).send({ amount: 1_000, reason: 'x' });
+    const asUser = await http()
+      .post(`/v1/users/${user.id}/purchases/${id}/refunds`)
+      .set(auth(user.accessToken))
+      .set('idempotency-key', key())
+      .send({ amount: 1_000, reason: 'x' });
     expect(asUser.status).toBe(403);
-    const asUserAdminPath = await http().post(`/v1/admin/purchases/${id}/refunds`).set(auth(user.accessToken)).set('idempotency-key', key()).send({ amount: 1_000, reason: 'x' });
+    const asUserAdminPath = await http()
+      .post(`/v1/admin/purchases/${id}/refunds`)
+      .set(auth(user.accessToken))
+      .set('idempotency-key', key())
+      .send({ amount: 1_000, reason: 'x' });
     expect(asUserAdminPath.status).toBe(403);
 
     const other = await registerUser(env.t);
     const foreign = await getPurchase(other, id);
     expect(foreign.status).toBe(404);
     expect(foreign.body.error.code).toBe('PURCHASE.NOT_FOUND');
-    const foreignCancel = await http().post(`/v1/purchases/${id}/cancel`).set(auth(other.accessToken)).set('idempotency-key', key()).send({});
+    const foreignCancel = await http()
+      .post(`/v1/purchases/${id}/cancel`)
+      .set(auth(other.accessToken))
+      .set('idempotency-key', key())
+      .send({});
     expect(foreignCancel.status).toBe(404);
     // A service acting for another user does not reach this purchase either.
     expect((await refund(other.id, id, 1_000)).status).toBe(404);
 
     const finance = await registerUser(env.t, 'finance');
-    const byFinance = await http().post(`/v1/admin/purchases/${id}/refunds`).set(auth(finance.accessToken)).set('idempotency-key', key()).send({ amount: 1_000, reason: 'Goodwill' });
+    const byFinance = await http()
+      .post(`/v1/admin/purchases/${id}/refunds`)
+      .set(auth(finance.accessToken))
+      .set('idempotency-key', key())
+      .send({ amount: 1_000, reason: 'Goodwill' });
     expect(byFinance.status).toBe(201);
   });
 
@@ -230,7 +280,10 @@ describe('Purchases, cancels and refunds (e2e, simulator)', () => {
     const { user, wallet } = await walletUser(10_000);
     const poor = await buy(user, { amount: 50_000 });
     expect(poor.status).toBe(422);
-    expect(poor.body.error).toMatchObject({ code: 'DOKU.INSUFFICIENT_BALANCE', details: { status: 'FAILED', responseCode: expect.stringMatching(/^403(54|05)14$/) } });
+    expect(poor.body.error).toMatchObject({
+      code: 'DOKU.INSUFFICIENT_BALANCE',
+      details: { status: 'FAILED', responseCode: expect.stringMatching(/^403(54|05)14$/) },
+    });
     expect((await getPurchase(user, poor.body.error.details.purchaseId)).body.status).toBe('FAILED');
 
     const tooBig = await buy(user, { amount: 20_000_000 });
@@ -252,21 +305,35 @@ describe('Purchases, cancels and refunds (e2e, simulator)', () => {
     expect(noWallet.body.error.code).toBe('WALLET.NOT_FOUND');
   });
 
-  it('DOKU latency past our timeout leaves the purchase UNKNOWN; GET resolves it with no second debit', async () => {
+  it('DOKU latency past our timeout leaves the purchase UNKNOWN; it is resolved with no second debit', async () => {
     const { user, wallet } = await walletUser();
     env.sim.control.setFaults([{ endpoint: 'purchaseWeb', type: 'latency', latencyMs: 3000, times: 1 }]);
     const created = await buy(user, { amount: 25_000 });
     expect(created.status).toBe(202);
-    expect(created.body).toEqual({ id: expect.any(String), status: 'UNKNOWN', amount: 25_000, webRedirectUrl: null });
+    expect(created.body).toEqual({
+      id: expect.any(String),
+      status: 'UNKNOWN',
+      amount: 25_000,
+      paymentMethod: 'DOKU_WALLET',
+      webRedirectUrl: null,
+    });
 
-    // Once DOKU has processed the late request, the status query finds it waiting for the PIN.
+    // Once DOKU has processed the late request, the status query finds it waiting for the PIN. Polls
+    // ask DOKU at most once per STATUS_QUERY_MIN_INTERVAL_MS (5 s), so this may take one interval.
     const pending = await until(
       () => getPurchase(user, created.body.id),
       (r) => r.body.status === 'PENDING',
+      12_000,
     );
     expect(pending.body.status).toBe('PENDING');
     env.sim.control.pay({ partnerReferenceNo: await partnerRef(created.body.id) });
-    expect((await getPurchase(user, created.body.id)).body.status).toBe('SUCCESS');
+    // Settled by DOKU's notification (or the next interval's query); the polls read our record.
+    const paid = await until(
+      () => getPurchase(user, created.body.id),
+      (r) => r.body.status === 'SUCCESS',
+      12_000,
+    );
+    expect(paid.body.status).toBe('SUCCESS');
     expect(simPurchases(wallet.accountId)).toHaveLength(1);
     expect(ledger(wallet.accountId).debitCount).toBe(1);
   });
@@ -281,7 +348,14 @@ describe('Purchases, cancels and refunds (e2e, simulator)', () => {
     // The reservation holds: 40,000 more would exceed what was paid.
     expect((await refund(user.id, id, 40_000)).status).toBe(422);
 
-    const settled = await getPurchase(user, id);
+    // Reading the purchase settles it by DOKU's status query, asked at most once per
+    // STATUS_QUERY_MIN_INTERVAL_MS (5 s) per purchase: the payment's own check (or its notification)
+    // may have just used this interval's query, so this may take one interval.
+    const settled = await until(
+      () => getPurchase(user, id),
+      (r) => r.body.refundedAmount === 20_000,
+      12_000,
+    );
     expect(settled.body.refundedAmount).toBe(20_000);
     expect(settled.body.refunds).toEqual([expect.objectContaining({ id: lost.body.id, status: 'SUCCESS' })]);
     const truth = ledger(wallet.accountId);

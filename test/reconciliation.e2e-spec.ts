@@ -2,11 +2,12 @@ import { DataSource } from 'typeorm';
 import { rupiah } from '../src/common/money/money';
 import { RECHECK_DELAYS_SECONDS } from '../src/reconciliation/reconciliation.schedule';
 import { ReconciliationService } from '../src/reconciliation/reconciliation.service';
-import { TransactionResolverRegistry } from '../src/reconciliation/transaction-resolver.registry';
-import { Transaction } from '../src/transactions/entities/transaction.entity';
+import { TransactionResolverRegistry } from '../src/transactions/transaction-resolver.registry';
+import type { Transaction } from '../src/transactions/entities/transaction.entity';
 import { TransactionsRepository } from '../src/transactions/transactions.repository';
 import { registerUser } from './support/actors';
-import { startTestApp, TestApp } from './support/test-app';
+import type { TestApp } from './support/test-app';
+import { startTestApp } from './support/test-app';
 
 describe('Reconciliation of unresolved transactions', () => {
   let a: TestApp;
@@ -40,7 +41,9 @@ describe('Reconciliation of unresolved transactions', () => {
         initiatorId: 'svc_rewards',
       }),
     );
-    await db.transaction((tx) => txs.transition(tx, t.id, 'UNKNOWN', 'timeout', 'doku-unclear', { nextCheckAt: new Date(Date.now() - 1000) }));
+    await db.transaction((tx) =>
+      txs.transition(tx, t.id, 'UNKNOWN', 'doku-response', 'doku-unclear', { nextCheckAt: new Date(Date.now() - 1000) }),
+    );
     return t;
   }
 
@@ -67,7 +70,7 @@ describe('Reconciliation of unresolved transactions', () => {
     );
     expect(events.map((e) => [e.payload.previousStatus, e.payload.status, e.payload.cause])).toEqual([
       [null, 'PENDING', 'created'],
-      ['PENDING', 'UNKNOWN', 'timeout'],
+      ['PENDING', 'UNKNOWN', 'doku-response'],
       ['UNKNOWN', 'SUCCESS', 'status-query'],
     ]);
   });
@@ -77,13 +80,19 @@ describe('Reconciliation of unresolved transactions', () => {
     a.app.get(TransactionResolverRegistry).register('TOP_UP', async () => undefined);
     const service = a.app.get(ReconciliationService);
     expect(await service.runOnce()).toMatchObject({ claimed: 1, stillUnresolved: 1 });
-    const [after] = await db.query(`SELECT check_attempts, EXTRACT(EPOCH FROM next_check_at - now())::int AS wait FROM transactions WHERE id = $1`, [t.id]);
+    const [after] = await db.query(
+      `SELECT check_attempts, EXTRACT(EPOCH FROM next_check_at - now())::int AS wait FROM transactions WHERE id = $1`,
+      [t.id],
+    );
     expect(after.check_attempts).toBe(1);
     expect(after.wait).toBeGreaterThanOrEqual(RECHECK_DELAYS_SECONDS[0] - 2);
     expect(after.wait).toBeLessThanOrEqual(RECHECK_DELAYS_SECONDS[0] + 1);
 
     // The schedule is exhausted: the next empty check flags it instead of failing it.
-    await db.query(`UPDATE transactions SET check_attempts = $2, next_check_at = now() - interval '1 second' WHERE id = $1`, [t.id, RECHECK_DELAYS_SECONDS.length]);
+    await db.query(`UPDATE transactions SET check_attempts = $2, next_check_at = now() - interval '1 second' WHERE id = $1`, [
+      t.id,
+      RECHECK_DELAYS_SECONDS.length,
+    ]);
     await service.runOnce();
     const flagged = await txs.findById(t.id);
     expect(flagged!.status).toBe('UNKNOWN');

@@ -1,30 +1,36 @@
 import { randomUUID } from 'node:crypto';
 import { isAllowed } from '../src/common/auth/access.guard';
-import { Principal } from '../src/common/auth/principal';
+import type { Principal } from '../src/common/auth/principal';
 import { SERVICE_SCOPES } from '../src/clients/entities/service-client.entity';
 import { registerUser, serviceToken } from './support/actors';
-import { listRoutes, RouteInfo } from './support/routes';
-import { startTestApp, TestApp } from './support/test-app';
+import type { RouteInfo } from './support/routes';
+import { listRoutes } from './support/routes';
+import type { TestApp } from './support/test-app';
+import { startTestApp } from './support/test-app';
 
 /**
  * Routes anyone may call without a token. Adding a route here is a deliberate decision that a
  * reviewer sees; every other route must refuse a missing token and a token of the wrong kind.
  */
 const PUBLIC_ROUTES = [
-  // DOKU's token request before it sends notifications; its RSA signature is the credential (§2.8 step 1).
+  // DOKU's token request before it sends notifications; its RSA signature is the credential.
   'POST /authorization/v1/access-token/b2b',
   'GET /health/live',
   'GET /health/ready',
   'GET /metrics',
-  // DOKU's notifications; the token we issued and DOKU's signature over the raw body are checked (§2.8 step 2).
+  // DOKU's notifications; the token we issued and DOKU's signature over the raw body are checked.
   'POST /v1.0/debit/notify',
   'POST /v1/auth/login',
   'POST /v1/auth/refresh',
   'POST /v1/auth/register',
-  // DOKU's browser redirects after PIN creation and binding approval (wallet-snap-api.md §3.2 A.5, A.7).
+  // DOKU's browser redirects after PIN creation and binding approval (docs/doku-integration.md#pin-pages).
   'GET /v1/callbacks/doku/binding',
-  // DOKU's PIN page return (PAY_RETURN, §3.2 C); shows what Query Purchase says, changes nothing by itself.
+  // DOKU's e-Wallet checkout notifications; the merchant's signature over the raw body is checked.
+  'POST /v1/callbacks/doku/checkout',
+  // DOKU's PIN page return (PAY_RETURN); shows what Query Purchase says, changes nothing by itself.
   'GET /v1/callbacks/doku/purchase',
+  // What the "payment being confirmed" page polls: whether the outcome is known, nothing else.
+  'GET /v1/callbacks/doku/purchase/status',
   'GET /v1/callbacks/doku/registration',
   'POST /v1/oauth/token',
 ];
@@ -49,9 +55,17 @@ describe('Deny by default: the route-guard walk', () => {
       actors.push({ name: `user:${role}`, principal: { kind: 'user', userId: u.id, role, sessionId: '' }, token: u.accessToken });
     }
     const narrow = await serviceToken(t, ['wallets:read']);
-    actors.push({ name: 'service:wallets:read', principal: { kind: 'service', clientId: narrow.clientId, scopes: ['wallets:read'] }, token: narrow.token });
+    actors.push({
+      name: 'service:wallets:read',
+      principal: { kind: 'service', clientId: narrow.clientId, scopes: ['wallets:read'] },
+      token: narrow.token,
+    });
     const wide = await serviceToken(t, [...SERVICE_SCOPES]);
-    actors.push({ name: 'service:all', principal: { kind: 'service', clientId: wide.clientId, scopes: [...SERVICE_SCOPES] }, token: wide.token });
+    actors.push({
+      name: 'service:all',
+      principal: { kind: 'service', clientId: wide.clientId, scopes: [...SERVICE_SCOPES] },
+      token: wide.token,
+    });
   });
   afterAll(async () => {
     await t.close();

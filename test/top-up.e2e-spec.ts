@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { registerUser, serviceToken, SignedInUser } from './support/actors';
-import { createBoundWallet, startWalletEnv, WalletEnv } from './support/wallet-fixtures';
+import type { SignedInUser } from './support/actors';
+import { registerUser, serviceToken } from './support/actors';
+import type { WalletEnv } from './support/wallet-fixtures';
+import { createBoundWallet, startWalletEnv } from './support/wallet-fixtures';
 
-/** Top-up from the partner's corporate balance (§3.2 E) against the simulator. */
+/** Top-up from the partner's corporate balance (docs/doku-integration.md#top-up) against the simulator. */
 describe('Top-up: inquiry, top-up, query', () => {
   let env: WalletEnv;
   let user: SignedInUser;
@@ -78,12 +80,19 @@ describe('Top-up: inquiry, top-up, query', () => {
     expect(resolved.body.status).toBe('SUCCESS');
     expect(env.sim.control.ledger({ partnerReferenceNo: res.body.partnerReferenceNo }).creditCount).toBe(1);
     expect(balance()).toBe(before + 7_000);
-    const events = await env.t.app.get(DataSource).query(`SELECT to_status, cause FROM transaction_events WHERE transaction_id = $1 ORDER BY created_at`, [res.body.id]);
+    const events = await env.t.app
+      .get(DataSource)
+      .query(`SELECT to_status, cause FROM transaction_events WHERE transaction_id = $1 ORDER BY created_at`, [res.body.id]);
     expect(events.map((e: { to_status: string }) => e.to_status)).toEqual(['PENDING', 'UNKNOWN', 'SUCCESS']);
   });
 
   it('never lets a mobile user top up (403), even their own wallet', async () => {
-    for (const path of [`${base()}/inquiries`, base(), `/v1/admin/users/${user.id}/top-ups/inquiries`, `/v1/admin/users/${user.id}/top-ups`]) {
+    for (const path of [
+      `${base()}/inquiries`,
+      base(),
+      `/v1/admin/users/${user.id}/top-ups/inquiries`,
+      `/v1/admin/users/${user.id}/top-ups`,
+    ]) {
       const res = await post(user.accessToken, path, { amount: 1000 }, `tu-${randomUUID()}`);
       expect(res.status).toBe(403);
     }

@@ -1,10 +1,12 @@
 import { DataSource } from 'typeorm';
 import { AppError } from '../src/common/errors/app-error';
-import { IdempotencyService } from '../src/common/idempotency/idempotency.service';
+import { IdempotencyService } from '../src/transactions/idempotency/idempotency.service';
 import { rupiah } from '../src/common/money/money';
 import { TransactionsRepository } from '../src/transactions/transactions.repository';
+import { TRANSITION_CAUSES } from '../src/transactions/transition-cause';
 import { registerUser } from './support/actors';
-import { startTestApp, TestApp } from './support/test-app';
+import type { TestApp } from './support/test-app';
+import { startTestApp } from './support/test-app';
 
 describe('The money core: idempotency keys, transitions, refund reservations', () => {
   let t: TestApp;
@@ -51,8 +53,10 @@ describe('The money core: idempotency keys, transitions, refund reservations', (
     const ctx = { scope: `user:${userId}`, key: 'key-concurrent-1', fingerprint: 'fp-a' };
     const results = await Promise.allSettled(Array.from({ length: 50 }, () => idem.run(ctx, purchaseOp(10_000, executions))));
     expect(executions.count).toBe(1);
-    const answered = results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<{ body: unknown; replayed: boolean }>).value);
-    const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as AppError);
+    const answered = results
+      .filter((r) => r.status === 'fulfilled')
+      .map((r) => (r as PromiseFulfilledResult<{ body: unknown; replayed: boolean }>).value);
+    const refused = results.filter((r) => r.status === 'rejected').map((r) => r.reason as AppError);
     expect(answered.filter((a) => !a.replayed)).toHaveLength(1);
     expect(refused.every((e) => e.code === 'IDEMPOTENCY.IN_FLIGHT')).toBe(true);
     const first = answered.find((a) => !a.replayed)!;
@@ -61,14 +65,19 @@ describe('The money core: idempotency keys, transitions, refund reservations', (
     const later = await idem.run(ctx, purchaseOp(10_000, executions));
     expect(later).toEqual({ status: 201, body: first.body, replayed: true });
     expect(executions.count).toBe(1);
-    const [{ count }] = await db.query(`SELECT count(*)::int AS count FROM transactions WHERE user_id = $1 AND partner_reference_no LIKE 'PUR-TEST-%'`, [userId]);
+    const [{ count }] = await db.query(
+      `SELECT count(*)::int AS count FROM transactions WHERE user_id = $1 AND partner_reference_no LIKE 'PUR-TEST-%'`,
+      [userId],
+    );
     expect(count).toBe(1);
   });
 
   it('refuses the same key with a different request (422) and changes nothing', async () => {
     const executions = { count: 0 };
     await idem.run({ scope: `user:${userId}`, key: 'key-mismatch-1', fingerprint: 'fp-a' }, purchaseOp(10_000, executions));
-    await expect(idem.run({ scope: `user:${userId}`, key: 'key-mismatch-1', fingerprint: 'fp-b' }, purchaseOp(20_000, executions))).rejects.toMatchObject({
+    await expect(
+      idem.run({ scope: `user:${userId}`, key: 'key-mismatch-1', fingerprint: 'fp-b' }, purchaseOp(20_000, executions)),
+    ).rejects.toMatchObject({
       code: 'IDEMPOTENCY.KEY_REUSED',
       status: 422,
     });
@@ -135,18 +144,45 @@ describe('The money core: idempotency keys, transitions, refund reservations', (
         initiatorId: 'svc_rewards',
       }),
     );
-    expect((await db.transaction((tx) => txs.transition(tx, t1.id, 'UNKNOWN', 'timeout', 'doku-unclear'))).changed).toBe(true);
-    expect((await db.transaction((tx) => txs.transition(tx, t1.id, 'SUCCESS', 'status-query', 'doku-reported', { dokuReferenceNo: 'DK-1' }))).changed).toBe(true);
-    const back = await db.transaction((tx) => txs.transition(tx, t1.id, 'FAILED', 'late-notification', 'doku-reported'));
+    expect((await db.transaction((tx) => txs.transition(tx, t1.id, 'UNKNOWN', 'doku-response', 'doku-unclear'))).changed).toBe(true);
+    expect(
+      (await db.transaction((tx) => txs.transition(tx, t1.id, 'SUCCESS', 'status-query', 'doku-reported', { dokuReferenceNo: 'DK-1' })))
+        .changed,
+    ).toBe(true);
+    const back = await db.transaction((tx) => txs.transition(tx, t1.id, 'FAILED', 'status-query', 'doku-reported'));
     expect(back.changed).toBe(false);
     expect(back.transaction.status).toBe('SUCCESS');
     expect(back.transaction.dokuReferenceNo).toBe('DK-1');
     expect((await txs.findEvents(t1.id)).map((e) => [e.fromStatus, e.toStatus, e.cause])).toEqual([
       [null, 'PENDING', 'created'],
-      ['PENDING', 'UNKNOWN', 'timeout'],
+      ['PENDING', 'UNKNOWN', 'doku-response'],
       ['UNKNOWN', 'SUCCESS', 'status-query'],
     ]);
   });
+  it('keeps the database to the closed set of transition causes: the check names exactly TRANSITION_CAUSES, and another cause is refused', async () => {
+    const [check] = await db.query<Array<{ def: string }>>(
+      `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'transaction_events_cause_check'`,
+    );
+    const named = [...check.def.matchAll(/'([^']+)'::text/g)].map((m) => m[1]).sort();
+    expect(named).toEqual([...TRANSITION_CAUSES].sort());
+    const t1 = await db.transaction((tx) =>
+      txs.createPending(tx, {
+        userId,
+        type: 'TOP_UP',
+        amount: rupiah(10_000),
+        partnerReferenceNo: `TOP-CAUSE-${process.pid}`,
+        initiatorKind: 'service',
+        initiatorId: 'svc_rewards',
+      }),
+    );
+    await expect(
+      db.query(
+        `INSERT INTO transaction_events (transaction_id, from_status, to_status, cause, details) VALUES ($1, 'PENDING', 'SUCCESS', 'because', '{}')`,
+        [t1.id],
+      ),
+    ).rejects.toThrow(/transaction_events_cause_check/);
+  });
+
   it('refuses, in the database write itself, to fail or release money on too little evidence', async () => {
     const make = (type: 'TOP_UP' | 'REFUND' | 'BANK_TRANSFER' | 'PURCHASE', n: number) =>
       db.transaction(async (tx) => {
@@ -158,13 +194,21 @@ describe('The money core: idempotency keys, transitions, refund reservations', (
           initiatorKind: 'service',
           initiatorId: 'svc_rewards',
         });
-        return (await txs.transition(tx, t.id, 'UNKNOWN', 'timeout', 'doku-unclear')).transaction;
+        return (await txs.transition(tx, t.id, 'UNKNOWN', 'doku-response', 'doku-unclear')).transaction;
       });
     for (const [n, type] of (['TOP_UP', 'REFUND', 'BANK_TRANSFER'] as const).entries()) {
       const t = await make(type, n);
       for (const evidence of ['doku-not-found', 'doku-unclear'] as const) {
-        const refused = await db.transaction((tx) => txs.transition(tx, t.id, 'FAILED', 'status-query', evidence, { failureCode: 'DOKU.NOT_FOUND' }));
-        expect({ type, evidence, changed: refused.changed, status: refused.transaction.status, failureCode: refused.transaction.failureCode }).toEqual({
+        const refused = await db.transaction((tx) =>
+          txs.transition(tx, t.id, 'FAILED', 'status-query', evidence, { failureCode: 'DOKU.NOT_FOUND' }),
+        );
+        expect({
+          type,
+          evidence,
+          changed: refused.changed,
+          status: refused.transaction.status,
+          failureCode: refused.transaction.failureCode,
+        }).toEqual({
           type,
           evidence,
           changed: false,
@@ -187,6 +231,8 @@ describe('The money core: idempotency keys, transitions, refund reservations', (
     await db.query(`UPDATE transactions SET doku_reference_no = 'DK-ACK-1' WHERE id = $1`, [acknowledged.id]);
     const contradicted = await db.transaction((tx) => txs.transition(tx, acknowledged.id, 'FAILED', 'status-query', 'doku-not-found'));
     expect({ changed: contradicted.changed, status: contradicted.transaction.status }).toEqual({ changed: false, status: 'UNKNOWN' });
-    expect((await db.transaction((tx) => txs.transition(tx, acknowledged.id, 'FAILED', 'status-query', 'doku-reported'))).changed).toBe(true);
+    expect((await db.transaction((tx) => txs.transition(tx, acknowledged.id, 'FAILED', 'status-query', 'doku-reported'))).changed).toBe(
+      true,
+    );
   });
 });

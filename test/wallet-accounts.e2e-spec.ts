@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { DokuClient } from '../src/integrations/doku/doku.client';
-import { registerUser, serviceToken, SignedInUser } from './support/actors';
-import { approveConsent, createBoundWallet, createPinOnPage, startWalletEnv, WalletEnv } from './support/wallet-fixtures';
+import { DokuClient } from '../src/integrations/doku/snap/doku.client';
+import type { SignedInUser } from './support/actors';
+import { registerUser, serviceToken } from './support/actors';
+import type { WalletEnv } from './support/wallet-fixtures';
+import { approveConsent, createBoundWallet, createPinOnPage, startWalletEnv } from './support/wallet-fixtures';
 
 /**
- * Onboarding, binding, wallet state, unbinding and balance (wallet-snap-api.md §3.2 A/B, §3.3-§3.9),
+ * Onboarding, binding, wallet state, unbinding and balance (docs/doku-integration.md#flows),
  * over real HTTP against the DOKU simulator, driving its HTML pages like a browser.
  */
 describe('Wallet accounts and balance (e2e, simulator)', () => {
@@ -20,9 +22,9 @@ describe('Wallet accounts and balance (e2e, simulator)', () => {
   });
 
   const phoneOf = async (u: SignedInUser): Promise<string> =>
-    ((await env.t.app.get(DataSource).query(`SELECT phone FROM users WHERE id = $1`, [u.id])) as Array<{ phone: string }>)[0].phone;
+    (await env.t.app.get(DataSource).query<Array<{ phone: string }>>(`SELECT phone FROM users WHERE id = $1`, [u.id]))[0].phone;
   const walletRow = async (u: SignedInUser) =>
-    ((await env.t.app.get(DataSource).query(`SELECT * FROM wallets WHERE user_id = $1`, [u.id])) as Array<Record<string, unknown>>)[0];
+    (await env.t.app.get(DataSource).query<Array<Record<string, unknown>>>(`SELECT * FROM wallets WHERE user_id = $1`, [u.id]))[0];
   const startRegistration = async (u: SignedInUser) => {
     const res = await env.t.http().post('/v1/wallet/registrations').set(auth(u)).send({});
     expect(res.status).toBe(201);
@@ -35,7 +37,7 @@ describe('Wallet accounts and balance (e2e, simulator)', () => {
     const phone = await phoneOf(user);
     const none = await env.t.http().get('/v1/wallet').set(auth(user));
     expect(none.status).toBe(200);
-    expect(none.body).toEqual({ status: 'NONE', accountId: null, phone: null, boundAt: null });
+    expect(none.body).toEqual({ status: 'NONE', accountId: null, phone: null, boundAt: null, binding: null, registration: null });
 
     const reg = await startRegistration(user);
     expect(reg).toMatchObject({ status: 'OTP_SENT', otpAttemptsLeft: 3 });
@@ -44,7 +46,11 @@ describe('Wallet accounts and balance (e2e, simulator)', () => {
     const sent = env.sim.control.lastOtp(phone);
     expect(sent.purpose).toBe('ACCOUNT_CREATION');
 
-    const wrong = await env.t.http().post(`/v1/wallet/registrations/${reg.id}/otp`).set(auth(user)).send({ otp: wrongOtp(sent.otp) });
+    const wrong = await env.t
+      .http()
+      .post(`/v1/wallet/registrations/${reg.id}/otp`)
+      .set(auth(user))
+      .send({ otp: wrongOtp(sent.otp) });
     expect(wrong.status).toBe(422);
     expect(wrong.body.error.code).toBe('OTP.INVALID');
     expect(wrong.body.error.details).toMatchObject({ attemptsLeft: 2, responseCode: '4040415' });
@@ -68,8 +74,10 @@ describe('Wallet accounts and balance (e2e, simulator)', () => {
     expect(registered.body).toMatchObject({ status: 'REGISTERED', accountId: `******${accountId.slice(-4)}` });
     expect(registered.body.phone).not.toContain(phone.slice(4, -3));
 
-    // Replaying DOKU's redirect changes nothing.
-    expect((await fetch(registrationCallback, { redirect: 'manual' })).status).toBe(404);
+    // Replaying DOKU's redirect (a reload) changes nothing and says it is already done.
+    const reloaded = await fetch(registrationCallback, { redirect: 'manual', headers: { 'accept-language': 'en' } });
+    expect(reloaded.status).toBe(200);
+    expect(await reloaded.text()).toContain('already created');
 
     const bind = await env.t.http().post('/v1/wallet/binding').set(auth(user)).send({});
     expect(bind.status).toBe(201);
@@ -84,8 +92,11 @@ describe('Wallet accounts and balance (e2e, simulator)', () => {
     const bound = await env.t.http().get('/v1/wallet').set(auth(user));
     expect(bound.body).toMatchObject({ status: 'BOUND', accountId: `******${accountId.slice(-4)}` });
     expect(typeof bound.body.boundAt).toBe('string');
-    // The authCode is single-use: replaying the redirect changes nothing.
-    expect((await fetch(bindingCallback, { redirect: 'manual' })).status).toBe(404);
+    // The authCode is single-use: replaying the redirect (a reload) changes nothing and says it is already done.
+    const rebound = await fetch(bindingCallback, { redirect: 'manual', headers: { 'accept-language': 'en' } });
+    expect(rebound.status).toBe(200);
+    expect(await rebound.text()).toContain('already linked');
+    expect((await env.t.http().get('/v1/wallet').set(auth(user))).body.status).toBe('BOUND');
 
     const empty = await env.t.http().get('/v1/wallet/balance').set(auth(user));
     expect(empty.status).toBe(200);
@@ -133,7 +144,11 @@ describe('Wallet accounts and balance (e2e, simulator)', () => {
     const otp = env.sim.control.lastOtp(await phoneOf(user)).otp;
     const codes: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const res = await env.t.http().post(`/v1/wallet/registrations/${reg.id}/otp`).set(auth(user)).send({ otp: wrongOtp(otp) });
+      const res = await env.t
+        .http()
+        .post(`/v1/wallet/registrations/${reg.id}/otp`)
+        .set(auth(user))
+        .send({ otp: wrongOtp(otp) });
       codes.push(`${res.status} ${res.body.error.code} ${res.body.error.details.attemptsLeft}`);
     }
     expect(codes).toEqual(['422 OTP.INVALID 2', '422 OTP.INVALID 1', '422 OTP.BLOCKED 0']);
@@ -148,12 +163,20 @@ describe('Wallet accounts and balance (e2e, simulator)', () => {
 
     // A minute later: a new Account Creation with a new partnerReferenceNo, and the new OTP works.
     const db = env.t.app.get(DataSource);
-    const before = ((await db.query(`SELECT partner_reference_no FROM wallet_registrations WHERE id = $1`, [reg.id])) as Array<{ partner_reference_no: string }>)[0];
+    const before = (
+      await db.query<Array<{ partner_reference_no: string }>>(`SELECT partner_reference_no FROM wallet_registrations WHERE id = $1`, [
+        reg.id,
+      ])
+    )[0];
     await db.query(`UPDATE wallet_registrations SET last_otp_sent_at = now() - interval '61 seconds' WHERE id = $1`, [reg.id]);
     const resent = await env.t.http().post(`/v1/wallet/registrations/${reg.id}/otp/resend`).set(auth(user)).send();
     expect(resent.status).toBe(200);
     expect(resent.body).toMatchObject({ status: 'OTP_SENT', otpAttemptsLeft: 3, resendsLeft: 2 });
-    const after = ((await db.query(`SELECT partner_reference_no FROM wallet_registrations WHERE id = $1`, [reg.id])) as Array<{ partner_reference_no: string }>)[0];
+    const after = (
+      await db.query<Array<{ partner_reference_no: string }>>(`SELECT partner_reference_no FROM wallet_registrations WHERE id = $1`, [
+        reg.id,
+      ])
+    )[0];
     expect(after.partner_reference_no).not.toBe(before.partner_reference_no);
     const fresh = env.sim.control.lastOtp(await phoneOf(user));
     expect(fresh.partnerReferenceNo).toBe(after.partner_reference_no);
@@ -177,7 +200,11 @@ describe('Wallet accounts and balance (e2e, simulator)', () => {
     expect(verify.body.error.code).toBe('WALLET.REGISTRATION_NOT_FOUND');
     const resend = await env.t.http().post(`/v1/wallet/registrations/${reg.id}/otp/resend`).set(auth(intruder)).send();
     expect(resend.status).toBe(404);
-    const row = ((await env.t.app.get(DataSource).query(`SELECT status, otp_failed_attempts FROM wallet_registrations WHERE id = $1`, [reg.id])) as Array<Record<string, unknown>>)[0];
+    const row = (
+      await env.t.app
+        .get(DataSource)
+        .query<Array<Record<string, unknown>>>(`SELECT status, otp_failed_attempts FROM wallet_registrations WHERE id = $1`, [reg.id])
+    )[0];
     expect(row).toEqual({ status: 'OTP_SENT', otp_failed_attempts: 0 });
   });
 
@@ -185,12 +212,37 @@ describe('Wallet accounts and balance (e2e, simulator)', () => {
     const user = await registerUser(env.t);
     const reg = await startRegistration(user);
     const sent = env.sim.control.lastOtp(await phoneOf(user));
-    const cb = (path: string, q: Record<string, string>) => fetch(`${env.t.url}${path}?${new URLSearchParams(q).toString()}`, { redirect: 'manual' });
+    const cb = (path: string, q: Record<string, string>) =>
+      fetch(`${env.t.url}${path}?${new URLSearchParams(q).toString()}`, { redirect: 'manual' });
 
     // Unknown reference; and our real reference before its OTP was verified (no PIN could exist).
-    expect((await cb('/v1/callbacks/doku/registration', { accountId: '1140340010', partnerReferenceNo: `REG-${randomUUID()}`, status: 'SUCCESS' })).status).toBe(404);
-    expect((await cb('/v1/callbacks/doku/registration', { accountId: '1140340010', partnerReferenceNo: sent.partnerReferenceNo, status: 'SUCCESS' })).status).toBe(404);
-    expect((await cb('/v1/callbacks/doku/registration', { accountId: '1140340010', partnerReferenceNo: 'https://evil.example/', status: 'SUCCESS' })).status).toBe(404);
+    expect(
+      (
+        await cb('/v1/callbacks/doku/registration', {
+          accountId: '1140340010',
+          partnerReferenceNo: `REG-${randomUUID()}`,
+          status: 'SUCCESS',
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await cb('/v1/callbacks/doku/registration', {
+          accountId: '1140340010',
+          partnerReferenceNo: sent.partnerReferenceNo,
+          status: 'SUCCESS',
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await cb('/v1/callbacks/doku/registration', {
+          accountId: '1140340010',
+          partnerReferenceNo: 'https://evil.example/',
+          status: 'SUCCESS',
+        })
+      ).status,
+    ).toBe(404);
     expect((await env.t.http().get('/v1/wallet').set(auth(user))).body.status).toBe('REGISTERING');
     expect(reg.status).toBe('OTP_SENT');
 
@@ -199,13 +251,23 @@ describe('Wallet accounts and balance (e2e, simulator)', () => {
     const account = env.sim.control.createAccount({ phoneNo: await phoneOf(other), balance: 1000 });
     const bind = await env.t.http().post('/v1/wallet/binding').set(auth(other)).send({ accountId: account.accountId });
     expect(bind.status).toBe(201);
-    const ref = ((await env.t.app.get(DataSource).query(`SELECT partner_reference_no FROM wallet_bindings WHERE id = $1`, [bind.body.bindingId])) as Array<{ partner_reference_no: string }>)[0].partner_reference_no;
+    const ref = (
+      await env.t.app
+        .get(DataSource)
+        .query<Array<{ partner_reference_no: string }>>(`SELECT partner_reference_no FROM wallet_bindings WHERE id = $1`, [
+          bind.body.bindingId,
+        ])
+    )[0].partner_reference_no;
     const forged = await cb('/v1/callbacks/doku/binding', { ref, authCode: 'forged-code' });
     expect(forged.status).toBe(422);
     expect((await cb('/v1/callbacks/doku/binding', { ref: `BIND-${randomUUID()}`, authCode: 'x' })).status).toBe(404);
     expect((await cb('/v1/callbacks/doku/binding', { authCode: 'x' })).status).toBe(404);
     expect((await env.t.http().get('/v1/wallet').set(auth(other))).body.status).toBe('NONE');
-    const status = ((await env.t.app.get(DataSource).query(`SELECT status FROM wallet_bindings WHERE id = $1`, [bind.body.bindingId])) as Array<{ status: string }>)[0];
+    const status = (
+      await env.t.app
+        .get(DataSource)
+        .query<Array<{ status: string }>>(`SELECT status FROM wallet_bindings WHERE id = $1`, [bind.body.bindingId])
+    )[0];
     expect(status.status).toBe('PENDING');
 
     // The real approval still completes it afterwards.
@@ -238,7 +300,9 @@ describe('Wallet accounts and balance (e2e, simulator)', () => {
     const proper = new URL(returned);
     const appended = new URLSearchParams([...proper.searchParams].filter(([k]) => k !== 'ref')).toString();
     // Already in that form when the simulator follows the appended-query reading itself.
-    const naive = /\?ref=[^?&]+\?/.test(returned) ? returned : `${proper.origin}${proper.pathname}?ref=${proper.searchParams.get('ref')}?${appended}`;
+    const naive = /\?ref=[^?&]+\?/.test(returned)
+      ? returned
+      : `${proper.origin}${proper.pathname}?ref=${proper.searchParams.get('ref')}?${appended}`;
     expect(naive).toMatch(/\?ref=BIND-[^?&]+\?authCode=/);
     expect((await fetch(naive, { redirect: 'manual' })).status).toBe(200);
     expect((await env.t.http().get('/v1/wallet').set(auth(user))).body.status).toBe('BOUND');
@@ -249,22 +313,29 @@ describe('Wallet accounts and balance (e2e, simulator)', () => {
     const bound = await createBoundWallet(env, user, { balance: 1000 });
     const db = env.t.app.get(DataSource);
     const bindingRow = async () =>
-      ((await db.query(`SELECT status, unbind_partner_reference_no, unbind_doku_reference_no FROM wallet_bindings WHERE user_id = $1 AND status IN ('ACTIVE', 'UNBINDING')`, [
-        user.id,
-      ])) as Array<{ status: string; unbind_partner_reference_no: string | null; unbind_doku_reference_no: string | null }>)[0];
+      (
+        await db.query<Array<{ status: string; unbind_partner_reference_no: string | null; unbind_doku_reference_no: string | null }>>(
+          `SELECT status, unbind_partner_reference_no, unbind_doku_reference_no FROM wallet_bindings WHERE user_id = $1 AND status IN ('ACTIVE', 'UNBINDING')`,
+          [user.id],
+        )
+      )[0];
     const simBindingStatus = () => (env.sim.control.getAccount(bound.accountId).bindings as Array<{ status: string }>).map((b) => b.status);
     expect((await env.t.http().post('/v1/wallet/unbinding/otp').set(auth(user)).send({ otp: '123456' })).body.error.code).toBe(
       'WALLET.UNBINDING_NOT_STARTED',
     );
 
-    // Step 1: Account Unbinding. DOKU answers "PENDING" and sends an OTP to the wallet's phone (§3.8).
+    // Step 1: Account Unbinding. DOKU answers "PENDING" and sends an OTP to the wallet's phone.
     const unbind = await env.t.http().post('/v1/wallet/unbinding').set(auth(user)).send();
     expect(unbind.status).toBe(200);
     expect(unbind.body).toEqual({ status: 'UNBINDING', otpRequired: true, walletStatus: 'BOUND' });
     const pending = await bindingRow();
     expect(pending).toMatchObject({ status: 'UNBINDING', unbind_partner_reference_no: expect.stringMatching(/^UNBIND-/) });
     const sent = env.sim.control.lastOtp(bound.phone);
-    expect(sent).toMatchObject({ purpose: 'ACCOUNT_UNBINDING', partnerReferenceNo: pending.unbind_partner_reference_no, referenceNo: pending.unbind_doku_reference_no });
+    expect(sent).toMatchObject({
+      purpose: 'ACCOUNT_UNBINDING',
+      partnerReferenceNo: pending.unbind_partner_reference_no,
+      referenceNo: pending.unbind_doku_reference_no,
+    });
     // Until the OTP is confirmed the link stands: still bound at DOKU and here, the balance still reads.
     expect(simBindingStatus()).toEqual(['ACTIVE']);
     expect((await env.t.http().get('/v1/wallet').set(auth(user))).body.status).toBe('BOUND');
@@ -272,7 +343,11 @@ describe('Wallet accounts and balance (e2e, simulator)', () => {
 
     // A wrong OTP: OTP.INVALID (DOKU's 4040415, not yet blocked: attempts are left, the right OTP still
     // works below), nothing ends. The binding row keeps no attempt counter, so no attemptsLeft figure.
-    const wrong = await env.t.http().post('/v1/wallet/unbinding/otp').set(auth(user)).send({ otp: wrongOtp(sent.otp) });
+    const wrong = await env.t
+      .http()
+      .post('/v1/wallet/unbinding/otp')
+      .set(auth(user))
+      .send({ otp: wrongOtp(sent.otp) });
     expect(wrong.status).toBe(422);
     expect(wrong.body.error.code).toBe('OTP.INVALID');
     expect(wrong.body.error.details).toMatchObject({ responseCode: '4040415' });
@@ -324,7 +399,7 @@ describe('Wallet accounts and balance (e2e, simulator)', () => {
     } finally {
       env.sim.control.clearFaults();
     }
-    // The user unlinks us on DOKU's side (unbinding + OTP, §3.8): the customer token dies and no
+    // The user unlinks us on DOKU's side (unbinding + OTP): the customer token dies and no
     // renewal is possible any more.
     const row = await walletRow(user);
     const doku = env.t.app.get(DokuClient);
@@ -334,7 +409,11 @@ describe('Wallet accounts and balance (e2e, simulator)', () => {
       partnerReferenceNo: unlinkRef,
       additionalInfo: { accountId: String(row.doku_account_id) },
     });
-    await doku.verifyOtp({ originalPartnerReferenceNo: unlinkRef, originalReferenceNo: String(unlink.body.referenceNo), otp: env.sim.control.lastOtp(wallet10.phone).otp });
+    await doku.verifyOtp({
+      originalPartnerReferenceNo: unlinkRef,
+      originalReferenceNo: String(unlink.body.referenceNo),
+      otp: env.sim.control.lastOtp(wallet10.phone).otp,
+    });
     const rebind = await env.t.http().get('/v1/wallet/balance').set(auth(user));
     expect([rebind.status, rebind.body.error.code]).toEqual([409, 'WALLET.NEEDS_REBINDING']);
     expect((await env.t.http().get('/v1/wallet').set(auth(user))).body.status).toBe('NEEDS_REBINDING');

@@ -1,13 +1,16 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { createServer, IncomingHttpHeaders, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, Server } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { rupiah } from '../src/common/money/money';
 import { OutboxRepository } from '../src/outbox/outbox.repository';
 import { TransactionsRepository } from '../src/transactions/transactions.repository';
 import { WebhookSender } from '../src/webhooks/webhook-sender';
-import { registerUser, serviceToken, SignedInUser } from './support/actors';
-import { startTestApp, TestApp } from './support/test-app';
+import type { SignedInUser } from './support/actors';
+import { registerUser, serviceToken } from './support/actors';
+import type { TestApp } from './support/test-app';
+import { startTestApp } from './support/test-app';
 
 interface Received {
   path: string;
@@ -153,7 +156,13 @@ describe('Webhooks: signed delivery, retries, redelivery, SSRF rules (e2e)', () 
     const transaction = await newTransaction();
     // An event of another type is not sent to this subscription.
     await db.transaction((tx) =>
-      t.app.get(OutboxRepository).append(tx, { type: 'wallet.binding_changed', aggregateType: 'wallet_binding', aggregateId: randomUUID(), userId, payload: { status: 'PENDING' } }),
+      t.app.get(OutboxRepository).append(tx, {
+        type: 'wallet.binding_changed',
+        aggregateType: 'wallet_binding',
+        aggregateId: randomUUID(),
+        userId,
+        payload: { status: 'PENDING' },
+      }),
     );
     const [got] = await waitFor('the delivery', async () => (receiver.to(path).length ? receiver.to(path) : null));
     expect(got.headers['content-type']).toBe('application/json');
@@ -161,10 +170,19 @@ describe('Webhooks: signed delivery, retries, redelivery, SSRF rules (e2e)', () 
     expect(verifyStandardWebhook(`whsec_${Buffer.alloc(32, 1).toString('base64')}`, got.headers, got.body)).toBe(false);
     expect(verifyStandardWebhook(sub.secret, got.headers, got.body.replace('12500', '12501'))).toBe(false);
     const body = JSON.parse(got.body);
-    expect(body).toMatchObject({ id: got.headers['webhook-id'], type: 'transaction.status_changed', data: { transactionId: transaction.id, status: 'PENDING', amount: 12500 } });
+    expect(body).toMatchObject({
+      id: got.headers['webhook-id'],
+      type: 'transaction.status_changed',
+      data: { transactionId: transaction.id, status: 'PENDING', amount: 12500 },
+    });
 
     const reader = (await serviceToken(t, ['events:read'])).token;
-    const events = (await t.http().get('/v1/events?limit=500').set({ authorization: `Bearer ${reader}` })).body.events as Array<{ id: string; seq: string; data: Record<string, unknown> }>;
+    const events = (
+      await t
+        .http()
+        .get('/v1/events?limit=500')
+        .set({ authorization: `Bearer ${reader}` })
+    ).body.events as Array<{ id: string; seq: string; data: Record<string, unknown> }>;
     const event = events.find((e) => e.data.transactionId === transaction.id)!;
     expect(got.headers['webhook-id']).toBe(event.id);
     expect(body.seq).toBe(event.seq);
@@ -173,7 +191,14 @@ describe('Webhooks: signed delivery, retries, redelivery, SSRF rules (e2e)', () 
       const rows = await deliveries(sub.id);
       return rows.length === 1 && rows[0].status === 'DELIVERED' ? rows : null;
     });
-    expect(log[0]).toMatchObject({ eventId: event.id, eventType: 'transaction.status_changed', attempts: 1, lastStatusCode: 200, lastError: null, nextAttemptAt: null });
+    expect(log[0]).toMatchObject({
+      eventId: event.id,
+      eventType: 'transaction.status_changed',
+      attempts: 1,
+      lastStatusCode: 200,
+      lastError: null,
+      nextAttemptAt: null,
+    });
     await new Promise((r) => setTimeout(r, 400));
     expect(receiver.to(path)).toHaveLength(1);
   });
@@ -212,17 +237,24 @@ describe('Webhooks: signed delivery, retries, redelivery, SSRF rules (e2e)', () 
     receiver.script(path, [503]);
     const sub = await subscribe(path);
     await newTransaction();
-    const first = await waitFor('the first attempt', async () => (await deliveries(sub.id))[0]?.attempts === 1 && (await deliveries(sub.id))[0]);
+    const first = await waitFor(
+      'the first attempt',
+      async () => (await deliveries(sub.id))[0]?.attempts === 1 && (await deliveries(sub.id))[0],
+    );
     // Eight retries have been spent: the next failure is final.
     receiver.script(path, [503]);
     await db.query(`UPDATE webhook_deliveries SET attempts = 8, next_attempt_at = now() WHERE id = $1`, [first.id]);
-    const dead = await waitFor('FAILED', async () => ((await deliveries(sub.id))[0]?.status === 'FAILED' ? (await deliveries(sub.id))[0] : null));
+    const dead = await waitFor('FAILED', async () =>
+      (await deliveries(sub.id))[0]?.status === 'FAILED' ? (await deliveries(sub.id))[0] : null,
+    );
     expect(dead).toMatchObject({ attempts: 9, lastStatusCode: 503, nextAttemptAt: null });
 
     const redo = await t.http().post(`/v1/admin/webhook-deliveries/${first.id}/redeliver`).set(auth(admin)).send();
     expect(redo.status).toBe(202);
     expect(redo.body).toMatchObject({ id: first.id, status: 'PENDING', attempts: 0 });
-    const again = await waitFor('the redelivery', async () => ((await deliveries(sub.id))[0]?.status === 'DELIVERED' ? (await deliveries(sub.id))[0] : null));
+    const again = await waitFor('the redelivery', async () =>
+      (await deliveries(sub.id))[0]?.status === 'DELIVERED' ? (await deliveries(sub.id))[0] : null,
+    );
     expect(again).toMatchObject({ attempts: 1, lastStatusCode: 200 });
     const calls = receiver.to(path);
     expect(calls.map((c) => c.answered)).toEqual([503, 503, 200]);
@@ -248,7 +280,7 @@ describe('Webhooks: signed delivery, retries, redelivery, SSRF rules (e2e)', () 
   });
 
   it('refuses subscription URLs to private, loopback, link-local or metadata addresses, userinfo tricks and plain http (400)', async () => {
-    const before = ((await db.query(`SELECT count(*)::int AS n FROM webhook_subscriptions`)) as Array<{ n: number }>)[0].n;
+    const before = (await db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM webhook_subscriptions`))[0].n;
     for (const url of [
       'https://10.0.0.1/hook',
       'http://127.0.0.1:9/hook', // loopback, not on the test allow-list
@@ -267,9 +299,13 @@ describe('Webhooks: signed delivery, retries, redelivery, SSRF rules (e2e)', () 
       const res = await t.http().post('/v1/admin/webhooks').set(auth(admin)).send({ url, description: 'nope' });
       expect({ url, status: res.status, code: res.body.error?.code }).toEqual({ url, status: 400, code: 'WEBHOOK.URL_REFUSED' });
     }
-    const bad = await t.http().post('/v1/admin/webhooks').set(auth(admin)).send({ url: receiver.url('/x'), description: 'x', eventTypes: ['no.such_event'] });
+    const bad = await t
+      .http()
+      .post('/v1/admin/webhooks')
+      .set(auth(admin))
+      .send({ url: receiver.url('/x'), description: 'x', eventTypes: ['no.such_event'] });
     expect([bad.status, bad.body.error.code]).toEqual([400, 'REQUEST.VALIDATION_FAILED']);
-    expect(((await db.query(`SELECT count(*)::int AS n FROM webhook_subscriptions`)) as Array<{ n: number }>)[0].n).toBe(before);
+    expect((await db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM webhook_subscriptions`))[0].n).toBe(before);
   });
 
   it('checks the URL again before each delivery: a URL that became forbidden is not called', async () => {
@@ -279,7 +315,10 @@ describe('Webhooks: signed delivery, retries, redelivery, SSRF rules (e2e)', () 
     // receiver, by a name that is not on the test allow-list) is no longer allowed.
     await db.query(`UPDATE webhook_subscriptions SET url = $2 WHERE id = $1`, [sub.id, `http://localhost:${receiver.port}${path}`]);
     await newTransaction();
-    const row = await waitFor('the refused attempt', async () => (await deliveries(sub.id))[0]?.attempts === 1 && (await deliveries(sub.id))[0]);
+    const row = await waitFor(
+      'the refused attempt',
+      async () => (await deliveries(sub.id))[0]?.attempts === 1 && (await deliveries(sub.id))[0],
+    );
     expect(row).toMatchObject({ status: 'PENDING', lastStatusCode: null, lastError: 'URL_REFUSED' });
     expect(receiver.to(path)).toHaveLength(0);
   });
@@ -287,7 +326,9 @@ describe('Webhooks: signed delivery, retries, redelivery, SSRF rules (e2e)', () 
   it('refuses at connect time a host name resolving to loopback (DNS rebinding after the check)', async () => {
     const path = `/rebind-${randomUUID()}`;
     // The sender is given a URL as if it had passed the check; its agent's lookup still refuses.
-    const result = await t.app.get(WebhookSender).send({ url: new URL(`http://localhost:${receiver.port}${path}`), insecureAllowed: false, headers: {}, body: '{}' });
+    const result = await t.app
+      .get(WebhookSender)
+      .send({ url: new URL(`http://localhost:${receiver.port}${path}`), insecureAllowed: false, headers: {}, body: '{}' });
     expect(result).toEqual({ statusCode: null, error: 'WEBHOOK_ADDRESS_REFUSED' });
     expect(receiver.to(path)).toHaveLength(0);
   });
@@ -300,7 +341,10 @@ describe('Webhooks: signed delivery, retries, redelivery, SSRF rules (e2e)', () 
     const listed = (list.body.subscriptions as Array<Record<string, unknown>>).find((s) => s.id === sub.id)!;
     expect(Object.keys(listed).sort()).toEqual(['createdAt', 'description', 'eventTypes', 'id', 'updatedAt', 'url']);
     expect(JSON.stringify(list.body)).not.toContain(sub.secret.slice(6));
-    const [stored] = (await db.query(`SELECT secret_ciphertext FROM webhook_subscriptions WHERE id = $1`, [sub.id])) as Array<{ secret_ciphertext: string }>;
+    const [stored] = await db.query<Array<{ secret_ciphertext: string }>>(
+      `SELECT secret_ciphertext FROM webhook_subscriptions WHERE id = $1`,
+      [sub.id],
+    );
     expect(stored.secret_ciphertext).toMatch(/^v1\./);
     expect(stored.secret_ciphertext).not.toContain(sub.secret.slice(6));
 
@@ -313,7 +357,9 @@ describe('Webhooks: signed delivery, retries, redelivery, SSRF rules (e2e)', () 
     expect(String(got.headers['webhook-signature']).split(' ')).toHaveLength(2);
     expect(verifyStandardWebhook(rotated.body.secret, got.headers, got.body)).toBe(true);
     expect(verifyStandardWebhook(sub.secret, got.headers, got.body)).toBe(true);
-    const log = await waitFor('DELIVERED', async () => ((await deliveries(sub.id))[0]?.status === 'DELIVERED' ? await deliveries(sub.id) : null));
+    const log = await waitFor('DELIVERED', async () =>
+      (await deliveries(sub.id))[0]?.status === 'DELIVERED' ? await deliveries(sub.id) : null,
+    );
     const answers = JSON.stringify([list.body, log]);
     expect(answers).not.toContain(rotated.body.secret.slice(6));
     expect(answers).not.toContain(sub.secret.slice(6));
@@ -327,8 +373,18 @@ describe('Webhooks: signed delivery, retries, redelivery, SSRF rules (e2e)', () 
     await waitFor('the first attempt', async () => (await deliveries(sub.id))[0]?.attempts === 1);
     const del = await t.http().delete(`/v1/admin/webhooks/${sub.id}`).set(auth(admin));
     expect(del.status).toBe(200);
-    expect(del.body).toEqual({ id: sub.id, url: sub.url, eventTypes: [], description: expect.any(String), createdAt: expect.any(String), updatedAt: expect.any(String) });
-    const [row] = (await db.query(`SELECT status, last_error FROM webhook_deliveries WHERE subscription_id = $1`, [sub.id])) as Array<{ status: string; last_error: string }>;
+    expect(del.body).toEqual({
+      id: sub.id,
+      url: sub.url,
+      eventTypes: [],
+      description: expect.any(String),
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
+    const [row] = await db.query<Array<{ status: string; last_error: string }>>(
+      `SELECT status, last_error FROM webhook_deliveries WHERE subscription_id = $1`,
+      [sub.id],
+    );
     expect(row).toEqual({ status: 'FAILED', last_error: 'SUBSCRIPTION_DELETED' });
     expect((await t.http().get(`/v1/admin/webhooks/${sub.id}/deliveries`).set(auth(admin))).status).toBe(404);
     expect((await t.http().delete(`/v1/admin/webhooks/${sub.id}`).set(auth(admin))).status).toBe(404);
@@ -340,7 +396,7 @@ describe('Webhooks: signed delivery, retries, redelivery, SSRF rules (e2e)', () 
     expect(receiver.to(path)).toHaveLength(1);
   });
 
-  it('lets admins change subscriptions and admins or support read them; refuses finance, mobile users and services', async () => {
+  it('lets admins change subscriptions, admins or support read them and resend deliveries; refuses finance, mobile users and services', async () => {
     const path = `/rules-${randomUUID()}`;
     const sub = await subscribe(path);
     const support = await registerUser(t, 'support');
@@ -350,21 +406,32 @@ describe('Webhooks: signed delivery, retries, redelivery, SSRF rules (e2e)', () 
     expect((await t.http().get('/v1/admin/webhooks').set(auth(support))).status).toBe(200);
     expect((await t.http().get(`/v1/admin/webhooks/${sub.id}/deliveries`).set(auth(support))).status).toBe(200);
     const writes = [
-      () => t.http().post('/v1/admin/webhooks').send({ url: receiver.url('/x'), description: 'x' }),
+      () =>
+        t
+          .http()
+          .post('/v1/admin/webhooks')
+          .send({ url: receiver.url('/x'), description: 'x' }),
       () => t.http().delete(`/v1/admin/webhooks/${sub.id}`),
       () => t.http().post(`/v1/admin/webhooks/${sub.id}/rotate-secret`).send(),
-      () => t.http().post(`/v1/admin/webhook-deliveries/${randomUUID()}/redeliver`).send(),
     ];
     for (const write of writes) {
       for (const who of [auth(support), auth(finance), auth(user), { authorization: `Bearer ${service}` }]) {
         expect((await write().set(who)).status).toBe(403);
       }
     }
+    // Support resends deliveries (an unknown one is 404 past the guard); nobody else but admins.
+    const redeliver = () => t.http().post(`/v1/admin/webhook-deliveries/${randomUUID()}/redeliver`).send();
+    expect((await redeliver().set(auth(support))).status).toBe(404);
+    for (const who of [auth(finance), auth(user), { authorization: `Bearer ${service}` }]) {
+      expect((await redeliver().set(who)).status).toBe(403);
+    }
     for (const who of [auth(finance), auth(user), { authorization: `Bearer ${service}` }]) {
       expect((await t.http().get('/v1/admin/webhooks').set(who)).status).toBe(403);
       expect((await t.http().get(`/v1/admin/webhooks/${sub.id}/deliveries`).set(who)).status).toBe(403);
     }
     // Nothing changed: the subscription is still there with its secret.
-    expect(((await t.http().get('/v1/admin/webhooks').set(auth(admin))).body.subscriptions as Array<{ id: string }>).map((s) => s.id)).toContain(sub.id);
+    expect(
+      ((await t.http().get('/v1/admin/webhooks').set(auth(admin))).body.subscriptions as Array<{ id: string }>).map((s) => s.id),
+    ).toContain(sub.id);
   });
 });

@@ -14,7 +14,7 @@
  *    - `POST /_bench/counting`: `{ "on": true | false }` switches the SQL tally on or off, so the
  *      timed phases run without it.
  *
- * 2. A SQL tally (RELIABILITY.md P4). `pg.Client.prototype.query` is wrapped, so every statement
+ * 2. A SQL tally (docs/reliability.md, P4). `pg.Client.prototype.query` is wrapped, so every statement
  *    this process sends to PostgreSQL through node-postgres (TypeORM's driver; nothing else talks
  *    to the database) is seen. Each incoming HTTP request runs in an AsyncLocalStorage context
  *    named by its method and path, so a statement is charged to the route whose request caused it,
@@ -24,20 +24,25 @@
  *    (workers, startup) are tallied as `background`. Transaction state is followed per connection,
  *    so each statement is known to be transaction control, inside a transaction, or a standalone
  *    statement (which PostgreSQL commits as a transaction of its own); a COMMIT is known to close
- *    a transaction that wrote or one that only read.
+ *    a transaction that wrote or one that only read. A standalone statement that contains a write
+ *    counts as one, except a money operation's one-statement commit 1 that claimed nothing (a
+ *    replay), whose writes are all conditional on the claim (see `wroteNothing`).
  */
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AsyncLocalStorage } from 'node:async_hooks';
+import cluster from 'node:cluster';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { createApp } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config/load-config';
-import { AFTER_RESPONSE, AppStats, emptyTally, SqlTally } from './sql-tally';
+import type { AppStats, SqlTally } from './sql-tally';
+import { AFTER_RESPONSE, emptyTally } from './sql-tally';
 
-const WRITE = /^\s*(INSERT|UPDATE|DELETE|MERGE)\b|^\s*WITH\b[\s\S]*\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\b|\bFOR\s+(NO\s+KEY\s+)?UPDATE\b|\bFOR\s+SHARE\b/i;
+const WRITE =
+  /^\s*(INSERT|UPDATE|DELETE|MERGE)\b|^\s*WITH\b[\s\S]*\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\b|\bFOR\s+(NO\s+KEY\s+)?UPDATE\b|\bFOR\s+SHARE\b/i;
 const BEGIN = /^\s*(BEGIN|START\s+TRANSACTION)\b/i;
 const COMMIT = /^\s*(COMMIT|END)\b/i;
 const ROLLBACK = /^\s*ROLLBACK\b/i;
@@ -55,7 +60,10 @@ const background = emptyTally();
 const connections = new WeakMap<object, { open: boolean; wrote: boolean }>();
 let counting = false;
 
-function tallyStatement(connection: object, text: string): void {
+/** A standalone statement counted as a write, as the tally can correct it once its result is in. */
+type Counted = { tally: SqlTally } | undefined;
+
+function tallyStatement(connection: object, text: string): Counted {
   const request = context.getStore();
   const tally = request ? (request.answered ? request.after : request.during) : background;
   let state = connections.get(connection);
@@ -79,9 +87,21 @@ function tallyStatement(connection: object, text: string): void {
     if (WRITE.test(text)) state.wrote = true;
   } else if (WRITE.test(text)) {
     tally.standaloneWrites += 1;
+    return { tally };
   } else {
     tally.standaloneReads += 1;
   }
+  return undefined;
+}
+
+/**
+ * A money operation's one-statement commit 1 (transactions/idempotency/one-statement.ts) contains
+ * INSERTs, all conditional on claiming the key: when it answers `claimed_key_id` null (a replay) it
+ * wrote nothing, and PostgreSQL committed a transaction without a write. Counted as a read.
+ */
+function wroteNothing(result: unknown): boolean {
+  const row = (result as { rows?: Record<string, unknown>[] } | null)?.rows?.[0];
+  return row !== undefined && 'claimed_key_id' in row && row.claimed_key_id === null;
 }
 
 function wrapPg(): void {
@@ -89,11 +109,30 @@ function wrapPg(): void {
   const proto = Client.prototype as unknown as { query: Query };
   const original = proto.query;
   proto.query = function query(this: object, config: unknown, ...rest: unknown[]): unknown {
+    let counted: Counted;
     if (counting) {
       const text = typeof config === 'string' ? config : (config as { text?: unknown } | null)?.text;
-      if (typeof text === 'string') tallyStatement(this, text);
+      if (typeof text === 'string') counted = tallyStatement(this, text);
     }
-    return original.call(this, config, ...rest);
+    // A key claim that claimed nothing (a replay) wrote nothing: counted as a read once its rows are
+    // seen. node-postgres answers by promise, or by callback when the pool sends the statement
+    // (prepared statements go through the pool).
+    const readOnly = (r: unknown): void => {
+      if (!counted || !wroteNothing(r)) return;
+      counted.tally.standaloneWrites -= 1;
+      counted.tally.standaloneReads += 1;
+    };
+    const last = rest.length > 0 ? rest[rest.length - 1] : undefined;
+    if (counted && typeof last === 'function') {
+      const callback = last as (error: unknown, r: unknown) => unknown;
+      rest[rest.length - 1] = (error: unknown, r: unknown): unknown => {
+        if (!error) readOnly(r);
+        return callback(error, r);
+      };
+    }
+    const result = original.call(this, config, ...rest);
+    if (counted && result instanceof Promise) result.then(readOnly, () => undefined);
+    return result;
   };
 }
 
@@ -101,7 +140,7 @@ function wrapPg(): void {
 function addBenchRoutes(): void {
   const create = NestFactory.create.bind(NestFactory);
   (NestFactory as { create: unknown }).create = async (...args: Parameters<typeof NestFactory.create>) => {
-    const app = (await create(...args)) as NestFastifyApplication;
+    const app = await create<NestFastifyApplication>(...args);
     const fastify = app.getHttpAdapter().getInstance();
     fastify.post('/_bench/echo', async (request) => request.body ?? {});
     fastify.get('/_bench/stats', async (): Promise<AppStats> => {
@@ -137,7 +176,11 @@ function tallyRequests(server: Server): void {
       for (const h of handlers) h.call(server, req, res);
       return;
     }
-    const request: RequestContext = { during: route(`${req.method} ${path}`), after: route(`${req.method} ${path}${AFTER_RESPONSE}`), answered: false };
+    const request: RequestContext = {
+      during: route(`${req.method} ${path}`),
+      after: route(`${req.method} ${path}${AFTER_RESPONSE}`),
+      answered: false,
+    };
     res.once('finish', () => {
       request.answered = true;
       for (const t of [request.during, request.after]) {
@@ -158,7 +201,7 @@ async function main(): Promise<void> {
   if (!databaseUrl) throw new Error('BENCH_DATABASE_URL is required');
   const config = loadConfig(process.env);
   const app = await createApp(config, databaseUrl, { runMigrations: true });
-  tallyRequests(app.getHttpServer() as Server);
+  tallyRequests(app.getHttpServer());
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.getHttpServer().address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
@@ -175,7 +218,39 @@ async function main(): Promise<void> {
   process.send?.({ type: 'ready', url });
 }
 
-main().catch((e: unknown) => {
+/**
+ * BENCH_PROCESSES=N (N > 1): N backend processes behind one port, as node's cluster module shares
+ * it (connections dealt round-robin by this primary, which serves nothing itself). Ready once every
+ * worker listens; a stop stops them all. The SQL tally and CPU figures are then per worker, and the
+ * scale-out mode reads only throughput.
+ */
+async function primary(processes: number): Promise<void> {
+  const workers = Array.from({ length: processes }, () => cluster.fork());
+  const urls = await Promise.all(
+    workers.map(
+      (worker) =>
+        new Promise<string>((resolve, reject) => {
+          worker.on('message', (m: { type?: string; url?: string }) => m?.type === 'ready' && resolve(String(m.url)));
+          worker.once('exit', (code) => reject(new Error(`an app worker exited with ${code} before it was ready`)));
+        }),
+    ),
+  );
+  if (new Set(urls).size !== 1) throw new Error(`the workers listen on different addresses: ${urls.join(', ')}`);
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    const exits = workers.map((w) => new Promise<void>((resolve) => (w.isDead() ? resolve() : w.once('exit', () => resolve()))));
+    for (const w of workers) if (!w.isDead()) w.send({ type: 'stop' });
+    void Promise.all(exits).finally(() => process.exit(0));
+  };
+  process.on('message', (m: unknown) => (m as { type?: string })?.type === 'stop' && stop());
+  process.on('disconnect', stop);
+  process.send?.({ type: 'ready', url: urls[0] });
+}
+
+const processes = Number(process.env.BENCH_PROCESSES ?? '1');
+(cluster.isPrimary && processes > 1 ? primary(processes) : main()).catch((e: unknown) => {
   process.stderr.write(`app: ${String((e as Error)?.stack ?? e)}\n`);
   process.exit(1);
 });

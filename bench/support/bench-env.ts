@@ -6,7 +6,8 @@
  * CI machine's postgres://postgres@127.0.0.1:5432/test), dropped afterwards; otherwise an embedded
  * PostgreSQL in a temporary directory, removed afterwards.
  */
-import { ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -16,13 +17,13 @@ import { Client } from 'pg';
 import { Pool } from 'undici';
 import { DEV_DOKU_CREDENTIALS } from '../../src/config/dev-credentials';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
-import { DokuClient } from '../../src/integrations/doku/doku.client';
-import { jakartaTimestamp } from '../../src/integrations/doku/doku-signature';
+import { DokuClient } from '../../src/integrations/doku/snap/doku.client';
+import { jakartaTimestamp } from '../../src/integrations/doku/snap/doku-signature';
 import { InMemoryExternalIdGenerator } from '../../src/integrations/doku/testing/in-memory-external-id-generator';
-import { AppStats } from './sql-tally';
+import type { AppStats } from './sql-tally';
 
-/** The development JWT secret, passed to the app explicitly (it runs with NODE_ENV=production). */
-export const BENCH_JWT_SECRET = 'dev-only-jwt-secret-change-me-0123456789abcdef';
+/** A throwaway JWT secret for the benchmark's app, passed explicitly (it runs with NODE_ENV=production). */
+export const BENCH_JWT_SECRET = 'bench-only-jwt-secret-0123456789abcdef0123456789';
 export const BENCH_JWT_ISSUER = 'doku-wallet-partner';
 /** The partner the benches' own direct DOKU calls use (same keys as the development partner). */
 export const BENCH_PARTNER_ID = 'BRN-0001-1700000000999';
@@ -150,7 +151,7 @@ export class Http {
   async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     const res = await this.pool.request({
-      method: method as 'GET',
+      method: method,
       path,
       body: payload,
       headers: payload === undefined ? headers : { 'content-type': 'application/json', ...headers },
@@ -216,7 +217,8 @@ export interface AppProcess {
  * - rate limits are raised out of reach (the throttler still runs and counts): one load generator
  *   on 127.0.0.1 is one client address.
  */
-export async function startAppProcess(databaseUrl: string, dokuBaseUrl: string): Promise<AppProcess> {
+/** `processes` > 1: that many backend processes behind one port (app-process.ts, node's cluster). */
+export async function startAppProcess(databaseUrl: string, dokuBaseUrl: string, processes = 1): Promise<AppProcess> {
   const creds = DEV_DOKU_CREDENTIALS;
   const started = await forkReady(join(__dirname, 'app-process.js'), [], {
     NODE_ENV: 'production',
@@ -237,6 +239,7 @@ export async function startAppProcess(databaseUrl: string, dokuBaseUrl: string):
     RATE_LIMIT_PER_MINUTE: '1000000',
     RATE_LIMIT_SENSITIVE_PER_MINUTE: '1000000',
     MIGRATIONS_RUN_ON_START: 'true',
+    BENCH_PROCESSES: String(processes),
   });
   const http = new Http(started.url, 4);
   return {
@@ -277,15 +280,14 @@ export async function createBoundUsers(app: Http, sim: SimulatorProcess, count: 
   const users: BenchUser[] = [];
   for (let i = 0; i < count; i++) {
     const phone = uniquePhone();
-    const reg = await app.request('POST', '/v1/auth/register', {
-      name: `Bench User ${i}`,
-      email: `bench-${randomBytes(6).toString('hex')}@example.com`,
-      phone,
-      password: 'correct horse battery staple',
-    });
-    if (reg.status !== 201) throw new Error(`register: ${reg.status} ${reg.text.slice(0, 300)}`);
-    const user = reg.json?.user as { id: string };
-    const tokens = reg.json?.tokens as { accessToken: string };
+    const email = `bench-${randomBytes(6).toString('hex')}@example.com`;
+    const password = 'correct horse battery staple';
+    const reg = await app.request('POST', '/v1/auth/register', { name: `Bench User ${i}`, email, phone, password });
+    if (reg.status !== 202) throw new Error(`register: ${reg.status} ${reg.text.slice(0, 300)}`);
+    const signIn = await app.request('POST', '/v1/auth/login', { email, password });
+    if (signIn.status !== 200) throw new Error(`login: ${signIn.status} ${signIn.text.slice(0, 300)}`);
+    const tokens = signIn.json as { accessToken: string };
+    const user = (await app.request('GET', '/v1/me', undefined, { authorization: `Bearer ${tokens.accessToken}` })).json as { id: string };
     const account = await sim.control('POST', '/accounts', { phoneNo: phone, pin: '123456', balance: '20000000.00' });
     const auth = { authorization: `Bearer ${tokens.accessToken}` };
     const bind = await app.request('POST', '/v1/wallet/binding', { accountId: account.accountId }, auth);
@@ -304,7 +306,8 @@ export async function createBoundUsers(app: Http, sim: SimulatorProcess, count: 
 async function submitPinPage(pageUrl: string, fields: Record<string, string>): Promise<string> {
   const page = await fetch(pageUrl, { redirect: 'manual' });
   const html = await page.text();
-  const unescape = (s: string) => s.replace(/&(amp|lt|gt|quot|#39);/g, (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e] as string);
+  const unescape = (s: string) =>
+    s.replace(/&(amp|lt|gt|quot|#39);/g, (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e] as string);
   const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
   const token = /name="token" value="([^"]+)"/.exec(html)?.[1];
   if (page.status !== 200 || !action || !token) throw new Error(`no PIN form at ${pageUrl} (${page.status})`);
@@ -365,7 +368,12 @@ export async function directCredentials(sim: SimulatorProcess, count: number): P
     const accounts: DirectAccount[] = [];
     for (let i = 0; i < count; i++) {
       const phone = uniquePhone();
-      const account = await sim.control('POST', '/accounts', { phoneNo: phone, pin: '123456', balance: '20000000.00', bindTo: BENCH_PARTNER_ID });
+      const account = await sim.control('POST', '/accounts', {
+        phoneNo: phone,
+        pin: '123456',
+        balance: '20000000.00',
+        bindTo: BENCH_PARTNER_ID,
+      });
       const granted = await client.b2b2cToken({ grantType: 'authorization_code', authCode: String(account.authCode) });
       accounts.push({ accountId: String(account.accountId), phone, customerToken: String(granted.body.accessToken) });
     }
@@ -376,7 +384,13 @@ export async function directCredentials(sim: SimulatorProcess, count: number): P
 }
 
 /** The SNAP headers of one B2B2C call, signed inline (HMAC-SHA512 over method, path, token, body hash, time). */
-export function signedSnapHeaders(path: string, body: string, creds: DirectCredentials, customerToken: string, externalId: string): Record<string, string> {
+export function signedSnapHeaders(
+  path: string,
+  body: string,
+  creds: DirectCredentials,
+  customerToken: string,
+  externalId: string,
+): Record<string, string> {
   const timestamp = jakartaTimestamp(new Date());
   const hash = createHash('sha256').update(body).digest('hex');
   const signature = createHmac('sha512', creds.clientSecret).update(`POST:${path}:${creds.b2bToken}:${hash}:${timestamp}`).digest('base64');
@@ -443,7 +457,14 @@ export async function closedLoop(options: ClosedLoopOptions, one: (i: number) =>
   );
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { rate: latencies.length / seconds, calls: latencies.length, failures, firstFailure, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
+  return {
+    rate: latencies.length / seconds,
+    calls: latencies.length,
+    failures,
+    firstFailure,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+  };
 }
 
 export interface OpenLoopResult {
@@ -517,5 +538,7 @@ export function verdict(met: boolean): string {
 
 /** The machine's load when the run starts, for the header: other work on a 2-core box moves the figures. */
 export function machineLine(): string {
-  return `${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}, node ${process.version}`;
+  return `${cpus().length} cores, load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}, node ${process.version}`;
 }

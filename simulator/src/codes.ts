@@ -1,5 +1,5 @@
 /**
- * SNAP response codes: `HTTP status (3) + service code (2) + case code (2)` (wallet-snap-api.md §4.1, §4.3).
+ * SNAP response codes: `HTTP status (3) + service code (2) + case code (2)` (docs/doku-integration.md#response-codes).
  * Handlers throw `SnapError`; the server turns it into the two-field envelope with the matching HTTP status.
  */
 export class SnapError extends Error {
@@ -21,7 +21,7 @@ export function httpStatusOf(responseCode: string): number {
   return Number.isInteger(status) && status >= 100 && status <= 599 ? status : 500;
 }
 
-/** Messages of the general case table (§4.3), keyed by `<http><case>`. */
+/** Messages of SNAP's general case table, keyed by `<http><case>`. */
 const MESSAGES: Record<string, string> = {
   '20000': 'Successful',
   '20200': 'Request In Progress',

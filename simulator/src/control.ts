@@ -1,14 +1,16 @@
 import type { IncomingMessage } from 'node:http';
 import { resolveProfiles } from './profiles';
-import { createAccount, issueAuthCode } from './handlers/account';
-import { confirmPurchase, findPurchase, purchaseNotification, type PaymentOutcome } from './handlers/purchase';
-import { settleTopUp, topUpNotification } from './handlers/topup';
-import { settleTransfer } from './handlers/transfer';
+import { createAccount, issueAuthCode } from './handlers/wallet/account';
+import { danaNotification, findDana, settleDana, type DanaOutcome } from './handlers/dana/dana';
+import { confirmPurchase, findPurchase, purchaseNotification, type PaymentOutcome } from './handlers/wallet/purchase';
+import { settleTopUp, topUpNotification } from './handlers/wallet/topup';
+import { settleTransfer } from './handlers/wallet/transfer';
 import type { FaultInjector } from './faults';
 import { formatMoneyValue, parseAmountInput } from './money';
 import type { Notifier } from './notifier';
 import type { NotificationSettings } from './options';
-import { jsonReply, type HttpReply, type SubRouter } from './server';
+import type { HttpReply, SubRouter } from './server';
+import { jsonReply } from './snap-gate';
 import { resolveNotification, type Sim } from './sim';
 import { normalisePhone, STATUS_DESC, type Account, type BusinessRecord, type LedgerEntry } from './store';
 import { toJakartaIso } from './time';
@@ -74,14 +76,31 @@ export class Control {
     return { sim: this.sim, notifier: this.notifier };
   }
 
-  lastOtp(phoneNo: string): { phoneNo: string; otp: string; purpose: string; referenceNo: string; partnerReferenceNo: string; sentAt: string; expiresAt: string } {
+  lastOtp(phoneNo: string): {
+    phoneNo: string;
+    otp: string;
+    purpose: string;
+    referenceNo: string;
+    partnerReferenceNo: string;
+    sentAt: string;
+    expiresAt: string;
+  } {
     const rec = this.sim.store.otps.get(normalisePhone(phoneNo));
     if (!rec) throw new ControlError(404, 'no OTP was sent to this phone');
     return { ...rec, sentAt: toJakartaIso(rec.sentAt), expiresAt: toJakartaIso(rec.expiresAt) };
   }
 
-  createAccount(input: CreateAccountInput): { accountId: string; phoneNo: string; pin: string; balance: string; linkId?: string; authCode?: string; clientId?: string } {
-    if (typeof input.phoneNo !== 'string' || !/^(\+?62|0)\d{7,14}$/.test(input.phoneNo)) throw new ControlError(400, 'phoneNo must look like 62812…');
+  createAccount(input: CreateAccountInput): {
+    accountId: string;
+    phoneNo: string;
+    pin: string;
+    balance: string;
+    linkId?: string;
+    authCode?: string;
+    clientId?: string;
+  } {
+    if (typeof input.phoneNo !== 'string' || !/^(\+?62|0)\d{7,14}$/.test(input.phoneNo))
+      throw new ControlError(400, 'phoneNo must look like 62812…');
     if (this.sim.store.accountByPhone(input.phoneNo)) throw new ControlError(409, 'phoneNo already has an account');
     const pin = input.pin ?? '123456';
     if (!/^\d{6}$/.test(pin)) throw new ControlError(400, 'pin must be 6 digits');
@@ -97,9 +116,14 @@ export class Control {
         maxBalance: input.maxBalance !== undefined ? amountInput(input.maxBalance, 'maxBalance') : undefined,
       },
     );
-    const out: ReturnType<Control['createAccount']> = { accountId: account.accountId, phoneNo: account.phoneNo, pin, balance: m(account.balance) };
+    const out: ReturnType<Control['createAccount']> = {
+      accountId: account.accountId,
+      phoneNo: account.phoneNo,
+      pin,
+      balance: m(account.balance),
+    };
     if (input.bindTo) {
-      const clientId = typeof input.bindTo === 'string' ? input.bindTo : [...sim.store.partners.keys()][0]!;
+      const clientId = typeof input.bindTo === 'string' ? input.bindTo : [...sim.store.partners.keys()][0];
       if (!sim.store.partners.has(clientId)) throw new ControlError(404, 'unknown partner');
       const linkId = sim.newLinkId();
       sim.store.bindings.set(`${clientId}|${account.accountId}`, {
@@ -127,7 +151,9 @@ export class Control {
 
   getAccount(accountId: string): Record<string, unknown> {
     const a = this.account(accountId);
-    const bindings = [...this.sim.store.bindings.values()].filter((b) => b.accountId === accountId).map((b) => ({ clientId: b.clientId, linkId: b.linkId, status: b.status }));
+    const bindings = [...this.sim.store.bindings.values()]
+      .filter((b) => b.accountId === accountId)
+      .map((b) => ({ clientId: b.clientId, linkId: b.linkId, status: b.status }));
     return {
       accountId: a.accountId,
       phoneNo: a.phoneNo,
@@ -141,7 +167,10 @@ export class Control {
     };
   }
 
-  updateAccount(accountId: string, input: { balance?: unknown; maxBalance?: unknown; status?: unknown; pin?: unknown }): Record<string, unknown> {
+  updateAccount(
+    accountId: string,
+    input: { balance?: unknown; maxBalance?: unknown; status?: unknown; pin?: unknown },
+  ): Record<string, unknown> {
     const a = this.account(accountId);
     if (input.status !== undefined) {
       if (input.status !== 'ACTIVE' && input.status !== 'BLOCKED') throw new ControlError(400, 'status must be ACTIVE or BLOCKED');
@@ -169,7 +198,11 @@ export class Control {
   getPartner(clientId: string): Record<string, unknown> {
     const p = this.partner(clientId);
     const { enabled, baseUrl, path, tokenPath, signature, retryDelaysMs, timeScale, timeoutMs } = p.notification;
-    return { clientId: p.clientId, corporateBalance: m(p.corporateBalance), notification: { enabled, baseUrl, path, tokenPath, signature, retryDelaysMs, timeScale, timeoutMs } };
+    return {
+      clientId: p.clientId,
+      corporateBalance: m(p.corporateBalance),
+      notification: { enabled, baseUrl, path, tokenPath, signature, retryDelaysMs, timeScale, timeoutMs },
+    };
   }
 
   setCorporateBalance(clientId: string, balance: unknown): Record<string, unknown> {
@@ -207,13 +240,24 @@ export class Control {
     if (r.kind === 'PURCHASE') {
       Object.assign(detail, {
         refunded: m(r.refunded),
-        refunds: r.refunds.map((x) => ({ refundNo: x.refundNo, partnerRefundNo: x.partnerRefundNo, amount: m(x.amount), refundTime: toJakartaIso(x.refundTime) })),
+        refunds: r.refunds.map((x) => ({
+          refundNo: x.refundNo,
+          partnerRefundNo: x.partnerRefundNo,
+          amount: m(x.amount),
+          refundTime: toJakartaIso(x.refundTime),
+        })),
         paidTime: r.paidTime !== undefined ? toJakartaIso(r.paidTime) : undefined,
         failedReason: r.failedReason,
         pinAttempts: r.pinAttempts,
       });
     } else if (r.kind === 'AUTH') {
-      Object.assign(detail, { remaining: m(r.remaining), captured: m(r.captured), voided: m(r.voided), captures: r.captures.length, voids: r.voids.length });
+      Object.assign(detail, {
+        remaining: m(r.remaining),
+        captured: m(r.captured),
+        voided: m(r.voided),
+        captures: r.captures.length,
+        voids: r.voids.length,
+      });
     } else if (r.kind === 'TRANSFER') {
       Object.assign(detail, { bankCode: r.bankCode, beneficiaryAccountNumber: r.beneficiaryAccountNumber });
     } else {
@@ -227,7 +271,7 @@ export class Control {
       referenceNo: r.referenceNo,
       amount: m(r.amount),
       status,
-      statusDesc: STATUS_DESC[status as keyof typeof STATUS_DESC] ?? status,
+      statusDesc: STATUS_DESC[status] ?? status,
       createdAt: toJakartaIso(r.kind === 'AUTH' ? r.paidTime : r.createdAt),
       detail,
     };
@@ -261,9 +305,16 @@ export class Control {
   }
 
   /** "The user enters the PIN" on a purchase without the HTML page. */
-  pay(input: { partnerReferenceNo?: string; referenceNo?: string; clientId?: string; pin?: string; outcome?: 'success' | 'fail' | 'pending' }): PaymentOutcome & { status: string } {
+  pay(input: {
+    partnerReferenceNo?: string;
+    referenceNo?: string;
+    clientId?: string;
+    pin?: string;
+    outcome?: 'success' | 'fail' | 'pending';
+  }): PaymentOutcome & { status: string } {
     const p = this.findPurchaseAny(input);
-    if (input.outcome !== undefined && !['success', 'fail', 'pending'].includes(input.outcome)) throw new ControlError(400, 'outcome must be success, fail or pending');
+    if (input.outcome !== undefined && !['success', 'fail', 'pending'].includes(input.outcome))
+      throw new ControlError(400, 'outcome must be success, fail or pending');
     const result = confirmPurchase(this.deps(), p, { pin: input.pin, outcome: input.outcome });
     if (result.result !== 'WRONG_PIN' && result.result !== 'PENDING') this.sim.store.purchasesByPayToken.delete(p.payToken);
     return { ...result, status: p.status };
@@ -279,10 +330,76 @@ export class Control {
     throw new ControlError(404, 'unknown purchase');
   }
 
+  /** "The customer approves (or declines) in DANA" without the HTML page. */
+  danaPay(input: { partnerReferenceNo?: string; referenceNo?: string; clientId?: string; outcome?: string }): DanaOutcome & {
+    status: string;
+  } {
+    if (input.outcome !== 'approve' && input.outcome !== 'decline') throw new ControlError(400, 'outcome must be approve or decline');
+    const p = this.findDanaAny(input);
+    const result = settleDana(this.deps(), p, input.outcome);
+    return { ...result, status: p.status };
+  }
+
+  /** A DANA payment as the simulator holds it: status, amounts, the device it was made on. */
+  danaPayment(input: { partnerReferenceNo?: string; referenceNo?: string; clientId?: string }): Record<string, unknown> {
+    const p = this.findDanaAny(input);
+    return {
+      partnerReferenceNo: p.partnerReferenceNo,
+      referenceNo: p.referenceNo,
+      status: p.status,
+      amount: m(p.amount),
+      refunded: m(p.refunded),
+      deviceId: p.deviceId,
+      ipAddress: p.ipAddress ?? null,
+      pointOfInitiation: p.pointOfInitiation ?? null,
+      refunds: p.refunds.map((r) => ({ partnerRefundNo: r.partnerRefundNo, amount: m(r.amount), status: r.status })),
+    };
+  }
+
+  /** Every DANA payment of a client (or of all), with its refunds: the ground truth of the DANA channel. */
+  danaPayments(filter: { clientId?: string } = {}): Array<{
+    partnerReferenceNo: string;
+    referenceNo: string;
+    status: string;
+    amount: string;
+    refunds: Array<{ partnerRefundNo: string; amount: string; status: string }>;
+  }> {
+    return [...this.sim.store.danaPayments.values()]
+      .filter((p) => !filter.clientId || p.clientId === filter.clientId)
+      .map((p) => ({
+        partnerReferenceNo: p.partnerReferenceNo,
+        referenceNo: p.referenceNo,
+        status: p.status,
+        amount: m(p.amount),
+        refunds: p.refunds.map((r) => ({ partnerRefundNo: r.partnerRefundNo, amount: m(r.amount), status: r.status })),
+      }));
+  }
+
+  /** Sends a DANA payment's current state again (DOKU's "Retry Notification"). */
+  resendDanaNotification(input: { partnerReferenceNo?: string; clientId?: string }): { sent: true } {
+    const p = this.findDanaAny(input);
+    const partner = this.sim.store.partners.get(p.clientId);
+    if (!partner) throw new ControlError(404, 'unknown partner');
+    this.notifier.emit(partner, 'PURCHASE', danaNotification(p));
+    return { sent: true };
+  }
+
+  private findDanaAny(input: { partnerReferenceNo?: string; referenceNo?: string; clientId?: string }) {
+    if (!input.partnerReferenceNo && !input.referenceNo) throw new ControlError(400, 'partnerReferenceNo or referenceNo is required');
+    const clients = input.clientId ? [input.clientId] : [...this.sim.store.partners.keys()];
+    for (const clientId of clients) {
+      const p = findDana(this.sim, clientId, { partnerReferenceNo: input.partnerReferenceNo, referenceNo: input.referenceNo });
+      if (p) return p;
+    }
+    throw new ControlError(404, 'unknown DANA payment');
+  }
+
   /** Settles a pending (`03`) purchase, top-up or transfer to `00` or `06`. */
   resolve(input: { partnerReferenceNo?: string; clientId?: string; status?: string }): TransactionView {
     if (input.status !== '00' && input.status !== '06') throw new ControlError(400, 'status must be "00" or "06"');
-    const r = this.sim.store.records().find((x) => x.partnerReferenceNo === input.partnerReferenceNo && (!input.clientId || x.clientId === input.clientId));
+    const r = this.sim.store
+      .records()
+      .find((x) => x.partnerReferenceNo === input.partnerReferenceNo && (!input.clientId || x.clientId === input.clientId));
     if (!r || r.kind === 'AUTH') throw new ControlError(404, 'unknown transaction');
     if (r.status !== '03') throw new ControlError(409, `transaction is not pending (status ${r.status})`);
     if (r.kind === 'PURCHASE') {
@@ -297,7 +414,14 @@ export class Control {
 
   setFaults(rules: unknown, seed?: unknown): ReturnType<FaultInjector['list']> {
     try {
-      this.faults.set(rules, seed === undefined ? undefined : String(seed));
+      this.faults.set(
+        rules,
+        seed === undefined
+          ? undefined
+          : typeof seed === 'string' || typeof seed === 'number' || typeof seed === 'boolean'
+            ? String(seed)
+            : JSON.stringify(seed),
+      );
     } catch (e) {
       throw new ControlError(400, e instanceof Error ? e.message : 'invalid rules');
     }
@@ -310,7 +434,9 @@ export class Control {
 
   /** Each fault that fired since the rules were set, with the operation it hit (reference or `amount:<value>`). */
   faultFirings(filter: { endpoint?: string; type?: string } = {}): ReturnType<FaultInjector['firings']> {
-    return this.faults.firings().filter((f) => (!filter.endpoint || f.endpoint === filter.endpoint) && (!filter.type || f.type === filter.type));
+    return this.faults
+      .firings()
+      .filter((f) => (!filter.endpoint || f.endpoint === filter.endpoint) && (!filter.type || f.type === filter.type));
   }
 
   clearFaults(): ReturnType<FaultInjector['list']> {
@@ -319,7 +445,8 @@ export class Control {
   }
 
   revokeTokens(filter: { clientId?: string; accountId?: string; kind?: 'b2b' | 'b2b2c' | 'all' }): { revoked: number } {
-    if (filter.kind !== undefined && !['b2b', 'b2b2c', 'all'].includes(filter.kind)) throw new ControlError(400, 'kind must be b2b, b2b2c or all');
+    if (filter.kind !== undefined && !['b2b', 'b2b2c', 'all'].includes(filter.kind))
+      throw new ControlError(400, 'kind must be b2b, b2b2c or all');
     return { revoked: this.tokens.revoke(filter) };
   }
 
@@ -331,10 +458,13 @@ export class Control {
 
   /** Sends the current state of a purchase or top-up again (DOKU's "Retry Notification"). */
   resendNotification(input: { partnerReferenceNo?: string; clientId?: string }): { queued: boolean } {
-    const r = this.sim.store.records().find((x) => x.partnerReferenceNo === input.partnerReferenceNo && (!input.clientId || x.clientId === input.clientId));
+    const r = this.sim.store
+      .records()
+      .find((x) => x.partnerReferenceNo === input.partnerReferenceNo && (!input.clientId || x.clientId === input.clientId));
     if (!r || (r.kind !== 'PURCHASE' && r.kind !== 'TOP_UP')) throw new ControlError(404, 'unknown purchase or top-up');
     const partner = this.partner(r.clientId);
-    if (!partner.notification.enabled || !partner.notification.baseUrl) throw new ControlError(409, 'notifications are off for this partner');
+    if (!partner.notification.enabled || !partner.notification.baseUrl)
+      throw new ControlError(409, 'notifications are off for this partner');
     const now = this.sim.now();
     if (r.kind === 'PURCHASE') this.notifier.emit(partner, 'PURCHASE', purchaseNotification(r, 'PURCHASE', now));
     else this.notifier.emit(partner, 'TOP_UP', topUpNotification(r, now));
@@ -358,14 +488,16 @@ export class Control {
   }
 
   setProfiles(profiles: unknown, lateStatusMs?: unknown): ReturnType<Control['profiles']> {
-    if (!Array.isArray(profiles) || !profiles.every((p) => typeof p === 'string')) throw new ControlError(400, 'profiles must be a list of names');
+    if (!Array.isArray(profiles) || !profiles.every((p) => typeof p === 'string'))
+      throw new ControlError(400, 'profiles must be a list of names');
     try {
-      this.sim.profiles = resolveProfiles(profiles as string[]);
+      this.sim.profiles = resolveProfiles(profiles);
     } catch (e) {
       throw new ControlError(400, (e as Error).message);
     }
     if (lateStatusMs !== undefined) {
-      if (typeof lateStatusMs !== 'number' || !Number.isFinite(lateStatusMs) || lateStatusMs < 0) throw new ControlError(400, 'lateStatusMs must be a non-negative number');
+      if (typeof lateStatusMs !== 'number' || !Number.isFinite(lateStatusMs) || lateStatusMs < 0)
+        throw new ControlError(400, 'lateStatusMs must be a non-negative number');
       this.sim.lateStatusMs = lateStatusMs;
     }
     return this.profiles();
@@ -387,6 +519,7 @@ export class Control {
       partners: [...s.partners.keys()],
       accounts: s.accounts.size,
       purchases: s.purchases.size,
+      danaPayments: s.danaPayments.size,
       transfers: s.transfers.size,
       topUps: s.topUps.size,
       auths: s.auths.size,
@@ -424,7 +557,10 @@ export class ControlRouter implements SubRouter {
     const c = this.control;
     const qs = (k: string): string | undefined => q.get(k) ?? undefined;
     const seg = path.split('/').filter(Boolean); // ['_sim', ...]
-    const route = `${method} /${seg.slice(1).map((s, i) => (i === 1 && ['accounts', 'partners'].includes(seg[1] ?? '') ? ':id' : s)).join('/')}`;
+    const route = `${method} /${seg
+      .slice(1)
+      .map((s, i) => (i === 1 && ['accounts', 'partners'].includes(seg[1] ?? '') ? ':id' : s))
+      .join('/')}`;
     const id = decodeURIComponent(seg[2] ?? '');
     switch (route) {
       case 'GET /':
@@ -445,15 +581,33 @@ export class ControlRouter implements SubRouter {
       case 'POST /partners/:id/corporate-balance':
         return c.setCorporateBalance(id, b.balance);
       case 'POST /partners/:id/notification':
-        return c.setNotification(id, b as NotificationSettings);
+        return c.setNotification(id, b);
       case 'GET /transactions':
-        return c.transactions({ partnerReferenceNo: qs('partnerReferenceNo'), clientId: qs('clientId'), accountId: qs('accountId'), type: qs('type') });
+        return c.transactions({
+          partnerReferenceNo: qs('partnerReferenceNo'),
+          clientId: qs('clientId'),
+          accountId: qs('accountId'),
+          type: qs('type'),
+        });
       case 'GET /ledger':
-        return c.ledger({ partnerReferenceNo: qs('partnerReferenceNo'), clientId: qs('clientId'), accountId: qs('accountId'), kind: qs('kind') });
+        return c.ledger({
+          partnerReferenceNo: qs('partnerReferenceNo'),
+          clientId: qs('clientId'),
+          accountId: qs('accountId'),
+          kind: qs('kind'),
+        });
       case 'POST /purchases/pay':
-        return c.pay(b as Parameters<Control['pay']>[0]);
+        return c.pay(b);
+      case 'POST /dana/pay':
+        return c.danaPay(b);
+      case 'GET /dana/payments':
+        return qs('partnerReferenceNo') || qs('referenceNo')
+          ? c.danaPayment({ partnerReferenceNo: qs('partnerReferenceNo'), referenceNo: qs('referenceNo'), clientId: qs('clientId') })
+          : c.danaPayments({ clientId: qs('clientId') });
+      case 'POST /dana/notifications/send':
+        return c.resendDanaNotification(b);
       case 'POST /transactions/resolve':
-        return c.resolve(b as Parameters<Control['resolve']>[0]);
+        return c.resolve(b);
       case 'GET /faults':
         return c.listFaults();
       case 'POST /faults':
@@ -463,11 +617,11 @@ export class ControlRouter implements SubRouter {
       case 'GET /faults/firings':
         return c.faultFirings({ endpoint: qs('endpoint'), type: qs('type') });
       case 'POST /tokens/revoke':
-        return c.revokeTokens(b as Parameters<Control['revokeTokens']>[0]);
+        return c.revokeTokens(b);
       case 'GET /notifications':
         return c.notifications({ partnerReferenceNo: qs('partnerReferenceNo') });
       case 'POST /notifications/send':
-        return c.resendNotification(b as Parameters<Control['resendNotification']>[0]);
+        return c.resendNotification(b);
       case 'GET /profiles':
         return c.profiles();
       case 'PUT /profiles':

@@ -1,10 +1,10 @@
+import type { KeyObject } from 'node:crypto';
 import {
   createCipheriv,
   createHash,
   createHmac,
   createPrivateKey,
   createPublicKey,
-  KeyObject,
   randomUUID,
   sign as rsaSignRaw,
   timingSafeEqual,
@@ -12,8 +12,9 @@ import {
 } from 'node:crypto';
 
 /**
- * The simulator's own SNAP cryptography (wallet-snap-api.md §2.3–§2.5, §2.8, §2.9). Deliberately independent
- * of the partner backend's code so a mistake there cannot hide here.
+ * The simulator's own SNAP cryptography (docs/doku-integration.md#symmetric-signature, #b2b-token,
+ * #notifications). Deliberately independent of the partner backend's code so a mistake there cannot hide
+ * here.
  */
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
@@ -22,12 +23,12 @@ export function sha256Hex(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** `clientId|X-TIMESTAMP`, the string both token calls sign (§2.3). */
+/** `clientId|X-TIMESTAMP`, the string both token calls sign. */
 export function tokenStringToSign(clientId: string, timestamp: string): string {
   return `${clientId}|${timestamp}`;
 }
 
-/** `METHOD:path:token:sha256hex(body):timestamp` (§2.5). `body` is hashed exactly as received. */
+/** `METHOD:path:token:sha256hex(body):timestamp`. `body` is hashed exactly as received. */
 export function symmetricStringToSign(method: string, path: string, token: string, body: Buffer | string, timestamp: string): string {
   return `${method.toUpperCase()}:${path}:${token}:${sha256Hex(body)}:${timestamp}`;
 }
@@ -36,18 +37,28 @@ export function hmacSha512Base64(secret: string, message: string): string {
   return createHmac('sha512', Buffer.from(secret, 'utf8')).update(message, 'utf8').digest('base64');
 }
 
-export function symmetricSignature(args: { method: string; path: string; token: string; body: Buffer | string; timestamp: string; secret: string }): string {
+export function symmetricSignature(args: {
+  method: string;
+  path: string;
+  token: string;
+  body: Buffer | string;
+  timestamp: string;
+  secret: string;
+}): string {
   return hmacSha512Base64(args.secret, symmetricStringToSign(args.method, args.path, args.token, args.body, args.timestamp));
 }
 
-/** Exact, constant-time string comparison (§2.10: Base64 is case-sensitive). */
+/** Exact, constant-time string comparison (Base64 is case-sensitive). */
 export function safeEqual(a: string, b: string): boolean {
   const ab = Buffer.from(a, 'utf8');
   const bb = Buffer.from(b, 'utf8');
   return ab.length === bb.length && timingSafeEqual(ab, bb);
 }
 
-export function verifySymmetric(expected: { method: string; path: string; token: string; body: Buffer | string; timestamp: string; secret: string }, signature: string): boolean {
+export function verifySymmetric(
+  expected: { method: string; path: string; token: string; body: Buffer | string; timestamp: string; secret: string },
+  signature: string,
+): boolean {
   return safeEqual(symmetricSignature(expected), signature);
 }
 
@@ -77,7 +88,7 @@ function base64url(data: Buffer | string): string {
   return Buffer.from(data).toString('base64url');
 }
 
-/** An RS256 JWT with DOKU's header shape (`{"alg":"RS256"}`, §2.9.5). */
+/** An RS256 JWT with DOKU's header shape (`{"alg":"RS256"}`). */
 export function mintJwt(privateKey: KeyObject, claims: Record<string, unknown>): string {
   const head = base64url(JSON.stringify({ alg: 'RS256' }));
   const body = base64url(JSON.stringify(claims));
@@ -85,14 +96,8 @@ export function mintJwt(privateKey: KeyObject, claims: Record<string, unknown>):
   return `${head}.${body}.${base64url(sig)}`;
 }
 
-/** Decodes a JWT payload without verifying it (tests and debugging only). */
-export function decodeJwtPayload(token: string): Record<string, unknown> {
-  const part = token.split('.')[1] ?? '';
-  return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
-}
-
 /**
- * Query Account Binding's encrypted authCode: AES/ECB/PKCS7, Base64 (§2.1, §2.9.7). The key's UTF-8 byte
+ * Query Account Binding's encrypted authCode: AES/ECB/PKCS7, Base64. The key's UTF-8 byte
  * length selects AES-128/192/256, as in DOKU's demos.
  */
 export function encryptAuthCode(key: string, plaintext: string): string {

@@ -1,8 +1,9 @@
-import { ENDPOINT_NAMES, EndpointName } from './paths';
+import type { ChannelEndpointName, EndpointName } from './paths';
+import { CHANNEL_ENDPOINT_NAMES, ENDPOINT_NAMES } from './paths';
 import { keyedUniform } from './rng';
 
 /**
- * Fault injection for reliability tests (RELIABILITY.md R2, R4, R5). Each rule fires by a keyed hash of
+ * Fault injection for reliability tests (docs/reliability.md, R2, R4, R5). Each rule fires by a keyed hash of
  * (seed, rule, endpoint, business key, occurrence), so a seed replays the same faults for the same traffic.
  */
 export type FaultType =
@@ -22,6 +23,8 @@ export type FaultType =
   | 'pending'
   /** Revoke the caller's B2B token just before it is checked: the call gets `401xx01`. */
   | 'revoke_token'
+  /** Checkout (non-SNAP) answers: sign the answer with a wrong key, so the partner must refuse to believe it. */
+  | 'bad_signature'
   /** Notifications: deliver the same notification twice. */
   | 'notify_duplicate'
   /** Notifications: hold this notification back until the next one has been sent. */
@@ -36,11 +39,13 @@ export const FAULT_TYPES: ReadonlyArray<FaultType> = [
   'malformed',
   'pending',
   'revoke_token',
+  'bad_signature',
   'notify_duplicate',
   'notify_out_of_order',
 ];
 
-export type FaultTarget = EndpointName | 'notification' | '*';
+/** What a fault rule names: a wallet endpoint, an endpoint of another channel, notifications, or all. */
+export type FaultTarget = EndpointName | ChannelEndpointName | 'notification' | '*';
 
 export interface FaultRule {
   id?: string;
@@ -60,6 +65,12 @@ export interface FaultRule {
    * whose references are random per run but whose amounts are planned replays the same faults by amount.
    */
   keyBy?: FaultKey;
+  /**
+   * Only these operations, named as the firing log names them (`amount:60000.00` for a rule keyed by
+   * amount, else the reference). With `times`, a test plans that a given operation meets a given fault
+   * whatever the seed, beside the rules drawn at random.
+   */
+  keys?: string[];
 }
 
 export type FaultKey = 'reference' | 'amount';
@@ -70,6 +81,7 @@ interface ActiveRule extends Required<Pick<FaultRule, 'endpoint' | 'type' | 'pro
   latencyMs: number;
   status: 500 | 503 | 504;
   keyBy: FaultKey;
+  keys?: ReadonlySet<string>;
   fired: number;
   evaluated: number;
 }
@@ -83,6 +95,7 @@ export interface FaultDecision {
   malformed: boolean;
   pending: boolean;
   revokeToken: boolean;
+  badSignature: boolean;
   notifyDuplicate: boolean;
   notifyOutOfOrder: boolean;
   /** How long a held-back notification waits for a later one to overtake it (real ms). */
@@ -94,7 +107,7 @@ export interface FaultDecision {
 export interface FaultFiring {
   rule: string;
   type: FaultType;
-  endpoint: EndpointName | 'notification';
+  endpoint: EndpointName | ChannelEndpointName | 'notification';
   key: string;
 }
 
@@ -117,19 +130,34 @@ export class FaultInjector {
     const next: ActiveRule[] = rules.map((raw, i) => {
       if (!raw || typeof raw !== 'object') throw new Error(`rule ${i} must be an object`);
       const r = raw as FaultRule;
-      const targets: string[] = [...ENDPOINT_NAMES, 'notification', '*'];
+      const targets: string[] = [...ENDPOINT_NAMES, ...CHANNEL_ENDPOINT_NAMES, 'notification', '*'];
       if (!targets.includes(r.endpoint)) throw new Error(`rule ${i}: unknown endpoint ${String(r.endpoint)}`);
       if (!FAULT_TYPES.includes(r.type)) throw new Error(`rule ${i}: unknown type ${String(r.type)}`);
       const probability = r.probability ?? 1;
       if (typeof probability !== 'number' || probability < 0 || probability > 1) throw new Error(`rule ${i}: probability must be 0..1`);
-      if (r.times !== undefined && (!Number.isInteger(r.times) || r.times < 0)) throw new Error(`rule ${i}: times must be a non-negative integer`);
+      if (r.times !== undefined && (!Number.isInteger(r.times) || r.times < 0))
+        throw new Error(`rule ${i}: times must be a non-negative integer`);
       const status = r.status ?? 500;
       if (![500, 503, 504].includes(status)) throw new Error(`rule ${i}: status must be 500, 503 or 504`);
       const latencyMs = r.latencyMs ?? (r.type === 'latency' ? 1000 : r.type === 'notify_out_of_order' ? 2000 : 0);
       if (typeof latencyMs !== 'number' || latencyMs < 0 || latencyMs > 600_000) throw new Error(`rule ${i}: latencyMs must be 0..600000`);
       const keyBy = r.keyBy ?? 'reference';
       if (keyBy !== 'reference' && keyBy !== 'amount') throw new Error(`rule ${i}: keyBy must be reference or amount`);
-      return { id: r.id ?? `rule-${i}`, endpoint: r.endpoint, type: r.type, probability, times: r.times, latencyMs, status, keyBy, fired: 0, evaluated: 0 };
+      if (r.keys !== undefined && (!Array.isArray(r.keys) || r.keys.some((k) => typeof k !== 'string' || k.length === 0)))
+        throw new Error(`rule ${i}: keys must be an array of non-empty strings`);
+      return {
+        id: r.id ?? `rule-${i}`,
+        endpoint: r.endpoint,
+        type: r.type,
+        probability,
+        times: r.times,
+        latencyMs,
+        status,
+        keyBy,
+        ...(r.keys !== undefined ? { keys: new Set(r.keys) } : {}),
+        fired: 0,
+        evaluated: 0,
+      };
     });
     this.rules = next;
     this.occurrences = new Map();
@@ -148,15 +176,18 @@ export class FaultInjector {
     return this.firingLog.map((f) => ({ ...f }));
   }
 
-  list(): { seed: string; rules: Array<Omit<ActiveRule, never>> } {
-    return { seed: this.seed, rules: this.rules.map((r) => ({ ...r })) };
+  list(): { seed: string; rules: Array<Omit<ActiveRule, 'keys'> & { keys?: string[] }> } {
+    return {
+      seed: this.seed,
+      rules: this.rules.map(({ keys, ...r }) => ({ ...r, ...(keys ? { keys: [...keys] } : {}) })),
+    };
   }
 
   /**
    * Decides which faults fire for one request. `businessKey` is the partner reference (or external id);
    * `amountKey` the request's amount, for rules keyed by amount.
    */
-  decide(target: EndpointName | 'notification', businessKey: string, amountKey?: string): FaultDecision {
+  decide(target: EndpointName | ChannelEndpointName | 'notification', businessKey: string, amountKey?: string): FaultDecision {
     const d: FaultDecision = {
       latencyMs: 0,
       drop: false,
@@ -164,6 +195,7 @@ export class FaultInjector {
       malformed: false,
       pending: false,
       revokeToken: false,
+      badSignature: false,
       notifyDuplicate: false,
       notifyOutOfOrder: false,
       notifyHoldMs: 0,
@@ -176,6 +208,7 @@ export class FaultInjector {
       rule.evaluated += 1;
       if (rule.times !== undefined && rule.fired >= rule.times) continue;
       const key = rule.keyBy === 'amount' && amountKey !== undefined ? `amount:${amountKey}` : businessKey;
+      if (rule.keys && !rule.keys.has(key)) continue;
       const occKey = `${rule.id}|${target}|${key}`;
       const occ = this.occurrences.get(occKey) ?? 0;
       this.occurrences.set(occKey, occ + 1);
@@ -208,6 +241,9 @@ export class FaultInjector {
           break;
         case 'revoke_token':
           d.revokeToken = true;
+          break;
+        case 'bad_signature':
+          d.badSignature = true;
           break;
         case 'notify_duplicate':
           d.notifyDuplicate = true;

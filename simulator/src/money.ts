@@ -1,6 +1,6 @@
 /**
  * Money is held as a bigint of minor units (sen). The SNAP money object `{"value":"150000.00","currency":"IDR"}`
- * is parsed and built only here (§3.1, §5.3).
+ * is parsed and built only here (docs/doku-integration.md#money-format).
  */
 export interface MoneyJson {
   value: string;

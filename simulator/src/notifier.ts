@@ -6,10 +6,10 @@ import type { Partner } from './store';
 import { toJakartaIso } from './time';
 
 /**
- * DOKU → partner notifications (§2.8): a token handshake with the partner (RSA over `clientId|timestamp`
- * with DOKU's private key; one request at a time per partner, shared by concurrent notifications),
- * then the signed POST, retried until the partner answers HTTP 200 with the documented
- * acknowledgement `2005600`. Notifications of one transaction go out in the order they happened:
+ * DOKU → partner notifications (docs/doku-integration.md#notifications): a token handshake with the partner
+ * (RSA over `clientId|timestamp` with DOKU's private key; one request at a time per partner, shared by
+ * concurrent notifications), then the signed POST, retried until the partner answers HTTP 200 with the
+ * documented acknowledgement `2005600`. Notifications of one transaction go out in the order they happened:
  * each waits for the previous one of the same transaction to be delivered or given up, unless a
  * fault or the `reordered-notifications` profile reorders them.
  */
@@ -58,8 +58,9 @@ export class Notifier {
   emit(partner: Partner, eventType: NotificationEventType, body: Record<string, unknown>): void {
     const cfg = partner.notification;
     if (!cfg.enabled || !cfg.baseUrl || this.closed) return;
-    const partnerRef = String(body.originalPartnerReferenceNo ?? '');
-    const status = String(body.latestTransactionStatus ?? '');
+    const text = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
+    const partnerRef = text(body.originalPartnerReferenceNo);
+    const status = text(body.latestTransactionStatus);
     const decision = this.faults.decide('notification', `${eventType}|${partnerRef}|${status}`);
     // reordered-notifications: about half of the notifications wait for the next one (seeded).
     if (this.sim.has('reordered-notifications') && !decision.notifyOutOfOrder && this.sim.rng.next() < 0.5) {
@@ -115,7 +116,14 @@ export class Notifier {
     this.attempt(partner, record, 0).catch(() => undefined);
   }
 
-  private newRecord(partner: Partner, eventType: NotificationEventType, ref: string, status: string, body: string, duplicate: boolean): DeliveryRecord {
+  private newRecord(
+    partner: Partner,
+    eventType: NotificationEventType,
+    ref: string,
+    status: string,
+    body: string,
+    duplicate: boolean,
+  ): DeliveryRecord {
     const record: DeliveryRecord = {
       id: this.nextId++,
       clientId: partner.clientId,
@@ -139,10 +147,13 @@ export class Notifier {
 
   private later(ms: number, fn: () => unknown): void {
     if (this.closed) return;
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      Promise.resolve(fn()).catch(() => undefined);
-    }, Math.max(0, Math.round(ms)));
+    const t = setTimeout(
+      () => {
+        this.timers.delete(t);
+        Promise.resolve(fn()).catch(() => undefined);
+      },
+      Math.max(0, Math.round(ms)),
+    );
     t.unref();
     this.timers.add(t);
   }
@@ -194,11 +205,16 @@ export class Notifier {
     } else {
       record.status = 'failed';
       record.onSettled?.();
-      this.sim.log({ msg: 'notification failed', clientId: partner.clientId, eventType: record.eventType, attempts: record.attempts.length });
+      this.sim.log({
+        msg: 'notification failed',
+        clientId: partner.clientId,
+        eventType: record.eventType,
+        attempts: record.attempts.length,
+      });
     }
   }
 
-  /** Step 1 of §2.8: DOKU fetches a token from the partner. Cached until shortly before it expires. */
+  /** The token handshake: DOKU fetches a token from the partner. Cached until shortly before it expires. */
   private async partnerToken(partner: Partner): Promise<string> {
     const cached = this.tokens.get(partner.clientId);
     if (cached && this.sim.now() < cached.expiresAt) return cached.token;
@@ -232,7 +248,8 @@ export class Notifier {
     } catch {
       /* handled below */
     }
-    if (res.status !== 200 || typeof parsed.accessToken !== 'string') throw new Error(`partner token request failed with HTTP ${res.status}`);
+    if (res.status !== 200 || typeof parsed.accessToken !== 'string')
+      throw new Error(`partner token request failed with HTTP ${res.status}`);
     const expiresIn = typeof parsed.expiresIn === 'number' ? parsed.expiresIn : 900;
     this.tokens.set(partner.clientId, { token: parsed.accessToken, expiresAt: this.sim.now() + Math.max(0, expiresIn - 10) * 1000 });
     return parsed.accessToken;
@@ -259,7 +276,9 @@ export class Notifier {
 }
 
 function externalId(): string {
-  const n = BigInt(`0x${randomBytes(12).toString('hex')}`).toString().padStart(29, '0');
+  const n = BigInt(`0x${randomBytes(12).toString('hex')}`)
+    .toString()
+    .padStart(29, '0');
   return n.slice(0, 32);
 }
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { EndpointName } from './paths';
 
-/** How DOKU's notifications reach one partner (§2.8). */
+/** How DOKU's notifications reach one partner (docs/doku-integration.md#notifications). */
 export interface NotificationSettings {
   /** Off unless switched on. */
   enabled?: boolean;
@@ -27,7 +27,7 @@ export interface PartnerRegistration {
   clientId: string;
   clientSecret: string;
   partnerPublicKeyPem: string;
-  /** AES key (16/24/32 UTF-8 bytes) for Query Account Binding's encrypted authCode (§2.9.7). */
+  /** AES key (16/24/32 UTF-8 bytes) for Query Account Binding's encrypted authCode. */
   authCodeKey: string;
   /** Corporate balance funding top-ups, e.g. `"100000000.00"`. Defaults to `SimulatorOptions.corporateBalance`. */
   corporateBalance?: string;
@@ -36,6 +36,15 @@ export interface PartnerRegistration {
 
 export interface SimulatorClock {
   now(): number;
+}
+
+/** A merchant of the non-SNAP DOKU e-Wallet checkout (docs/channels.md#doku-e-wallet-checkout). */
+export interface CheckoutClientRegistration {
+  clientId: string;
+  /** The non-SNAP secret key. */
+  secretKey: string;
+  /** The notification URL "set in the back office"; orders may also name their own. */
+  notificationUrl?: string;
 }
 
 export interface SimulatorOptions {
@@ -55,12 +64,12 @@ export interface SimulatorOptions {
   /** B2B and B2B2C access-token lifetime (sliding). Default 900. */
   tokenTtlSeconds?: number;
   /**
-   * Each use pushes an access token's expiry out again (§2.3 "stays usable as long as the partner
-   * keeps calling"). `false`: a token lapses `tokenTtlSeconds` after it was issued however much it is
+   * Each use pushes an access token's expiry out again (DOKU: a token "stays usable as long as the
+   * partner keeps calling"). `false`: a token lapses `tokenTtlSeconds` after it was issued however much it is
    * used, a stricter DOKU for tests of proactive refresh. Default true.
    */
   slidingTokenExpiry?: boolean;
-  /** B2B2C refresh-token lifetime. Default 15 days (§2.9.5). */
+  /** B2B2C refresh-token lifetime. Default 15 days. */
   refreshTokenTtlSeconds?: number;
   /** Accepted X-TIMESTAMP skew either way. Default 300. */
   timestampSkewSeconds?: number;
@@ -70,14 +79,27 @@ export interface SimulatorOptions {
   seed?: string | number;
   /** Defaults applied to every partner that has no notification settings of its own. */
   notifications?: NotificationSettings;
+  /** KKI card channel: customer token and OTP requirements, code mode, paths (handlers/kki/kki.ts). */
+  kki?: {
+    requireCustomerToken?: boolean;
+    requireOtp?: boolean;
+    codeMode?: 'doc' | 'snap';
+    otpMaxAttempts?: number;
+    paths?: Partial<Record<'payment' | 'refund' | 'status', string>>;
+  };
+  /** DOKU e-Wallet checkout: merchants (default: `checkoutClients` of the partners file) and notification retries. */
+  checkout?: {
+    clients?: CheckoutClientRegistration[];
+    notify?: { retryDelaysMs?: number[]; timeScale?: number; timeoutMs?: number };
+  };
   /** Expose `/_sim/...`. Default true. */
   controlApi?: boolean;
   /** Request logging: true (stdout, default), false, or a sink for each JSON line. */
   log?: boolean | ((line: string) => void);
-  /** OTP behaviour (§3.4): fixed code (default random 6 digits), lifetime 300 s, 3 attempts, 5 resends. */
+  /** OTP behaviour: fixed code (default random 6 digits), lifetime 300 s, 3 attempts, 5 resends. */
   otp?: { fixed?: string; ttlSeconds?: number; maxAttempts?: number; maxResends?: number };
   /**
-   * Account Unbinding in two steps (§3.8 [DOC]: "completed by sending the OTP to Verify OTP"): the
+   * Account Unbinding in two steps (DOKU's docs [DOC]: "completed by sending the OTP to Verify OTP"): the
    * unbinding answers `unlinkResult: "PENDING"` and sends an OTP; Verify OTP with the unbinding's
    * references completes it. `false` = the old one-step unbinding (`unlinkResult: "success"`). Default true.
    */
@@ -126,6 +148,7 @@ export function defaultPartnersFile(): string {
 
 export interface PartnersFile {
   partners: PartnerRegistration[];
+  checkoutClients?: CheckoutClientRegistration[];
   dokuPrivateKeyPem?: string;
   dokuPublicKeyPem?: string;
 }
@@ -138,5 +161,16 @@ export function readPartnersFile(path: string): PartnersFile {
       if (typeof p[key] !== 'string' || p[key] === '') throw new Error(`${path}: partner is missing ${key}`);
     }
   }
-  return { partners: parsed.partners, dokuPrivateKeyPem: parsed.dokuPrivateKeyPem, dokuPublicKeyPem: parsed.dokuPublicKeyPem };
+  const checkoutClients = Array.isArray(parsed.checkoutClients) ? parsed.checkoutClients : [];
+  for (const c of checkoutClients) {
+    if (typeof c.clientId !== 'string' || c.clientId === '' || typeof c.secretKey !== 'string' || c.secretKey === '') {
+      throw new Error(`${path}: a checkout client needs clientId and secretKey`);
+    }
+  }
+  return {
+    partners: parsed.partners,
+    checkoutClients,
+    dokuPrivateKeyPem: parsed.dokuPrivateKeyPem,
+    dokuPublicKeyPem: parsed.dokuPublicKeyPem,
+  };
 }

@@ -2,16 +2,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { serviceDigitsFor } from './profiles';
 import { performance } from 'node:perf_hooks';
 import { errors, httpStatusOf, SnapError } from './codes';
-import { rsaVerifyBase64, sha256Hex, tokenStringToSign, verifySymmetric } from './crypto';
-import type { FaultDecision, FaultInjector } from './faults';
+import { rsaVerifyBase64, tokenStringToSign } from './crypto';
+import type { FaultInjector } from './faults';
 import { HANDLERS } from './handlers';
-import { b2b2cToken, b2bToken } from './handlers/token';
+import { header, jsonReply, REFUSED, snapReply, type SnapGate } from './snap-gate';
+import { b2b2cToken, b2bToken } from './handlers/snap/token';
 import type { HandlerResult, RequestContext } from './handlers/types';
 import type { Notifier } from './notifier';
 import type { EndpointDef } from './paths';
 import type { Sim } from './sim';
 import { normalisePhone, type Account } from './store';
-import { jakartaDay, parseRfc3339, toJakartaIso } from './time';
+import { parseRfc3339, toJakartaIso } from './time';
 import type { TokenService } from './tokens';
 import { isObject, str, type Json } from './validate';
 
@@ -27,36 +28,17 @@ export interface HttpReply {
 }
 
 export interface SubRouter {
-  handle(req: IncomingMessage, pathname: string, search: URLSearchParams, raw: Buffer): Promise<HttpReply | undefined> | HttpReply | undefined;
-}
-
-interface ExternalIdRecord {
-  bodyHash: string;
-  reply?: HttpReply;
+  handle(
+    req: IncomingMessage,
+    pathname: string,
+    search: URLSearchParams,
+    raw: Buffer,
+  ): Promise<HttpReply | undefined> | HttpReply | undefined;
 }
 
 class BodyTooLarge extends Error {}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-export function jsonReply(status: number, body: unknown, headers: Record<string, string> = {}): HttpReply {
-  return { status, body: JSON.stringify(body), headers: { 'Content-Type': 'application/json', ...headers } };
-}
-
-function snapReply(sim: Sim, err: SnapError, extraHeaders: Record<string, string> = {}): HttpReply {
-  const reply = jsonReply(err.httpStatus, { responseCode: err.responseCode, responseMessage: err.responseMessage }, {
-    'X-TIMESTAMP': toJakartaIso(sim.now()),
-    ...extraHeaders,
-  });
-  reply.responseCode = err.responseCode;
-  return reply;
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  const s = Array.isArray(v) ? v[0] : v;
-  return s === undefined || s === '' ? undefined : s;
-}
 
 /** The partner reference a request is about: the key for faults (deterministic per seed). */
 function businessKey(body: Json | undefined, externalId: string): string {
@@ -74,39 +56,15 @@ function amountKey(body: Json | undefined): string | undefined {
   return str(body, 'amount.value') ?? str(body, 'refundAmount.value');
 }
 
-/** Destroys the socket without processing the request (fault `refuse`). */
-const REFUSED: HttpReply = { status: 0, body: '', drop: true, refused: true };
-
 export class SimServer {
-  /** Jakarta day → (client, X-EXTERNAL-ID) → the first request's body hash and response (§5.1). */
-  private externalIds = new Map<string, Map<string, ExternalIdRecord>>();
-  /** The X-EXTERNAL-ID of each API request and the Jakarta day it arrived on, for its log line. */
-  private readonly received = new WeakMap<IncomingMessage, { externalId: string; day: string }>();
-
-  /** Today's id book; days other than today and yesterday are dropped so memory stays bounded. */
-  private externalIdBook(now: number): Map<string, ExternalIdRecord> {
-    const day = jakartaDay(now);
-    let book = this.externalIds.get(day);
-    if (!book) {
-      const yesterday = jakartaDay(now - 86_400_000);
-      for (const d of this.externalIds.keys()) if (d !== yesterday) this.externalIds.delete(d);
-      book = new Map();
-      this.externalIds.set(day, book);
-    }
-    return book;
-  }
-
   constructor(
     private readonly sim: Sim,
     private readonly tokens: TokenService,
     private readonly notifier: Notifier,
     private readonly faults: FaultInjector,
-    private readonly routers: { control?: SubRouter; pages: SubRouter },
+    private readonly gate: SnapGate,
+    private readonly routers: { control?: SubRouter; pages: SubRouter; channels?: SubRouter },
   ) {}
-
-  resetExternalIds(): void {
-    this.externalIds = new Map();
-  }
 
   readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
     this.handle(req, res).catch(() => {
@@ -125,6 +83,7 @@ export class SimServer {
     const search = new URLSearchParams(q === -1 ? '' : rawUrl.slice(q + 1));
     const def = this.sim.byPath.get(pathname);
     let reply: HttpReply;
+    let fromChannel = false;
     try {
       let raw: Buffer;
       try {
@@ -138,18 +97,27 @@ export class SimServer {
         }
         throw e;
       }
-      if (def) reply = await this.api(def, req, rawUrl, raw);
+      // DOKU's other channels first: they claim only their own requests (handlers/channels.ts).
+      const channel = this.routers.channels ? await this.routers.channels.handle(req, pathname, search, raw) : undefined;
+      fromChannel = channel !== undefined;
+      if (channel) reply = channel;
+      else if (def) reply = await this.api(def, req, rawUrl, raw);
       else if (pathname.startsWith('/_sim/') || pathname === '/_sim') {
         reply = (this.routers.control && (await this.routers.control.handle(req, pathname, search, raw))) || notFound();
       } else reply = (await this.routers.pages.handle(req, pathname, search, raw)) ?? notFound();
     } catch (e) {
       if (e instanceof SnapError) reply = snapReply(this.sim, e);
       else {
-        this.sim.log({ level: 'error', msg: 'unhandled error', path: pathname, error: e instanceof Error ? e.message.slice(0, 200) : 'error' });
+        this.sim.log({
+          level: 'error',
+          msg: 'unhandled error',
+          path: pathname,
+          error: e instanceof Error ? e.message.slice(0, 200) : 'error',
+        });
         reply = snapReply(this.sim, errors.general(def?.service ?? '00'));
       }
     }
-    if (def) reply = this.withProfileCodes(def, reply);
+    if (def && !fromChannel) reply = this.withProfileCodes(def, reply);
     this.send(req, res, reply, pathname, started, def);
   }
 
@@ -178,9 +146,9 @@ export class SimServer {
     // Never log query strings (page tokens), headers or bodies: they carry tokens, OTPs and PINs.
     const line: Record<string, unknown> = { msg: 'request', method: req.method, path: pathname, status: reply.drop ? 0 : reply.status, ms };
     if (def) line.endpoint = def.name;
-    const received = this.received.get(req);
+    const received = this.gate.received.get(req);
     if (received) {
-      // A request id, not a secret: logged so a test can check uniqueness per Jakarta day (§5.1).
+      // A request id, not a secret: logged so a test can check uniqueness per Jakarta day.
       line.externalId = received.externalId;
       line.externalIdDay = received.day;
     }
@@ -202,38 +170,11 @@ export class SimServer {
     if (req.method !== 'POST') throw errors.notSupported(svc);
     if (def.scope === 'token') return this.tokenCall(def, req, raw);
     const sim = this.sim;
-    const now = sim.now();
 
-    // 1. Headers (§2.6). No Authorization at all is "Token Not Found (B2B)".
-    const authorization = header(req, 'authorization');
-    if (!authorization) throw errors.b2bTokenNotFound(svc);
-    const timestamp = header(req, 'x-timestamp');
-    const signature = header(req, 'x-signature');
-    const partnerId = header(req, 'x-partner-id');
-    const externalId = header(req, 'x-external-id');
-    if (externalId) this.received.set(req, { externalId: externalId.slice(0, 64), day: jakartaDay(now) });
-    if (!timestamp) throw errors.missingField(svc, 'X-TIMESTAMP');
-    if (!signature) throw errors.missingField(svc, 'X-SIGNATURE');
-    if (!partnerId) throw errors.missingField(svc, 'X-PARTNER-ID');
-    if (!externalId) throw errors.missingField(svc, 'X-EXTERNAL-ID');
-    this.checkTimestamp(svc, timestamp, now);
-
-    // 2. The B2B token: live and the latest for its client (§2.3); X-PARTNER-ID must be its client.
-    const bearer = /^Bearer\s+(\S+)$/i.exec(authorization);
-    if (!bearer) throw errors.invalidB2bToken(svc);
-    const b2b = bearer[1]!;
-    const tokenRec = sim.store.b2bTokens.get(b2b);
-    if (!tokenRec || tokenRec.revoked || now >= tokenRec.expiresAt || sim.store.latestB2b.get(tokenRec.clientId) !== b2b) {
-      throw errors.invalidB2bToken(svc);
-    }
-    const partner = sim.store.partners.get(tokenRec.clientId);
-    if (!partner || tokenRec.clientId !== partnerId) throw errors.unauthorized(svc, 'X-PARTNER-ID does not match the access token');
-
-    // 3. Symmetric signature over the exact received bytes and the path as requested (§2.5).
-    if (!verifySymmetric({ method: 'POST', path: rawUrl, token: b2b, body: raw, timestamp, secret: partner.clientSecret }, signature)) {
-      throw errors.unauthorized(svc, 'Invalid Signature');
-    }
-    if (!/^\d{1,36}$/.test(externalId)) throw errors.invalidFormat(svc, 'X-EXTERNAL-ID');
+    // 1.–3. Headers, the B2B token, the symmetric signature over the exact received bytes and the path
+    // as requested (docs/doku-integration.md#headers, #symmetric-signature): the same for every product.
+    const caller = this.gate.authenticate(req, svc, rawUrl, raw);
+    const { partner } = caller;
 
     let body: Json;
     try {
@@ -244,7 +185,7 @@ export class SimServer {
       throw errors.badRequest(svc);
     }
 
-    // 4. The customer token on b2b2c endpoints (§2.6, §2.7), with or without "Bearer ".
+    // 4. The customer token on b2b2c endpoints, with or without "Bearer ".
     let account: Account | undefined;
     let customerToken: string | undefined;
     if (def.scope === 'b2b2c') {
@@ -252,63 +193,43 @@ export class SimServer {
       if (!h) throw errors.customerTokenNotFound(svc);
       customerToken = h.replace(/^Bearer\s+/i, '').trim();
       const rec = this.tokens.findCustomer(customerToken, 'access', false);
-      if (!rec || rec.clientId !== partner.clientId || !sim.store.activeBinding(partner.clientId, rec.accountId)) throw errors.invalidCustomerToken(svc);
+      if (!rec || rec.clientId !== partner.clientId || !sim.store.activeBinding(partner.clientId, rec.accountId))
+        throw errors.invalidCustomerToken(svc);
       account = sim.store.accounts.get(rec.accountId);
       if (!account || !belongsTo(body, account)) throw errors.invalidCustomerToken(svc);
     }
 
-    const faults = this.faults.decide(def.name, businessKey(body, externalId), amountKey(body));
-    if (faults.refuse) return REFUSED;
-    if (faults.revokeToken) {
-      tokenRec.revoked = true;
-      throw errors.invalidB2bToken(svc);
-    }
-    // Authenticated: both tokens slide (§2.3 "stays usable as long as the partner keeps calling").
-    this.tokens.useB2b(b2b);
-    if (customerToken) this.tokens.findCustomer(customerToken, 'access', true);
+    const faults = this.faults.decide(def.name, businessKey(body, caller.externalId), amountKey(body));
+    const refused = this.gate.admit(caller, svc, faults, customerToken);
+    if (refused) return refused;
 
-    // 5. X-EXTERNAL-ID: unique per partner per Jakarta day; same body → original response with 409 (§5.1).
-    const book = this.externalIdBook(now);
-    const key = `${partner.clientId}|${externalId}`;
-    const bodyHash = sha256Hex(raw);
-    const seen = book.get(key);
-    if (seen) {
-      if (seen.reply && seen.bodyHash === bodyHash) return { ...seen.reply, status: 409, drop: false };
-      throw errors.conflict(svc);
-    }
-    const record: ExternalIdRecord = { bodyHash };
-    book.set(key, record);
-
-    if (faults.latencyMs > 0) await sleep(faults.latencyMs);
-    if (faults.errorBefore) {
-      book.delete(key);
-      return snapReply(sim, new SnapError(`${faults.errorBefore}${svc}00`, faults.errorBefore === 504 ? 'Timeout' : 'General Error'));
-    }
-
-    const ctx: RequestContext = { sim, tokens: this.tokens, notifier: this.notifier, endpoint: def, svc, partner, body, externalId, now: sim.now(), account, faults };
-    let reply: HttpReply;
-    try {
+    // 5. X-EXTERNAL-ID: unique per partner per Jakarta day; same body → original response with 409
+    // (docs/doku-integration.md#x-external-id); then the handler, under the injected faults.
+    return this.gate.exchange(caller, svc, raw, faults, () => {
+      const ctx: RequestContext = {
+        sim,
+        tokens: this.tokens,
+        notifier: this.notifier,
+        endpoint: def,
+        svc,
+        partner,
+        body,
+        externalId: caller.externalId,
+        now: sim.now(),
+        account,
+        faults,
+        device: { deviceId: header(req, 'x-device-id'), ipAddress: header(req, 'x-ip-address') },
+      };
       const result: HandlerResult = HANDLERS[def.name as keyof typeof HANDLERS](ctx);
       const responseCode = result.responseCode ?? `200${svc}00`;
-      reply = jsonReply(httpStatusOf(responseCode), { responseCode, responseMessage: result.responseMessage ?? 'Successful', ...result.body }, { 'X-TIMESTAMP': toJakartaIso(sim.now()) });
+      const reply = jsonReply(
+        httpStatusOf(responseCode),
+        { responseCode, responseMessage: result.responseMessage ?? 'Successful', ...result.body },
+        { 'X-TIMESTAMP': toJakartaIso(sim.now()) },
+      );
       reply.responseCode = responseCode;
-    } catch (e) {
-      if (!(e instanceof SnapError)) {
-        book.delete(key);
-        throw e;
-      }
-      reply = snapReply(sim, e);
-    }
-    record.reply = reply;
-    return this.afterApply(reply, faults, svc);
-  }
-
-  private afterApply(reply: HttpReply, faults: FaultDecision, svc: string): HttpReply {
-    if (faults.drop) return { ...reply, drop: true };
-    if (faults.errorAfter) return snapReply(this.sim, new SnapError(`${faults.errorAfter}${svc}00`, faults.errorAfter === 504 ? 'Timeout' : 'General Error'));
-    // A 200 whose body breaks off mid-way: the answer is unreadable, whatever it said.
-    if (faults.malformed) return { ...reply, status: 200, body: reply.body.slice(0, Math.max(1, Math.floor(reply.body.length / 2))) };
-    return reply;
+      return reply;
+    });
   }
 
   private checkTimestamp(svc: string, timestamp: string, now: number): void {
@@ -317,7 +238,7 @@ export class SimServer {
     if (Math.abs(now - ts) > this.sim.settings.skewMs) throw errors.unauthorized(svc, 'X-TIMESTAMP out of range');
   }
 
-  /** Token calls (§2.3, §2.4): RSA SHA256withRSA over `clientId|X-TIMESTAMP` with the registered key. */
+  /** Token calls: RSA SHA256withRSA over `clientId|X-TIMESTAMP` with the registered key. */
   private async tokenCall(def: EndpointDef, req: IncomingMessage, raw: Buffer): Promise<HttpReply> {
     const svc = def.service;
     const sim = this.sim;
@@ -355,11 +276,11 @@ export class SimServer {
       if (!(e instanceof SnapError)) throw e;
       reply = snapReply(sim, e, headers);
     }
-    return this.afterApply(reply, faults, svc);
+    return this.gate.answerFaults(reply, faults, svc);
   }
 }
 
-/** A b2b2c request naming an account must name the customer token's account (§2.6 "belongs to"). */
+/** A b2b2c request naming an account must name the customer token's account. */
 function belongsTo(body: Json, account: Account): boolean {
   const accountId = str(body, 'additionalInfo.accountId');
   if (accountId && accountId !== account.accountId) return false;

@@ -1,18 +1,16 @@
-import { generateKeyPairSync, KeyObject, randomBytes } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { loadPrivateKey, loadPublicKey } from './crypto';
 import { parseAmountInput } from './money';
-import {
-  defaultPartnersFile,
-  NotificationSettings,
-  PartnerRegistration,
-  readPartnersFile,
-  SimulatorClock,
-  SimulatorOptions,
-} from './options';
-import { buildEndpointMap, DEFAULT_NOTIFY_PATH, DEFAULT_PARTNER_TOKEN_PATH, EndpointDef, EndpointName } from './paths';
-import { resolveProfiles, SimulatorProfile } from './profiles';
+import type { CheckoutClientRegistration, NotificationSettings, PartnerRegistration, SimulatorClock, SimulatorOptions } from './options';
+import { defaultPartnersFile, readPartnersFile } from './options';
+import type { EndpointDef, EndpointName } from './paths';
+import { buildEndpointMap, DEFAULT_NOTIFY_PATH, DEFAULT_PARTNER_TOKEN_PATH, LEGACY_ALIASES } from './paths';
+import type { SimulatorProfile } from './profiles';
+import { resolveProfiles } from './profiles';
 import { SeededRandom } from './rng';
-import { Partner, Store } from './store';
+import type { Partner } from './store';
+import { Store } from './store';
 import { jakartaCompactDate } from './time';
 
 /** Settings after defaults are applied. */
@@ -57,6 +55,8 @@ export class Sim {
   readonly dokuPrivateKey: KeyObject;
   readonly dokuPublicKeyPem: string;
   readonly initialCorporate = new Map<string, bigint>();
+  /** Merchants of the non-SNAP checkout from the partners file (handlers/checkout/checkout.ts). */
+  checkoutClients: CheckoutClientRegistration[] = [];
   publicUrl = '';
   /** Answer profiles in force (src/profiles.ts); changed at run time by `PUT /_sim/profiles`. */
   profiles: Set<SimulatorProfile>;
@@ -71,13 +71,17 @@ export class Sim {
     this.clock = options.clock ?? { now: () => Date.now() };
     this.seed = options.seed !== undefined ? String(options.seed) : randomBytes(6).toString('hex');
     this.rng = new SeededRandom(this.seed);
-    this.sink = options.log === false ? null : typeof options.log === 'function' ? options.log : (line) => process.stdout.write(`${line}\n`);
+    this.sink =
+      options.log === false ? null : typeof options.log === 'function' ? options.log : (line) => process.stdout.write(`${line}\n`);
     this.endpoints = buildEndpointMap(options.paths);
     this.profiles = resolveProfiles(options.profiles);
     const late = options.lateStatusMs ?? Number(process.env.DOKU_SIM_LATE_STATUS_MS || 90_000);
     if (!Number.isFinite(late) || late < 0) throw new Error('lateStatusMs must be a non-negative number');
     this.lateStatusMs = late;
     for (const def of Object.values(this.endpoints)) this.byPath.set(def.path, def);
+    for (const [path, name] of Object.entries(LEGACY_ALIASES)) {
+      if (!this.byPath.has(path)) this.byPath.set(path, this.endpoints[name]);
+    }
 
     const otpFixed = options.otp?.fixed;
     if (otpFixed !== undefined && !/^\d{6}$/.test(otpFixed)) throw new Error('otp.fixed must be 6 digits');
@@ -108,6 +112,7 @@ export class Sim {
     if (!registrations) {
       const file = readPartnersFile(options.partnersFile ?? defaultPartnersFile());
       registrations = file.partners;
+      this.checkoutClients = file.checkoutClients ?? [];
       privatePem ??= file.dokuPrivateKeyPem;
       publicPem ??= file.dokuPublicKeyPem;
     }

@@ -3,8 +3,8 @@ import type { NotificationSettings } from './options';
 
 /**
  * The simulator's in-memory state: partners, customers, tokens, transactions and the ledger. Balance
- * invariants live here (§5.8 "Balance arithmetic"): available = ledger − holds, never negative, never above
- * the account maximum on a credit that is capped.
+ * invariants live here: available = ledger − holds, never negative, never above the account maximum on a
+ * credit that is capped.
  */
 
 export type TxnStatus = '00' | '01' | '02' | '03' | '04' | '05' | '06' | '07';
@@ -59,7 +59,7 @@ export interface OtpRecord {
 }
 
 /**
- * An Account Unbinding waiting for its OTP (§3.8: "completed by sending the OTP to Verify OTP").
+ * An Account Unbinding waiting for its OTP (DOKU: "completed by sending the OTP to Verify OTP").
  * The binding stays ACTIVE until Verify OTP confirms it.
  */
 export interface Unbinding {
@@ -130,7 +130,7 @@ export interface CustomerToken {
   clientId: string;
   accountId: string;
   expiresAt: number;
-  /** Access tokens slide on use (§2.4 "same 900 s, sliding, latest-wins semantics"). */
+  /** Access tokens slide on use (900 s, sliding, latest wins). */
   sliding: boolean;
   revoked: boolean;
 }
@@ -269,7 +269,38 @@ export type LedgerKind =
   | 'TRANSFER_DEBIT'
   | 'TOPUP_CREDIT'
   | 'CAPTURE_DEBIT'
-  | 'ADMIN_SET';
+  | 'ADMIN_SET'
+  | 'DANA_DEBIT'
+  | 'DANA_REFUND_CREDIT';
+
+/**
+ * A DANA one-time payment (docs/channels.md): no DOKU Wallet account behind it. The customer's DANA
+ * balance is outside DOKU, so its ledger rows name the device (`DANA:<X-DEVICE-ID>`) and carry no balance.
+ */
+export interface DanaPayment {
+  kind: 'DANA';
+  clientId: string;
+  partnerReferenceNo: string;
+  referenceNo: string;
+  originalExternalId: string;
+  originalResponseCode: string;
+  amount: bigint;
+  status: TxnStatus;
+  createdAt: number;
+  validUpTo?: number;
+  paidTime?: number;
+  failedReason?: string;
+  returnUrl?: string;
+  deviceId: string;
+  ipAddress?: string;
+  pointOfInitiation?: string;
+  orderTitle?: string;
+  pageToken: string;
+  approvalCode?: string;
+  refunds: RefundRecord[];
+  refunded: bigint;
+  fingerprint: string;
+}
 
 export interface LedgerEntry {
   seq: number;
@@ -301,7 +332,7 @@ export const TEST_BANK_ACCOUNTS: ReadonlyArray<BankAccount> = [
   { bankCode: '009', bankShortName: 'BNI', bankName: 'BANK NEGARA INDONESIA', accountNumber: '5566778899', accountName: 'DEWI LESTARI' },
 ];
 
-/** Key of a business operation's idempotency index (§5.2): client, service code, reference. */
+/** Key of a business operation's idempotency index: client, service code, reference. */
 const refKey = (clientId: string, service: string, ref: string): string => `${clientId}\u0000${service}\u0000${ref}`;
 
 export type BusinessRecord = Purchase | Transfer | TopUp | AuthHold;
@@ -322,13 +353,15 @@ export class Store {
   latestCustomer = new Map<string, string>(); // `${kind}|${clientId}|${accountId}` → token
   purchases = new Map<string, Purchase>(); // by referenceNo
   purchasesByPayToken = new Map<string, Purchase>();
+  danaPayments = new Map<string, DanaPayment>(); // by referenceNo
+  danaByPageToken = new Map<string, DanaPayment>();
   transfers = new Map<string, Transfer>();
   topUps = new Map<string, TopUp>();
   auths = new Map<string, AuthHold>();
   bankInquiries = new Map<string, BankInquiry>();
   topUpInquiries = new Map<string, TopUpInquiry>();
   pinTokens = new Map<string, Registration>();
-  /** (client, service, partner reference) → the record, for duplicate detection (§5.2). */
+  /** (client, service, partner reference) → the record, for duplicate detection. */
   references = new Map<string, { fingerprint: string; referenceNo: string }>();
   ledger: LedgerEntry[] = [];
   private seq = 0;
@@ -350,6 +383,8 @@ export class Store {
     this.latestCustomer = new Map();
     this.purchases = new Map();
     this.purchasesByPayToken = new Map();
+    this.danaPayments = new Map();
+    this.danaByPageToken = new Map();
     this.transfers = new Map();
     this.topUps = new Map();
     this.auths = new Map();
@@ -405,6 +440,14 @@ export class Store {
     account.balance = after;
     this.seq += 1;
     const row: LedgerEntry = { ...entry, seq: this.seq, accountId: account.accountId, balanceAfter: after };
+    this.ledger.push(row);
+    return row;
+  }
+
+  /** Records money moved outside any DOKU Wallet account (a DANA payment or its refund). */
+  postExternal(entry: Omit<LedgerEntry, 'seq' | 'balanceAfter'>): LedgerEntry {
+    this.seq += 1;
+    const row: LedgerEntry = { ...entry, seq: this.seq, balanceAfter: 0n };
     this.ledger.push(row);
     return row;
   }

@@ -1,4 +1,4 @@
-/** Time helpers. DOKU's wire format is ISO-8601 in Asia/Jakarta (UTC+7, no DST), §2.2 and §5.4. */
+/** Time helpers. DOKU's wire format is ISO-8601 in Asia/Jakarta (UTC+7, no DST), docs/doku-integration.md#timestamp-format. */
 
 const JAKARTA_OFFSET_MS = 7 * 3600 * 1000;
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
@@ -13,7 +13,7 @@ export function parseRfc3339(value: string): number | null {
   const check = new Date(utc);
   if (check.getUTCDate() !== day || check.getUTCMonth() !== month - 1) return null;
   const fraction = m[7] ? Math.floor(Number(`0${m[7]}`) * 1000) : 0;
-  const zone = m[8]!;
+  const zone = m[8];
   let offset = 0;
   if (zone !== 'Z' && zone !== 'z') {
     const sign = zone.startsWith('-') ? -1 : 1;
@@ -33,7 +33,7 @@ export function toJakartaIso(ms: number): string {
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}+07:00`;
 }
 
-/** The Jakarta calendar day, `YYYY-MM-DD`: the scope of X-EXTERNAL-ID uniqueness (§5.1). */
+/** The Jakarta calendar day, `YYYY-MM-DD`: the scope of X-EXTERNAL-ID uniqueness. */
 export function jakartaDay(ms: number): string {
   return toJakartaIso(ms).slice(0, 10);
 }

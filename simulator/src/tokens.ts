@@ -3,9 +3,9 @@ import type { Sim } from './sim';
 import type { B2bToken, CustomerToken } from './store';
 
 /**
- * DOKU access tokens (§2.3, §2.4, §2.9.5): RS256 look-alike JWTs signed with DOKU's private key, but
- * authorised by lookup: one live token per client (latest wins), expiry sliding on each use (unless
- * `slidingTokenExpiry` is off).
+ * DOKU access tokens (docs/doku-integration.md#b2b-token, #customer-token): RS256 look-alike JWTs signed with
+ * DOKU's private key, but authorised by lookup: one live token per client (latest wins), expiry sliding on
+ * each use (unless `slidingTokenExpiry` is off).
  */
 export class TokenService {
   constructor(private readonly sim: Sim) {}
@@ -40,7 +40,10 @@ export class TokenService {
     return rec;
   }
 
-  issueCustomer(clientId: string, accountId: string): { accessToken: string; accessExpiresAt: number; refreshToken: string; refreshExpiresAt: number } {
+  issueCustomer(
+    clientId: string,
+    accountId: string,
+  ): { accessToken: string; accessExpiresAt: number; refreshToken: string; refreshExpiresAt: number } {
     const now = this.sim.now();
     const accessExpiresAt = now + this.sim.settings.tokenTtlMs;
     const refreshExpiresAt = accessExpiresAt + this.sim.settings.refreshTokenTtlMs;
@@ -61,7 +64,15 @@ export class TokenService {
       typ: 'refresh',
     });
     this.replace({ token: accessToken, kind: 'access', clientId, accountId, expiresAt: accessExpiresAt, sliding: true, revoked: false });
-    this.replace({ token: refreshToken, kind: 'refresh', clientId, accountId, expiresAt: refreshExpiresAt, sliding: false, revoked: false });
+    this.replace({
+      token: refreshToken,
+      kind: 'refresh',
+      clientId,
+      accountId,
+      expiresAt: refreshExpiresAt,
+      sliding: false,
+      revoked: false,
+    });
     return { accessToken, accessExpiresAt, refreshToken, refreshExpiresAt };
   }
 

@@ -3,8 +3,9 @@ import { MONEY_VALUE, parseMoneyValue } from './money';
 import { parseRfc3339 } from './time';
 
 /**
- * Request-body validation with the documented codes (§4.3): a missing mandatory field is `400xx02`, a wrong
- * type, length or format is `400xx01`. Unknown extra fields are accepted (§0.2).
+ * Request-body validation with the documented codes: a missing mandatory field is `400xx02`, a wrong type,
+ * length or format is `400xx01`. Unknown extra fields are accepted
+ * (docs/doku-integration.md#sources-and-confidence).
  */
 export type FieldKind = 'string' | 'money' | 'object' | 'array' | 'int' | 'datetime';
 
@@ -14,7 +15,7 @@ export interface FieldSpec {
   required?: boolean;
   max?: number;
   min?: number;
-  /** A mandatory string may be the empty string (e.g. Transfer Bank `accountType` in the reference example). */
+  /** A mandatory string may be the empty string (e.g. Transfer Bank `accountType`, empty in DOKU's examples). */
   allowEmpty?: boolean;
   pattern?: RegExp;
   oneOf?: ReadonlyArray<string>;
@@ -39,7 +40,12 @@ export function isObject(value: unknown): value is Json {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-function checkString(svc: string, path: string, value: unknown, spec: Pick<FieldSpec, 'max' | 'min' | 'pattern' | 'oneOf' | 'allowEmpty' | 'required'>): void {
+function checkString(
+  svc: string,
+  path: string,
+  value: unknown,
+  spec: Pick<FieldSpec, 'max' | 'min' | 'pattern' | 'oneOf' | 'allowEmpty' | 'required'>,
+): void {
   if (typeof value !== 'string') throw errors.invalidFormat(svc, path);
   if (value === '') {
     if (spec.required && !spec.allowEmpty) throw errors.missingField(svc, path);
@@ -122,7 +128,7 @@ export function additionalInfoOf(body: Json): Json {
   return isObject(v) ? v : {};
 }
 
-/** Common field lengths (§5.5). */
+/** Common field lengths (docs/doku-integration.md#business-references). */
 export const LEN = {
   ref: 64,
   externalId: 32,

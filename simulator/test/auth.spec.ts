@@ -1,12 +1,13 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { request } from 'undici';
 import { startSimulator } from '../src';
-import { Harness, P, makePartner, newExternalId, readyCustomer, SnapTestClient, startHarness } from './support/harness';
-import { jakartaTimestamp, rsaVerify, snapTokenSignature } from './support/signing';
+import type { Harness } from './support/harness';
+import { P, makePartner, newExternalId, readyCustomer, SnapTestClient, startHarness } from './support/harness';
+import { jakartaTimestamp, rsaVerify, snapSymmetric, snapTokenSignature } from './support/signing';
 
 function decode(jwt: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
   const [h, p] = jwt.split('.');
-  return { header: JSON.parse(Buffer.from(h!, 'base64url').toString()), payload: JSON.parse(Buffer.from(p!, 'base64url').toString()) };
+  return { header: JSON.parse(Buffer.from(h, 'base64url').toString()), payload: JSON.parse(Buffer.from(p, 'base64url').toString()) };
 }
 
 const creation = (ref: string, phoneNo = '6281234500001'): Record<string, unknown> => ({
@@ -31,7 +32,13 @@ describe('token endpoints and request authentication', () => {
   it('issues a B2B token for a valid RSA signature, with DOKU-shaped RS256 claims', async () => {
     const r = await h.client.tokenRequest('b2b', { grantType: 'client_credentials' });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ responseCode: '2007300', responseMessage: 'Successful', tokenType: 'Bearer', expiresIn: 900, additionalInfo: '' });
+    expect(r.body).toMatchObject({
+      responseCode: '2007300',
+      responseMessage: 'Successful',
+      tokenType: 'Bearer',
+      expiresIn: 900,
+      additionalInfo: '',
+    });
     expect(r.headers['x-client-key']).toBe(h.partner.clientId);
     const token = r.body.accessToken as string;
     const { header, payload } = decode(token);
@@ -39,27 +46,39 @@ describe('token endpoints and request authentication', () => {
     expect(payload).toMatchObject({ iss: 'DOKU', clientId: h.partner.clientId });
     expect((payload.exp as number) - (payload.iat as number)).toBe(900);
     const [hh, pp, ss] = token.split('.');
-    expect(rsaVerify(h.sim.dokuPublicKeyPem, `${hh}.${pp}`, Buffer.from(ss!, 'base64url').toString('base64'))).toBe(true);
+    expect(rsaVerify(h.sim.dokuPublicKeyPem, `${hh}.${pp}`, Buffer.from(ss, 'base64url').toString('base64'))).toBe(true);
   });
 
   it('rejects a signature from another key, an unknown client, a stale timestamp and a missing header', async () => {
     const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const ts = jakartaTimestamp(h.clock.now());
-    const wrongKey = await h.client.tokenRequest('b2b', { grantType: 'client_credentials' }, { signature: snapTokenSignature(h.partner.clientId, ts, other), timestamp: ts });
+    const wrongKey = await h.client.tokenRequest(
+      'b2b',
+      { grantType: 'client_credentials' },
+      { signature: snapTokenSignature(h.partner.clientId, ts, other), timestamp: ts },
+    );
     expect(wrongKey.status).toBe(401);
     expect(wrongKey.body).toEqual({ responseCode: '4017300', responseMessage: 'Unauthorized. Invalid Signature' });
 
     const unknown = await h.client.tokenRequest('b2b', { grantType: 'client_credentials' }, { clientKey: 'BRN-9999-0000000000000' });
     expect(unknown.body.responseCode).toBe('4017300');
 
-    const stale = await h.client.tokenRequest('b2b', { grantType: 'client_credentials' }, { timestamp: jakartaTimestamp(h.clock.now() - 10 * 60_000) });
+    const stale = await h.client.tokenRequest(
+      'b2b',
+      { grantType: 'client_credentials' },
+      { timestamp: jakartaTimestamp(h.clock.now() - 10 * 60_000) },
+    );
     expect(stale.status).toBe(401);
     expect(stale.body.responseCode).toBe('4017300');
 
-    const missing = await h.client.post(P.accountCreation.replace(/.*/, '/authorization/v1/access-token/b2b'), '{"grantType":"client_credentials"}', {
-      'X-CLIENT-KEY': h.partner.clientId,
-      'X-SIGNATURE': 'x',
-    });
+    const missing = await h.client.post(
+      P.accountCreation.replace(/.*/, '/authorization/v1/access-token/b2b'),
+      '{"grantType":"client_credentials"}',
+      {
+        'X-CLIENT-KEY': h.partner.clientId,
+        'X-SIGNATURE': 'x',
+      },
+    );
     expect(missing.status).toBe(400);
     expect(missing.body.responseCode).toBe('4007302');
     expect(missing.body.responseMessage).toBe('Invalid Mandatory Field {X-TIMESTAMP}');
@@ -105,10 +124,22 @@ describe('token endpoints and request authentication', () => {
     const signedFor = await (async () => {
       const token = h.client.b2bToken!;
       const ts = jakartaTimestamp(h.clock.now());
-      const { snapSymmetric } = await import('./support/signing');
-      return { ts, sig: snapSymmetric({ method: 'POST', path: P.accountCreation, token, body: JSON.stringify(body), timestamp: ts, secret: h.partner.clientSecret }) };
+      return {
+        ts,
+        sig: snapSymmetric({
+          method: 'POST',
+          path: P.accountCreation,
+          token,
+          body: JSON.stringify(body),
+          timestamp: ts,
+          secret: h.partner.clientSecret,
+        }),
+      };
     })();
-    const pretty = await h.client.call(P.accountCreation, JSON.stringify(body, null, 2), { timestamp: signedFor.ts, signature: signedFor.sig });
+    const pretty = await h.client.call(P.accountCreation, JSON.stringify(body, null, 2), {
+      timestamp: signedFor.ts,
+      signature: signedFor.sig,
+    });
     expect(pretty.body.responseCode).toBe('4010600');
   });
 
@@ -118,7 +149,9 @@ describe('token endpoints and request authentication', () => {
     expect(stale.body.responseCode).toBe('4010600');
     const malformed = await h.client.call(P.accountCreation, creation('TS-2'), { timestamp: '21/05/2024 10:15' });
     expect(malformed.body.responseCode).toBe('4000601');
-    const inside = await h.client.call(P.accountCreation, creation('TS-3', '6281234500013'), { timestamp: jakartaTimestamp(h.clock.now() - 4 * 60_000) });
+    const inside = await h.client.call(P.accountCreation, creation('TS-3', '6281234500013'), {
+      timestamp: jakartaTimestamp(h.clock.now() - 4 * 60_000),
+    });
     expect(inside.body.responseCode).toBe('2000600');
   });
 
@@ -162,7 +195,11 @@ describe('token endpoints and request authentication', () => {
     expect(wrongType.body.responseCode).toBe('4000601');
     const badJson = await h.client.call(P.accountCreation, '{"partnerReferenceNo":');
     expect(badJson.body.responseCode).toBe('4000600');
-    const extra = await h.client.call(P.accountCreation, { ...creation('VAL-4', '6281234500041'), unknownField: { nested: true }, countryCode: 'ID' });
+    const extra = await h.client.call(P.accountCreation, {
+      ...creation('VAL-4', '6281234500041'),
+      unknownField: { nested: true },
+      countryCode: 'ID',
+    });
     expect(extra.body.responseCode).toBe('2000600');
   });
 
@@ -172,20 +209,34 @@ describe('token endpoints and request authentication', () => {
     expect(none.body.responseCode).toBe('4011104');
     const bad = await h.client.call(P.balanceInquiry, { partnerReferenceNo: 'B-2' }, { customerToken: 'nope' });
     expect(bad.body.responseCode).toBe('4011102');
-    const ok = await h.client.call(P.balanceInquiry, { partnerReferenceNo: 'B-3', additionalInfo: { accountId: c.accountId } }, { customerToken: c.customerToken });
+    const ok = await h.client.call(
+      P.balanceInquiry,
+      { partnerReferenceNo: 'B-3', additionalInfo: { accountId: c.accountId } },
+      { customerToken: c.customerToken },
+    );
     expect(ok.body).toMatchObject({ responseCode: '2001100', accountNo: c.accountId, partnerReferenceNo: 'B-3' });
-    const other = await h.client.call(P.balanceInquiry, { partnerReferenceNo: 'B-4', additionalInfo: { accountId: '1999999999' } }, { customerToken: c.customerToken });
+    const other = await h.client.call(
+      P.balanceInquiry,
+      { partnerReferenceNo: 'B-4', additionalInfo: { accountId: '1999999999' } },
+      { customerToken: c.customerToken },
+    );
     expect(other.body.responseCode).toBe('4011102');
     // Raw token without "Bearer " (server SDK style).
     const token = h.client.b2bToken!;
     const raw = JSON.stringify({ partnerReferenceNo: 'B-5' });
     const ts = jakartaTimestamp(h.clock.now());
-    const { snapSymmetric } = await import('./support/signing');
     const res = await h.client.post(P.balanceInquiry, raw, {
       Authorization: `Bearer ${token}`,
       'Authorization-Customer': c.customerToken,
       'X-TIMESTAMP': ts,
-      'X-SIGNATURE': snapSymmetric({ method: 'POST', path: P.balanceInquiry, token, body: raw, timestamp: ts, secret: h.partner.clientSecret }),
+      'X-SIGNATURE': snapSymmetric({
+        method: 'POST',
+        path: P.balanceInquiry,
+        token,
+        body: raw,
+        timestamp: ts,
+        secret: h.partner.clientSecret,
+      }),
       'X-PARTNER-ID': h.partner.clientId,
       'X-EXTERNAL-ID': newExternalId(),
     });
@@ -243,7 +294,8 @@ describe('sliding expiry (injected clock)', () => {
     try {
       await h.client.getB2bToken();
       const customer = await readyCustomer(h, '6281234500801');
-      const balance = () => h.client.call(P.balanceInquiry, { additionalInfo: { accountId: customer.accountId } }, { customerToken: customer.customerToken });
+      const balance = () =>
+        h.client.call(P.balanceInquiry, { additionalInfo: { accountId: customer.accountId } }, { customerToken: customer.customerToken });
       for (let i = 0; i < 3; i++) {
         h.clock.advance(3_000); // 9 s in all, each second use inside the lifetime
         expect((await balance()).body.responseCode).toBe('2001100');
@@ -294,13 +346,18 @@ describe('control API switch and the default partner file', () => {
     }
   });
 
-  it('a second partner cannot use the first partner\'s token', async () => {
+  it("a second partner cannot use the first partner's token", async () => {
     const a = makePartner('BRN-0000-0000000000A01');
     const b = makePartner('BRN-0000-0000000000B01');
     const sim = await startSimulator({
       port: 0,
       log: false,
-      partners: [a, b].map((p) => ({ clientId: p.clientId, clientSecret: p.clientSecret, partnerPublicKeyPem: p.publicKeyPem, authCodeKey: p.authCodeKey })),
+      partners: [a, b].map((p) => ({
+        clientId: p.clientId,
+        clientSecret: p.clientSecret,
+        partnerPublicKeyPem: p.publicKeyPem,
+        authCodeKey: p.authCodeKey,
+      })),
     });
     try {
       const ca = new SnapTestClient(sim.url, a, () => Date.now());

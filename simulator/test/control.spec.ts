@@ -1,9 +1,19 @@
 import { request } from 'undici';
-import { Harness, idr, P, startHarness } from './support/harness';
+import type { Harness } from './support/harness';
+import { idr, P, startHarness } from './support/harness';
 import { aesEcbDecrypt } from './support/signing';
 
-async function sim<T = Record<string, unknown>>(h: Harness, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await request(`${h.sim.url}${path}`, { method: method as 'GET', body: body === undefined ? undefined : JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+async function sim<T = Record<string, unknown>>(
+  h: Harness,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  const res = await request(`${h.sim.url}${path}`, {
+    method: method as 'GET',
+    body: body === undefined ? undefined : JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+  });
   return { status: res.statusCode, body: (await res.body.json()) as T };
 }
 
@@ -17,12 +27,23 @@ describe('control API over HTTP (/_sim)', () => {
   });
 
   it('reads OTPs, creates ready accounts, sets balances, pays purchases, counts debits and resets', async () => {
-    await h.client.call(P.accountCreation, { partnerReferenceNo: 'C-REG', email: 'c@example.com', name: 'C', phoneNo: '6281700000001', redirectUrl: 'https://p.example.com/r' });
+    await h.client.call(P.accountCreation, {
+      partnerReferenceNo: 'C-REG',
+      email: 'c@example.com',
+      name: 'C',
+      phoneNo: '6281700000001',
+      redirectUrl: 'https://p.example.com/r',
+    });
     const otp = await sim<{ otp: string; partnerReferenceNo: string }>(h, 'GET', '/_sim/otp?phoneNo=081700000001');
     expect(otp.body).toMatchObject({ otp: '654321', partnerReferenceNo: 'C-REG' });
     expect((await sim(h, 'GET', '/_sim/otp?phoneNo=6289999999999')).status).toBe(404);
 
-    const acc = await sim<{ accountId: string; authCode: string; linkId: string }>(h, 'POST', '/_sim/accounts', { phoneNo: '6281700000002', balance: 50000, bindTo: true, pin: '111111' });
+    const acc = await sim<{ accountId: string; authCode: string; linkId: string }>(h, 'POST', '/_sim/accounts', {
+      phoneNo: '6281700000002',
+      balance: 50000,
+      bindTo: true,
+      pin: '111111',
+    });
     expect(acc.status).toBe(200);
     expect(acc.body.accountId).toMatch(/^\d{10}$/);
     const token = await h.client.customerToken(acc.body.authCode);
@@ -30,7 +51,11 @@ describe('control API over HTTP (/_sim)', () => {
     expect((await sim(h, 'POST', '/_sim/accounts', { phoneNo: '6281700000002' })).status).toBe(409);
 
     const updated = await sim(h, 'POST', `/_sim/accounts/${acc.body.accountId}`, { balance: '75000.00' });
-    expect(updated.body).toMatchObject({ balance: '75000.00', available: '75000.00', bindings: [{ clientId: h.partner.clientId, status: 'ACTIVE' }] });
+    expect(updated.body).toMatchObject({
+      balance: '75000.00',
+      available: '75000.00',
+      bindings: [{ clientId: h.partner.clientId, status: 'ACTIVE' }],
+    });
     const corp = await sim(h, 'POST', `/_sim/partners/${h.partner.clientId}/corporate-balance`, { balance: '1.00' });
     expect(corp.body).toMatchObject({ corporateBalance: '1.00' });
 
@@ -48,7 +73,10 @@ describe('control API over HTTP (/_sim)', () => {
     expect(txns.body).toEqual([expect.objectContaining({ type: 'PURCHASE', status: '00', amount: '5000.00' })]);
 
     // Query Account Binding still works for the control-created binding.
-    const q = await h.client.call(P.queryAccountBinding, { partnerReferenceNo: 'C-QAB', additionalInfo: { accountId: acc.body.accountId } });
+    const q = await h.client.call(P.queryAccountBinding, {
+      partnerReferenceNo: 'C-QAB',
+      additionalInfo: { accountId: acc.body.accountId },
+    });
     expect(aesEcbDecrypt(h.partner.authCodeKey, (q.body.additionalInfo as { authCode: string }).authCode).length).toBeGreaterThan(10);
 
     const clock = await sim<{ offsetMs: number }>(h, 'POST', '/_sim/clock', { advanceMs: 60_000 });

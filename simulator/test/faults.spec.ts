@@ -1,10 +1,15 @@
 import { request } from 'undici';
-import { Harness, idr, newExternalId, P, readyCustomer, Reply, SnapTestClient, startHarness } from './support/harness';
+import type { Harness, Reply } from './support/harness';
+import { idr, newExternalId, P, readyCustomer, SnapTestClient, startHarness } from './support/harness';
 
 /** A client that keeps the raw response text instead of parsing it (for unreadable answers). */
 class RawTextClient extends SnapTestClient {
   override async post(path: string, body: string, headers: Record<string, string>): Promise<Reply> {
-    const res = await request(`${this.baseUrl}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+    const res = await request(`${this.baseUrl}${path}`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', ...headers },
+    });
     return { status: res.statusCode, body: { text: await res.body.text() }, headers: res.headers };
   }
 }
@@ -25,7 +30,15 @@ describe('fault injection', () => {
   const transfer = (ref: string, externalId?: string) =>
     h.client.call(
       P.transferBank,
-      { partnerReferenceNo: ref, customerNumber: c.phoneNo, accountType: '', beneficiaryAccountNumber: '1234567890', beneficiaryBankCode: '014', amount: idr('1000.00'), additionalInfo: {} },
+      {
+        partnerReferenceNo: ref,
+        customerNumber: c.phoneNo,
+        accountType: '',
+        beneficiaryAccountNumber: '1234567890',
+        beneficiaryBankCode: '014',
+        amount: idr('1000.00'),
+        additionalInfo: {},
+      },
       { customerToken: c.customerToken, externalId },
     );
 
@@ -59,7 +72,7 @@ describe('fault injection', () => {
     const replay = await transfer('F-DROP', externalId);
     expect(replay.status).toBe(409);
     expect(replay.body).toMatchObject({ responseCode: '2004300', partnerReferenceNo: 'F-DROP' });
-    expect(h.sim.control.listFaults().rules[0]!.fired).toBe(1);
+    expect(h.sim.control.listFaults().rules[0].fired).toBe(1);
   });
 
   it('refuse: the socket is destroyed before processing, nothing is applied, and the same reference later succeeds once', async () => {
@@ -75,7 +88,7 @@ describe('fault injection', () => {
     expect(retry.status).toBe(200);
     expect(retry.body.responseCode).toBe('2004300');
     expect(h.sim.control.ledger({ partnerReferenceNo: 'F-REFUSE' }).debitCount).toBe(1);
-    expect(h.sim.control.listFaults().rules[0]!.fired).toBe(1);
+    expect(h.sim.control.listFaults().rules[0].fired).toBe(1);
     expect(h.sim.control.faultFirings()).toEqual([{ rule: 'refuse', type: 'refuse', endpoint: 'transferBankPayment', key: 'F-REFUSE' }]);
   });
 
@@ -84,7 +97,15 @@ describe('fault injection', () => {
     const raw = new RawTextClient(h.sim.url, h.partner, h.clock.now);
     raw.b2bToken = h.client.b2bToken;
     const externalId = newExternalId();
-    const body = { partnerReferenceNo: 'F-MALFORMED', customerNumber: c.phoneNo, accountType: '', beneficiaryAccountNumber: '1234567890', beneficiaryBankCode: '014', amount: idr('1000.00'), additionalInfo: {} };
+    const body = {
+      partnerReferenceNo: 'F-MALFORMED',
+      customerNumber: c.phoneNo,
+      accountType: '',
+      beneficiaryAccountNumber: '1234567890',
+      beneficiaryBankCode: '014',
+      amount: idr('1000.00'),
+      additionalInfo: {},
+    };
     const answer = await raw.call(P.transferBank, body, { customerToken: c.customerToken, externalId });
     expect(answer.status).toBe(200);
     const text = answer.body.text as string;
@@ -102,7 +123,11 @@ describe('fault injection', () => {
       h.sim.control.setFaults([{ endpoint: 'queryTopUp', type: 'error_before', probability: 0.5, keyBy: 'amount' }], 'by-amount');
       let out = '';
       for (let i = 0; i < 24; i++) {
-        const r = await h.client.call(P.topUpStatus, { originalPartnerReferenceNo: `${prefix}-${i}`, serviceCode: '38', amount: idr(`${1000 + i}.00`) });
+        const r = await h.client.call(P.topUpStatus, {
+          originalPartnerReferenceNo: `${prefix}-${i}`,
+          serviceCode: '38',
+          amount: idr(`${1000 + i}.00`),
+        });
         out += r.status === 500 ? 'F' : '.';
       }
       return out;
@@ -121,6 +146,35 @@ describe('fault injection', () => {
     expect(() => h.sim.control.setFaults([{ endpoint: 'topUp', type: 'drop', keyBy: 'phone' }])).toThrow(/keyBy/);
   });
 
+  it('keys: a rule fires only on the operations it names, and with times once, whatever the seed', async () => {
+    const rule = {
+      id: 'planned',
+      endpoint: 'queryTopUp',
+      type: 'error_before',
+      keyBy: 'amount',
+      keys: ['amount:2002.00'],
+      times: 1,
+    } as const;
+    const run = async (seed: string): Promise<string> => {
+      h.sim.control.setFaults([rule], seed);
+      let out = '';
+      for (const amount of [2001, 2002, 2003, 2002]) {
+        const r = await h.client.call(P.topUpStatus, {
+          originalPartnerReferenceNo: `KEYS-${seed}-${amount}`,
+          serviceCode: '38',
+          amount: idr(`${amount}.00`),
+        });
+        out += r.status === 500 ? 'F' : '.';
+      }
+      return out;
+    };
+    for (const seed of ['seed-a', 'seed-b', 'seed-c']) expect(await run(seed)).toBe('.F..');
+    expect(h.sim.control.faultFirings({ endpoint: 'queryTopUp' }).map((f) => f.key)).toEqual(['amount:2002.00']);
+    expect(h.sim.control.listFaults().rules[0]).toMatchObject({ keys: ['amount:2002.00'], fired: 1 });
+    expect(() => h.sim.control.setFaults([{ endpoint: 'topUp', type: 'drop', keys: 'amount:1.00' }])).toThrow(/keys/);
+    expect(() => h.sim.control.setFaults([{ endpoint: 'topUp', type: 'drop', keys: [''] }])).toThrow(/keys/);
+  });
+
   it('latency delays the answer', async () => {
     h.sim.control.setFaults([{ endpoint: 'balanceInquiry', type: 'latency', latencyMs: 150 }]);
     const started = Date.now();
@@ -129,9 +183,15 @@ describe('fault injection', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(145);
   });
 
-  it('token revocation: the fault revokes the caller\'s B2B token, as does the control route', async () => {
+  it("token revocation: the fault revokes the caller's B2B token, as does the control route", async () => {
     h.sim.control.setFaults([{ endpoint: 'transferBankInquiry', type: 'revoke_token', times: 1 }]);
-    const body = { partnerReferenceNo: 'REV', customerNumber: c.phoneNo, amount: idr('1.00'), beneficiaryAccountNumber: '1234567890', additionalInfo: { bankCode: '014' } };
+    const body = {
+      partnerReferenceNo: 'REV',
+      customerNumber: c.phoneNo,
+      amount: idr('1.00'),
+      beneficiaryAccountNumber: '1234567890',
+      additionalInfo: { bankCode: '014' },
+    };
     expect((await h.client.call(P.bankAccountInquiry, body)).body.responseCode).toBe('4014201');
     expect((await h.client.call(P.bankAccountInquiry, body)).body.responseCode).toBe('4014201');
     await h.client.getB2bToken();
@@ -146,10 +206,14 @@ describe('fault injection', () => {
     const r = await h.client.call(P.topUp, { partnerReferenceNo: 'F-PEND', customerNumber: c.phoneNo, amount: idr('700.00') });
     expect(r.status).toBe(202);
     expect(r.body.responseCode).toBe('2023800');
-    expect((await h.client.call(P.topUpStatus, { originalPartnerReferenceNo: 'F-PEND', serviceCode: '38' })).body.latestTransactionStatus).toBe('03');
+    expect(
+      (await h.client.call(P.topUpStatus, { originalPartnerReferenceNo: 'F-PEND', serviceCode: '38' })).body.latestTransactionStatus,
+    ).toBe('03');
     expect(h.sim.control.getAccount(c.accountId).balance).toBe(before);
     h.sim.control.resolve({ partnerReferenceNo: 'F-PEND', status: '00' });
-    expect((await h.client.call(P.topUpStatus, { originalPartnerReferenceNo: 'F-PEND', serviceCode: '38' })).body.latestTransactionStatus).toBe('00');
+    expect(
+      (await h.client.call(P.topUpStatus, { originalPartnerReferenceNo: 'F-PEND', serviceCode: '38' })).body.latestTransactionStatus,
+    ).toBe('00');
     expect(h.sim.control.ledger({ partnerReferenceNo: 'F-PEND' }).creditCount).toBe(1);
   });
 
@@ -176,7 +240,10 @@ describe('fault injection', () => {
   });
 
   it('the control API sets faults over HTTP and reports fired counts', async () => {
-    const set = await request(`${h.sim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify({ rules: [{ endpoint: 'queryPurchase', type: 'error_before', times: 2 }] }) });
+    const set = await request(`${h.sim.url}/_sim/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ rules: [{ endpoint: 'queryPurchase', type: 'error_before', times: 2 }] }),
+    });
     expect(set.statusCode).toBe(200);
     await set.body.text();
     const q = { originalPartnerReferenceNo: 'X', serviceCode: '54' };
@@ -185,8 +252,11 @@ describe('fault injection', () => {
     expect((await h.client.call(P.purchaseStatus, q)).body.responseCode).toBe('4045501');
     const list = await request(`${h.sim.url}/_sim/faults`);
     const body = (await list.body.json()) as { rules: Array<{ fired: number }> };
-    expect(body.rules[0]!.fired).toBe(2);
-    const bad = await request(`${h.sim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify({ rules: [{ endpoint: 'nope', type: 'drop' }] }) });
+    expect(body.rules[0].fired).toBe(2);
+    const bad = await request(`${h.sim.url}/_sim/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ rules: [{ endpoint: 'nope', type: 'drop' }] }),
+    });
     expect(bad.statusCode).toBe(400);
     await bad.body.text();
   });

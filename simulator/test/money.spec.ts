@@ -1,4 +1,5 @@
-import { Harness, idr, P, readyCustomer, startHarness } from './support/harness';
+import type { Harness } from './support/harness';
+import { idr, P, readyCustomer, startHarness } from './support/harness';
 
 describe('bank transfer, top-up and auth/capture/void', () => {
   let h: Harness;
@@ -39,7 +40,13 @@ describe('bank transfer, top-up and auth/capture/void', () => {
     });
     expect(unknown.status).toBe(404);
     expect(unknown.body.responseCode).toBe('4044211');
-    const noBank = await h.client.call(P.bankAccountInquiry, { partnerReferenceNo: 'BIQ-3', customerNumber: c.phoneNo, amount: idr('1.00'), beneficiaryAccountNumber: '1234567890', additionalInfo: {} });
+    const noBank = await h.client.call(P.bankAccountInquiry, {
+      partnerReferenceNo: 'BIQ-3',
+      customerNumber: c.phoneNo,
+      amount: idr('1.00'),
+      beneficiaryAccountNumber: '1234567890',
+      additionalInfo: {},
+    });
     expect(noBank.body.responseCode).toBe('4004202');
   });
 
@@ -81,13 +88,18 @@ describe('bank transfer, top-up and auth/capture/void', () => {
     const otherCustomer = await transfer('BTR-4', '1.00', { customerNumber: '6281999999999' });
     expect(otherCustomer.body.responseCode).toBe('4014302');
 
-    // History finds the transfer by its reference (the recovery path of §3.2 D.3).
+    // History finds the transfer by its reference (the recovery path for transfers, which have no status query).
     const detail = await h.client.call(P.historyDetail, { originalPartnerReferenceNo: 'BTR-1' }, { customerToken: c.customerToken });
     expect(detail.body).toMatchObject({ responseCode: '2001300', type: 'DISBURSMENT', status: 'SUCCESS', amount: idr('40000.00') });
   });
 
   it('top-up inquiry, top-up, query; corporate balance insufficient is 4033814 and leaves status 06', async () => {
-    const inq = await h.client.call(P.topUpInquiry, { partnerReferenceNo: 'TUI-1', customerNumber: c.phoneNo, amount: idr('50000.00'), additionalInfo: {} });
+    const inq = await h.client.call(P.topUpInquiry, {
+      partnerReferenceNo: 'TUI-1',
+      customerNumber: c.phoneNo,
+      amount: idr('50000.00'),
+      additionalInfo: {},
+    });
     expect(inq.body).toMatchObject({
       responseCode: '2003700',
       customerName: 'Test Customer',
@@ -96,13 +108,30 @@ describe('bank transfer, top-up and auth/capture/void', () => {
       feeAmount: idr('0.00'),
     });
     const sessionId = inq.body.sessionId as string;
-    const top = await h.client.call(P.topUp, { partnerReferenceNo: 'TOP-1', customerNumber: c.phoneNo, amount: idr('50000.00'), sessionId, additionalInfo: {} });
+    const top = await h.client.call(P.topUp, {
+      partnerReferenceNo: 'TOP-1',
+      customerNumber: c.phoneNo,
+      amount: idr('50000.00'),
+      sessionId,
+      additionalInfo: {},
+    });
     expect(top.body).toMatchObject({ responseCode: '2003800', partnerReferenceNo: 'TOP-1', sessionId, amount: idr('50000.00') });
     expect(account().balance).toBe('110000.00');
     expect(h.sim.control.getPartner(h.partner.clientId).corporateBalance).toBe('50000.00');
 
-    const q = await h.client.call(P.topUpStatus, { originalPartnerReferenceNo: 'TOP-1', originalReferenceNo: top.body.referenceNo, serviceCode: '38', additionalInfo: {} });
-    expect(q.body).toMatchObject({ responseCode: '2003900', latestTransactionStatus: '00', transactionStatusDesc: 'Success', amount: idr('50000.00'), serviceCode: '38' });
+    const q = await h.client.call(P.topUpStatus, {
+      originalPartnerReferenceNo: 'TOP-1',
+      originalReferenceNo: top.body.referenceNo,
+      serviceCode: '38',
+      additionalInfo: {},
+    });
+    expect(q.body).toMatchObject({
+      responseCode: '2003900',
+      latestTransactionStatus: '00',
+      transactionStatusDesc: 'Success',
+      amount: idr('50000.00'),
+      serviceCode: '38',
+    });
 
     const poor = await h.client.call(P.topUp, { partnerReferenceNo: 'TOP-2', customerNumber: c.phoneNo, amount: idr('50000.01') });
     expect(poor.status).toBe(403);
@@ -137,22 +166,51 @@ describe('bank transfer, top-up and auth/capture/void', () => {
     expect((await transfer('BTR-H', '50000.00')).body.responseCode).toBe('4034314');
 
     const refs = { originalReferenceNo: auth.body.referenceNo, originalPartnerReferenceNo: 'AUTH-1', merchantId: h.partner.clientId };
-    const cap = await h.client.call(P.authCapture, { ...refs, partnerCaptureNo: 'CAP-1', captureAmount: idr('20000.00'), title: 'Night 1' }, { customerToken: c.customerToken });
-    expect(cap.body).toMatchObject({ responseCode: '2006500', partnerCaptureNo: 'CAP-1', captureAmount: idr('20000.00'), originalPartnerReferenceNo: 'AUTH-1' });
+    const cap = await h.client.call(
+      P.authCapture,
+      { ...refs, partnerCaptureNo: 'CAP-1', captureAmount: idr('20000.00'), title: 'Night 1' },
+      { customerToken: c.customerToken },
+    );
+    expect(cap.body).toMatchObject({
+      responseCode: '2006500',
+      partnerCaptureNo: 'CAP-1',
+      captureAmount: idr('20000.00'),
+      originalPartnerReferenceNo: 'AUTH-1',
+    });
     expect(account()).toMatchObject({ balance: '80000.00', held: '40000.00' });
-    const tooMuch = await h.client.call(P.authCapture, { ...refs, partnerCaptureNo: 'CAP-2', captureAmount: idr('40000.01'), title: 'x' }, { customerToken: c.customerToken });
+    const tooMuch = await h.client.call(
+      P.authCapture,
+      { ...refs, partnerCaptureNo: 'CAP-2', captureAmount: idr('40000.01'), title: 'x' },
+      { customerToken: c.customerToken },
+    );
     expect(tooMuch.body.responseCode).toBe('4046513');
 
-    const v = await h.client.call(P.authVoid, { ...refs, partnerVoidNo: 'VOID-1', voidRemainingAmount: 'TRUE', reason: 'checkout' }, { customerToken: c.customerToken });
+    const v = await h.client.call(
+      P.authVoid,
+      { ...refs, partnerVoidNo: 'VOID-1', voidRemainingAmount: 'TRUE', reason: 'checkout' },
+      { customerToken: c.customerToken },
+    );
     expect(v.body).toMatchObject({ responseCode: '2006700', partnerVoidNo: 'VOID-1', voidAmount: idr('40000.00') });
     expect(account()).toMatchObject({ balance: '80000.00', held: '0.00', available: '80000.00' });
-    const late = await h.client.call(P.authCapture, { ...refs, partnerCaptureNo: 'CAP-3', captureAmount: idr('1.00'), title: 'x' }, { customerToken: c.customerToken });
+    const late = await h.client.call(
+      P.authCapture,
+      { ...refs, partnerCaptureNo: 'CAP-3', captureAmount: idr('1.00'), title: 'x' },
+      { customerToken: c.customerToken },
+    );
     expect(late.status).toBe(405);
     expect(late.body.responseCode).toBe('4056501');
 
-    const broke = await h.client.call(P.authPayment, { partnerReferenceNo: 'AUTH-2', merchantId: 'M', amount: idr('80000.01'), title: 't' }, { customerToken: c.customerToken });
+    const broke = await h.client.call(
+      P.authPayment,
+      { partnerReferenceNo: 'AUTH-2', merchantId: 'M', amount: idr('80000.01'), title: 't' },
+      { customerToken: c.customerToken },
+    );
     expect(broke.body.responseCode).toBe('4036314');
-    const noTitle = await h.client.call(P.authPayment, { partnerReferenceNo: 'AUTH-3', merchantId: 'M', amount: idr('1.00') }, { customerToken: c.customerToken });
+    const noTitle = await h.client.call(
+      P.authPayment,
+      { partnerReferenceNo: 'AUTH-3', merchantId: 'M', amount: idr('1.00') },
+      { customerToken: c.customerToken },
+    );
     expect(noTitle.body).toEqual({ responseCode: '4006302', responseMessage: 'Invalid Mandatory Field {title}' });
     expect(h.sim.control.ledger({ kind: 'CAPTURE_DEBIT' }).debitCount).toBe(1);
   });

@@ -1,4 +1,5 @@
-import { Harness, idr, makePartner, P, readyCustomer, startHarness } from './support/harness';
+import type { Harness } from './support/harness';
+import { idr, makePartner, P, readyCustomer, startHarness } from './support/harness';
 import { NotificationReceiver } from './support/receiver';
 
 async function eventually(check: () => boolean, timeoutMs = 3000): Promise<void> {
@@ -9,7 +10,7 @@ async function eventually(check: () => boolean, timeoutMs = 3000): Promise<void>
   }
 }
 
-describe('notifications to the partner (§2.8)', () => {
+describe('notifications to the partner', () => {
   let h: Harness;
   let receiver: NotificationReceiver;
   let c: Awaited<ReturnType<typeof readyCustomer>>;
@@ -18,7 +19,10 @@ describe('notifications to the partner (§2.8)', () => {
     const partner = makePartner();
     receiver = new NotificationReceiver(partner.clientSecret, () => h.sim.dokuPublicKeyPem);
     await receiver.start();
-    h = await startHarness({ notifications: { enabled: true, baseUrl: receiver.url, retryDelaysMs: [0, 2000, 4000], timeScale: 0.01 } }, partner);
+    h = await startHarness(
+      { notifications: { enabled: true, baseUrl: receiver.url, retryDelaysMs: [0, 2000, 4000], timeScale: 0.01 } },
+      partner,
+    );
     c = await readyCustomer(h, '6281533330001', '300000.00');
   });
   afterAll(async () => {
@@ -41,11 +45,11 @@ describe('notifications to the partner (§2.8)', () => {
     h.sim.control.pay({ partnerReferenceNo: 'N-PUR-1', pin: c.pin });
     const [n] = await receiver.waitFor(1);
     expect(receiver.tokenRequests).toBeGreaterThanOrEqual(1);
-    expect(n!.tokenValid).toBe(true);
-    expect(n!.symmetricValid).toBe(true);
-    expect(n!.headers['x-partner-id']).toBe(h.partner.clientId);
-    expect(n!.headers['x-external-id']).toMatch(/^\d{1,36}$/);
-    expect(n!.body).toMatchObject({
+    expect(n.tokenValid).toBe(true);
+    expect(n.symmetricValid).toBe(true);
+    expect(n.headers['x-partner-id']).toBe(h.partner.clientId);
+    expect(n.headers['x-external-id']).toMatch(/^\d{1,36}$/);
+    expect(n.body).toMatchObject({
       originalPartnerReferenceNo: 'N-PUR-1',
       originalReferenceNo: r.body.referenceNo,
       amount: idr('25000.00'),
@@ -53,7 +57,7 @@ describe('notifications to the partner (§2.8)', () => {
       transactionStatusDesc: 'Success',
       additionalInfo: { serviceCode: '54', eventType: 'PURCHASE' },
     });
-    expect(n!.body.finishedTime).toMatch(/\+07:00$/);
+    expect(n.body.finishedTime).toMatch(/\+07:00$/);
     await eventually(() => h.sim.control.notifications({ partnerReferenceNo: 'N-PUR-1' })[0]?.status === 'delivered');
   });
 
@@ -64,15 +68,26 @@ describe('notifications to the partner (§2.8)', () => {
     const got = await receiver.waitFor(2);
     expect(got.map((x) => x.body.originalPartnerReferenceNo)).toEqual(['N-PUR-2', 'N-PUR-2']);
     await eventually(() => h.sim.control.notifications({ partnerReferenceNo: 'N-PUR-2' })[0]?.status === 'delivered');
-    expect((h.sim.control.notifications({ partnerReferenceNo: 'N-PUR-2' })[0]!.attempts as unknown[]).length).toBe(2);
+    expect((h.sim.control.notifications({ partnerReferenceNo: 'N-PUR-2' })[0].attempts as unknown[]).length).toBe(2);
 
-    await h.client.call(P.purchaseRefund, { originalPartnerReferenceNo: 'N-PUR-2', partnerRefundNo: 'N-RFD-2', refundAmount: idr('10000.00') });
-    const refund = (await receiver.waitFor(3))[2]!;
-    expect(refund.body).toMatchObject({ latestTransactionStatus: '04', additionalInfo: { eventType: 'REFUND', partnerRefundNo: 'N-RFD-2' } });
+    await h.client.call(P.purchaseRefund, {
+      originalPartnerReferenceNo: 'N-PUR-2',
+      partnerRefundNo: 'N-RFD-2',
+      refundAmount: idr('10000.00'),
+    });
+    const refund = (await receiver.waitFor(3))[2];
+    expect(refund.body).toMatchObject({
+      latestTransactionStatus: '04',
+      additionalInfo: { eventType: 'REFUND', partnerRefundNo: 'N-RFD-2' },
+    });
 
     await h.client.call(P.topUp, { partnerReferenceNo: 'N-TOP-1', customerNumber: c.phoneNo, amount: idr('5000.00') });
-    const top = (await receiver.waitFor(4))[3]!;
-    expect(top.body).toMatchObject({ originalPartnerReferenceNo: 'N-TOP-1', latestTransactionStatus: '00', additionalInfo: { serviceCode: '38', eventType: 'TOP_UP' } });
+    const top = (await receiver.waitFor(4))[3];
+    expect(top.body).toMatchObject({
+      originalPartnerReferenceNo: 'N-TOP-1',
+      latestTransactionStatus: '00',
+      additionalInfo: { serviceCode: '38', eventType: 'TOP_UP' },
+    });
   });
 
   it('gives up after the retry schedule when the partner keeps failing', async () => {
@@ -89,8 +104,8 @@ describe('notifications to the partner (§2.8)', () => {
     await buy('N-PUR-4', '1000.00');
     h.sim.control.pay({ partnerReferenceNo: 'N-PUR-4' });
     const [asym] = await receiver.waitFor(1);
-    expect(asym!.asymmetricValid).toBe(true);
-    expect(asym!.symmetricValid).toBe(false);
+    expect(asym.asymmetricValid).toBe(true);
+    expect(asym.symmetricValid).toBe(false);
     h.sim.control.setNotification(h.partner.clientId, { signature: 'symmetric' });
     receiver.received.length = 0;
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { resolveProfiles, SIMULATOR_PROFILE_NAMES } from '../src/profiles';
-import { formOf, getPage, Harness, idr, makePartner, P, postForm, readyCustomer, startHarness } from './support/harness';
+import type { Harness } from './support/harness';
+import { formOf, getPage, idr, makePartner, P, postForm, readyCustomer, startHarness } from './support/harness';
 import { NotificationReceiver } from './support/receiver';
 
 async function eventually(check: () => boolean, timeoutMs = 3000): Promise<void> {
@@ -18,7 +19,16 @@ describe(resolveProfiles.name, () => {
     expect([...resolveProfiles(['alt-success-codes'], 'late-status')]).toEqual(['alt-success-codes']);
     expect(() => resolveProfiles(['no-refund-histroy'])).toThrow(/unknown simulator profile\(s\): no-refund-histroy/);
     expect(SIMULATOR_PROFILE_NAMES).toEqual(
-      expect.arrayContaining(['strict', 'no-refund-history', 'alt-success-codes', 'pretty-notifications', 'appended-query', 'late-status', 'reordered-notifications']),
+      expect.arrayContaining([
+        'strict',
+        'no-refund-history',
+        'alt-success-codes',
+        'pretty-notifications',
+        'appended-query',
+        'late-status',
+        'reordered-notifications',
+        'no-expiry',
+      ]),
     );
   });
 });
@@ -42,32 +52,47 @@ describe('answer profiles', () => {
   async function paid(value: string): Promise<{ ref: string; referenceNo: string }> {
     const ref = `PRF-${++seq}`;
     const r = await h.client.call(P.purchase, { partnerReferenceNo: ref, amount: idr(value) }, { customerToken: c.customerToken });
-    if (!String(r.body.responseCode).startsWith("200") || r.status !== 200) throw new Error(`purchase: ${r.status} ${JSON.stringify(r.body)}`);
+    if (!String(r.body.responseCode).startsWith('200') || r.status !== 200)
+      throw new Error(`purchase: ${r.status} ${JSON.stringify(r.body)}`);
     h.sim.control.pay({ partnerReferenceNo: ref, pin: c.pin });
     return { ref, referenceNo: r.body.referenceNo as string };
   }
   const refund = (p: { ref: string; referenceNo: string }, no: string, value: string) =>
-    h.client.call(P.purchaseRefund, { originalPartnerReferenceNo: p.ref, originalReferenceNo: p.referenceNo, partnerRefundNo: no, refundAmount: idr(value), reason: 'x', additionalInfo: {} });
-  const status = (ref: string) => h.client.call(P.purchaseStatus, { originalPartnerReferenceNo: ref, serviceCode: '55', additionalInfo: {} });
+    h.client.call(P.purchaseRefund, {
+      originalPartnerReferenceNo: p.ref,
+      originalReferenceNo: p.referenceNo,
+      partnerRefundNo: no,
+      refundAmount: idr(value),
+      reason: 'x',
+      additionalInfo: {},
+    });
+  const status = (ref: string) =>
+    h.client.call(P.purchaseStatus, { originalPartnerReferenceNo: ref, serviceCode: '55', additionalInfo: {} });
 
   it('no-refund-history: Query Purchase answers without refundHistory; strict lists the refunds', async () => {
     const p = await paid('50000.00');
     expect((await refund(p, `R-${seq}`, '10000.00')).body.responseCode).toBe('2005800');
-    expect((await status(p.ref)).body.refundHistory).toEqual([expect.objectContaining({ partnerRefundNo: `R-${seq}`, refundStatus: '00' })]);
+    expect((await status(p.ref)).body.refundHistory).toEqual([
+      expect.objectContaining({ partnerRefundNo: `R-${seq}`, refundStatus: '00' }),
+    ]);
     h.sim.control.setProfiles(['no-refund-history']);
     const answer = await status(p.ref);
     expect(answer.body.responseCode).toBe('2005500');
     expect(answer.body).not.toHaveProperty('refundHistory');
   });
 
-  it("alt-success-codes: refunds answer 2000700 and purchases 2000500, errors with the same service digits", async () => {
+  it('alt-success-codes: refunds answer 2000700 and purchases 2000500, errors with the same service digits', async () => {
     h.sim.control.setProfiles(['alt-success-codes']);
     const p = await paid('40000.00');
     expect((await refund(p, `R-${seq}`, '10000.00')).body.responseCode).toBe('2000700');
     const over = await refund(p, `R-${seq}b`, '90000.00');
     expect(over.status).toBe(404);
     expect(over.body.responseCode).toBe('4040713');
-    const r = await h.client.call(P.purchase, { partnerReferenceNo: `PRF-${++seq}`, amount: idr('1000.00') }, { customerToken: c.customerToken });
+    const r = await h.client.call(
+      P.purchase,
+      { partnerReferenceNo: `PRF-${++seq}`, amount: idr('1000.00') },
+      { customerToken: c.customerToken },
+    );
     expect(r.body.responseCode).toBe('2000500');
     // Other endpoints keep SNAP's codes.
     expect((await status(p.ref)).body.responseCode).toBe('2005500');
@@ -81,6 +106,29 @@ describe('answer profiles', () => {
     h.clock.advance(60_001);
     const later = await status(p.ref);
     expect([later.status, later.body.latestTransactionStatus]).toEqual([200, '00']);
+  });
+
+  it('no-expiry: a purchase past its validUpTo keeps waiting until canceled; strict expires it', async () => {
+    const validUpTo = () => new Date(h.clock.now() + 60_000 + 7 * 3600_000).toISOString().slice(0, 19) + '+07:00';
+    const open = async (ref: string) => {
+      const r = await h.client.call(
+        P.purchase,
+        { partnerReferenceNo: ref, amount: idr('1000.00'), validUpTo: validUpTo() },
+        { customerToken: c.customerToken },
+      );
+      expect(r.status).toBe(200);
+    };
+    const lapsed = `PRF-${++seq}`;
+    await open(lapsed);
+    const kept = `PRF-${++seq}`;
+    await open(kept);
+    h.clock.advance(61_000);
+    expect((await status(lapsed)).body.latestTransactionStatus).toBe('06');
+    h.sim.control.setProfiles(['no-expiry']);
+    expect((await status(kept)).body.latestTransactionStatus).toBe('01');
+    const cancel = await h.client.call(P.purchaseCancel, { originalPartnerReferenceNo: kept, amount: idr('1000.00'), additionalInfo: {} });
+    expect(cancel.body.responseCode).toBe('2005700');
+    expect((await status(kept)).body.latestTransactionStatus).toBe('05');
   });
 
   it('appended-query: the redirect back to the partner appends with a second "?" when the URL has a query', async () => {
@@ -115,7 +163,13 @@ describe('notifier', () => {
     const partner = makePartner('BRN-0000-1700000000098');
     receiver = new NotificationReceiver(partner.clientSecret, () => h.sim.dokuPublicKeyPem);
     await receiver.start();
-    h = await startHarness({ profiles: ['strict'], notifications: { enabled: true, baseUrl: receiver.url, retryDelaysMs: [0, 1000, 1000, 1000], timeScale: 0.01 } }, partner);
+    h = await startHarness(
+      {
+        profiles: ['strict'],
+        notifications: { enabled: true, baseUrl: receiver.url, retryDelaysMs: [0, 1000, 1000, 1000], timeScale: 0.01 },
+      },
+      partner,
+    );
     c = await readyCustomer(h, '6281533339003', '900000.00');
     await h.client.getB2bToken();
   });
@@ -168,10 +222,22 @@ describe('notifier', () => {
     h.sim.control.setNotification(h.partner.clientId, { retryDelaysMs: [0, 20_000, 20_000, 20_000] });
     receiver.failFirst = 2;
     const ref = await paid('3000.00');
-    const referenceNo = h.sim.control.transactions({ partnerReferenceNo: ref })[0]!.referenceNo;
-    await h.client.call(P.purchaseRefund, { originalPartnerReferenceNo: ref, originalReferenceNo: referenceNo, partnerRefundNo: `NR-${seq}`, refundAmount: idr('1000.00'), reason: 'x', additionalInfo: {} });
-    await eventually(() => receiver.received.filter((n) => n.body.originalPartnerReferenceNo === ref && n.raw.includes('"REFUND"')).length >= 1, 5000);
-    const order = receiver.received.filter((n) => n.body.originalPartnerReferenceNo === ref).map((n) => (n.raw.includes('"REFUND"') ? 'REFUND' : 'PURCHASE'));
+    const referenceNo = h.sim.control.transactions({ partnerReferenceNo: ref })[0].referenceNo;
+    await h.client.call(P.purchaseRefund, {
+      originalPartnerReferenceNo: ref,
+      originalReferenceNo: referenceNo,
+      partnerRefundNo: `NR-${seq}`,
+      refundAmount: idr('1000.00'),
+      reason: 'x',
+      additionalInfo: {},
+    });
+    await eventually(
+      () => receiver.received.filter((n) => n.body.originalPartnerReferenceNo === ref && n.raw.includes('"REFUND"')).length >= 1,
+      5000,
+    );
+    const order = receiver.received
+      .filter((n) => n.body.originalPartnerReferenceNo === ref)
+      .map((n) => (n.raw.includes('"REFUND"') ? 'REFUND' : 'PURCHASE'));
     expect(order.indexOf('REFUND')).toBeGreaterThan(order.lastIndexOf('PURCHASE'));
     h.sim.control.setNotification(h.partner.clientId, { retryDelaysMs: [0, 1000, 1000, 1000] });
   });
@@ -201,15 +267,22 @@ describe('amounts', () => {
     await h.sim.close();
   });
 
-  it.each(['0150000.00', '00.50', '150000.0', '150000', '-1.00', '1e5.00'])('refuses the amount %s as an invalid field format (400xx01), creating nothing', async (value) => {
-    const ref = `AMT-${value}`;
-    const r = await h.client.call(P.purchase, { partnerReferenceNo: ref, amount: idr(value) }, { customerToken: c.customerToken });
-    expect([r.status, r.body.responseCode]).toEqual([400, '4005401']);
-    expect(h.sim.control.transactions({ partnerReferenceNo: ref })).toHaveLength(0);
-  });
+  it.each(['0150000.00', '00.50', '150000.0', '150000', '-1.00', '1e5.00'])(
+    'refuses the amount %s as an invalid field format (400xx01), creating nothing',
+    async (value) => {
+      const ref = `AMT-${value}`;
+      const r = await h.client.call(P.purchase, { partnerReferenceNo: ref, amount: idr(value) }, { customerToken: c.customerToken });
+      expect([r.status, r.body.responseCode]).toEqual([400, '4005401']);
+      expect(h.sim.control.transactions({ partnerReferenceNo: ref })).toHaveLength(0);
+    },
+  );
 
   it.each(['0.50', '150000.00'])('takes %s', async (value) => {
-    const r = await h.client.call(P.purchase, { partnerReferenceNo: `AMT-OK-${value}`, amount: idr(value) }, { customerToken: c.customerToken });
+    const r = await h.client.call(
+      P.purchase,
+      { partnerReferenceNo: `AMT-OK-${value}`, amount: idr(value) },
+      { customerToken: c.customerToken },
+    );
     expect(r.status).toBe(200);
   });
 });

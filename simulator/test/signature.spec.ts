@@ -1,16 +1,9 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
-import {
-  encryptAuthCode,
-  rsaSignBase64,
-  rsaVerifyBase64,
-  sha256Hex,
-  symmetricSignature,
-  verifySymmetric,
-} from '../src/crypto';
+import { encryptAuthCode, rsaSignBase64, rsaVerifyBase64, sha256Hex, symmetricSignature, verifySymmetric } from '../src/crypto';
 import { aesEcbDecrypt, bodyHash, rsaVerify, snapSymmetric, snapTokenSignature } from './support/signing';
 
-// Golden vectors of wallet-snap-api.md §2.9. Each is checked twice: with the tests' own signing code and
-// with the simulator's verifier, so neither can drift from the reference unnoticed.
+// The worked examples of docs/doku-integration.md#worked-examples. Each is checked twice: with the tests' own signing code
+// and with the simulator's verifier, so neither can drift from the expected values unnoticed.
 const SECRET = 'SK-ThrowawayExampleSecret01';
 const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.example.b2b-token';
 const TS = '2024-05-21T10:15:30+07:00';
@@ -59,7 +52,7 @@ JQIDAQAB
 const TOKEN_SIGNATURE =
   'RDufO3UHwi0eRlNfnSy7PI5drvrkhBMkD9OjC/ekqbOTrtzTy3isKgAIFE8LNn7oR6WOLnBN4pY3HD72Ca3a0+CFsd3XnsQvxWaefxT2kFZYTUztg6zyDs0FIh2IkdndgN93kba7SAsosp5cWw9R+yOkndY13FRnU3M9WaL4wpaOuP+jRZ/UpwGZ1i/HHPgezHvK0azIkE6++WQnggZlacTGMpKPcCeJNz8ZDgGpOw0YRsH4Ba/Z0DiFLG+zwV3nZ449jdRKzNxMgbUnIvPGGEff0zuManW7uxCXC/l/S4utmWWYZxluLFSdyTSZAyz1KEJMqjfJiBXmL2lvABhS6A==';
 
-describe('SNAP signatures against the §2.9 vectors', () => {
+describe('SNAP signatures against the worked examples', () => {
   const creationBody =
     '{"partnerReferenceNo":"f1a69bce-41bc-4abd-8c5c-01910574e404","email":"jane.doe@example.com","name":"Jane Doe","phoneNo":"6281234567890","redirectUrl":"https://partner.example.com/doku/registered"}';
   const creationPath = '/snap-adapter/b2b/v1.0/registration-account-creation';
@@ -67,16 +60,34 @@ describe('SNAP signatures against the §2.9 vectors', () => {
 
   it('2.9.1 Account Creation: body hash and HMAC-SHA512 signature', () => {
     expect(bodyHash(creationBody)).toBe('397cd3803ef00eb18476757a9772ca1e65b8091ddc9889fedf2fd93c2b19b8e8');
-    expect(snapSymmetric({ method: 'POST', path: creationPath, token: TOKEN, body: creationBody, timestamp: TS, secret: SECRET })).toBe(creationSig);
-    expect(symmetricSignature({ method: 'POST', path: creationPath, token: TOKEN, body: Buffer.from(creationBody), timestamp: TS, secret: SECRET })).toBe(creationSig);
-    expect(verifySymmetric({ method: 'POST', path: creationPath, token: TOKEN, body: Buffer.from(creationBody), timestamp: TS, secret: SECRET }, creationSig)).toBe(true);
+    expect(snapSymmetric({ method: 'POST', path: creationPath, token: TOKEN, body: creationBody, timestamp: TS, secret: SECRET })).toBe(
+      creationSig,
+    );
+    expect(
+      symmetricSignature({
+        method: 'POST',
+        path: creationPath,
+        token: TOKEN,
+        body: Buffer.from(creationBody),
+        timestamp: TS,
+        secret: SECRET,
+      }),
+    ).toBe(creationSig);
+    expect(
+      verifySymmetric(
+        { method: 'POST', path: creationPath, token: TOKEN, body: Buffer.from(creationBody), timestamp: TS, secret: SECRET },
+        creationSig,
+      ),
+    ).toBe(true);
   });
 
   it('the simulator verifier rejects a one-byte body change, a case change and a wrong path', () => {
     const base = { method: 'POST', path: creationPath, token: TOKEN, timestamp: TS, secret: SECRET };
     expect(verifySymmetric({ ...base, body: Buffer.from(creationBody.replace('Jane Doe', 'Jane Dof')) }, creationSig)).toBe(false);
     expect(verifySymmetric({ ...base, body: Buffer.from(creationBody) }, creationSig.toLowerCase())).toBe(false);
-    expect(verifySymmetric({ ...base, path: creationPath.replace('/snap-adapter', ''), body: Buffer.from(creationBody) }, creationSig)).toBe(false);
+    expect(
+      verifySymmetric({ ...base, path: creationPath.replace('/snap-adapter', ''), body: Buffer.from(creationBody) }, creationSig),
+    ).toBe(false);
   });
 
   it('2.9.2 Balance Inquiry is signed with the B2B token', () => {
@@ -88,7 +99,7 @@ describe('SNAP signatures against the §2.9 vectors', () => {
     expect(verifySymmetric({ method: 'POST', path, token: TOKEN, body: Buffer.from(body), timestamp: TS, secret: SECRET }, sig)).toBe(true);
   });
 
-  it('handy constants and DOKU\'s own hash vector (2.9.2, 2.9.3)', () => {
+  it("handy constants and DOKU's own hash vector (2.9.2, 2.9.3)", () => {
     expect(sha256Hex('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
     expect(bodyHash('{}')).toBe('44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a');
     const va =
@@ -111,9 +122,16 @@ describe('SNAP signatures against the §2.9 vectors', () => {
       '{"originalPartnerReferenceNo":"PUR-20240521-0001","originalReferenceNo":"DOKU-REF-0001","amount":{"value":"150000.00","currency":"IDR"},"latestTransactionStatus":"00","transactionStatusDesc":"SUCCESS","additionalInfo":{}}';
     const ts = '2024-05-21T10:20:00+07:00';
     expect(bodyHash(body)).toBe('658014a51cc48c7703a731b03677f5d2ec516845546bcc634775d42ea8cd129c');
-    expect(snapSymmetric({ method: 'POST', path: '/partner/doku/notify', token: 'partner-issued-b2b-token-for-doku', body, timestamp: ts, secret: SECRET })).toBe(
-      'wQZIOdrFYd7ij0xaAB8YGk0o3E8Nf+NkXTrkehM2qbjB3vxYmc8mxVXtugZopBDniGlLql7hVYds61Kl+UAsnQ==',
-    );
+    expect(
+      snapSymmetric({
+        method: 'POST',
+        path: '/partner/doku/notify',
+        token: 'partner-issued-b2b-token-for-doku',
+        body,
+        timestamp: ts,
+        secret: SECRET,
+      }),
+    ).toBe('wQZIOdrFYd7ij0xaAB8YGk0o3E8Nf+NkXTrkehM2qbjB3vxYmc8mxVXtugZopBDniGlLql7hVYds61Kl+UAsnQ==');
     const asym =
       'fc+DUVFtOmGjqpPiKPaw4yA8uqft7hP0quNAXv7YADGlObh59CsBGRg3eZr1p3ODAjJMIp1d1daM2jam19exkYvYflHETOq9yW5dE5LBXYnmuI+QGeUnYJBAlNouQzMa5VbYY8nlvJfrQeBLWb6DNb7aPe3e8OK8OzV01Dvzq4MZgCfcdeMZgMCosaqp/0SRyIyVc+W8whNIOpypmLG/aiPm0m8t+8MC5oJ/13RVIQ6Z2jtH64lrVQR8/xDqnxOYhhazHBQv0CGNhRYmdyq57mc9Y2C2hzic8vX/Qn6mbquDoa4TjIPEuTpi4jCsAF8+ILizRLqBlwLoo4uaxOfcZQ==';
     const sts = `POST:/partner/doku/notify:${bodyHash(body)}:${ts}`;

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { idParam } from '../common/http/id-params';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Allow, AllowUsers, CurrentPrincipal, SensitiveRateLimit } from '../common/auth/auth.decorators';
 import { UserPrincipal } from '../common/auth/principal';
@@ -37,14 +38,14 @@ export class AccountsController {
   @Allow({ roles: ['admin', 'support', 'finance'], scopes: ['wallets:read'] })
   @ApiOperation({ summary: "A user's DOKU Wallet state (services with wallets:read, back office)" })
   @ApiOkResponse({ type: WalletResponseDto })
-  getUserWallet(@Param('userId', new ParseUUIDPipe()) userId: string): Promise<WalletResponseDto> {
+  getUserWallet(@Param('userId', idParam('USER.NOT_FOUND', 'No such user')) userId: string): Promise<WalletResponseDto> {
     return this.accounts.getWalletOfUser(userId);
   }
 
   @Post('v1/wallet/registrations')
   @AllowUsers('user')
   @SensitiveRateLimit()
-  @ApiOperation({ summary: 'Create a DOKU Wallet account: DOKU sends an OTP to the phone (§3.3)' })
+  @ApiOperation({ summary: 'Create a DOKU Wallet account: DOKU sends an OTP to the phone' })
   @ApiCreatedResponse({ type: RegistrationResponseDto })
   register(@CurrentPrincipal() principal: UserPrincipal, @Body() body: CreateRegistrationRequestDto): Promise<RegistrationResponseDto> {
     return this.registration.start(principal.userId, body);
@@ -54,11 +55,11 @@ export class AccountsController {
   @HttpCode(200)
   @AllowUsers('user')
   @SensitiveRateLimit()
-  @ApiOperation({ summary: "Verify the OTP; answers DOKU's create-PIN page to open (§3.4)" })
+  @ApiOperation({ summary: "Verify the OTP; answers DOKU's create-PIN page to open" })
   @ApiOkResponse({ type: VerifiedRegistrationResponseDto })
   verifyOtp(
     @CurrentPrincipal() principal: UserPrincipal,
-    @Param('id', new ParseUUIDPipe()) id: string,
+    @Param('id', idParam('WALLET.REGISTRATION_NOT_FOUND', 'No such registration')) id: string,
     @Body() body: VerifyOtpRequestDto,
   ): Promise<VerifiedRegistrationResponseDto> {
     return this.registration.verifyOtp(principal.userId, id, body.otp);
@@ -70,13 +71,17 @@ export class AccountsController {
   @SensitiveRateLimit()
   @ApiOperation({ summary: 'Send a new OTP (at most one a minute, a few per registration)' })
   @ApiOkResponse({ type: RegistrationResponseDto })
-  resendOtp(@Body(NoBodyPipe) _body: unknown, @CurrentPrincipal() principal: UserPrincipal, @Param('id', new ParseUUIDPipe()) id: string): Promise<RegistrationResponseDto> {
+  resendOtp(
+    @Body(NoBodyPipe) _body: unknown,
+    @CurrentPrincipal() principal: UserPrincipal,
+    @Param('id', idParam('WALLET.REGISTRATION_NOT_FOUND', 'No such registration')) id: string,
+  ): Promise<RegistrationResponseDto> {
     return this.registration.resendOtp(principal.userId, id);
   }
 
   @Post('v1/wallet/binding')
   @AllowUsers('user')
-  @ApiOperation({ summary: "Bind the DOKU Wallet: answers DOKU's consent page to open (§3.6)" })
+  @ApiOperation({ summary: "Bind the DOKU Wallet: answers DOKU's consent page to open" })
   @ApiCreatedResponse({ type: BindingResponseDto })
   bind(@CurrentPrincipal() principal: UserPrincipal, @Body() body: CreateBindingRequestDto): Promise<BindingResponseDto> {
     return this.binding.bind(principal.userId, body);
@@ -86,7 +91,7 @@ export class AccountsController {
   @HttpCode(200)
   @AllowUsers('user')
   @SensitiveRateLimit()
-  @ApiOperation({ summary: 'Unbind the DOKU Wallet (§3.8); when DOKU sends an OTP, confirm it next' })
+  @ApiOperation({ summary: 'Unbind the DOKU Wallet; when DOKU sends an OTP, confirm it next' })
   @ApiOkResponse({ type: UnbindingResponseDto })
   unbind(@Body(NoBodyPipe) _body: unknown, @CurrentPrincipal() principal: UserPrincipal): Promise<UnbindingResponseDto> {
     return this.binding.unbind(principal.userId);
@@ -96,7 +101,7 @@ export class AccountsController {
   @HttpCode(200)
   @AllowUsers('user')
   @SensitiveRateLimit()
-  @ApiOperation({ summary: "Confirm the unbinding with DOKU's OTP (Verify OTP, §3.4/§3.8)" })
+  @ApiOperation({ summary: "Confirm the unbinding with DOKU's OTP (Verify OTP)" })
   @ApiOkResponse({ type: UnbindingResponseDto })
   confirmUnbinding(@CurrentPrincipal() principal: UserPrincipal, @Body() body: VerifyOtpRequestDto): Promise<UnbindingResponseDto> {
     return this.binding.confirmUnbindOtp(principal.userId, body.otp);

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthTokenModule } from '../auth-token/auth-token.module';
+import { ClientsModule } from '../clients/clients.module';
 import { UsersModule } from '../users/users.module';
 import { AccountsController } from './accounts.controller';
 import { AccountsService } from './accounts.service';
@@ -17,9 +18,16 @@ import { WalletBindingsRepository } from './wallet-bindings.repository';
 import { WalletRegistrationService } from './wallet-registration.service';
 import { WalletRegistrationsRepository } from './wallet-registrations.repository';
 import { WalletsRepository } from './wallets.repository';
+import { OutboxModule } from '../outbox/outbox.module';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Wallet, WalletRegistration, WalletBinding]), AuthTokenModule, UsersModule],
+  imports: [
+    TypeOrmModule.forFeature([Wallet, WalletRegistration, WalletBinding]),
+    AuthTokenModule,
+    UsersModule,
+    OutboxModule,
+    ClientsModule,
+  ],
   controllers: [AccountsController, DokuCallbacksController],
   providers: [
     WalletsRepository,
@@ -33,6 +41,6 @@ import { WalletsRepository } from './wallets.repository';
     WalletBindingService,
     CustomerDokuCalls,
   ],
-  exports: [WalletsRepository, WalletAccessService, CustomerDokuCalls],
+  exports: [WalletsRepository, WalletAccessService, CustomerDokuCalls, WalletBindingService],
 })
 export class AccountsModule {}

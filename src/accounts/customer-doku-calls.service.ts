@@ -1,25 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { CustomerTokenVault } from '../auth-token/customer-token-vault.service';
 import { AppError } from '../common/errors/app-error';
-import { DokuResult } from '../integrations/doku/doku.client';
-import { DokuResponseError, isDokuError } from '../integrations/doku/doku.errors';
+import type { DokuResult } from '../integrations/doku/snap/doku.client';
+import { DokuResponseError, isDokuError } from '../integrations/doku/snap/doku.errors';
 import { WalletsRepository } from './wallets.repository';
 
 /**
  * DOKU refused the customer token. `401xx01` counts too on a customer-scoped call: DOKU's own demo
- * reads it that way, and the reference says to handle 01 to 04 alike (§3.9, §5.7). The client has
- * already renewed the B2B token once by then.
+ * reads it that way, and we handle 01 to 04 alike (docs/doku-integration.md#refused-tokens). The
+ * client has already renewed the B2B token once by then.
  */
 function customerTokenRefused(error: unknown): error is DokuResponseError {
   return error instanceof DokuResponseError && (error.kind === 'INVALID_CUSTOMER_TOKEN' || error.kind === 'INVALID_B2B_TOKEN');
 }
 
 /**
- * The one way to make a customer-scoped DOKU call (Authorization-Customer, wallet-snap-api.md §2.7)
- * for a user. When DOKU refuses the customer token (§5.7) the request was stopped at
- * authentication and nothing was applied, so it is sent once more, unchanged (same business
- * reference; the client takes a new X-EXTERNAL-ID), with a renewed token. When no working token can
- * be had, the wallet is marked NEEDS_REBINDING and `WALLET.NEEDS_REBINDING` is thrown.
+ * The one way to make a customer-scoped DOKU call (Authorization-Customer,
+ * docs/doku-integration.md#headers) for a user. When DOKU refuses the customer token the request was
+ * stopped at authentication and nothing was applied, so it is sent once more, unchanged (same
+ * business reference; the client takes a new X-EXTERNAL-ID), with a renewed token. When no working
+ * token can be had, the wallet is marked NEEDS_REBINDING and `WALLET.NEEDS_REBINDING` is thrown.
  *
  * Failures to obtain a token are thrown as plain AppErrors (not DOKU errors): they happen before
  * the call is sent, so a money operation reads them as declined, never as outcome unknown.

@@ -1,8 +1,8 @@
-import { EntityManager } from 'typeorm';
-import { AppError } from '../common/errors/app-error';
-import { AppConfigService } from '../config/app-config.service';
+import type { EntityManager } from 'typeorm';
+import type { AppError } from '../common/errors/app-error';
+import type { AppConfigService } from '../config/app-config.service';
 import { OtpSendLimiter } from './otp-send-limiter.service';
-import { OtpSendKey, OtpSendsRepository, SendInWindow } from './otp-sends.repository';
+import type { OtpSendKey, OtpSendsRepository, SendInWindow } from './otp-sends.repository';
 
 /** The cap's arithmetic over a stand-in repository; the locking and SQL are covered by R10 (e2e). */
 describe('OtpSendLimiter', () => {
@@ -18,7 +18,11 @@ describe('OtpSendLimiter', () => {
     const config = { app: { otpSendLimit: limit, otpSendWindowSeconds: windowSeconds } } as AppConfigService;
     return { limiter: new OtpSendLimiter(repo, config), recorded };
   };
-  const refusal = async (p: Promise<unknown>) => p.then(() => null, (e: AppError) => ({ code: e.code, details: e.details, headers: e.headers }));
+  const refusal = async (p: Promise<unknown>) =>
+    p.then(
+      () => null,
+      (e: AppError) => ({ code: e.code, details: e.details, headers: e.headers }),
+    );
 
   it('admits and records while the user and the phone are under the limit', async () => {
     const { limiter, recorded } = limiterWith([
@@ -35,7 +39,11 @@ describe('OtpSendLimiter', () => {
       { byUser: true, byPhone: false, secondsLeft: 300.5 },
       { byUser: true, byPhone: false, secondsLeft: 12.1 },
     ]);
-    expect(await refusal(limiter.take(tx, key))).toEqual({ code: 'OTP.TOO_MANY_REQUESTS', details: { retryAfterSeconds: 13 }, headers: { 'Retry-After': '13' } });
+    expect(await refusal(limiter.take(tx, key))).toEqual({
+      code: 'OTP.TOO_MANY_REQUESTS',
+      details: { retryAfterSeconds: 13 },
+      headers: { 'Retry-After': '13' },
+    });
     expect(recorded).toEqual([]);
   });
 

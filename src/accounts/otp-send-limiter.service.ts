@@ -5,10 +5,11 @@ import { AppConfigService } from '../config/app-config.service';
 import { OtpSendKey, OtpSendsRepository } from './otp-sends.repository';
 
 /**
- * The cap on OTP floods (RELIABILITY.md R10): a user, and a phone number, may make DOKU send at most
- * OTP_SEND_LIMIT OTPs per purpose within OTP_SEND_WINDOW_SECONDS. The per-address rate limit cannot
- * do this: one account retries from many addresses, and many accounts can name the same phone.
- * Used inside the caller's transaction, before DOKU is called; a send whose answer is lost still counts.
+ * The cap on OTP floods (docs/reliability.md, R10): a user, and a phone number, may make DOKU send at
+ * most OTP_SEND_LIMIT OTPs per purpose within OTP_SEND_WINDOW_SECONDS. The per-address rate limit
+ * cannot do this: one account retries from many addresses, and many accounts can name the same phone.
+ * Used inside the caller's transaction, before DOKU is called; a send whose answer is lost still
+ * counts.
  */
 @Injectable()
 export class OtpSendLimiter {

@@ -33,14 +33,14 @@ export class OtpSendsRepository {
    * the lock must not see sends of later transactions as if they were in its future.
    */
   async inWindow(tx: EntityManager, key: OtpSendKey, windowSeconds: number): Promise<SendInWindow[]> {
-    const rows = (await tx.query(
+    const rows = await tx.query<Array<{ by_user: boolean; by_phone: boolean; seconds_left: number }>>(
       `SELECT user_id = $2 AS by_user, coalesce(phone = $3, false) AS by_phone,
               EXTRACT(EPOCH FROM sent_at + make_interval(secs => $4) - clock_timestamp())::float8 AS seconds_left
          FROM otp_sends
         WHERE purpose = $1 AND sent_at > clock_timestamp() - make_interval(secs => $4) AND (user_id = $2 OR phone = $3)
         ORDER BY sent_at DESC`,
       [key.purpose, key.userId, key.phone, windowSeconds],
-    )) as Array<{ by_user: boolean; by_phone: boolean; seconds_left: number }>;
+    );
     return rows.map((r) => ({ byUser: r.by_user, byPhone: r.by_phone, secondsLeft: Number(r.seconds_left) }));
   }
 
@@ -50,6 +50,10 @@ export class OtpSendsRepository {
       `DELETE FROM otp_sends WHERE purpose = $1 AND (user_id = $2 OR phone = $3) AND sent_at <= clock_timestamp() - make_interval(secs => $4)`,
       [key.purpose, key.userId, key.phone, windowSeconds],
     );
-    await tx.query(`INSERT INTO otp_sends (user_id, phone, purpose, sent_at) VALUES ($1, $2, $3, clock_timestamp())`, [key.userId, key.phone, key.purpose]);
+    await tx.query(`INSERT INTO otp_sends (user_id, phone, purpose, sent_at) VALUES ($1, $2, $3, clock_timestamp())`, [
+      key.userId,
+      key.phone,
+      key.purpose,
+    ]);
   }
 }

@@ -12,6 +12,39 @@ export interface BoundWallet {
   phone: string;
 }
 
+/** The wallet columns the bound-wallet check reads. */
+export type WalletState = Pick<Wallet, 'status' | 'dokuAccountId' | 'phone'>;
+
+/**
+ * The CTE `w`: the user's wallet as the bound-wallet check reads it, for a WITH list; `bound` is
+ * the SQL condition that it is bound. A money operation's commit-1 statement writes only under it,
+ * and answers `w` so a refusal gets the same error as `requireBoundWallet` gives.
+ */
+export function walletStateCte(params: unknown[], userId: string): { cte: string; bound: string; column: string } {
+  params.push(userId);
+  return {
+    cte: `w AS (SELECT status, doku_account_id AS "dokuAccountId", phone FROM wallets WHERE user_id = $${params.length}::uuid)`,
+    bound: `EXISTS (SELECT 1 FROM w WHERE w.status = 'BOUND' AND w."dokuAccountId" IS NOT NULL AND w.phone IS NOT NULL)`,
+    column: `(SELECT row_to_json(w) FROM w) AS wallet_state`,
+  };
+}
+
+/** The wallet with its DOKU account and phone when it is bound; otherwise why it cannot pay. */
+export function checkBound<W extends WalletState>(
+  wallet: W | null | undefined,
+): { wallet: W; accountId: string; phone: string } | AppError {
+  if (!wallet || wallet.status === 'NONE') {
+    return new AppError('WALLET.NOT_FOUND', 'This user has no DOKU Wallet yet: create or bind one first');
+  }
+  if (wallet.status === 'NEEDS_REBINDING') {
+    return new AppError('WALLET.NEEDS_REBINDING', 'The DOKU Wallet must be bound again before it can be used');
+  }
+  if (wallet.status !== 'BOUND' || !wallet.dokuAccountId || !wallet.phone) {
+    return new AppError('WALLET.NOT_BOUND', 'The DOKU Wallet is not bound to this app yet: bind it first');
+  }
+  return { wallet, accountId: wallet.dokuAccountId, phone: wallet.phone };
+}
+
 /** The one check every wallet operation starts with: does this user have a bound DOKU Wallet? */
 @Injectable()
 export class WalletAccessService {
@@ -23,15 +56,8 @@ export class WalletAccessService {
    */
   async requireBoundWallet(userId: string, tx?: EntityManager): Promise<BoundWallet> {
     const wallet = await this.wallets.findByUserId(userId, tx);
-    if (!wallet || wallet.status === 'NONE') {
-      throw new AppError('WALLET.NOT_FOUND', 'This user has no DOKU Wallet yet: create or bind one first');
-    }
-    if (wallet.status === 'NEEDS_REBINDING') {
-      throw new AppError('WALLET.NEEDS_REBINDING', 'The DOKU Wallet must be bound again before it can be used');
-    }
-    if (wallet.status !== 'BOUND' || !wallet.dokuAccountId || !wallet.phone) {
-      throw new AppError('WALLET.NOT_BOUND', 'The DOKU Wallet is not bound to this app yet: bind it first');
-    }
-    return { wallet, accountId: wallet.dokuAccountId, phone: wallet.phone };
+    const bound = checkBound(wallet);
+    if (bound instanceof AppError) throw bound;
+    return bound;
   }
 }

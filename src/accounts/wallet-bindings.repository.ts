@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
-import { returningRows } from '../database/sql';
+import { returningRows } from '../common/database/sql';
 import { OutboxRepository } from '../outbox/outbox.repository';
 import { BindingStatus, WalletBinding } from './entities/wallet-binding.entity';
 import { bindingChangedEvent } from './wallet-events';
@@ -22,6 +22,10 @@ export class WalletBindingsRepository {
   private repo(tx?: EntityManager) {
     return (tx ?? this.db.manager).getRepository(WalletBinding);
   }
+  /** The user's latest attempt, whatever its outcome. */
+  findLatestForUser(userId: string): Promise<WalletBinding | null> {
+    return this.repo().findOne({ where: { userId }, order: { createdAt: 'DESC' } });
+  }
 
   /** Every status write below records `wallet.binding_changed` in the same commit. */
   async create(tx: EntityManager, input: NewBinding): Promise<WalletBinding> {
@@ -34,10 +38,14 @@ export class WalletBindingsRepository {
   async failPendingForUser(tx: EntityManager, userId: string): Promise<void> {
     const rows = await returningRows<{ id: string }>(
       tx,
-      `UPDATE wallet_bindings SET status = 'FAILED', updated_at = now() WHERE user_id = $1 AND status = 'PENDING' RETURNING id`,
+      `UPDATE wallet_bindings SET status = 'FAILED', failure_reason = 'SUPERSEDED', updated_at = now()
+        WHERE user_id = $1 AND status = 'PENDING' RETURNING id`,
       [userId],
     );
-    await this.recordChanges(tx, rows.map((r) => ({ id: r.id, previous: 'PENDING' })));
+    await this.recordChanges(
+      tx,
+      rows.map((r) => ({ id: r.id, previous: 'PENDING' })),
+    );
   }
 
   findByPartnerReferenceForUpdate(tx: EntityManager, partnerReferenceNo: string): Promise<WalletBinding | null> {

@@ -1,5 +1,5 @@
 import { AppError } from '../common/errors/app-error';
-import { DokuResponseError, DokuTimeoutError, DokuTransportError } from '../integrations/doku/doku.errors';
+import { DokuResponseError, DokuTimeoutError, DokuTransportError } from '../integrations/doku/snap/doku.errors';
 
 /**
  * How a failed onboarding/binding call to DOKU reaches the user. Business refusals keep their

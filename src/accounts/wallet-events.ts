@@ -1,6 +1,6 @@
-import { NewOutboxEvent } from '../outbox/outbox.repository';
-import { BindingStatus, WalletBinding } from './entities/wallet-binding.entity';
-import { RegistrationStatus, WalletRegistration } from './entities/wallet-registration.entity';
+import type { NewOutboxEvent } from '../outbox/outbox.repository';
+import type { BindingStatus, WalletBinding } from './entities/wallet-binding.entity';
+import type { RegistrationStatus, WalletRegistration } from './entities/wallet-registration.entity';
 import { maskAccountId, maskPhone } from './wallet-masking';
 
 /**
@@ -42,6 +42,7 @@ export function bindingChangedEvent(
       previousStatus,
       // The binding still exists, but DOKU refused every customer token: the user must bind again.
       needsRebinding: options.needsRebinding ?? false,
+      failureReason: b.failureReason ?? null,
       accountId: maskAccountId(b.dokuAccountId),
       boundAt: b.boundAt ? b.boundAt.toISOString() : null,
       unboundAt: b.unboundAt ? b.unboundAt.toISOString() : null,

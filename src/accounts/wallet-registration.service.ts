@@ -1,11 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AppError } from '../common/errors/app-error';
 import { AppConfigService } from '../config/app-config.service';
-import { DokuClient } from '../integrations/doku/doku.client';
-import { DokuResponseError } from '../integrations/doku/doku.errors';
+import { DokuWalletAccounts } from '../integrations/doku/wallet/wallet-account.facade';
+import { DokuResponseError } from '../integrations/doku/snap/doku.errors';
 import { UsersRepository } from '../users/users.repository';
 import { CreateRegistrationRequestDto } from './dto/create-registration.request.dto';
 import { RegistrationResponseDto } from './dto/registration.response.dto';
@@ -16,14 +15,15 @@ import { OtpSendLimiter } from './otp-send-limiter.service';
 import { OTP_MAX_ATTEMPTS, OTP_MAX_RESENDS, OTP_RESEND_INTERVAL_SECONDS } from './wallet-otp.policy';
 import { WalletRegistrationsRepository } from './wallet-registrations.repository';
 import { WalletsRepository } from './wallets.repository';
+import { newPartnerReference } from '../transactions/partner-reference';
 
 export const REGISTRATION_CALLBACK_PATH = '/v1/callbacks/doku/registration';
 
 const logger = new Logger('WalletRegistrationService');
 
 /**
- * Flow A of wallet-snap-api.md §3.2: Account Creation → Verify OTP → DOKU's create-PIN page →
- * DOKU's redirect to our callback with the new accountId.
+ * Registration (docs/doku-integration.md#registration): Account Creation → Verify OTP → DOKU's
+ * create-PIN page → DOKU's redirect to our callback with the new accountId.
  */
 @Injectable()
 export class WalletRegistrationService {
@@ -32,7 +32,7 @@ export class WalletRegistrationService {
     private readonly registrations: WalletRegistrationsRepository,
     private readonly wallets: WalletsRepository,
     private readonly users: UsersRepository,
-    private readonly doku: DokuClient,
+    private readonly doku: DokuWalletAccounts,
     private readonly config: AppConfigService,
     private readonly otpSends: OtpSendLimiter,
   ) {}
@@ -41,7 +41,7 @@ export class WalletRegistrationService {
     const user = await this.users.findById(userId);
     if (!user) throw new AppError('USER.NOT_FOUND', 'User not found');
     const details = { name: input.name ?? user.name, email: input.email ?? user.email, phone: input.phone ?? user.phone };
-    // The partnerReferenceNo of this attempt is stored before DOKU hears of it (RELIABILITY.md).
+    // The partnerReferenceNo of this attempt is stored before DOKU hears of it (docs/reliability.md#principles).
     const registration = await this.db.transaction(async (tx) => {
       const wallet = await this.wallets.getOrCreateForUpdate(tx, userId);
       if (wallet.status !== 'NONE' && wallet.status !== 'REGISTERING') {
@@ -49,7 +49,7 @@ export class WalletRegistrationService {
       }
       await this.otpSends.take(tx, { purpose: 'REGISTRATION', userId, phone: details.phone });
       await this.registrations.expireOpenForUser(tx, userId);
-      const created = await this.registrations.create(tx, { userId, partnerReferenceNo: newReference('REG'), ...details });
+      const created = await this.registrations.create(tx, { userId, partnerReferenceNo: newPartnerReference('REG'), ...details });
       wallet.status = 'REGISTERING';
       wallet.phone = details.phone;
       await this.wallets.save(tx, wallet);
@@ -75,16 +75,14 @@ export class WalletRegistrationService {
     let answer;
     try {
       answer = await this.doku.verifyOtp({
-        originalPartnerReferenceNo: registration.partnerReferenceNo,
-        originalReferenceNo: registration.dokuReferenceNo,
+        partnerReferenceNo: registration.partnerReferenceNo,
+        referenceNo: registration.dokuReferenceNo,
         otp,
       });
     } catch (error) {
       throw await this.otpFailure(registration, error);
     }
-    const body = answer.body;
-    const pageUrl = body.qparamsURL ?? body.qParamsURL;
-    const token = body.qparams?.token ?? body.qParams?.token;
+    const { pinPageUrl: pageUrl, pinPageToken: token } = answer.body;
     if (!pageUrl || !token || !/^https?:\/\//i.test(pageUrl)) {
       logger.warn(`Verify OTP for registration ${registration.id} answered without a create-PIN page`);
       throw new AppError('DOKU.UNAVAILABLE', 'DOKU did not return the PIN page; try again later');
@@ -97,9 +95,10 @@ export class WalletRegistrationService {
   }
 
   /**
-   * Resending uses Account Creation again with a NEW partnerReferenceNo, as DOKU's demo apps do
-   * (§3.2 A.3): its path and fields are documented [DOC][SDK], whereas Request OTP (§3.5) has an
-   * inferred path and unverified keys. DOKU supersedes the earlier attempt for the same phone.
+   * Resending uses Account Creation again with a NEW partnerReferenceNo, as DOKU's demo apps do:
+   * its path and fields are documented [DOC][SDK], whereas Request OTP has an inferred path and
+   * unverified keys (docs/doku-integration.md#registration). DOKU supersedes the earlier attempt for
+   * the same phone.
    */
   async resendOtp(userId: string, registrationId: string): Promise<RegistrationResponseDto> {
     const registration = await this.requireOwn(userId, registrationId);
@@ -117,7 +116,7 @@ export class WalletRegistrationService {
         {
           userId,
           registrationId,
-          newPartnerReferenceNo: newReference('REG'),
+          newPartnerReferenceNo: newPartnerReference('REG'),
           minIntervalSeconds: OTP_RESEND_INTERVAL_SECONDS,
           maxResends: OTP_MAX_RESENDS,
         },
@@ -131,7 +130,9 @@ export class WalletRegistrationService {
       const sentAt = current.lastOtpSentAt?.getTime() ?? 0;
       const retryAfter = Math.max(1, Math.ceil((sentAt + OTP_RESEND_INTERVAL_SECONDS * 1000 - Date.now()) / 1000));
       if (current.otpResends >= OTP_MAX_RESENDS) {
-        throw new AppError('OTP.RESEND_LIMIT', 'No more OTP resends for this registration: start a new one', { maxResends: OTP_MAX_RESENDS });
+        throw new AppError('OTP.RESEND_LIMIT', 'No more OTP resends for this registration: start a new one', {
+          maxResends: OTP_MAX_RESENDS,
+        });
       }
       throw new AppError(
         'OTP.RESEND_TOO_SOON',
@@ -145,21 +146,35 @@ export class WalletRegistrationService {
   }
 
   /**
-   * DOKU's browser redirect after the PIN was created (§3.2 A.5). Only a registration of ours that
-   * passed Verify OTP can complete; an unknown or replayed reference changes nothing.
+   * DOKU's browser redirect after the PIN was created (docs/doku-integration.md#pin-pages). Only a
+   * registration of ours that passed Verify OTP can complete; an unknown or replayed reference
+   * changes nothing. Gives the outcome the customer's page shows; a reload after completion shows
+   * "already created" and changes nothing.
    */
-  async complete(query: { accountId?: string; partnerReferenceNo?: string; status?: string }): Promise<void> {
+  async complete(query: { accountId?: string; partnerReferenceNo?: string; status?: string }): Promise<RegistrationCallbackResult> {
     const { accountId, partnerReferenceNo, status } = query;
-    if (!partnerReferenceNo || !/^REG-[0-9a-f-]{36}$/.test(partnerReferenceNo) || !accountId || !/^[0-9A-Za-z]{1,36}$/.test(accountId)) {
-      throw new AppError('WALLET.REGISTRATION_NOT_FOUND', 'Unknown registration');
+    if (
+      !partnerReferenceNo ||
+      !/^REG-(?:[0-9a-f]{32}|[0-9a-f-]{36})$/.test(partnerReferenceNo) ||
+      !accountId ||
+      !/^[0-9A-Za-z]{1,36}$/.test(accountId)
+    ) {
+      return { outcome: 'NOT_FOUND' };
     }
-    await this.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx): Promise<RegistrationCallbackResult> => {
       const registration = await this.registrations.findByPartnerReferenceForUpdate(tx, partnerReferenceNo);
-      if (!registration || registration.status !== 'OTP_VERIFIED') {
-        throw new AppError('WALLET.REGISTRATION_NOT_FOUND', 'Unknown registration');
-      }
+      if (!registration) return { outcome: 'NOT_FOUND' };
+      const result = (outcome: RegistrationCallbackOutcome): RegistrationCallbackResult => ({ outcome, registrationId: registration.id });
+      if (registration.status === 'COMPLETED')
+        return registration.dokuAccountId === accountId ? result('ALREADY_CREATED') : { outcome: 'NOT_FOUND' };
+      if (registration.status === 'EXPIRED') return result('EXPIRED');
+      if (registration.status === 'FAILED') return result('FAILED');
+      // Before Verify OTP no PIN page exists: this link is not one DOKU sent.
+      if (registration.status !== 'OTP_VERIFIED') return { outcome: 'NOT_FOUND' };
       if (status !== 'SUCCESS') {
-        throw new AppError('WALLET.REGISTRATION_STATE', 'DOKU did not report a created account');
+        // DOKU reports no account: the registration ends here, with its reason; the customer starts again.
+        await this.registrations.update(registration.id, { status: 'FAILED', failureCode: 'WALLET.ACCOUNT_NOT_CREATED' }, tx);
+        return result('FAILED');
       }
       await this.registrations.update(registration.id, { status: 'COMPLETED', dokuAccountId: accountId, failureCode: null }, tx);
       const wallet = await this.wallets.getOrCreateForUpdate(tx, registration.userId);
@@ -170,16 +185,17 @@ export class WalletRegistrationService {
         wallet.phone = registration.phone;
         await this.wallets.save(tx, wallet);
       }
+      return result('CREATED');
     });
   }
 
   private async sendAccountCreation(registration: WalletRegistration): Promise<void> {
     try {
-      const { body } = await this.doku.accountCreation({
+      const { body } = await this.doku.apply({
         partnerReferenceNo: registration.partnerReferenceNo,
         name: registration.name,
         email: registration.email,
-        phoneNo: registration.phone,
+        phone: registration.phone,
         redirectUrl: `${this.config.app.publicBaseUrl}${REGISTRATION_CALLBACK_PATH}`,
       });
       if (!body.referenceNo) throw new AppError('DOKU.UNAVAILABLE', 'DOKU did not return a reference; try again later');
@@ -200,7 +216,8 @@ export class WalletRegistrationService {
         case 'DOKU.INVALID_OTP': {
           const failed = await this.registrations.countFailedOtp(registration.id, 'OTP.INVALID');
           const attemptsLeft = Math.max(0, OTP_MAX_ATTEMPTS - failed);
-          if (attemptsLeft === 0) return new AppError('OTP.BLOCKED', 'Too many wrong OTPs: request a new OTP', { ...details, attemptsLeft });
+          if (attemptsLeft === 0)
+            return new AppError('OTP.BLOCKED', 'Too many wrong OTPs: request a new OTP', { ...details, attemptsLeft });
           return new AppError('OTP.INVALID', 'The OTP is wrong', { ...details, attemptsLeft });
         }
         case 'DOKU.OTP_BLOCKED':
@@ -223,7 +240,13 @@ export class WalletRegistrationService {
   }
 }
 
-/** partnerReferenceNo: a prefix naming the operation and a UUID (≤64, §5.5). */
-export function newReference(prefix: string): string {
-  return `${prefix}-${randomUUID()}`;
+/** What the registration callback's page tells the customer. */
+export type RegistrationCallbackOutcome = 'CREATED' | 'ALREADY_CREATED' | 'FAILED' | 'EXPIRED' | 'NOT_FOUND';
+
+/** The outcome, and the registration it is about when the link named one of ours. */
+export interface RegistrationCallbackResult {
+  outcome: RegistrationCallbackOutcome;
+  registrationId?: string;
 }
+
+/** partnerReferenceNo: a prefix naming the operation and a UUID (≤64 characters). */

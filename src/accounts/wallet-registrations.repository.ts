@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
-import { returningRows } from '../database/sql';
+import { returningRows } from '../common/database/sql';
 import { OutboxRepository } from '../outbox/outbox.repository';
 import { RegistrationStatus, WalletRegistration } from './entities/wallet-registration.entity';
 import { registrationChangedEvent } from './wallet-events';
@@ -32,14 +32,14 @@ export class WalletRegistrationsRepository {
   private repo(tx?: EntityManager) {
     return (tx ?? this.db.manager).getRepository(WalletRegistration);
   }
+  /** The user's latest attempt, whatever its outcome. */
+  findLatestForUser(userId: string): Promise<WalletRegistration | null> {
+    return this.repo().findOne({ where: { userId }, order: { createdAt: 'DESC' } });
+  }
 
   /** The user's own registration; another user's id reads as absent (404). */
   findByIdForUser(id: string, userId: string, tx?: EntityManager): Promise<WalletRegistration | null> {
     return this.repo(tx).findOne({ where: { id, userId } });
-  }
-
-  findLatestForUser(userId: string): Promise<WalletRegistration | null> {
-    return this.repo().findOne({ where: { userId }, order: { createdAt: 'DESC' } });
   }
 
   /** Locked until the transaction ends: the registration callback completes it at most once. */
@@ -98,11 +98,11 @@ export class WalletRegistrationsRepository {
 
   /** Counts a wrong OTP; returns the new number of failed attempts. */
   async countFailedOtp(id: string, failureCode: string | null): Promise<number> {
-    const rows = (await this.db.query(
+    const rows = await this.db.query<[Array<{ otp_failed_attempts: number }>, number]>(
       `UPDATE wallet_registrations SET otp_failed_attempts = otp_failed_attempts + 1, failure_code = $2, updated_at = now()
         WHERE id = $1 RETURNING otp_failed_attempts`,
       [id, failureCode],
-    )) as [Array<{ otp_failed_attempts: number }>, number];
+    );
     return rows[0][0]?.otp_failed_attempts ?? 0;
   }
 
@@ -112,7 +112,7 @@ export class WalletRegistrationsRepository {
    * partnerReferenceNo is stored in the same statement, before DOKU is called. Null when refused.
    */
   async claimResend(claim: ResendClaim, tx?: EntityManager): Promise<WalletRegistration | null> {
-    const rows = (await (tx ?? this.db.manager).query(
+    const rows = await (tx ?? this.db.manager).query<[Array<{ id: string }>, number]>(
       `UPDATE wallet_registrations
           SET partner_reference_no = $3, doku_reference_no = NULL, otp_resends = otp_resends + 1,
               otp_failed_attempts = 0, failure_code = NULL, last_otp_sent_at = now(), updated_at = now()
@@ -121,7 +121,7 @@ export class WalletRegistrationsRepository {
           AND (last_otp_sent_at IS NULL OR last_otp_sent_at <= now() - make_interval(secs => $4))
         RETURNING id`,
       [claim.registrationId, claim.userId, claim.newPartnerReferenceNo, claim.minIntervalSeconds, claim.maxResends],
-    )) as [Array<{ id: string }>, number];
+    );
     if (rows[0].length === 0) return null;
     return this.findByIdForUser(claim.registrationId, claim.userId, tx);
   }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { returningRows } from '../database/sql';
+import { entityFromRow, returningRows } from '../common/database/sql';
 import { Wallet } from './entities/wallet.entity';
 import { WalletBindingsRepository } from './wallet-bindings.repository';
 
@@ -12,8 +12,11 @@ export class WalletsRepository {
     private readonly bindings: WalletBindingsRepository,
   ) {}
 
-  findByUserId(userId: string, tx?: EntityManager): Promise<Wallet | null> {
-    return (tx ?? this.db.manager).getRepository(Wallet).findOne({ where: { userId } });
+  /** The user's wallet row, or null. Plain SQL: it is read on every money request. */
+  async findByUserId(userId: string, tx?: EntityManager): Promise<Wallet | null> {
+    const manager = tx ?? this.db.manager;
+    const rows = await manager.query<Record<string, unknown>[]>(`SELECT * FROM wallets WHERE user_id = $1`, [userId]);
+    return rows.length ? entityFromRow(manager, Wallet, rows[0]) : null;
   }
 
   /** The user's wallet row, created in state NONE on first use; locked when inside a transaction. */

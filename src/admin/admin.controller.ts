@@ -1,6 +1,9 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Actor } from '../audit/audit-actor.decorator';
+import { AuditActor } from '../audit/audit-chain';
 import { AllowUsers } from '../common/auth/auth.decorators';
+import { NoBodyPipe } from '../common/http/no-body.pipe';
 import { AdminService } from './admin.service';
 import { AdminTransactionPageResponseDto } from './dto/admin-transaction-page.response.dto';
 import { AdminTransactionResponseDto } from './dto/admin-transaction.response.dto';
@@ -10,6 +13,7 @@ import { DokuExchangePageResponseDto } from './dto/doku-exchange-page.response.d
 import { ListAdminTransactionsQueryDto } from './dto/list-admin-transactions.query.dto';
 import { ListDokuExchangesQueryDto } from './dto/list-doku-exchanges.query.dto';
 import { SearchUsersQueryDto } from './dto/search-users.query.dto';
+import { SignInLockReleaseResponseDto } from './dto/sign-in-lock-release.response.dto';
 
 /** Read-only back office: admin, support and finance. */
 @ApiTags('back office')
@@ -32,6 +36,19 @@ export class AdminController {
   @ApiOkResponse({ type: AdminUserResponseDto })
   getUser(@Param('userId') userId: string): Promise<AdminUserResponseDto> {
     return this.admin.getUser(userId);
+  }
+
+  @Delete('users/:userId/sign-in-lock')
+  @HttpCode(200)
+  @AllowUsers('admin', 'support')
+  @ApiOperation({ summary: "Release a user's sign-in lock after repeated failed sign-ins (and forget the failures)" })
+  @ApiOkResponse({ type: SignInLockReleaseResponseDto })
+  releaseSignInLock(
+    @Param('userId') userId: string,
+    @Body(NoBodyPipe) _body: unknown,
+    @Actor() actor: AuditActor,
+  ): Promise<SignInLockReleaseResponseDto> {
+    return this.admin.releaseSignInLock(userId, actor);
   }
 
   @Get('transactions')

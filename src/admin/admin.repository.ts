@@ -2,17 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, FindOptionsWhere, In, IsNull, Not } from 'typeorm';
 import { Wallet } from '../accounts/entities/wallet.entity';
-import { DokuExchangeRecord } from '../integrations/doku/entities/doku-exchange-record.entity';
+import { DokuExchangeRecord } from '../integrations/doku/snap/entities/doku-exchange-record.entity';
 import { Transaction } from '../transactions/entities/transaction.entity';
 import { TransactionStatus, TransactionType } from '../transactions/transaction-state';
 import { User } from '../users/entities/user.entity';
+import { isUuid } from '../common/http/id-params';
 
 export interface Paging {
   page: number;
   pageSize: number;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Back-office reads across every user (the only place that does not scope queries to one user). */
 @Injectable()
@@ -37,7 +36,7 @@ export class AdminRepository {
   }
 
   findUser(id: string): Promise<User | null> {
-    if (!UUID.test(id)) return Promise.resolve(null);
+    if (!isUuid(id)) return Promise.resolve(null);
     return this.db.getRepository(User).findOne({ where: { id } });
   }
 
@@ -56,7 +55,8 @@ export class AdminRepository {
     if (filter.type) where.type = filter.type;
     if (filter.userId) where.userId = filter.userId;
     // Waiting for the back office: flagged and still unresolved.
-    if (filter.attention === 'true') Object.assign(where, { attentionRequiredAt: Not(IsNull()), status: filter.status ?? In(['PENDING', 'UNKNOWN']) });
+    if (filter.attention === 'true')
+      Object.assign(where, { attentionRequiredAt: Not(IsNull()), status: filter.status ?? In(['PENDING', 'UNKNOWN']) });
     if (filter.attention === 'false') where.attentionRequiredAt = IsNull();
     const [transactions, total] = await this.db.getRepository(Transaction).findAndCount({
       where,
@@ -68,7 +68,7 @@ export class AdminRepository {
   }
 
   findTransaction(id: string): Promise<Transaction | null> {
-    if (!UUID.test(id)) return Promise.resolve(null);
+    if (!isUuid(id)) return Promise.resolve(null);
     return this.db.getRepository(Transaction).findOne({ where: { id } });
   }
 

@@ -1,5 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import type { AuditActor } from '../audit/audit-chain';
+import { AuditTrail } from '../audit/audit-trail.service';
 import { AppError } from '../common/errors/app-error';
+import { LoginLockoutService } from '../auth/login-lockout.service';
 import { TransactionsRepository } from '../transactions/transactions.repository';
 import { AdminRepository } from './admin.repository';
 import { AdminTransactionPageResponseDto } from './dto/admin-transaction-page.response.dto';
@@ -18,25 +21,48 @@ export class AdminService {
   constructor(
     private readonly admin: AdminRepository,
     private readonly transactions: TransactionsRepository,
+    private readonly lockout: LoginLockoutService,
+    private readonly audit: AuditTrail,
   ) {}
 
   async searchUsers(q: SearchUsersQueryDto): Promise<AdminUserPageResponseDto> {
     const paging = { page: q.page ?? 1, pageSize: q.pageSize ?? 20 };
     const { users, total } = await this.admin.searchUsers(q.query, paging);
-    const wallets = await this.admin.findWallets(users.map((u) => u.id));
-    return { items: users.map((u) => AdminUserResponseDto.from(u, wallets.get(u.id) ?? null)), ...paging, total };
+    const [wallets, locks] = await Promise.all([
+      this.admin.findWallets(users.map((u) => u.id)),
+      this.lockout.lockedUntil(users.map((u) => u.email)),
+    ]);
+    return {
+      items: users.map((u) =>
+        AdminUserResponseDto.from(u, wallets.get(u.id) ?? null, locks.get(LoginLockoutService.keyFor(u.email)) ?? null),
+      ),
+      ...paging,
+      total,
+    };
   }
 
   async getUser(userId: string): Promise<AdminUserResponseDto> {
     const user = await this.admin.findUser(userId);
     if (!user) throw new AppError('USER.NOT_FOUND', 'No such user');
-    const wallets = await this.admin.findWallets([user.id]);
-    return AdminUserResponseDto.from(user, wallets.get(user.id) ?? null);
+    const [wallets, locks] = await Promise.all([this.admin.findWallets([user.id]), this.lockout.lockedUntil([user.email])]);
+    return AdminUserResponseDto.from(user, wallets.get(user.id) ?? null, locks.get(LoginLockoutService.keyFor(user.email)) ?? null);
+  }
+
+  /** Releases the user's sign-in lock; 404 for no such user. */
+  async releaseSignInLock(userId: string, actor: AuditActor): Promise<{ released: boolean }> {
+    const user = await this.admin.findUser(userId);
+    if (!user) throw new AppError('USER.NOT_FOUND', 'No such user');
+    const released = await this.lockout.release(user.id, user.email, actor.id ?? 'unknown');
+    await this.audit.record({ actor, action: 'user.sign-in-lock-released', target: { type: 'user', id: user.id }, after: { released } });
+    return { released };
   }
 
   async listTransactions(q: ListAdminTransactionsQueryDto): Promise<AdminTransactionPageResponseDto> {
     const paging = { page: q.page ?? 1, pageSize: q.pageSize ?? 20 };
-    const { transactions, total } = await this.admin.listTransactions({ status: q.status, type: q.type, userId: q.userId, attention: q.attention }, paging);
+    const { transactions, total } = await this.admin.listTransactions(
+      { status: q.status, type: q.type, userId: q.userId, attention: q.attention },
+      paging,
+    );
     return { items: transactions.map((t) => AdminTransactionResponseDto.from(t)), ...paging, total };
   }
 

@@ -1,19 +1,18 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { SecretBox } from '../common/crypto/secret-box';
 import { AppConfigService } from '../config/app-config.service';
-import { DokuClock } from '../integrations/doku/doku-clock';
-import { DokuClient } from '../integrations/doku/doku.client';
-import { B2bTokenProvider } from '../integrations/doku/doku.ports';
+import { DokuClock } from '../integrations/doku/snap/doku-clock';
+import { DokuClient } from '../integrations/doku/snap/doku.client';
+import type { B2bTokenSource } from '../integrations/doku/snap/doku.ports';
 import { B2bTokensRepository } from './b2b-tokens.repository';
 import { DokuB2bToken } from './entities/doku-b2b-token.entity';
 
-// Refresh this long before expiry (§2.3: the SDKs use 10 s; 60 s is safer), or a quarter of the
+// Refresh this long before expiry (DOKU's SDKs use 10 s; 60 s is safer), or a quarter of the
 // lifetime when DOKU hands out shorter tokens.
 const REFRESH_MARGIN_MS = 60_000;
-// §2.3: DOKU's tokens live 900 s; used only if an answer lacks `expiresIn`.
+// DOKU's tokens live 900 s; used only if an answer lacks `expiresIn`.
 const DEFAULT_LIFETIME_S = 900;
 
 interface CachedToken {
@@ -25,24 +24,23 @@ interface CachedToken {
 const logger = new Logger('B2bTokenService');
 
 /**
- * The B2B access token, one for the whole fleet (wallet-snap-api.md §2.3 "latest token wins": a
- * second instance fetching its own token would revoke the first one's).
+ * The B2B access token, one for the whole fleet (docs/doku-integration.md#b2b-token, "latest token
+ * wins": a second instance fetching its own token would revoke the first one's).
  *
  * - Hot path: a memory read of the decrypted token until `expiresAt - margin`.
  * - Refresh: single-flight inside the process; across instances the newest token lives in
  *   `doku_b2b_tokens` (sealed with AES-256-GCM), and fetching happens under a transaction-level
  *   advisory lock with a re-check after acquiring it, so one instance asks DOKU and the others read
  *   its row. N instances make one token request per token lifetime, not N.
- * - `invalidate(token)` (§5.7, after `401xx01`/`401xx03`) marks exactly that version refused, so
+ * - `invalidate(token)` (after `401xx01`/`401xx03`) marks exactly that version refused, so
  *   instances that all saw the same 401 cause one new fetch between them.
  */
 @Injectable()
-export class B2bTokenService implements B2bTokenProvider {
+export class B2bTokenService implements B2bTokenSource {
   private current: CachedToken | undefined;
   private loading: Promise<CachedToken> | undefined;
   /** Versions up to this one were refused by DOKU in this process: never adopt them again. */
   private refusedVersion = 0;
-  private client: DokuClient | undefined;
 
   constructor(
     private readonly repository: B2bTokensRepository,
@@ -50,7 +48,7 @@ export class B2bTokenService implements B2bTokenProvider {
     private readonly box: SecretBox,
     private readonly config: AppConfigService,
     private readonly clock: DokuClock,
-    private readonly moduleRef: ModuleRef,
+    private readonly client: DokuClient,
   ) {}
 
   async getToken(): Promise<string> {
@@ -61,7 +59,7 @@ export class B2bTokenService implements B2bTokenProvider {
 
   async invalidate(token: string): Promise<void> {
     const cached = this.current;
-    // Someone in this process already replaced it: nothing to do (§5.7, single-flight).
+    // Someone in this process already replaced it: nothing to do (single-flight).
     if (!cached || cached.token !== token) return;
     this.current = undefined;
     this.refusedVersion = Math.max(this.refusedVersion, cached.version);
@@ -94,14 +92,10 @@ export class B2bTokenService implements B2bTokenProvider {
     }
   }
 
-  private async fetchAndStore(
-    manager: EntityManager,
-    clientId: string,
-    previousVersion: number,
-  ): Promise<CachedToken> {
+  private async fetchAndStore(manager: EntityManager, clientId: string, previousVersion: number): Promise<CachedToken> {
     // The request time, not the answer time: expiry is never over-estimated.
     const requestedAt = this.clock.now();
-    const { body } = await this.dokuClient().b2bToken();
+    const { body } = await this.client.b2bToken();
     if (typeof body.accessToken !== 'string' || body.accessToken.length === 0) {
       throw new Error('DOKU B2B token answer carries no accessToken');
     }
@@ -140,13 +134,6 @@ export class B2bTokenService implements B2bTokenProvider {
 
   private context(clientId: string): string {
     return `doku_b2b_tokens|${clientId}`;
-  }
-
-  // DokuClient is built from this provider (it needs the token), so it is resolved on first use.
-  private dokuClient(): DokuClient {
-    this.client ??= this.moduleRef.get(DokuClient, { strict: false }) ?? undefined;
-    if (!this.client) throw new Error('DokuClient is not available');
-    return this.client;
   }
 }
 

@@ -1,27 +1,27 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { parseDokuTimestamp } from '../integrations/doku/doku-time';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { SecretBox } from '../common/crypto/secret-box';
 import { AppError } from '../common/errors/app-error';
 import { AppConfigService } from '../config/app-config.service';
-import { decryptAuthCode } from '../integrations/doku/doku-signature';
-import { DokuClock } from '../integrations/doku/doku-clock';
-import { B2b2cTokenRequest, B2b2cTokenResponse } from '../integrations/doku/doku-wire.types';
-import { DokuClient } from '../integrations/doku/doku.client';
-import { DokuResponseError } from '../integrations/doku/doku.errors';
+import { decryptAuthCode } from '../integrations/doku/snap/doku-signature';
+import { DokuClock } from '../integrations/doku/snap/doku-clock';
+import { DokuCustomerTokens } from '../integrations/doku/wallet/customer-token.facade';
+import type { CustomerTokenGrant, CustomerTokens } from '../integrations/doku/wallet/customer-token.mapper';
+import { DokuResponseError } from '../integrations/doku/snap/doku.errors';
 import { needsRebinding } from './auth-token.errors';
 import { CustomerTokensRepository, SealedCustomerTokens } from './customer-tokens.repository';
 import { DokuCustomerToken } from './entities/doku-customer-token.entity';
+import { newPartnerReference } from '../transactions/partner-reference';
 
 const REFRESH_MARGIN_MS = 60_000;
-// §2.4: 900 s, sliding; used only when DOKU's answer lacks a readable expiry.
+// DOKU's customer tokens live 900 s, sliding; used only when DOKU's answer lacks a readable expiry.
 const DEFAULT_ACCESS_LIFETIME_MS = 900_000;
 const MAX_CACHED_USERS = 10_000;
 
-// Answers that mean "this way back is closed", as opposed to DOKU being down or slow (§5.7).
-// On the token endpoint a 401xx01 also means the refresh token is bad (DOKU's demo, §5.7).
+// Answers that mean "this way back is closed", as opposed to DOKU being down or slow
+// (docs/doku-integration.md#refused-tokens). On the token endpoint a 401xx01 also means the refresh
+// token is bad (as DOKU's demo app reads it).
 const TOKEN_GRANT_REFUSED = new Set<DokuResponseError['kind']>(['INVALID_CUSTOMER_TOKEN', 'INVALID_B2B_TOKEN', 'NOT_FOUND', 'REJECTED']);
 const BINDING_GONE = new Set<DokuResponseError['kind']>(['INVALID_CUSTOMER_TOKEN', 'NOT_FOUND', 'REJECTED']);
 
@@ -35,15 +35,15 @@ type Renewal = { token: string } | { rebind: true };
 const logger = new Logger('CustomerTokenVault');
 
 /**
- * Per-user B2B2C (customer) tokens (wallet-snap-api.md §2.4), sealed at rest in
- * `doku_customer_tokens`. `getValidToken` gives a live token, renewing it when it is expired or
- * near expiry by the three ways back of §2.4, in order: the refresh token; Query Account Binding's
- * fresh authCode (§3.7, decrypted with the partner's auth-code key, §2.9.7); and, when DOKU has
- * refused both, a `WALLET.NEEDS_REBINDING` error with the row flagged so later calls fail fast.
- * DOKU being unreachable never flags anyone: those errors reach the caller as they are.
+ * Per-user B2B2C (customer) tokens (docs/doku-integration.md#customer-token), sealed at rest in
+ * `doku_customer_tokens`. `getValidToken` gives a live token, renewing it when it is expired or near
+ * expiry by the three ways back, in order: the refresh token; Query Account Binding's fresh authCode
+ * (decrypted with the partner's auth-code key); and, when DOKU has refused both, a
+ * `WALLET.NEEDS_REBINDING` error with the row flagged so later calls fail fast. DOKU being unreachable
+ * never flags anyone: those errors reach the caller as they are.
  *
  * Renewal is single-flight per user inside the process and serialised by a row lock across
- * instances (latest token wins at DOKU for customer tokens too, §2.4).
+ * instances (latest token wins at DOKU for customer tokens too).
  */
 @Injectable()
 export class CustomerTokenVault {
@@ -60,18 +60,18 @@ export class CustomerTokenVault {
     private readonly repository: CustomerTokensRepository,
     @InjectDataSource() private readonly db: DataSource,
     private readonly box: SecretBox,
-    private readonly doku: DokuClient,
+    private readonly doku: DokuCustomerTokens,
     private readonly config: AppConfigService,
     private readonly clock: DokuClock,
   ) {}
 
   /**
-   * After Account Binding (§3.2 A step 8): exchanges the redirect's authCode for the user's tokens
-   * and stores them, clearing any rebinding flag. `accountId` defaults to the one DOKU puts in the
-   * access token (§2.9.5); when both are known they must agree.
+   * After Account Binding (docs/doku-integration.md#binding): exchanges the redirect's authCode for the
+   * user's tokens and stores them, clearing any rebinding flag. `accountId` defaults to the one DOKU
+   * puts in the access token; when both are known they must agree.
    */
   async storeFromAuthCode(userId: string, authCode: string, accountId?: string): Promise<void> {
-    const { body } = await this.doku.b2b2cToken({ grantType: 'authorization_code', authCode });
+    const { body } = await this.doku.issue({ authCode });
     const issued = this.readGrant(body);
     const tokenAccountId = accountIdOf(issued.accessToken);
     if (accountId && tokenAccountId && accountId !== tokenAccountId) {
@@ -104,7 +104,7 @@ export class CustomerTokenVault {
   }
 
   /**
-   * DOKU refused the user's customer token (`401xx02`/`401xx04`, §5.7). With `rejectedToken`, only
+   * DOKU refused the user's customer token (`401xx02`/`401xx04`). With `rejectedToken`, only
    * that token is dropped, so a token another instance has already renewed is kept; without it,
    * whatever access token is stored is dropped. The refresh token stays for the next renewal.
    */
@@ -119,7 +119,7 @@ export class CustomerTokenVault {
     });
   }
 
-  /** After unbinding (§3.8, §5.9): the user's tokens are deleted. */
+  /** After unbinding (docs/doku-integration.md#unbinding): the user's tokens are deleted. */
   async purge(userId: string): Promise<void> {
     this.cache.delete(userId);
     this.refused.delete(userId);
@@ -160,16 +160,16 @@ export class CustomerTokenVault {
     const now = this.clock.now().getTime();
     if (row.refreshTokenCiphertext && (!row.refreshExpiresAt || row.refreshExpiresAt.getTime() > now)) {
       const refreshToken = this.open(row, 'refresh', row.refreshTokenCiphertext);
-      const refreshed = await this.grant({ grantType: 'refresh_token', refreshToken });
+      const refreshed = await this.grant({ refreshToken });
       if (refreshed) return refreshed;
     }
     const authCode = await this.freshAuthCode(row.accountId);
-    return authCode ? this.grant({ grantType: 'authorization_code', authCode }) : undefined;
+    return authCode ? this.grant({ authCode }) : undefined;
   }
 
-  private async grant(request: B2b2cTokenRequest): Promise<IssuedTokens | undefined> {
+  private async grant(grant: CustomerTokenGrant): Promise<IssuedTokens | undefined> {
     try {
-      const { body } = await this.doku.b2b2cToken(request);
+      const { body } = await this.doku.issue(grant);
       return this.readGrant(body);
     } catch (error) {
       if (error instanceof DokuResponseError && TOKEN_GRANT_REFUSED.has(error.kind)) return undefined;
@@ -177,15 +177,12 @@ export class CustomerTokenVault {
     }
   }
 
-  /** §3.7 / §3.2 B: a new authCode for a still-bound account; undefined when DOKU says it is not bound. */
+  /** Query Account Binding: a new authCode for a still-bound account; undefined when DOKU says it is not bound. */
   private async freshAuthCode(accountId: string): Promise<string | undefined> {
     let encrypted: string | undefined;
     try {
-      const { body } = await this.doku.queryAccountBinding({
-        partnerReferenceNo: `QAB-${randomUUID()}`,
-        additionalInfo: { accountId },
-      });
-      encrypted = body.additionalInfo?.authCode;
+      const { body } = await this.doku.queryBinding(accountId, newPartnerReference('QAB'));
+      encrypted = body.encryptedAuthCode;
     } catch (error) {
       if (error instanceof DokuResponseError && BINDING_GONE.has(error.kind)) return undefined;
       throw error;
@@ -196,18 +193,16 @@ export class CustomerTokenVault {
     return decryptAuthCode(encrypted, this.config.doku.authCodeKey);
   }
 
-  private readGrant(body: B2b2cTokenResponse): IssuedTokens {
-    if (typeof body.accessToken !== 'string' || body.accessToken.length === 0) {
+  private readGrant(tokens: CustomerTokens): IssuedTokens {
+    if (tokens.accessToken === undefined) {
       throw new AppError('DOKU.BAD_REQUEST', 'DOKU customer token answer carries no accessToken');
     }
     const now = this.clock.now().getTime();
-    const accessExpiresAt = parseTime(body.accessTokenExpiryTime) ?? new Date(now + DEFAULT_ACCESS_LIFETIME_MS);
-    const refreshToken = typeof body.refreshToken === 'string' && body.refreshToken.length > 0 ? body.refreshToken : null;
     return {
-      accessToken: body.accessToken,
-      accessExpiresAt,
-      refreshToken,
-      refreshExpiresAt: refreshToken ? parseTime(body.refreshTokenExpiryTime) : null,
+      accessToken: tokens.accessToken,
+      accessExpiresAt: tokens.accessTokenExpiresAt ?? new Date(now + DEFAULT_ACCESS_LIFETIME_MS),
+      refreshToken: tokens.refreshToken,
+      refreshExpiresAt: tokens.refreshTokenExpiresAt,
     };
   }
 
@@ -281,12 +276,7 @@ function refreshAt(expiresAt: Date, obtainedAt: Date): number {
   return expiresAt.getTime() - Math.min(REFRESH_MARGIN_MS, lifetime / 4);
 }
 
-function parseTime(value: unknown): Date | null {
-  const time = parseDokuTimestamp(value);
-  return time === null ? null : new Date(time);
-}
-
-/** §2.9.5: DOKU's customer token payload carries `additionalData: "{\"accountId\":\"…\"}"`. Read, not trusted for auth. */
+/** DOKU's customer token payload carries `additionalData: "{\"accountId\":\"…\"}"`. Read, not trusted for auth. */
 function accountIdOf(jwt: string): string | undefined {
   try {
     const payload = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as { additionalData?: unknown };

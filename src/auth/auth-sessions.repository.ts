@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { AuthSession } from './entities/auth-session.entity';
 import { RefreshToken } from './entities/refresh-token.entity';
+import { UserRole } from '../users/entities/user.entity';
 
 @Injectable()
 export class AuthSessionsRepository {
@@ -44,13 +45,16 @@ export class AuthSessionsRepository {
       .update({ id: sessionId, revokedAt: IsNull() }, { revokedAt: new Date(), revokedReason: reason });
   }
 
-  /** True when the session is live and its user is active: checked on every user request. */
-  async isSessionActive(sessionId: string, userId: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(
-      `SELECT 1 FROM auth_sessions s JOIN users u ON u.id = s.user_id
+  /**
+   * The user's current role when the session is live and its user active, else null: checked on
+   * every user request.
+   */
+  async activeSessionRole(sessionId: string, userId: string): Promise<UserRole | null> {
+    const rows: { role: UserRole }[] = await this.db.query(
+      `SELECT u.role FROM auth_sessions s JOIN users u ON u.id = s.user_id
         WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND u.active`,
       [sessionId, userId],
     );
-    return rows.length === 1;
+    return rows.length === 1 ? rows[0].role : null;
   }
 }

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AllowUsers, CurrentPrincipal, Public, SensitiveRateLimit } from '../common/auth/auth.decorators';
 import { UserPrincipal } from '../common/auth/principal';
 import { UserResponseDto } from '../users/dto/user.response.dto';
@@ -17,10 +17,15 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Post('v1/auth/register')
+  @HttpCode(202)
   @Public()
   @SensitiveRateLimit()
-  @ApiOperation({ summary: 'Create a partner user account and sign in' })
-  @ApiCreatedResponse({ type: RegisterResponseDto })
+  @ApiOperation({
+    summary: 'Create a partner user account; then sign in with the same email and password',
+    description:
+      'The answer is the same whether or not the email or phone is taken: it never tells who has an account. If one is, the owner is told out of band.',
+  })
+  @ApiAcceptedResponse({ type: RegisterResponseDto })
   register(@Body() body: RegisterRequestDto): Promise<RegisterResponseDto> {
     return this.auth.register(body);
   }

@@ -11,7 +11,16 @@ import { LoginRequestDto } from './dto/login.request.dto';
 import { RegisterRequestDto } from './dto/register.request.dto';
 import { RegisterResponseDto } from './dto/register.response.dto';
 import { TokenPairResponseDto } from './dto/token-pair.response.dto';
+import { LoginLockoutService } from './login-lockout.service';
+import { PrincipalCache } from '../common/auth/principal-cache';
+import { OutboxRepository } from '../outbox/outbox.repository';
 import { TokenService } from './token.service';
+
+const REGISTRATION_RECEIVED: RegisterResponseDto = {
+  status: 'received',
+  message:
+    'If this email and phone number were not registered yet, the account is ready: sign in with them. If either was, its owner has been told.',
+};
 
 // Verifying against this keeps a login for an unknown email as slow as one with a wrong password.
 const DUMMY_HASH_PROMISE = hashPassword('not-a-real-password-just-for-timing');
@@ -23,40 +32,59 @@ export class AuthService {
     private readonly sessions: AuthSessionsRepository,
     private readonly tokens: TokenService,
     private readonly config: AppConfigService,
+    private readonly lockout: LoginLockoutService,
+    private readonly outbox: OutboxRepository,
+    private readonly principals: PrincipalCache,
   ) {}
 
+  /**
+   * Registers a partner user. The answer is the same whether or not the email or phone number is
+   * already taken, and takes as long (the password is hashed either way), so registration cannot be
+   * used to find out who has an account. When one is taken, nothing is created and the owner of
+   * that account is told out of band: a `user.registration_attempted` event for the partner's
+   * notification service. The app signs in afterwards with the same email and password.
+   */
   async register(input: RegisterRequestDto): Promise<RegisterResponseDto> {
-    await this.assertAvailable(input.email, input.phone);
     const passwordHash = await hashPassword(input.password);
-    try {
-      return await this.sessions.transaction(async (tx) => {
-        const user = await tx.getRepository(User).save(
-          tx.getRepository(User).create({
-            name: input.name,
-            email: input.email.toLowerCase(),
-            phone: input.phone,
-            passwordHash,
-            role: 'user',
-          }),
+    const email = input.email.toLowerCase();
+    if (!(await this.users.ownersOf(email, input.phone)).length) {
+      try {
+        await this.sessions.transaction((tx) =>
+          tx.getRepository(User).insert({ name: input.name, email, phone: input.phone, passwordHash, role: 'user' }),
         );
-        const tokens = await this.startSession(tx, user);
-        return { user: UserResponseDto.from(user), tokens };
-      });
-    } catch (e) {
-      // Two registrations racing for one email or phone: the unique index decides.
-      if ((e as { code?: string }).code === '23505') await this.assertAvailable(input.email, input.phone);
-      throw e;
+        return REGISTRATION_RECEIVED;
+      } catch (e) {
+        // Another registration for this email or phone won the race: the unique index decides.
+        if ((e as { code?: string }).code !== '23505') throw e;
+      }
     }
+    const owners = await this.users.ownersOf(email, input.phone);
+    await this.sessions.transaction(async (tx) => {
+      for (const owner of owners) {
+        await this.outbox.append(tx, {
+          type: 'user.registration_attempted',
+          aggregateType: 'user',
+          aggregateId: owner.id,
+          userId: owner.id,
+          payload: { userId: owner.id, matched: [...(owner.email ? ['email'] : []), ...(owner.phone ? ['phone'] : [])] },
+        });
+      }
+    });
+    return REGISTRATION_RECEIVED;
   }
 
   async login(input: LoginRequestDto): Promise<TokenPairResponseDto> {
+    const key = LoginLockoutService.keyFor(input.email);
+    await this.lockout.assertNotLocked(key);
     const user = await this.users.findByEmailForLogin(input.email);
     const ok = user
       ? await verifyPassword(user.passwordHash, input.password)
       : await verifyPassword(await DUMMY_HASH_PROMISE, input.password).then(() => false);
     if (!user || !ok || !user.active) {
+      await this.lockout.recordFailure(key, user?.id ?? null);
       throw new AppError('AUTH.INVALID_CREDENTIALS', 'The email or password is wrong');
     }
+    await this.lockout.recordSuccess(key);
     return this.sessions.transaction((tx) => this.startSession(tx, user));
   }
 
@@ -72,7 +100,7 @@ export class AuthService {
       if (!session || session.revokedAt) return { error: 'AUTH.INVALID_REFRESH_TOKEN' as const };
       if (stored.usedAt) {
         await this.sessions.revokeSession(tx, session.id, 'refresh token reused');
-        return { error: 'AUTH.REFRESH_TOKEN_REUSED' as const };
+        return { error: 'AUTH.REFRESH_TOKEN_REUSED' as const, revoked: session.id };
       }
       if (stored.expiresAt.getTime() <= Date.now()) return { error: 'AUTH.INVALID_REFRESH_TOKEN' as const };
       const user = await this.users.findById(session.userId);
@@ -81,6 +109,7 @@ export class AuthService {
       return { error: undefined, tokens: await this.issueTokens(tx, user, session.id) };
     });
     if (outcome.error !== undefined) {
+      if ('revoked' in outcome) this.principals.forget(`session:${outcome.revoked}`);
       throw new AppError(
         outcome.error,
         outcome.error === 'AUTH.REFRESH_TOKEN_REUSED'
@@ -93,18 +122,13 @@ export class AuthService {
 
   async logout(sessionId: string): Promise<void> {
     await this.sessions.revokeSession(undefined, sessionId, 'logout');
+    this.principals.forget(`session:${sessionId}`);
   }
 
   async me(userId: string): Promise<UserResponseDto> {
     const user = await this.users.findById(userId);
     if (!user) throw new AppError('USER.NOT_FOUND', 'User not found');
     return UserResponseDto.from(user);
-  }
-
-  private async assertAvailable(email: string, phone: string): Promise<void> {
-    const taken = await this.users.existsWithEmailOrPhone(email, phone);
-    if (taken.email) throw new AppError('USER.EMAIL_TAKEN', 'An account with this email already exists');
-    if (taken.phone) throw new AppError('USER.PHONE_TAKEN', 'An account with this phone number already exists');
   }
 
   private async startSession(tx: EntityManager, user: User): Promise<TokenPairResponseDto> {

@@ -2,33 +2,40 @@ import { Injectable } from '@nestjs/common';
 import { ServiceClientsRepository } from '../clients/service-clients.repository';
 import { Principal } from '../common/auth/principal';
 import { AuthSessionsRepository } from './auth-sessions.repository';
-import { TokenService } from './token.service';
+import { PrincipalCache } from '../common/auth/principal-cache';
+import { AccessClaims } from './token.service';
 
 /**
- * Turns a bearer token into a principal: the token must verify (HS256 only, our issuer, not
- * expired), and what it speaks for must still be live — the user's session not ended, the service
- * client's secret not rotated. Returns null for any token that fails.
- *
- * This is deliberately not a Passport strategy: Passport keeps strategies in one process-wide
- * registry, so a second application instance in the same process (the CLI, or two instances in a
- * test) would replace the first one's strategy and its database connection.
+ * Turns the claims of a verified token into a principal, from the database rather than from the
+ * token where it matters: a user's session must still be live and the user active, and the role is
+ * the user's role now (a member removed from the back office loses it at once, not when the token
+ * expires); a service client's secret must not have been rotated since, and its scopes are the
+ * client's scopes now (read through PrincipalCache, which forgets a principal the moment it
+ * changes). Returns null when the token no longer speaks for anyone.
  */
 @Injectable()
 export class PrincipalResolver {
   constructor(
-    private readonly tokens: TokenService,
     private readonly sessions: AuthSessionsRepository,
     private readonly clients: ServiceClientsRepository,
+    private readonly cache: PrincipalCache,
   ) {}
 
-  async resolve(bearer: string): Promise<Principal | null> {
-    const claims = this.tokens.tryVerify(bearer);
-    if (!claims) return null;
+  async fromClaims(claims: AccessClaims & { exp?: unknown }): Promise<Principal | null> {
+    // jsonwebtoken accepts a token without `exp` as never expiring; ours always carry one.
+    if (typeof claims.exp !== 'number' || typeof claims.sub !== 'string' || !claims.sub) return null;
     if (claims.typ === 'user') {
-      if (!claims.sid || !claims.sub) return null;
-      return (await this.sessions.isSessionActive(claims.sid, claims.sub)) ? this.tokens.toPrincipalShape(claims) : null;
+      if (typeof claims.sid !== 'string' || !claims.sid) return null;
+      const { sid, sub } = claims;
+      const role = await this.cache.sessionRole(sid, sub, () => this.sessions.activeSessionRole(sid, sub));
+      return role ? { kind: 'user', userId: claims.sub, role, sessionId: claims.sid } : null;
     }
-    if (!claims.sub || typeof claims.ver !== 'number') return null;
-    return (await this.clients.isActiveVersion(claims.sub, claims.ver)) ? this.tokens.toPrincipalShape(claims) : null;
+    if (claims.typ === 'service') {
+      if (typeof claims.ver !== 'number') return null;
+      const { sub, ver } = claims;
+      const scopes = await this.cache.clientScopes(sub, ver, () => this.clients.activeVersionScopes(sub, ver));
+      return scopes ? { kind: 'service', clientId: claims.sub, scopes } : null;
+    }
+    return null;
   }
 }

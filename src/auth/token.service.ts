@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { AppConfigService } from '../config/app-config.service';
-import { Principal } from '../common/auth/principal';
 import { ServiceScope } from '../clients/entities/service-client.entity';
 import { UserRole } from '../users/entities/user.entity';
 
@@ -19,11 +18,12 @@ export interface ServiceAccessClaims {
   ver: number;
 }
 
-type AccessClaims = UserAccessClaims | ServiceAccessClaims;
+export type AccessClaims = UserAccessClaims | ServiceAccessClaims;
 
 /**
- * Issues and checks our own access tokens. The algorithm is pinned to HS256 on both sides, so a
- * token claiming `none` or an asymmetric algorithm is refused.
+ * Issues our own access tokens: HS256, our issuer and audience, always an expiry. They are checked
+ * by JwtAuthenticator (passport-jwt) with the same pins, so a token claiming `none` or an
+ * asymmetric algorithm, another issuer or audience, or no expiry is refused.
  */
 @Injectable()
 export class TokenService {
@@ -45,30 +45,12 @@ export class TokenService {
     };
   }
 
-  /** The claims of a valid token, or null. */
-  tryVerify(token: string): AccessClaims | null {
-    try {
-      const claims = this.jwt.verify<AccessClaims & { iss: string }>(token, {
-        algorithms: ['HS256'],
-        issuer: this.config.auth.jwtIssuer,
-      });
-      return claims.typ === 'user' || claims.typ === 'service' ? claims : null;
-    } catch {
-      return null;
-    }
-  }
-
-  toPrincipalShape(claims: AccessClaims): Principal {
-    return claims.typ === 'user'
-      ? { kind: 'user', userId: claims.sub, role: claims.role, sessionId: claims.sid }
-      : { kind: 'service', clientId: claims.sub, scopes: claims.scope.split(' ').filter(Boolean) as ServiceScope[] };
-  }
-
   private sign(claims: AccessClaims, expiresIn: number): string {
     return this.jwt.sign(claims, {
       algorithm: 'HS256',
       expiresIn,
       issuer: this.config.auth.jwtIssuer,
+      audience: this.config.auth.jwtAudience,
     });
   }
 }

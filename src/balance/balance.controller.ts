@@ -13,7 +13,7 @@ export class BalanceController {
 
   @Get('v1/wallet/balance')
   @AllowUsers('user')
-  @ApiOperation({ summary: "The DOKU Wallet balance, read from DOKU (§3.9)" })
+  @ApiOperation({ summary: 'The DOKU Wallet balance, read from DOKU' })
   @ApiOkResponse({ type: BalanceResponseDto })
   getBalance(@CurrentPrincipal() principal: UserPrincipal): Promise<BalanceResponseDto> {
     return this.balance.getBalance(principal.userId);

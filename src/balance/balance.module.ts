@@ -8,5 +8,7 @@ import { BalanceService } from './balance.service';
   imports: [AccountsModule, AuthTokenModule],
   controllers: [BalanceController],
   providers: [BalanceService],
+  // The e-money limits read the balance before a top-up (docs/limits.md).
+  exports: [BalanceService],
 })
 export class BalanceModule {}

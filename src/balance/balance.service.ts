@@ -1,47 +1,34 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { WalletAccessService } from '../accounts/wallet-access.service';
 import { CustomerDokuCalls } from '../accounts/customer-doku-calls.service';
 import { AppError } from '../common/errors/app-error';
 import { Money, rupiah } from '../common/money/money';
-import { fromOptionalSnapMoney } from '../integrations/doku/doku-mapper';
-import { BalanceInquiryResponse } from '../integrations/doku/doku-wire.types';
-import { DokuClient } from '../integrations/doku/doku.client';
-import { DokuResponseError, DokuTimeoutError, DokuTransportError } from '../integrations/doku/doku.errors';
-import { AccountStatus, BalanceResponseDto } from './dto/balance.response.dto';
-
-/** §3.9 `accountInfos[].status`. */
-const ACCOUNT_STATUS: Readonly<Record<string, AccountStatus>> = {
-  '0001': 'ACTIVE',
-  '0002': 'CLOSED',
-  '0004': 'NEW',
-  '0006': 'RESTRICTED',
-  '0007': 'FROZEN',
-  '0009': 'DORMANT',
-};
+import { DokuBalance } from '../integrations/doku/wallet/balance.facade';
+import type { WalletBalance } from '../integrations/doku/wallet/balance.mapper';
+import { amountOrThrow } from '../integrations/doku/snap/doku-mapper';
+import { DokuResponseError, DokuTimeoutError, DokuTransportError } from '../integrations/doku/snap/doku.errors';
+import { BalanceResponseDto } from './dto/balance.response.dto';
+import { newPartnerReference } from '../transactions/partner-reference';
 
 const logger = new Logger('BalanceService');
-
 
 @Injectable()
 export class BalanceService {
   constructor(
     private readonly access: WalletAccessService,
     private readonly customerCalls: CustomerDokuCalls,
-    private readonly doku: DokuClient,
+    private readonly doku: DokuBalance,
   ) {}
 
   async getBalance(userId: string): Promise<BalanceResponseDto> {
     await this.access.requireBoundWallet(userId);
-    const body = await this.inquire(userId);
-    return toBalance(body);
+    const balance = await this.inquire(userId);
+    return toBalance(balance);
   }
 
-  private async inquire(userId: string): Promise<BalanceInquiryResponse> {
+  private async inquire(userId: string): Promise<WalletBalance> {
     try {
-      const { body } = await this.customerCalls.run(userId, (token) =>
-        this.doku.balanceInquiry(token, { partnerReferenceNo: `BAL-${randomUUID()}` }),
-      );
+      const { body } = await this.customerCalls.run(userId, (token) => this.doku.inquire(token, newPartnerReference('BAL')));
       return body;
     } catch (error) {
       throw translate(error);
@@ -59,21 +46,22 @@ function translate(error: unknown): unknown {
   return error;
 }
 
-function toBalance(body: BalanceInquiryResponse): BalanceResponseDto {
-  const info = body.accountInfos?.[0];
+/** The user's balance; an amount DOKU sent but we cannot read refuses the answer rather than show a wrong balance. */
+function toBalance(balance: WalletBalance): BalanceResponseDto {
+  const info = balance.account;
   if (!info) {
     logger.warn('DOKU balance answer carries no accountInfos');
     throw new AppError('DOKU.UNAVAILABLE', 'DOKU did not return a balance; try again later');
   }
-  const ledger = fromOptionalSnapMoney(info.ledgerBalance) ?? fromOptionalSnapMoney(info.amount) ?? rupiah(0);
-  const hold = fromOptionalSnapMoney(info.holdAmount) ?? rupiah(0);
-  const available = fromOptionalSnapMoney(info.availableBalance) ?? fromOptionalSnapMoney(info.amount) ?? rupiah(0);
+  const ledger = amountOrThrow(info.ledgerBalance) ?? amountOrThrow(info.amount) ?? rupiah(0);
+  const hold = amountOrThrow(info.holdAmount) ?? rupiah(0);
+  const available = amountOrThrow(info.availableBalance) ?? amountOrThrow(info.amount) ?? rupiah(0);
   return {
     available: toJsonNumber(available),
     ledger: toJsonNumber(ledger),
     hold: toJsonNumber(hold),
     currency: 'IDR',
-    status: ACCOUNT_STATUS[info.status ?? ''] ?? 'UNKNOWN',
+    status: info.status,
   };
 }
 

@@ -2,8 +2,9 @@ import { Body, Controller, Get, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { AllowUsers, CurrentPrincipal } from '../common/auth/auth.decorators';
 import { UserPrincipal } from '../common/auth/principal';
-import { IdempotencyContext, IdempotentResponse } from '../common/idempotency/idempotency.service';
-import { Idempotent, IdempotencyCtx } from '../common/idempotency/idempotency.interceptor';
+import { IdempotencyContext, IdempotentResponse } from '../transactions/idempotency/idempotency.service';
+import type { BankTransferAnswer } from './bank-transfer.service';
+import { Idempotent, IdempotencyCtx } from '../transactions/idempotency/idempotency.interceptor';
 import { BankTransferService } from './bank-transfer.service';
 import { BankTransferInquiryResponseDto } from './dto/bank-transfer-inquiry.response.dto';
 import { BankTransferResponseDto } from './dto/bank-transfer.response.dto';
@@ -20,7 +21,10 @@ export class BankTransferController {
   @AllowUsers('user')
   @ApiOperation({ summary: 'Look up a bank account before withdrawing to it: shows the holder name' })
   @ApiCreatedResponse({ type: BankTransferInquiryResponseDto })
-  inquire(@CurrentPrincipal() principal: UserPrincipal, @Body() body: CreateBankTransferInquiryRequestDto): Promise<BankTransferInquiryResponseDto> {
+  inquire(
+    @CurrentPrincipal() principal: UserPrincipal,
+    @Body() body: CreateBankTransferInquiryRequestDto,
+  ): Promise<BankTransferInquiryResponseDto> {
     return this.transfers.inquire(principal.userId, body);
   }
 
@@ -37,7 +41,7 @@ export class BankTransferController {
     @CurrentPrincipal() principal: UserPrincipal,
     @IdempotencyCtx() ctx: IdempotencyContext,
     @Body() body: CreateBankTransferRequestDto,
-  ): Promise<IdempotentResponse> {
+  ): Promise<IdempotentResponse<BankTransferAnswer>> {
     return this.transfers.transfer(principal.userId, ctx, body);
   }
 

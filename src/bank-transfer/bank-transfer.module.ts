@@ -4,10 +4,12 @@ import { AuthTokenModule } from '../auth-token/auth-token.module';
 import { BankTransferController } from './bank-transfer.controller';
 import { BankTransferRepository } from './bank-transfer.repository';
 import { BankTransferService } from './bank-transfer.service';
+import { TransactionsModule } from '../transactions/transactions.module';
+import { LimitsModule } from '../limits/limits.module';
 
-/** Withdrawal from the wallet to a bank account (wallet-snap-api.md §3.2 D). */
+/** Withdrawal from the wallet to a bank account (docs/doku-integration.md#bank-transfer). */
 @Module({
-  imports: [AccountsModule, AuthTokenModule],
+  imports: [AccountsModule, AuthTokenModule, TransactionsModule, LimitsModule],
   controllers: [BankTransferController],
   providers: [BankTransferRepository, BankTransferService],
   exports: [BankTransferService],

@@ -2,8 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { BankTransferInquiry } from './entities/bank-transfer-inquiry.entity';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../common/http/id-params';
 
 export type NewBankTransferInquiry = Omit<BankTransferInquiry, 'id' | 'createdAt' | 'transactionId'>;
 
@@ -18,7 +17,7 @@ export class BankTransferRepository {
 
   /** The user's own inquiry, locked for the confirm step; another user's is absent. */
   findInquiryForUpdate(tx: EntityManager, id: string, userId: string): Promise<BankTransferInquiry | null> {
-    if (!UUID.test(id)) return Promise.resolve(null);
+    if (!isUuid(id)) return Promise.resolve(null);
     return tx
       .getRepository(BankTransferInquiry)
       .createQueryBuilder('i')

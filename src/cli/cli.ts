@@ -2,13 +2,16 @@ import { NestFactory } from '@nestjs/core';
 import { parseArgs } from 'node:util';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../app.module';
+import { cliActor } from '../audit/audit-actor.decorator';
+import { AuditTrail } from '../audit/audit-trail.service';
 import { ServiceClientsService } from '../clients/service-clients.service';
 import { hashPassword } from '../common/crypto/hashing';
 import { loadConfig } from '../config/load-config';
 import { buildDataSourceOptions } from '../database/database-options';
 import { startEmbeddedPostgres } from '../database/embedded-postgres';
 import { runMigrationsLocked } from '../database/migrate';
-import { USER_ROLES, UserRole } from '../users/entities/user.entity';
+import type { UserRole } from '../users/entities/user.entity';
+import { USER_ROLES } from '../users/entities/user.entity';
 import { UsersRepository } from '../users/users.repository';
 
 export const USAGE = `Usage:
@@ -16,10 +19,20 @@ export const USAGE = `Usage:
   migration:revert                  revert the last migration
   admin:create --email E --name N --phone 62… [--role admin|support|finance]
                                     the password is read from ADMIN_PASSWORD
-  client:create --name N --scopes purchases:write,wallets:read
-  client:rotate --client-id ID      new secret; tokens issued before stop working`;
+  client:create --name N --scopes purchases:write,wallets:read [--return-url partnerapp://…]
+  client:rotate --client-id ID      new secret; tokens issued before stop working
+  client:return-url --client-id ID --return-url URL|none
+                                    the app link the customer pages of its purchases lead to
+  client:revoke --client-id ID      the client's tokens stop working; it gets no new ones
+  audit:verify                      walk the back office's audit chain; fails naming the first broken row
+
+Every command that changes something is recorded in the audit trail as the operator's login
+(AUDIT_OPERATOR, else USER).`;
 
 export class CliError extends Error {}
+
+/** `audit:verify` found a row altered, deleted or inserted out of chain. */
+export class AuditChainBroken extends CliError {}
 
 /**
  * Operator commands. Each returns a JSON-serialisable result; the one-time secrets a command
@@ -36,14 +49,17 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       role: { type: 'string' },
       scopes: { type: 'string' },
       'client-id': { type: 'string' },
+      'return-url': { type: 'string' },
     },
     strict: true,
   });
   const config = loadConfig(env);
   let url = config.database.url;
+  // The embedded server: when one already runs from the data directory (`npm start`'s), it is used
+  // and left running; only a server this command started itself is stopped when it finishes.
   const embedded = url
     ? undefined
-    : await startEmbeddedPostgres({ dataDir: config.database.embedded.dataDir, port: config.database.embedded.port });
+    : await startEmbeddedPostgres({ dataDir: config.database.embedded.dataDir, port: config.database.embedded.port, stopStale: false });
   url ??= embedded!.url;
   try {
     switch (command) {
@@ -58,10 +74,27 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
           await ds.destroy();
         }
       }
+      case 'audit:verify': {
+        const ds = await new DataSource(buildDataSourceOptions(config.database, url)).initialize();
+        try {
+          const result = await new AuditTrail(ds).verify();
+          if (!result.ok && result.firstBroken) {
+            const broken = result.firstBroken;
+            throw new AuditChainBroken(
+              `The audit chain is broken at row ${broken.seq}: ${broken.problem} (${broken.detail}); ${result.rows} rows before it verified`,
+            );
+          }
+          return { verified: true, rows: result.rows, head: result.headSeq };
+        } finally {
+          await ds.destroy();
+        }
+      }
       case 'admin:create':
       case 'client:create':
       case 'client:rotate':
-        return await withApp(config, url, command, values);
+      case 'client:return-url':
+      case 'client:revoke':
+        return await withApp(config, url, command, values, env);
       default:
         throw new CliError(USAGE);
     }
@@ -75,8 +108,11 @@ async function withApp(
   url: string,
   command: string,
   values: Record<string, string | undefined>,
+  env: Record<string, string | undefined>,
 ): Promise<unknown> {
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, url), { logger: false });
+  const audit = app.get(AuditTrail);
+  const actor = cliActor(env);
   try {
     if (command === 'admin:create') {
       const { email, name, phone } = values;
@@ -90,15 +126,58 @@ async function withApp(
       const taken = await users.existsWithEmailOrPhone(email, phone);
       if (taken.email || taken.phone) throw new CliError('A user with this email or phone already exists');
       const user = await users.create({ name, email, phone, role, passwordHash: await hashPassword(password) });
+      await audit.record({ actor, action: 'user.created', target: { type: 'user', id: user.id }, after: { role } });
       return { id: user.id, email: user.email, role: user.role };
     }
     const clients = app.get(ServiceClientsService);
     if (command === 'client:create') {
       if (!values.name || !values.scopes) throw new CliError('client:create needs --name and --scopes');
-      return await clients.create(values.name, values.scopes.split(',').map((s) => s.trim()));
+      const created = await clients.create(
+        values.name,
+        values.scopes.split(',').map((s) => s.trim()),
+        values['return-url'],
+      );
+      await audit.record({
+        actor,
+        action: 'service-client.created',
+        target: { type: 'service-client', id: created.clientId },
+        after: { name: values.name, ...created },
+      });
+      return created;
+    }
+    if (command === 'client:return-url') {
+      const url = values['return-url'];
+      if (!values['client-id'] || !url)
+        throw new CliError('client:return-url needs --client-id and --return-url (a link, or none to clear it)');
+      const changed = await clients.setAppReturnUrl(values['client-id'], url === 'none' ? null : url);
+      await audit.record({
+        actor,
+        action: 'service-client.return-url-set',
+        target: { type: 'service-client', id: changed.clientId },
+        after: changed,
+      });
+      return changed;
+    }
+    if (command === 'client:revoke') {
+      if (!values['client-id']) throw new CliError('client:revoke needs --client-id');
+      const revoked = await clients.revoke(values['client-id']);
+      await audit.record({
+        actor,
+        action: 'service-client.revoked',
+        target: { type: 'service-client', id: revoked.clientId },
+        after: revoked,
+      });
+      return revoked;
     }
     if (!values['client-id']) throw new CliError('client:rotate needs --client-id');
-    return await clients.rotate(values['client-id']);
+    const rotated = await clients.rotate(values['client-id']);
+    await audit.record({
+      actor,
+      action: 'service-client.rotated',
+      target: { type: 'service-client', id: rotated.clientId },
+      after: rotated,
+    });
+    return rotated;
   } finally {
     await app.close();
   }

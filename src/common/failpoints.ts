@@ -1,7 +1,7 @@
 /**
  * Failpoints: named places on the money path (and where DOKU's notifications are stored) where a crash test makes this process die on the spot
  * (SIGKILL to itself: no shutdown hook, no rollback handler, no flushed buffer), to prove that a
- * crash at exactly that point loses nothing and applies nothing twice (RELIABILITY.md R3).
+ * crash at exactly that point loses nothing and applies nothing twice (docs/reliability.md, R3).
  *
  * Armed by FAILPOINTS=<name>[,<name>] (validated by loadConfig, refused in production). Disarmed,
  * a failpoint costs one empty-set lookup.
@@ -11,7 +11,10 @@ export const FAILPOINT_NAMES = [
   'money.after-intent-commit',
   /** DOKU has answered; commit 2 has not started. */
   'money.after-doku-outcome',
-  /** Commit 2 has written the result but not committed it. */
+  /**
+   * Commit 2 has written the result but not committed it; where commit 2 is one statement (an
+   * accepted purchase), it has committed and the caller has not been answered.
+   */
   'money.inside-result-commit',
   /** A DOKU notification is stored; it has been neither acknowledged nor processed. */
   'notification.after-store',

@@ -1,4 +1,4 @@
-import { AppConfig } from './config.types';
+import type { AppConfig } from './config.types';
 
 /**
  * The validated configuration, injected everywhere as one typed object with a namespace per
@@ -13,6 +13,8 @@ export class AppConfigService implements AppConfig {
   readonly reconciliation: AppConfig['reconciliation'];
   readonly notifications: AppConfig['notifications'];
   readonly webhooks: AppConfig['webhooks'];
+  readonly privacy: AppConfig['privacy'];
+  readonly limits: AppConfig['limits'];
 
   constructor(config: AppConfig) {
     this.app = config.app;
@@ -23,25 +25,7 @@ export class AppConfigService implements AppConfig {
     this.reconciliation = config.reconciliation;
     this.notifications = config.notifications;
     this.webhooks = config.webhooks;
-  }
-
-  /** Configuration safe to log: secrets replaced by a marker. */
-  toSafeObject(): Record<string, unknown> {
-    return {
-      app: this.app,
-      auth: { ...this.auth, jwtSecret: '[secret]' },
-      database: { ...this.database, url: this.database.url ? '[secret]' : undefined },
-      doku: {
-        ...this.doku,
-        clientSecret: '[secret]',
-        privateKeyPem: '[secret]',
-        authCodeKey: '[secret]',
-        tokenEncryptionKey: '[secret]',
-      },
-      simulator: this.simulator,
-      reconciliation: this.reconciliation,
-      notifications: this.notifications,
-      webhooks: this.webhooks,
-    };
+    this.privacy = config.privacy;
+    this.limits = config.limits;
   }
 }

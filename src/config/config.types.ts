@@ -1,6 +1,9 @@
+import type { LimitsSection } from './limits-config';
+
 export type NodeEnv = 'development' | 'test' | 'production';
 
 export interface AppSection {
+  operator: OperatorSection;
   env: NodeEnv;
   port: number;
   host: string;
@@ -8,6 +11,12 @@ export interface AppSection {
   trustProxy: string[];
   /** Public base URL of this backend, used to build the callback URLs DOKU redirects to. */
   publicBaseUrl: string;
+  /**
+   * APP_RETURN_URL: the partner app's return link (deep link or universal link) that the customer
+   * pages lead back to, with the outcome in its query (docs/customer-pages.md#back-to-the-app). A
+   * service client may have its own. Unset: the pages show no way back.
+   */
+  appReturnUrl?: string;
   corsOrigins: string[];
   bodyLimitBytes: number;
   logLevel: string;
@@ -17,21 +26,44 @@ export interface AppSection {
   rateLimitSensitivePerMinute: number;
   /**
    * OTPs a user, and a phone number, may have DOKU send per purpose (registration, binding,
-   * unbinding) within the window (RELIABILITY.md R10); more are refused with 429 before DOKU is called.
+   * unbinding) within the window (docs/reliability.md, R10); more are refused with 429 before DOKU is called.
    */
   otpSendLimit: number;
   otpSendWindowSeconds: number;
   /**
-   * Crash tests only (RELIABILITY.md R3): names of failpoints at which this process kills itself
+   * Crash tests only (docs/reliability.md, R3): names of failpoints at which this process kills itself
    * (src/common/failpoints.ts). Always empty in production.
    */
   failpoints: string[];
+  /**
+   * MAKER_CHECKER_REFUND_THRESHOLD: a back-office refund of more than this many rupiah is only
+   * requested by one person and carried out when another approves it (docs/back-office.md#maker-checker).
+   */
+  makerCheckerRefundThreshold: number;
+}
+
+/** Who may read /docs and /metrics: anyone, operators with basic auth, nobody; metrics also on a port of their own. */
+export type OperatorAccess = 'public' | 'basic' | 'off';
+export interface OperatorSection {
+  docs: OperatorAccess;
+  metrics: OperatorAccess | 'port';
+  /** For `basic`: the operator's user name and password. */
+  basicAuth?: { user: string; password: string };
+  /** For metrics `port`: where the metrics-only listener binds. */
+  metricsPort: number;
+  metricsHost: string;
 }
 
 export interface AuthSection {
   jwtSecret: string;
   jwtIssuer: string;
+  /** The `aud` every access token carries and must carry to be accepted. */
+  jwtAudience: string;
+  /** Per-account sign-in lockout (LoginLockoutService). */
+  lockout: { threshold: number; baseSeconds: number; maxSeconds: number };
   accessTokenTtlSeconds: number;
+  /** How long an instance trusts a checked principal without a change notice (PrincipalCache); 0: never. */
+  principalCacheSeconds: number;
   refreshTokenTtlSeconds: number;
   serviceTokenTtlSeconds: number;
 }
@@ -62,17 +94,40 @@ export interface DokuSection {
   pathOverrides: Record<string, string>;
   /** Meanings of exact response codes per endpoint, added to the defaults: `{"refundPurchase":{"success":["2000700"]}}`. */
   responseCodes: Record<string, Partial<Record<string, string[]>>>;
-  /** Our path DOKU posts notifications to (§2.8), default `/v1.0/debit/notify`; also the path DOKU signs. */
+  /**
+   * Our path DOKU posts notifications to, default `/v1.0/debit/notify`; also the path DOKU signs
+   * (docs/doku-integration.md#notifications).
+   */
   notificationPath: string;
-  /** Lifetime of the token we issue to DOKU for notifications (§2.8 step 1), seconds. */
+  /** Lifetime of the token we issue to DOKU for notifications (the token handshake), seconds. */
   notificationTokenTtlSeconds: number;
   /** Largest purchase, transfer or top-up amount we send (integer rupiah; DOKU's per-transaction limit). */
   transactionMaxAmount: number;
+  /**
+   * The non-SNAP DOKU e-Wallet checkout's merchant (docs/channels.md#doku-e-wallet-checkout): its
+   * Client-Id, the secret key that signs our requests and checks DOKU's answers and notifications,
+   * and our notification route's path (the path DOKU signs). Absent when not configured.
+   */
+  checkout?: { clientId: string; secretKey: string; notificationPath: string };
+  /**
+   * PURCHASE_VALIDITY_SECONDS: how long DOKU's PIN page takes a purchase (`validUpTo`, 15 minutes);
+   * an abandoned purchase expires then (docs/customer-pages.md#expiry).
+   */
+  purchaseValiditySeconds: number;
 }
 
 export interface SimulatorSection {
   port: number;
+  /** Where the started simulator listens (SIMULATOR_HOST); 0.0.0.0 in a container. */
   host: string;
+  /** How this backend calls the simulator it starts: `host`, with a wildcard host as 127.0.0.1. */
+  url: string;
+  /**
+   * SIMULATOR_PUBLIC_URL: the simulator as a phone or browser reaches it (e.g. `http://localhost:4010`
+   * through a container's port mapping), the base of the page links it hands out and we pass on.
+   * Unset: the same as `url`.
+   */
+  publicUrl?: string;
   /** Start the simulator with the backend when no DOKU base URL is configured (development). */
   autoStart: boolean;
   controlApiEnabled: boolean;
@@ -97,6 +152,13 @@ export interface ReconciliationSection {
    * flagged for the back office. Unset: the production schedule (reconciliation.schedule.ts).
    */
   scheduleSeconds?: number[];
+  /**
+   * STATUS_QUERY_MIN_INTERVAL_MS: a customer's poll of a pending purchase (its status route, the PIN
+   * page's return) asks DOKU at most once per this interval per purchase, whatever the number of
+   * polls and instances; in between it reads our record. Notifications and the reconciler's
+   * schedule ask regardless.
+   */
+  statusQueryIntervalMs: number;
 }
 
 export interface WebhooksSection {
@@ -115,7 +177,7 @@ export interface WebhooksSection {
   allowInsecureTargets: string[];
 }
 
-/** Processing of DOKU's notifications after they are stored and acknowledged (§2.8). */
+/** Processing of DOKU's notifications after they are stored and acknowledged (docs/doku-integration.md#notifications). */
 export interface NotificationsSection {
   /** Notifications processed at once by one instance. */
   processingConcurrency: number;
@@ -132,6 +194,19 @@ export interface NotificationsSection {
   maxAttempts: number;
 }
 
+/** Data-subject rights and retention (docs/privacy.md). */
+export interface PrivacySection {
+  /** Run the retention job in this instance (one instance works at a time, under an advisory lock). */
+  retentionEnabled: boolean;
+  retentionIntervalMs: number;
+  /** Rows deleted per statement; a run deletes batch after batch until nothing is due. */
+  retentionBatchSize: number;
+  /** Days a DOKU exchange record (doku_exchanges) is kept; those of unresolved money are kept regardless. */
+  dokuExchangeRetentionDays: number;
+  /** Days a processed DOKU notification (doku_notifications) is kept. */
+  dokuNotificationRetentionDays: number;
+}
+
 export interface AppConfig {
   app: AppSection;
   auth: AuthSection;
@@ -141,14 +216,7 @@ export interface AppConfig {
   reconciliation: ReconciliationSection;
   notifications: NotificationsSection;
   webhooks: WebhooksSection;
+  privacy: PrivacySection;
+  /** E-money limits (docs/limits.md). */
+  limits: LimitsSection;
 }
-
-/** Names of configuration values that are secrets: never logged, never echoed. */
-export const SECRET_ENV_KEYS = [
-  'JWT_SECRET',
-  'DATABASE_URL',
-  'DOKU_CLIENT_SECRET',
-  'DOKU_PRIVATE_KEY',
-  'DOKU_AUTH_CODE_KEY',
-  'DOKU_TOKEN_ENCRYPTION_KEY',
-] as const;

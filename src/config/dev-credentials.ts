@@ -11,4 +11,7 @@ export const DEV_DOKU_CREDENTIALS: {
   dokuPublicKeyPem: string;
   authCodeKey: string;
   tokenEncryptionKey: string;
+  /** The DOKU e-Wallet checkout merchant the simulator registers (`checkoutClients` in simulator/dev-partner.json). */
+  checkoutClientId: string;
+  checkoutSecretKey: string;
 } = devCredentials;

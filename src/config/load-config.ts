@@ -1,7 +1,11 @@
-import { resolve } from 'node:path';
-import { AppConfig, NodeEnv } from './config.types';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { AppConfig, NodeEnv } from './config.types';
 import { DEV_DOKU_CREDENTIALS } from './dev-credentials';
 import { FAILPOINT_NAMES } from '../common/failpoints';
+import { appReturnUrlProblem } from '../common/pages/app-return-url';
+import { limitsConfig } from './limits-config';
 
 export class ConfigError extends Error {
   constructor(public readonly problems: string[]) {
@@ -54,8 +58,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
   // Development and test get throwaway secrets; production must be given real ones.
   const devOnly = <T>(value: T): T | undefined => (prod ? undefined : value);
 
-  const jwtSecret = str('JWT_SECRET', devOnly('dev-only-jwt-secret-change-me-0123456789abcdef'));
+  const embeddedDataDir = resolve(str('EMBEDDED_PG_DATA_DIR', './.data/postgres'));
+  // Without JWT_SECRET: production refuses to start; the test suites share one throwaway secret;
+  // development uses a random secret kept beside its data directory, so no two machines (and no
+  // one reading this code) can sign tokens for each other's backend.
+  const jwtSecret = str(
+    'JWT_SECRET',
+    prod ? undefined : envName === 'test' ? 'test-only-jwt-secret-0123456789abcdef0123456789' : developmentJwtSecret(embeddedDataDir),
+  );
   if (jwtSecret && jwtSecret.length < 32) problems.push('JWT_SECRET must be at least 32 characters');
+  if (prod && !env.DATABASE_URL) problems.push('DATABASE_URL is required in production (the embedded PostgreSQL is for development only)');
 
   const port = int('PORT', 3000, 1, 65535);
   let pathOverrides: Record<string, string> = {};
@@ -80,7 +92,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
       // Names, outcomes and codes are checked with the endpoint map when the DOKU client is built.
       responseCodes = parsed as Record<string, Partial<Record<string, string[]>>>;
     } catch (e) {
-      problems.push(`DOKU_RESPONSE_CODES must be a JSON object of endpoint name to {success|pending|failed|unknown: codes} (${(e as Error).message})`);
+      problems.push(
+        `DOKU_RESPONSE_CODES must be a JSON object of endpoint name to {success|pending|failed|unknown: codes} (${(e as Error).message})`,
+      );
     }
   }
 
@@ -88,8 +102,18 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (dokuBaseUrl && !/^https?:\/\//.test(dokuBaseUrl)) problems.push('DOKU_BASE_URL must be an http(s) URL');
   if (prod && !dokuBaseUrl) problems.push('DOKU_BASE_URL is required in production');
 
+  // The checkout channel is optional: configured with both values, or (outside production) the
+  // simulator's throwaway merchant; one without the other is a mistake.
+  const checkoutId = env.DOKU_CHECKOUT_CLIENT_ID || devOnly(DEV_DOKU_CREDENTIALS.checkoutClientId);
+  const checkoutKey = env.DOKU_CHECKOUT_SECRET_KEY || devOnly(DEV_DOKU_CREDENTIALS.checkoutSecretKey);
+  const checkoutPath = str('DOKU_CHECKOUT_NOTIFICATION_PATH', '/v1/callbacks/doku/checkout');
+  if (!/^\/[A-Za-z0-9._~/-]*$/.test(checkoutPath)) problems.push('DOKU_CHECKOUT_NOTIFICATION_PATH must be a plain absolute path');
+  if (Boolean(checkoutId) !== Boolean(checkoutKey)) problems.push('DOKU_CHECKOUT_CLIENT_ID and DOKU_CHECKOUT_SECRET_KEY go together');
+  const dokuCheckout =
+    checkoutId && checkoutKey ? { clientId: checkoutId, secretKey: checkoutKey, notificationPath: checkoutPath } : undefined;
+
   const notificationPath = env.DOKU_NOTIFICATION_PATH;
-  if (notificationPath !== undefined && notificationPath !== '' && !/^\/[A-Za-z0-9._~\/-]*$/.test(notificationPath)) {
+  if (notificationPath !== undefined && notificationPath !== '' && !/^\/[A-Za-z0-9._~/-]*$/.test(notificationPath)) {
     problems.push('DOKU_NOTIFICATION_PATH must be a path starting with /');
   }
 
@@ -108,7 +132,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       problems.push(`WEBHOOK_ALLOW_INSECURE_TARGETS entries must be host:port (got "${target}")`);
     }
   }
-  if (prod && allowInsecureTargets.length) problems.push('WEBHOOK_ALLOW_INSECURE_TARGETS is for local tests only and is refused in production');
+  if (prod && allowInsecureTargets.length)
+    problems.push('WEBHOOK_ALLOW_INSECURE_TARGETS is for local tests only and is refused in production');
   const webhookTimeoutMs = int('WEBHOOKS_TIMEOUT_MS', 10_000, 100, 60_000);
   const webhookLeaseSeconds = int('WEBHOOKS_LEASE_SECONDS', 60, 5, 3_600);
   if (webhookLeaseSeconds * 1000 <= webhookTimeoutMs * 2) problems.push('WEBHOOKS_LEASE_SECONDS must exceed twice WEBHOOKS_TIMEOUT_MS');
@@ -118,9 +143,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
     .map((s) => s.trim())
     .filter(Boolean);
   for (const name of failpoints) {
-    if (!(FAILPOINT_NAMES as readonly string[]).includes(name)) problems.push(`FAILPOINTS: unknown failpoint "${name}" (known: ${FAILPOINT_NAMES.join(', ')})`);
+    if (!(FAILPOINT_NAMES as readonly string[]).includes(name))
+      problems.push(`FAILPOINTS: unknown failpoint "${name}" (known: ${FAILPOINT_NAMES.join(', ')})`);
   }
   if (prod && failpoints.length) problems.push('FAILPOINTS is for crash tests only and is refused in production');
+
+  const simulatorPort = int('SIMULATOR_PORT', 4010, 1, 65535);
+  const simulatorHost = str('SIMULATOR_HOST', '127.0.0.1');
+  const simulatorPublicUrl = env.SIMULATOR_PUBLIC_URL ? env.SIMULATOR_PUBLIC_URL.replace(/\/+$/, '') : undefined;
+  if (simulatorPublicUrl && !/^https?:\/\/[^/]+/.test(simulatorPublicUrl)) {
+    problems.push('SIMULATOR_PUBLIC_URL must be an http(s) URL as browsers reach the simulator, e.g. http://localhost:4010');
+  }
 
   const config: AppConfig = {
     app: {
@@ -131,7 +164,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
       host: str('HOST', prod ? '0.0.0.0' : '127.0.0.1'),
       trustProxy: trustedProxies(env.TRUST_PROXY, problems),
       publicBaseUrl: str('PUBLIC_BASE_URL', `http://127.0.0.1:${port}`).replace(/\/$/, ''),
-      corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+      appReturnUrl: appReturnUrl(env.APP_RETURN_URL, problems),
+      corsOrigins: (env.CORS_ORIGINS ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
       bodyLimitBytes: int('BODY_LIMIT_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
       logLevel: str('LOG_LEVEL', envName === 'test' ? 'silent' : 'info'),
       runMigrationsOnStart: bool('MIGRATIONS_RUN_ON_START', true),
@@ -140,18 +177,27 @@ export function loadConfig(env: Env = process.env): AppConfig {
       otpSendLimit: int('OTP_SEND_LIMIT', 5, 1, 1_000),
       otpSendWindowSeconds: int('OTP_SEND_WINDOW_SECONDS', 3_600, 1, 86_400),
       failpoints,
+      operator: operatorAccess(env, prod, problems),
+      makerCheckerRefundThreshold: int('MAKER_CHECKER_REFUND_THRESHOLD', 1_000_000, 0, 1_000_000_000_000),
     },
     auth: {
       jwtSecret,
       jwtIssuer: str('JWT_ISSUER', 'doku-wallet-partner'),
+      jwtAudience: str('JWT_AUDIENCE', 'doku-wallet-partner-api'),
+      lockout: {
+        threshold: int('LOGIN_LOCKOUT_THRESHOLD', 5, 1, 1_000),
+        baseSeconds: int('LOGIN_LOCKOUT_SECONDS', 60, 1, 86_400),
+        maxSeconds: int('LOGIN_LOCKOUT_MAX_SECONDS', 3_600, 1, 7 * 86_400),
+      },
       accessTokenTtlSeconds: int('ACCESS_TOKEN_TTL_SECONDS', 900, 30, 86_400),
+      principalCacheSeconds: int('PRINCIPAL_CACHE_SECONDS', 30, 0, 3_600),
       refreshTokenTtlSeconds: int('REFRESH_TOKEN_TTL_SECONDS', 30 * 86_400, 300, 365 * 86_400),
       serviceTokenTtlSeconds: int('SERVICE_TOKEN_TTL_SECONDS', 900, 30, 86_400),
     },
     database: {
       url: env.DATABASE_URL || undefined,
       embedded: {
-        dataDir: resolve(str('EMBEDDED_PG_DATA_DIR', './.data/postgres')),
+        dataDir: embeddedDataDir,
         port: int('EMBEDDED_PG_PORT', 54329, 1024, 65535),
       },
       poolSize: int('DATABASE_POOL_SIZE', 20, 1, 500),
@@ -174,10 +220,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
       notificationPath: str('DOKU_NOTIFICATION_PATH', '/v1.0/debit/notify'),
       notificationTokenTtlSeconds: int('DOKU_NOTIFICATION_TOKEN_TTL_SECONDS', 900, 30, 86_400),
       transactionMaxAmount: int('DOKU_TRANSACTION_MAX_AMOUNT', 10_000_000, 1, Number.MAX_SAFE_INTEGER),
+      checkout: dokuCheckout,
+      purchaseValiditySeconds: int('PURCHASE_VALIDITY_SECONDS', 900, 5, 86_400),
     },
     simulator: {
-      port: int('SIMULATOR_PORT', 4010, 1, 65535),
-      host: str('SIMULATOR_HOST', '127.0.0.1'),
+      port: simulatorPort,
+      host: simulatorHost,
+      url: `http://${loopbackForWildcard(simulatorHost)}:${simulatorPort}`,
+      publicUrl: simulatorPublicUrl,
       autoStart: bool('SIMULATOR_AUTOSTART', !prod && !dokuBaseUrl),
       controlApiEnabled: bool('SIMULATOR_CONTROL_API', !prod),
     },
@@ -188,6 +238,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       leaseSeconds: int('RECONCILER_LEASE_SECONDS', 60, 5, 3_600),
       notFoundGraceMs: env.RECONCILER_NOT_FOUND_GRACE_MS ? int('RECONCILER_NOT_FOUND_GRACE_MS', 60_000, 1_000, 86_400_000) : undefined,
       scheduleSeconds: recheckSchedule(env.RECONCILER_SCHEDULE_SECONDS, problems),
+      statusQueryIntervalMs: int('STATUS_QUERY_MIN_INTERVAL_MS', 5_000, 100, 3_600_000),
     },
     notifications: {
       processingConcurrency: int('NOTIFICATION_PROCESSING_CONCURRENCY', 4, 1, 256),
@@ -204,11 +255,34 @@ export function loadConfig(env: Env = process.env): AppConfig {
       timeoutMs: webhookTimeoutMs,
       allowInsecureTargets,
     },
+    privacy: {
+      retentionEnabled: bool('RETENTION_ENABLED', envName !== 'test'),
+      retentionIntervalMs: int('RETENTION_INTERVAL_MS', 3_600_000, 1_000, 86_400_000),
+      retentionBatchSize: int('RETENTION_BATCH_SIZE', 500, 1, 10_000),
+      dokuExchangeRetentionDays: int('DOKU_EXCHANGE_RETENTION_DAYS', 180, 1, 3_650),
+      dokuNotificationRetentionDays: int('DOKU_NOTIFICATION_RETENTION_DAYS', 180, 1, 3_650),
+    },
+    limits: limitsConfig(env, problems),
   };
   const grace = config.reconciliation.notFoundGraceMs;
   if (grace !== undefined && grace <= config.doku.timeoutMs) problems.push('RECONCILER_NOT_FOUND_GRACE_MS must exceed DOKU_TIMEOUT_MS');
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+/** `APP_RETURN_URL`: unset, or a link our pages may lead the customer to (appReturnUrlProblem). */
+function appReturnUrl(value: string | undefined, problems: string[]): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  const problem = appReturnUrlProblem(value);
+  if (problem) problems.push(`APP_RETURN_URL ${problem}`);
+  return value;
+}
+
+/** A host to connect to: listening on every interface (0.0.0.0, ::) is reached on the loopback address. */
+function loopbackForWildcard(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::' || host === '[::]') return '[::1]';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
 /** `RECONCILER_SCHEDULE_SECONDS`: a comma-separated list of 1 to 50 whole seconds, each 1 to 7 days at most. */
@@ -228,10 +302,64 @@ function recheckSchedule(value: string | undefined, problems: string[]): number[
  * client cannot pick its own address by sending the header.
  */
 function trustedProxies(value: string | undefined, problems: string[]): string[] {
-  const entries = (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const entries = (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const ipv4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}(\/(3[0-2]|[12]?\d))?$/;
   const ipv6 = /^[0-9a-fA-F:]*:[0-9a-fA-F:.]*(\/(12[0-8]|1[01]\d|[1-9]?\d))?$/;
   const bad = entries.filter((e) => !ipv4.test(e) && !ipv6.test(e));
   if (bad.length) problems.push(`TRUST_PROXY must list proxy addresses or CIDR ranges, comma-separated (not "${bad.join('", "')}")`);
   return entries;
+}
+
+/**
+ * The development JWT secret: random, made on first start and kept in a file beside the embedded
+ * PostgreSQL data directory (readable by its owner only), so tokens survive restarts of one
+ * machine's backend and are worthless anywhere else.
+ */
+export function developmentJwtSecret(dataDir: string): string {
+  const file = `${dataDir}.jwt-secret`;
+  if (existsSync(file)) {
+    const stored = readFileSync(file, 'utf8').trim();
+    if (stored.length >= 32) return stored;
+  }
+  const secret = randomBytes(32).toString('base64url');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return secret;
+}
+
+/**
+ * `DOCS_ACCESS` and `METRICS_ACCESS`: `public`, `basic` (with `OPERATOR_BASIC_AUTH=user:password`)
+ * or `off`; metrics may also be `port` (served only on `METRICS_HOST:METRICS_PORT`, a listener the
+ * load balancer does not expose). Production defaults to `off` for both: the API description and
+ * the metrics are for the partner's operators, not the internet.
+ */
+function operatorAccess(env: Env, prod: boolean, problems: string[]): AppConfig['app']['operator'] {
+  const mode = <T extends string>(key: string, allowed: readonly T[]): T => {
+    const raw = (env[key] ?? '').trim().toLowerCase();
+    if (!raw) return (prod ? 'off' : 'public') as T;
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    problems.push(`${key} must be one of ${allowed.join(', ')} (got "${raw}")`);
+    return 'off' as T;
+  };
+  const docs = mode('DOCS_ACCESS', ['public', 'basic', 'off'] as const);
+  const metrics = mode('METRICS_ACCESS', ['public', 'basic', 'off', 'port'] as const);
+  let basicAuth: { user: string; password: string } | undefined;
+  const raw = env.OPERATOR_BASIC_AUTH;
+  if (raw) {
+    const at = raw.indexOf(':');
+    if (at < 1 || raw.length - at - 1 < 16)
+      problems.push('OPERATOR_BASIC_AUTH must be user:password with a password of at least 16 characters');
+    else basicAuth = { user: raw.slice(0, at), password: raw.slice(at + 1) };
+  } else if (docs === 'basic' || metrics === 'basic') {
+    problems.push('OPERATOR_BASIC_AUTH is required when DOCS_ACCESS or METRICS_ACCESS is basic');
+  }
+  const portRaw = env.METRICS_PORT ?? '';
+  const metricsPort = portRaw === '' ? 9464 : Number(portRaw);
+  // 0: any free port (tests).
+  if (!/^\d{0,5}$/.test(portRaw) || metricsPort > 65535) problems.push(`METRICS_PORT must be a port number (got "${portRaw}")`);
+  return { docs, metrics, basicAuth, metricsPort, metricsHost: env.METRICS_HOST || '127.0.0.1' };
 }

@@ -1,5 +1,5 @@
-import { DataSourceOptions } from 'typeorm';
-import { DatabaseSection } from '../config/config.types';
+import type { DataSourceOptions } from 'typeorm';
+import type { DatabaseSection } from '../config/config.types';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 import { SnakeNamingStrategy } from './snake-naming.strategy';

@@ -16,6 +16,13 @@ export interface EmbeddedPostgresOptions {
   port: number;
   database?: string;
   log?: (message: string) => void;
+  /**
+   * A live server found running from `dataDir` that does not answer on `port` is taken for the
+   * orphan of a killed run and stopped (the default: the app owns its data directory). `false`, for
+   * the operator CLI: never stop a server this process did not start; use it on the port it listens
+   * on, or fail with a clear message if it does not answer.
+   */
+  stopStale?: boolean;
 }
 
 const USER = 'postgres';
@@ -73,7 +80,7 @@ function embeddedBinariesDir(): string | undefined {
 }
 
 async function waitForExit(pid: number, timeoutMs = 15_000): Promise<void> {
-  for (const end = Date.now() + timeoutMs; pidAlive(pid) && Date.now() < end; ) {
+  for (const end = Date.now() + timeoutMs; pidAlive(pid) && Date.now() < end;) {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -88,6 +95,15 @@ async function canConnect(port: number): Promise<boolean> {
     return false;
   } finally {
     await client.end().catch(() => undefined);
+  }
+}
+
+/** Whether the server (pid) answers on `port` within `timeoutMs`: it may still be starting. */
+async function answersWithin(port: number, pid: number, timeoutMs: number): Promise<boolean> {
+  for (const end = Date.now() + timeoutMs; ;) {
+    if (await canConnect(port)) return true;
+    if (!pidAlive(pid) || Date.now() >= end) return false;
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 
@@ -119,6 +135,28 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (existsSync(pidFile)) {
     const [pidLine, , , portLine] = readFileSync(pidFile, 'utf8').split('\n');
     const pid = Number(pidLine);
+    if (pid && pidAlive(pid) && options.stopStale === false) {
+      // Somebody else's server (the app's, most likely): use it where it listens, never stop it.
+      const listening = Number(portLine);
+      if (!listening || !(await answersWithin(listening, pid, 15_000))) {
+        throw new Error(
+          `An embedded PostgreSQL (pid ${pid}) is running from ${dataDir} but does not answer${listening ? ` on port ${listening}` : ''}; ` +
+            'this command does not stop a server it did not start. Wait until it is up, or stop the process that runs it, and try again.',
+        );
+      }
+      log(`using the embedded PostgreSQL already running from ${dataDir} (pid ${pid}, port ${listening}); it stays running`);
+      await ensureDatabase(listening, database);
+      return {
+        url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${listening}/${database}`,
+        dataDir,
+        port: listening,
+        reused: true,
+        stop: async () => {
+          if (pidAlive(pid)) process.kill(pid, 'SIGINT');
+          await waitForExit(pid);
+        },
+      };
+    }
     if (pid && pidAlive(pid)) {
       if (Number(portLine) === port && (await canConnect(port))) {
         log(`reusing the embedded PostgreSQL already running from ${dataDir} (pid ${pid}, port ${port})`);

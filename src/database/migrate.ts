@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 
 // Any fixed number shared by every instance: only one of them applies migrations at a time.
 const MIGRATION_LOCK_KEY = 727_001;

@@ -1,4 +1,5 @@
-import { DefaultNamingStrategy, NamingStrategyInterface } from 'typeorm';
+import type { NamingStrategyInterface } from 'typeorm';
+import { DefaultNamingStrategy } from 'typeorm';
 
 function snake(value: string): string {
   return value

@@ -5,7 +5,7 @@ import { ListTransactionsQueryDto } from './dto/list-transactions.query.dto';
 import { TransactionDetailResponseDto } from './dto/transaction-detail.response.dto';
 import { TransactionHistoryResponseDto } from './dto/transaction-history.response.dto';
 import { HistoryService } from './history.service';
-import { userIdPipe } from '../purchase/purchase-id.pipe';
+import { userIdPipe } from '../common/http/resource-id.pipes';
 
 /** The back office reads any user's history. */
 @ApiTags('history (back office)')

@@ -7,7 +7,7 @@ import { HistoryRepository } from './history.repository';
 import { HistoryService } from './history.service';
 import { UserHistoryController } from './user-history.controller';
 
-/** Transaction history: ours merged with DOKU's (wallet-snap-api.md §3.20, §3.21). */
+/** Transaction history: ours merged with DOKU's (docs/doku-integration.md#history). */
 @Module({
   imports: [AccountsModule, AuthTokenModule],
   controllers: [HistoryController, UserHistoryController, AdminHistoryController],

@@ -3,11 +3,8 @@ import { WalletAccessService } from '../accounts/wallet-access.service';
 import { CustomerDokuCalls } from '../accounts/customer-doku-calls.service';
 import { AppError } from '../common/errors/app-error';
 import { Money } from '../common/money/money';
-import { fromOptionalSnapMoney } from '../integrations/doku/doku-mapper';
-import { mapWordStatus } from '../integrations/doku/doku-response-codes';
-import { jakartaTimestamp } from '../integrations/doku/doku-signature';
-import { SnapHistoryDetail, TransactionHistoryDetailResponse } from '../integrations/doku/doku-wire.types';
-import { DokuClient } from '../integrations/doku/doku.client';
+import { DokuHistory } from '../integrations/doku/wallet/history.facade';
+import type { HistoryDetail, HistoryEntry } from '../integrations/doku/wallet/history.mapper';
 import { Transaction } from '../transactions/entities/transaction.entity';
 import { DokuHistoryViewDto, HistoryItemResponseDto } from './dto/history-item.response.dto';
 import { ListTransactionsQueryDto, MAX_HISTORY_PAGE_SIZE } from './dto/list-transactions.query.dto';
@@ -15,8 +12,9 @@ import { TransactionDetailResponseDto } from './dto/transaction-detail.response.
 import { TransactionHistoryResponseDto } from './dto/transaction-history.response.dto';
 import { HistoryRepository } from './history.repository';
 import { newPartnerReference } from '../transactions/partner-reference';
+import { isUuid } from '../common/http/id-params';
 
-/** SNAP's history window is at most one month (§3.20); DOKU's simulator counts it as 31 days. */
+/** SNAP's history window is at most one month (docs/doku-integration.md#history); DOKU's simulator counts it as 31 days. */
 export const MAX_HISTORY_WINDOW_MS = 31 * 86_400_000;
 const DEFAULT_WINDOW_MS = 30 * 86_400_000;
 const DEFAULT_PAGE_SIZE = 20;
@@ -24,18 +22,17 @@ const DEFAULT_PAGE_SIZE = 20;
 const MAX_DEPTH = 500;
 const DOKU_PAGE_SIZE = MAX_HISTORY_PAGE_SIZE;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const logger = new Logger('HistoryService');
 
-// DOKU's history types (§3.20) in our vocabulary, for items only DOKU knows.
+// DOKU's history types in our vocabulary, for items only DOKU knows.
 const DOKU_TYPES: Record<string, string> = { PAYMENT: 'PURCHASE', REFUND: 'REFUND', TOP_UP: 'TOP_UP', DISBURSMENT: 'BANK_TRANSFER' };
 
-type DokuPage = { ok: true; items: SnapHistoryDetail[]; more: boolean } | { ok: false; error: string };
+type DokuPage = { ok: true; items: HistoryEntry[]; more: boolean } | { ok: false; error: string };
 
 /**
  * A user's history: our own records (the transactions table) merged with DOKU's Transaction History
- * List/Detail (§3.20, §3.21), matched on partnerReferenceNo. DOKU being unreachable, or the wallet
- * not being bound, never fails the request: our records come back with `dokuAvailable: false`.
+ * List/Detail, matched on partnerReferenceNo. DOKU being unreachable, or the wallet not being bound,
+ * never fails the request: our records come back with `dokuAvailable: false`.
  *
  * Paging merges the newest `page × pageSize` of each source and cuts the page out of the union, so
  * pages stay consistent without reading either side in full.
@@ -46,7 +43,7 @@ export class HistoryService {
     private readonly history: HistoryRepository,
     private readonly walletAccess: WalletAccessService,
     private readonly customerCalls: CustomerDokuCalls,
-    private readonly doku: DokuClient,
+    private readonly doku: DokuHistory,
   ) {}
 
   async list(userId: string, query: ListTransactionsQueryDto): Promise<TransactionHistoryResponseDto> {
@@ -68,10 +65,10 @@ export class HistoryService {
     const merged = new Map<string, HistoryItemResponseDto>();
     for (const t of ours) merged.set(t.partnerReferenceNo, itemOf(t, null));
     if (doku.ok) {
-      const references = doku.items.map(referenceOf).filter((r): r is string => r !== undefined);
+      const references = doku.items.map((d) => d.partnerReferenceNo).filter((r): r is string => r !== undefined);
       const known = new Map((await this.history.findByReferencesForUser(userId, references)).map((t) => [t.partnerReferenceNo, t]));
       doku.items.forEach((d, index) => {
-        const reference = referenceOf(d);
+        const reference = d.partnerReferenceNo;
         const mine = reference ? known.get(reference) : undefined;
         if (mine) merged.set(mine.partnerReferenceNo, itemOf(mine, viewOf(d)));
         else merged.set(reference ?? `doku:${index}:${d.dateTime ?? ''}`, dokuOnlyItem(d, reference));
@@ -91,17 +88,16 @@ export class HistoryService {
   }
 
   async detail(userId: string, id: string): Promise<TransactionDetailResponseDto> {
-    const t = UUID.test(id) ? (await this.history.findByIdForUser(userId, id)) : null;
+    const t = isUuid(id) ? await this.history.findByIdForUser(userId, id) : null;
     if (!t) throw new AppError('HISTORY.TRANSACTION_NOT_FOUND', 'No such transaction');
-    let doku: TransactionHistoryDetailResponse | null = null;
+    let doku: HistoryDetail | null = null;
     let dokuError: string | null = null;
     try {
-      await this.walletAccess.requireBoundWallet(userId);
-      doku = (
-        await this.customerCalls.run(userId, (token) =>
-          this.doku.transactionHistoryDetail(token, { originalPartnerReferenceNo: t.partnerReferenceNo }),
-        )
-      ).body;
+      // DOKU Wallet's history knows only what the wallet paid; another channel's payment is not in it.
+      if (t.paymentMethod === 'DOKU_WALLET') {
+        await this.walletAccess.requireBoundWallet(userId);
+        doku = (await this.customerCalls.run(userId, (token) => this.doku.detail(token, t.partnerReferenceNo))).body;
+      }
     } catch (error) {
       // Not at DOKU (yet, or never sent): a valid answer, DOKU simply has no view of it.
       if (!(error instanceof AppError && error.code === 'DOKU.NOT_FOUND')) dokuError = errorCodeOf(error);
@@ -111,32 +107,32 @@ export class HistoryService {
       ...itemOf(t, view),
       failureCode: t.failureCode,
       updatedAt: t.updatedAt.toISOString(),
-      dokuRefundAmount: doku ? toNumber(safeAmount(doku.refundAmount)) : null,
+      dokuRefundAmount: doku ? toNumber(doku.refundAmount) : null,
       dokuAvailable: dokuError === null,
       dokuError,
     };
   }
 
-  /** DOKU's newest `want` items of the window, 50 per call (§3.20), or why it could not be read. */
+  /** DOKU's newest `want` items of the window, 50 per call, or why it could not be read. */
   private async readDokuList(userId: string, from: Date, to: Date, want: number): Promise<DokuPage> {
     try {
       await this.walletAccess.requireBoundWallet(userId);
       // SNAP dates carry whole seconds: round the end up so nothing of the last second is lost.
       const toSecond = new Date(Math.ceil(to.getTime() / 1000) * 1000);
       const fromSecond = new Date(Math.max(from.getTime(), toSecond.getTime() - MAX_HISTORY_WINDOW_MS));
-      const items: SnapHistoryDetail[] = [];
+      const items: HistoryEntry[] = [];
       for (let pageNumber = 0; items.length < want; pageNumber++) {
         const { body } = await this.customerCalls.run(userId, (token) =>
-          this.doku.transactionHistoryList(token, {
+          this.doku.list(token, {
             partnerReferenceNo: newPartnerReference('HIS'),
-            fromDateTime: jakartaTimestamp(fromSecond),
-            toDateTime: jakartaTimestamp(toSecond),
+            from: fromSecond,
+            to: toSecond,
             pageSize: DOKU_PAGE_SIZE,
             pageNumber,
-            additionalInfo: {},
           }),
         );
-        const got = Array.isArray(body.detailData) ? body.detailData : [];
+        // A page that is not a list reads as an empty one.
+        const got = body.entries ?? [];
         items.push(...got);
         if (got.length < DOKU_PAGE_SIZE) return { ok: true, items, more: false };
       }
@@ -153,32 +149,18 @@ function errorCodeOf(error: unknown): string {
   return error instanceof AppError ? error.code : 'INTERNAL.ERROR';
 }
 
-function referenceOf(d: SnapHistoryDetail): string | undefined {
-  const ref = d.additionalInfo?.partnerReferenceNo;
-  return typeof ref === 'string' && ref.length > 0 ? ref : undefined;
-}
-
-function safeAmount(value: unknown): Money | undefined {
-  try {
-    return fromOptionalSnapMoney(value);
-  } catch {
-    return undefined;
-  }
-}
-
 function toNumber(amount: Money | undefined): number | null {
   return amount === undefined ? null : Number(amount);
 }
 
-function viewOf(d: SnapHistoryDetail | TransactionHistoryDetailResponse): DokuHistoryViewDto {
-  const referenceNo = 'referenceNo' in d && typeof d.referenceNo === 'string' ? d.referenceNo : d.additionalInfo?.referenceNo;
+function viewOf(d: HistoryEntry): DokuHistoryViewDto {
   return {
-    status: typeof d.status === 'string' ? d.status : 'UNKNOWN',
+    status: d.statusText ?? 'UNKNOWN',
     type: typeof d.type === 'string' ? d.type : 'UNKNOWN',
     dateTime: d.dateTime ?? null,
-    amount: toNumber(safeAmount(d.amount)),
+    amount: toNumber(d.amount),
     remark: d.remark ?? null,
-    referenceNo: typeof referenceNo === 'string' ? referenceNo : null,
+    referenceNo: d.referenceNo ?? null,
   };
 }
 
@@ -189,6 +171,7 @@ function itemOf(t: Transaction, doku: DokuHistoryViewDto | null): HistoryItemRes
     type: t.type,
     status: t.status,
     amount: Number(t.amount),
+    paymentMethod: t.paymentMethod,
     refundedAmount: t.type === 'PURCHASE' ? Number(t.refundedAmount) : null,
     partnerReferenceNo: t.partnerReferenceNo,
     dokuReferenceNo: t.dokuReferenceNo ?? doku?.referenceNo ?? null,
@@ -198,15 +181,16 @@ function itemOf(t: Transaction, doku: DokuHistoryViewDto | null): HistoryItemRes
   };
 }
 
-function dokuOnlyItem(d: SnapHistoryDetail, reference: string | undefined): HistoryItemResponseDto {
+function dokuOnlyItem(d: HistoryEntry, reference: string | undefined): HistoryItemResponseDto {
   const view = viewOf(d);
   const time = d.dateTime ? new Date(d.dateTime) : new Date(0);
   return {
     source: 'DOKU',
     id: null,
     type: DOKU_TYPES[view.type] ?? 'OTHER',
-    status: mapWordStatus(d.status),
+    status: d.status,
     amount: view.amount,
+    paymentMethod: 'DOKU_WALLET',
     refundedAmount: null,
     partnerReferenceNo: reference ?? null,
     dokuReferenceNo: view.referenceNo,

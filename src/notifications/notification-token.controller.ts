@@ -9,8 +9,9 @@ interface HeaderReply {
 }
 
 /**
- * DOKU's token request to us before it sends notifications (§2.8 step 1). Public: DOKU has no
- * token of ours yet; its RSA signature is the credential. The path is DOKU's, fixed by SNAP.
+ * DOKU's token request to us before it sends notifications (docs/doku-integration.md#notifications).
+ * Public: DOKU has no token of ours yet; its RSA signature is the credential. The path is DOKU's,
+ * fixed by SNAP.
  */
 @ApiExcludeController()
 @Controller()

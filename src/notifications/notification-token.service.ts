@@ -1,17 +1,24 @@
 import { Injectable } from '@nestjs/common';
-import { parseDokuTimestamp } from '../integrations/doku/doku-time';
+import { parseDokuTimestamp } from '../integrations/doku/snap/doku-time';
 import { KeyObject } from 'node:crypto';
 import { hashToken, randomSecret } from '../common/crypto/hashing';
 import { AppConfigService } from '../config/app-config.service';
-import { jakartaTimestamp, parsePublicKey, verifyTokenRequestSignature } from '../integrations/doku/doku-signature';
+import { jakartaTimestamp, parsePublicKey, verifyTokenRequestSignature } from '../integrations/doku/snap/doku-signature';
 import { NotificationsRepository } from './notifications.repository';
 import { SnapError } from './snap-error';
 
-/** DOKU's clock and ours may differ a little; a request signed long ago is a replay (§2.2). */
+/** DOKU's clock and ours may differ a little; a request signed long ago is a replay (docs/doku-integration.md#timestamp-format). */
 export const TIMESTAMP_WINDOW_MS = 5 * 60_000;
 
 export interface IssuedNotificationToken {
-  body: { responseCode: string; responseMessage: string; accessToken: string; tokenType: 'Bearer'; expiresIn: number; additionalInfo: string };
+  body: {
+    responseCode: string;
+    responseMessage: string;
+    accessToken: string;
+    tokenType: 'Bearer';
+    expiresIn: number;
+    additionalInfo: string;
+  };
   headers: Record<string, string>;
 }
 
@@ -21,10 +28,11 @@ export function withinWindow(timestamp: string | undefined, now = Date.now()): b
 }
 
 /**
- * Step 1 of §2.8, on our side: DOKU asks us for a token with an RSA signature over
- * `clientId|X-TIMESTAMP` under its private key; we check it with DOKU's public key and hand out a
- * short-lived random token. The SDKs mint an RS256 JWT here; an opaque token looked up by its
- * SHA-256 does the same job (only we read it) and nothing secret is stored.
+ * The token handshake of docs/doku-integration.md#notifications, on our side: DOKU asks us for a
+ * token with an RSA signature over `clientId|X-TIMESTAMP` under its private key; we check it with
+ * DOKU's public key and hand out a short-lived random token. The SDKs mint an RS256 JWT here; an
+ * opaque token looked up by its SHA-256 does the same job (only we read it) and nothing secret is
+ * stored.
  */
 @Injectable()
 export class NotificationTokenService {
@@ -39,7 +47,11 @@ export class NotificationTokenService {
     this.dokuPublicKey = parsePublicKey(config.doku.dokuPublicKeyPem);
   }
 
-  async issue(clientKey: string | undefined, timestamp: string | undefined, signature: string | undefined): Promise<IssuedNotificationToken> {
+  async issue(
+    clientKey: string | undefined,
+    timestamp: string | undefined,
+    signature: string | undefined,
+  ): Promise<IssuedNotificationToken> {
     const clientId = this.config.doku.clientId;
     const valid =
       clientKey === clientId &&
@@ -51,7 +63,14 @@ export class NotificationTokenService {
     const token = randomSecret('dnt');
     await this.repository.storeToken(hashToken(token), clientId, new Date(Date.now() + ttl * 1000));
     return {
-      body: { responseCode: '2007300', responseMessage: 'Successful', accessToken: token, tokenType: 'Bearer', expiresIn: ttl, additionalInfo: '' },
+      body: {
+        responseCode: '2007300',
+        responseMessage: 'Successful',
+        accessToken: token,
+        tokenType: 'Bearer',
+        expiresIn: ttl,
+        additionalInfo: '',
+      },
       headers: { 'X-CLIENT-KEY': clientId, 'X-TIMESTAMP': jakartaTimestamp(new Date()) },
     };
   }

@@ -1,12 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { returningRows } from '../database/sql';
+import { returningRows } from '../common/database/sql';
 import { DokuNotification } from './entities/doku-notification.entity';
 
 export type NewNotification = Pick<
   DokuNotification,
-  'dedupeKey' | 'partnerReferenceNo' | 'dokuReferenceNo' | 'latestTransactionStatus' | 'externalId' | 'signatureKind' | 'rawBody' | 'headers'
+  | 'dedupeKey'
+  | 'partnerReferenceNo'
+  | 'dokuReferenceNo'
+  | 'latestTransactionStatus'
+  | 'externalId'
+  | 'signatureKind'
+  | 'rawBody'
+  | 'headers'
 >;
 
 @Injectable()
@@ -23,7 +30,17 @@ export class NotificationsRepository {
       `INSERT INTO doku_notifications (dedupe_key, partner_reference_no, doku_reference_no, latest_transaction_status, external_id, signature_kind, raw_body, headers, claimed_until)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9::int))
        ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
-      [n.dedupeKey, n.partnerReferenceNo, n.dokuReferenceNo, n.latestTransactionStatus, n.externalId, n.signatureKind, n.rawBody, JSON.stringify(n.headers), holdSeconds],
+      [
+        n.dedupeKey,
+        n.partnerReferenceNo,
+        n.dokuReferenceNo,
+        n.latestTransactionStatus,
+        n.externalId,
+        n.signatureKind,
+        n.rawBody,
+        JSON.stringify(n.headers),
+        holdSeconds,
+      ],
     );
     return rows[0]?.id;
   }
@@ -61,7 +78,10 @@ export class NotificationsRepository {
   }
 
   async markProcessed(id: string, result: string): Promise<void> {
-    await this.db.query(`UPDATE doku_notifications SET processed_at = now(), process_result = $2, claimed_until = NULL WHERE id = $1`, [id, result]);
+    await this.db.query(`UPDATE doku_notifications SET processed_at = now(), process_result = $2, claimed_until = NULL WHERE id = $1`, [
+      id,
+      result,
+    ]);
   }
 
   /**
@@ -93,12 +113,19 @@ export class NotificationsRepository {
   async storeToken(tokenHash: string, clientId: string, expiresAt: Date): Promise<void> {
     // Expired tokens are useless: dropping them here keeps the table at about one row per lifetime.
     await this.db.query(`DELETE FROM doku_notification_tokens WHERE expires_at < now() - interval '1 hour'`);
-    await this.db.query(`INSERT INTO doku_notification_tokens (token_hash, client_id, expires_at) VALUES ($1, $2, $3)`, [tokenHash, clientId, expiresAt]);
+    await this.db.query(`INSERT INTO doku_notification_tokens (token_hash, client_id, expires_at) VALUES ($1, $2, $3)`, [
+      tokenHash,
+      clientId,
+      expiresAt,
+    ]);
   }
 
   /** When a live token expires; undefined when the token is unknown or expired. */
   async liveTokenExpiry(tokenHash: string): Promise<Date | undefined> {
-    const rows: { expires_at: Date }[] = await this.db.query(`SELECT expires_at FROM doku_notification_tokens WHERE token_hash = $1 AND expires_at > now()`, [tokenHash]);
+    const rows: { expires_at: Date }[] = await this.db.query(
+      `SELECT expires_at FROM doku_notification_tokens WHERE token_hash = $1 AND expires_at > now()`,
+      [tokenHash],
+    );
     return rows[0]?.expires_at;
   }
 }

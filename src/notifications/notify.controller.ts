@@ -8,9 +8,9 @@ import { SnapExceptionFilter } from './snap-exception.filter';
 
 /**
  * The notify route at the configured path (DOKU_NOTIFICATION_PATH, default `/v1.0/debit/notify`,
- * §2.8). Built per path because the path is configuration and also what DOKU signs. Public: the
- * token we issued and DOKU's signature are checked by the service; not throttled, because DOKU's
- * retries must not be refused while verification stays cheap.
+ * docs/doku-integration.md#notifications). Built per path because the path is configuration and also
+ * what DOKU signs. Public: the token we issued and DOKU's signature are checked by the service; not
+ * throttled, because DOKU's retries must not be refused while verification stays cheap.
  */
 export function notifyControllerFor(path: string): Type<unknown> {
   @ApiExcludeController()

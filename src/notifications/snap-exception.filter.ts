@@ -13,11 +13,12 @@ const logger = new Logger('DokuNotifications');
 
 /**
  * Error answers of the routes DOKU calls (token handshake, notify) in the SNAP shape DOKU parses
- * (§2.8: `4017300`, `4015600`, `4015601`...), instead of our global `{"error":…}` body, which DOKU
- * would read as an unknown answer and retry forever. `serviceCode` is the SNAP service of the route
- * (73 token, 56 debit notify). Errors fastify raises before the route (an oversize body) never
- * reach a route filter and keep the global body; DOKU retries those, which is what we want. The
- * notify route's JSON is parsed by the service after the signature check (see bootstrap.ts).
+ * (`4017300`, `4015600`, `4015601`..., docs/doku-integration.md#notifications), instead of our global
+ * `{"error":…}` body, which DOKU would read as an unknown answer and retry forever. `serviceCode` is
+ * the SNAP service of the route (73 token, 56 debit notify). Errors fastify raises before the route
+ * (an oversize body) never reach a route filter and keep the global body; DOKU retries those, which
+ * is what we want. The notify route's JSON is parsed by the service after the signature check (see
+ * bootstrap.ts).
  */
 @Catch()
 export class SnapExceptionFilter implements ExceptionFilter {
@@ -26,7 +27,7 @@ export class SnapExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<ReplyLike>();
     const answer = this.toSnap(exception);
-    if (reply.sent) return;
+    if (reply.sent === true) return;
     reply.status(answer.httpStatus).header('content-type', 'application/json; charset=utf-8').send({
       responseCode: answer.responseCode,
       responseMessage: answer.responseMessage,

@@ -2,28 +2,31 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfigService } from '../config/app-config.service';
-import { fromOptionalSnapMoney } from '../integrations/doku/doku-mapper';
-import { mapTransactionStatus } from '../integrations/doku/doku-response-codes';
-import { QueryPurchaseRequest, QueryPurchaseResponse, SnapRefundHistoryItem } from '../integrations/doku/doku-wire.types';
-import { DokuClient } from '../integrations/doku/doku.client';
-import { DokuResponseError } from '../integrations/doku/doku.errors';
-import { TransactionResolverRegistry } from '../reconciliation/transaction-resolver.registry';
+import { amountOrThrow } from '../integrations/doku/snap/doku-mapper';
+import { DokuResponseError } from '../integrations/doku/snap/doku.errors';
+import { CheckoutCallError } from '../integrations/doku/checkout/checkout.errors';
+import type { PurchaseStatus, RefundLine } from '../integrations/doku/snap/payment.types';
+import { TransactionResolverRegistry } from '../transactions/transaction-resolver.registry';
 import { captureDokuOutcome } from '../transactions/doku-outcome';
 import { Transaction } from '../transactions/entities/transaction.entity';
+import { payableUntilOf } from '../transactions/payable-until';
 import { isUnresolved } from '../transactions/transaction-state';
 import { TransactionsRepository } from '../transactions/transactions.repository';
 import { PurchasesRepository } from './purchases.repository';
-import { refundPurchaseRequest } from './refund-purchase-request';
+import { purchaseReferenceOf, purchaseRefundOf } from './purchase-refund';
+import { PurchaseChannels } from './channels/purchase-channels';
+import { ExpiredPurchaseCancels, isExpiryCancel } from './expired-purchase-cancels.service';
 
 /**
- * How long DOKU may not know a purchase (or refund) we sent before we call it failed (§5.6: "a
- * not-found after a reasonable grace period"). Before that, a not-found may just be DOKU lagging.
+ * How long DOKU may not know a purchase (or refund) we sent before we call it failed: a not-found
+ * counts only after a grace period (docs/doku-integration.md#uncertain-outcomes). Before that, a
+ * not-found may just be DOKU lagging.
  * `RECONCILER_NOT_FOUND_GRACE_MS` overrides it.
  */
 export const NOT_FOUND_GRACE_MS = 120_000;
 
 /** What Query Purchase told us, or nothing usable. */
-type QueryAnswer = { kind: 'found'; body: QueryPurchaseResponse } | { kind: 'notFound' };
+type QueryAnswer = { kind: 'found'; body: PurchaseStatus } | { kind: 'notFound' };
 
 export interface PurchaseWithChildren {
   purchase: Transaction;
@@ -33,7 +36,7 @@ export interface PurchaseWithChildren {
 const logger = new Logger('PurchaseStatus');
 
 /**
- * Settles purchases, and their refunds and cancels, from DOKU's truth: Query Purchase (§3.17) and
+ * Settles purchases, and their refunds and cancels, from DOKU's truth: Query Purchase and
  * its `refundHistory`, applied through the forward-only state machine. Used by the status
  * endpoints, the PAY_RETURN redirect, notifications and the reconciler; it never sends a debit.
  */
@@ -41,11 +44,12 @@ const logger = new Logger('PurchaseStatus');
 export class PurchaseStatusService implements OnModuleInit {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly doku: DokuClient,
+    private readonly channels: PurchaseChannels,
     private readonly transactions: TransactionsRepository,
     private readonly purchases: PurchasesRepository,
     private readonly resolvers: TransactionResolverRegistry,
     private readonly config: AppConfigService,
+    private readonly expiredCancels: ExpiredPurchaseCancels,
   ) {}
 
   /** The reconciler settles unresolved purchases, refunds and cancels through this service too. */
@@ -57,18 +61,33 @@ export class PurchaseStatusService implements OnModuleInit {
 
   /**
    * Asks DOKU when the purchase or one of its refunds/cancels is still unresolved, applies the
-   * answer, and gives the purchase and its children as they now are.
+   * answer, and gives the purchase and its children as they now are. With `poll` (a customer's app
+   * or browser asking), DOKU is asked only if no one has asked within STATUS_QUERY_MIN_INTERVAL_MS.
    */
-  async refresh(purchase: Transaction, options: { recover?: boolean } = {}): Promise<PurchaseWithChildren> {
+  async refresh(purchase: Transaction, options: { recover?: boolean; poll?: boolean } = {}): Promise<PurchaseWithChildren> {
     const children = await this.purchases.findChildren(purchase.id);
     const unresolved = isUnresolved(purchase.status) || children.some((c) => isUnresolved(c.status));
     if (!unresolved) return { purchase, children };
+    // A customer's poll asks DOKU only when nobody has within the interval; otherwise it reads our
+    // record, which notifications and the reconciler keep up to date.
+    if (options.poll === true && !(await this.purchases.claimStatusQuery(purchase.id, this.config.reconciliation.statusQueryIntervalMs))) {
+      // Someone asked within the interval: read our record again, which may have been settled since.
+      const fresh = (await this.purchases.findById(purchase.id)) ?? purchase;
+      return { purchase: fresh, children: await this.purchases.findChildren(purchase.id) };
+    }
     const answer = await this.query(purchase);
     const missing = answer ? await this.db.transaction((tx) => this.apply(tx, purchase.id, answer)) : [];
-    if (options.recover) {
+    // The reconciler's answer is in our record now: the polls of the next interval read it.
+    if (options.poll !== true) await this.purchases.markStatusAsked(purchase.id);
+    if (options.recover === true) {
       for (const refund of missing) await this.resendRefund(purchase, refund);
     }
-    const fresh = (await this.purchases.findById(purchase.id)) ?? purchase;
+    let fresh = (await this.purchases.findById(purchase.id)) ?? purchase;
+    if (options.recover === true && answer?.kind === 'found' && answer.body.status === 'PENDING') {
+      // Still waiting after its PIN page closed: canceled at DOKU (docs/customer-pages.md#expiry).
+      await this.expiredCancels.cancelIfDue(fresh, this.notFoundGraceMs());
+      fresh = (await this.purchases.findById(purchase.id)) ?? fresh;
+    }
     return { purchase: fresh, children: await this.purchases.findChildren(purchase.id) };
   }
 
@@ -82,6 +101,8 @@ export class PurchaseStatusService implements OnModuleInit {
     if (!answer) return purchase.status;
     return this.db.transaction(async (tx) => {
       await this.apply(tx, purchase.id, answer);
+      // Applied in this commit: the polls of the next interval read it instead of asking again.
+      await tx.query(`UPDATE transactions SET status_asked_at = now() WHERE id = $1`, [purchase.id]);
       const rows: { status: Transaction['status'] }[] = await tx.query(`SELECT status FROM transactions WHERE id = $1`, [purchase.id]);
       return rows[0]?.status ?? purchase.status;
     });
@@ -93,7 +114,8 @@ export class PurchaseStatusService implements OnModuleInit {
    * leaves out sent again with its own identifiers.
    */
   async resolveTransaction(transaction: Transaction): Promise<void> {
-    const purchase = transaction.type === 'PURCHASE' ? transaction : transaction.parentId ? await this.purchases.findById(transaction.parentId) : null;
+    const purchase =
+      transaction.type === 'PURCHASE' ? transaction : transaction.parentId ? await this.purchases.findById(transaction.parentId) : null;
     if (purchase) await this.refresh(purchase, { recover: true });
   }
 
@@ -109,15 +131,17 @@ export class PurchaseStatusService implements OnModuleInit {
    */
   private async resendRefund(purchase: Transaction, refund: Transaction): Promise<void> {
     if (!(await this.transactions.claimSendAgain(refund.id, this.notFoundGraceMs()))) return;
-    const outcome = await captureDokuOutcome(() => this.doku.refundPurchase(refundPurchaseRequest(purchase, refund)));
+    const outcome = await captureDokuOutcome(() => this.channels.of(purchase).refund(purchaseRefundOf(purchase, refund)));
     if (outcome.kind !== 'ok') {
-      logger.warn(`Refund ${refund.id} sent again: DOKU's answer settles nothing (${outcome.responseCode ?? (outcome.error as { code?: string }).code ?? outcome.error.name})`);
+      logger.warn(
+        `Refund ${refund.id} sent again: DOKU's answer settles nothing (${outcome.responseCode ?? (outcome.error as { code?: string }).code ?? outcome.error.name})`,
+      );
       return;
     }
     await this.db.transaction(async (tx) => {
       // The purchase row first, then the refund: the lock order of every money path.
       await this.purchases.lockForUpdate(tx, purchase.id, undefined);
-      const moved = await this.transactions.transition(tx, refund.id, 'SUCCESS', 'Refund Purchase sent again: succeeded', 'doku-success', {
+      const moved = await this.transactions.transition(tx, refund.id, 'SUCCESS', 'doku-response-to-resend', 'doku-success', {
         dokuExternalId: outcome.result.externalId ?? null,
         dokuReferenceNo: outcome.result.body.refundNo ?? null,
         dokuResponseCode: outcome.result.responseCode,
@@ -126,27 +150,19 @@ export class PurchaseStatusService implements OnModuleInit {
     });
   }
 
+  /**
+   * The status query of the purchase's channel: Query Purchase for the wallet (`DokuPurchases.status`
+   * asks again with DOKU's other service code), DANA's status query for DANA; each asks again without
+   * our stored X-EXTERNAL-ID before "not found" counts (it may not be the one DOKU saw).
+   */
   private async query(purchase: Transaction): Promise<QueryAnswer | undefined> {
-    const request: QueryPurchaseRequest = {
-      // §3.17: SNAP asks for the original service code "54"; DOKU's Node SDK sends "55".
-      serviceCode: '54',
-      originalPartnerReferenceNo: purchase.partnerReferenceNo,
-      ...(purchase.dokuReferenceNo ? { originalReferenceNo: purchase.dokuReferenceNo } : {}),
-      ...(purchase.dokuExternalId ? { originalExternalId: purchase.dokuExternalId } : {}),
-      additionalInfo: {},
-    };
-    let outcome = await captureDokuOutcome(() => this.doku.queryPurchase(request));
-    if (outcome.kind === 'rejected' && outcome.error.code === 'DOKU.BAD_REQUEST') {
-      outcome = await captureDokuOutcome(() => this.doku.queryPurchase({ ...request, serviceCode: '55' }));
-    }
-    if (outcome.kind === 'rejected' && outcome.error.code === 'DOKU.NOT_FOUND' && request.originalExternalId !== undefined) {
-      // Our stored X-EXTERNAL-ID may not be the one DOKU saw (a process that died after a token
-      // renewal never stored the new one): "not found" counts only without it.
-      const { originalExternalId: _stale, ...withoutExternalId } = request;
-      outcome = await captureDokuOutcome(() => this.doku.queryPurchase(withoutExternalId));
-    }
+    const outcome = await captureDokuOutcome(() => this.channels.of(purchase).status(purchaseReferenceOf(purchase)));
     if (outcome.kind === 'ok') return { kind: 'found', body: outcome.result.body };
     if (outcome.kind === 'rejected' && outcome.error instanceof DokuResponseError && outcome.error.kind === 'NOT_FOUND') {
+      return { kind: 'notFound' };
+    }
+    // The e-Wallet checkout's status query (non-SNAP): a 404 is its "not found".
+    if (outcome.kind === 'rejected' && outcome.error instanceof CheckoutCallError && outcome.error.kind === 'NOT_FOUND') {
       return { kind: 'notFound' };
     }
     logger.warn(`Query Purchase for ${purchase.id} settled nothing: ${(outcome.error as { code?: string }).code ?? outcome.error.name}`);
@@ -166,45 +182,61 @@ export class PurchaseStatusService implements OnModuleInit {
     const grace = this.notFoundGraceMs();
     const pastGrace = (t: Transaction) => now - t.createdAt.getTime() >= grace;
 
-    const doku = answer.kind === 'found' ? mapTransactionStatus(answer.body.latestTransactionStatus) : 'NOT_FOUND';
+    const doku = answer.kind === 'found' ? answer.body.status : 'NOT_FOUND';
     const body = answer.kind === 'found' ? answer.body : undefined;
-    const code = body?.latestTransactionStatus ?? 'not found';
-    const cause = `Query Purchase: ${code}`;
+    const code = body?.statusCode ?? 'not found';
+    // The cause is the status query; DOKU's status code goes into the event's details.
+    const cause = 'status-query';
+    const eventDetails = { statusCode: code };
 
     switch (doku) {
       case 'SUCCESS':
       case 'REFUNDED':
         await this.transactions.transition(tx, purchase.id, 'SUCCESS', cause, 'doku-reported', {
-          dokuReferenceNo: body?.originalReferenceNo ?? purchase.dokuReferenceNo,
+          eventDetails,
+          dokuReferenceNo: body?.referenceNo ?? purchase.dokuReferenceNo,
           // DOKU's own record of the X-EXTERNAL-ID that created the purchase, when it gives one.
-          dokuExternalId: typeof body?.originalExternalId === 'string' && /^[0-9A-Za-z-]{1,64}$/.test(body.originalExternalId) ? body.originalExternalId : null,
-          details: { ...(body?.paidTime ? { paidTime: body.paidTime } : {}), ...(body?.approvalCode ? { approvalCode: body.approvalCode } : {}) },
+          dokuExternalId: body?.externalId !== undefined && /^[0-9A-Za-z-]{1,64}$/.test(body.externalId) ? body.externalId : null,
+          details: {
+            ...(body?.paidTime ? { paidTime: body.paidTime } : {}),
+            ...(body?.approvalCode ? { approvalCode: body.approvalCode } : {}),
+          },
         });
         break;
       case 'CANCELED':
-        await this.transactions.transition(tx, purchase.id, 'CANCELED', cause, 'doku-reported');
+        await this.transactions.transition(tx, purchase.id, 'CANCELED', cause, 'doku-reported', {
+          eventDetails,
+          // Canceled by the cancel its expiry sent: for the customer, the time to pay ran out.
+          ...(children.some(isExpiryCancel) ? { failureCode: 'PURCHASE.EXPIRED' } : {}),
+        });
         break;
       case 'FAILED':
         await this.transactions.transition(tx, purchase.id, 'FAILED', cause, 'doku-reported', {
-          failureCode: 'DOKU.REJECTED',
-          details: { dokuStatus: body?.transactionStatusDesc ?? code },
+          eventDetails,
+          // DOKU failed it once its PIN page had closed: the customer never paid in time.
+          failureCode: now >= (payableUntilOf(purchase) ?? Infinity) ? 'PURCHASE.EXPIRED' : 'DOKU.REJECTED',
+          details: { dokuStatus: body?.statusDescription ?? code },
         });
         break;
       case 'NOT_FOUND':
         // Not found means failed only once DOKU has had time to know it, and only because a
         // purchase DOKU does not know cannot have been paid (settlementAllowed).
         if (isUnresolved(purchase.status) && pastGrace(purchase)) {
-          await this.transactions.transition(tx, purchase.id, 'FAILED', `${cause} after the grace period`, 'doku-not-found', { failureCode: 'DOKU.NOT_FOUND' });
+          await this.transactions.transition(tx, purchase.id, 'FAILED', cause, 'doku-not-found', {
+            eventDetails: { ...eventDetails, afterGracePeriod: true },
+            failureCode: 'DOKU.NOT_FOUND',
+          });
         }
         break;
       case 'PENDING':
         // DOKU has it and it is still in progress: no longer unknown.
-        if (purchase.status === 'UNKNOWN') await this.transactions.transition(tx, purchase.id, 'PENDING', cause, 'doku-reported');
+        if (purchase.status === 'UNKNOWN')
+          await this.transactions.transition(tx, purchase.id, 'PENDING', cause, 'doku-reported', { eventDetails });
         break;
     }
 
     // refundHistory is optional in DOKU's answers: its absence says nothing about any refund.
-    const history = body?.refundHistory ?? [];
+    const history = body?.refunds ?? [];
     const missing: Transaction[] = [];
     for (const child of children.filter((c) => isUnresolved(c.status))) {
       if (child.type === 'REFUND' && !(await this.applyRefund(tx, child, history)) && pastGrace(child)) missing.push(child);
@@ -218,26 +250,36 @@ export class PurchaseStatusService implements OnModuleInit {
   }
 
   /**
-   * A refund is settled by its line in `refundHistory` (§3.17), matched on our partnerRefundNo.
+   * A refund is settled by its line in `refundHistory`, matched on our partnerRefundNo.
    * Gives false when the answer has no line for it: that settles nothing (the caller may send the
    * refund again, see resendRefund).
    */
-  private async applyRefund(tx: EntityManager, refund: Transaction, history: SnapRefundHistoryItem[]): Promise<boolean> {
+  private async applyRefund(tx: EntityManager, refund: Transaction, history: RefundLine[]): Promise<boolean> {
     const line = history.find((h) => h.partnerRefundNo === refund.partnerReferenceNo);
     if (!line) return false;
-    if (fromOptionalSnapMoney(line.refundAmount) !== undefined && fromOptionalSnapMoney(line.refundAmount) !== refund.amount) {
+    // An amount DOKU sent but we cannot read confirms nothing: the answer is refused.
+    const listed = amountOrThrow(line.amount);
+    if (listed !== undefined && listed !== refund.amount) {
       logger.warn(`Refund ${refund.id}: DOKU lists another amount; left for the back office`);
       return true;
     }
-    const status = mapTransactionStatus(line.refundStatus);
+    const status = line.status;
     if (status === 'SUCCESS') {
-      const moved = await this.transactions.transition(tx, refund.id, 'SUCCESS', 'Query Purchase: refundHistory 00', 'doku-reported', { dokuReferenceNo: line.refundNo ?? null });
+      const moved = await this.transactions.transition(tx, refund.id, 'SUCCESS', 'status-query', 'doku-reported', {
+        eventDetails: { refundHistoryStatus: '00' },
+        dokuReferenceNo: line.refundNo ?? null,
+      });
       if (moved.changed && refund.parentId) await this.transactions.settleRefundReservation(tx, refund.parentId, refund.amount, true);
     } else if (status === 'FAILED') {
-      const moved = await this.transactions.transition(tx, refund.id, 'FAILED', 'Query Purchase: refundHistory 06', 'doku-reported', { failureCode: 'DOKU.REJECTED' });
+      const moved = await this.transactions.transition(tx, refund.id, 'FAILED', 'status-query', 'doku-reported', {
+        eventDetails: { refundHistoryStatus: '06' },
+        failureCode: 'DOKU.REJECTED',
+      });
       if (moved.changed && refund.parentId) await this.transactions.settleRefundReservation(tx, refund.parentId, refund.amount, false);
     } else if (status === 'PENDING' && refund.status === 'UNKNOWN') {
-      await this.transactions.transition(tx, refund.id, 'PENDING', 'Query Purchase: refundHistory 03', 'doku-reported');
+      await this.transactions.transition(tx, refund.id, 'PENDING', 'status-query', 'doku-reported', {
+        eventDetails: { refundHistoryStatus: '03' },
+      });
     }
     return true;
   }
@@ -245,11 +287,21 @@ export class PurchaseStatusService implements OnModuleInit {
   /** A cancel is settled by the purchase's own status: 05 means it happened. */
   private async applyCancel(tx: EntityManager, cancel: Transaction, doku: string, pastGrace: boolean): Promise<void> {
     if (doku === 'CANCELED') {
-      await this.transactions.transition(tx, cancel.id, 'SUCCESS', 'Query Purchase: 05', 'doku-reported');
-    } else if (pastGrace && (doku === 'SUCCESS' || doku === 'REFUNDED' || doku === 'FAILED' || doku === 'NOT_FOUND')) {
-      await this.transactions.transition(tx, cancel.id, 'FAILED', `Query Purchase: ${doku} after the grace period`, doku === 'NOT_FOUND' ? 'doku-not-found' : 'doku-reported', {
-        failureCode: 'PURCHASE.NOT_CANCELABLE',
+      await this.transactions.transition(tx, cancel.id, 'SUCCESS', 'status-query', 'doku-reported', {
+        eventDetails: { purchaseStatus: doku },
       });
+    } else if (pastGrace && (doku === 'SUCCESS' || doku === 'REFUNDED' || doku === 'FAILED' || doku === 'NOT_FOUND')) {
+      await this.transactions.transition(
+        tx,
+        cancel.id,
+        'FAILED',
+        'status-query',
+        doku === 'NOT_FOUND' ? 'doku-not-found' : 'doku-reported',
+        {
+          eventDetails: { purchaseStatus: doku, afterGracePeriod: true },
+          failureCode: 'PURCHASE.NOT_CANCELABLE',
+        },
+      );
     }
   }
 }

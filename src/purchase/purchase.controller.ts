@@ -2,13 +2,14 @@ import { Body, Controller, Get, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Allow, AllowUsers, CurrentPrincipal } from '../common/auth/auth.decorators';
 import { Principal, UserPrincipal } from '../common/auth/principal';
-import { Idempotent, IdempotencyCtx } from '../common/idempotency/idempotency.interceptor';
-import { IdempotencyContext, IdempotentResponse } from '../common/idempotency/idempotency.service';
+import { Idempotent, IdempotencyCtx } from '../transactions/idempotency/idempotency.interceptor';
+import { IdempotencyContext, IdempotentResponse } from '../transactions/idempotency/idempotency.service';
+import type { PurchaseAnswer } from './purchase.service';
 import { CreateOrderPurchaseRequestDto } from './dto/create-order-purchase.request.dto';
 import { CreatePurchaseRequestDto } from './dto/create-purchase.request.dto';
 import { PurchaseCreatedResponseDto } from './dto/purchase-created.response.dto';
 import { PurchaseResponseDto } from './dto/purchase.response.dto';
-import { purchaseIdPipe, userIdPipe } from './purchase-id.pipe';
+import { purchaseIdPipe, userIdPipe } from '../common/http/resource-id.pipes';
 import { PurchaseService } from './purchase.service';
 
 @ApiTags('purchases')
@@ -22,18 +23,24 @@ export class PurchaseController {
   @Idempotent()
   @ApiOperation({ summary: 'Pay from my DOKU Wallet: returns the DOKU PIN page to open' })
   @ApiResponse({ status: 201, type: PurchaseCreatedResponseDto, description: 'PENDING until the user enters the PIN' })
-  @ApiResponse({ status: 202, type: PurchaseCreatedResponseDto, description: "UNKNOWN: DOKU's answer was lost; poll GET /v1/purchases/{id}" })
+  @ApiResponse({
+    status: 202,
+    type: PurchaseCreatedResponseDto,
+    description: "UNKNOWN: DOKU's answer was lost; poll GET /v1/purchases/{id}",
+  })
   create(
     @CurrentPrincipal() principal: UserPrincipal,
     @Body() body: CreatePurchaseRequestDto,
     @IdempotencyCtx() ctx: IdempotencyContext,
-  ): Promise<IdempotentResponse> {
+  ): Promise<IdempotentResponse<PurchaseAnswer>> {
     return this.purchases.create(principal, principal.userId, body, ctx);
   }
 
   @Get('v1/purchases/:id')
   @AllowUsers('user')
-  @ApiOperation({ summary: 'One of my purchases; asks DOKU first while it is PENDING or UNKNOWN' })
+  @ApiOperation({
+    summary: 'One of my purchases, from our record; while it is PENDING or UNKNOWN, DOKU is asked at most once per interval',
+  })
   @ApiResponse({ status: 200, type: PurchaseResponseDto })
   get(@CurrentPrincipal() principal: UserPrincipal, @Param('id', purchaseIdPipe) id: string): Promise<PurchaseResponseDto> {
     return this.purchases.get(principal.userId, id);
@@ -50,7 +57,7 @@ export class PurchaseController {
     @Param('userId', userIdPipe) userId: string,
     @Body() body: CreateOrderPurchaseRequestDto,
     @IdempotencyCtx() ctx: IdempotencyContext,
-  ): Promise<IdempotentResponse> {
+  ): Promise<IdempotentResponse<PurchaseAnswer>> {
     return this.purchases.create(principal, userId, body, ctx);
   }
 

@@ -1,37 +1,45 @@
 import { Injectable, OnModuleInit, Optional } from '@nestjs/common';
-import { WalletAccessService } from '../accounts/wallet-access.service';
-import { CustomerDokuCalls } from '../accounts/customer-doku-calls.service';
 import { Principal } from '../common/auth/principal';
 import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-codes';
-import { IdempotencyContext, IdempotencyService, IdempotentResponse, StoredResponse } from '../common/idempotency/idempotency.service';
+import {
+  IdempotencyContext,
+  IdempotencyService,
+  IdempotentResponse,
+  StoredResponse,
+} from '../transactions/idempotency/idempotency.service';
 import { amountWithinLimit } from '../common/money/amount-limit';
 import { Money } from '../common/money/money';
 import { AppConfigService } from '../config/app-config.service';
-import { toSnapMoney } from '../integrations/doku/doku-mapper';
-import { DokuClock } from '../integrations/doku/doku-clock';
-import { jakartaTimestamp } from '../integrations/doku/doku-signature';
-import { PurchaseWebRequest } from '../integrations/doku/doku-wire.types';
-import { DokuClient } from '../integrations/doku/doku.client';
-import { captureDokuOutcome, DokuOutcome, externalIdOf } from '../transactions/doku-outcome';
+import { CapturedExchanges, ExchangeRecorderService } from '../integrations/doku/snap/exchange-recorder.service';
+import { exchangeRowStorable } from '../integrations/doku/snap/doku-exchanges.repository';
+import type { PurchaseStarted } from '../integrations/doku/snap/payment.types';
+import { DokuOutcome, externalIdOf } from '../transactions/doku-outcome';
 import { Transaction } from '../transactions/entities/transaction.entity';
-import { isUnresolved } from '../transactions/transaction-state';
 import { TransactionsRepository } from '../transactions/transactions.repository';
+import type { NewTransaction } from '../transactions/transactions.repository';
 import { CreatePurchaseRequestDto } from './dto/create-purchase.request.dto';
 import { PurchaseCreatedResponseDto } from './dto/purchase-created.response.dto';
 import { PurchaseResponseDto } from './dto/purchase.response.dto';
-import { renderPurchaseReturnPage } from './purchase-return.page';
-import { renderedRejection } from '../reconciliation/rendered-response';
-import { TransactionResolverRegistry } from '../reconciliation/transaction-resolver.registry';
+import { PURCHASE_RETURN_PATH } from './purchase-return.page';
+import { AppReturnLinks } from '../clients/app-return-links.service';
+import { DokuClock } from '../integrations/doku/snap/doku-clock';
+import type { ChannelCard, ChannelPurchaseInput, PurchaseChannel } from './channels/purchase-channel';
+import { PurchaseChannels } from './channels/purchase-channels';
+import { DEFAULT_PAYMENT_METHOD } from '../transactions/payment-method';
+import { renderedRejection } from '../transactions/rendered-response';
+import { TransactionResolverRegistry } from '../transactions/transaction-resolver.registry';
 import { dokuCodeOf, rejectionResponse } from '../transactions/stored-response';
 import { PurchaseStatusService } from './purchase-status.service';
 import { PurchasesRepository } from './purchases.repository';
+import { EmoneyLimits } from '../limits/emoney-limits.service';
 import { newPartnerReference } from '../transactions/partner-reference';
+import type { MoneyAnswer } from '../transactions/stored-response';
 
-/** The path DOKU's PIN page sends the browser back to (PAY_RETURN); fixed, never from the client. */
-export const PURCHASE_RETURN_PATH = '/v1/callbacks/doku/purchase';
-/** How long the PIN page stays payable (`validUpTo`, §3.16). */
-const PIN_PAGE_VALIDITY_MS = 15 * 60_000;
+/** What the purchase POST answers, fresh, replayed or rendered for an abandoned request. */
+export type PurchaseAnswer = MoneyAnswer<PurchaseCreatedResponseDto>;
+
+export { PURCHASE_RETURN_PATH };
 
 export interface NewPurchase extends CreatePurchaseRequestDto {
   merchantOrderRef?: string;
@@ -39,7 +47,10 @@ export interface NewPurchase extends CreatePurchaseRequestDto {
 
 interface PurchaseIntent {
   purchase: Transaction;
-  request: PurchaseWebRequest;
+  channel: PurchaseChannel;
+  input: ChannelPurchaseInput;
+  /** The exchanges of the Purchase Web call, stored with commit 2 when it is one statement. */
+  exchanges?: CapturedExchanges;
 }
 
 const REJECTION_MESSAGES: Partial<Record<ErrorCode, string>> = {
@@ -51,19 +62,29 @@ const REJECTION_MESSAGES: Partial<Record<ErrorCode, string>> = {
   'WALLET.NEEDS_REBINDING': 'The DOKU wallet must be linked again',
 };
 
-/** Purchase Web (§3.2 C, §3.16): the user pays from their own wallet on DOKU's PIN page. */
+/** The channel's own words for a decline when it has them (a card is not a wallet), else the common ones. */
+function rejectionMessage(channel: PurchaseChannel | undefined, code: ErrorCode): string | undefined {
+  return channel?.rejectionMessages?.[code] ?? REJECTION_MESSAGES[code];
+}
+
+/**
+ * A purchase (docs/doku-integration.md#purchase, docs/channels.md): paid from the user's bound DOKU
+ * Wallet on DOKU's PIN page, or once through another channel (DANA); the channel is the purchase's
+ * `paymentMethod`, everything else is the same for every channel.
+ */
 @Injectable()
 export class PurchaseService implements OnModuleInit {
   constructor(
     private readonly idempotency: IdempotencyService,
-    private readonly wallets: WalletAccessService,
     private readonly purchases: PurchasesRepository,
     private readonly transactions: TransactionsRepository,
     private readonly status: PurchaseStatusService,
-    private readonly doku: DokuClient,
-    private readonly customerCalls: CustomerDokuCalls,
+    private readonly channels: PurchaseChannels,
     private readonly config: AppConfigService,
+    private readonly exchanges: ExchangeRecorderService,
+    private readonly returnLinks: AppReturnLinks,
     private readonly clock: DokuClock,
+    private readonly limits: EmoneyLimits,
     @Optional() private readonly resolvers?: TransactionResolverRegistry,
   ) {}
 
@@ -73,10 +94,12 @@ export class PurchaseService implements OnModuleInit {
   }
 
   /** The answer of the purchase POST for a settled purchase (completes the key of an abandoned request). */
-  private render(purchase: Transaction): StoredResponse {
+  private render(purchase: Transaction): StoredResponse<PurchaseAnswer> {
     if (purchase.status === 'FAILED') {
       const code = purchase.failureCode as ErrorCode | null;
-      const message = (code && REJECTION_MESSAGES[code]) ?? 'DOKU declined the purchase';
+      // Every stored purchase names its channel; a record without one gets the common words.
+      const channel = purchase.paymentMethod ? this.channels.of(purchase) : undefined;
+      const message = (code && rejectionMessage(channel, code)) ?? 'DOKU declined the purchase';
       return renderedRejection(purchase, 'DOKU.REJECTED', message, { purchaseId: purchase.id, status: 'FAILED' });
     }
     const url = (purchase.details as { webRedirectUrl?: unknown }).webRedirectUrl;
@@ -84,62 +107,153 @@ export class PurchaseService implements OnModuleInit {
       id: purchase.id,
       status: purchase.status,
       amount: Number(purchase.amount),
+      paymentMethod: purchase.paymentMethod,
       webRedirectUrl: typeof url === 'string' ? url : null,
     };
     return { status: 201, body };
   }
 
   /**
-   * Commit 1: the PENDING purchase with its new partnerReferenceNo; then Purchase Web; commit 2:
-   * DOKU's reference and PIN page (201), a decline (FAILED, 4xx) or a lost answer (UNKNOWN, 202).
+   * Commit 1: the PENDING purchase with its channel and new partnerReferenceNo; then the channel's
+   * payment call; commit 2: DOKU's reference and payment page (201), a decline (FAILED, 4xx) or a
+   * lost answer (UNKNOWN, 202).
    */
-  create(initiator: Principal, userId: string, input: NewPurchase, ctx: IdempotencyContext): Promise<IdempotentResponse> {
+  async create(
+    initiator: Principal,
+    userId: string,
+    input: NewPurchase,
+    ctx: IdempotencyContext,
+  ): Promise<IdempotentResponse<PurchaseAnswer>> {
     const amount = this.checkAmount(input);
-    return this.idempotency.run<PurchaseIntent, DokuOutcome<unknown>>(ctx, {
-      prepare: async (tx) => {
-        await this.wallets.requireBoundWallet(userId, tx);
-        const partnerReferenceNo = newPartnerReference('PUR');
-        const purchase = await this.transactions.createPending(tx, {
+    const method = input.paymentMethod ?? DEFAULT_PAYMENT_METHOD;
+    const channel = this.channels.get(method);
+    checkDevice(channel, input);
+    const card = checkCard(channel, input);
+    const initiatorId = initiator.kind === 'user' ? initiator.userId : initiator.clientId;
+    // Asked to go straight back to the app: DOKU needs the app's link (docs/customer-pages.md#back-to-the-app).
+    const appLink = input.returnToApp === true ? await this.returnLinks.baseFor({ kind: initiator.kind, id: initiatorId }) : undefined;
+    if (input.returnToApp === true && !appLink) {
+      throw new AppError('PURCHASE.NO_RETURN_URL', 'No app return link is configured to send the customer back to');
+    }
+    const channelInput: ChannelPurchaseInput = {
+      description: input.description,
+      items: input.items,
+      deviceId: input.deviceId,
+      ipAddress: input.ipAddress,
+      appLink,
+      // On DOKU's clock, like X-TIMESTAMP: the page validity is judged there.
+      payableUntil: new Date(this.clock.now().getTime() + this.config.doku.purchaseValiditySeconds * 1000),
+      // In memory only, for the one payment call: never part of the stored purchase.
+      ...(card ? { card } : {}),
+    };
+    // The e-money limits (docs/limits.md): the per-transaction amount now, the others in commit 1.
+    const limits = this.limits.outgoing({ userId, channel: method, caller: initiator.kind, amount });
+    return this.idempotency.run<PurchaseIntent, DokuOutcome<PurchaseStarted>, PurchaseAnswer>(ctx, {
+      // One statement: the channel's check (a bound wallet, or the user), the key, the limits'
+      // counters and the PENDING purchase with its channel and new partnerReferenceNo.
+      prepareInOneStatement: async (claim) => {
+        const pending: NewTransaction = {
           userId,
           type: 'PURCHASE',
+          paymentMethod: method,
           amount,
-          partnerReferenceNo,
-          dokuExternalId: await this.doku.newExternalId(),
+          partnerReferenceNo: channel.newPartnerReference?.() ?? newPartnerReference(channel.referencePrefix),
+          dokuExternalId: await channel.newExternalId(),
           initiatorKind: initiator.kind,
-          initiatorId: initiator.kind === 'user' ? initiator.userId : initiator.clientId,
+          initiatorId,
           merchantOrderRef: input.merchantOrderRef ?? null,
           description: input.description ?? null,
           details: { items: input.items ?? [] },
-        });
-        return { purchase, request: this.purchaseWebRequest(purchase, input) };
+        };
+        const claimed = await this.purchases
+          .createPendingClaimingKey(claim, channel.precondition, pending, limits)
+          .catch(async (error: unknown) => {
+            throw await this.limits.translate(error, limits);
+          });
+        if (!('intent' in claimed)) return claimed;
+        return { ...claimed, intent: { purchase: claimed.intent, channel, input: channelInput } };
       },
       transactionId: (intent) => intent.purchase.id,
-      execute: (intent) => this.send(userId, intent.request, intent.purchase.dokuExternalId ?? undefined),
-      settle: async (tx, { purchase }, outcome) => {
+      execute: async (intent) => {
+        const { value, exchanges } = await this.exchanges.capture(() =>
+          intent.channel.start(intent.purchase, intent.input, intent.purchase.dokuExternalId ?? undefined),
+        );
+        intent.exchanges = exchanges;
+        return value;
+      },
+      // Accepted (the usual answer): the reference and the PIN page, and the key, in one statement.
+      settleInOneStatement: ({ purchase, input: given, exchanges }, outcome) => {
+        if (outcome.kind !== 'ok') {
+          this.exchanges.release(exchanges);
+          return undefined;
+        }
+        // The call's exchange records go into the same statement (nothing can make it fail there).
+        const rows = exchanges?.rows.splice(0) ?? [];
+        const stored = rows.filter(exchangeRowStorable);
+        this.exchanges.release({ rows: rows.filter((r) => !exchangeRowStorable(r)), open: false });
+        const { referenceNo, webRedirectUrl: url } = outcome.result.body;
+        const body: PurchaseCreatedResponseDto = {
+          id: purchase.id,
+          status: 'PENDING',
+          amount: Number(purchase.amount),
+          paymentMethod: purchase.paymentMethod,
+          webRedirectUrl: url,
+        };
+        return {
+          status: 201,
+          body,
+          transactionId: purchase.id,
+          write: async (completion) => {
+            try {
+              return await this.purchases.recordAcceptanceCompletingKey(
+                completion,
+                {
+                  id: purchase.id,
+                  dokuReferenceNo: referenceNo,
+                  // Until when the payment page takes the payment: the reconciler checks right after it (expiry).
+                  details: { webRedirectUrl: url, payableUntil: given.payableUntil.toISOString() },
+                  dokuExternalId: outcome.result.externalId,
+                },
+                stored,
+              );
+            } catch (error) {
+              // Not stored with the outcome: the batch writes them (twice at worst, never lost).
+              this.exchanges.release({ rows: stored, open: false });
+              throw error;
+            }
+          },
+        };
+      },
+      settle: async (tx, { purchase, input: given, channel: used }, outcome) => {
         const created = (status: PurchaseCreatedResponseDto['status'], webRedirectUrl: string | null): PurchaseCreatedResponseDto => ({
           id: purchase.id,
           status,
           amount: Number(purchase.amount),
+          paymentMethod: purchase.paymentMethod,
           webRedirectUrl,
         });
         if (outcome.kind === 'ok') {
-          const body = outcome.result.body as { referenceNo?: unknown; webRedirectUrl?: unknown };
-          const url = typeof body.webRedirectUrl === 'string' ? body.webRedirectUrl : null;
-          const reference = typeof body.referenceNo === 'string' ? body.referenceNo : null;
-          await this.purchases.recordAcceptance(tx, purchase.id, reference, { webRedirectUrl: url }, outcome.result.externalId);
+          const { referenceNo, webRedirectUrl: url } = outcome.result.body;
+          await this.purchases.recordAcceptance(
+            tx,
+            purchase.id,
+            referenceNo,
+            { webRedirectUrl: url, payableUntil: given.payableUntil.toISOString() },
+            outcome.result.externalId,
+          );
           // Still PENDING: the user has to confirm with the PIN on DOKU's page.
           return { status: 201, body: created('PENDING', url), transactionId: purchase.id };
         }
         const responseCode = outcome.responseCode ?? dokuCodeOf(outcome.error);
         if (outcome.kind === 'rejected') {
-          await this.transactions.transition(tx, purchase.id, 'FAILED', 'Purchase Web declined', 'doku-declined', {
+          await this.transactions.transition(tx, purchase.id, 'FAILED', 'doku-response', 'doku-declined', {
             dokuExternalId: externalIdOf(outcome) ?? null,
             failureCode: outcome.error.code,
             dokuResponseCode: responseCode ?? null,
           });
           const code = outcome.error.code;
           return {
-            ...rejectionResponse(code, REJECTION_MESSAGES[code] ?? 'DOKU declined the purchase', {
+            ...rejectionResponse(code, rejectionMessage(used, code) ?? 'DOKU declined the purchase', {
               purchaseId: purchase.id,
               status: 'FAILED',
               ...(responseCode ? { responseCode } : {}),
@@ -147,8 +261,8 @@ export class PurchaseService implements OnModuleInit {
             transactionId: purchase.id,
           };
         }
-        // §5.6: the answer was lost; DOKU may have the purchase. A status query settles it.
-        await this.transactions.transition(tx, purchase.id, 'UNKNOWN', 'Purchase Web: outcome unknown', 'doku-unclear', {
+        // The answer was lost; DOKU may have the purchase. A status query settles it (docs/doku-integration.md#uncertain-outcomes).
+        await this.transactions.transition(tx, purchase.id, 'UNKNOWN', 'doku-response', 'doku-unclear', {
           dokuExternalId: externalIdOf(outcome) ?? null,
           dokuResponseCode: responseCode ?? null,
         });
@@ -157,28 +271,15 @@ export class PurchaseService implements OnModuleInit {
     });
   }
 
-  /** One purchase of `userId`, brought up to date with DOKU first when it is still unresolved. */
+  /**
+   * One purchase of `userId`, from our record; while it is unresolved DOKU is asked first, at most
+   * once per interval per purchase however often it is polled.
+   */
   async get(userId: string, id: string): Promise<PurchaseResponseDto> {
     const found = await this.purchases.findForUser(id, userId);
     if (!found) throw new AppError('PURCHASE.NOT_FOUND', 'No such purchase');
-    const { purchase, children } = await this.status.refresh(found);
+    const { purchase, children } = await this.status.refresh(found, { poll: true });
     return PurchaseResponseDto.from(purchase, children);
-  }
-
-  /**
-   * PAY_RETURN (§3.2 C): the browser comes back from DOKU's PIN page. Its query parameters are not
-   * evidence of anything; the page shows what Query Purchase says.
-   */
-  async returnPage(ref: unknown): Promise<string> {
-    const found = typeof ref === 'string' && /^PUR-[0-9a-f]{32}$/.test(ref) ? await this.purchases.findByPartnerReference(ref) : null;
-    if (!found) return renderPurchaseReturnPage(undefined);
-    try {
-      const { purchase } = await this.status.refresh(found);
-      return renderPurchaseReturnPage(purchase.status);
-    } catch {
-      // DOKU unreachable: the purchase is still being confirmed; the app polls for the result.
-      return renderPurchaseReturnPage(isUnresolved(found.status) ? 'PENDING' : found.status);
-    }
   }
 
   private checkAmount(input: NewPurchase): Money {
@@ -186,45 +287,47 @@ export class PurchaseService implements OnModuleInit {
     if (input.items && input.items.length > 0) {
       const total = input.items.reduce((sum, item) => sum + BigInt(item.price) * BigInt(item.quantity), 0n);
       if (total !== BigInt(input.amount)) {
-        throw new AppError('PURCHASE.ITEMS_MISMATCH', 'The items do not add up to the amount', { itemsTotal: Number(total), amount: input.amount });
+        throw new AppError('PURCHASE.ITEMS_MISMATCH', 'The items do not add up to the amount', {
+          itemsTotal: Number(total),
+          amount: input.amount,
+        });
       }
     }
     return amount;
   }
-
-  private purchaseWebRequest(purchase: Transaction, input: NewPurchase): PurchaseWebRequest {
-    const base = this.config.app.publicBaseUrl;
-    const returnUrl = `${base}${PURCHASE_RETURN_PATH}?ref=${encodeURIComponent(purchase.partnerReferenceNo)}`;
-    return {
-      partnerReferenceNo: purchase.partnerReferenceNo,
-      amount: toSnapMoney(purchase.amount),
-      urlParams: [
-        { url: returnUrl, type: 'PAY_RETURN', isDeeplink: 'N' },
-        { url: `${base}${this.config.doku.notificationPath}`, type: 'PAY_NOTIFY', isDeeplink: 'N' },
-      ],
-      // DOKU's time, like X-TIMESTAMP: the page validity is judged on DOKU's clock.
-      validUpTo: jakartaTimestamp(new Date(this.clock.now().getTime() + PIN_PAGE_VALIDITY_MS)),
-      additionalInfo: {
-        ...(input.description ? { remarks: input.description } : {}),
-        ...(input.items?.length ? { lineItems: input.items.map((i) => ({ name: i.name, price: `${i.price}.00`, quantity: i.quantity })) } : {}),
-      },
-    };
-  }
-
-  /**
-   * Outside any transaction: Purchase Web with the user's customer token (renewed once if DOKU
-   * refuses it). Failing to get a token at all means nothing was sent: a plain decline.
-   */
-  /** `firstExternalId` goes on the first HTTP attempt only: a renewed customer token means a new attempt and a new id. */
-  private send(userId: string, request: PurchaseWebRequest, firstExternalId: string | undefined): Promise<DokuOutcome<unknown>> {
-    let externalId = firstExternalId;
-    return captureDokuOutcome(() =>
-      this.customerCalls.run(userId, (token) => {
-        const options = { externalId };
-        externalId = undefined;
-        return this.doku.purchaseWeb(token, request, options);
-      }),
-    );
-  }
 }
 
+/** The customer's device is required by a channel that passes it on, and refused by one that does not. */
+function checkDevice(channel: PurchaseChannel, input: NewPurchase): void {
+  const fields: { field: string; reasons: string[] }[] = [];
+  if (channel.takesDevice && input.deviceId === undefined) {
+    fields.push({ field: 'deviceId', reasons: [`deviceId is required with paymentMethod ${channel.method}`] });
+  }
+  if (!channel.takesDevice) {
+    for (const field of ['deviceId', 'ipAddress'] as const) {
+      if (input[field] !== undefined) fields.push({ field, reasons: [`${field} is not used with paymentMethod ${channel.method}`] });
+    }
+  }
+  if (fields.length > 0) throw new AppError('REQUEST.VALIDATION_FAILED', 'The request has invalid fields', { fields });
+}
+
+/**
+ * The card of a CARD purchase: its token or its CPAN (exactly one), and the OTP when the issuer sent
+ * one. Card fields with any other method are refused, so they are never carried where nobody reads
+ * them. The messages name the fields, never their values.
+ */
+function checkCard(channel: PurchaseChannel, input: NewPurchase): ChannelCard | undefined {
+  const fields: { field: string; reasons: string[] }[] = [];
+  const given = (['bankCardToken', 'cpan', 'otp'] as const).filter((f) => input[f] !== undefined);
+  if (channel.method !== 'CARD') {
+    for (const field of given) fields.push({ field, reasons: [`${field} is only used with paymentMethod CARD`] });
+  } else if (input.bankCardToken !== undefined && input.cpan !== undefined) {
+    fields.push({ field: 'cpan', reasons: ['give either bankCardToken or cpan, not both'] });
+  } else if (input.bankCardToken === undefined && input.cpan === undefined) {
+    fields.push({ field: 'bankCardToken', reasons: ['bankCardToken or cpan is required with paymentMethod CARD'] });
+  }
+  if (fields.length > 0) throw new AppError('REQUEST.VALIDATION_FAILED', 'The request has invalid fields', { fields });
+  if (channel.method !== 'CARD') return undefined;
+  const otp = input.otp !== undefined ? { otp: input.otp } : {};
+  return input.bankCardToken !== undefined ? { bankCardToken: input.bankCardToken, ...otp } : { cpan: input.cpan as string, ...otp };
+}

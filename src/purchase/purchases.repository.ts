@@ -1,8 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
-import { returningRows } from '../database/sql';
+import { randomUUID } from 'node:crypto';
+import { bind, entityFromRow, preparedRows, returningRows } from '../common/database/sql';
+import type { AppError } from '../common/errors/app-error';
 import { Transaction } from '../transactions/entities/transaction.entity';
+import type { KeyClaim, KeyCompletion } from '../transactions/idempotency/one-statement';
+import type { OneStatementIntent } from '../transactions/idempotency/idempotency.service';
+import { NewTransaction, pendingTransactionCtes } from '../transactions/transactions.repository';
+import type { LimitReservation } from '../limits/limit-reservation';
+import { DokuExchangesRepository, NewDokuExchangeRecord } from '../integrations/doku/snap/doku-exchanges.repository';
+
+/**
+ * What must hold before a purchase is written, checked inside commit 1's one statement (a bound
+ * wallet for the DOKU Wallet channel; the user for DANA): a CTE named `w` for the WITH list, the SQL
+ * condition the insert happens under, a column answered with the row, and the refusal it means.
+ */
+export interface PurchasePrecondition {
+  sql(params: unknown[], userId: string): { cte: string; holds: string; column: string };
+  /** Why the purchase was not written, read from the answered column; undefined when it holds. */
+  refusal(row: Record<string, unknown>): AppError | undefined;
+}
 
 /**
  * Purchase-shaped reads and writes over the shared `transactions` table. Every user-facing read
@@ -41,6 +59,27 @@ export class PurchasesRepository {
     return tx.getRepository(Transaction).findOneOrFail({ where: { id } });
   }
 
+  /**
+   * Claims the right to ask DOKU about this purchase now: true for exactly one caller per
+   * `intervalMs`, whatever the number of polls and instances, because the check and the stamp are
+   * one UPDATE (docs/doku-integration.md#purchase).
+   */
+  async claimStatusQuery(id: string, intervalMs: number): Promise<boolean> {
+    const rows = await returningRows<{ id: string }>(
+      this.db.manager,
+      `UPDATE transactions SET status_asked_at = now()
+        WHERE id = $1 AND (status_asked_at IS NULL OR status_asked_at <= now() - make_interval(secs => $2::float8 / 1000))
+        RETURNING id`,
+      [id, intervalMs],
+    );
+    return rows.length === 1;
+  }
+
+  /** Notes that DOKU is being asked about this purchase (a notification, the reconciler), so polls need not. */
+  async markStatusAsked(id: string): Promise<void> {
+    await this.db.query(`UPDATE transactions SET status_asked_at = now() WHERE id = $1`, [id]);
+  }
+
   /** Refunds and cancels of a purchase, oldest first. */
   findChildren(purchaseId: string, manager: EntityManager = this.db.manager): Promise<Transaction[]> {
     return manager.getRepository(Transaction).find({ where: { parentId: purchaseId }, order: { createdAt: 'ASC' } });
@@ -57,7 +96,13 @@ export class PurchasesRepository {
    * DOKU accepted the purchase: keep its reference and the PIN page, without a state change (the
    * purchase stays PENDING until the user confirms with the PIN).
    */
-  async recordAcceptance(tx: EntityManager, id: string, dokuReferenceNo: string | null, details: Record<string, unknown>, dokuExternalId?: string): Promise<void> {
+  async recordAcceptance(
+    tx: EntityManager,
+    id: string,
+    dokuReferenceNo: string | null,
+    details: Record<string, unknown>,
+    dokuExternalId?: string,
+  ): Promise<void> {
     await returningRows(
       tx,
       `UPDATE transactions SET doku_reference_no = COALESCE(doku_reference_no, $2), details = details || $3::jsonb,
@@ -65,5 +110,64 @@ export class PurchasesRepository {
         WHERE id = $1 RETURNING id`,
       [id, dokuReferenceNo, JSON.stringify(details), dokuExternalId ?? null],
     );
+  }
+
+  /**
+   * Commit 1 of a purchase as one statement: reads what the channel's check needs (the user's
+   * wallet, or the user), claims the Idempotency-Key and inserts the PENDING purchase (with its
+   * history and outbox events) only when the check holds and the key was free, with the e-money
+   * limits' counters when given. One round trip, no explicit transaction (docs/performance.md).
+   */
+  async createPendingClaimingKey(
+    claim: KeyClaim,
+    precondition: PurchasePrecondition,
+    input: NewTransaction,
+    limits?: LimitReservation,
+  ): Promise<OneStatementIntent<Transaction>> {
+    const params: unknown[] = [];
+    const id = randomUUID();
+    const check = precondition.sql(params, input.userId);
+    // The e-money limits' counters, taken only when the key was claimed; a refusal undoes the whole statement (docs/limits.md).
+    const reserve = limits ? `${limits.ctes(params, 'ins', id)},` : '';
+    const limitRefusal = limits ? `, ${limits.refusalColumn('ins')}` : '';
+    const rows = await preparedRows<Record<string, unknown>>(
+      this.db,
+      `WITH ${check.cte},
+            ${claim.ctes(params, check.holds, id)},
+            ${reserve}
+            ${pendingTransactionCtes(params, id, input, 'ins')}
+       SELECT t.*, ${claim.columns}, ${check.column}${limitRefusal} FROM (SELECT 1) AS one LEFT JOIN t ON true`,
+      params,
+    );
+    const row = rows[0];
+    const outcome = claim.outcome(row);
+    if (outcome.keyId !== null) return { ...outcome, keyId: outcome.keyId, intent: entityFromRow(this.db.manager, Transaction, row) };
+    const refusal = precondition.refusal(row);
+    return refusal ? { ...outcome, refusal } : outcome;
+  }
+
+  /**
+   * Commit 2 of an accepted purchase as one statement: DOKU's reference and the PIN page recorded
+   * (the purchase stays PENDING), the Idempotency-Key completed, and the call's DOKU exchange records
+   * stored. True when it completed the key.
+   */
+  async recordAcceptanceCompletingKey(
+    completion: KeyCompletion,
+    acceptance: { id: string; dokuReferenceNo: string | null; details: Record<string, unknown>; dokuExternalId?: string },
+    exchanges: NewDokuExchangeRecord[] = [],
+  ): Promise<boolean> {
+    const params: unknown[] = [];
+    const rows = await preparedRows<{ key_completed: boolean }>(
+      this.db,
+      `WITH u AS (
+         UPDATE transactions SET doku_reference_no = COALESCE(doku_reference_no, ${bind(params, acceptance.dokuReferenceNo)}),
+                details = details || ${bind(params, JSON.stringify(acceptance.details))}::jsonb,
+                doku_external_id = COALESCE(${bind(params, acceptance.dokuExternalId ?? null)}, doku_external_id), updated_at = now()
+          WHERE id = ${bind(params, acceptance.id)}::uuid RETURNING id),
+       ${completion.cte(params)}${exchanges.length > 0 ? `,\n       ${DokuExchangesRepository.insertCte(params, exchanges)}` : ''}
+       SELECT ${completion.column}`,
+      params,
+    );
+    return rows[0]?.key_completed === true;
   }
 }

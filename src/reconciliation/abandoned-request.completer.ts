@@ -2,12 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter, Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { IdempotencyService } from '../common/idempotency/idempotency.service';
+import { IdempotencyService } from '../transactions/idempotency/idempotency.service';
 import { AppConfigService } from '../config/app-config.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { abandonedAfterSeconds } from './reconciliation.schedule';
 import { ReconciliationRepository } from './reconciliation.repository';
-import { TransactionResolverRegistry } from './transaction-resolver.registry';
+import { TransactionResolverRegistry } from '../transactions/transaction-resolver.registry';
 
 const BATCH = 50;
 
@@ -86,7 +86,10 @@ export class AbandonedRequestCompleter {
         const done = await this.idempotency.completeAbandoned(tx, keyId, await render(transaction, tx));
         if (done) {
           this.completed.inc({ type: transaction.type });
-          this.logger.log({ keyId, transactionId: transaction.id, status: transaction.status }, 'completed the idempotency key of an abandoned request');
+          this.logger.log(
+            { keyId, transactionId: transaction.id, status: transaction.status },
+            'completed the idempotency key of an abandoned request',
+          );
         }
         return done;
       });

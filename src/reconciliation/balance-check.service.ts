@@ -1,48 +1,49 @@
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { CustomerDokuCalls } from '../accounts/customer-doku-calls.service';
 import { WalletAccessService } from '../accounts/wallet-access.service';
 import { AppError } from '../common/errors/app-error';
 import { Money } from '../common/money/money';
-import { fromOptionalSnapMoney } from '../integrations/doku/doku-mapper';
-import { mapWordStatus } from '../integrations/doku/doku-response-codes';
-import { jakartaTimestamp } from '../integrations/doku/doku-signature';
-import { SnapHistoryDetail } from '../integrations/doku/doku-wire.types';
-import { DokuClient } from '../integrations/doku/doku.client';
-import { DokuResponseError, DokuTimeoutError, DokuTransportError } from '../integrations/doku/doku.errors';
+import { DokuBalance } from '../integrations/doku/wallet/balance.facade';
+import { readableAmount } from '../integrations/doku/snap/doku-mapper';
+import type { DokuTransactionStatus } from '../integrations/doku/snap/doku-response-codes';
+import { DokuHistory } from '../integrations/doku/wallet/history.facade';
+import type { HistoryEntry } from '../integrations/doku/wallet/history.mapper';
+import { DokuResponseError, DokuTimeoutError, DokuTransportError } from '../integrations/doku/snap/doku.errors';
 import { Transaction } from '../transactions/entities/transaction.entity';
 import { isUnresolved } from '../transactions/transaction-state';
 import { BalanceBreakKind, BalanceBreakResponseDto } from './dto/balance-break.response.dto';
 import { BalanceCheckTransactionResponseDto } from './dto/balance-check-transaction.response.dto';
 import { BalanceCheckResponseDto } from './dto/balance-check.response.dto';
 import { ReconciliationRepository } from './reconciliation.repository';
+import { isUuid } from '../common/http/id-params';
+import { newPartnerReference } from '../transactions/partner-reference';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** The compared window of DOKU's history (§3.20: at most one month per request). */
+/** The compared window of DOKU's history (at most one month per request). */
 const WINDOW_MS = 30 * 86_400_000;
 /**
  * Our rows this close to the start of the window may sit on either side of DOKU's own timestamp:
  * they are matched when DOKU lists them, but their absence is not a break.
  */
 const EDGE_MS = 3_600_000;
-/** §3.20: at most 50 per page. */
+/** DOKU's history pages hold at most 50 items. */
 const PAGE_SIZE = 50;
 /** 1,000 movements in 30 days is far beyond a personal wallet; past that the check says it is partial. */
 const MAX_PAGES = 20;
 
 interface DokuMovement {
   partnerReferenceNo: string | null;
-  status: string;
+  /** Our reading of DOKU's status word (an unknown one is PENDING). */
+  status: DokuTransactionStatus;
   amount: Money | undefined;
   type: string | null;
   dateTime: string | null;
 }
 
 /**
- * The back office's per-user balance check: our records against DOKU's balance (Balance Inquiry,
- * §3.9) and history (Transaction History List, §3.20, last 30 days), with every difference reported
- * as a typed break. Reads only: it never changes a transaction (the reconciler and the back office
- * act on what it reports).
+ * The back office's per-user balance check: our records against DOKU's balance (Balance Inquiry) and
+ * history (Transaction History List, last 30 days), with every difference reported as a typed break.
+ * Reads only: it never changes a transaction (the reconciler and the back office act on what it
+ * reports).
  */
 @Injectable()
 export class BalanceCheckService {
@@ -50,11 +51,12 @@ export class BalanceCheckService {
     private readonly repo: ReconciliationRepository,
     private readonly wallets: WalletAccessService,
     private readonly customerCalls: CustomerDokuCalls,
-    private readonly doku: DokuClient,
+    private readonly balances: DokuBalance,
+    private readonly history: DokuHistory,
   ) {}
 
   async check(userId: string): Promise<BalanceCheckResponseDto> {
-    if (!UUID.test(userId) || !(await this.repo.userExists(userId))) throw new AppError('USER.NOT_FOUND', 'No such user');
+    if (!isUuid(userId) || !(await this.repo.userExists(userId))) throw new AppError('USER.NOT_FOUND', 'No such user');
     await this.wallets.requireBoundWallet(userId);
     const to = new Date();
     const from = new Date(to.getTime() - WINDOW_MS);
@@ -104,7 +106,7 @@ export class BalanceCheckService {
     const edge = from.getTime() + EDGE_MS;
 
     for (const t of ours) {
-      // A cancel carries no reference DOKU knows (§3.18): DOKU shows it as the purchase's status.
+      // A cancel carries no reference DOKU knows: DOKU shows it as the purchase's status.
       if (t.type === 'CANCEL') continue;
       const m = atDoku.get(t.partnerReferenceNo);
       if (m) matched.add(t.partnerReferenceNo);
@@ -116,15 +118,14 @@ export class BalanceCheckService {
         if (t.status === 'SUCCESS' && t.createdAt.getTime() >= edge) breaks.push(this.break('MISSING_AT_DOKU', t, undefined));
         continue;
       }
-      if (mapWordStatus(m.status, () => undefined) !== t.status) breaks.push(this.break('STATUS_MISMATCH', t, m));
+      if (m.status !== t.status) breaks.push(this.break('STATUS_MISMATCH', t, m));
       if (m.amount !== undefined && m.amount !== t.amount) breaks.push(this.break('AMOUNT_MISMATCH', t, m));
     }
 
     for (const m of movements) {
       if (m.partnerReferenceNo && matched.has(m.partnerReferenceNo)) continue;
       // A movement that failed or was canceled at DOKU moved no money: not a break even if unknown to us.
-      const status = mapWordStatus(m.status, () => undefined);
-      if (status === 'SUCCESS' || status === 'PENDING') breaks.push(this.break('MISSING_LOCALLY', undefined, m));
+      if (m.status === 'SUCCESS' || m.status === 'PENDING') breaks.push(this.break('MISSING_LOCALLY', undefined, m));
     }
     return breaks;
   }
@@ -137,7 +138,7 @@ export class BalanceCheckService {
       type: t?.type ?? null,
       ourStatus: t?.status ?? null,
       ourAmount: t ? Number(t.amount) : null,
-      dokuStatus: m ? mapWordStatus(m.status, () => undefined) : null,
+      dokuStatus: m ? m.status : null,
       dokuAmount: m?.amount !== undefined ? Number(m.amount) : null,
       dokuType: m?.type ?? null,
       dokuDateTime: m?.dateTime ?? null,
@@ -146,12 +147,14 @@ export class BalanceCheckService {
 
   private async dokuBalance(userId: string): Promise<{ ledger: Money; available: Money }> {
     const { body } = await this.dokuCall(() =>
-      this.customerCalls.run(userId, (token) => this.doku.balanceInquiry(token, { partnerReferenceNo: `BAL-${randomUUID()}` })),
+      this.customerCalls.run(userId, (token) => this.balances.inquire(token, newPartnerReference('BAL'))),
     );
-    const info = body.accountInfos?.[0];
-    const ledger = money(info?.ledgerBalance) ?? money(info?.amount);
-    const available = money(info?.availableBalance) ?? money(info?.amount) ?? ledger;
-    if (ledger === undefined || available === undefined) throw new AppError('DOKU.UNAVAILABLE', 'DOKU did not return a balance; try again later');
+    // An amount DOKU sent malformed reads as not given here: the check compares, it shows no balance.
+    const info = body.account;
+    const ledger = readableAmount(info?.ledgerBalance) ?? readableAmount(info?.amount);
+    const available = readableAmount(info?.availableBalance) ?? readableAmount(info?.amount) ?? ledger;
+    if (ledger === undefined || available === undefined)
+      throw new AppError('DOKU.UNAVAILABLE', 'DOKU did not return a balance; try again later');
     return { ledger, available };
   }
 
@@ -161,18 +164,19 @@ export class BalanceCheckService {
     for (let pageNumber = 0; pageNumber < MAX_PAGES; pageNumber++) {
       const { body } = await this.dokuCall(() =>
         this.customerCalls.run(userId, (token) =>
-          this.doku.transactionHistoryList(token, {
-            partnerReferenceNo: `HIS-${randomUUID()}`,
-            fromDateTime: jakartaTimestamp(from),
-            // Whole seconds (§2.2): a minute past now, so what happened in the current second is in.
-            toDateTime: jakartaTimestamp(new Date(to.getTime() + 60_000)),
+          this.history.list(token, {
+            partnerReferenceNo: newPartnerReference('HIS'),
+            from,
+            // Whole seconds (our timestamp format): a minute past now, so what happened in the current second is in.
+            to: new Date(to.getTime() + 60_000),
             pageSize: PAGE_SIZE,
             pageNumber,
-            additionalInfo: {},
           }),
         ),
       );
-      const page = body.detailData ?? [];
+      // A page we cannot read cannot be compared: the check fails rather than report fewer movements.
+      if (body.entries === undefined) throw new Error('DOKU answered a history page that is not a list');
+      const page = body.entries;
       movements.push(...page.map(movement));
       if (page.length < PAGE_SIZE) return { movements, complete: true };
     }
@@ -186,7 +190,10 @@ export class BalanceCheckService {
       if (error instanceof DokuTimeoutError || error instanceof DokuTransportError) {
         throw new AppError('DOKU.UNAVAILABLE', 'DOKU is not available right now; try again later', error.details);
       }
-      if (error instanceof DokuResponseError && ['INVALID_SIGNATURE', 'DUPLICATE_EXTERNAL_ID', 'UNKNOWN', 'IN_PROGRESS'].includes(error.kind)) {
+      if (
+        error instanceof DokuResponseError &&
+        ['INVALID_SIGNATURE', 'DUPLICATE_EXTERNAL_ID', 'UNKNOWN', 'IN_PROGRESS'].includes(error.kind)
+      ) {
         throw new AppError('DOKU.UNAVAILABLE', 'DOKU is not available right now; try again later', error.details);
       }
       throw error;
@@ -194,22 +201,13 @@ export class BalanceCheckService {
   }
 }
 
-function movement(item: SnapHistoryDetail): DokuMovement {
-  const reference = item.additionalInfo?.partnerReferenceNo;
+/** A history line is evidence, not input: an amount DOKU sent malformed reads as not given. */
+function movement(entry: HistoryEntry): DokuMovement {
   return {
-    partnerReferenceNo: typeof reference === 'string' && reference !== '' ? reference : null,
-    status: item.status ?? '',
-    amount: money(item.amount),
-    type: item.type ?? null,
-    dateTime: item.dateTime ?? null,
+    partnerReferenceNo: entry.partnerReferenceNo ?? null,
+    status: entry.status,
+    amount: entry.amount,
+    type: entry.type ?? null,
+    dateTime: entry.dateTime ?? null,
   };
-}
-
-/** A SNAP money value, or undefined when absent or unreadable (a history line is evidence, not input). */
-function money(value: unknown): Money | undefined {
-  try {
-    return fromOptionalSnapMoney(value);
-  } catch {
-    return undefined;
-  }
 }

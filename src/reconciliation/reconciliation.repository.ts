@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
-import { returningRows } from '../database/sql';
+import { returningRows } from '../common/database/sql';
 import { Transaction } from '../transactions/entities/transaction.entity';
 import { TransactionType } from '../transactions/transaction-state';
 
@@ -83,7 +83,7 @@ export class ReconciliationRepository {
 
   /** IN_PROGRESS keys older than `olderThanSeconds`: requests abandoned mid-flight whose transaction is not settled yet. */
   async countAbandonedKeys(olderThanSeconds: number): Promise<number> {
-    const [row] = await this.db.query(
+    const [row] = await this.db.query<{ n: number }[]>(
       `SELECT count(*)::int AS n FROM idempotency_keys WHERE status = 'IN_PROGRESS' AND created_at <= now() - make_interval(secs => $1)`,
       [olderThanSeconds],
     );
@@ -116,7 +116,7 @@ export class ReconciliationRepository {
   }
 
   async stats(): Promise<{ unresolved: number; oldestAgeSeconds: number; attentionRequired: number }> {
-    const [row] = await this.db.query(
+    const [row] = await this.db.query<{ unresolved: number; oldest: number; attention: number }[]>(
       `SELECT count(*) FILTER (WHERE attention_required_at IS NULL)::int AS unresolved,
               COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS oldest,
               count(*) FILTER (WHERE attention_required_at IS NOT NULL)::int AS attention

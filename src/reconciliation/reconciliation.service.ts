@@ -3,11 +3,12 @@ import { Counter, Gauge } from 'prom-client';
 import { AppConfigService } from '../config/app-config.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { TransactionsRepository } from '../transactions/transactions.repository';
+import { EXPIRY_CHECK_GRACE_SECONDS, payableUntilOf } from '../transactions/payable-until';
 import { isUnresolved } from '../transactions/transaction-state';
 import { AbandonedRequestCompleter } from './abandoned-request.completer';
 import { nextCheckDelaySeconds } from './reconciliation.schedule';
 import { ReconciliationRepository } from './reconciliation.repository';
-import { TransactionResolverRegistry } from './transaction-resolver.registry';
+import { TransactionResolverRegistry } from '../transactions/transaction-resolver.registry';
 
 export interface ReconcileRunSummary {
   claimed: number;
@@ -101,7 +102,7 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
     const summary: ReconcileRunSummary = { claimed: claimed.length, settled: 0, stillUnresolved: 0, errors: 0, keysCompleted: 0 };
     await Promise.all(
       claimed.map(async (t) => {
-        const resolver = this.resolvers.get(t.type);
+        const resolver = this.resolvers.resolverFor(t);
         try {
           if (resolver) await resolver(t);
         } catch (e) {
@@ -113,8 +114,19 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
         if (now && isUnresolved(now.status)) {
           summary.stillUnresolved++;
           this.outcomes.inc({ outcome: 'unresolved' });
-          const delay = nextCheckDelaySeconds(now.checkAttempts, this.config.reconciliation.scheduleSeconds);
-          if (delay === null) this.logger.warn({ transactionId: t.id }, 'transaction still unresolved after every scheduled check: flagged for the back office');
+          let delay = nextCheckDelaySeconds(now.checkAttempts, this.config.reconciliation.scheduleSeconds);
+          // A purchase waiting for its PIN is checked right after its PIN page closes (validUpTo), not
+          // minutes later on the backoff schedule: that is when an abandoned purchase expires.
+          const payableUntil = now.status === 'PENDING' ? payableUntilOf(now) : undefined;
+          if (payableUntil !== undefined) {
+            const untilExpiry = Math.ceil((payableUntil - Date.now()) / 1000) + EXPIRY_CHECK_GRACE_SECONDS;
+            if (untilExpiry > 0 && (delay === null || untilExpiry < delay)) delay = untilExpiry;
+          }
+          if (delay === null)
+            this.logger.warn(
+              { transactionId: t.id },
+              'transaction still unresolved after every scheduled check: flagged for the back office',
+            );
           await this.repo.scheduleNext(t.id, delay);
         } else {
           summary.settled++;

@@ -2,14 +2,15 @@ import { Body, Controller, Get, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal } from '../common/auth/auth.decorators';
 import { Principal } from '../common/auth/principal';
-import { IdempotencyContext, IdempotentResponse } from '../common/idempotency/idempotency.service';
-import { Idempotent, IdempotencyCtx } from '../common/idempotency/idempotency.interceptor';
+import { IdempotencyContext, IdempotentResponse } from '../transactions/idempotency/idempotency.service';
+import type { TopUpAnswer } from './top-up.service';
+import { Idempotent, IdempotencyCtx } from '../transactions/idempotency/idempotency.interceptor';
 import { CreateTopUpInquiryRequestDto } from './dto/create-top-up-inquiry.request.dto';
 import { CreateTopUpRequestDto } from './dto/create-top-up.request.dto';
 import { TopUpInquiryResponseDto } from './dto/top-up-inquiry.response.dto';
 import { TopUpResponseDto } from './dto/top-up.response.dto';
 import { TopUpService } from './top-up.service';
-import { userIdPipe } from '../purchase/purchase-id.pipe';
+import { userIdPipe } from '../common/http/resource-id.pipes';
 
 /** Internal services top up a user's wallet from the partner balance (`topups:write`). */
 @ApiTags('top-ups (services)')
@@ -22,14 +23,21 @@ export class TopUpController {
   @Allow({ scopes: ['topups:write'] })
   @ApiOperation({ summary: "Account Inquiry Top Up: the wallet holder's name and the fee, before topping up" })
   @ApiCreatedResponse({ type: TopUpInquiryResponseDto })
-  inquire(@CurrentPrincipal() principal: Principal, @Param('userId', userIdPipe) userId: string, @Body() body: CreateTopUpInquiryRequestDto): Promise<TopUpInquiryResponseDto> {
+  inquire(
+    @CurrentPrincipal() principal: Principal,
+    @Param('userId', userIdPipe) userId: string,
+    @Body() body: CreateTopUpInquiryRequestDto,
+  ): Promise<TopUpInquiryResponseDto> {
     return this.topUps.inquire(principal, userId, body);
   }
 
   @Post()
   @Allow({ scopes: ['topups:write'] })
   @Idempotent()
-  @ApiOperation({ summary: 'Top up the wallet for an inquiry', description: '201 SUCCESS; 202 UNKNOWN/PENDING (read it again); 4xx refused.' })
+  @ApiOperation({
+    summary: 'Top up the wallet for an inquiry',
+    description: '201 SUCCESS; 202 UNKNOWN/PENDING (read it again); 4xx refused.',
+  })
   @ApiResponse({ status: 201, type: TopUpResponseDto })
   @ApiResponse({ status: 202, type: TopUpResponseDto })
   topUp(
@@ -37,7 +45,7 @@ export class TopUpController {
     @Param('userId', userIdPipe) userId: string,
     @IdempotencyCtx() ctx: IdempotencyContext,
     @Body() body: CreateTopUpRequestDto,
-  ): Promise<IdempotentResponse> {
+  ): Promise<IdempotentResponse<TopUpAnswer>> {
     return this.topUps.topUp(principal, userId, ctx, body);
   }
 

@@ -2,8 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { TopUpInquiry } from './entities/top-up-inquiry.entity';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../common/http/id-params';
 
 export type NewTopUpInquiry = Omit<TopUpInquiry, 'id' | 'createdAt' | 'transactionId'>;
 
@@ -18,12 +17,23 @@ export class TopUpRepository {
 
   /** An inquiry for this user made by this caller, locked; anyone else's is absent. */
   findInquiryForUpdate(tx: EntityManager, id: string, userId: string, initiatorId: string): Promise<TopUpInquiry | null> {
-    if (!UUID.test(id)) return Promise.resolve(null);
+    if (!isUuid(id)) return Promise.resolve(null);
     return tx
       .getRepository(TopUpInquiry)
       .createQueryBuilder('i')
       .setLock('pessimistic_write')
       .where('i.id = :id AND i.userId = :userId AND i.initiatorId = :initiatorId', { id, userId, initiatorId })
+      .getOne();
+  }
+
+  /** An inquiry for this user made by this caller that can still be confirmed (not used, not expired); not locked. */
+  findOpenInquiry(id: string, userId: string, initiatorId: string): Promise<TopUpInquiry | null> {
+    if (!isUuid(id)) return Promise.resolve(null);
+    return this.db
+      .getRepository(TopUpInquiry)
+      .createQueryBuilder('i')
+      .where('i.id = :id AND i.userId = :userId AND i.initiatorId = :initiatorId', { id, userId, initiatorId })
+      .andWhere('i.transactionId IS NULL AND i.expiresAt > now()')
       .getOne();
   }
 

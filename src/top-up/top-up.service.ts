@@ -4,17 +4,21 @@ import { DataSource, EntityManager } from 'typeorm';
 import { WalletAccessService } from '../accounts/wallet-access.service';
 import { Principal } from '../common/auth/principal';
 import { AppError } from '../common/errors/app-error';
-import { IdempotencyContext, IdempotencyService, IdempotentResponse, StoredResponse } from '../common/idempotency/idempotency.service';
+import {
+  IdempotencyContext,
+  IdempotencyService,
+  IdempotentResponse,
+  StoredResponse,
+} from '../transactions/idempotency/idempotency.service';
 import { amountWithinLimit } from '../common/money/amount-limit';
 import { AppConfigService } from '../config/app-config.service';
-import { toSnapMoney, tryFromSnapMoney } from '../integrations/doku/doku-mapper';
-import { maskTail } from '../integrations/doku/doku-redaction';
-import { mapTransactionStatus } from '../integrations/doku/doku-response-codes';
-import { TopUpResponse } from '../integrations/doku/doku-wire.types';
-import { DokuClient } from '../integrations/doku/doku.client';
-import { DokuResponseError } from '../integrations/doku/doku.errors';
-import { renderedRejection } from '../reconciliation/rendered-response';
-import { TransactionResolverRegistry } from '../reconciliation/transaction-resolver.registry';
+import { maskTail } from '../integrations/doku/snap/doku-redaction';
+import type { DokuTransactionStatus } from '../integrations/doku/snap/doku-response-codes';
+import { DokuResponseError } from '../integrations/doku/snap/doku.errors';
+import { DokuTopUps } from '../integrations/doku/wallet/top-up.facade';
+import type { TopUpResult } from '../integrations/doku/wallet/top-up.mapper';
+import { renderedRejection } from '../transactions/rendered-response';
+import { TransactionResolverRegistry } from '../transactions/transaction-resolver.registry';
 import { rejectionResponse } from '../transactions/stored-response';
 import { applyImmediateOutcome, captureDokuOutcome, DokuOutcome } from '../transactions/doku-outcome';
 import { InitiatorKind, Transaction } from '../transactions/entities/transaction.entity';
@@ -26,15 +30,22 @@ import { TopUpInquiryResponseDto } from './dto/top-up-inquiry.response.dto';
 import { TopUpResponseDto } from './dto/top-up.response.dto';
 import { TopUpInquiry } from './entities/top-up-inquiry.entity';
 import { TopUpRepository } from './top-up.repository';
+import { EmoneyLimits } from '../limits/emoney-limits.service';
+import type { WalletStanding } from '../limits/emoney-limits.service';
 import { newPartnerReference } from '../transactions/partner-reference';
+import { isUuid } from '../common/http/id-params';
+import type { MoneyAnswer } from '../transactions/stored-response';
+
+/** What the top-up POST answers, fresh, replayed or rendered for an abandoned request. */
+export type TopUpAnswer = MoneyAnswer<TopUpResponseDto>;
 
 export const TOP_UP_INQUIRY_TTL_MS = 15 * 60_000;
-/** §5.6: "not found" counts as failed only after a grace period (`RECONCILER_NOT_FOUND_GRACE_MS` overrides it). */
+/**
+ * "Not found" counts only after a grace period (docs/doku-integration.md#uncertain-outcomes);
+ * `RECONCILER_NOT_FOUND_GRACE_MS` overrides it.
+ */
 export const TOP_UP_NOT_FOUND_GRACE_MS = 60_000;
-/** Query Top Up names the original service: Account Top Up (§3.14). */
-const TOP_UP_SERVICE_CODE = '38';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const logger = new Logger('TopUpService');
 
 interface Initiator {
@@ -50,10 +61,10 @@ interface TopUpIntent {
 }
 
 /**
- * Top-up of a user's wallet from the partner's corporate balance (wallet-snap-api.md §3.2 E):
- * Account Inquiry Top Up (§3.12) → Account Top Up (§3.13) → Query Top Up (§3.14) when the outcome
- * is uncertain. Only internal services (`topups:write`) and admin/finance reach it: it moves the
- * partner's money, so a mobile user can never top up a wallet, and a back-office member never their own.
+ * Top-up of a user's wallet from the partner's corporate balance (docs/doku-integration.md#top-up):
+ * Account Inquiry Top Up → Account Top Up → Query Top Up when the outcome is uncertain. Only internal
+ * services (`topups:write`) and admin/finance reach it: it moves the partner's money, so a mobile user
+ * can never top up a wallet, and a back-office member never their own.
  */
 @Injectable()
 export class TopUpService implements OnModuleInit {
@@ -62,9 +73,10 @@ export class TopUpService implements OnModuleInit {
     private readonly transactions: TransactionsRepository,
     private readonly idempotency: IdempotencyService,
     private readonly walletAccess: WalletAccessService,
-    private readonly doku: DokuClient,
+    private readonly doku: DokuTopUps,
     private readonly config: AppConfigService,
     @InjectDataSource() private readonly db: DataSource,
+    private readonly limits: EmoneyLimits,
     @Optional() private readonly resolvers?: TransactionResolverRegistry,
   ) {}
 
@@ -83,8 +95,9 @@ export class TopUpService implements OnModuleInit {
   }
 
   /** The answer of the top-up POST for a settled top-up (completes the key of an abandoned request). */
-  private render(transaction: Transaction): StoredResponse {
-    if (transaction.status === 'FAILED') return renderedRejection(transaction, 'DOKU.REJECTED', 'DOKU declined the top-up', { transactionId: transaction.id });
+  private render(transaction: Transaction): StoredResponse<TopUpAnswer> {
+    if (transaction.status === 'FAILED')
+      return renderedRejection(transaction, 'DOKU.REJECTED', 'DOKU declined the top-up', { transactionId: transaction.id });
     return { status: transaction.status === 'SUCCESS' ? 201 : 202, body: TopUpResponseDto.from(transaction) };
   }
 
@@ -92,39 +105,45 @@ export class TopUpService implements OnModuleInit {
     const initiator = initiatorOf(principal, userId);
     const { accountId, phone } = await this.walletAccess.requireBoundWallet(userId);
     const amount = amountWithinLimit(input.amount, this.config.doku.transactionMaxAmount);
+    // Over the per-transaction limit: refused before DOKU is asked (docs/limits.md).
+    this.limits.outgoing({ userId, channel: 'TOP_UP', caller: initiator.kind, amount });
     const partnerReferenceNo = newPartnerReference('TUI');
     let answer;
     try {
-      answer = await this.doku.topUpInquiry({
-        partnerReferenceNo,
-        customerNumber: phone,
-        amount: toSnapMoney(amount),
-        additionalInfo: { accountId },
-      });
+      answer = await this.doku.check({ partnerReferenceNo, customerNumber: phone, amount, accountId });
     } catch (error) {
       throw translateTopUpError(error);
     }
-    const body = answer.body;
+    const quote = answer.body;
     const inquiry = await this.inquiries.createInquiry({
       userId,
       initiatorKind: initiator.kind,
       initiatorId: initiator.id,
       amount,
-      feeAmount: tryFromSnapMoney(body.feeAmount) ?? null,
-      customerName: (body.customerName ?? '').slice(0, 255),
+      feeAmount: quote.feeAmount ?? null,
+      customerName: (quote.customerName ?? '').slice(0, 255),
       customerNumberMasked: maskTail(phone),
       partnerReferenceNo,
-      dokuReferenceNo: body.referenceNo ?? null,
-      sessionId: body.sessionId ?? null,
+      dokuReferenceNo: quote.referenceNo ?? null,
+      sessionId: quote.sessionId ?? null,
       expiresAt: new Date(Date.now() + TOP_UP_INQUIRY_TTL_MS),
     });
     return TopUpInquiryResponseDto.from(inquiry);
   }
 
-  topUp(principal: Principal, userId: string, ctx: IdempotencyContext, input: CreateTopUpRequestDto): Promise<IdempotentResponse> {
+  async topUp(
+    principal: Principal,
+    userId: string,
+    ctx: IdempotencyContext,
+    input: CreateTopUpRequestDto,
+  ): Promise<IdempotentResponse<TopUpAnswer>> {
     const initiator = initiatorOf(principal, userId);
-    return this.idempotency.run<TopUpIntent, DokuOutcome<TopUpResponse>>(ctx, {
-      prepare: (tx) => this.prepare(tx, initiator, userId, input),
+    // The balance limit needs the wallet's balance at DOKU, read before commit 1 and only for an
+    // inquiry that can still be confirmed (a replay or a refusal asks DOKU nothing).
+    const open = await this.inquiries.findOpenInquiry(input.inquiryId, userId, initiator.id);
+    const standing = open ? await this.limits.standing(userId) : undefined;
+    return this.idempotency.run<TopUpIntent, DokuOutcome<TopUpResult>, TopUpAnswer>(ctx, {
+      prepare: (tx) => this.prepare(tx, initiator, userId, input, standing),
       transactionId: (intent) => intent.transaction.id,
       execute: (intent) => this.execute(intent, intent.transaction.dokuExternalId ?? undefined),
       settle: (tx, intent, outcome) => this.settle(tx, intent, outcome),
@@ -132,46 +151,42 @@ export class TopUpService implements OnModuleInit {
   }
 
   async get(userId: string, id: string): Promise<TopUpResponseDto> {
-    const found = UUID.test(id) ? await this.transactions.findByIdForUser(id, userId) : null;
+    const found = isUuid(id) ? await this.transactions.findByIdForUser(id, userId) : null;
     if (!found || found.type !== 'TOP_UP') throw new AppError('TOPUP.NOT_FOUND', 'No such top-up');
     const current = isUnresolved(found.status) ? await this.resolve(found) : found;
     return TopUpResponseDto.from(current);
   }
 
   /**
-   * Query Top Up (§3.14) and apply its answer. Never throws; an unclear answer leaves it
-   * unresolved. With `recover` (the reconciler's schedule, never a caller's poll), a top-up DOKU
-   * still does not know after the grace period is sent again with its own partnerReferenceNo.
+   * Query Top Up and apply its answer. Never throws; an unclear answer leaves it unresolved. With
+   * `recover` (the reconciler's schedule, never a caller's poll), a top-up DOKU still does not know
+   * after the grace period is sent again with its own partnerReferenceNo.
+   * `DokuTopUps.status` asks again without our stored X-EXTERNAL-ID before "not found" counts (it
+   * may not be the one DOKU applied: a later send took a new one).
    */
   async resolve(transaction: Transaction, options: { recover?: boolean } = {}): Promise<Transaction> {
-    const request = {
-      serviceCode: TOP_UP_SERVICE_CODE,
-      originalPartnerReferenceNo: transaction.partnerReferenceNo,
-      ...(transaction.dokuReferenceNo ? { originalReferenceNo: transaction.dokuReferenceNo } : {}),
-    };
-    let outcome = await captureDokuOutcome(() =>
-      this.doku.queryTopUp({ ...request, ...(transaction.dokuExternalId ? { originalExternalId: transaction.dokuExternalId } : {}) }),
+    const outcome = await captureDokuOutcome(() =>
+      this.doku.status({
+        partnerReferenceNo: transaction.partnerReferenceNo,
+        referenceNo: transaction.dokuReferenceNo,
+        externalId: transaction.dokuExternalId,
+      }),
     );
-    if (outcome.kind === 'rejected' && outcome.error.code === 'DOKU.NOT_FOUND' && transaction.dokuExternalId) {
-      // The stored X-EXTERNAL-ID may not be the one DOKU applied (a later send took a new one):
-      // "not found" counts only without it.
-      outcome = await captureDokuOutcome(() => this.doku.queryTopUp(request));
-    }
-    let status: ReturnType<typeof mapTransactionStatus>;
-    if (outcome.kind === 'ok') status = mapTransactionStatus(outcome.result.body.latestTransactionStatus);
+    let status: DokuTransactionStatus;
+    if (outcome.kind === 'ok') status = outcome.result.body.status;
     else if (outcome.kind === 'rejected' && outcome.error.code === 'DOKU.NOT_FOUND') status = 'NOT_FOUND';
     else {
       logger.warn(`Could not resolve top-up ${transaction.id}: ${outcome.error.message}`);
       return transaction;
     }
     const body = outcome.kind === 'ok' ? outcome.result.body : undefined;
-    const reported = tryFromSnapMoney(body?.amount);
+    const reported = body?.amount;
     if (reported !== undefined && reported !== transaction.amount) {
       logger.warn(`Query Top Up amount differs for top-up ${transaction.id}; left unresolved`);
       return transaction;
     }
     const patch = {
-      dokuReferenceNo: body?.originalReferenceNo || transaction.dokuReferenceNo,
+      dokuReferenceNo: body?.referenceNo || transaction.dokuReferenceNo,
       dokuResponseCode: outcome.kind === 'ok' ? outcome.result.responseCode : (outcome.responseCode ?? null),
     };
     if (status === 'SUCCESS') return this.move(transaction, 'SUCCESS', patch);
@@ -180,7 +195,7 @@ export class TopUpService implements OnModuleInit {
       // "Not found" never fails a top-up (settlementAllowed): DOKU's status may lag behind a
       // top-up it executed. Past the grace period, the same top-up is sent again instead.
       const grace = this.config.reconciliation.notFoundGraceMs ?? TOP_UP_NOT_FOUND_GRACE_MS;
-      if (!options.recover || Date.now() - transaction.createdAt.getTime() < grace) return transaction;
+      if (options.recover !== true || Date.now() - transaction.createdAt.getTime() < grace) return transaction;
       return (await this.transactions.claimSendAgain(transaction.id, grace)) ? this.sendAgain(transaction) : transaction;
     }
     if (status === 'PENDING' && transaction.status === 'UNKNOWN') return this.move(transaction, 'PENDING', patch);
@@ -205,11 +220,13 @@ export class TopUpService implements OnModuleInit {
     }
     const outcome = await this.execute({ transaction, inquiry, phone: wallet.phone, accountId: wallet.accountId });
     if (outcome.kind !== 'ok') {
-      logger.warn(`Top-up ${transaction.id} sent again: DOKU's answer settles nothing (${outcome.responseCode ?? (outcome.error as { code?: string }).code ?? outcome.error.name})`);
+      logger.warn(
+        `Top-up ${transaction.id} sent again: DOKU's answer settles nothing (${outcome.responseCode ?? (outcome.error as { code?: string }).code ?? outcome.error.name})`,
+      );
       return transaction;
     }
     return this.db.transaction(async (tx) => {
-      const result = await this.transactions.transition(tx, transaction.id, 'SUCCESS', 'Account Top Up sent again: succeeded', 'doku-success', {
+      const result = await this.transactions.transition(tx, transaction.id, 'SUCCESS', 'doku-response-to-resend', 'doku-success', {
         dokuExternalId: outcome.result.externalId ?? null,
         dokuReferenceNo: outcome.result.body.referenceNo ?? transaction.dokuReferenceNo,
         dokuResponseCode: outcome.result.responseCode,
@@ -230,7 +247,13 @@ export class TopUpService implements OnModuleInit {
     });
   }
 
-  private async prepare(tx: EntityManager, initiator: Initiator, userId: string, input: CreateTopUpRequestDto): Promise<TopUpIntent> {
+  private async prepare(
+    tx: EntityManager,
+    initiator: Initiator,
+    userId: string,
+    input: CreateTopUpRequestDto,
+    standing: WalletStanding | undefined,
+  ): Promise<TopUpIntent> {
     const inquiry = await this.inquiries.findInquiryForUpdate(tx, input.inquiryId, userId, initiator.id);
     if (!inquiry) throw new AppError('TOPUP.INQUIRY_NOT_FOUND', 'No such top-up inquiry');
     if (inquiry.transactionId) {
@@ -250,22 +273,28 @@ export class TopUpService implements OnModuleInit {
       description: 'Top-up from the partner balance',
       details: { inquiryId: inquiry.id, inquiryReferenceNo: inquiry.dokuReferenceNo, sessionId: inquiry.sessionId },
     });
+    // The e-money limits' counters, in this commit (docs/limits.md): a refusal rolls it back.
+    if (this.limits.enabled && !standing) throw new AppError('DOKU.UNAVAILABLE', 'The wallet balance could not be read; try again');
+    const limits = standing
+      ? this.limits.incoming({ userId, channel: 'TOP_UP', caller: initiator.kind, amount: inquiry.amount }, standing)
+      : undefined;
+    await this.limits.reserveInTransaction(tx, limits, transaction.id);
     await this.inquiries.attachTransaction(tx, inquiry.id, transaction.id);
     return { transaction, inquiry, phone, accountId };
   }
 
   /** `firstExternalId`: the id stored in commit 1, for the first send only; a later send takes a new one. */
-  private execute(intent: TopUpIntent, firstExternalId?: string): Promise<DokuOutcome<TopUpResponse>> {
+  private execute(intent: TopUpIntent, firstExternalId?: string): Promise<DokuOutcome<TopUpResult>> {
     const { transaction, inquiry } = intent;
     return captureDokuOutcome(() =>
       this.doku.topUp(
         {
           partnerReferenceNo: transaction.partnerReferenceNo,
           customerNumber: intent.phone,
-          amount: toSnapMoney(transaction.amount),
-          ...(inquiry.feeAmount !== null ? { feeAmount: toSnapMoney(inquiry.feeAmount) } : {}),
-          ...(inquiry.sessionId ? { sessionId: inquiry.sessionId.slice(0, 25) } : {}),
-          additionalInfo: { accountId: intent.accountId },
+          amount: transaction.amount,
+          feeAmount: inquiry.feeAmount,
+          sessionId: inquiry.sessionId,
+          accountId: intent.accountId,
         },
         { externalId: firstExternalId },
       ),
@@ -275,8 +304,8 @@ export class TopUpService implements OnModuleInit {
   private async settle(
     tx: EntityManager,
     intent: TopUpIntent,
-    outcome: DokuOutcome<TopUpResponse>,
-  ): Promise<{ status: number; body: unknown; transactionId: string }> {
+    outcome: DokuOutcome<TopUpResult>,
+  ): Promise<StoredResponse<TopUpAnswer> & { transactionId: string }> {
     const id = intent.transaction.id;
     const { transaction, declined } = await applyImmediateOutcome(this.transactions, tx, id, outcome, {
       onSuccess: ({ body }) => ({ dokuReferenceNo: body.referenceNo ?? null }),
@@ -285,7 +314,10 @@ export class TopUpService implements OnModuleInit {
     if (declined) {
       await this.releaseInquiryOf(tx, transaction);
       return {
-        ...rejectionResponse(declined.code, declined.message, { transactionId: id, ...(transaction.dokuResponseCode ? { responseCode: transaction.dokuResponseCode } : {}) }),
+        ...rejectionResponse(declined.code, declined.message, {
+          transactionId: id,
+          ...(transaction.dokuResponseCode ? { responseCode: transaction.dokuResponseCode } : {}),
+        }),
         transactionId: id,
       };
     }
@@ -308,10 +340,9 @@ function initiatorOf(principal: Principal, userId: string): Initiator {
   return { kind: 'user', id: principal.userId };
 }
 
-
 /**
- * Top-up's meaning of DOKU's shared codes (§3.12, §3.13): `403xx14` is the partner's corporate
- * balance, not the user's; `403xx02` is the user's wallet limit.
+ * Top-up's meaning of DOKU's shared codes: `403xx14` is the partner's corporate balance, not the
+ * user's; `403xx02` is the user's wallet limit.
  */
 function translateTopUpError(error: AppError): AppError;
 function translateTopUpError(error: unknown): unknown;
@@ -326,5 +357,3 @@ function translateTopUpError(error: unknown): unknown {
   }
   return error;
 }
-
-

@@ -1,9 +1,9 @@
-import { EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { AppError } from '../common/errors/app-error';
-import { DokuResult } from '../integrations/doku/doku.client';
-import { isDokuError, isOutcomeUnknown } from '../integrations/doku/doku.errors';
-import { Transaction } from './entities/transaction.entity';
-import { TransactionsRepository, TransitionPatch } from './transactions.repository';
+import type { DokuResult } from '../integrations/doku/snap/doku.client';
+import { isDokuError, isOutcomeUnknown } from '../integrations/doku/snap/doku.errors';
+import type { Transaction } from './entities/transaction.entity';
+import type { TransactionsRepository, TransitionPatch } from './transactions.repository';
 
 /**
  * What became of one DOKU call that may move money, as the settle phase needs it:
@@ -32,7 +32,7 @@ export async function captureDokuOutcome<T>(call: () => Promise<DokuResult<T>>):
   try {
     return { kind: 'ok', result: await call() };
   } catch (error) {
-    const responseCode = isDokuError(error) && 'responseCode' in error ? (error.responseCode as string | undefined) : undefined;
+    const responseCode = isDokuError(error) && 'responseCode' in error ? error.responseCode : undefined;
     if (isDokuError(error) && !isOutcomeUnknown(error)) return { kind: 'rejected', error, responseCode };
     // Our own refusals (no customer token, wallet needs rebinding) are raised before anything is sent.
     if (error instanceof AppError && !isDokuError(error)) return { kind: 'rejected', error };

@@ -1,4 +1,13 @@
-import { canTransition, isFinal, isUnresolved, settlementAllowed, TRANSACTION_STATUSES, TRANSACTION_TYPES, TransactionStatus, typesRefused } from './transaction-state';
+import type { TransactionStatus } from './transaction-state';
+import {
+  canTransition,
+  isFinal,
+  isUnresolved,
+  settlementAllowed,
+  TRANSACTION_STATUSES,
+  TRANSACTION_TYPES,
+  typesRefused,
+} from './transaction-state';
 
 describe('transaction state machine', () => {
   it('never moves a final state anywhere', () => {
@@ -54,11 +63,11 @@ describe('transaction state machine', () => {
 
     it('counts nothing but DOKU success, a report or the back office as success', () => {
       for (const type of TRANSACTION_TYPES) {
-        expect(['doku-success', 'doku-declined', 'doku-reported', 'doku-not-found', 'doku-unclear', 'back-office'].filter((e) => settlementAllowed(type, 'SUCCESS', e as never))).toEqual([
-          'doku-success',
-          'doku-reported',
-          'back-office',
-        ]);
+        expect(
+          ['doku-success', 'doku-declined', 'doku-reported', 'doku-not-found', 'doku-unclear', 'back-office'].filter((e) =>
+            settlementAllowed(type, 'SUCCESS', e as never),
+          ),
+        ).toEqual(['doku-success', 'doku-reported', 'back-office']);
       }
     });
 

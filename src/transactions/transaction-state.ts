@@ -51,7 +51,14 @@ export function isUnresolved(status: TransactionStatus): boolean {
  *                    field, an amount that contradicts ours.
  * - `back-office`    a person decided, with a reason.
  */
-export const SETTLEMENT_EVIDENCE = ['doku-success', 'doku-declined', 'doku-reported', 'doku-not-found', 'doku-unclear', 'back-office'] as const;
+export const SETTLEMENT_EVIDENCE = [
+  'doku-success',
+  'doku-declined',
+  'doku-reported',
+  'doku-not-found',
+  'doku-unclear',
+  'back-office',
+] as const;
 export type SettlementEvidence = (typeof SETTLEMENT_EVIDENCE)[number];
 
 /**

@@ -1,18 +1,20 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { IdempotencyKey } from '../common/idempotency/idempotency-key.entity';
-import { IdempotencyService } from '../common/idempotency/idempotency.service';
-import { OutboxEvent } from '../outbox/entities/outbox-event.entity';
-import { OutboxRepository } from '../outbox/outbox.repository';
+import { IdempotencyKey } from './idempotency/idempotency-key.entity';
+import { IdempotencyService } from './idempotency/idempotency.service';
 import { TransactionEvent } from './entities/transaction-event.entity';
 import { Transaction } from './entities/transaction.entity';
+import { TransactionResolverRegistry } from './transaction-resolver.registry';
 import { TransactionsRepository } from './transactions.repository';
 
-/** The shared money model: every money feature records its movements through this module. */
-@Global()
+/**
+ * The shared money model: every money feature records its movements through this module, and
+ * registers how its unresolved transactions are resolved (TransactionResolverRegistry). Not global:
+ * the money features, the reconciler and the back office import it where they use it.
+ */
 @Module({
-  imports: [TypeOrmModule.forFeature([Transaction, TransactionEvent, IdempotencyKey, OutboxEvent])],
-  providers: [TransactionsRepository, IdempotencyService, OutboxRepository],
-  exports: [TransactionsRepository, IdempotencyService, OutboxRepository],
+  imports: [TypeOrmModule.forFeature([Transaction, TransactionEvent, IdempotencyKey])],
+  providers: [TransactionsRepository, IdempotencyService, TransactionResolverRegistry],
+  exports: [TransactionsRepository, IdempotencyService, TransactionResolverRegistry],
 })
 export class TransactionsModule {}

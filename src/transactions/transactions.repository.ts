@@ -2,18 +2,29 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Money } from '../common/money/money';
-import { entityFromRow, returningRows } from '../database/sql';
+import { OutboxRepository } from '../outbox/outbox.repository';
+import { bind, entityFromRow, returningRows } from '../common/database/sql';
 import { Transaction } from './entities/transaction.entity';
 import { TransactionEvent } from './entities/transaction-event.entity';
-import { canTransition, isUnresolved, SettlementEvidence, TRANSACTION_STATUSES, TransactionStatus, typesRefused } from './transaction-state';
+import {
+  canTransition,
+  isUnresolved,
+  SettlementEvidence,
+  TRANSACTION_STATUSES,
+  TransactionStatus,
+  typesRefused,
+} from './transaction-state';
+import { pendingKeyLink } from './idempotency/key-link';
+import { assertTransitionCause } from './transition-cause';
+import type { TransitionCause } from './transition-cause';
+import { DEFAULT_PAYMENT_METHOD } from './payment-method';
 
 const logger = new Logger('Transactions');
 
-export type NewTransaction = Pick<
-  Transaction,
-  'userId' | 'type' | 'amount' | 'partnerReferenceNo' | 'initiatorKind' | 'initiatorId'
-> &
-  Partial<Pick<Transaction, 'parentId' | 'merchantOrderRef' | 'description' | 'details' | 'dokuExternalId'>>;
+const CREATED: TransitionCause = 'created';
+
+export type NewTransaction = Pick<Transaction, 'userId' | 'type' | 'amount' | 'partnerReferenceNo' | 'initiatorKind' | 'initiatorId'> &
+  Partial<Pick<Transaction, 'parentId' | 'merchantOrderRef' | 'description' | 'details' | 'dokuExternalId' | 'paymentMethod'>>;
 
 export interface TransitionPatch {
   dokuReferenceNo?: string | null;
@@ -23,6 +34,8 @@ export interface TransitionPatch {
   dokuResponseCode?: string | null;
   nextCheckAt?: Date | null;
   details?: Record<string, unknown>;
+  /** Added to the history event's details (what the change needs to say beyond its cause: a status code, a reason). */
+  eventDetails?: Record<string, unknown>;
 }
 
 export interface TransitionResult {
@@ -38,14 +51,42 @@ export interface TransitionResult {
 const STATUS_EVENT_PAYLOAD = `jsonb_build_object(
     'transactionId', t.id, 'type', t.type, 'status', t.status, 'previousStatus', t.previous_status, 'cause', t.cause,
     'amount', t.amount, 'refundedAmount', t.refunded_amount, 'partnerReferenceNo', t.partner_reference_no,
-    'merchantOrderRef', t.merchant_order_ref, 'parentId', t.parent_id, 'failureCode', t.failure_code)`;
+    'merchantOrderRef', t.merchant_order_ref, 'parentId', t.parent_id, 'failureCode', t.failure_code,
+    'paymentMethod', t.payment_method)`;
 
 /** CTE parts recording the change of every row of `t` (columns of transactions plus previous_status, cause, event_details). */
 const RECORD_CHANGE = `
   e AS (INSERT INTO transaction_events (transaction_id, from_status, to_status, cause, details)
         SELECT t.id, t.previous_status, t.status, t.cause, t.event_details FROM t),
-  o AS (INSERT INTO outbox_events (type, aggregate_type, aggregate_id, user_id, payload)
-        SELECT 'transaction.status_changed', 'transaction', t.id, t.user_id, ${STATUS_EVENT_PAYLOAD} FROM t)`;
+  o AS (${OutboxRepository.appendFromRowsSql({
+    from: 't',
+    type: `'transaction.status_changed'`,
+    aggregateType: `'transaction'`,
+    aggregateId: 't.id',
+    userId: 't.user_id',
+    payload: STATUS_EVENT_PAYLOAD,
+  })})`;
+
+/**
+ * The CTEs `t` (the new PENDING transaction `id`, with the columns of `RETURNING *`), `e` and `o`
+ * (its history and outbox events), for a WITH list. With `onlyIf`, the row is inserted once per row
+ * of that CTE (none when it has none): a statement that claims a key inserts the transaction only
+ * when it claimed it.
+ */
+export function pendingTransactionCtes(params: unknown[], id: string, input: NewTransaction, onlyIf?: string): string {
+  const p = (value: unknown, type: string) => `${bind(params, value)}::${type}`;
+  return `t AS (
+      INSERT INTO transactions (id, user_id, type, status, amount, partner_reference_no, parent_id, merchant_order_ref, description, details,
+                                initiator_kind, initiator_id, doku_external_id, payment_method)
+      SELECT ${p(id, 'uuid')}, ${p(input.userId, 'uuid')}, ${p(input.type, 'text')}, 'PENDING', ${p(input.amount.toString(), 'bigint')},
+             ${p(input.partnerReferenceNo, 'text')}, ${p(input.parentId ?? null, 'uuid')}, ${p(input.merchantOrderRef ?? null, 'text')},
+             ${p(input.description ?? null, 'text')}, ${p(JSON.stringify(input.details ?? {}), 'jsonb')}, ${p(input.initiatorKind, 'text')},
+             ${p(input.initiatorId, 'text')}, ${p(input.dokuExternalId ?? null, 'text')},
+             ${p(input.paymentMethod ?? DEFAULT_PAYMENT_METHOD, 'text')}
+      ${onlyIf === undefined ? '' : `FROM ${onlyIf}`}
+      RETURNING *, NULL::text AS previous_status, '${CREATED}'::text AS cause, '{}'::jsonb AS event_details),
+    ${RECORD_CHANGE}`;
+}
 
 @Injectable()
 export class TransactionsRepository {
@@ -53,12 +94,15 @@ export class TransactionsRepository {
 
   /** Writes the PENDING intent and its first event (commit 1 of a money operation). */
   async createPending(tx: EntityManager, input: NewTransaction): Promise<Transaction> {
+    // The Idempotency-Key this commit claimed points at the new row, in the same statement.
+    const link = pendingKeyLink(tx);
     const rows: Record<string, unknown>[] = await tx.query(
       `WITH t AS (
-         INSERT INTO transactions (user_id, type, status, amount, partner_reference_no, parent_id, merchant_order_ref, description, details, initiator_kind, initiator_id, doku_external_id)
-         VALUES ($1, $2, 'PENDING', $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11)
-         RETURNING *, NULL::text AS previous_status, 'created'::text AS cause, '{}'::jsonb AS event_details),
-       ${RECORD_CHANGE}
+         INSERT INTO transactions (user_id, type, status, amount, partner_reference_no, parent_id, merchant_order_ref, description, details, initiator_kind, initiator_id, doku_external_id, payment_method)
+         VALUES ($1, $2, 'PENDING', $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $13)
+         RETURNING *, NULL::text AS previous_status, '${CREATED}'::text AS cause, '{}'::jsonb AS event_details),
+       ${RECORD_CHANGE},
+       k AS (UPDATE idempotency_keys SET transaction_id = t.id FROM t WHERE idempotency_keys.id = $12::uuid)
        SELECT * FROM t`,
       [
         input.userId,
@@ -72,9 +116,13 @@ export class TransactionsRepository {
         input.initiatorKind,
         input.initiatorId,
         input.dokuExternalId ?? null,
+        link?.keyId ?? null,
+        input.paymentMethod ?? DEFAULT_PAYMENT_METHOD,
       ],
     );
-    return entityFromRow(tx, Transaction, rows[0]);
+    const created = entityFromRow(tx, Transaction, rows[0]);
+    if (link) link.transactionId = created.id;
+    return created;
   }
 
   /**
@@ -89,10 +137,11 @@ export class TransactionsRepository {
     tx: EntityManager,
     id: string,
     to: TransactionStatus,
-    cause: string,
+    cause: TransitionCause,
     evidence: SettlementEvidence,
     patch: TransitionPatch = {},
   ): Promise<TransitionResult> {
+    assertTransitionCause(cause);
     const from = TRANSACTION_STATUSES.filter((s) => canTransition(s, to));
     const refused = typesRefused(to, evidence);
     // "Not found" contradicts an operation DOKU acknowledged with its own reference (NOT_FOUND_MAY_FAIL).
@@ -120,6 +169,7 @@ export class TransactionsRepository {
     const causeParam = params.length;
     params.push(
       JSON.stringify({
+        ...patch.eventDetails,
         evidence,
         ...(patch.dokuResponseCode ? { responseCode: patch.dokuResponseCode } : {}),
         ...(patch.failureCode ? { failureCode: patch.failureCode } : {}),
@@ -141,7 +191,10 @@ export class TransactionsRepository {
     // Not a forward move, or too little evidence for one: nothing changed; the caller gets the
     // transaction as it is.
     const current = await tx.getRepository(Transaction).findOneOrFail({ where: { id } });
-    if ((refused.includes(current.type) || (notFoundGuard !== '' && current.dokuReferenceNo !== null)) && canTransition(current.status, to)) {
+    if (
+      (refused.includes(current.type) || (notFoundGuard !== '' && current.dokuReferenceNo !== null)) &&
+      canTransition(current.status, to)
+    ) {
       logger.warn({ transactionId: id, type: current.type, to, evidence }, 'settlement refused: not enough evidence; left unresolved');
     }
     return { changed: false, transaction: current };

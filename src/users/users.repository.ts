@@ -28,6 +28,15 @@ export class UsersRepository {
     return { email: rows.some((r) => r.email === email.toLowerCase()), phone: rows.some((r) => r.phone === phone) };
   }
 
+  /** The accounts that already hold this email or this phone number, with which one each holds. */
+  async ownersOf(email: string, phone: string): Promise<{ id: string; email: boolean; phone: boolean }[]> {
+    const rows = await this.users.find({
+      select: { id: true, email: true, phone: true },
+      where: [{ email: email.toLowerCase() }, { phone }],
+    });
+    return rows.map((r) => ({ id: r.id, email: r.email === email.toLowerCase(), phone: r.phone === phone }));
+  }
+
   async create(input: { name: string; email: string; phone: string; passwordHash: string; role: UserRole }): Promise<User> {
     const saved = await this.users.save(this.users.create({ ...input, email: input.email.toLowerCase() }));
     const { passwordHash: _omit, ...rest } = saved;

@@ -1,5 +1,7 @@
 import { Controller, HttpCode, Param, Post, Body } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Actor } from '../audit/audit-actor.decorator';
+import { AuditActor } from '../audit/audit-chain';
 import { AllowUsers } from '../common/auth/auth.decorators';
 import { WebhookDeliveryResponseDto } from './dto/webhook-delivery.response.dto';
 import { webhookDeliveryIdPipe } from './webhook-id.pipes';
@@ -14,10 +16,14 @@ export class WebhookDeliveriesController {
 
   @Post(':id/redeliver')
   @HttpCode(202)
-  @AllowUsers('admin')
+  @AllowUsers('admin', 'support')
   @ApiOperation({ summary: 'Send a delivery again (same webhook-id), with a fresh retry schedule' })
   @ApiAcceptedResponse({ type: WebhookDeliveryResponseDto })
-  redeliver(@Body(NoBodyPipe) _body: unknown, @Param('id', webhookDeliveryIdPipe) id: string): Promise<WebhookDeliveryResponseDto> {
-    return this.webhooks.redeliver(id);
+  redeliver(
+    @Body(NoBodyPipe) _body: unknown,
+    @Param('id', webhookDeliveryIdPipe) id: string,
+    @Actor() actor: AuditActor,
+  ): Promise<WebhookDeliveryResponseDto> {
+    return this.webhooks.redeliver(id, actor);
   }
 }

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
-import { returningRows } from '../database/sql';
+import { returningRows } from '../common/database/sql';
+import { OutboxRepository } from '../outbox/outbox.repository';
 import { WebhookDelivery, WebhookDeliveryStatus } from './entities/webhook-delivery.entity';
 
 /** A claimed delivery with what is needed to send it. */
@@ -29,7 +30,10 @@ interface DueRow {
 
 @Injectable()
 export class WebhookDeliveriesRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly outbox: OutboxRepository,
+  ) {}
 
   private get repo() {
     return this.db.getRepository(WebhookDelivery);
@@ -39,36 +43,34 @@ export class WebhookDeliveriesRepository {
    * Turns outbox events after the fan-out cursor into one PENDING delivery per matching
    * subscription, and moves the cursor, in one commit. The cursor row is locked with SKIP LOCKED:
    * while one instance fans out, the others skip (0). Returns how many events were fanned out.
-   * Outbox seqs are assigned in commit order (migration Webhooks1763970000000), so no event can
-   * later appear behind the cursor.
+   * The cursor is an outbox position (the events' `seq`): the sequencer runs first, in its own
+   * short transaction, and numbers an event that commits later above every position already
+   * given (migration OutboxSequencer1764400000000), so no event can later appear behind the cursor.
    */
   async fanOut(batchSize: number): Promise<number> {
+    await this.outbox.sequence(batchSize);
     return this.db.transaction(async (tx) => {
       const cursor: Array<{ last_seq: string }> = await tx.query(
         `SELECT last_seq FROM webhook_fanout_cursor WHERE id = 1 FOR UPDATE SKIP LOCKED`,
       );
       if (cursor.length === 0) return 0;
       const last = cursor[0].last_seq;
-      const [range]: Array<{ n: number; upto: string | null }> = await tx.query(
-        `SELECT count(*)::int AS n, max(seq)::text AS upto FROM (SELECT seq FROM outbox_events WHERE seq > $1 ORDER BY seq LIMIT $2) batch`,
-        [last, batchSize],
-      );
-      if (range.n === 0 || range.upto === null) return 0;
+      const range = await this.outbox.positionsAfter(tx, last, batchSize);
+      if (range.count === 0 || range.upto === null) return 0;
       // A subscription receives the events that happen once it exists, of the types it chose.
       await tx.query(
         `INSERT INTO webhook_deliveries (subscription_id, event_id, event_seq, event_type, status, next_attempt_at)
-         SELECT s.id, e.id, e.seq, e.type, 'PENDING', now()
-           FROM outbox_events e
+         SELECT s.id, e.id, e.position, e.type, 'PENDING', now()
+           FROM ${OutboxRepository.sequencedBetweenSql('$1', '$2')} e
            JOIN webhook_subscriptions s
              ON s.deleted_at IS NULL AND s.created_at <= e.created_at
             AND (cardinality(s.event_types) = 0 OR e.type = ANY (s.event_types))
-          WHERE e.seq > $1 AND e.seq <= $2
-          ORDER BY e.seq
+          ORDER BY e.position
          ON CONFLICT (event_id, subscription_id) DO NOTHING`,
         [last, range.upto],
       );
       await tx.query(`UPDATE webhook_fanout_cursor SET last_seq = $1, updated_at = now() WHERE id = 1`, [range.upto]);
-      return range.n;
+      return range.count;
     });
   }
 
@@ -94,15 +96,15 @@ export class WebhookDeliveriesRepository {
     const ids = claimed.map((c) => c.id);
     const [deliveries, rows] = await Promise.all([
       this.repo.findBy({ id: In(ids) }),
-      this.db.query(
+      this.db.query<Promise<DueRow[]>>(
         `SELECT d.id, s.url, s.secret_ciphertext, s.previous_secret_ciphertext, s.previous_secret_expires_at,
-                e.id AS event_id, e.seq::text AS seq, e.type, e.created_at, e.payload
+                e.id AS event_id, e.position::text AS seq, e.type, e.created_at, e.payload
            FROM webhook_deliveries d
            JOIN webhook_subscriptions s ON s.id = d.subscription_id
-           JOIN outbox_events e ON e.id = d.event_id
+           JOIN ${OutboxRepository.sequencedEventsSql()} e ON e.id = d.event_id
           WHERE d.id = ANY ($1::uuid[])`,
         [ids],
-      ) as Promise<DueRow[]>,
+      ),
     ]);
     return rows.flatMap((r) => {
       const delivery = deliveries.find((d) => d.id === r.id);

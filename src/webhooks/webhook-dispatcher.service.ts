@@ -110,11 +110,21 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       result = { statusCode: null, error: 'URL_REFUSED' };
     } else {
       const timestamp = Math.floor(Date.now() / 1000);
-      const body = JSON.stringify({ id: event.id, seq: event.seq, type: event.type, timestamp: event.createdAt.toISOString(), data: event.payload });
+      const body = JSON.stringify({
+        id: event.id,
+        seq: event.seq,
+        type: event.type,
+        timestamp: event.createdAt.toISOString(),
+        data: event.payload,
+      });
       result = await this.sender.send({
         url: check.url,
         insecureAllowed: check.insecureAllowed,
-        headers: { 'webhook-id': event.id, 'webhook-timestamp': String(timestamp), 'webhook-signature': this.signatures(d, timestamp, body) },
+        headers: {
+          'webhook-id': event.id,
+          'webhook-timestamp': String(timestamp),
+          'webhook-signature': this.signatures(d, timestamp, body),
+        },
         body,
       });
     }
@@ -126,7 +136,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     const retryIn = nextDeliveryDelaySeconds(delivery.attempts + 1);
     await this.deliveries.recordFailure(delivery.id, result.statusCode, result.error ?? 'UNKNOWN', retryIn);
     this.attempts.inc({ outcome: retryIn === null ? 'failed' : 'retry' });
-    if (retryIn === null) this.logger.warn({ deliveryId: delivery.id, error: result.error }, 'webhook delivery failed after its last retry');
+    if (retryIn === null)
+      this.logger.warn({ deliveryId: delivery.id, error: result.error }, 'webhook delivery failed after its last retry');
     return false;
   }
 

@@ -49,7 +49,10 @@ export class WebhookSender implements OnModuleDestroy {
         signal: deadline,
       });
       await response.body.dump({ limit: MAX_RESPONSE_BYTES }).catch(() => undefined);
-      return { statusCode: response.statusCode, error: response.statusCode >= 200 && response.statusCode < 300 ? null : `HTTP_${response.statusCode}` };
+      return {
+        statusCode: response.statusCode,
+        error: response.statusCode >= 200 && response.statusCode < 300 ? null : `HTTP_${response.statusCode}`,
+      };
     } catch (error) {
       if (deadline.aborted) return { statusCode: null, error: 'TIMEOUT' };
       const code = (error as { code?: unknown } | null)?.code;

@@ -1,7 +1,8 @@
-import { LookupAddress } from 'node:dns';
-import { checkWebhookUrl, checkWebhookUrlResolved, guardedLookup, isForbiddenAddress, Resolver } from './webhook-url.validator';
+import type { LookupAddress } from 'node:dns';
+import type { Resolver } from './webhook-url.validator';
+import { checkWebhookUrl, checkWebhookUrlResolved, guardedLookup, isForbiddenAddress } from './webhook-url.validator';
 
-/** RELIABILITY.md R11 for webhook URLs, as functions: no DNS query and no packet leaves the machine. */
+/** R11 (docs/reliability.md) for webhook URLs, as functions: no DNS query and no packet leaves the machine. */
 describe('webhook URL validation (R11, SSRF)', () => {
   const refused = (url: string, allow: string[] = []) => checkWebhookUrl(url, allow).ok === false;
 
@@ -11,7 +12,14 @@ describe('webhook URL validation (R11, SSRF)', () => {
   });
 
   it('refuses every scheme but https', () => {
-    for (const url of ['http://hooks.partner.example/', 'ftp://hooks.partner.example/', 'file:///etc/passwd', 'gopher://hooks.partner.example/', 'javascript:alert(1)', 'data:text/plain,x']) {
+    for (const url of [
+      'http://hooks.partner.example/',
+      'ftp://hooks.partner.example/',
+      'file:///etc/passwd',
+      'gopher://hooks.partner.example/',
+      'javascript:alert(1)',
+      'data:text/plain,x',
+    ]) {
       expect({ url, refused: refused(url) }).toEqual({ url, refused: true });
     }
   });
@@ -42,7 +50,15 @@ describe('webhook URL validation (R11, SSRF)', () => {
   });
 
   it('keeps the edges of the ranges: public neighbours are accepted', () => {
-    for (const url of ['https://172.15.255.255/', 'https://172.32.0.1/', 'https://100.63.255.255/', 'https://100.128.0.1/', 'https://11.0.0.1/', 'https://8.8.8.8/', 'https://169.253.255.255/']) {
+    for (const url of [
+      'https://172.15.255.255/',
+      'https://172.32.0.1/',
+      'https://100.63.255.255/',
+      'https://100.128.0.1/',
+      'https://11.0.0.1/',
+      'https://8.8.8.8/',
+      'https://169.253.255.255/',
+    ]) {
       expect({ url, ok: checkWebhookUrl(url).ok }).toEqual({ url, ok: true });
     }
   });
@@ -127,7 +143,14 @@ describe('webhook URL validation (R11, SSRF)', () => {
   });
 
   it('refuses malformed and oversized URLs', () => {
-    for (const url of ['', 'not a url', 'https://', `https://a.example/${'x'.repeat(2100)}`, 'https://hooks.partner.example:0/', 'https://exa mple.com/']) {
+    for (const url of [
+      '',
+      'not a url',
+      'https://',
+      `https://a.example/${'x'.repeat(2100)}`,
+      'https://hooks.partner.example:0/',
+      'https://exa mple.com/',
+    ]) {
       expect({ url, refused: refused(url) }).toEqual({ url, refused: true });
     }
   });
@@ -172,7 +195,15 @@ describe('webhook URL validation (R11, SSRF)', () => {
     });
 
     it('refuses a name with any private, loopback, metadata or mapped answer, and one that does not resolve', async () => {
-      for (const host of ['rebind.example', 'loop.example', 'meta.example', 'v6loop.example', 'mapped.example', 'empty.example', 'nxdomain.example']) {
+      for (const host of [
+        'rebind.example',
+        'loop.example',
+        'meta.example',
+        'v6loop.example',
+        'mapped.example',
+        'empty.example',
+        'nxdomain.example',
+      ]) {
         const check = await checkWebhookUrlResolved(`https://${host}/hook`, [], resolver);
         expect({ host, ok: check.ok }).toEqual({ host, ok: false });
       }

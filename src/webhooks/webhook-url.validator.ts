@@ -1,11 +1,12 @@
-import { lookup as dnsLookup, LookupAddress, LookupAllOptions, LookupOptions } from 'node:dns';
+import type { LookupAddress, LookupAllOptions, LookupOptions } from 'node:dns';
+import { lookup as dnsLookup } from 'node:dns';
 import { isIPv4, isIPv6 } from 'node:net';
 
 /**
- * SSRF rules for partner-supplied webhook URLs (RELIABILITY.md R11), applied when a subscription is
- * registered, again before each delivery (DNS answers change), and at connect time (the resolver
- * used by the delivery agent refuses the same addresses, so DNS rebinding between the check and
- * the connection cannot reach an internal address either).
+ * SSRF rules for partner-supplied webhook URLs (docs/reliability.md, R11), applied when a
+ * subscription is registered, again before each delivery (DNS answers change), and at connect time
+ * (the resolver used by the delivery agent refuses the same addresses, so DNS rebinding between the
+ * check and the connection cannot reach an internal address either).
  *
  * Parsing is WHATWG `new URL`, the same parser the HTTP client uses, so there is one reading of the
  * URL: `https://good.com@127.0.0.1` has userinfo, `http://2130706433` and `https://0x7f.1` are
@@ -54,7 +55,7 @@ const FORBIDDEN_V6: Array<[string, number]> = [
 export function checkWebhookUrl(raw: string, allowInsecureTargets: readonly string[] = []): WebhookUrlCheck {
   if (typeof raw !== 'string' || raw.length === 0 || raw.length > MAX_URL_LENGTH) return refuse('the URL is empty or too long');
   // Control characters and spaces are stripped or encoded differently by different parsers.
-  if (/[\u0000-\u0020\u007f\\]/.test(raw)) return refuse('the URL contains spaces, control characters or backslashes');
+  if (/[\p{Cc} \\]/u.test(raw)) return refuse('the URL contains spaces, control characters or backslashes');
   let url: URL;
   try {
     url = new URL(raw);
@@ -75,10 +76,14 @@ export function checkWebhookUrl(raw: string, allowInsecureTargets: readonly stri
   const host = url.hostname;
   if (host.startsWith('[')) {
     const address = host.slice(1, -1);
-    return isForbiddenAddress(address) ? refuse('the URL points to a private, loopback, link-local or reserved address') : { ok: true, url, insecureAllowed: false };
+    return isForbiddenAddress(address)
+      ? refuse('the URL points to a private, loopback, link-local or reserved address')
+      : { ok: true, url, insecureAllowed: false };
   }
   if (isIPv4(host)) {
-    return isForbiddenAddress(host) ? refuse('the URL points to a private, loopback, link-local or reserved address') : { ok: true, url, insecureAllowed: false };
+    return isForbiddenAddress(host)
+      ? refuse('the URL points to a private, loopback, link-local or reserved address')
+      : { ok: true, url, insecureAllowed: false };
   }
   const name = host.replace(/\.$/, '');
   if (name === '' || name.startsWith('.') || name.includes('..')) return refuse('the URL host is not valid');
@@ -118,7 +123,8 @@ export async function checkWebhookUrlResolved(
     return refuse('the URL host name does not resolve');
   }
   if (addresses.length === 0) return refuse('the URL host name does not resolve');
-  if (addresses.some((a) => isForbiddenAddress(a))) return refuse('the URL host name resolves to a private, loopback, link-local or reserved address');
+  if (addresses.some((a) => isForbiddenAddress(a)))
+    return refuse('the URL host name resolves to a private, loopback, link-local or reserved address');
   return check;
 }
 

@@ -1,5 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Actor } from '../audit/audit-actor.decorator';
+import { AuditActor } from '../audit/audit-chain';
 import { AllowUsers } from '../common/auth/auth.decorators';
 import { CreateWebhookRequestDto } from './dto/create-webhook.request.dto';
 import { ListWebhookDeliveriesQueryDto } from './dto/list-webhook-deliveries.query.dto';
@@ -22,11 +24,12 @@ export class WebhooksController {
   @AllowUsers('admin')
   @ApiOperation({
     summary: 'Subscribe a partner URL to events (Standard Webhooks)',
-    description: 'https only; private, loopback, link-local and metadata addresses are refused (400 WEBHOOK.URL_REFUSED). The signing secret is in this answer only.',
+    description:
+      'https only; private, loopback, link-local and metadata addresses are refused (400 WEBHOOK.URL_REFUSED). The signing secret is in this answer only.',
   })
   @ApiCreatedResponse({ type: WebhookSecretResponseDto })
-  create(@Body() body: CreateWebhookRequestDto): Promise<WebhookSecretResponseDto> {
-    return this.webhooks.create(body);
+  create(@Body() body: CreateWebhookRequestDto, @Actor() actor: AuditActor): Promise<WebhookSecretResponseDto> {
+    return this.webhooks.create(body, actor);
   }
 
   @Get()
@@ -39,10 +42,12 @@ export class WebhooksController {
 
   @Delete(':id')
   @AllowUsers('admin')
-  @ApiOperation({ summary: 'Delete a subscription: nothing more is sent to it, its pending deliveries end; answers the deleted subscription' })
+  @ApiOperation({
+    summary: 'Delete a subscription: nothing more is sent to it, its pending deliveries end; answers the deleted subscription',
+  })
   @ApiOkResponse({ type: WebhookSubscriptionResponseDto })
-  remove(@Param('id', webhookIdPipe) id: string): Promise<WebhookSubscriptionResponseDto> {
-    return this.webhooks.remove(id);
+  remove(@Param('id', webhookIdPipe) id: string, @Actor() actor: AuditActor): Promise<WebhookSubscriptionResponseDto> {
+    return this.webhooks.remove(id, actor);
   }
 
   @Post(':id/rotate-secret')
@@ -50,15 +55,22 @@ export class WebhooksController {
   @AllowUsers('admin')
   @ApiOperation({ summary: 'A new signing secret, shown once; the old one keeps signing alongside it for 24 hours' })
   @ApiOkResponse({ type: WebhookSecretResponseDto })
-  rotateSecret(@Body(NoBodyPipe) _body: unknown, @Param('id', webhookIdPipe) id: string): Promise<WebhookSecretResponseDto> {
-    return this.webhooks.rotateSecret(id);
+  rotateSecret(
+    @Body(NoBodyPipe) _body: unknown,
+    @Param('id', webhookIdPipe) id: string,
+    @Actor() actor: AuditActor,
+  ): Promise<WebhookSecretResponseDto> {
+    return this.webhooks.rotateSecret(id, actor);
   }
 
   @Get(':id/deliveries')
   @AllowUsers('admin', 'support')
   @ApiOperation({ summary: "A subscription's delivery log, newest first" })
   @ApiOkResponse({ type: WebhookDeliveryPageResponseDto })
-  deliveries(@Param('id', webhookIdPipe) id: string, @Query() query: ListWebhookDeliveriesQueryDto): Promise<WebhookDeliveryPageResponseDto> {
+  deliveries(
+    @Param('id', webhookIdPipe) id: string,
+    @Query() query: ListWebhookDeliveriesQueryDto,
+  ): Promise<WebhookDeliveryPageResponseDto> {
     return this.webhooks.listDeliveries(id, query);
   }
 }

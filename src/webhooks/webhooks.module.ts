@@ -1,3 +1,4 @@
+import { AuditModule } from '../audit/audit.module';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { WebhookDelivery } from './entities/webhook-delivery.entity';
@@ -10,10 +11,12 @@ import { WebhookSender } from './webhook-sender';
 import { WebhooksController } from './webhooks.controller';
 import { WebhooksRepository } from './webhooks.repository';
 import { WebhooksService } from './webhooks.service';
+import { OutboxModule } from '../outbox/outbox.module';
+import { MetricsModule } from '../metrics/metrics.module';
 
 /** Signed webhooks (Standard Webhooks) carrying the outbox events to admin-configured partner URLs. */
 @Module({
-  imports: [TypeOrmModule.forFeature([WebhookSubscription, WebhookDelivery])],
+  imports: [TypeOrmModule.forFeature([WebhookSubscription, WebhookDelivery]), OutboxModule, MetricsModule, AuditModule],
   controllers: [WebhooksController, WebhookDeliveriesController],
   providers: [WebhooksRepository, WebhookDeliveriesRepository, WebhooksService, WebhookDispatcher, WebhookSender, WebhookSecretBox],
 })

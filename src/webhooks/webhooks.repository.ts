@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull } from 'typeorm';
-import { returningRows } from '../database/sql';
+import { returningRows } from '../common/database/sql';
 import { WebhookSubscription } from './entities/webhook-subscription.entity';
 
 export interface NewWebhookSubscription {

@@ -1,3 +1,5 @@
+import { AuditActor } from '../audit/audit-chain';
+import { AuditTrail } from '../audit/audit-trail.service';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../common/errors/app-error';
@@ -29,9 +31,10 @@ export class WebhooksService {
     private readonly deliveries: WebhookDeliveriesRepository,
     private readonly secrets: WebhookSecretBox,
     private readonly config: AppConfigService,
+    private readonly audit: AuditTrail,
   ) {}
 
-  async create(input: CreateWebhookRequestDto): Promise<WebhookSecretResponseDto> {
+  async create(input: CreateWebhookRequestDto, actor: AuditActor): Promise<WebhookSecretResponseDto> {
     const check = await checkWebhookUrlResolved(input.url, this.config.webhooks.allowInsecureTargets, this.resolver);
     if (!check.ok) throw new AppError('WEBHOOK.URL_REFUSED', `The webhook URL is refused: ${check.reason}`);
     const id = randomUUID();
@@ -43,20 +46,24 @@ export class WebhooksService {
       description: input.description,
       secretCiphertext: this.secrets.seal(id, secret),
     });
-    return WebhookSecretResponseDto.withSecret(created, secret);
+    const answer = WebhookSecretResponseDto.withSecret(created, secret);
+    await this.audit.record({ actor, action: 'webhook.created', target: { type: 'webhook', id }, after: answer });
+    return answer;
   }
 
   async list(): Promise<WebhookSubscriptionListResponseDto> {
     return { subscriptions: (await this.subscriptions.listActive()).map((s) => WebhookSubscriptionResponseDto.from(s)) };
   }
 
-  async remove(id: string): Promise<WebhookSubscriptionResponseDto> {
+  async remove(id: string, actor: AuditActor): Promise<WebhookSubscriptionResponseDto> {
     const deleted = await this.subscriptions.softDelete(id);
     if (!deleted) throw notFound();
-    return WebhookSubscriptionResponseDto.from(deleted);
+    const answer = WebhookSubscriptionResponseDto.from(deleted);
+    await this.audit.record({ actor, action: 'webhook.deleted', target: { type: 'webhook', id }, before: answer });
+    return answer;
   }
 
-  async rotateSecret(id: string): Promise<WebhookSecretResponseDto> {
+  async rotateSecret(id: string, actor: AuditActor): Promise<WebhookSecretResponseDto> {
     const current = await this.subscriptions.findActive(id);
     if (!current) throw notFound();
     const secret = generateWebhookSecret();
@@ -67,7 +74,9 @@ export class WebhooksService {
       new Date(Date.now() + PREVIOUS_SECRET_GRACE_SECONDS * 1000),
     );
     if (!rotated) throw notFound();
-    return WebhookSecretResponseDto.withSecret((await this.subscriptions.findActive(id)) ?? current, secret);
+    const answer = WebhookSecretResponseDto.withSecret((await this.subscriptions.findActive(id)) ?? current, secret);
+    await this.audit.record({ actor, action: 'webhook.secret-rotated', target: { type: 'webhook', id }, after: answer });
+    return answer;
   }
 
   async listDeliveries(subscriptionId: string, query: ListWebhookDeliveriesQueryDto): Promise<WebhookDeliveryPageResponseDto> {
@@ -76,10 +85,12 @@ export class WebhooksService {
     return { deliveries: rows.map((d) => WebhookDeliveryResponseDto.from(d)) };
   }
 
-  async redeliver(deliveryId: string): Promise<WebhookDeliveryResponseDto> {
+  async redeliver(deliveryId: string, actor: AuditActor): Promise<WebhookDeliveryResponseDto> {
     const delivery = await this.deliveries.redeliver(deliveryId);
     if (!delivery) throw new AppError('WEBHOOK.DELIVERY_NOT_FOUND', 'No such webhook delivery');
-    return WebhookDeliveryResponseDto.from(delivery);
+    const answer = WebhookDeliveryResponseDto.from(delivery);
+    await this.audit.record({ actor, action: 'webhook.redelivered', target: { type: 'webhook-delivery', id: deliveryId }, after: answer });
+    return answer;
   }
 }
 

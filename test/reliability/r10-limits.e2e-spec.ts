@@ -1,16 +1,21 @@
 import { DataSource } from 'typeorm';
 import { WebhooksService } from '../../src/webhooks/webhooks.service';
-import { registerUser, serviceToken, SignedInUser } from '../support/actors';
-import { listRoutes, RouteInfo } from '../support/routes';
+import type { SignedInUser } from '../support/actors';
+import { registerUser, serviceToken } from '../support/actors';
+import type { RouteInfo } from '../support/routes';
+import { listRoutes } from '../support/routes';
 import { createBoundWallet } from '../support/wallet-fixtures';
-import { OpenApiDoc, openApiPath } from './support/bad-input';
-import { startReliabilityEnv, ReliabilityEnv } from './support/env';
+import type { OpenApiDoc } from './support/bad-input';
+import { openApiPath } from './support/bad-input';
+import type { ReliabilityEnv } from './support/env';
+import { startReliabilityEnv } from './support/env';
 import { announce, Barrier, batteryRng, belowMinimum, mapLimit, printFigures, RELIABILITY_SEED, sized, Tally } from './support/harness';
-import { isStableErrorBody, RawResponse } from './support/http-client';
+import type { RawResponse } from './support/http-client';
+import { isStableErrorBody } from './support/http-client';
 import { invariantViolations, NO_BREAKS, reconcile, reconciliationBreaks, reconciliationFigures } from './support/reconcile';
 
 /**
- * R10 (RELIABILITY.md): limits.
+ * R10 (docs/reliability.md): limits.
  * - Bursts past the per-address rate limits (ordinary and sensitive routes): 429 with Retry-After
  *   and the stable error body; a refused request never reaches DOKU.
  * - OTP floods (registration starts, resends, many accounts naming one phone, binding, unbinding):
@@ -55,6 +60,9 @@ describe('R10: limits', () => {
       });
       user = await registerUser(env.t);
       await createBoundWallet(env, user);
+      // The setup signed in once; the sensitive routes count in PostgreSQL, so forget that sign-in
+      // and every burst below starts from zero.
+      await env.t.app.get(DataSource).query('DELETE FROM rate_limit_counters');
     });
     afterAll(async () => {
       await env?.close();
@@ -68,12 +76,20 @@ describe('R10: limits', () => {
       // Routes the setup did not call, so each one's counter starts at zero in this minute.
       const targets: Array<{ name: string; limit: number; send: () => Promise<RawResponse>; admitted: number; dokuEndpoint?: string }> = [
         { name: 'GET /v1/me', limit: RATE_LIMIT, admitted: 200, send: () => env.http.get('/v1/me', user.accessToken) },
-        { name: 'GET /v1/wallet/balance', limit: RATE_LIMIT, admitted: 200, dokuEndpoint: 'balanceInquiry', send: () => env.http.get('/v1/wallet/balance', user.accessToken) },
+        {
+          name: 'GET /v1/wallet/balance',
+          limit: RATE_LIMIT,
+          admitted: 200,
+          dokuEndpoint: 'balanceInquiry',
+          send: () => env.http.get('/v1/wallet/balance', user.accessToken),
+        },
         {
           name: 'POST /v1/auth/login',
           limit: SENSITIVE_LIMIT,
           admitted: 401,
-          send: () => env.http.post('/v1/auth/login', { email: user.email, password: `wrong-${rng.hex(8)}` }),
+          // A credential-stuffing burst: one address, many accounts (one account would meet its
+          // own lockout, tested elsewhere).
+          send: () => env.http.post('/v1/auth/login', { email: `nobody-${rng.hex(8)}@example.com`, password: `wrong-${rng.hex(8)}` }),
         },
         {
           name: 'POST /v1/oauth/token',
@@ -102,16 +118,23 @@ describe('R10: limits', () => {
         tally.add('burstRequests', burst);
         tally.add('rateLimited429', refused.length);
         for (const r of answers) {
-          if (r.status !== target.admitted && r.status !== 429) problems.push(`${target.name}: answered ${r.status} ${r.text.slice(0, 200)}`);
+          if (r.status !== target.admitted && r.status !== 429)
+            problems.push(`${target.name}: answered ${r.status} ${r.text.slice(0, 200)}`);
         }
         for (const r of refused) {
           const after = retryAfterOf(r);
           if (!(after >= 1 && after <= 60)) problems.push(`${target.name}: 429 with Retry-After ${r.headers['retry-after']}`);
-          if (!isStableErrorBody(r.json) || r.json.error.code !== 'REQUEST.RATE_LIMITED') problems.push(`${target.name}: 429 body ${r.text.slice(0, 200)}`);
+          // The OAuth2 token endpoint answers in RFC 6749's error format; every other route in the API's.
+          const limitedBody =
+            target.name === 'POST /v1/oauth/token'
+              ? (r.json as { error?: unknown } | undefined)?.error === 'temporarily_unavailable'
+              : isStableErrorBody(r.json) && r.json.error.code === 'REQUEST.RATE_LIMITED';
+          if (!limitedBody) problems.push(`${target.name}: 429 body ${r.text.slice(0, 200)}`);
         }
         if (admitted !== target.limit) problems.push(`${target.name}: ${admitted} of ${burst} admitted, limit ${target.limit}`);
         const dokuCalls = target.dokuEndpoint ? env.simCalls.get(target.dokuEndpoint) - dokuBefore : 0;
-        if (target.dokuEndpoint && dokuCalls !== admitted) problems.push(`${target.name}: ${dokuCalls} DOKU calls for ${admitted} admitted requests`);
+        if (target.dokuEndpoint && dokuCalls !== admitted)
+          problems.push(`${target.name}: ${dokuCalls} DOKU calls for ${admitted} admitted requests`);
         perRoute[target.name] = { burst, admitted, refused: refused.length, ...(target.dokuEndpoint ? { dokuCalls } : {}) };
       }
       // The limit is per route: a route outside the bursts still answers.
@@ -147,7 +170,13 @@ describe('R10: limits', () => {
     beforeAll(async () => {
       env = await startReliabilityEnv({
         sim: { seed: `${RELIABILITY_SEED}:${TEST}:limits` },
-        env: { OTP_SEND_LIMIT: String(OTP_LIMIT), OTP_SEND_WINDOW_SECONDS: String(OTP_WINDOW_SECONDS), DOKU_TIMEOUT_MS: String(DOKU_TIMEOUT_MS) },
+        env: {
+          OTP_SEND_LIMIT: String(OTP_LIMIT),
+          OTP_SEND_WINDOW_SECONDS: String(OTP_WINDOW_SECONDS),
+          DOKU_TIMEOUT_MS: String(DOKU_TIMEOUT_MS),
+          // A customer's reads ask DOKU at most once per interval; short here so reading settles quickly.
+          STATUS_QUERY_MIN_INTERVAL_MS: '200',
+        },
         connections: Math.max(FLOOD, PHONE_FLOODERS) + 64,
       });
       db = env.t.app.get(DataSource);
@@ -176,7 +205,8 @@ describe('R10: limits', () => {
 
     const simRegistrationsTo = (phone: string) => [...env.sim.state.registrations.values()].filter((r) => r.phoneNo === phone).length;
     const simUnbindingsOf = (accountId: string) => [...env.sim.state.unbindings.values()].filter((u) => u.accountId === accountId).length;
-    const phoneOf = async (userId: string) => ((await db.query(`SELECT phone FROM users WHERE id = $1`, [userId])) as Array<{ phone: string }>)[0]!.phone;
+    const phoneOf = async (userId: string) =>
+      (await db.query<Array<{ phone: string }>>(`SELECT phone FROM users WHERE id = $1`, [userId]))[0].phone;
 
     it(`OTP floods: at most ${OTP_LIMIT} OTPs per user and per phone reach DOKU in ${OTP_WINDOW_SECONDS} s; the rest 429 with Retry-After`, async () => {
       const t0 = Date.now();
@@ -191,12 +221,17 @@ describe('R10: limits', () => {
         let capped = 0;
         for (const r of answers) {
           if (r.status === ok) admitted++;
-          else if (r.status === 429 && isStableErrorBody(r.json) && (r.json.error.code === 'OTP.TOO_MANY_REQUESTS' || other429.includes(r.json.error.code))) {
+          else if (
+            r.status === 429 &&
+            isStableErrorBody(r.json) &&
+            (r.json.error.code === 'OTP.TOO_MANY_REQUESTS' || other429.includes(r.json.error.code))
+          ) {
             const after = retryAfterOf(r);
             if (!(after >= 1 && after <= OTP_WINDOW_SECONDS)) problems.push(`${name}: 429 with Retry-After ${r.headers['retry-after']}`);
             if (r.json.error.code === 'OTP.TOO_MANY_REQUESTS') {
               capped++;
-              if (r.json.error.details?.retryAfterSeconds !== after) problems.push(`${name}: details ${JSON.stringify(r.json.error.details)} vs Retry-After ${after}`);
+              if (r.json.error.details?.retryAfterSeconds !== after)
+                problems.push(`${name}: details ${JSON.stringify(r.json.error.details)} vs Retry-After ${after}`);
             }
           } else problems.push(`${name}: answered ${r.status} ${r.text.slice(0, 200)}`);
         }
@@ -212,22 +247,32 @@ describe('R10: limits', () => {
       const s1 = judge('registrationFlood', starts, 201);
       const sent1 = simRegistrationsTo(flooderPhone);
       scenarios.registrationFlood = { requests: FLOOD, admitted: s1.admitted, capped: s1.capped, otpsAtDoku: sent1 };
-      if (sent1 !== OTP_LIMIT || s1.admitted !== OTP_LIMIT) problems.push(`registration flood: ${sent1} OTPs at DOKU, ${s1.admitted} admitted, cap ${OTP_LIMIT}`);
-      const rows1 = ((await db.query(`SELECT count(*)::int AS n FROM wallet_registrations WHERE user_id = $1`, [flooder.id])) as Array<{ n: number }>)[0]!.n;
+      if (sent1 !== OTP_LIMIT || s1.admitted !== OTP_LIMIT)
+        problems.push(`registration flood: ${sent1} OTPs at DOKU, ${s1.admitted} admitted, cap ${OTP_LIMIT}`);
+      const rows1 = (
+        await db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM wallet_registrations WHERE user_id = $1`, [flooder.id])
+      )[0].n;
       if (rows1 !== OTP_LIMIT) problems.push(`registration flood: ${rows1} registrations stored for ${OTP_LIMIT} admitted`);
       // It is a window, not a ban: once the sends are older than the window, the user may try again.
-      await db.query(`UPDATE otp_sends SET sent_at = sent_at - make_interval(secs => $2) WHERE user_id = $1`, [flooder.id, OTP_WINDOW_SECONDS + 1]);
+      await db.query(`UPDATE otp_sends SET sent_at = sent_at - make_interval(secs => $2) WHERE user_id = $1`, [
+        flooder.id,
+        OTP_WINDOW_SECONDS + 1,
+      ]);
       const later = await env.http.post('/v1/wallet/registrations', {}, flooder.accessToken);
-      if (later.status !== 201 || simRegistrationsTo(flooderPhone) !== OTP_LIMIT + 1) problems.push(`after the window: ${later.status} ${later.text.slice(0, 200)}`);
+      if (later.status !== 201 || simRegistrationsTo(flooderPhone) !== OTP_LIMIT + 1)
+        problems.push(`after the window: ${later.status} ${later.text.slice(0, 200)}`);
 
       // 2. Many accounts name one victim's phone (SMS bombing without one account hitting its own cap).
       const victimPhone = `628${rng.digits(9)}`;
       const bombers = await mapLimit(Array.from({ length: PHONE_FLOODERS }), 4, () => registerUser(env.t));
-      const aimed = await together(PHONE_FLOODERS, (i) => env.http.post('/v1/wallet/registrations', { phone: victimPhone }, bombers[i]!.accessToken));
+      const aimed = await together(PHONE_FLOODERS, (i) =>
+        env.http.post('/v1/wallet/registrations', { phone: victimPhone }, bombers[i].accessToken),
+      );
       const s2 = judge('phoneFlood', aimed, 201);
       const sent2 = simRegistrationsTo(victimPhone);
       scenarios.phoneFlood = { requests: PHONE_FLOODERS, admitted: s2.admitted, capped: s2.capped, otpsAtDoku: sent2 };
-      if (sent2 !== OTP_LIMIT || s2.admitted !== OTP_LIMIT) problems.push(`phone flood: ${sent2} OTPs at DOKU to one phone, ${s2.admitted} admitted, cap ${OTP_LIMIT}`);
+      if (sent2 !== OTP_LIMIT || s2.admitted !== OTP_LIMIT)
+        problems.push(`phone flood: ${sent2} OTPs at DOKU to one phone, ${s2.admitted} admitted, cap ${OTP_LIMIT}`);
 
       // 3. Resends: the per-registration rule allows one a minute (moved back here), the window caps them all.
       const resender = await registerUser(env.t);
@@ -239,14 +284,23 @@ describe('R10: limits', () => {
       let resendCapped = 0;
       for (let w = 0; w < waves; w++) {
         await db.query(`UPDATE wallet_registrations SET last_otp_sent_at = now() - interval '61 seconds' WHERE id = $1`, [reg.json.id]);
-        const wave = await together(Math.ceil(FLOOD / 2), () => env.http.post(`/v1/wallet/registrations/${reg.json.id}/otp/resend`, undefined, resender.accessToken));
+        const wave = await together(Math.ceil(FLOOD / 2), () =>
+          env.http.post(`/v1/wallet/registrations/${reg.json.id}/otp/resend`, undefined, resender.accessToken),
+        );
         const s3 = judge('resendFlood', wave, 200, ['OTP.RESEND_TOO_SOON', 'OTP.RESEND_LIMIT']);
         resendAdmitted += s3.admitted;
         resendCapped += s3.capped;
       }
       const sent3 = simRegistrationsTo(resenderPhone);
-      scenarios.resendFlood = { waves, requests: waves * Math.ceil(FLOOD / 2), admitted: resendAdmitted, capped: resendCapped, otpsAtDoku: sent3 };
-      if (sent3 !== OTP_LIMIT || resendAdmitted !== OTP_LIMIT - 1) problems.push(`resend flood: ${sent3} OTPs at DOKU, ${resendAdmitted} resends admitted, cap ${OTP_LIMIT}`);
+      scenarios.resendFlood = {
+        waves,
+        requests: waves * Math.ceil(FLOOD / 2),
+        admitted: resendAdmitted,
+        capped: resendCapped,
+        otpsAtDoku: sent3,
+      };
+      if (sent3 !== OTP_LIMIT || resendAdmitted !== OTP_LIMIT - 1)
+        problems.push(`resend flood: ${sent3} OTPs at DOKU, ${resendAdmitted} resends admitted, cap ${OTP_LIMIT}`);
 
       // 4. Binding an existing DOKU Wallet, again and again.
       const binder = await registerUser(env.t);
@@ -256,7 +310,8 @@ describe('R10: limits', () => {
       const s4 = judge('bindingFlood', binds, 201);
       const sent4 = env.simCalls.get('accountBinding') - bindBefore;
       scenarios.bindingFlood = { requests: FLOOD, admitted: s4.admitted, capped: s4.capped, callsAtDoku: sent4 };
-      if (sent4 !== OTP_LIMIT || s4.admitted !== OTP_LIMIT) problems.push(`binding flood: ${sent4} Account Binding calls at DOKU, ${s4.admitted} admitted, cap ${OTP_LIMIT}`);
+      if (sent4 !== OTP_LIMIT || s4.admitted !== OTP_LIMIT)
+        problems.push(`binding flood: ${sent4} Account Binding calls at DOKU, ${s4.admitted} admitted, cap ${OTP_LIMIT}`);
 
       // 5. Unbinding: every Account Unbinding makes DOKU send an OTP.
       const unbinder = await registerUser(env.t);
@@ -265,7 +320,8 @@ describe('R10: limits', () => {
       const s5 = judge('unbindingFlood', unbinds, 200);
       const sent5 = simUnbindingsOf(wallet.accountId);
       scenarios.unbindingFlood = { requests: FLOOD, admitted: s5.admitted, capped: s5.capped, otpsAtDoku: sent5 };
-      if (sent5 !== OTP_LIMIT || s5.admitted !== OTP_LIMIT) problems.push(`unbinding flood: ${sent5} OTPs at DOKU, ${s5.admitted} admitted, cap ${OTP_LIMIT}`);
+      if (sent5 !== OTP_LIMIT || s5.admitted !== OTP_LIMIT)
+        problems.push(`unbinding flood: ${sent5} OTPs at DOKU, ${s5.admitted} admitted, cap ${OTP_LIMIT}`);
 
       // Ground truth at the simulator: no phone got more OTPs of one purpose than the cap in this window.
       const perPhone = new Tally();
@@ -308,15 +364,36 @@ describe('R10: limits', () => {
       const doc = (await env.http.get('/docs/openapi.json')).json as OpenApiDoc;
       const owner = await registerUser(env.t);
       await createBoundWallet(env, owner);
-      const hook = await env.http.post('/v1/admin/webhooks', { url: 'https://93.184.216.34/r10-hook', description: 'R10 page sizes' }, admin.accessToken);
+      const hook = await env.http.post(
+        '/v1/admin/webhooks',
+        { url: 'https://93.184.216.34/r10-hook', description: 'R10 page sizes' },
+        admin.accessToken,
+      );
       if (hook.status !== 201) throw new Error(`webhook: ${hook.status} ${hook.text}`);
       // A list that clamps must be proven on more rows than its clamp: the event feed gets 600 more.
       await db.query(
         `INSERT INTO outbox_events (type, aggregate_type, aggregate_id, user_id, payload)
          SELECT 'transaction.status_changed', 'transaction', gen_random_uuid()::text, NULL, '{}'::jsonb FROM generate_series(1, 600)`,
       );
+      // The owner's own feed (GET /v1/me/events) likewise, with 600 events of the owner.
+      await db.query(
+        `INSERT INTO outbox_events (type, aggregate_type, aggregate_id, user_id, payload)
+         SELECT 'transaction.status_changed', 'transaction', gen_random_uuid()::text, $1, '{}'::jsonb FROM generate_series(1, 600)`,
+        [owner.id],
+      );
+      // The feeds list sequenced events only; the sequencer numbers the 1,200 new ones in batches
+      // as readers ask. Wait until every one has its position, or the clamp is tested on fewer rows.
+      for (const until = Date.now() + 30_000; ;) {
+        await env.http.send('GET', '/v1/events?limit=500', { token: service.token });
+        const [{ n }] = await db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM outbox_events WHERE position IS NULL`);
+        if (n === 0) break;
+        if (Date.now() > until) throw new Error(`${n} events still without a position after 30 s`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
       const rowsBehind: Record<string, () => Promise<number>> = {
-        '/v1/events': async () => ((await db.query(`SELECT count(*)::int AS n FROM outbox_events`)) as Array<{ n: number }>)[0]!.n,
+        '/v1/events': async () => (await db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM outbox_events`))[0].n,
+        '/v1/me/events': async () =>
+          (await db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM outbox_events WHERE user_id = $1`, [owner.id]))[0].n,
       };
       const params: Record<string, string> = { userId: owner.id, id: hook.json.id };
       const tokenFor = (route: RouteInfo): string => {
@@ -364,7 +441,8 @@ describe('R10: limits', () => {
             else {
               const available = await behind();
               if (available <= documented) problems.push(`${label}: only ${available} rows behind a clamp of ${documented}`);
-              if (items.length !== documented) problems.push(`${label}: ${items.length} items, clamp ${documented}, ${available} available`);
+              if (items.length !== documented)
+                problems.push(`${label}: ${items.length} items, clamp ${documented}, ${available} available`);
             }
           } else problems.push(`${label}: answered ${r.status} ${r.text.slice(0, 200)}`);
         }
@@ -407,22 +485,77 @@ describe('R10: limits', () => {
         if (r.status !== status) throw new Error(`${what}: ${r.status} ${r.text}`);
         return r.json;
       };
-      const ref = async (id: string) => ((await db.query(`SELECT partner_reference_no FROM transactions WHERE id = $1`, [id])) as Array<{ partner_reference_no: string }>)[0]!.partner_reference_no;
+      const ref = async (id: string) =>
+        (await db.query<Array<{ partner_reference_no: string }>>(`SELECT partner_reference_no FROM transactions WHERE id = $1`, [id]))[0]
+          .partner_reference_no;
 
       // Before DOKU slows down: paid purchases to refund, bank and top-up inquiries to confirm.
-      type Op = { kind: 'purchase' | 'transfer' | 'topUp' | 'refund'; user: SignedInUser; path: string; body: Record<string, unknown>; token: string; key: string; purchaseId?: string };
+      type Op = {
+        kind: 'purchase' | 'transfer' | 'topUp' | 'refund';
+        user: SignedInUser;
+        path: string;
+        body: Record<string, unknown>;
+        token: string;
+        key: string;
+        purchaseId?: string;
+      };
       const ops: Op[] = [];
       for (let i = 0; i < MONEY_OPS; i++) {
         const u = rng.pick(users);
-        const paid = must(await env.http.post('/v1/purchases', { amount: rng.int(20_000, 90_000), description: `R10 paid ${i}` }, u.accessToken, key()), 201, 'purchase');
+        const paid = must(
+          await env.http.post('/v1/purchases', { amount: rng.int(20_000, 90_000), description: `R10 paid ${i}` }, u.accessToken, key()),
+          201,
+          'purchase',
+        );
         env.sim.control.pay({ partnerReferenceNo: await ref(paid.id) });
         must(await env.http.get(`/v1/purchases/${paid.id}`, u.accessToken), 200, 'paid purchase');
-        ops.push({ kind: 'refund', user: u, token: service.token, key: key(), path: `/v1/users/${u.id}/purchases/${paid.id}/refunds`, body: { amount: rng.int(1_000, 10_000), reason: 'R10 late refund' }, purchaseId: paid.id });
-        ops.push({ kind: 'purchase', user: u, token: u.accessToken, key: key(), path: '/v1/purchases', body: { amount: rng.int(1_000, 50_000), description: `R10 late ${i}` } });
-        const bank = must(await env.http.post('/v1/bank-transfers/inquiries', { bankCode: '014', accountNumber: '8377388292', amount: rng.int(10_000, 50_000) }, u.accessToken), 201, 'bank inquiry');
-        ops.push({ kind: 'transfer', user: u, token: u.accessToken, key: key(), path: '/v1/bank-transfers', body: { inquiryId: bank.inquiryId } });
-        const top = must(await env.http.post(`/v1/users/${u.id}/top-ups/inquiries`, { amount: rng.int(10_000, 50_000) }, service.token), 201, 'top-up inquiry');
-        ops.push({ kind: 'topUp', user: u, token: service.token, key: key(), path: `/v1/users/${u.id}/top-ups`, body: { inquiryId: top.inquiryId } });
+        ops.push({
+          kind: 'refund',
+          user: u,
+          token: service.token,
+          key: key(),
+          path: `/v1/users/${u.id}/purchases/${paid.id}/refunds`,
+          body: { amount: rng.int(1_000, 10_000), reason: 'R10 late refund' },
+          purchaseId: paid.id,
+        });
+        ops.push({
+          kind: 'purchase',
+          user: u,
+          token: u.accessToken,
+          key: key(),
+          path: '/v1/purchases',
+          body: { amount: rng.int(1_000, 50_000), description: `R10 late ${i}` },
+        });
+        const bank = must(
+          await env.http.post(
+            '/v1/bank-transfers/inquiries',
+            { bankCode: '014', accountNumber: '8377388292', amount: rng.int(10_000, 50_000) },
+            u.accessToken,
+          ),
+          201,
+          'bank inquiry',
+        );
+        ops.push({
+          kind: 'transfer',
+          user: u,
+          token: u.accessToken,
+          key: key(),
+          path: '/v1/bank-transfers',
+          body: { inquiryId: bank.inquiryId },
+        });
+        const top = must(
+          await env.http.post(`/v1/users/${u.id}/top-ups/inquiries`, { amount: rng.int(10_000, 50_000) }, service.token),
+          201,
+          'top-up inquiry',
+        );
+        ops.push({
+          kind: 'topUp',
+          user: u,
+          token: service.token,
+          key: key(),
+          path: `/v1/users/${u.id}/top-ups`,
+          body: { inquiryId: top.inquiryId },
+        });
       }
       const ENDPOINT = { purchase: 'purchaseWeb', transfer: 'transferBankPayment', topUp: 'topUp', refund: 'refundPurchase' } as const;
       env.sim.control.setFaults(
@@ -448,7 +581,8 @@ describe('R10: limits', () => {
         ids.set(op, r.json.id as string);
       }
       // The rows say UNKNOWN: nothing has resolved them yet (the reconciler is off in tests).
-      const rowStatus = async (id: string) => ((await db.query(`SELECT status FROM transactions WHERE id = $1`, [id])) as Array<{ status: string }>)[0]?.status;
+      const rowStatus = async (id: string) =>
+        (await db.query<Array<{ status: string }>>(`SELECT status FROM transactions WHERE id = $1`, [id]))[0]?.status;
       for (const [op, id] of ids) {
         const status = await rowStatus(id);
         if (status !== 'UNKNOWN') problems.push(`${op.kind} ${id}: row ${status}`);
@@ -458,7 +592,9 @@ describe('R10: limits', () => {
       for (const { op, r } of answers) {
         const again = await env.http.post(op.path, op.body, op.token, op.key);
         if (again.status !== r.status || again.headers['idempotent-replayed'] !== 'true' || again.json?.id !== r.json?.id) {
-          problems.push(`${op.kind}: retry answered ${again.status} replayed=${again.headers['idempotent-replayed']} ${again.text.slice(0, 200)}`);
+          problems.push(
+            `${op.kind}: retry answered ${again.status} replayed=${again.headers['idempotent-replayed']} ${again.text.slice(0, 200)}`,
+          );
         } else tally.add('replayed');
       }
       // Let DOKU finish what it received late (the simulator logs a call once answered), then resolve by reading only.
@@ -489,9 +625,15 @@ describe('R10: limits', () => {
         const r = await read(op, id);
         if (r.status !== 200) problems.push(`${op.kind} ${id}: read ${r.status} ${r.text.slice(0, 200)}`);
         if (op.kind === 'purchase' && (await rowStatus(id)) === 'PENDING') {
-          // DOKU has the purchase waiting for the PIN: the user pays, and the read settles it.
+          // DOKU has the purchase waiting for the PIN: the user pays, and a read settles it once the
+          // interval since the last status query has passed (reads within it show our record).
           env.sim.control.pay({ partnerReferenceNo: await ref(id) });
-          await read(op, id);
+          const until = Date.now() + 5_000;
+          do {
+            await read(op, id);
+            if ((await rowStatus(id)) === 'SUCCESS') break;
+            await sleep(100);
+          } while (Date.now() < until);
         }
         const status = await rowStatus(id);
         if (status === 'SUCCESS') tally.add('resolved');
@@ -501,7 +643,10 @@ describe('R10: limits', () => {
       const recon = await reconcile(db, env.sim, clientId);
       const invariants = await invariantViolations(db);
       const serverErrors = env.http.serverErrors - http5xxBefore;
-      const fired = { ...tally.counts, ...Object.fromEntries(Object.entries(faults).map(([id, n]) => [id.replace(/-late$/, 'Latency'), n])) };
+      const fired = {
+        ...tally.counts,
+        ...Object.fromEntries(Object.entries(faults).map(([id, n]) => [id.replace(/-late$/, 'Latency'), n])),
+      };
       const minimum = {
         purchaseLatency: MONEY_OPS,
         transferLatency: MONEY_OPS,

@@ -1,22 +1,31 @@
-import dns, { LookupAddress } from 'node:dns';
+import type { LookupAddress } from 'node:dns';
+import dns from 'node:dns';
 import { randomUUID } from 'node:crypto';
-import { createServer, Server } from 'node:http';
-import { AddressInfo, isIP } from 'node:net';
+import type { Server } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isIP } from 'node:net';
 import { DataSource } from 'typeorm';
 import { SERVICE_SCOPES } from '../../src/clients/entities/service-client.entity';
 import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher.service';
-import { checkWebhookUrl, checkWebhookUrlResolved, guardLookup, isForbiddenAddress, LookupAll, Resolver } from '../../src/webhooks/webhook-url.validator';
+import type { LookupAll, Resolver } from '../../src/webhooks/webhook-url.validator';
+import { checkWebhookUrl, checkWebhookUrlResolved, guardLookup, isForbiddenAddress } from '../../src/webhooks/webhook-url.validator';
 import { WebhooksService } from '../../src/webhooks/webhooks.service';
-import { registerUser, serviceToken, SignedInUser } from '../support/actors';
+import type { SignedInUser } from '../support/actors';
+import { registerUser, serviceToken } from '../support/actors';
 import { listRoutes } from '../support/routes';
 import { createBoundWallet } from '../support/wallet-fixtures';
-import { exampleBody, OpenApiDoc, openApiPath, resolveSchema, Schema } from './support/bad-input';
-import { startReliabilityEnv, ReliabilityEnv } from './support/env';
-import { announce, batteryRng, belowMinimum, printFigures, RELIABILITY_SEED, Rng, sized, Tally } from './support/harness';
-import { isStableErrorBody, RawResponse } from './support/http-client';
+import type { OpenApiDoc, Schema } from './support/bad-input';
+import { exampleBody, openApiPath, resolveSchema } from './support/bad-input';
+import type { ReliabilityEnv } from './support/env';
+import { startReliabilityEnv } from './support/env';
+import type { Rng } from './support/harness';
+import { announce, batteryRng, belowMinimum, printFigures, RELIABILITY_SEED, sized, Tally } from './support/harness';
+import type { RawResponse } from './support/http-client';
+import { isOAuthErrorBody, isStableErrorBody, OAUTH_ROUTES } from './support/http-client';
 
 /**
- * R11 (RELIABILITY.md): SSRF through partner-supplied URLs. The only URL a partner or user gives
+ * R11 (docs/reliability.md): SSRF through partner-supplied URLs. The only URL a partner or user gives
  * the product is a webhook subscription's (an admin registers it); every other route refuses URL
  * fields, and the redirect URLs sent to DOKU are built from our own base URL.
  *
@@ -47,7 +56,7 @@ interface SsrfCase {
 
 const PUBLIC_V4 = '93.184.216.34';
 
-// [first address, prefix length] of the ranges RELIABILITY.md names, and of other reserved ones.
+// [first address, prefix length] of the private, loopback, link-local and metadata ranges, and of other reserved ones.
 const PRIVATE_V4: Array<[string, number]> = [
   ['10.0.0.0', 8],
   ['172.16.0.0', 12],
@@ -73,8 +82,18 @@ function v4Forms(n: number): Array<[string, string]> {
     ['dotted', dotted(n)],
     ['decimal', String(n)],
     ['hex', `0x${n.toString(16)}`],
-    ['octalParts', octets(n).map((o) => `0${o.toString(8)}`).join('.')],
-    ['hexParts', octets(n).map((o) => `0x${o.toString(16)}`).join('.')],
+    [
+      'octalParts',
+      octets(n)
+        .map((o) => `0${o.toString(8)}`)
+        .join('.'),
+    ],
+    [
+      'hexParts',
+      octets(n)
+        .map((o) => `0x${o.toString(16)}`)
+        .join('.'),
+    ],
     ['threeParts', `${a}.${b}.${c * 256 + d}`],
     ['twoParts', `${a}.${b * 65536 + c * 256 + d}`],
     ['mixed', `0x${a.toString(16)}.0${b.toString(8)}.${c * 256 + d}`],
@@ -108,8 +127,17 @@ function ssrfCases(rng: Rng): SsrfCase[] {
     for (const n of addresses) for (const [form, host] of v4Forms(n)) out.push({ family: `v4:${form}`, url: url(rng, host) });
   }
   // Cloud metadata.
-  for (const [form, host] of v4Forms(toInt('169.254.169.254'))) out.push({ family: `metadata:${form}`, url: `https://${host}/latest/meta-data/` });
-  for (const host of ['metadata.google.internal', 'METADATA.GOOGLE.INTERNAL', 'metadata.google.internal.', 'metadata', 'instance-data', 'instance-data.ec2.internal', '[fd00:ec2::254]']) {
+  for (const [form, host] of v4Forms(toInt('169.254.169.254')))
+    out.push({ family: `metadata:${form}`, url: `https://${host}/latest/meta-data/` });
+  for (const host of [
+    'metadata.google.internal',
+    'METADATA.GOOGLE.INTERNAL',
+    'metadata.google.internal.',
+    'metadata',
+    'instance-data',
+    'instance-data.ec2.internal',
+    '[fd00:ec2::254]',
+  ]) {
     out.push({ family: 'metadata:name', url: url(rng, host) });
   }
   out.push({ family: 'metadata:name', url: 'https://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token' });
@@ -133,14 +161,33 @@ function ssrfCases(rng: Rng): SsrfCase[] {
   ];
   for (const host of v6) out.push({ family: 'v6', url: url(rng, `[${host}]`) });
   // Local and internal names (no DNS needed to refuse them).
-  for (const host of ['localhost', 'LOCALHOST', 'localhost.', `${rng.hex(6)}.localhost`, `${rng.hex(6)}.local`, `db.${rng.hex(4)}.internal`, `${rng.hex(6)}.localdomain`, `router.home.arpa`, rng.hex(8)]) {
+  for (const host of [
+    'localhost',
+    'LOCALHOST',
+    'localhost.',
+    `${rng.hex(6)}.localhost`,
+    `${rng.hex(6)}.local`,
+    `db.${rng.hex(4)}.internal`,
+    `${rng.hex(6)}.localdomain`,
+    `router.home.arpa`,
+    rng.hex(8),
+  ]) {
     out.push({ family: 'localName', url: url(rng, host) });
   }
   // Names whose DNS answers are internal, or mixed (DNS rebinding needs only one), or nothing.
   for (let i = 0; i < PER_FAMILY; i++) {
     const inside = dotted(randomIn(rng, rng.pick(PRIVATE_V4)));
     const host = `${rng.hex(8)}.partner.example`;
-    const answer = rng.pick([[inside], [PUBLIC_V4, inside], ['::1'], [`::ffff:${inside}`], [`fd${rng.hex(2)}::1`], ['fe80::1'], [], 'error'] as const);
+    const answer = rng.pick([
+      [inside],
+      [PUBLIC_V4, inside],
+      ['::1'],
+      [`::ffff:${inside}`],
+      [`fd${rng.hex(2)}::1`],
+      ['fe80::1'],
+      [],
+      'error',
+    ] as const);
     out.push({ family: 'dnsName', url: url(rng, host), resolves: answer === 'error' ? 'error' : [...answer] });
   }
   out.push({ family: 'dnsName', url: 'https://localtest.me/', resolves: ['127.0.0.1'] });
@@ -171,7 +218,16 @@ function ssrfCases(rng: Rng): SsrfCase[] {
   for (const scheme of ['http', 'ftp', 'file', 'gopher', 'dict', 'ldap', 'ws', 'wss', 'sftp', 'tftp', 'smtp', 'redis']) {
     out.push({ family: 'scheme', url: url(rng, rng.pick(['hooks.partner.example', PUBLIC_V4, '127.0.0.1', '10.0.0.1']), scheme) });
   }
-  for (const raw of ['javascript:alert(1)', 'data:text/plain,x', 'file:///etc/passwd', 'jar:https://hooks.partner.example!/', 'view-source:https://hooks.partner.example/', 'blob:https://hooks.partner.example/x', 'https:127.0.0.1', 'https:///127.0.0.1/']) {
+  for (const raw of [
+    'javascript:alert(1)',
+    'data:text/plain,x',
+    'file:///etc/passwd',
+    'jar:https://hooks.partner.example!/',
+    'view-source:https://hooks.partner.example/',
+    'blob:https://hooks.partner.example/x',
+    'https:127.0.0.1',
+    'https:///127.0.0.1/',
+  ]) {
     out.push({ family: 'scheme', url: raw });
   }
   // Malformed text that parsers read differently.
@@ -253,7 +309,11 @@ describe('R11: SSRF through partner-supplied URLs', () => {
   };
   const fakeLookupAll: LookupAll = (host, _options, callback) => {
     fakeResolver(host).then(
-      (addresses) => callback(null, addresses.map((address): LookupAddress => ({ address, family: isIP(address) }))),
+      (addresses) =>
+        callback(
+          null,
+          addresses.map((address): LookupAddress => ({ address, family: isIP(address) })),
+        ),
       (error: NodeJS.ErrnoException) => callback(error, []),
     );
   };
@@ -269,10 +329,10 @@ describe('R11: SSRF through partner-supplied URLs', () => {
     const lookup = dns.lookup.bind(dns);
     const promisesLookup = dns.promises.lookup.bind(dns.promises);
     spies.push(
-      jest.spyOn(dns, 'lookup').mockImplementation(((host: string, ...rest: unknown[]) => {
+      jest.spyOn(dns, 'lookup').mockImplementation((host: string, ...rest: unknown[]) => {
         record(host);
         return (lookup as (...args: unknown[]) => unknown)(host, ...rest);
-      }) as typeof dns.lookup),
+      }),
       jest.spyOn(dns.promises, 'lookup').mockImplementation(((host: string, ...rest: unknown[]) => {
         record(host);
         return (promisesLookup as (...args: unknown[]) => unknown)(host, ...rest);
@@ -289,7 +349,7 @@ describe('R11: SSRF through partner-supplied URLs', () => {
     const problems: string[] = [];
     const byFamily: Record<string, { cases: number; refusedByRules: number; refusedByDns: number }> = {};
     for (const c of cases) {
-      const family = c.family.split(':')[0] as string;
+      const family = c.family.split(':')[0];
       const f = (byFamily[family] ??= { cases: 0, refusedByRules: 0, refusedByDns: 0 });
       f.cases++;
       tally.add(family);
@@ -308,7 +368,9 @@ describe('R11: SSRF through partner-supplied URLs', () => {
 
     // At connect time (a DNS answer that changed after the check): the delivery agent's lookup refuses too.
     const connect = (host: string) =>
-      new Promise<string>((resolve) => guardLookup(fakeLookupAll)(host, { all: true }, (error, address) => resolve(error ? String(error.code) : JSON.stringify(address))));
+      new Promise<string>((resolve) =>
+        guardLookup(fakeLookupAll)(host, { all: true }, (error, address) => resolve(error ? String(error.code) : JSON.stringify(address))),
+      );
     for (const c of cases.filter((x) => x.family === 'dnsName')) {
       const outcome = await connect(new URL(c.url).hostname);
       tally.add('connectChecked');
@@ -318,7 +380,18 @@ describe('R11: SSRF through partner-supplied URLs', () => {
     if (!publicConnect.includes(PUBLIC_V4)) problems.push(`connect to a public name: ${publicConnect}`);
 
     const fired = tally.counts;
-    const minimum = { v4: PRIVATE_V4.length * 15, metadata: 15, v6: 10, localName: 5, dnsName: PER_FAMILY, userinfo: PER_FAMILY, scheme: 10, malformed: 5, control: 5, connectChecked: PER_FAMILY };
+    const minimum = {
+      v4: PRIVATE_V4.length * 15,
+      metadata: 15,
+      v6: 10,
+      localName: 5,
+      dnsName: PER_FAMILY,
+      userinfo: PER_FAMILY,
+      scheme: 10,
+      malformed: 5,
+      control: 5,
+      connectChecked: PER_FAMILY,
+    };
     printFigures(TEST, {
       scenario: 'validatorFunction',
       cases: cases.length,
@@ -337,11 +410,14 @@ describe('R11: SSRF through partner-supplied URLs', () => {
     let env: ReliabilityEnv;
     let db: DataSource;
     let admin: SignedInUser;
+    let finance: SignedInUser;
+    let support: SignedInUser;
     let walletUser: SignedInUser;
     let service: { token: string };
     const receiver = new LocalServer();
     const trap = new LocalServer();
-    const subscriptionCount = async () => ((await db.query(`SELECT count(*)::int AS n FROM webhook_subscriptions WHERE deleted_at IS NULL`)) as Array<{ n: number }>)[0]!.n;
+    const subscriptionCount = async () =>
+      (await db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM webhook_subscriptions WHERE deleted_at IS NULL`))[0].n;
 
     beforeAll(async () => {
       await receiver.start();
@@ -360,6 +436,8 @@ describe('R11: SSRF through partner-supplied URLs', () => {
       env.t.app.get(WebhooksService).resolver = fakeResolver;
       env.t.app.get(WebhookDispatcher).resolver = fakeResolver;
       admin = await registerUser(env.t, 'admin');
+      finance = await registerUser(env.t, 'finance');
+      support = await registerUser(env.t, 'support');
       walletUser = await registerUser(env.t);
       await createBoundWallet(env, walletUser);
       service = await serviceToken(env.t, [...SERVICE_SCOPES]);
@@ -389,12 +467,16 @@ describe('R11: SSRF through partner-supplied URLs', () => {
       const subscriptions: string[] = [];
       for (const p of plans) {
         receiver.redirects.set(p.path, { status: p.status, location: p.location });
-        const res = await env.http.post('/v1/admin/webhooks', { url: `http://127.0.0.1:${receiver.port}${p.path}`, description: 'R11 redirect' }, admin.accessToken);
+        const res = await env.http.post(
+          '/v1/admin/webhooks',
+          { url: `http://127.0.0.1:${receiver.port}${p.path}`, description: 'R11 redirect' },
+          admin.accessToken,
+        );
         if (res.status !== 201) throw new Error(`subscription: ${res.status} ${res.text}`);
         subscriptions.push(res.json.id as string);
       }
       // Only local subscriptions exist: a delivery run cannot send a packet off the machine.
-      const urls = (await db.query(`SELECT url FROM webhook_subscriptions WHERE deleted_at IS NULL`)) as Array<{ url: string }>;
+      const urls = await db.query<Array<{ url: string }>>(`SELECT url FROM webhook_subscriptions WHERE deleted_at IS NULL`);
       const foreign = urls.filter((u) => !u.url.startsWith(`http://127.0.0.1:${receiver.port}/`));
       if (foreign.length) throw new Error(`non-local subscriptions: ${JSON.stringify(foreign)}`);
       await db.query(
@@ -406,14 +488,23 @@ describe('R11: SSRF through partner-supplied URLs', () => {
 
       for (const [i, p] of plans.entries()) {
         tally.add(`redirect${p.status}`);
-        const rows = (await db.query(`SELECT attempts, last_status_code, last_error, status FROM webhook_deliveries WHERE subscription_id = $1`, [subscriptions[i]])) as Array<{
-          attempts: number;
-          last_status_code: number | null;
-          last_error: string | null;
-          status: string;
-        }>;
+        const rows = await db.query<
+          Array<{
+            attempts: number;
+            last_status_code: number | null;
+            last_error: string | null;
+            status: string;
+          }>
+        >(`SELECT attempts, last_status_code, last_error, status FROM webhook_deliveries WHERE subscription_id = $1`, [subscriptions[i]]);
         const row = rows[0];
-        if (rows.length !== 1 || !row || row.attempts !== 1 || row.last_status_code !== p.status || row.last_error !== `HTTP_${p.status}` || row.status === 'DELIVERED') {
+        if (
+          rows.length !== 1 ||
+          !row ||
+          row.attempts !== 1 ||
+          row.last_status_code !== p.status ||
+          row.last_error !== `HTTP_${p.status}` ||
+          row.status === 'DELIVERED'
+        ) {
           problems.push(`${p.path} (${p.status} to ${p.location}): ${JSON.stringify(rows)}`);
         } else tally.add('redirectRefused');
         const hits = receiver.requests.filter((r) => r === p.path).length;
@@ -456,8 +547,12 @@ describe('R11: SSRF through partner-supplied URLs', () => {
       });
       for (const c of apiCases) {
         const res = await env.http.post('/v1/admin/webhooks', { url: c.url, description: `R11 ${c.family}` }, admin.accessToken);
-        tally.add(c.family.split(':')[0] as string);
-        if (res.status === 400 && isStableErrorBody(res.json) && ['WEBHOOK.URL_REFUSED', 'REQUEST.VALIDATION_FAILED'].includes(res.json.error.code)) {
+        tally.add(c.family.split(':')[0]);
+        if (
+          res.status === 400 &&
+          isStableErrorBody(res.json) &&
+          ['WEBHOOK.URL_REFUSED', 'REQUEST.VALIDATION_FAILED'].includes(res.json.error.code)
+        ) {
           tally.add('refused400');
           codes.add(res.json.error.code);
         } else {
@@ -503,7 +598,9 @@ describe('R11: SSRF through partner-supplied URLs', () => {
       const doc = (await env.http.get('/docs/openapi.json')).json as OpenApiDoc;
       const URLISH = /(url|uri|href|redirect|callback|webhook|return|notify|endpoint|host|link)/i;
       const NOT_URLS = new Set(['linkId']);
-      const EXPECTED = ['POST /v1/admin/webhooks url'];
+      // The webhook URL is the one the server itself calls; a service client's app return link is where
+      // our customer pages send the customer's browser (never fetched here), checked as an app link.
+      const EXPECTED = ['POST /v1/admin/service-clients appReturnUrl', 'POST /v1/admin/webhooks url'];
 
       // 1. The contract: which request fields could carry a URL.
       const fields: string[] = [];
@@ -511,7 +608,10 @@ describe('R11: SSRF through partner-supplied URLs', () => {
         const s = resolveSchema(doc, schema);
         if (!s || depth > 4) return;
         for (const [name, prop] of Object.entries(s.properties ?? {})) {
-          if (URLISH.test(name) && !NOT_URLS.has(name)) fields.push(`${route} ${prefix}${name}`);
+          // A URL can only arrive as text: a boolean or number named like one (returnToApp) carries none.
+          const type = resolveSchema(doc, prop)?.type;
+          const textual = type !== 'boolean' && type !== 'integer' && type !== 'number';
+          if (URLISH.test(name) && !NOT_URLS.has(name) && textual) fields.push(`${route} ${prefix}${name}`);
           walk(prop, `${prefix}${name}.`, route, depth + 1);
         }
         if (s.items) walk(s.items, prefix, route, depth + 1);
@@ -521,13 +621,19 @@ describe('R11: SSRF through partner-supplied URLs', () => {
         const op = doc.paths[openApiPath(r.path)]?.[r.method.toLowerCase()];
         return ['POST', 'PUT', 'PATCH'].includes(r.method) && !!op?.requestBody?.content?.['application/json']?.schema;
       });
-      for (const r of jsonRoutes) walk(doc.paths[openApiPath(r.path)]![r.method.toLowerCase()]!.requestBody!.content!['application/json']!.schema, '', `${r.method} ${r.path}`);
+      for (const r of jsonRoutes)
+        walk(
+          doc.paths[openApiPath(r.path)][r.method.toLowerCase()].requestBody!.content!['application/json'].schema,
+          '',
+          `${r.method} ${r.path}`,
+        );
       for (const r of routes) {
         for (const p of doc.paths[openApiPath(r.path)]?.[r.method.toLowerCase()]?.parameters ?? []) {
           if (p.in === 'query' && URLISH.test(p.name) && !NOT_URLS.has(p.name)) fields.push(`${r.method} ${r.path} ?${p.name}`);
         }
       }
-      if (JSON.stringify(fields.sort()) !== JSON.stringify(EXPECTED)) problems.push(`URL-like inputs ${JSON.stringify(fields)}, expected ${JSON.stringify(EXPECTED)}`);
+      if (JSON.stringify(fields.sort()) !== JSON.stringify(EXPECTED))
+        problems.push(`URL-like inputs ${JSON.stringify(fields)}, expected ${JSON.stringify(EXPECTED)}`);
 
       // 2. Every JSON route with URL fields added (top level and in additionalInfo): 400, DOKU never called.
       const tokenFor = (route: (typeof routes)[number]): string | undefined => {
@@ -535,13 +641,27 @@ describe('R11: SSRF through partner-supplied URLs', () => {
         const roles = route.rule?.roles ?? [];
         if (roles.includes('user')) return walletUser.accessToken;
         if (roles.includes('admin')) return admin.accessToken;
+        if (roles.includes('finance')) return finance.accessToken;
+        if (roles.includes('support')) return support.accessToken;
         return service.token;
       };
-      const names = ['redirectUrl', 'callbackUrl', 'returnUrl', 'notifyUrl', 'webhookUrl', 'successUrl', 'failureUrl', 'url', 'nextAction', 'successPaymentUrl', 'urlParams'];
+      const names = [
+        'redirectUrl',
+        'callbackUrl',
+        'returnUrl',
+        'notifyUrl',
+        'webhookUrl',
+        'successUrl',
+        'failureUrl',
+        'url',
+        'nextAction',
+        'successPaymentUrl',
+        'urlParams',
+      ];
       const hostile = cases.filter((c) => c.url.length < 300 && c.url.length > 0);
       for (const route of jsonRoutes) {
-        const op = doc.paths[openApiPath(route.path)]![route.method.toLowerCase()]!;
-        const base = exampleBody(doc, op.requestBody!.content!['application/json']!.schema) ?? {};
+        const op = doc.paths[openApiPath(route.path)][route.method.toLowerCase()];
+        const base = exampleBody(doc, op.requestBody!.content!['application/json'].schema) ?? {};
         const idempotent = (op.parameters ?? []).some((p) => p.name.toLowerCase() === 'idempotency-key');
         const path = route.path.replace(/:([A-Za-z0-9_]+)/g, (_, name: string) => (name === 'userId' ? walletUser.id : randomUUID()));
         for (const nested of [false, true]) {
@@ -549,14 +669,27 @@ describe('R11: SSRF through partner-supplied URLs', () => {
           const value = name === 'urlParams' ? [{ url: rng.pick(hostile).url, type: 'PAY_RETURN' }] : rng.pick(hostile).url;
           const body = nested ? { ...base, additionalInfo: { [name]: value } } : { ...base, [name]: value };
           const dokuBefore = env.simCallCount();
-          const res: RawResponse = await env.http.send(route.method, path, { body, token: tokenFor(route), idempotencyKey: idempotent ? `r11-${rng.hex(20)}` : undefined });
+          const res: RawResponse = await env.http.send(route.method, path, {
+            body,
+            token: tokenFor(route),
+            idempotencyKey: idempotent ? `r11-${rng.hex(20)}` : undefined,
+          });
           const dokuCalls = env.simCallCount() - dokuBefore;
           tally.add('urlFieldInjected');
           const label = `${route.method} ${route.path} ${nested ? 'additionalInfo.' : ''}${name}`;
           // Refused for the URL field itself, not for something else in the body.
-          const flagged = ((res.json?.error?.details?.fields ?? []) as Array<{ field: string }>).map((f) => f.field);
+          // The token endpoint answers in RFC 6749's format and names the fields in its description.
+          const oauth = OAUTH_ROUTES.has(`${route.method} ${route.path}`);
+          const flagged = oauth
+            ? String(res.json?.error_description ?? '')
+                .replace(/^[^:]*:\s*/, '')
+                .split(/,\s*/)
+            : ((res.json?.error?.details?.fields ?? []) as Array<{ field: string }>).map((f) => f.field);
           const forTheField = flagged.some((f) => f === name || f === 'additionalInfo' || f === `additionalInfo.${name}`);
-          if (res.status !== 400 || !isStableErrorBody(res.json) || res.json.error.code !== 'REQUEST.VALIDATION_FAILED' || !forTheField) {
+          const refusedAsInvalid = oauth
+            ? isOAuthErrorBody(res.json) && res.json.error === 'invalid_request'
+            : isStableErrorBody(res.json) && res.json.error.code === 'REQUEST.VALIDATION_FAILED';
+          if (res.status !== 400 || !refusedAsInvalid || !forTheField) {
             problems.push(`${label}: ${res.status} ${res.text.slice(0, 200)}`);
           } else tally.add('refused400');
           if (dokuCalls !== 0) problems.push(`${label}: ${dokuCalls} DOKU calls`);
@@ -567,7 +700,12 @@ describe('R11: SSRF through partner-supplied URLs', () => {
       const registrant = await registerUser(env.t);
       const reg = await env.http.post('/v1/wallet/registrations', {}, registrant.accessToken);
       if (reg.status !== 201) problems.push(`registration: ${reg.status} ${reg.text.slice(0, 200)}`);
-      const purchase = await env.http.post('/v1/purchases', { amount: 12_345, description: 'R11' }, walletUser.accessToken, `r11-${rng.hex(20)}`);
+      const purchase = await env.http.post(
+        '/v1/purchases',
+        { amount: 12_345, description: 'R11' },
+        walletUser.accessToken,
+        `r11-${rng.hex(20)}`,
+      );
       if (purchase.status !== 201) problems.push(`purchase: ${purchase.status} ${purchase.text.slice(0, 200)}`);
       const ours = `${env.t.config.app.publicBaseUrl}/`;
       const sentToDoku: Array<[string, string | undefined]> = [
@@ -579,7 +717,7 @@ describe('R11: SSRF through partner-supplied URLs', () => {
         ]),
       ];
       for (const [what, sent] of sentToDoku) {
-        tally.add(what.split('.')[0] as string);
+        tally.add(what.split('.')[0]);
         if (!sent?.startsWith(ours)) problems.push(`${what} sent to DOKU: ${sent}`);
       }
 

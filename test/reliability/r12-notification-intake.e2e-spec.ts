@@ -1,16 +1,25 @@
 import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
-import { registerUser, SignedInUser } from '../support/actors';
-import { BackendProcess, startBackendProcess } from '../support/backend-process';
+import type { SignedInUser } from '../support/actors';
+import { registerUser } from '../support/actors';
+import type { BackendProcess } from '../support/backend-process';
+import { startBackendProcess } from '../support/backend-process';
 import { createBoundWallet } from '../support/wallet-fixtures';
-import { DokuNotificationSender, NotificationSink, notificationExternalId, notificationsSettled, percentile } from './support/doku-notifications';
-import { startReliabilityEnv, ReliabilityEnv } from './support/env';
+import {
+  DokuNotificationSender,
+  NotificationSink,
+  notificationExternalId,
+  notificationsSettled,
+  percentile,
+} from './support/doku-notifications';
+import type { ReliabilityEnv } from './support/env';
+import { startReliabilityEnv, UNCAPPED_EMONEY_LIMITS } from './support/env';
 import { announce, batteryRng, belowMinimum, mapLimit, printFigures, RELIABILITY_SEED, sized, Tally } from './support/harness';
 import { BatteryHttp } from './support/http-client';
 import { invariantViolations, NO_BREAKS, reconcile, reconciliationBreaks, reconciliationFigures } from './support/reconcile';
 
 /**
- * R12 (RELIABILITY.md): notification intake at a few hundred per second with 10 % duplicates.
+ * R12 (docs/reliability.md): notification intake at a few hundred per second with 10 % duplicates.
  * Pass: acknowledgement p99 small and stable, 0 lost, duplicates change nothing.
  *
  * The notifications are real: the test creates purchases through the app, the user pays (or is
@@ -99,7 +108,7 @@ describe('R12: notification intake at a fixed rate with duplicates', () => {
     sink = await NotificationSink.start();
     env.sim.control.setNotification(env.t.config.doku.clientId, { enabled: true, baseUrl: sink.url, timeScale: 0.001 });
     // The intake under load is a backend of its own, on the same database and simulator.
-    backend = await startBackendProcess(env.t.databaseUrl, { DOKU_BASE_URL: env.sim.url });
+    backend = await startBackendProcess(env.t.databaseUrl, { ...UNCAPPED_EMONEY_LIMITS, DOKU_BASE_URL: env.sim.url });
     http = new BatteryHttp(backend.url, CONNECTIONS);
   });
   afterAll(async () => {
@@ -142,10 +151,12 @@ describe('R12: notification intake at a fixed rate with duplicates', () => {
       if (res.status !== 201) throw new Error(`purchase ${p.i}: ${res.status} ${res.text.slice(0, 200)}`);
       return res.json.id as string;
     });
-    const refRows = (await db.query(`SELECT id, partner_reference_no FROM transactions WHERE id = ANY($1::uuid[])`, [ids])) as Array<{
-      id: string;
-      partner_reference_no: string;
-    }>;
+    const refRows = await db.query<
+      Array<{
+        id: string;
+        partner_reference_no: string;
+      }>
+    >(`SELECT id, partner_reference_no FROM transactions WHERE id = ANY($1::uuid[])`, [ids]);
     const refOf = new Map(refRows.map((x) => [x.id, x.partner_reference_no]));
     const refs = ids.map((id) => refOf.get(id)!);
     // Paid in batches, so the simulator's notifier is not asked to open thousands of connections at once.
@@ -153,12 +164,15 @@ describe('R12: notification intake at a fixed rate with duplicates', () => {
     const bodyOf = new Map<string, string>();
     for (let from = 0; from < plans.length; from += 200) {
       const batch = plans.slice(from, from + 200);
-      for (const p of batch) env.sim.control.pay({ partnerReferenceNo: refs[p.i]!, ...(p.declined ? { outcome: 'fail' as const } : {}) });
+      for (const p of batch) env.sim.control.pay({ partnerReferenceNo: refs[p.i], ...(p.declined ? { outcome: 'fail' as const } : {}) });
       const deadline = Date.now() + 30_000;
       for (;;) {
         for (const d of sink.deliveries) bodyOf.set(d.partnerReferenceNo, d.body);
-        if (batch.every((p) => bodyOf.has(refs[p.i]!))) break;
-        if (Date.now() > deadline) throw new Error(`the simulator sent notifications for ${refs.filter((ref) => bodyOf.has(ref)).length} of ${refs.length} purchases`);
+        if (batch.every((p) => bodyOf.has(refs[p.i]))) break;
+        if (Date.now() > deadline)
+          throw new Error(
+            `the simulator sent notifications for ${refs.filter((ref) => bodyOf.has(ref)).length} of ${refs.length} purchases`,
+          );
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     }
@@ -177,13 +191,13 @@ describe('R12: notification intake at a fixed rate with duplicates', () => {
     // The schedule opens with a first delivery, so every retry and duplicate has one to follow and
     // each kind is sent exactly as often as planned.
     const opening = kinds.indexOf('first');
-    [kinds[0], kinds[opening]] = [kinds[opening]!, kinds[0]!];
+    [kinds[0], kinds[opening]] = [kinds[opening], kinds[0]];
     const order = s.shuffle(refs);
     const firstSent: string[] = []; // refs already delivered once, for retries
     const sends: Send[] = [];
     const signStart = Date.now();
     for (let i = 0; i < total; i++) {
-      let kind = kinds[i]!;
+      let kind = kinds[i];
       // A retry or duplicate needs an earlier delivery: the first ones come first when none exists yet.
       if (kind === 'retry' && firstSent.length === 0) kind = 'first';
       if (kind === 'duplicate' && sends.length === 0) kind = 'first';
@@ -191,7 +205,7 @@ describe('R12: notification intake at a fixed rate with duplicates', () => {
       const at = (i * 1000) / RATE;
       const warmup = at < WARMUP_SECONDS * 1000;
       if (kind === 'duplicate') {
-        const original = sends[s.int(Math.max(0, sends.length - 2 * RATE), sends.length - 1)]!;
+        const original = sends[s.int(Math.max(0, sends.length - 2 * RATE), sends.length - 1)];
         sends.push({ at, body: original.body, headers: original.headers, kind, warmup });
       } else {
         const ref = kind === 'first' ? order.pop()! : s.pick(firstSent);
@@ -204,7 +218,7 @@ describe('R12: notification intake at a fixed rate with duplicates', () => {
     }
     const signMs = Date.now() - signStart;
     if (order.length > 0) throw new Error(`${order.length} purchases left without a notification`);
-    const distinctExternalIds = new Set(sends.filter((x) => x.kind !== 'duplicate').map((x) => x.headers['x-external-id']!));
+    const distinctExternalIds = new Set(sends.filter((x) => x.kind !== 'duplicate').map((x) => x.headers['x-external-id']));
 
     // Open loop: every send leaves at its scheduled time, whatever happened to the ones before it.
     // The warm-up (a freshly started process: cold code, cold connections) is played first and
@@ -215,22 +229,28 @@ describe('R12: notification intake at a fixed rate with duplicates', () => {
     const answers: Answer[] = new Array(sends.length);
     const inFlight: Array<Promise<void>> = [];
     const play = (from: number, to: number): Promise<void> => {
-      const base = sends[from]!.at;
+      const base = sends[from].at;
       const start = performance.now() + 20;
       let next = from;
       return new Promise<void>((resolve) => {
         const tick = () => {
           const now = performance.now();
-          while (next < to && start + sends[next]!.at - base <= now) {
+          while (next < to && start + sends[next].at - base <= now) {
             const i = next++;
-            const send = sends[i]!;
+            const send = sends[i];
             const scheduled = start + send.at - base;
             const startedAt = performance.now();
             inFlight.push(
               sender.send(send.body, send.headers).then(
                 (res) => {
                   const ok = res.status === 200 && res.json?.responseCode === '2005600';
-                  answers[i] = { latencyMs: performance.now() - scheduled, lateMs: startedAt - scheduled, startedAt, ok, status: res.status };
+                  answers[i] = {
+                    latencyMs: performance.now() - scheduled,
+                    lateMs: startedAt - scheduled,
+                    startedAt,
+                    ok,
+                    status: res.status,
+                  };
                 },
                 () => {
                   answers[i] = { latencyMs: performance.now() - scheduled, lateMs: startedAt - scheduled, startedAt, ok: false, status: 0 };
@@ -238,7 +258,7 @@ describe('R12: notification intake at a fixed rate with duplicates', () => {
               ),
             );
           }
-          if (next < to) setTimeout(tick, Math.max(0, Math.min(4, start + sends[next]!.at - base - performance.now())));
+          if (next < to) setTimeout(tick, Math.max(0, Math.min(4, start + sends[next].at - base - performance.now())));
           else resolve();
         };
         tick();
@@ -255,11 +275,11 @@ describe('R12: notification intake at a fixed rate with duplicates', () => {
     const drainMs = Math.round(performance.now() - runEnd);
 
     // Acknowledgements, overall and per window of the measured run.
-    const measured = answers.filter((_, i) => !sends[i]!.warmup);
+    const measured = answers.filter((_, i) => !sends[i].warmup);
     const windowMs = (SECONDS * 1000) / WINDOWS;
     const windows = Array.from({ length: WINDOWS }, (_, w) => {
       const inWindow = answers
-        .filter((_, i) => !sends[i]!.warmup && Math.floor((sends[i]!.at - WARMUP_SECONDS * 1000) / windowMs) === w)
+        .filter((_, i) => !sends[i].warmup && Math.floor((sends[i].at - WARMUP_SECONDS * 1000) / windowMs) === w)
         .map((a) => a.latencyMs)
         .sort((a, b) => a - b);
       const max = round(inWindow[inWindow.length - 1] ?? NaN);
@@ -268,7 +288,7 @@ describe('R12: notification intake at a fixed rate with duplicates', () => {
     const all = measured.map((a) => a.latencyMs).sort((a, b) => a - b);
     const p50 = round(percentile(all, 50));
     const p99 = round(percentile(all, 99));
-    const first = windows[0]!;
+    const first = windows[0];
     const stableLimit = round(first.p99 * STABLE_FACTOR + STABLE_SLACK_MS);
     const unstable = windows.slice(1).filter((w) => w.p99 > stableLimit);
     const lateMax = round(Math.max(...measured.map((a) => a.lateMs)));
@@ -277,30 +297,32 @@ describe('R12: notification intake at a fixed rate with duplicates', () => {
     const notAcked = answers.filter((a) => !a.ok);
 
     // 0 lost: every distinct delivery stored exactly once, processed, and settled from DOKU's truth.
-    const rows = (await db.query(`SELECT external_id, partner_reference_no, process_result FROM doku_notifications`)) as Array<{
-      external_id: string;
-      partner_reference_no: string;
-      process_result: string | null;
-    }>;
+    const rows = await db.query<
+      Array<{
+        external_id: string;
+        partner_reference_no: string;
+        process_result: string | null;
+      }>
+    >(`SELECT external_id, partner_reference_no, process_result FROM doku_notifications`);
     const perExternalId = new Tally();
     for (const row of rows) perExternalId.add(row.external_id);
     const missing = [...distinctExternalIds].filter((id) => perExternalId.get(id) === 0).length;
     const storedTwice = [...distinctExternalIds].filter((id) => perExternalId.get(id) > 1).length;
     const strangers = rows.filter((row) => !distinctExternalIds.has(row.external_id)).length;
-    const declined = new Set(plans.filter((p) => p.declined).map((p) => refs[p.i]!));
+    const declined = new Set(plans.filter((p) => p.declined).map((p) => refs[p.i]));
     const expectedResult = (ref: string) => `confirmed by Query Purchase: ${declined.has(ref) ? 'FAILED' : 'SUCCESS'}`;
     const wrongResult = rows.filter((row) => row.process_result !== expectedResult(row.partner_reference_no)).length;
     // One Query Purchase per distinct delivery: a duplicate is answered from the stored row and never processed.
     const dokuQueries = env.simCalls.get('queryPurchase') - queriesBefore;
 
     // Duplicates change nothing: each purchase moved once (PENDING -> SUCCESS or FAILED), one event and one outbox row per move.
-    const moves = (await db.query(
+    const moves = await db.query<Array<{ id: string; status: string; events: number; outbox: number }>>(
       `SELECT t.id, t.status,
               (SELECT COUNT(*)::int FROM transaction_events e WHERE e.transaction_id = t.id) AS events,
               (SELECT COUNT(*)::int FROM outbox_events o WHERE o.aggregate_type = 'transaction' AND o.aggregate_id = t.id::text) AS outbox
          FROM transactions t WHERE t.id = ANY($1::uuid[])`,
       [ids],
-    )) as Array<{ id: string; status: string; events: number; outbox: number }>;
+    );
     const wrongMoves = moves.filter((m) => m.events !== 2 || m.outbox !== 2);
     const recon = await reconcile(db, env.sim, clientId);
     const invariants = await invariantViolations(db);

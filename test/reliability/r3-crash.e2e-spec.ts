@@ -1,17 +1,22 @@
 import { DataSource } from 'typeorm';
-import { registerUser, SignedInUser } from '../support/actors';
-import { BackendProcess, startBackendProcess } from '../support/backend-process';
+import type { SignedInUser } from '../support/actors';
+import { registerUser } from '../support/actors';
+import type { BackendProcess } from '../support/backend-process';
+import { startBackendProcess } from '../support/backend-process';
 import { createBoundWallet } from '../support/wallet-fixtures';
-import { startReliabilityEnv, ReliabilityEnv } from './support/env';
+import type { ReliabilityEnv } from './support/env';
+import { startReliabilityEnv, UNCAPPED_EMONEY_LIMITS } from './support/env';
 import { announce, batteryRng, belowMinimum, printFigures, RELIABILITY_SEED, sized, Tally } from './support/harness';
-import { BatteryHttp, isStableErrorBody, RawResponse } from './support/http-client';
+import type { RawResponse } from './support/http-client';
+import { BatteryHttp, isStableErrorBody } from './support/http-client';
 import { invariantViolations, NO_BREAKS, reconcile, reconciliationBreaks, reconciliationFigures } from './support/reconcile';
 
 /**
- * R3 (RELIABILITY.md), first half: the backend runs as a real child process and dies with SIGKILL
+ * R3 (docs/reliability.md), first half: the backend runs as a real child process and dies with SIGKILL
  * at each of the four points of a payment: after commit 1 (key + PENDING intent, DOKU not called),
  * during the DOKU call, after DOKU answered but before commit 2, and inside commit 2 (written, not
- * committed). The first and the last two are failpoints inside the process (src/common/failpoints.ts);
+ * committed; where commit 2 is one statement, as for an accepted purchase, there is no inside: the
+ * kill comes right after it, before the answer, and the key already holds that answer). The first and the last two are failpoints inside the process (src/common/failpoints.ts);
  * "during the DOKU call" is a kill from outside while the simulator holds the call.
  *
  * Pass: after a restart every intent converges to the simulator's truth, no reference is debited
@@ -28,7 +33,8 @@ jest.setTimeout(sized(360_000, 1_200_000));
 
 const KILL_POINTS = ['money.after-intent-commit', 'during-doku-call', 'money.after-doku-outcome', 'money.inside-result-commit'] as const;
 type KillPoint = (typeof KILL_POINTS)[number];
-const PAYMENTS = ['PURCHASE', 'BANK_TRANSFER'] as const;
+// DANA: a one-time DANA purchase (docs/channels.md), no wallet; money moves when the customer approves in DANA.
+const PAYMENTS = ['PURCHASE', 'BANK_TRANSFER', 'DANA'] as const;
 type Payment = (typeof PAYMENTS)[number];
 
 interface Crash {
@@ -44,9 +50,13 @@ interface Crash {
   atDoku?: boolean;
   /** Purchases: what the customer did on DOKU's page after the crash. */
   customer?: 'paid' | 'failed';
+  /** Commit 2 was one statement, sent before the kill: it committed, and the key holds the answer. */
+  answeredBeforeCrash?: { status: number; body: { id?: string; status?: string } };
 }
 
-const ENDPOINT: Record<Payment, string> = { PURCHASE: 'purchaseWeb', BANK_TRANSFER: 'transferBankPayment' };
+const ENDPOINT: Record<Payment, string> = { PURCHASE: 'purchaseWeb', BANK_TRANSFER: 'transferBankPayment', DANA: 'danaPayment' };
+/** Payments whose accepted answer is committed in one statement, and whose money moves on the customer's page. */
+const PAID_ON_A_PAGE: ReadonlySet<Payment> = new Set(['PURCHASE', 'DANA']);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('R3: kill -9 at every point of a payment', () => {
@@ -73,15 +83,32 @@ describe('R3: kill -9 at every point of a payment', () => {
   });
 
   const backend = async (extra: Record<string, string>): Promise<BackendProcess> => {
-    const b = await startBackendProcess(env.t.databaseUrl, { DOKU_BASE_URL: env.sim.url, DOKU_TIMEOUT_MS, ...extra });
+    const b = await startBackendProcess(env.t.databaseUrl, {
+      ...UNCAPPED_EMONEY_LIMITS,
+      DOKU_BASE_URL: env.sim.url,
+      DOKU_TIMEOUT_MS,
+      ...extra,
+    });
     children.push(b);
     return b;
   };
   const keyRow = async (key: string) =>
-    ((await db.query(`SELECT status, transaction_id FROM idempotency_keys WHERE key = $1`, [key])) as Array<{ status: string; transaction_id: string | null }>)[0];
+    (
+      await db.query<Array<{ status: string; transaction_id: string | null; response_status: number | null; response_body: unknown }>>(
+        `SELECT status, transaction_id, response_status, response_body FROM idempotency_keys WHERE key = $1`,
+        [key],
+      )
+    )[0];
   const transactionRow = async (id: string) =>
-    ((await db.query(`SELECT status, partner_reference_no FROM transactions WHERE id = $1`, [id])) as Array<{ status: string; partner_reference_no: string }>)[0]!;
-  const atDoku = (reference: string) => env.sim.control.transactions({ partnerReferenceNo: reference }).length > 0;
+    (
+      await db.query<Array<{ status: string; partner_reference_no: string }>>(
+        `SELECT status, partner_reference_no FROM transactions WHERE id = $1`,
+        [id],
+      )
+    )[0];
+  const atDoku = (reference: string) =>
+    env.sim.control.transactions({ partnerReferenceNo: reference }).length > 0 ||
+    env.sim.control.danaPayments().some((p) => p.partnerReferenceNo === reference);
 
   async function plan(point: KillPoint, payment: Payment, i: number): Promise<Crash> {
     const user = rng.pick(users);
@@ -89,7 +116,15 @@ describe('R3: kill -9 at every point of a payment', () => {
     if (payment === 'PURCHASE') {
       return { point, payment, key, user, path: '/v1/purchases', body: { amount: rng.int(1_000, 90_000), description: `R3 order ${i}` } };
     }
-    const inquiry = await env.http.post('/v1/bank-transfers/inquiries', { bankCode: '014', accountNumber: '8377388292', amount: rng.int(10_000, 90_000) }, user.accessToken);
+    if (payment === 'DANA') {
+      const body = { amount: rng.int(1_000, 90_000), description: `R3 DANA order ${i}`, paymentMethod: 'DANA', deviceId: `r3device${i}` };
+      return { point, payment, key, user, path: '/v1/purchases', body };
+    }
+    const inquiry = await env.http.post(
+      '/v1/bank-transfers/inquiries',
+      { bankCode: '014', accountNumber: '8377388292', amount: rng.int(10_000, 90_000) },
+      user.accessToken,
+    );
     if (inquiry.status !== 201) throw new Error(`inquiry failed: ${inquiry.status} ${inquiry.text}`);
     return { point, payment, key, user, path: '/v1/bank-transfers', body: { inquiryId: inquiry.json.inquiryId } };
   }
@@ -100,13 +135,14 @@ describe('R3: kill -9 at every point of a payment', () => {
     const child = await backend(during ? {} : { FAILPOINTS: crash.point });
     const http = new BatteryHttp(child.url, 2);
     const faultId = `hold-${crash.key}`;
-    if (during) env.sim.control.setFaults([{ id: faultId, endpoint: ENDPOINT[crash.payment] as never, type: 'latency', latencyMs: 700, times: 1 }]);
+    if (during)
+      env.sim.control.setFaults([{ id: faultId, endpoint: ENDPOINT[crash.payment] as never, type: 'latency', latencyMs: 700, times: 1 }]);
     const answer = http.post(crash.path, crash.body, crash.user.accessToken, crash.key).then(
       (r) => r,
       (e: unknown) => e as Error,
     );
     if (during) {
-      for (const end = Date.now() + 15_000; (env.sim.control.listFaults().rules.find((r) => r.id === faultId)?.fired ?? 0) === 0; ) {
+      for (const end = Date.now() + 15_000; (env.sim.control.listFaults().rules.find((r) => r.id === faultId)?.fired ?? 0) === 0;) {
         if (Date.now() > end) throw new Error(`${crash.key}: the call never reached the simulator`);
         await sleep(5);
       }
@@ -120,12 +156,18 @@ describe('R3: kill -9 at every point of a payment', () => {
       problems.push(`${crash.key}: the caller got an answer (${got.status}) from a process that should have died`);
       return;
     }
-    if (child.child.signalCode !== 'SIGKILL') problems.push(`${crash.key}: the process ended with ${child.child.exitCode ?? child.child.signalCode}, not SIGKILL`);
+    if (child.child.signalCode !== 'SIGKILL')
+      problems.push(`${crash.key}: the process ended with ${child.child.exitCode ?? child.child.signalCode}, not SIGKILL`);
     else tally.add(`${crash.payment} ${crash.point}`);
 
-    // Commit 1 survived; nothing of commit 2 did (the inside-commit kill rolled it back).
+    // Commit 1 survived; nothing of commit 2 did (the inside-commit kill rolled it back), unless
+    // commit 2 is one statement: then it is complete, with the answer the caller never got.
     const key = await keyRow(crash.key);
-    if (!key?.transaction_id || key.status !== 'IN_PROGRESS') {
+    const oneStatementCommit =
+      crash.point === 'money.inside-result-commit' && PAID_ON_A_PAGE.has(crash.payment) && key?.status === 'COMPLETED';
+    if (oneStatementCommit && key.transaction_id && key.response_status === 201) {
+      crash.answeredBeforeCrash = { status: key.response_status, body: key.response_body as { id?: string; status?: string } };
+    } else if (!key?.transaction_id || key.status !== 'IN_PROGRESS') {
       problems.push(`${crash.key}: after the crash the key is ${JSON.stringify(key)}`);
       return;
     }
@@ -135,7 +177,7 @@ describe('R3: kill -9 at every point of a payment', () => {
     if (intent.status !== 'PENDING') problems.push(`${crash.key}: after the crash the intent is ${intent.status}, not PENDING`);
     // DOKU finishes a call the dead process made (a held call completes after the kill).
     if (crash.point !== 'money.after-intent-commit') {
-      for (const end = Date.now() + 5_000; !atDoku(crash.reference) && Date.now() < end; ) await sleep(20);
+      for (const end = Date.now() + 5_000; !atDoku(crash.reference) && Date.now() < end;) await sleep(20);
     }
     crash.atDoku = atDoku(crash.reference);
     if (crash.atDoku !== (crash.point !== 'money.after-intent-commit')) {
@@ -156,12 +198,17 @@ describe('R3: kill -9 at every point of a payment', () => {
 
     // The world goes on while we are down: customers act on DOKU's PIN page (at least one pays and
     // one gives up, when there are two).
-    const onPinPage = rng.shuffle(crashes.filter((c) => c.payment === 'PURCHASE' && c.atDoku && c.reference));
-    onPinPage.forEach((c, i) => {
-      c.customer = i === 0 ? 'paid' : i === 1 ? 'failed' : rng.next() < 0.7 ? 'paid' : 'failed';
-      env.sim.control.pay({ partnerReferenceNo: c.reference!, outcome: c.customer === 'paid' ? 'success' : 'fail' });
-      tally.add(`customer ${c.customer}`);
-    });
+    for (const payment of ['PURCHASE', 'DANA'] as const) {
+      const onPinPage = rng.shuffle(crashes.filter((c) => c.payment === payment && c.atDoku && c.reference));
+      onPinPage.forEach((c, i) => {
+        c.customer = i === 0 ? 'paid' : i === 1 ? 'failed' : rng.next() < 0.7 ? 'paid' : 'failed';
+        if (payment === 'DANA')
+          env.sim.control.danaPay({ partnerReferenceNo: c.reference!, outcome: c.customer === 'paid' ? 'approve' : 'decline' });
+        else env.sim.control.pay({ partnerReferenceNo: c.reference!, outcome: c.customer === 'paid' ? 'success' : 'fail' });
+        tally.add(`customer ${c.customer}`);
+        if (payment === 'DANA') tally.add(`DANA customer ${c.customer}`);
+      });
+    }
 
     // One restart, reconciler on as in production. Every client retries with its own key until it
     // gets the final answer.
@@ -197,11 +244,26 @@ describe('R3: kill -9 at every point of a payment', () => {
         // A transfer DOKU never received is not failed: the reconciler sends it again with its own
         // reference (docs/money-rules.md), so it ends executed once either way.
         BANK_TRANSFER: { paid: 'SUCCESS', failed: 'FAILED', none: 'SUCCESS' },
+        // A DANA payment DOKU never received cannot have been paid: failed past the grace period.
+        DANA: { paid: 'SUCCESS', failed: 'FAILED', none: 'FAILED' },
       };
       const want = expected[c.payment][c.customer ?? 'none'];
       if (row.status !== want) problems.push(`${c.key}: converged to ${row.status}, DOKU says ${want}`);
-      if (final.status >= 200 && final.status < 300) {
-        if (final.json?.id !== c.transactionId || final.json?.status !== row.status) problems.push(`${c.key}: final answer ${final.text.slice(0, 300)} for ${row.status}`);
+      if (c.answeredBeforeCrash) {
+        // The answer committed with commit 2 is the key's answer, whatever happened since.
+        const { status, body } = c.answeredBeforeCrash;
+        if (
+          final.status !== status ||
+          body.id !== c.transactionId ||
+          body.status !== 'PENDING' ||
+          JSON.stringify(final.json) !== JSON.stringify(body)
+        )
+          problems.push(
+            `${c.key}: final answer ${final.status} ${final.text.slice(0, 300)}, stored before the crash ${JSON.stringify(body)}`,
+          );
+      } else if (final.status >= 200 && final.status < 300) {
+        if (final.json?.id !== c.transactionId || final.json?.status !== row.status)
+          problems.push(`${c.key}: final answer ${final.text.slice(0, 300)} for ${row.status}`);
       } else if (final.status >= 400 && final.status < 500) {
         // A declined payment names its transaction (purchases call it purchaseId).
         const named = final.json?.error?.details?.transactionId ?? final.json?.error?.details?.purchaseId;
@@ -216,13 +278,19 @@ describe('R3: kill -9 at every point of a payment', () => {
 
     const clientId = env.t.config.doku.clientId;
     const debits = new Tally();
-    for (const kind of ['PURCHASE_DEBIT', 'TRANSFER_DEBIT']) {
+    for (const kind of ['PURCHASE_DEBIT', 'TRANSFER_DEBIT', 'DANA_DEBIT']) {
       for (const e of env.sim.control.ledger({ clientId, kind }).entries) debits.add(e.partnerReferenceNo);
     }
     const doubleDebits = Object.values(debits.counts).filter((n) => n > 1).length;
     const recon = await reconcile(db, env.sim, clientId);
     const invariants = await invariantViolations(db);
-    const minimum = { ...Object.fromEntries(KILL_POINTS.flatMap((p) => PAYMENTS.map((m) => [`${m} ${p}`, ROUNDS]))), 'customer paid': 1, 'customer failed': 1 };
+    const minimum = {
+      ...Object.fromEntries(KILL_POINTS.flatMap((p) => PAYMENTS.map((m) => [`${m} ${p}`, ROUNDS]))),
+      'customer paid': 1,
+      'customer failed': 1,
+      'DANA customer paid': 1,
+      'DANA customer failed': 1,
+    };
     printFigures(TEST, {
       scenario: 'kill -9 at four points',
       crashes: crashes.length,

@@ -1,22 +1,29 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { UNCAPPED_EMONEY_LIMITS } from './support/env';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { startSimulator, type SimulatorHandle } from '../../simulator/src';
 import { loadConfig } from '../../src/config/load-config';
 import { buildDataSourceOptions } from '../../src/database/database-options';
 import { runMigrationsLocked } from '../../src/database/migrate';
-import { registerUser, SignedInUser } from '../support/actors';
-import { BackendProcess, startBackendProcess } from '../support/backend-process';
-import { startTestApp, TestApp } from '../support/test-app';
+import type { SignedInUser } from '../support/actors';
+import { registerUser } from '../support/actors';
+import type { BackendProcess } from '../support/backend-process';
+import { startBackendProcess } from '../support/backend-process';
+import type { TestApp } from '../support/test-app';
+import { startTestApp } from '../support/test-app';
 import { createBoundWallet } from '../support/wallet-fixtures';
 import { announce, batteryRng, belowMinimum, mapLimit, printFigures, RELIABILITY_SEED, sized, Tally } from './support/harness';
-import { BatteryHttp, isStableErrorBody, RawResponse } from './support/http-client';
+import type { RawResponse } from './support/http-client';
+import { BatteryHttp, isStableErrorBody } from './support/http-client';
 import { invariantViolations, NO_BREAKS, reconcile, reconciliationBreaks, reconciliationFigures } from './support/reconcile';
 
 /**
- * R3 (RELIABILITY.md), second half: the database is stopped immediately (PostgreSQL's "immediate"
+ * R3 (docs/reliability.md), second half: the database is stopped immediately (PostgreSQL's "immediate"
  * shutdown: no checkpoint, every session cut) while payments are under way, then started again.
  * The backend keeps running. Requests that reach it while the database is down get a clear 503
  * (never a 500, never an answer that claims an outcome), and once the database is back every
@@ -39,13 +46,31 @@ jest.setTimeout(sized(240_000, 900_000));
 const runner = join(__dirname, '..', 'support', 'embedded-pg-runner.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * A port nothing listens on now, from the system. A port picked at random can be taken by another
+ * server or by an outgoing connection (the random range overlaps the ephemeral one), and then the
+ * server cannot start.
+ */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 /** The embedded server, started in its own process (as the app does); resolves once it answers. */
 function launchPostgres(dataDir: string, port: number): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [runner, dataDir, String(port), 'hold'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   return new Promise((resolve, reject) => {
-    child.stdout!.once('data', (d: Buffer) => resolve({ child, url: (JSON.parse(d.toString().trim().split('\n')[0]!) as { url: string }).url }));
+    child.stdout.once('data', (d: Buffer) =>
+      resolve({ child, url: (JSON.parse(d.toString().trim().split('\n')[0]) as { url: string }).url }),
+    );
     child.once('exit', (code) => reject(new Error(`embedded PostgreSQL launcher exited with ${code}: ${err}`)));
   });
 }
@@ -54,7 +79,7 @@ function launchPostgres(dataDir: string, port: number): Promise<{ child: ChildPr
 async function stopImmediately(dataDir: string): Promise<void> {
   const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
   process.kill(pid, 'SIGQUIT');
-  for (const end = Date.now() + 15_000; Date.now() < end; ) {
+  for (const end = Date.now() + 15_000; Date.now() < end;) {
     try {
       process.kill(pid, 0);
     } catch {
@@ -78,7 +103,7 @@ describe('R3: the database stopped immediately under load', () => {
   announce(TEST);
   const rng = batteryRng(`${TEST}:database`);
   const dataDir = mkdtempSync(join(tmpdir(), 'r3-pg-'));
-  const port = 56_000 + rng.int(0, 3_000);
+  let port = 0;
   let pg: ChildProcess | undefined;
   let sim: SimulatorHandle;
   let t: TestApp;
@@ -87,6 +112,7 @@ describe('R3: the database stopped immediately under load', () => {
   const users: SignedInUser[] = [];
 
   beforeAll(async () => {
+    port = await freePort();
     const launched = await launchPostgres(dataDir, port);
     pg = launched.child;
     const config = loadConfig({ NODE_ENV: 'test' });
@@ -96,7 +122,7 @@ describe('R3: the database stopped immediately under load', () => {
     await migrator.destroy();
 
     sim = await startSimulator({ port: 0, log: false, seed: `${RELIABILITY_SEED}:${TEST}:database` });
-    t = await startTestApp({ DOKU_BASE_URL: sim.url, DOKU_TIMEOUT_MS }, launched.url);
+    t = await startTestApp({ ...UNCAPPED_EMONEY_LIMITS, DOKU_BASE_URL: sim.url, DOKU_TIMEOUT_MS }, launched.url);
     t.config.app.publicBaseUrl = t.url;
     db = t.app.get(DataSource);
     for (let i = 0; i < 4; i++) {
@@ -104,7 +130,13 @@ describe('R3: the database stopped immediately under load', () => {
       await createBoundWallet({ t, sim, close: async () => undefined }, u, { balance: 100_000_000 });
       users.push(u);
     }
-    backend = await startBackendProcess(launched.url, { DOKU_BASE_URL: sim.url, DOKU_TIMEOUT_MS, RECONCILER_ENABLED: 'true', RECONCILER_INTERVAL_MS: '200' });
+    backend = await startBackendProcess(launched.url, {
+      ...UNCAPPED_EMONEY_LIMITS,
+      DOKU_BASE_URL: sim.url,
+      DOKU_TIMEOUT_MS,
+      RECONCILER_ENABLED: 'true',
+      RECONCILER_INTERVAL_MS: '200',
+    });
   });
   afterAll(async () => {
     await backend?.kill9();
@@ -128,7 +160,11 @@ describe('R3: the database stopped immediately under load', () => {
     const inquiries: Array<{ user: SignedInUser; inquiryId: string }> = [];
     for (let i = 0; i < WORKERS * sized(6, 20); i++) {
       const user = rng.pick(users);
-      const r = await http.post('/v1/bank-transfers/inquiries', { bankCode: '014', accountNumber: '8377388292', amount: rng.int(10_000, 90_000) }, user.accessToken);
+      const r = await http.post(
+        '/v1/bank-transfers/inquiries',
+        { bankCode: '014', accountNumber: '8377388292', amount: rng.int(10_000, 90_000) },
+        user.accessToken,
+      );
       if (r.status !== 201) throw new Error(`inquiry failed: ${r.status} ${r.text}`);
       inquiries.push({ user, inquiryId: r.json.inquiryId as string });
     }
@@ -150,8 +186,20 @@ describe('R3: the database stopped immediately under load', () => {
         const inquiry = w % 2 === 1 ? inquiries.pop() : undefined;
         const user = inquiry?.user ?? rng.pick(users);
         const p: Payment = inquiry
-          ? { key: `r3db-bt-${w}-${i}-${rng.hex(10)}`, user, path: '/v1/bank-transfers', body: { inquiryId: inquiry.inquiryId }, answers: [] }
-          : { key: `r3db-pur-${w}-${i}-${rng.hex(10)}`, user, path: '/v1/purchases', body: { amount: rng.int(1_000, 90_000), description: `R3 db ${w}/${i}` }, answers: [] };
+          ? {
+              key: `r3db-bt-${w}-${i}-${rng.hex(10)}`,
+              user,
+              path: '/v1/bank-transfers',
+              body: { inquiryId: inquiry.inquiryId },
+              answers: [],
+            }
+          : {
+              key: `r3db-pur-${w}-${i}-${rng.hex(10)}`,
+              user,
+              path: '/v1/purchases',
+              body: { amount: rng.int(1_000, 90_000), description: `R3 db ${w}/${i}` },
+              answers: [],
+            };
         payments.push(p);
         await send(p);
         if (phase === 'outage') await sleep(50);
@@ -214,12 +262,16 @@ describe('R3: the database stopped immediately under load', () => {
       }
       // The partner app reads a paid purchase once the customer is back from the PIN page, which
       // settles it with DOKU's status query (the reconciler would too, on its backoff schedule).
-      const waiting = (await db.query(`SELECT id, user_id FROM transactions WHERE type = 'PURCHASE' AND status IN ('PENDING','UNKNOWN')`)) as Array<{ id: string; user_id: string }>;
+      const waiting = await db.query<Array<{ id: string; user_id: string }>>(
+        `SELECT id, user_id FROM transactions WHERE type = 'PURCHASE' AND status IN ('PENDING','UNKNOWN')`,
+      );
       await mapLimit(waiting, WORKERS, async (w) => {
         const owner = users.find((u) => u.id === w.user_id);
         if (owner) await http.get(`/v1/purchases/${w.id}`, owner.accessToken);
       });
-      const [{ n }] = (await db.query(`SELECT count(*)::int AS n FROM transactions WHERE status IN ('PENDING','UNKNOWN')`)) as Array<{ n: number }>;
+      const [{ n }] = await db.query<Array<{ n: number }>>(
+        `SELECT count(*)::int AS n FROM transactions WHERE status IN ('PENDING','UNKNOWN')`,
+      );
       if ((payments.every((p) => p.final) && n === 0) || Date.now() - t1 > CONVERGE_MS) break;
       await sleep(300);
     }
@@ -227,9 +279,12 @@ describe('R3: the database stopped immediately under load', () => {
 
     for (const p of payments) {
       if (!p.final) problems.push(`${p.key}: no final answer after ${CONVERGE_MS} ms`);
-      else if (p.final.status >= 300 && !isStableErrorBody(p.final.json)) problems.push(`${p.key}: final ${p.final.status} ${p.final.text.slice(0, 200)}`);
+      else if (p.final.status >= 300 && !isStableErrorBody(p.final.json))
+        problems.push(`${p.key}: final ${p.final.status} ${p.final.text.slice(0, 200)}`);
     }
-    const keys = (await db.query(`SELECT status, count(*)::int AS n FROM idempotency_keys WHERE key LIKE 'r3db-%' GROUP BY status`)) as Array<{ status: string; n: number }>;
+    const keys = await db.query<Array<{ status: string; n: number }>>(
+      `SELECT status, count(*)::int AS n FROM idempotency_keys WHERE key LIKE 'r3db-%' GROUP BY status`,
+    );
     const inProgress = keys.find((k) => k.status === 'IN_PROGRESS')?.n ?? 0;
 
     const clientId = t.config.doku.clientId;
@@ -248,7 +303,11 @@ describe('R3: the database stopped immediately under load', () => {
       payments: payments.length,
       requests: http.requests,
       answers: tally.counts,
-      faultsFired: { databaseStopped: tally.get('database stopped'), caughtBetweenCommits: tally.get('caught between commits'), requestsDuringOutage: outageAnswers },
+      faultsFired: {
+        databaseStopped: tally.get('database stopped'),
+        caughtBetweenCommits: tally.get('caught between commits'),
+        requestsDuringOutage: outageAnswers,
+      },
       debitsAtSimulator: Object.values(debits.counts).reduce((a, b) => a + b, 0),
       doubleDebits,
       retries,
@@ -263,7 +322,12 @@ describe('R3: the database stopped immediately under load', () => {
     await http.close();
 
     expect(problems.slice(0, 10)).toEqual([]);
-    expect(belowMinimum({ ...tally.counts, requestsDuringOutage: outageAnswers }, { 'database stopped': 1, 'database restarted': 1, 'caught between commits': 1, requestsDuringOutage: WORKERS })).toEqual([]);
+    expect(
+      belowMinimum(
+        { ...tally.counts, requestsDuringOutage: outageAnswers },
+        { 'database stopped': 1, 'database restarted': 1, 'caught between commits': 1, requestsDuringOutage: WORKERS },
+      ),
+    ).toEqual([]);
     expect(doubleDebits).toBe(0);
     expect(inProgress).toBe(0);
     expect(reconciliationBreaks(recon)).toEqual(NO_BREAKS);

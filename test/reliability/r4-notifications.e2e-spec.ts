@@ -1,27 +1,29 @@
 import { DataSource } from 'typeorm';
 import { hashToken } from '../../src/common/crypto/hashing';
-import { jakartaTimestamp } from '../../src/integrations/doku/doku-signature';
+import { jakartaTimestamp } from '../../src/integrations/doku/snap/doku-signature';
 import { TIMESTAMP_WINDOW_MS } from '../../src/notifications/notification-token.service';
-import { TransactionStatus } from '../../src/transactions/transaction-state';
-import { registerUser, serviceToken, SignedInUser } from '../support/actors';
+import type { TransactionStatus } from '../../src/transactions/transaction-state';
+import type { SignedInUser } from '../support/actors';
+import { registerUser, serviceToken } from '../support/actors';
 import { createBoundWallet } from '../support/wallet-fixtures';
+import type { SignatureForm, SinkDelivery } from './support/doku-notifications';
 import {
   DokuNotificationSender,
   historyProblem,
   NotificationSink,
   notificationExternalId,
   notificationsSettled,
-  SignatureForm,
-  SinkDelivery,
   statusHistory,
 } from './support/doku-notifications';
-import { startReliabilityEnv, ReliabilityEnv } from './support/env';
-import { announce, batteryRng, belowMinimum, mapLimit, printFigures, RELIABILITY_SEED, Rng, sized, Tally } from './support/harness';
-import { RawResponse } from './support/http-client';
+import type { ReliabilityEnv } from './support/env';
+import { startReliabilityEnv } from './support/env';
+import type { Rng } from './support/harness';
+import { announce, batteryRng, belowMinimum, mapLimit, printFigures, RELIABILITY_SEED, sized, Tally } from './support/harness';
+import type { RawResponse } from './support/http-client';
 import { invariantViolations, NO_BREAKS, reconcile, reconciliationBreaks, reconciliationFigures } from './support/reconcile';
 
 /**
- * R4 (RELIABILITY.md): DOKU notifications replayed 10x, one byte tampered, the wrong key, a forged
+ * R4 (docs/reliability.md): DOKU notifications replayed 10x, one byte tampered, the wrong key, a forged
  * or expired token, a pretty-printed body, X-TIMESTAMP just inside and just outside the window, and
  * whole lifecycles delivered out of order with duplicates. Pass: replays are no-ops (no stored row,
  * no state change, no outbox event, no DOKU call); tampered or forged: 401 and 0 state change;
@@ -39,6 +41,7 @@ const FULL_REPEATS = 5; // at full size, every permutation this many times (othe
 const SIM_DRIVEN = sized(12, 150); // lifecycles the simulator's notifier delivers itself, with faults
 const TRIAL_LANES = 6;
 const WINDOW_MARGIN_MS = 5_000; // "just" inside or outside the timestamp window
+const DANA_PAYMENTS = sized(6, 60); // DANA one-time payments (docs/channels.md), their notifications attacked and reordered
 
 jest.setTimeout(sized(120_000, 900_000));
 
@@ -54,7 +57,7 @@ interface Lifecycle {
   final: { purchase: TransactionStatus; refundedAll: boolean; children: string[] };
 }
 
-/** The purchase lifecycles DOKU sends notifications for (wallet-snap-api.md §5.8). */
+/** The purchase lifecycles DOKU sends notifications for (docs/doku-integration.md#transaction-statuses). */
 const LIFECYCLES: Lifecycle[] = [
   { name: 'paid', steps: ['pay'], final: { purchase: 'SUCCESS', refundedAll: false, children: [] } },
   { name: 'pendingThenPaid', steps: ['payPending', 'resolvePaid'], final: { purchase: 'SUCCESS', refundedAll: false, children: [] } },
@@ -99,7 +102,7 @@ function sameBytesOtherText(signature: string, r: Rng): string {
   }
   if (!signature.endsWith('==')) throw new Error('expected a signature ending in ==');
   const at = signature.length - 3;
-  const flipped = BASE64[BASE64.indexOf(signature[at]!) ^ (1 << r.int(0, 3))]!;
+  const flipped = BASE64[BASE64.indexOf(signature[at]) ^ (1 << r.int(0, 3))];
   return signature.slice(0, at) + flipped + signature.slice(at + 1);
 }
 
@@ -137,26 +140,34 @@ describe('R4: hostile, replayed and out-of-order DOKU notifications', () => {
   const clientId = () => env.t.config.doku.clientId;
   const queryCalls = () => env.simCalls.get('queryPurchase');
   const storedCount = async (ref?: string) => {
-    const rows = (await db.query(`SELECT COUNT(*)::int AS n FROM doku_notifications ${ref ? 'WHERE partner_reference_no = $1' : ''}`, ref ? [ref] : [])) as Array<{
-      n: number;
-    }>;
-    return rows[0]!.n;
+    const rows = await db.query<
+      Array<{
+        n: number;
+      }>
+    >(`SELECT COUNT(*)::int AS n FROM doku_notifications ${ref ? 'WHERE partner_reference_no = $1' : ''}`, ref ? [ref] : []);
+    return rows[0].n;
   };
-  const outboxCount = async () => Number(((await db.query(`SELECT COUNT(*)::int AS n FROM outbox_events`)) as Array<{ n: number }>)[0]!.n);
+  const outboxCount = async () => Number((await db.query<Array<{ n: number }>>(`SELECT COUNT(*)::int AS n FROM outbox_events`))[0].n);
   const stateOf = async (id: string) =>
-    ((await db.query(`SELECT status, refunded_amount::int AS refunded, amount::int AS amount FROM transactions WHERE id = $1`, [id])) as Array<{
-      status: TransactionStatus;
-      refunded: number;
-      amount: number;
-    }>)[0]!;
+    (
+      await db.query<
+        Array<{
+          status: TransactionStatus;
+          refunded: number;
+          amount: number;
+        }>
+      >(`SELECT status, refunded_amount::int AS refunded, amount::int AS amount FROM transactions WHERE id = $1`, [id])
+    )[0];
 
   async function newPurchase(r: Rng): Promise<Purchase> {
     const user = r.pick(users);
     const amount = r.int(10_000, 90_000);
     const res = await env.http.post('/v1/purchases', { amount, description: 'R4 order' }, user.accessToken, `r4-${r.hex(20)}`);
     if (res.status !== 201) throw new Error(`purchase: ${res.status} ${res.text.slice(0, 200)}`);
-    const row = (await db.query(`SELECT partner_reference_no FROM transactions WHERE id = $1`, [res.json.id])) as Array<{ partner_reference_no: string }>;
-    return { id: res.json.id as string, ref: row[0]!.partner_reference_no, amount, user };
+    const row = await db.query<Array<{ partner_reference_no: string }>>(`SELECT partner_reference_no FROM transactions WHERE id = $1`, [
+      res.json.id,
+    ]);
+    return { id: res.json.id as string, ref: row[0].partner_reference_no, amount, user };
   }
 
   /** A purchase pending with us that DOKU has settled as paid: a notification would move it. */
@@ -164,7 +175,7 @@ describe('R4: hostile, replayed and out-of-order DOKU notifications', () => {
     const purchase = await newPurchase(r);
     env.sim.control.pay({ partnerReferenceNo: purchase.ref });
     const [notification] = await sink.waitFor(purchase.ref, 1);
-    return { purchase, notification: notification! };
+    return { purchase, notification: notification };
   }
 
   const acked = (res: RawResponse) => res.status === 200 && res.json?.responseCode === '2005600';
@@ -183,7 +194,8 @@ describe('R4: hostile, replayed and out-of-order DOKU notifications', () => {
 
     const refused = (label: string, res: RawResponse, code: string) => {
       tally.add(label);
-      if (res.status !== 401 || res.json?.responseCode !== code) problems.push(`${label}: ${res.status} ${res.text.slice(0, 200)} (wanted 401 ${code})`);
+      if (res.status !== 401 || res.json?.responseCode !== code)
+        problems.push(`${label}: ${res.status} ${res.text.slice(0, 200)} (wanted 401 ${code})`);
     };
     const fromNow = (ms: number) => jakartaTimestamp(new Date(Date.now() + ms));
 
@@ -202,15 +214,19 @@ describe('R4: hostile, replayed and out-of-order DOKU notifications', () => {
         let c = 0x20 + r.int(0, 94);
         if (c === bytes[at]) c = 0x20 + ((c - 0x20 + 1) % 95);
         bytes[at] = c;
-        refused('tamperedBody', await sender.send(bytes, sender.sign(bytes, { token, form: form(), externalId: ext(), signedBody: body })), '4015600');
+        refused(
+          'tamperedBody',
+          await sender.send(bytes, sender.sign(bytes, { token, form: form(), externalId: ext(), signedBody: body })),
+          '4015600',
+        );
       }
       // One character of the signature changed: any position, any character of either Base64 alphabet.
       {
         const body = pick();
         const headers = sender.sign(body, { token, form: form(), externalId: ext() });
-        const sig = headers['x-signature']!;
+        const sig = headers['x-signature'];
         const at = r.int(0, sig.length - 1);
-        const alphabet = `${BASE64}-_=`.replace(sig[at]!, '');
+        const alphabet = `${BASE64}-_=`.replace(sig[at], '');
         headers['x-signature'] = sig.slice(0, at) + alphabet[r.int(0, alphabet.length - 1)] + sig.slice(at + 1);
         refused('tamperedSignature', await sender.send(body, headers), '4015600');
       }
@@ -219,7 +235,7 @@ describe('R4: hostile, replayed and out-of-order DOKU notifications', () => {
       {
         const body = pick();
         const headers = sender.sign(body, { token, form: form(), externalId: ext() });
-        headers['x-signature'] = sameBytesOtherText(headers['x-signature']!, r);
+        headers['x-signature'] = sameBytesOtherText(headers['x-signature'], r);
         refused('tamperedSignatureEncoding', await sender.send(body, headers), '4015600');
       }
       // X-TIMESTAMP one second off from the signed one (still inside the window).
@@ -240,12 +256,20 @@ describe('R4: hostile, replayed and out-of-order DOKU notifications', () => {
       }
       {
         const body = pick();
-        refused('wrongKeyHmac', await sender.send(body, sender.sign(body, { token, externalId: ext(), clientSecret: `SK-${r.hex(32)}` })), '4015600');
+        refused(
+          'wrongKeyHmac',
+          await sender.send(body, sender.sign(body, { token, externalId: ext(), clientSecret: `SK-${r.hex(32)}` })),
+          '4015600',
+        );
       }
       {
         // Signed with the partner's own key instead of DOKU's.
         const body = pick();
-        refused('wrongKeyRsa', await sender.send(body, sender.sign(body, { token, form: 'asymmetric', externalId: ext(), privateKey: ourPrivateKey })), '4015600');
+        refused(
+          'wrongKeyRsa',
+          await sender.send(body, sender.sign(body, { token, form: 'asymmetric', externalId: ext(), privateKey: ourPrivateKey })),
+          '4015600',
+        );
       }
       {
         const body = pick();
@@ -263,32 +287,53 @@ describe('R4: hostile, replayed and out-of-order DOKU notifications', () => {
       {
         // A token we really issued, past its lifetime.
         const expired = await sender.token();
-        await db.query(`UPDATE doku_notification_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, [hashToken(expired)]);
+        await db.query(`UPDATE doku_notification_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, [
+          hashToken(expired),
+        ]);
         const body = pick();
         refused('expiredToken', await sender.send(body, sender.sign(body, { token: expired, form: form(), externalId: ext() })), '4015601');
       }
       // The token handshake itself, forged: the wrong key, another client, a stale timestamp.
       refused('forgedHandshakeKey', await sender.handshake({ privateKey: ourPrivateKey }), '4017300');
-      refused('forgedHandshakeClient', await sender.handshake({ clientKey: `BRN-${r.digits(13)}`, signedClientId: `BRN-${r.digits(13)}` }), '4017300');
+      refused(
+        'forgedHandshakeClient',
+        await sender.handshake({ clientKey: `BRN-${r.digits(13)}`, signedClientId: `BRN-${r.digits(13)}` }),
+        '4017300',
+      );
       refused('tamperedHandshakeSignature', await sender.handshake({ alterSignature: (sig) => sameBytesOtherText(sig, r) }), '4017300');
       refused('staleHandshake', await sender.handshake({ timestamp: fromNow(-(TIMESTAMP_WINDOW_MS + WINDOW_MARGIN_MS)) }), '4017300');
       {
         const body = pick();
         const timestamp = fromNow(-(TIMESTAMP_WINDOW_MS + WINDOW_MARGIN_MS));
-        refused('outsideWindowPast', await sender.send(body, sender.sign(body, { token, form: form(), externalId: ext(), timestamp })), '4015600');
+        refused(
+          'outsideWindowPast',
+          await sender.send(body, sender.sign(body, { token, form: form(), externalId: ext(), timestamp })),
+          '4015600',
+        );
       }
       {
         const body = pick();
         const timestamp = fromNow(TIMESTAMP_WINDOW_MS + WINDOW_MARGIN_MS);
-        refused('outsideWindowFuture', await sender.send(body, sender.sign(body, { token, form: form(), externalId: ext(), timestamp })), '4015600');
+        refused(
+          'outsideWindowFuture',
+          await sender.send(body, sender.sign(body, { token, form: form(), externalId: ext(), timestamp })),
+          '4015600',
+        );
       }
       {
         // Signed over the minified body, sent pretty-printed with one space added inside a string:
         // whitespace between tokens does not count (DOKU's libraries sign the minified form), but
         // inside a string it is content, so this is tampering.
         const body = pick();
-        const pretty = JSON.stringify(JSON.parse(body), null, 2).replace('"originalPartnerReferenceNo": "', '"originalPartnerReferenceNo": " ');
-        refused('tamperedInsideStringAfterSigning', await sender.send(pretty, sender.sign(pretty, { token, form: form(), externalId: ext(), signedBody: body })), '4015600');
+        const pretty = JSON.stringify(JSON.parse(body), null, 2).replace(
+          '"originalPartnerReferenceNo": "',
+          '"originalPartnerReferenceNo": " ',
+        );
+        refused(
+          'tamperedInsideStringAfterSigning',
+          await sender.send(pretty, sender.sign(pretty, { token, form: form(), externalId: ext(), signedBody: body })),
+          '4015600',
+        );
       }
     }
 
@@ -297,9 +342,14 @@ describe('R4: hostile, replayed and out-of-order DOKU notifications', () => {
     for (const v of victims) {
       const h = await statusHistory(db, v.purchase.id);
       const s = await stateOf(v.purchase.id);
-      if (s.status !== 'PENDING' || h.outboxEvents !== 1 || h.transactionEvents !== 1) problems.push(`victim ${v.purchase.ref}: ${s.status}, ${h.outboxEvents} events`);
+      if (s.status !== 'PENDING' || h.outboxEvents !== 1 || h.transactionEvents !== 1)
+        problems.push(`victim ${v.purchase.ref}: ${s.status}, ${h.outboxEvents} events`);
     }
-    const hostile = { stored: (await storedCount()) - storedBefore, outbox: (await outboxCount()) - outboxBefore, dokuQueries: queryCalls() - queriesBefore };
+    const hostile = {
+      stored: (await storedCount()) - storedBefore,
+      outbox: (await outboxCount()) - outboxBefore,
+      dokuQueries: queryCalls() - queriesBefore,
+    };
 
     // Just inside the rules: accepted, stored as received, processed.
     const accepted: Array<{ label: string; purchase: Purchase; body: string; headers: Record<string, string> }> = [];
@@ -307,7 +357,12 @@ describe('R4: hostile, replayed and out-of-order DOKU notifications', () => {
     const edge = async (label: string, shape: (body: string) => string, timestamp?: string) => {
       const v = await paidAtDoku(r);
       const body = shape(v.notification.body);
-      const headers = sender.sign(body, { token, form: r.pick(['symmetric', 'asymmetric'] as const), externalId: notificationExternalId(r), timestamp });
+      const headers = sender.sign(body, {
+        token,
+        form: r.pick(['symmetric', 'asymmetric'] as const),
+        externalId: notificationExternalId(r),
+        timestamp,
+      });
       const res = await sender.send(body, headers);
       tally.add(label);
       if (!acked(res)) problems.push(`${label}: ${res.status} ${res.text.slice(0, 200)}`);
@@ -322,7 +377,12 @@ describe('R4: hostile, replayed and out-of-order DOKU notifications', () => {
     {
       const v = await paidAtDoku(r);
       const body = JSON.stringify(JSON.parse(v.notification.body), null, 2);
-      const headers = sender.sign(body, { token, form: r.pick(['symmetric', 'asymmetric'] as const), externalId: notificationExternalId(r), signedBody: v.notification.body });
+      const headers = sender.sign(body, {
+        token,
+        form: r.pick(['symmetric', 'asymmetric'] as const),
+        externalId: notificationExternalId(r),
+        signedBody: v.notification.body,
+      });
       const res = await sender.send(body, headers);
       tally.add('prettySignedMinified');
       if (!acked(res)) problems.push(`prettySignedMinified: ${res.status} ${res.text.slice(0, 200)}`);
@@ -339,15 +399,20 @@ describe('R4: hostile, replayed and out-of-order DOKU notifications', () => {
     }
     for (const a of accepted) {
       await notificationsSettled(db, { partnerReferenceNo: a.purchase.ref });
-      const rows = (await db.query(`SELECT raw_body, process_result FROM doku_notifications WHERE partner_reference_no = $1`, [a.purchase.ref])) as Array<{
-        raw_body: string;
-        process_result: string;
-      }>;
+      const rows = await db.query<
+        Array<{
+          raw_body: string;
+          process_result: string;
+        }>
+      >(`SELECT raw_body, process_result FROM doku_notifications WHERE partner_reference_no = $1`, [a.purchase.ref]);
       const s = await stateOf(a.purchase.id);
       const h = await statusHistory(db, a.purchase.id);
-      if (rows.length !== 1 || rows[0]!.raw_body !== a.body) problems.push(`${a.label}: ${rows.length} stored, raw body kept: ${rows[0]?.raw_body === a.body}`);
-      if (rows[0]?.process_result !== 'confirmed by Query Purchase: SUCCESS') problems.push(`${a.label}: processed as ${rows[0]?.process_result}`);
-      if (s.status !== 'SUCCESS' || h.outboxEvents !== 2 || h.transactionEvents !== 2) problems.push(`${a.label}: ${s.status} after ${h.outboxEvents} events`);
+      if (rows.length !== 1 || rows[0].raw_body !== a.body)
+        problems.push(`${a.label}: ${rows.length} stored, raw body kept: ${rows[0]?.raw_body === a.body}`);
+      if (rows[0]?.process_result !== 'confirmed by Query Purchase: SUCCESS')
+        problems.push(`${a.label}: processed as ${rows[0]?.process_result}`);
+      if (s.status !== 'SUCCESS' || h.outboxEvents !== 2 || h.transactionEvents !== 2)
+        problems.push(`${a.label}: ${s.status} after ${h.outboxEvents} events`);
     }
 
     // Replayed 10x (one after another, then 10 at once) after processing: acknowledged, and nothing else.
@@ -368,10 +433,14 @@ describe('R4: hostile, replayed and out-of-order DOKU notifications', () => {
 
     // Control: the victims of the hostile cases did move on their first valid notification.
     for (const v of victims) {
-      const res = await sender.send(v.notification.body, sender.sign(v.notification.body, { token, externalId: notificationExternalId(r) }));
+      const res = await sender.send(
+        v.notification.body,
+        sender.sign(v.notification.body, { token, externalId: notificationExternalId(r) }),
+      );
       if (!acked(res)) problems.push(`control ${v.purchase.ref}: ${res.status}`);
       await notificationsSettled(db, { partnerReferenceNo: v.purchase.ref });
-      if ((await stateOf(v.purchase.id)).status !== 'SUCCESS') problems.push(`control ${v.purchase.ref}: not moved by a valid notification`);
+      if ((await stateOf(v.purchase.id)).status !== 'SUCCESS')
+        problems.push(`control ${v.purchase.ref}: not moved by a valid notification`);
     }
     // One Query Purchase per accepted distinct delivery: none for a hostile one, none for a replay.
     const dokuQueries = queryCalls() - queriesBefore;
@@ -473,9 +542,15 @@ describe('R4: hostile, replayed and out-of-order DOKU notifications', () => {
         const s = await stateOf(p.id);
         const part = Math.floor(p.amount / 3);
         const amount = step === 'refundPart' ? part : p.amount - part;
-        const res = await env.http.post(`/v1/users/${p.user.id}/purchases/${p.id}/refunds`, { amount, reason: 'R4 refund' }, refundsToken, `r4r-${r.hex(20)}`);
+        const res = await env.http.post(
+          `/v1/users/${p.user.id}/purchases/${p.id}/refunds`,
+          { amount, reason: 'R4 refund' },
+          refundsToken,
+          `r4r-${r.hex(20)}`,
+        );
         tally.add('refundAnswerLost', res.status === 202 && res.json?.status === 'UNKNOWN' ? 1 : 0);
-        if (res.status !== 201 && res.status !== 202) problems.push(`${step} ${p.ref} (purchase ${s.status}): ${res.status} ${res.text.slice(0, 200)}`);
+        if (res.status !== 201 && res.status !== 202)
+          problems.push(`${step} ${p.ref} (purchase ${s.status}): ${res.status} ${res.text.slice(0, 200)}`);
         return;
       }
     }
@@ -484,14 +559,17 @@ describe('R4: hostile, replayed and out-of-order DOKU notifications', () => {
   /** The state a lifecycle must end in, or what differs. */
   async function finalProblem(lc: Lifecycle, p: Purchase): Promise<string | undefined> {
     const s = await stateOf(p.id);
-    const children = (await db.query(`SELECT id, type, status FROM transactions WHERE parent_id = $1 ORDER BY type, status`, [p.id])) as Array<{
-      id: string;
-      type: string;
-      status: string;
-    }>;
+    const children = await db.query<
+      Array<{
+        id: string;
+        type: string;
+        status: string;
+      }>
+    >(`SELECT id, type, status FROM transactions WHERE parent_id = $1 ORDER BY type, status`, [p.id]);
     const got = { purchase: s.status, refundedAll: s.refunded === s.amount, children: children.map((c) => `${c.type}:${c.status}`).sort() };
     const want = { ...lc.final, children: [...lc.final.children].sort() };
-    if (JSON.stringify(got) !== JSON.stringify(want)) return `${lc.name} ${p.ref}: ended ${JSON.stringify(got)}, in order ${JSON.stringify(want)}`;
+    if (JSON.stringify(got) !== JSON.stringify(want))
+      return `${lc.name} ${p.ref}: ended ${JSON.stringify(got)}, in order ${JSON.stringify(want)}`;
     for (const id of [p.id, ...children.map((c) => c.id)]) {
       const why = await historyProblem(db, id);
       if (why) return `${lc.name} ${p.ref}: history of ${id}: ${why}`;
@@ -522,20 +600,23 @@ describe('R4: hostile, replayed and out-of-order DOKU notifications', () => {
     let emitted = 0;
     let captured: SinkDelivery[] = [];
     const nextStep = async () => {
-      const step = lc.steps[stepsDone++]!;
+      const step = lc.steps[stepsDone++];
       await doStep(step, p, r, tally, problems);
       emitted += EMITS[step];
       captured = await sink.waitFor(p.ref, emitted);
     };
     for (const d of deliveries) {
-      while (stepsDone <= emitter[d.n]! || (timing === 'early' && stepsDone < lc.steps.length)) await nextStep();
+      while (stepsDone <= emitter[d.n] || (timing === 'early' && stepsDone < lc.steps.length)) await nextStep();
       if (timing === 'mixed' && stepsDone < lc.steps.length && r.next() < 0.3) await nextStep();
       // A notification about a state DOKU has already left.
-      if (emitter[d.n]! < stepsDone - 1) tally.add('staleDelivery');
+      if (emitter[d.n] < stepsDone - 1) tally.add('staleDelivery');
       let message = sent.get(d.n);
       if (!message || d.kind === 'retry') {
-        const body = captured[d.n]!.body;
-        message = { body, headers: sender.sign(body, { token, form: r.pick(['symmetric', 'asymmetric'] as const), externalId: notificationExternalId(r) }) };
+        const body = captured[d.n].body;
+        message = {
+          body,
+          headers: sender.sign(body, { token, form: r.pick(['symmetric', 'asymmetric'] as const), externalId: notificationExternalId(r) }),
+        };
         if (!sent.has(d.n)) sent.set(d.n, message);
       }
       tally.add(d.kind === 'first' ? 'delivery' : d.kind === 'replay' ? 'duplicateReplay' : 'duplicateRetry');
@@ -573,9 +654,9 @@ describe('R4: hostile, replayed and out-of-order DOKU notifications', () => {
       const picked = r.shuffle(all);
       const orders =
         TRIALS_PER_LIFECYCLE > 0
-          ? Array.from({ length: TRIALS_PER_LIFECYCLE }, (_, i) => picked[i % picked.length]!)
+          ? Array.from({ length: TRIALS_PER_LIFECYCLE }, (_, i) => picked[i % picked.length])
           : all.flatMap((o) => Array(FULL_REPEATS).fill(o) as number[][]);
-      orders.forEach((order, i) => plans.push({ lc, order, timing: TIMINGS[i % TIMINGS.length]!, r: r.fork(`${lc.name}/${i}`) }));
+      orders.forEach((order, i) => plans.push({ lc, order, timing: TIMINGS[i % TIMINGS.length], r: r.fork(`${lc.name}/${i}`) }));
     }
     await mapLimit(r.shuffle(plans), TRIAL_LANES, (plan) => trial(plan.lc, plan.order, plan.timing, plan.r, tally, problems));
     const faults = Object.fromEntries(env.sim.control.listFaults().rules.map((rule) => [rule.id, rule.fired]));
@@ -586,7 +667,9 @@ describe('R4: hostile, replayed and out-of-order DOKU notifications', () => {
     const minimum = {
       ...Object.fromEntries(LIFECYCLES.map((lc) => [`lifecycle:${lc.name}`, TRIALS_PER_LIFECYCLE || FULL_REPEATS])),
       // Every lifecycle with more than one notification is delivered out of order at least once.
-      ...Object.fromEntries(LIFECYCLES.filter((lc) => lc.steps.filter((st) => EMITS[st] > 0).length > 1).map((lc) => [`outOfOrder:${lc.name}`, 1])),
+      ...Object.fromEntries(
+        LIFECYCLES.filter((lc) => lc.steps.filter((st) => EMITS[st] > 0).length > 1).map((lc) => [`outOfOrder:${lc.name}`, 1]),
+      ),
       duplicateReplay: 1,
       duplicateRetry: 1,
       staleDelivery: 1,
@@ -618,21 +701,25 @@ describe('R4: hostile, replayed and out-of-order DOKU notifications', () => {
       `${RELIABILITY_SEED}:${TEST}:simulator`,
     );
     const runs: Array<{ lc: Lifecycle; p: Purchase }> = [];
-    await mapLimit(Array.from({ length: SIM_DRIVEN }, (_, i) => i), TRIAL_LANES, async (i) => {
-      const rr = r.fork(String(i));
-      const lc = rr.pick(LIFECYCLES);
-      const p = await newPurchase(rr);
-      runs.push({ lc, p });
-      for (const step of lc.steps) {
-        await doStep(step, p, rr, tally, problems);
-        // DOKU's "Retry Notification": the current state once more.
-        if (rr.next() < 0.3) {
-          control.resendNotification({ partnerReferenceNo: p.ref });
-          tally.add('resend');
+    await mapLimit(
+      Array.from({ length: SIM_DRIVEN }, (_, i) => i),
+      TRIAL_LANES,
+      async (i) => {
+        const rr = r.fork(String(i));
+        const lc = rr.pick(LIFECYCLES);
+        const p = await newPurchase(rr);
+        runs.push({ lc, p });
+        for (const step of lc.steps) {
+          await doStep(step, p, rr, tally, problems);
+          // DOKU's "Retry Notification": the current state once more.
+          if (rr.next() < 0.3) {
+            control.resendNotification({ partnerReferenceNo: p.ref });
+            tally.add('resend');
+          }
+          await sleep(rr.int(0, 30));
         }
-        await sleep(rr.int(0, 30));
-      }
-    });
+      },
+    );
     // Every delivery the simulator made (held ones are released after their hold) reached the app and was processed.
     const refs = new Set(runs.map((x) => x.p.ref));
     const deadline = Date.now() + 20_000;
@@ -674,6 +761,139 @@ describe('R4: hostile, replayed and out-of-order DOKU notifications', () => {
     expect(belowMinimum(fired, minimum)).toEqual([]);
     // The simulator's genuine notifications are accepted on the first attempt.
     expect(retried).toBe(0);
+    expect(reconciliationBreaks(recon)).toEqual(NO_BREAKS);
+    expect(recon.unresolved).toBe(0);
+    expect(invariants).toEqual([]);
+    expect(env.http.serverErrors).toBe(0);
+  });
+
+  it('DANA: hostile notifications change nothing, replays are no-ops, and reordered lifecycles end in the in-order state', async () => {
+    const t0 = Date.now();
+    const tally = new Tally();
+    const problems: string[] = [];
+    const r = rng.fork('dana');
+    const control = env.sim.control;
+    // The test holds DANA's notifications again (the previous part let the simulator deliver them).
+    control.setNotification(clientId(), { enabled: true, baseUrl: sink.url, timeScale: 0.001 });
+    const danaStatusCalls = () => env.simCalls.get('danaStatus');
+
+    interface DanaRun {
+      p: Purchase;
+      approve: boolean;
+      refund: number;
+      deliveries: SinkDelivery[];
+    }
+    const runs: DanaRun[] = [];
+    for (let i = 0; i < DANA_PAYMENTS; i++) {
+      const user = r.pick(users);
+      const amount = r.int(10_000, 90_000);
+      const res = await env.http.post(
+        '/v1/purchases',
+        { amount, description: 'R4 DANA order', paymentMethod: 'DANA', deviceId: `r4dana${i}` },
+        user.accessToken,
+        `r4-dana-${r.hex(20)}`,
+      );
+      if (res.status !== 201) throw new Error(`DANA purchase: ${res.status} ${res.text.slice(0, 200)}`);
+      const row = await db.query<Array<{ partner_reference_no: string }>>(`SELECT partner_reference_no FROM transactions WHERE id = $1`, [
+        res.json.id,
+      ]);
+      const p: Purchase = { id: res.json.id as string, ref: row[0].partner_reference_no, amount, user };
+      // The first is approved, the second declined, the rest at random; some approved ones are partly refunded.
+      const approve = i === 0 ? true : i === 1 ? false : r.next() < 0.7;
+      control.danaPay({ partnerReferenceNo: p.ref, outcome: approve ? 'approve' : 'decline' });
+      runs.push({ p, approve, refund: 0, deliveries: [] });
+    }
+    for (const run of runs) run.deliveries = await sink.waitFor(run.p.ref, 1);
+
+    // Hostile: one byte of the body changed, and a forged token. 401, nothing stored, nothing moved.
+    const storedBefore = await storedCount();
+    const outboxBefore = await outboxCount();
+    const statusBefore = danaStatusCalls();
+    const token = await sender.token();
+    for (const run of runs) {
+      const body = run.deliveries[0].body;
+      const bytes = Buffer.from(body, 'utf8');
+      const at = r.int(0, bytes.length - 1);
+      bytes[at] = bytes[at] === 0x41 ? 0x42 : 0x41;
+      const tampered = await sender.send(bytes, sender.sign(bytes, { token, externalId: notificationExternalId(r), signedBody: body }));
+      tally.add('tamperedBody');
+      if (tampered.status !== 401 || tampered.json?.responseCode !== '4015600')
+        problems.push(`${run.p.ref}: tampered ${tampered.status} ${tampered.text}`);
+      const forged = `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`;
+      const forgedRes = await sender.send(body, sender.sign(body, { token: forged, externalId: notificationExternalId(r) }));
+      tally.add('forgedToken');
+      if (forgedRes.status !== 401 || forgedRes.json?.responseCode !== '4015601') problems.push(`${run.p.ref}: forged ${forgedRes.status}`);
+      if ((await stateOf(run.p.id)).status !== 'PENDING') problems.push(`${run.p.ref}: a hostile notification moved the purchase`);
+    }
+    if ((await storedCount()) !== storedBefore) problems.push('a hostile DANA notification was stored');
+    if ((await outboxCount()) !== outboxBefore) problems.push('a hostile DANA notification wrote an event');
+    if (danaStatusCalls() !== statusBefore) problems.push("a hostile DANA notification reached DANA's status query");
+
+    // Genuine, replayed 10 times with the same X-EXTERNAL-ID: acknowledged every time, stored once.
+    for (const run of runs) {
+      const body = run.deliveries[0].body;
+      const externalId = notificationExternalId(r);
+      for (let k = 0; k < REPLAYS; k++) {
+        const res = await sender.send(body, sender.sign(body, { token, externalId }));
+        tally.add('replay');
+        if (!acked(res)) problems.push(`${run.p.ref}: replay ${k} answered ${res.status} ${res.text.slice(0, 200)}`);
+      }
+      if ((await storedCount(run.p.ref)) !== 1)
+        problems.push(`${run.p.ref}: ${await storedCount(run.p.ref)} stored rows after ${REPLAYS} replays`);
+    }
+    await notificationsSettled(db, {});
+    for (const run of runs) {
+      const want = run.approve ? 'SUCCESS' : 'FAILED';
+      const got = (await stateOf(run.p.id)).status;
+      if (got !== want) problems.push(`${run.p.ref}: ${got} after its notification, DANA says ${want}`);
+      const history = await historyProblem(db, run.p.id);
+      if (history) problems.push(`${run.p.ref}: ${history}`);
+    }
+
+    // Reordered: refunds of paid DANA payments; their notifications delivered newest first, with duplicates.
+    const paid = runs.filter((x) => x.approve);
+    for (const run of paid) {
+      run.refund = Math.floor(run.p.amount / 3);
+      const res = await env.http.post(
+        `/v1/users/${run.p.user.id}/purchases/${run.p.id}/refunds`,
+        { amount: run.refund, reason: 'R4 DANA refund' },
+        refundsToken,
+        `r4-dana-refund-${r.hex(20)}`,
+      );
+      if (res.status !== 201) problems.push(`${run.p.ref}: refund ${res.status} ${res.text.slice(0, 200)}`);
+      run.deliveries = await sink.waitFor(run.p.ref, 2);
+      const ordered = [...run.deliveries].reverse();
+      for (const d of [...ordered, ...ordered.slice(0, 1)]) {
+        const res2 = await sender.send(d.body, sender.sign(d.body, { token, externalId: notificationExternalId(r) }));
+        tally.add('reordered');
+        if (!acked(res2)) problems.push(`${run.p.ref}: reordered delivery answered ${res2.status}`);
+      }
+    }
+    await notificationsSettled(db, {});
+    for (const run of paid) {
+      const state = await stateOf(run.p.id);
+      if (state.status !== 'SUCCESS' || state.refunded !== run.refund)
+        problems.push(`${run.p.ref}: ${state.status} refunded ${state.refunded}, in order it is SUCCESS refunded ${run.refund}`);
+    }
+
+    const recon = await reconcile(db, env.sim, clientId());
+    const invariants = await invariantViolations(db);
+    const minimum = { tamperedBody: DANA_PAYMENTS, forgedToken: DANA_PAYMENTS, replay: DANA_PAYMENTS * REPLAYS, reordered: 3 };
+    printFigures(TEST, {
+      scenario: 'dana',
+      payments: runs.length,
+      paid: paid.length,
+      fired: tally.counts,
+      ...reconciliationFigures(recon),
+      invariantViolations: invariants.length,
+      serverErrors: env.http.serverErrors,
+      problems: problems.length,
+      ms: Date.now() - t0,
+      totalMs: Date.now() - started,
+    });
+
+    expect(problems.slice(0, 10)).toEqual([]);
+    expect(belowMinimum(tally.counts, minimum)).toEqual([]);
     expect(reconciliationBreaks(recon)).toEqual(NO_BREAKS);
     expect(recon.unresolved).toBe(0);
     expect(invariants).toEqual([]);

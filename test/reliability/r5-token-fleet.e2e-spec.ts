@@ -1,15 +1,20 @@
 import { DataSource } from 'typeorm';
-import { registerUser, SignedInUser } from '../support/actors';
-import { BackendProcess, startBackendProcess } from '../support/backend-process';
+import type { SignedInUser } from '../support/actors';
+import { registerUser } from '../support/actors';
+import type { BackendProcess } from '../support/backend-process';
+import { startBackendProcess } from '../support/backend-process';
 import { createBoundWallet } from '../support/wallet-fixtures';
-import { startReliabilityEnv, ReliabilityEnv } from './support/env';
-import { announce, batteryRng, belowMinimum, printFigures, RELIABILITY_SEED, Rng, sized, Tally } from './support/harness';
-import { BatteryHttp, RawResponse } from './support/http-client';
+import type { ReliabilityEnv } from './support/env';
+import { startReliabilityEnv, UNCAPPED_EMONEY_LIMITS } from './support/env';
+import type { Rng } from './support/harness';
+import { announce, batteryRng, belowMinimum, printFigures, RELIABILITY_SEED, sized, Tally } from './support/harness';
+import type { RawResponse } from './support/http-client';
+import { BatteryHttp } from './support/http-client';
 import { invariantViolations, NO_BREAKS, reconcile, reconciliationBreaks, reconciliationFigures } from './support/reconcile';
 
 /**
- * R5 (RELIABILITY.md): two backend instances under steady load while the simulator's token
- * lifetime is a few seconds and a new token invalidates the old one (latest wins, §2.3), with forced
+ * R5 (docs/reliability.md): two backend instances under steady load while the simulator's token
+ * lifetime is a few seconds and a new token invalidates the old one (latest wins), with forced
  * revocations mid-run. Pass: 0 caller-visible failures (every request of the load succeeds), and
  * fleet-wide B2B token requests about one per refresh interval, not one per instance.
  *
@@ -66,17 +71,26 @@ interface UserState {
 }
 
 /** Bounds of the fleet's B2B token requests in [start, end] with the given revocation times (see the file comment). */
-function expectedTokenRequests(start: number, end: number, revokedAt: number[], intervalMs: number, slackMs: number): { low: number; high: number; perInstanceWouldBe: number } {
+function expectedTokenRequests(
+  start: number,
+  end: number,
+  revokedAt: number[],
+  intervalMs: number,
+  slackMs: number,
+): { low: number; high: number; perInstanceWouldBe: number } {
   const cuts = [start, ...[...revokedAt].sort((a, b) => a - b), end];
   let low = revokedAt.length;
   let high = revokedAt.length;
   for (let i = 0; i + 1 < cuts.length; i++) {
-    const length = (cuts[i + 1] as number) - (cuts[i] as number);
+    const length = cuts[i + 1] - cuts[i];
     low += Math.max(0, Math.floor((length - slackMs) / (intervalMs + slackMs)));
     high += i === 0 ? Math.ceil(length / intervalMs) : Math.floor(length / intervalMs);
   }
   return { low, high, perInstanceWouldBe: INSTANCES * low };
 }
+
+/** STATUS_QUERY_MIN_INTERVAL_MS of the two instances. */
+const STATUS_INTERVAL_MS = 200;
 
 describe('R5: one B2B token for the fleet under short token lifetimes and revocations', () => {
   announce(TEST);
@@ -108,7 +122,19 @@ describe('R5: one B2B token for the fleet under short token lifetimes and revoca
     }
     setup.usersMs = Date.now() - setup.started;
     const started = await Promise.all(
-      Array.from({ length: INSTANCES }, () => startBackendProcess(env.t.databaseUrl, { DOKU_BASE_URL: env.sim.url, PUBLIC_BASE_URL: env.t.url }, 60_000)),
+      Array.from({ length: INSTANCES }, () =>
+        startBackendProcess(
+          env.t.databaseUrl,
+          // A read asks DOKU at most once per interval per purchase (docs/doku-integration.md#polls-read-our-record).
+          {
+            ...UNCAPPED_EMONEY_LIMITS,
+            DOKU_BASE_URL: env.sim.url,
+            PUBLIC_BASE_URL: env.t.url,
+            STATUS_QUERY_MIN_INTERVAL_MS: String(STATUS_INTERVAL_MS),
+          },
+          60_000,
+        ),
+      ),
     );
     started.forEach((process, i) => instances.push({ name: `instance-${i + 1}`, process, http: new BatteryHttp(process.url, LANES + 8) }));
     setup.instancesMs = Date.now() - setup.started - setup.usersMs;
@@ -205,10 +231,18 @@ describe('R5: one B2B token for the fleet under short token lifetimes and revoca
     const window = simEvents.slice(eventsBefore).filter((e) => e.at >= t0 && e.at <= t1);
     const b2bTokenRequests = window.filter((e) => e.endpoint === 'b2bToken').length;
     const b2b2cTokenRequests = window.filter((e) => e.endpoint === 'b2b2cToken').length;
-    const refusedB2b = window.filter((e) => e.endpoint !== 'b2bToken' && e.endpoint !== 'b2b2cToken' && /^401\d\d01$/.test(e.responseCode ?? '')).length;
+    const refusedB2b = window.filter(
+      (e) => e.endpoint !== 'b2bToken' && e.endpoint !== 'b2b2cToken' && /^401\d\d01$/.test(e.responseCode ?? ''),
+    ).length;
     const refusedCustomer = window.filter((e) => /^401\d\d02$/.test(e.responseCode ?? '')).length;
     const effective = revocations.filter((v) => v.at !== undefined);
-    const expected = expectedTokenRequests(t0, t1, effective.map((v) => v.at as number), REFRESH_INTERVAL_MS, REFRESH_SLACK_MS);
+    const expected = expectedTokenRequests(
+      t0,
+      t1,
+      effective.map((v) => v.at as number),
+      REFRESH_INTERVAL_MS,
+      REFRESH_SLACK_MS,
+    );
     const versionsStored = (await storedVersion()) - versionBefore;
     // Customer tokens: one renewal per user per (shortest) refresh interval at most, plus the two
     // requests (refused refresh grant, then a fresh authCode) after each revocation of every token.
@@ -224,10 +258,10 @@ describe('R5: one B2B token for the fleet under short token lifetimes and revoca
       }
     }
     // Token churn must never be mistaken for a wallet that has to be bound again.
-    const rebinding = (await db.query(
+    const rebinding = await db.query<Array<{ n: number }>>(
       `SELECT (SELECT COUNT(*) FROM doku_customer_tokens WHERE needs_rebinding)::int + (SELECT COUNT(*) FROM wallets WHERE status <> 'BOUND')::int AS n`,
-    )) as Array<{ n: number }>;
-    const rebindingFlags = rebinding[0]!.n;
+    );
+    const rebindingFlags = rebinding[0].n;
     const recon = await reconcile(db, env.sim, clientId);
     const invariants = await invariantViolations(db);
     const serverErrors = instances.reduce((sum, i) => sum + i.http.serverErrors, 0);
@@ -301,26 +335,42 @@ describe('R5: one B2B token for the fleet under short token lifetimes and revoca
       return res.status === 200 && typeof res.json?.available === 'number' ? undefined : refusal(what, res);
     }
     if (what === 'purchase') {
-      const res = await instance.http.post('/v1/purchases', { amount: r.int(1_000, 20_000), description: `R5 ${label}` }, token, `r5-${label}-${r.hex(12)}`);
+      const res = await instance.http.post(
+        '/v1/purchases',
+        { amount: r.int(1_000, 20_000), description: `R5 ${label}` },
+        token,
+        `r5-${label}-${r.hex(12)}`,
+      );
       if (res.status !== 201 || res.json?.status !== 'PENDING' || typeof res.json?.webRedirectUrl !== 'string') return refusal(what, res);
       const purchase = { id: res.json.id as string, paid: false };
       // Some buyers enter their PIN at once; the next read of the purchase must then say SUCCESS.
       if (r.next() < 0.3) {
-        const rows = (await db.query(`SELECT partner_reference_no FROM transactions WHERE id = $1`, [purchase.id])) as Array<{ partner_reference_no: string }>;
-        env.sim.control.pay({ partnerReferenceNo: rows[0]!.partner_reference_no });
+        const rows = await db.query<Array<{ partner_reference_no: string }>>(
+          `SELECT partner_reference_no FROM transactions WHERE id = $1`,
+          [purchase.id],
+        );
+        env.sim.control.pay({ partnerReferenceNo: rows[0].partner_reference_no });
         purchase.paid = true;
       }
       state.purchases.push(purchase);
       return undefined;
     }
     const purchase = r.pick(state.purchases);
-    const res = await instance.http.get(`/v1/purchases/${purchase.id}`, token);
+    let res = await instance.http.get(`/v1/purchases/${purchase.id}`, token);
     const want = purchase.paid ? 'SUCCESS' : 'PENDING';
+    // Reads ask DOKU at most once per interval: one that came while the last ask was lost to a
+    // revoked token reads our record; past the interval the next read asks and must see the payment.
+    if (purchase.paid && res.status === 200 && res.json?.status === 'PENDING') {
+      await new Promise((resolve) => setTimeout(resolve, STATUS_INTERVAL_MS + 50));
+      res = await instance.http.get(`/v1/purchases/${purchase.id}`, token);
+    }
     return res.status === 200 && res.json?.status === want ? undefined : `${refusal(what, res)} (wanted ${want})`;
   }
 
   async function storedVersion(): Promise<number> {
-    const rows = (await db.query(`SELECT version FROM doku_b2b_tokens WHERE client_id = $1`, [env.t.config.doku.clientId])) as Array<{ version: number }>;
+    const rows = await db.query<Array<{ version: number }>>(`SELECT version FROM doku_b2b_tokens WHERE client_id = $1`, [
+      env.t.config.doku.clientId,
+    ]);
     return rows[0]?.version ?? 0;
   }
 });

@@ -1,18 +1,24 @@
+import { writeFileSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { isAllowed } from '../../src/common/auth/access.guard';
-import { Principal } from '../../src/common/auth/principal';
+import type { Principal } from '../../src/common/auth/principal';
 import { SERVICE_SCOPES } from '../../src/clients/entities/service-client.entity';
-import { registerUser, serviceToken, SignedInUser } from '../support/actors';
-import { listRoutes, RouteInfo } from '../support/routes';
+import type { SignedInUser } from '../support/actors';
+import { registerUser, serviceToken } from '../support/actors';
+import type { RouteInfo } from '../support/routes';
+import { listRoutes } from '../support/routes';
 import { createBoundWallet } from '../support/wallet-fixtures';
-import { exampleBody, OpenApiDoc, openApiPath, resolveSchema } from './support/bad-input';
-import { startReliabilityEnv, ReliabilityEnv } from './support/env';
+import type { OpenApiDoc } from './support/bad-input';
+import { exampleBody, openApiPath, resolveSchema } from './support/bad-input';
+import type { ReliabilityEnv } from './support/env';
+import { startReliabilityEnv } from './support/env';
 import { announce, batteryRng, belowMinimum, printFigures, RELIABILITY_SEED, sized, Tally } from './support/harness';
-import { isStableErrorBody, RawResponse } from './support/http-client';
+import type { RawResponse } from './support/http-client';
+import { isStableErrorBody } from './support/http-client';
 import { invariantViolations } from './support/reconcile';
 
 /**
- * R7 (RELIABILITY.md, OWASP API1/API3/API5): two wallet users with objects of every kind (paid and
+ * R7 (docs/reliability.md, OWASP API1/API3/API5): two wallet users with objects of every kind (paid and
  * pending purchases, a refund, a bank transfer, a top-up, inquiries), two users with a wallet
  * registration, a service client with every scope, and the back office. Every route x every
  * foreign object id x every actor it admits; mass assignment of status, amount, balance, userId,
@@ -60,30 +66,61 @@ describe('R7: object-level access across users, services and the back office', (
   async function walletOwner(label: string): Promise<SignedInUser> {
     const u = await registerUser(env.t);
     const wallet = await createBoundWallet(env, u, { balance: 2_000_000 });
-    const phone = ((await db.query(`SELECT phone FROM users WHERE id = $1`, [u.id])) as Array<{ phone: string }>)[0]!.phone;
+    const phone = (await db.query<Array<{ phone: string }>>(`SELECT phone FROM users WHERE id = $1`, [u.id]))[0].phone;
     mark(u.id, u.id, u.email, phone, wallet.accountId, wallet.linkId);
     const as = (path: string, body: unknown, key?: string) => env.http.post(path, body, u.accessToken, key);
-    const ref = async (id: string) => ((await db.query(`SELECT partner_reference_no FROM transactions WHERE id = $1`, [id])) as Array<{ partner_reference_no: string }>)[0]!.partner_reference_no;
+    const ref = async (id: string) =>
+      (await db.query<Array<{ partner_reference_no: string }>>(`SELECT partner_reference_no FROM transactions WHERE id = $1`, [id]))[0]
+        .partner_reference_no;
     const must = (r: RawResponse, status: number, what: string) => {
       if (r.status !== status) throw new Error(`${label} ${what}: ${r.status} ${r.text}`);
       return r.json;
     };
 
-    const paid = must(await as('/v1/purchases', { amount: rng.int(20_000, 90_000), description: `R7 ${label}` }, `r7-${rng.hex(20)}`), 201, 'purchase');
+    const paid = must(
+      await as('/v1/purchases', { amount: rng.int(20_000, 90_000), description: `R7 ${label}` }, `r7-${rng.hex(20)}`),
+      201,
+      'purchase',
+    );
     env.sim.control.pay({ partnerReferenceNo: await ref(paid.id) });
     must(await env.http.get(`/v1/purchases/${paid.id}`, u.accessToken), 200, 'purchase status');
     const refund = must(
-      await env.http.post(`/v1/users/${u.id}/purchases/${paid.id}/refunds`, { amount: 1_000, reason: 'R7 refund' }, service.token, `r7-${rng.hex(20)}`),
+      await env.http.post(
+        `/v1/users/${u.id}/purchases/${paid.id}/refunds`,
+        { amount: 1_000, reason: 'R7 refund' },
+        service.token,
+        `r7-${rng.hex(20)}`,
+      ),
       201,
       'refund',
     );
     const pending = must(await as('/v1/purchases', { amount: rng.int(1_000, 9_000) }, `r7-${rng.hex(20)}`), 201, 'pending purchase');
-    const bankInquiry = must(await as('/v1/bank-transfers/inquiries', { bankCode: '014', accountNumber: '8377388292', amount: 15_000 }), 201, 'bank inquiry');
+    const bankInquiry = must(
+      await as('/v1/bank-transfers/inquiries', { bankCode: '014', accountNumber: '8377388292', amount: 15_000 }),
+      201,
+      'bank inquiry',
+    );
     const transfer = must(await as('/v1/bank-transfers', { inquiryId: bankInquiry.inquiryId }, `r7-${rng.hex(20)}`), 201, 'transfer');
-    const spareBankInquiry = must(await as('/v1/bank-transfers/inquiries', { bankCode: '014', accountNumber: '8377388292', amount: 12_000 }), 201, 'bank inquiry');
-    const topUpInquiry = must(await env.http.post(`/v1/users/${u.id}/top-ups/inquiries`, { amount: 25_000 }, service.token), 201, 'top-up inquiry');
-    const topUp = must(await env.http.post(`/v1/users/${u.id}/top-ups`, { inquiryId: topUpInquiry.inquiryId }, service.token, `r7-${rng.hex(20)}`), 201, 'top-up');
-    const spareTopUpInquiry = must(await env.http.post(`/v1/users/${u.id}/top-ups/inquiries`, { amount: 26_000 }, service.token), 201, 'top-up inquiry');
+    const spareBankInquiry = must(
+      await as('/v1/bank-transfers/inquiries', { bankCode: '014', accountNumber: '8377388292', amount: 12_000 }),
+      201,
+      'bank inquiry',
+    );
+    const topUpInquiry = must(
+      await env.http.post(`/v1/users/${u.id}/top-ups/inquiries`, { amount: 25_000 }, service.token),
+      201,
+      'top-up inquiry',
+    );
+    const topUp = must(
+      await env.http.post(`/v1/users/${u.id}/top-ups`, { inquiryId: topUpInquiry.inquiryId }, service.token, `r7-${rng.hex(20)}`),
+      201,
+      'top-up',
+    );
+    const spareTopUpInquiry = must(
+      await env.http.post(`/v1/users/${u.id}/top-ups/inquiries`, { amount: 26_000 }, service.token),
+      201,
+      'top-up inquiry',
+    );
 
     const own: Owned[] = [
       { owner: u.id, kind: 'purchasePaid', id: paid.id },
@@ -102,7 +139,7 @@ describe('R7: object-level access across users, services and the back office', (
 
   async function registrationOwner(): Promise<SignedInUser> {
     const u = await registerUser(env.t);
-    const phone = ((await db.query(`SELECT phone FROM users WHERE id = $1`, [u.id])) as Array<{ phone: string }>)[0]!.phone;
+    const phone = (await db.query<Array<{ phone: string }>>(`SELECT phone FROM users WHERE id = $1`, [u.id]))[0].phone;
     const reg = await env.http.post('/v1/wallet/registrations', {}, u.accessToken);
     if (reg.status !== 201) throw new Error(`registration: ${reg.status} ${reg.text}`);
     objects.push({ owner: u.id, kind: 'registration', id: reg.json.id });
@@ -116,9 +153,19 @@ describe('R7: object-level access across users, services and the back office', (
     routes = listRoutes(env.t.app);
     doc = (await env.http.get('/docs/openapi.json')).json as OpenApiDoc;
     const wide = await serviceToken(env.t, [...SERVICE_SCOPES]);
-    service = { name: 'service:all', principal: { kind: 'service', clientId: wide.clientId, scopes: [...SERVICE_SCOPES] }, token: wide.token };
+    service = {
+      name: 'service:all',
+      principal: { kind: 'service', clientId: wide.clientId, scopes: [...SERVICE_SCOPES] },
+      token: wide.token,
+    };
     users.push(await walletOwner('A'), await walletOwner('B'), await registrationOwner(), await registrationOwner());
-    users.forEach((u, i) => actors.push({ name: `user${'ABCD'[i]}`, principal: { kind: 'user', userId: u.id, role: 'user', sessionId: '' }, token: u.accessToken }));
+    users.forEach((u, i) =>
+      actors.push({
+        name: `user${'ABCD'[i]}`,
+        principal: { kind: 'user', userId: u.id, role: 'user', sessionId: '' },
+        token: u.accessToken,
+      }),
+    );
     actors.push(service);
     for (const role of ['admin', 'finance', 'support'] as const) {
       const u = await registerUser(env.t, role);
@@ -139,7 +186,9 @@ describe('R7: object-level access across users, services and the back office', (
     return schema ? exampleBody(doc, resolveSchema(doc, schema)) : undefined;
   };
   const idempotent = (route: RouteInfo) =>
-    (doc.paths[openApiPath(route.path)]?.[route.method.toLowerCase()]?.parameters ?? []).some((p) => p.name.toLowerCase() === 'idempotency-key');
+    (doc.paths[openApiPath(route.path)]?.[route.method.toLowerCase()]?.parameters ?? []).some(
+      (p) => p.name.toLowerCase() === 'idempotency-key',
+    );
 
   async function call(route: RouteInfo, actor: Actor, params: Record<string, string>, body?: unknown): Promise<RawResponse> {
     const path = route.path.replace(/:([A-Za-z0-9_]+)/g, (_, name: string) => params[name] ?? '00000000-0000-4000-8000-000000000000');
@@ -168,7 +217,9 @@ describe('R7: object-level access across users, services and the back office', (
     const problems: string[] = [];
     const requestsBefore = env.http.requests;
     const ledgerBefore = env.sim.control.ledger({ clientId: env.t.config.doku.clientId });
-    const stateBefore = await db.query(`SELECT id, status, amount::text, refunded_amount::text, refund_reserved_amount::text FROM transactions ORDER BY id`);
+    const stateBefore = await db.query(
+      `SELECT id, status, amount::text, refunded_amount::text, refund_reserved_amount::text FROM transactions ORDER BY id`,
+    );
     const walletsBefore = await db.query(`SELECT user_id, status, doku_account_id FROM wallets ORDER BY user_id`);
     const registrationsBefore = await db.query(`SELECT id, status, otp_failed_attempts FROM wallet_registrations ORDER BY id`);
     const wallUsers = users.map((u) => u.id);
@@ -206,7 +257,10 @@ describe('R7: object-level access across users, services and the back office', (
             for (const o of objects.filter((x) => x.owner !== subject)) {
               const res = await call(route, actor, { userId: subject, id: o.id });
               record('cross-user object id', res);
-              if (res.status !== 404) problems.push(`${where} as ${actor.name}, subject ${subject.slice(0, 8)}, ${o.kind} of another user: ${res.status} ${res.text.slice(0, 200)}`);
+              if (res.status !== 404)
+                problems.push(
+                  `${where} as ${actor.name}, subject ${subject.slice(0, 8)}, ${o.kind} of another user: ${res.status} ${res.text.slice(0, 200)}`,
+                );
               else if (!isStableErrorBody(res.json)) problems.push(`${where}: unstable 404 body ${res.text.slice(0, 200)}`);
               const leaked = foreignData(res, subject);
               if (leaked.length) problems.push(`${where} as ${actor.name}: foreign data ${leaked.join(',')}`);
@@ -233,7 +287,10 @@ describe('R7: object-level access across users, services and the back office', (
               for (const o of objects.filter((x) => x.owner !== subject && x.kind.endsWith('Inquiry'))) {
                 const res = await call(route, actor, { userId: subject }, { ...body, inquiryId: o.id });
                 record('cross-user id in body', res);
-                if (res.status !== 404) problems.push(`${where} as ${actor.name}, subject ${subject.slice(0, 8)}, ${o.kind} of another user: ${res.status} ${res.text.slice(0, 200)}`);
+                if (res.status !== 404)
+                  problems.push(
+                    `${where} as ${actor.name}, subject ${subject.slice(0, 8)}, ${o.kind} of another user: ${res.status} ${res.text.slice(0, 200)}`,
+                  );
                 const leaked = foreignData(res, subject);
                 if (leaked.length) problems.push(`${where} as ${actor.name}: foreign data ${leaked.join(',')}`);
               }
@@ -242,7 +299,8 @@ describe('R7: object-level access across users, services and the back office', (
               const res = await call(route, actor, { userId: subject });
               record('own list or view', res);
               const leaked = foreignData(res, subject);
-              if (leaked.length) problems.push(`${where} as ${actor.name}, subject ${subject.slice(0, 8)}: foreign data ${leaked.join(',')}`);
+              if (leaked.length)
+                problems.push(`${where} as ${actor.name}, subject ${subject.slice(0, 8)}: foreign data ${leaked.join(',')}`);
             }
           }
         }
@@ -251,8 +309,8 @@ describe('R7: object-level access across users, services and the back office', (
       const body = bodyOf(route);
       const caller = actors.find((a) => isAllowed(route.rule, a.principal));
       if (body && caller && route.method !== 'GET') {
-        const subject = caller.principal.kind === 'user' ? caller.principal.userId : wallUsers[0]!;
-        const own = objects.find((o) => o.owner === subject) ?? objects[0]!;
+        const subject = caller.principal.kind === 'user' ? caller.principal.userId : wallUsers[0];
+        const own = objects.find((o) => o.owner === subject) ?? objects[0];
         const assignments: Array<[string, unknown]> = [
           ['status', 'SUCCESS'],
           ['amount', 1],
@@ -274,7 +332,9 @@ describe('R7: object-level access across users, services and the back office', (
     }
 
     const ledgerAfter = env.sim.control.ledger({ clientId: env.t.config.doku.clientId });
-    const stateAfter = await db.query(`SELECT id, status, amount::text, refunded_amount::text, refund_reserved_amount::text FROM transactions ORDER BY id`);
+    const stateAfter = await db.query(
+      `SELECT id, status, amount::text, refunded_amount::text, refund_reserved_amount::text FROM transactions ORDER BY id`,
+    );
     const walletsAfter = await db.query(`SELECT user_id, status, doku_account_id FROM wallets ORDER BY user_id`);
     const registrationsAfter = await db.query(`SELECT id, status, otp_failed_attempts FROM wallet_registrations ORDER BY id`);
     const invariants = await invariantViolations(db);
@@ -297,15 +357,22 @@ describe('R7: object-level access across users, services and the back office', (
       ledgerChanged: ledgerAfter.entries.length !== ledgerBefore.entries.length,
       transactionsChanged: JSON.stringify(stateAfter) !== JSON.stringify(stateBefore),
       invariantViolations: invariants.length,
-      serverErrors: Object.entries(byStatus.counts).filter(([s]) => Number(s) >= 500).reduce((n, [, c]) => n + c, 0),
+      serverErrors: Object.entries(byStatus.counts)
+        .filter(([s]) => Number(s) >= 500)
+        .reduce((n, [, c]) => n + c, 0),
       problems: problems.length,
       ms: Date.now() - t0,
     });
-    if (problems.length && process.env.RELIABILITY_PROBLEMS_FILE) require('node:fs').writeFileSync(process.env.RELIABILITY_PROBLEMS_FILE, problems.join('\n'));
+    if (problems.length && process.env.RELIABILITY_PROBLEMS_FILE) writeFileSync(process.env.RELIABILITY_PROBLEMS_FILE, problems.join('\n'));
 
     expect(problems.slice(0, 25)).toEqual([]);
     expect(belowMinimum(tally.counts, minimum)).toEqual([]);
-    expect({ ledger: ledgerAfter.entries.length, transactions: stateAfter, wallets: walletsAfter, registrations: registrationsAfter }).toEqual({
+    expect({
+      ledger: ledgerAfter.entries.length,
+      transactions: stateAfter,
+      wallets: walletsAfter,
+      registrations: registrationsAfter,
+    }).toEqual({
       ledger: ledgerBefore.entries.length,
       transactions: stateBefore,
       wallets: walletsBefore,

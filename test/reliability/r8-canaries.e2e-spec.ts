@@ -1,16 +1,18 @@
+import { writeFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { TEST_BANK_ACCOUNTS } from '../../simulator/src';
 import { ServiceClientsService } from '../../src/clients/service-clients.service';
 import { approveConsent, createBoundWallet, createPinOnPage } from '../support/wallet-fixtures';
 import { uniquePhone } from '../support/actors';
-import { startReliabilityEnv, ReliabilityEnv } from './support/env';
+import type { ReliabilityEnv } from './support/env';
+import { startReliabilityEnv } from './support/env';
 import { announce, Barrier, batteryRng, belowMinimum, mapLimit, printFigures, RELIABILITY_SEED, sized, Tally } from './support/harness';
-import { RawResponse } from './support/http-client';
+import type { RawResponse } from './support/http-client';
 import { invariantViolations, reconcile, reconciliationFigures } from './support/reconcile';
 
 /**
- * R8 (RELIABILITY.md): canary values unique to the run — the DOKU client secret, private key,
+ * R8 (docs/reliability.md): canary values unique to the run — the DOKU client secret, private key,
  * auth-code key and token-encryption key, the JWT secret, passwords, OTPs and PINs, a bank account
  * number, every DOKU token the simulator issued — pushed through a representative run (R1-like
  * concurrent purchases, payments, refunds, transfers, top-ups, onboarding with OTPs, binding,
@@ -96,14 +98,19 @@ describe('R8: canaries never reach logs, stored exchanges, tables or responses',
     });
     db = env.t.app.get(DataSource);
     env.sim.control.setNotification(clientId, { enabled: true, baseUrl: env.t.url, timeScale: 0.001 });
-    env.http.observe((method, path, res) => responses.push({ what: `${method} ${path} -> ${res.status}`, text: JSON.stringify(res.headers) + res.text }));
+    env.http.observe((method, path, res) =>
+      responses.push({ what: `${method} ${path} -> ${res.status}`, text: JSON.stringify(res.headers) + res.text }),
+    );
   });
   afterAll(async () => {
     process.stdout.write = originalStdout;
     process.stderr.write = originalStderr;
     await env?.close();
     const list = TEST_BANK_ACCOUNTS as Array<(typeof TEST_BANK_ACCOUNTS)[number]>;
-    list.splice(list.findIndex((b) => b.accountNumber === bankAccount), 1);
+    list.splice(
+      list.findIndex((b) => b.accountNumber === bankAccount),
+      1,
+    );
   });
 
   const must = (r: RawResponse, status: number | number[], what: string) => {
@@ -115,12 +122,19 @@ describe('R8: canaries never reach logs, stored exchanges, tables or responses',
   async function signUp(i: number): Promise<{ id: string; token: string; refresh: string; email: string; phone: string }> {
     const email = `r8-${i}-${rng.hex(8)}@example.com`;
     const phone = uniquePhone();
-    const reg = must(await env.http.post('/v1/auth/register', { name: `Canary User ${i}`, email, phone, password: passwords[i] }), 201, 'register');
+    must(await env.http.post('/v1/auth/register', { name: `Canary User ${i}`, email, phone, password: passwords[i] }), 202, 'register');
     must(await env.http.post('/v1/auth/login', { email, password: wrongPassword }), 401, 'wrong password');
     const login = must(await env.http.post('/v1/auth/login', { email, password: passwords[i] }), 200, 'login');
-    return { id: reg.user.id, token: login.accessToken, refresh: login.refreshToken, email, phone };
+    const me = must(await env.http.get('/v1/me', login.accessToken), 200, 'me');
+    return { id: me.id, token: login.accessToken, refresh: login.refreshToken, email, phone };
   }
-  const asSigned = (u: { id: string; token: string; email: string }) => ({ id: u.id, email: u.email, password: '', accessToken: u.token, refreshToken: '' });
+  const asSigned = (u: { id: string; token: string; email: string }) => ({
+    id: u.id,
+    email: u.email,
+    password: '',
+    accessToken: u.token,
+    refreshToken: '',
+  });
   /** Follows a redirect back to the app through the observed client. */
   const followToApp = async (url: string) => {
     const u = new URL(url);
@@ -131,23 +145,25 @@ describe('R8: canaries never reach logs, stored exchanges, tables or responses',
     const t0 = Date.now();
     const proof = new Tally();
     // Everything the process writes from here on is scanned too.
-    process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
+    process.stdout.write = (chunk: unknown, ...rest: unknown[]) => {
       stdio.push(String(chunk));
       return (originalStdout as (...a: unknown[]) => boolean)(chunk, ...rest);
-    }) as typeof process.stdout.write;
-    process.stderr.write = ((chunk: unknown, ...rest: unknown[]) => {
+    };
+    process.stderr.write = (chunk: unknown, ...rest: unknown[]) => {
       stdio.push(String(chunk));
       return (originalStderr as (...a: unknown[]) => boolean)(chunk, ...rest);
-    }) as typeof process.stderr.write;
+    };
 
     // Users and a service client (its secret is a canary as well).
     const users = [];
     for (let i = 0; i < 4; i++) users.push(await signUp(i));
     const [a, b, r] = users as [(typeof users)[0], (typeof users)[0], (typeof users)[0]];
-    const refreshed = must(await env.http.post('/v1/auth/refresh', { refreshToken: users[3]!.refresh }), 200, 'refresh');
-    canary('our refresh token (rotated out)', users[3]!.refresh, ['logs', 'stdio', 'exchanges', 'tables']);
+    const refreshed = must(await env.http.post('/v1/auth/refresh', { refreshToken: users[3].refresh }), 200, 'refresh');
+    canary('our refresh token (rotated out)', users[3].refresh, ['logs', 'stdio', 'exchanges', 'tables']);
     canary('our refresh token', refreshed.refreshToken, ['logs', 'stdio', 'exchanges', 'tables']);
-    const created = await env.t.app.get(ServiceClientsService).create('r8 service', ['purchases:write', 'topups:write', 'refunds:write', 'wallets:read']);
+    const created = await env.t.app
+      .get(ServiceClientsService)
+      .create('r8 service', ['purchases:write', 'topups:write', 'refunds:write', 'wallets:read']);
     canary('service client secret', created.clientSecret);
     const svc = must(
       await env.http.send('POST', '/v1/oauth/token', {
@@ -179,7 +195,9 @@ describe('R8: canaries never reach logs, stored exchanges, tables or responses',
     const bind = must(await env.http.post('/v1/wallet/binding', {}, r.token), 201, 'binding');
     must(await followToApp(await approveConsent(bind.nextAction, pin)), 200, 'binding callback');
     proof.add('pinsUsed', 2);
-    const rAccount = ((await db.query(`SELECT doku_account_id FROM wallets WHERE user_id = $1`, [r.id])) as Array<{ doku_account_id: string }>)[0]!.doku_account_id;
+    const rAccount = (
+      await db.query<Array<{ doku_account_id: string }>>(`SELECT doku_account_id FROM wallets WHERE user_id = $1`, [r.id])
+    )[0].doku_account_id;
     env.sim.control.updateAccount(rAccount, { balance: '5000000.00' });
 
     // Two more wallets the quick way (REST binding + consent page with the canary PIN).
@@ -187,7 +205,11 @@ describe('R8: canaries never reach logs, stored exchanges, tables or responses',
 
     // R1-like: concurrent identical purchases per key, then paid, some refunded by the service.
     const buyers = [a, b, r];
-    const plans = Array.from({ length: KEYS }, (_, i) => ({ k: key(), u: buyers[i % buyers.length]!, body: { amount: rng.int(10_000, 99_999), description: `R8 ${i}` } }));
+    const plans = Array.from({ length: KEYS }, (_, i) => ({
+      k: key(),
+      u: buyers[i % buyers.length],
+      body: { amount: rng.int(10_000, 99_999), description: `R8 ${i}` },
+    }));
     const barrier = new Barrier(KEYS * CONCURRENT);
     const answers = await Promise.all(
       plans.flatMap((p) =>
@@ -201,19 +223,32 @@ describe('R8: canaries never reach logs, stored exchanges, tables or responses',
     for (const { p, res } of answers) if (res.status === 201) purchaseOf.set(p.k, { id: res.json.id, u: p.u });
     expect(answers.filter((x) => !purchaseOf.has(x.p.k)).map((x) => `${x.res.status} ${x.res.text.slice(0, 200)}`)).toEqual([]);
     await mapLimit([...purchaseOf.values()], 8, async ({ id, u }) => {
-      const ref = ((await db.query(`SELECT partner_reference_no FROM transactions WHERE id = $1`, [id])) as Array<{ partner_reference_no: string }>)[0]!;
+      const ref = (
+        await db.query<Array<{ partner_reference_no: string }>>(`SELECT partner_reference_no FROM transactions WHERE id = $1`, [id])
+      )[0];
       env.sim.control.pay({ partnerReferenceNo: ref.partner_reference_no, pin });
       must(await env.http.get(`/v1/purchases/${id}`, u.token), 200, 'purchase status');
     });
     for (const { id, u } of [...purchaseOf.values()].slice(0, Math.ceil(KEYS / 3))) {
-      must(await env.http.post(`/v1/users/${u.id}/purchases/${id}/refunds`, { amount: 1_000, reason: 'R8 refund' }, svc, key()), 201, 'refund');
+      must(
+        await env.http.post(`/v1/users/${u.id}/purchases/${id}/refunds`, { amount: 1_000, reason: 'R8 refund' }, svc, key()),
+        201,
+        'refund',
+      );
     }
 
     // A bank transfer to the canary account number; a top-up from the partner balance.
-    const inquiry = must(await env.http.post('/v1/bank-transfers/inquiries', { bankCode: '014', accountNumber: bankAccount, amount: 50_000 }, a.token), 201, 'bank inquiry');
+    const inquiry = must(
+      await env.http.post('/v1/bank-transfers/inquiries', { bankCode: '014', accountNumber: bankAccount, amount: 50_000 }, a.token),
+      201,
+      'bank inquiry',
+    );
     const transfer = must(await env.http.post('/v1/bank-transfers', { inquiryId: inquiry.inquiryId }, a.token, key()), 201, 'transfer');
     must(await env.http.get(`/v1/bank-transfers/${transfer.id}`, a.token), 200, 'transfer status');
-    proof.add('bankAccountUsed', env.sim.control.transactions({ type: 'TRANSFER' }).filter((t) => t.detail.beneficiaryAccountNumber === bankAccount).length);
+    proof.add(
+      'bankAccountUsed',
+      env.sim.control.transactions({ type: 'TRANSFER' }).filter((t) => t.detail.beneficiaryAccountNumber === bankAccount).length,
+    );
     const topUpInquiry = must(await env.http.post(`/v1/users/${b.id}/top-ups/inquiries`, { amount: 30_000 }, svc), 201, 'top-up inquiry');
     must(await env.http.post(`/v1/users/${b.id}/top-ups`, { inquiryId: topUpInquiry.inquiryId }, svc, key()), 201, 'top-up');
     must(await env.http.get('/v1/wallet/balance', b.token), 200, 'balance');
@@ -240,7 +275,15 @@ describe('R8: canaries never reach logs, stored exchanges, tables or responses',
       proof.add('badInputWithCanaries', 2);
     }
     // A wrong client secret in HTTP Basic, and a garbage bearer token made of a canary.
-    must(await env.http.send('POST', '/v1/oauth/token', { body: 'grant_type=client_credentials', contentType: 'application/x-www-form-urlencoded', headers: { authorization: `Basic ${Buffer.from(`${created.clientId}:${passwords[3]}`).toString('base64')}` } }), 401, 'basic');
+    must(
+      await env.http.send('POST', '/v1/oauth/token', {
+        body: 'grant_type=client_credentials',
+        contentType: 'application/x-www-form-urlencoded',
+        headers: { authorization: `Basic ${Buffer.from(`${created.clientId}:${passwords[3]}`).toString('base64')}` },
+      }),
+      401,
+      'basic',
+    );
     must(await env.http.get('/v1/me', passwords[4]), 401, 'garbage bearer');
 
     // R7-like: cross-user reads, the back office reading wallets and the DOKU exchange log.
@@ -274,19 +317,22 @@ describe('R8: canaries never reach logs, stored exchanges, tables or responses',
     for (const t of st.b2bTokens.keys()) canary('doku b2b token', t);
     for (const t of st.customerTokens.keys()) canary('doku customer token', t);
     for (const t of st.authCodes.keys()) canary('doku authCode', t);
-    for (const t of [...st.pinTokens.keys(), ...st.purchasesByPayToken.keys(), ...st.bindingsByConsent.keys()]) canary('doku page token', t, ['logs', 'stdio', 'exchanges']);
+    for (const t of [...st.pinTokens.keys(), ...st.purchasesByPayToken.keys(), ...st.bindingsByConsent.keys()])
+      canary('doku page token', t, ['logs', 'stdio', 'exchanges']);
     for (const o of st.otps.values()) canary('OTP (simulator)', o.otp, EVERYWHERE, true);
     proof.add('dokuB2bTokens', st.b2bTokens.size);
     proof.add('dokuCustomerTokens', st.customerTokens.size);
 
     // Where to look.
-    const exchanges = ((await db.query(`SELECT e::text AS row FROM doku_exchanges e`)) as Array<{ row: string }>).map((x) => x.row);
-    const tables = ((await db.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`)) as Array<{ table_name: string }>).map(
-      (x) => x.table_name,
-    );
+    const exchanges = (await db.query<Array<{ row: string }>>(`SELECT e::text AS row FROM doku_exchanges e`)).map((x) => x.row);
+    const tables = (
+      await db.query<Array<{ table_name: string }>>(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`,
+      )
+    ).map((x) => x.table_name);
     const dump: Array<{ table: string; row: string }> = [];
     for (const table of tables) {
-      for (const { row } of (await db.query(`SELECT t::text AS row FROM "${table}" t`)) as Array<{ row: string }>) dump.push({ table, row });
+      for (const { row } of await db.query<Array<{ row: string }>>(`SELECT t::text AS row FROM "${table}" t`)) dump.push({ table, row });
     }
     const places: Record<Place, Array<{ what: string; text: string }>> = {
       logs: logLines.map((text, i) => ({ what: `log line ${i}`, text })),
@@ -303,18 +349,18 @@ describe('R8: canaries never reach logs, stored exchanges, tables or responses',
     // The scanner itself is checked: a planted secret and a planted OTP are found, a timestamp is not.
     const otpCanary = canaries.find((c) => c.kind === 'OTP (registration)')!;
     expect([
-      hits(canaries[0]!, `{"msg":"x","secret":"${canaries[0]!.value}"}`),
+      hits(canaries[0], `{"msg":"x","secret":"${canaries[0].value}"}`),
       hits(otpCanary, `{"otp":"${otpCanary.value}"}`),
       hits(otpCanary, `2026-01-01 10:00:00.${otpCanary.value}+00`),
     ]).toEqual([true, true, false]);
-    if (process.env.RELIABILITY_LOG_FILE) require('node:fs').writeFileSync(process.env.RELIABILITY_LOG_FILE, logLines.join(''));
+    if (process.env.RELIABILITY_LOG_FILE) writeFileSync(process.env.RELIABILITY_LOG_FILE, logLines.join(''));
     const found: string[] = [];
     const occurrences: Record<string, number> = { logs: 0, stdio: 0, exchanges: 0, tables: 0, responses: 0 };
     for (const c of canaries) {
       for (const place of c.where) {
         for (const item of places[place]) {
           if (hits(c, item.text)) {
-            occurrences[place]!++;
+            occurrences[place]++;
             found.push(`${c.kind} in ${place} (${item.what}): ${item.text.slice(0, 200)}`);
           }
         }
@@ -340,13 +386,21 @@ describe('R8: canaries never reach logs, stored exchanges, tables or responses',
     };
     const requestLogLines = logLines.filter((l) => l.includes('"req":')).length;
     const fired = { ...proof.counts, logLines: logLines.length, requestLogLines, exchangeRows: exchanges.length };
-    if (found.length && process.env.RELIABILITY_PROBLEMS_FILE) require('node:fs').writeFileSync(process.env.RELIABILITY_PROBLEMS_FILE, found.join('\n'));
+    if (found.length && process.env.RELIABILITY_PROBLEMS_FILE) writeFileSync(process.env.RELIABILITY_PROBLEMS_FILE, found.join('\n'));
     printFigures(TEST, {
       requests: env.http.requests,
       canaries: canaries.length,
       canaryKinds: kinds.counts,
       faultsFired: fired,
-      scanned: { logLines: logLines.length, requestLogLines, stdioWrites: stdio.length, exchangeRows: exchanges.length, tableRows: dump.length, tables: tables.length, responses: responses.length },
+      scanned: {
+        logLines: logLines.length,
+        requestLogLines,
+        stdioWrites: stdio.length,
+        exchangeRows: exchanges.length,
+        tableRows: dump.length,
+        tables: tables.length,
+        responses: responses.length,
+      },
       occurrences,
       debitsAtSimulator: env.sim.control.ledger({ clientId }).debitCount,
       ...reconciliationFigures(recon),
@@ -358,7 +412,12 @@ describe('R8: canaries never reach logs, stored exchanges, tables or responses',
     expect(found.slice(0, 20)).toEqual([]);
     expect(belowMinimum(fired, minimum)).toEqual([]);
     expect(env.http.serverErrors).toBe(0);
-    expect({ mismatch: recon.mismatch, missing: recon.missing, duplicate: recon.duplicate, lost: recon.lost }).toEqual({ mismatch: [], missing: [], duplicate: [], lost: 0 });
+    expect({ mismatch: recon.mismatch, missing: recon.missing, duplicate: recon.duplicate, lost: recon.lost }).toEqual({
+      mismatch: [],
+      missing: [],
+      duplicate: [],
+      lost: 0,
+    });
     expect(invariants).toEqual([]);
   });
 });

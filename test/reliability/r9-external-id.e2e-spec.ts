@@ -1,20 +1,24 @@
-import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AddressInfo } from 'node:net';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config/load-config';
-import { DokuClock } from '../../src/integrations/doku/doku-clock';
-import { ExchangeRecorderService } from '../../src/integrations/doku/exchange-recorder.service';
-import { registerUser, serviceToken, SignedInUser } from '../support/actors';
+import { DokuClock } from '../../src/integrations/doku/snap/doku-clock';
+import { ExchangeRecorderService } from '../../src/integrations/doku/snap/exchange-recorder.service';
+import type { SignedInUser } from '../support/actors';
+import { registerUser, serviceToken } from '../support/actors';
 import { buildHarness, contractConfig, QueuedExternalIds, RecorderRegistry } from '../support/doku-contract-helpers';
 import { createBoundWallet } from '../support/wallet-fixtures';
-import { startReliabilityEnv, ReliabilityEnv } from './support/env';
-import { announce, batteryRng, belowMinimum, printFigures, RELIABILITY_SEED, Rng, sized, Tally } from './support/harness';
-import { BatteryHttp, RawResponse } from './support/http-client';
+import type { ReliabilityEnv } from './support/env';
+import { startReliabilityEnv, UNCAPPED_EMONEY_LIMITS } from './support/env';
+import type { Rng } from './support/harness';
+import { announce, batteryRng, belowMinimum, printFigures, RELIABILITY_SEED, sized, Tally } from './support/harness';
+import type { RawResponse } from './support/http-client';
+import { BatteryHttp } from './support/http-client';
 import { invariantViolations, NO_BREAKS, reconcile, reconciliationBreaks, reconciliationFigures } from './support/reconcile';
 
 /**
- * R9 (RELIABILITY.md): X-EXTERNAL-ID across two instances and across midnight in Jakarta time
+ * R9 (docs/reliability.md): X-EXTERNAL-ID across two instances and across midnight in Jakarta time
  * (UTC+7) on a fake clock. Pass: 0 collisions, and a retry after midnight does not create a new debit.
  *
  * Two apps on one database, each with its own DI container (its own X-EXTERNAL-ID blocks, token
@@ -177,7 +181,10 @@ describe('R9: X-EXTERNAL-ID across two instances and across Jakarta midnight', (
     const midnights: number[] = [];
     const crossingKinds = rng.shuffle(Array.from({ length: CROSSINGS }, (_, i): CrossingKind => (i % 2 === 0 ? 'straddle' : 'refusal')));
     const lostKinds = rng.shuffle(
-      Array.from({ length: CROSSINGS * LOST_PER_CROSSING }, (_, i): LostKind => (['transfer-drop', 'topup-error_after', 'topup-drop', 'transfer-error_after'] as const)[i % 4]),
+      Array.from(
+        { length: CROSSINGS * LOST_PER_CROSSING },
+        (_, i): LostKind => (['transfer-drop', 'topup-error_after', 'topup-drop', 'transfer-error_after'] as const)[i % 4],
+      ),
     );
     expect(Math.abs(env.sim.control.clock().epochMs - fakeNow())).toBeLessThan(1_000);
 
@@ -189,7 +196,7 @@ describe('R9: X-EXTERNAL-ID across two instances and across Jakarta midnight', (
       moveClocks(midnight - 60_000 - fakeNow());
       await runTraffic(r.fork('before'), () => true, 1_000, traffic, failures);
       for (let j = 0; j < LOST_PER_CROSSING; j++) {
-        const op = await lostAnswer(lostKinds[c * LOST_PER_CROSSING + j] as LostKind, c, r.fork(`lost-${j}`), fired, failures);
+        const op = await lostAnswer(lostKinds[c * LOST_PER_CROSSING + j], c, r.fork(`lost-${j}`), fired, failures);
         if (op) lost.push(op);
       }
       if (fakeNow() >= midnight) failures.push(`crossing ${c}: the lost answers took until after midnight`);
@@ -216,9 +223,9 @@ describe('R9: X-EXTERNAL-ID across two instances and across Jakarta midnight', (
     }
 
     for (const i of instances) await i.app.get(ExchangeRecorderService).flush();
-    const exchanges = (await db.query(
+    const exchanges = await db.query<Array<{ endpoint: string; external_id: string; partner_reference: string | null; attempt: number }>>(
       `SELECT endpoint, external_id, partner_reference, attempt FROM doku_exchanges WHERE external_id IS NOT NULL`,
-    )) as Array<{ endpoint: string; external_id: string; partner_reference: string | null; attempt: number }>;
+    );
 
     // --- X-EXTERNAL-ID: 0 collisions per Jakarta day, and none at all (the sequence never resets).
     const perDay = new Tally();
@@ -270,12 +277,16 @@ describe('R9: X-EXTERNAL-ID across two instances and across Jakarta midnight', (
       const mine = exchanges.filter((e) => e.partner_reference === op.reference);
       const sends = mine.filter((e) => e.endpoint === moneyEndpoint);
       const queries = mine.filter((e) => e.endpoint === queryEndpoint);
-      const before = jakartaDay(midnights[op.crossing] as number - 1);
-      const after = jakartaDay(midnights[op.crossing] as number);
-      if (applied.get(`${kind}|${op.reference}`) !== 1) failures.push(`${op.kind} ${op.reference}: applied ${applied.get(`${kind}|${op.reference}`)} times at DOKU`);
-      if (sends.length !== 1 || dayOf(sends[0]!.external_id) !== before) failures.push(`${op.kind} ${op.reference}: sent ${sends.length}x, on ${sends.map((s) => dayOf(s.external_id))}`);
-      if (queries.length === 0 || queries.some((q) => dayOf(q.external_id) !== after)) failures.push(`${op.kind} ${op.reference}: status queries on ${queries.map((q) => dayOf(q.external_id))}`);
-      if (queries.some((q) => sends.some((s) => s.external_id === q.external_id))) failures.push(`${op.kind} ${op.reference}: a status query reused the send's X-EXTERNAL-ID`);
+      const before = jakartaDay(midnights[op.crossing] - 1);
+      const after = jakartaDay(midnights[op.crossing]);
+      if (applied.get(`${kind}|${op.reference}`) !== 1)
+        failures.push(`${op.kind} ${op.reference}: applied ${applied.get(`${kind}|${op.reference}`)} times at DOKU`);
+      if (sends.length !== 1 || dayOf(sends[0].external_id) !== before)
+        failures.push(`${op.kind} ${op.reference}: sent ${sends.length}x, on ${sends.map((s) => dayOf(s.external_id)).join(', ')}`);
+      if (queries.length === 0 || queries.some((q) => dayOf(q.external_id) !== after))
+        failures.push(`${op.kind} ${op.reference}: status queries on ${queries.map((q) => dayOf(q.external_id)).join(', ')}`);
+      if (queries.some((q) => sends.some((s) => s.external_id === q.external_id)))
+        failures.push(`${op.kind} ${op.reference}: a status query reused the send's X-EXTERNAL-ID`);
       else if (queries.length > 0 && sends.length === 1) fired.add('resolvedAfterMidnight');
     }
     for (const op of refusals) {
@@ -284,11 +295,12 @@ describe('R9: X-EXTERNAL-ID across two instances and across Jakarta midnight', (
       const sends = exchanges.filter((e) => e.partner_reference === op.reference && e.endpoint === moneyEndpoint);
       const refusedDay = dayOf(op.refusedId);
       const resentDays = sends.filter((s) => s.external_id !== op.refusedId).map((s) => dayOf(s.external_id));
-      const before = jakartaDay(midnights[op.crossing] as number - 1);
-      const after = jakartaDay(midnights[op.crossing] as number);
-      if (applied.get(`${kind}|${op.reference}`) !== 1) failures.push(`refusal ${op.reference}: applied ${applied.get(`${kind}|${op.reference}`)} times at DOKU`);
+      const before = jakartaDay(midnights[op.crossing] - 1);
+      const after = jakartaDay(midnights[op.crossing]);
+      if (applied.get(`${kind}|${op.reference}`) !== 1)
+        failures.push(`refusal ${op.reference}: applied ${applied.get(`${kind}|${op.reference}`)} times at DOKU`);
       if (refusedDay !== before || resentDays.length === 0 || resentDays.some((d) => d !== after)) {
-        failures.push(`refusal ${op.reference}: refused on ${refusedDay}, resent on ${resentDays}`);
+        failures.push(`refusal ${op.reference}: refused on ${refusedDay}, resent on ${resentDays.join(', ')}`);
       } else fired.add('resentAfterMidnight');
     }
 
@@ -300,7 +312,11 @@ describe('R9: X-EXTERNAL-ID across two instances and across Jakarta midnight', (
       externalIds: new QueuedExternalIds([reused, reused]),
       options: { now: () => new Date(fakeNow()) },
     });
-    const codeOf = (call: Promise<{ responseCode: string }>) => call.then((res) => res.responseCode, (e: { responseCode?: string }) => e.responseCode ?? 'none');
+    const codeOf = (call: Promise<{ responseCode: string }>) =>
+      call.then(
+        (res) => res.responseCode,
+        (e: { responseCode?: string }) => e.responseCode ?? 'none',
+      );
     const probeQuery = () => probe.client.queryTopUp({ serviceCode: '38', originalPartnerReferenceNo: `R9-PROBE-${rng.hex(12)}` });
     const sameDayProbe = await codeOf(probeQuery());
     moveClocks(nextJakartaMidnight(fakeNow()) + 60_000 - fakeNow());
@@ -396,7 +412,7 @@ describe('R9: X-EXTERNAL-ID across two instances and across Jakarta midnight', (
       Array.from({ length: LANES }, async (_, lane) => {
         const lr = r.fork(`lane-${lane}`);
         while (more()) {
-          const instance = lane < INSTANCES ? (instances[lane] as Instance) : lr.pick(instances);
+          const instance = lane < INSTANCES ? instances[lane] : lr.pick(instances);
           const user = lr.pick(users);
           const startFake = fakeNow();
           const problem = await trafficOp(lr, instance, user).catch((e: Error) => e.message);
@@ -420,14 +436,28 @@ describe('R9: X-EXTERNAL-ID across two instances and across Jakarta midnight', (
     const inquiry = await instance.http.post('/v1/bank-transfers/inquiries', { ...BANK, amount: r.int(10_000, 30_000) }, user.accessToken);
     if (inquiry.status !== 201) return refusal('transfer inquiry', inquiry);
     if (roll < 0.75) return undefined;
-    const res = await instance.http.post('/v1/bank-transfers', { inquiryId: inquiry.json.inquiryId }, user.accessToken, `r9-t-${r.hex(16)}`);
+    const res = await instance.http.post(
+      '/v1/bank-transfers',
+      { inquiryId: inquiry.json.inquiryId },
+      user.accessToken,
+      `r9-t-${r.hex(16)}`,
+    );
     return res.status === 201 && res.json?.status === 'SUCCESS' ? undefined : refusal('transfer', res);
   }
 
   /** An inquiry, then the money call on a seeded instance; returns the POST's path, body and key. */
-  async function prepareMoney(kind: string, r: Rng, instance: Instance, user: SignedInUser): Promise<{ path: string; body: Record<string, unknown>; token: string } | string> {
+  async function prepareMoney(
+    kind: string,
+    r: Rng,
+    instance: Instance,
+    user: SignedInUser,
+  ): Promise<{ path: string; body: Record<string, unknown>; token: string } | string> {
     if (kind.startsWith('transfer')) {
-      const inquiry = await instance.http.post('/v1/bank-transfers/inquiries', { ...BANK, amount: r.int(10_000, 90_000) }, user.accessToken);
+      const inquiry = await instance.http.post(
+        '/v1/bank-transfers/inquiries',
+        { ...BANK, amount: r.int(10_000, 90_000) },
+        user.accessToken,
+      );
       if (inquiry.status !== 201) return refusal('transfer inquiry', inquiry);
       return { path: '/v1/bank-transfers', body: { inquiryId: inquiry.json.inquiryId }, token: user.accessToken };
     }
@@ -458,7 +488,18 @@ describe('R9: X-EXTERNAL-ID across two instances and across Jakarta midnight', (
       failures.push(`${kind}: first answer ${first.status} ${first.text.slice(0, 200)}`);
       return undefined;
     }
-    return { kind, crossing, reference: first.json.partnerReferenceNo, transactionId: first.json.id, user, path: prepared.path, body: prepared.body, key, first, firstInstance: instance };
+    return {
+      kind,
+      crossing,
+      reference: first.json.partnerReferenceNo,
+      transactionId: first.json.id,
+      user,
+      path: prepared.path,
+      body: prepared.body,
+      key,
+      first,
+      firstInstance: instance,
+    };
   }
 
   /** The caller retries with the same key on the other instance (the stored answer, no DOKU call), then reads it. */
@@ -468,8 +509,15 @@ describe('R9: X-EXTERNAL-ID across two instances and across Jakarta midnight', (
     const sendsBefore = env.simCalls.get('transferBankPayment') + env.simCalls.get('topUp');
     const again = await other.http.post(op.path, op.body, token, op.key);
     const sendsAfter = env.simCalls.get('transferBankPayment') + env.simCalls.get('topUp');
-    if (again.status !== op.first.status || again.headers['idempotent-replayed'] !== 'true' || again.json?.id !== op.transactionId || sendsAfter !== sendsBefore) {
-      failures.push(`${op.kind} ${op.reference}: retry answered ${again.status} ${again.text.slice(0, 200)} (replayed=${again.headers['idempotent-replayed']}, money calls ${sendsAfter - sendsBefore})`);
+    if (
+      again.status !== op.first.status ||
+      again.headers['idempotent-replayed'] !== 'true' ||
+      again.json?.id !== op.transactionId ||
+      sendsAfter !== sendsBefore
+    ) {
+      failures.push(
+        `${op.kind} ${op.reference}: retry answered ${again.status} ${again.text.slice(0, 200)} (replayed=${again.headers['idempotent-replayed']}, money calls ${sendsAfter - sendsBefore})`,
+      );
     } else fired.add('replayedAfterMidnight');
     const readPath = op.kind.startsWith('transfer') ? `/v1/bank-transfers/${op.transactionId}` : `${op.path}/${op.transactionId}`;
     const read = await r.pick(instances).http.get(readPath, token);
@@ -479,7 +527,12 @@ describe('R9: X-EXTERNAL-ID across two instances and across Jakarta midnight', (
   }
 
   /** A money call refused with 401xx01 before midnight; the clocks cross midnight before the client resends it. */
-  async function refusedAcrossMidnight(crossing: number, midnight: number, r: Rng, failures: string[]): Promise<(MoneyOp & { refusedId: string }) | undefined> {
+  async function refusedAcrossMidnight(
+    crossing: number,
+    midnight: number,
+    r: Rng,
+    failures: string[],
+  ): Promise<(MoneyOp & { refusedId: string }) | undefined> {
     const kind = r.pick(['transfer', 'topup']);
     const instance = r.pick(instances);
     const user = r.pick(users);
@@ -492,7 +545,10 @@ describe('R9: X-EXTERNAL-ID across two instances and across Jakarta midnight', (
     const svc = kind === 'transfer' ? '43' : '38';
     const arm: ClockJump = { endpoint, responseCode: `401${svc}01`, jumpMs: midnight + r.int(1_000, 30_000) - fakeNow() };
     armed = arm;
-    env.sim.control.setFaults([{ id: `refuse-${crossing}`, endpoint, type: 'revoke_token', times: 1 }], `${RELIABILITY_SEED}:${TEST}:refuse-${crossing}`);
+    env.sim.control.setFaults(
+      [{ id: `refuse-${crossing}`, endpoint, type: 'revoke_token', times: 1 }],
+      `${RELIABILITY_SEED}:${TEST}:refuse-${crossing}`,
+    );
     const key = `r9-refused-${crossing}-${r.hex(16)}`;
     const res = await instance.http.post(prepared.path, prepared.body, prepared.token, key);
     env.sim.control.clearFaults();
@@ -501,7 +557,19 @@ describe('R9: X-EXTERNAL-ID across two instances and across Jakarta midnight', (
       failures.push(`refusal ${kind}: ${res.status} ${res.text.slice(0, 200)} (refused: ${arm.refusedId ?? 'never'})`);
       return undefined;
     }
-    return { kind, crossing, reference: res.json.partnerReferenceNo, transactionId: res.json.id, user, path: prepared.path, body: prepared.body, key, first: res, firstInstance: instance, refusedId: arm.refusedId };
+    return {
+      kind,
+      crossing,
+      reference: res.json.partnerReferenceNo,
+      transactionId: res.json.id,
+      user,
+      path: prepared.path,
+      body: prepared.body,
+      key,
+      first: res,
+      firstInstance: instance,
+      refusedId: arm.refusedId,
+    };
   }
 });
 
@@ -511,6 +579,7 @@ async function startSecondInstance(env: ReliabilityEnv): Promise<{ app: NestFast
     NODE_ENV: 'test',
     RATE_LIMIT_PER_MINUTE: '1000000',
     RATE_LIMIT_SENSITIVE_PER_MINUTE: '1000000',
+    ...UNCAPPED_EMONEY_LIMITS,
     SIMULATOR_AUTOSTART: 'false',
     DOKU_BASE_URL: env.sim.url,
     PUBLIC_BASE_URL: env.t.url,

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ServiceClientsService } from '../../src/clients/service-clients.service';
-import { ServiceScope } from '../../src/clients/entities/service-client.entity';
-import { UserRole } from '../../src/users/entities/user.entity';
-import { TestApp } from './test-app';
+import type { ServiceScope } from '../../src/clients/entities/service-client.entity';
+import type { UserRole } from '../../src/users/entities/user.entity';
+import type { TestApp } from './test-app';
 
 let counter = 0;
 
@@ -23,13 +23,18 @@ export async function registerUser(t: TestApp, role: UserRole = 'user'): Promise
   const email = `u${randomBytes(6).toString('hex')}@example.com`;
   const password = 'correct horse battery staple';
   const res = await t.http().post('/v1/auth/register').send({ name: 'Test User', email, phone: uniquePhone(), password });
-  if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
+  if (res.status !== 202) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const signIn = await t.http().post('/v1/auth/login').send({ email, password });
+  if (signIn.status !== 200) throw new Error(`login failed: ${signIn.status} ${JSON.stringify(signIn.body)}`);
+  // The user's id is the token's subject (read from it rather than asked for, so the helper spends
+  // none of a test's per-route request budget).
+  const claims = JSON.parse(Buffer.from(String(signIn.body.accessToken).split('.')[1], 'base64url').toString('utf8')) as { sub: string };
   const user: SignedInUser = {
-    id: res.body.user.id,
+    id: claims.sub,
     email,
     password,
-    accessToken: res.body.tokens.accessToken,
-    refreshToken: res.body.tokens.refreshToken,
+    accessToken: signIn.body.accessToken,
+    refreshToken: signIn.body.refreshToken,
   };
   if (role !== 'user') {
     // Back-office roles are granted by an admin (or the CLI), never by self-registration.

@@ -3,26 +3,10 @@
 // like a crashed production instance. Configuration comes from the environment exactly as in
 // production (DATABASE_URL, DOKU_BASE_URL, ...); migrations are not run (the test database is a
 // migrated copy). Prints one line `BACKEND_READY {"url":…}` once it listens on 127.0.0.1:<random>.
-const fs = require('node:fs');
 const path = require('node:path');
-const { transformSync } = require('@swc/core');
+require('./register-ts');
 
 const root = path.join(__dirname, '..', '..');
-require.extensions['.ts'] = function compileTs(module, filename) {
-  const { code } = transformSync(fs.readFileSync(filename, 'utf8'), {
-    filename,
-    sourceMaps: 'inline',
-    jsc: {
-      parser: { syntax: 'typescript', decorators: true },
-      transform: { legacyDecorator: true, decoratorMetadata: true },
-      target: 'es2022',
-      keepClassNames: true,
-    },
-    module: { type: 'commonjs' },
-  });
-  module._compile(code, filename);
-};
-
 require('reflect-metadata');
 const { loadConfig } = require(path.join(root, 'src', 'config', 'load-config.ts'));
 const { createApp } = require(path.join(root, 'src', 'bootstrap.ts'));
@@ -33,7 +17,11 @@ const { createApp } = require(path.join(root, 'src', 'bootstrap.ts'));
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.getHttpServer().address();
   process.stdout.write(`BACKEND_READY ${JSON.stringify({ url: `http://127.0.0.1:${port}` })}\n`);
-  const stop = () => app.close().then(() => process.exit(0), () => process.exit(1));
+  const stop = () =>
+    app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 })().catch((e) => {

@@ -1,4 +1,5 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 /** The backend running as its own OS process (test/support/backend-child-runner.js). */
@@ -40,7 +41,7 @@ export function startBackendProcess(databaseUrl: string, env: Record<string, str
       void kill('SIGKILL');
       reject(new Error(`backend did not start in ${timeoutMs} ms: ${err.slice(-2000)}`));
     }, timeoutMs);
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const line = /BACKEND_READY (\{.*\})/.exec(out);
       if (line) {
@@ -51,7 +52,7 @@ export function startBackendProcess(databaseUrl: string, env: Record<string, str
         out = out.slice(-1000);
       }
     });
-    child.stderr!.on('data', (chunk: Buffer) => {
+    child.stderr.on('data', (chunk: Buffer) => {
       err = (err + chunk.toString()).slice(-10_000);
     });
     child.once('exit', (code, signal) => {

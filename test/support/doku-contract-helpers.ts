@@ -1,7 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { DEV_DOKU_CREDENTIALS } from '../../src/config/dev-credentials';
-import { DokuClient, DokuClientConfig, DokuClientOptions } from '../../src/integrations/doku/doku.client';
-import { B2bTokenProvider, DokuExchange, ExchangeRecorder, ExternalIdGenerator } from '../../src/integrations/doku/doku.ports';
+import type { DokuClientConfig, DokuClientOptions } from '../../src/integrations/doku/snap/doku.client';
+import { DokuClient } from '../../src/integrations/doku/snap/doku.client';
+import type { B2bTokenSource, DokuExchange, ExchangeRecorder, ExternalIdGenerator } from '../../src/integrations/doku/snap/doku.ports';
 import { InMemoryExternalIdGenerator } from '../../src/integrations/doku/testing/in-memory-external-id-generator';
 
 /**
@@ -29,7 +30,7 @@ export function contractConfig(baseUrl: string, overrides: Partial<DokuClientCon
  * A B2B token provider like the real one in spirit: one cached token, fetched single-flight through
  * `DokuClient.b2bToken()`, dropped on `invalidate` only when it is still the current one.
  */
-export class CachingB2bTokenProvider implements B2bTokenProvider {
+export class CachingB2bTokenProvider implements B2bTokenSource {
   /** Every token this provider obtained from DOKU, in order. */
   readonly issued: string[] = [];
   /** Every token a client reported as rejected. */
@@ -65,13 +66,13 @@ export class CachingB2bTokenProvider implements B2bTokenProvider {
 }
 
 /** Hands out `badTokens` first (one per getToken call), then delegates. Records what it was told. */
-export class ScriptedB2bTokenProvider implements B2bTokenProvider {
+export class ScriptedB2bTokenProvider implements B2bTokenSource {
   readonly handedOut: string[] = [];
   readonly invalidated: string[] = [];
 
   constructor(
     private readonly badTokens: string[],
-    private readonly delegate: B2bTokenProvider | undefined,
+    private readonly delegate: B2bTokenSource | undefined,
   ) {}
 
   async getToken(): Promise<string> {
@@ -127,7 +128,7 @@ export class CollectingRecorder implements ExchangeRecorder {
 
 export interface ContractHarness {
   client: DokuClient;
-  tokens: B2bTokenProvider;
+  tokens: B2bTokenSource;
   recorder: CollectingRecorder;
   externalIds: ExternalIdGenerator;
 }
@@ -136,19 +137,18 @@ export interface ContractHarness {
 export function buildHarness(
   registry: RecorderRegistry,
   config: DokuClientConfig,
-  parts: { tokens?: B2bTokenProvider; externalIds?: ExternalIdGenerator; options?: DokuClientOptions } = {},
+  parts: { tokens?: B2bTokenSource; externalIds?: ExternalIdGenerator; options?: DokuClientOptions } = {},
 ): ContractHarness & { ownTokens: CachingB2bTokenProvider | undefined } {
   const recorder = registry.create();
   const externalIds = parts.externalIds ?? new InMemoryExternalIdGenerator();
   let ownTokens: CachingB2bTokenProvider | undefined;
-  let client: DokuClient | undefined;
   const tokens =
     parts.tokens ??
     (ownTokens = new CachingB2bTokenProvider(async () => {
-      const answer = await (client as DokuClient).b2bToken();
+      const answer = await client.b2bToken();
       return answer.body.accessToken as string;
     }));
-  client = new DokuClient(config, { tokens, externalIds, recorder }, parts.options ?? {});
+  const client: DokuClient = new DokuClient(config, { tokens, externalIds, recorder }, parts.options ?? {});
   return { client, tokens, recorder, externalIds, ownTokens };
 }
 
@@ -163,7 +163,9 @@ export function ref(prefix: string): string {
 /** A fresh Indonesian mobile number, `62812` + 8 digits. */
 export function phone(): string {
   sequence += 1;
-  return `62812${String((Date.now() % 100_000) * 1000 + (sequence % 1000)).padStart(8, '0').slice(-8)}`;
+  return `62812${String((Date.now() % 100_000) * 1000 + (sequence % 1000))
+    .padStart(8, '0')
+    .slice(-8)}`;
 }
 
 /** Follows one simulator page form post and returns the redirect target (the page answers 302). */
@@ -183,7 +185,7 @@ export async function submitForm(pageUrl: string, fields: Record<string, string>
   return new URL(location);
 }
 
-/** Everything a recorded exchange must never contain (RELIABILITY.md, wallet-snap-api.md §5.9). */
+/** Everything a recorded exchange must never contain (docs/doku-integration.md#redaction). */
 export class SecretBook {
   /** Long secrets (client secret, tokens, authCodes): must not appear anywhere, not even as a substring. */
   private readonly long = new Set<string>();

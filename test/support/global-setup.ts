@@ -33,8 +33,10 @@ export default async function globalSetup(): Promise<void> {
   }
   process.env.TEST_PG_ADMIN_URL = adminUrl;
   process.env.TEST_PG_TEMPLATE = template;
-  // One seed for the whole run (RELIABILITY.md, "Harness"): every battery file derives its random
+  // One seed for the whole run (docs/reliability.md#harness): every battery file derives its random
   // choices from it, so `RELIABILITY_SEED=<seed>` replays the run. Workers inherit it from here.
   process.env.RELIABILITY_SEED ||= randomBytes(6).toString('hex');
-  process.stdout.write(`\nreliability battery seed: ${process.env.RELIABILITY_SEED} (replay: RELIABILITY_SEED=${process.env.RELIABILITY_SEED})\n`);
+  process.stdout.write(
+    `\nreliability battery seed: ${process.env.RELIABILITY_SEED} (replay: RELIABILITY_SEED=${process.env.RELIABILITY_SEED})\n`,
+  );
 }

@@ -1,9 +1,10 @@
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
-import { INestApplication } from '@nestjs/common';
-import { ACCESS_RULE, AccessRule, IS_PUBLIC } from '../../src/common/auth/auth.decorators';
-import { IDEMPOTENT_ROUTE } from '../../src/common/idempotency/idempotency.interceptor';
+import type { INestApplication } from '@nestjs/common';
+import type { AccessRule } from '../../src/common/auth/auth.decorators';
+import { ACCESS_RULE, IS_PUBLIC } from '../../src/common/auth/auth.decorators';
+import { IDEMPOTENT_ROUTE } from '../../src/transactions/idempotency/idempotency.interceptor';
 
 export interface RouteInfo {
   method: string;
@@ -15,7 +16,13 @@ export interface RouteInfo {
 }
 
 function join(...parts: string[]): string {
-  return ('/' + parts.map((p) => p.replace(/^\/|\/$/g, '')).filter(Boolean).join('/')).replace(/\/+/g, '/');
+  return (
+    '/' +
+    parts
+      .map((p) => p.replace(/^\/|\/$/g, ''))
+      .filter(Boolean)
+      .join('/')
+  ).replace(/\/+/g, '/');
 }
 
 /** Every route the application registered, read from the controllers' own metadata. */

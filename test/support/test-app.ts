@@ -1,9 +1,9 @@
-import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AddressInfo } from 'node:net';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { AddressInfo } from 'node:net';
 import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import { createApp } from '../../src/bootstrap';
-import { AppConfig } from '../../src/config/config.types';
+import type { AppConfig } from '../../src/config/config.types';
 import { loadConfig } from '../../src/config/load-config';
 import { createTestDatabase } from './test-database';
 
@@ -35,10 +35,12 @@ export async function startTestApp(env: Record<string, string> = {}, databaseUrl
     SIMULATOR_AUTOSTART: 'false',
     ...env,
   });
-  const app = await createApp(config, db.url, { runMigrations: false, logDestination: options.logDestination }).catch(async (e: unknown) => {
-    await db.drop();
-    throw e;
-  });
+  const app = await createApp(config, db.url, { runMigrations: false, logDestination: options.logDestination }).catch(
+    async (e: unknown) => {
+      await db.drop();
+      throw e;
+    },
+  );
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.getHttpServer().address() as AddressInfo;
   return {

@@ -1,8 +1,8 @@
 import { DataSource } from 'typeorm';
-import { CustomerTokenVault } from '../../src/auth-token/customer-token-vault.service';
 import { DEFAULT_NOTIFY_PATH, startSimulator, type SimulatorHandle } from '../../simulator/src';
-import { SignedInUser } from './actors';
-import { startTestApp, TestApp } from './test-app';
+import type { SignedInUser } from './actors';
+import type { TestApp } from './test-app';
+import { startTestApp } from './test-app';
 
 /** The simulator and the app wired together: the app's DOKU is the simulator, over real HTTP. */
 export interface WalletEnv {
@@ -13,12 +13,14 @@ export interface WalletEnv {
 
 export interface WalletEnvOptions {
   /**
-   * Let the simulator send DOKU notifications (§2.8) to the app. Off by default: a suite that does
+   * Let the simulator send DOKU notifications to the app. Off by default: a suite that does
    * not test notifications should not see deliveries arriving at random moments.
    */
   notifications?: boolean;
   /** Partner notification path on the app; the simulator's default otherwise. */
   notifyPath?: string;
+  /** Receives each of the simulator's JSON request log lines (to count the calls DOKU received). */
+  simLog?: (line: string) => void;
 }
 
 /**
@@ -29,7 +31,7 @@ export interface WalletEnvOptions {
  * redirect URLs the app sends to DOKU (create-PIN and binding callbacks) lead back to this app.
  */
 export async function startWalletEnv(env: Record<string, string> = {}, options: WalletEnvOptions = {}): Promise<WalletEnv> {
-  const sim = await startSimulator({ port: 0, log: false });
+  const sim = await startSimulator({ port: 0, log: options.simLog ?? false });
   let t: TestApp;
   try {
     t = await startTestApp({ DOKU_BASE_URL: sim.url, ...env });
@@ -99,34 +101,8 @@ export async function createBoundWallet(env: WalletEnv, user: SignedInUser, opti
 
   const wallet = await t.http().get('/v1/wallet').set('authorization', `Bearer ${user.accessToken}`);
   if (wallet.body.status !== 'BOUND') throw new Error(`wallet not bound: ${JSON.stringify(wallet.body)}`);
-  const row = (await t.app.get(DataSource).query(`SELECT link_id FROM wallets WHERE user_id = $1`, [user.id])) as Array<{ link_id: string }>;
+  const row = await t.app.get(DataSource).query<Array<{ link_id: string }>>(`SELECT link_id FROM wallets WHERE user_id = $1`, [user.id]);
   return { accountId: account.accountId, phone, pin, linkId: row[0]?.link_id ?? '' };
-}
-
-/**
- * The same end state without the app's binding endpoints: the simulator binds the account and hands
- * out an authCode, the customer-token vault exchanges it, and the wallet rows are written directly.
- * For suites that must not depend on the binding flow.
- */
-export async function createBoundWalletDirect(env: WalletEnv, user: SignedInUser, options: BoundWalletOptions = {}): Promise<BoundWallet> {
-  const { t, sim } = env;
-  const pin = options.pin ?? '123456';
-  const phone = await profilePhone(t, user.id);
-  const account = sim.control.createAccount({ phoneNo: phone, pin, balance: options.balance ?? 1_000_000, bindTo: t.config.doku.clientId });
-  await t.app.get(CustomerTokenVault).storeFromAuthCode(user.id, account.authCode as string, account.accountId);
-  const db = t.app.get(DataSource);
-  await db.query(
-    `INSERT INTO wallets (user_id, status, doku_account_id, phone, link_id, bound_at)
-     VALUES ($1, 'BOUND', $2, $3, $4, now())
-     ON CONFLICT (user_id) DO UPDATE SET status = 'BOUND', doku_account_id = $2, phone = $3, link_id = $4, bound_at = now(), updated_at = now()`,
-    [user.id, account.accountId, phone, account.linkId],
-  );
-  await db.query(
-    `INSERT INTO wallet_bindings (user_id, partner_reference_no, doku_account_id, link_id, status, bound_at)
-     VALUES ($1, $2, $3, $4, 'ACTIVE', now())`,
-    [user.id, `FIXTURE-${user.id}`, account.accountId, account.linkId],
-  );
-  return { accountId: account.accountId, phone, pin, linkId: account.linkId as string };
 }
 
 /**
@@ -135,6 +111,11 @@ export async function createBoundWalletDirect(env: WalletEnv, user: SignedInUser
  */
 export async function approveConsent(nextAction: string, pin: string): Promise<string> {
   return submitPinPage(nextAction, { pin, action: 'approve' });
+}
+
+/** A browser on the simulator's DANA page (a DANA purchase's `webRedirectUrl`): approve or decline; the 302's `Location`. */
+export async function answerDanaPage(pageUrl: string, action: 'approve' | 'decline'): Promise<string> {
+  return submitPinPage(pageUrl, { action });
 }
 
 /** A browser on the simulator's create-PIN page (the URL returned after Verify OTP). */
@@ -165,7 +146,7 @@ function unescapeHtml(s: string): string {
 }
 
 async function profilePhone(t: TestApp, userId: string): Promise<string> {
-  const rows = (await t.app.get(DataSource).query(`SELECT phone FROM users WHERE id = $1`, [userId])) as Array<{ phone: string }>;
+  const rows = await t.app.get(DataSource).query<Array<{ phone: string }>>(`SELECT phone FROM users WHERE id = $1`, [userId]);
   if (!rows[0]) throw new Error(`no user ${userId}`);
   return rows[0].phone;
 }

@@ -1,10 +1,19 @@
 import type { EndpointName } from '../paths';
-import { accountBinding, accountCreation, accountUnbinding, balanceInquiry, queryAccountBinding, requestOtp, verifyOtp } from './account';
-import { authCapture, authPayment, authVoid } from './auth-payment';
-import { historyDetail, historyList } from './history';
-import { purchase, purchaseCancel, purchaseRefund, purchaseStatus } from './purchase';
-import { topUp, topUpInquiry, topUpStatus } from './topup';
-import { bankAccountInquiry, transferBank } from './transfer';
+import {
+  accountBinding,
+  accountCreation,
+  accountUnbinding,
+  balanceInquiry,
+  queryAccountBinding,
+  requestOtp,
+  verifyOtp,
+} from './wallet/account';
+import { authCapture, authPayment, authVoid } from './wallet/auth-payment';
+import { danaPayment, danaRefund, danaStatus } from './dana/dana';
+import { historyDetail, historyList } from './wallet/history';
+import { purchase, purchaseCancel, purchaseRefund, purchaseStatus } from './wallet/purchase';
+import { topUp, topUpInquiry, topUpStatus } from './wallet/topup';
+import { bankAccountInquiry, transferBank } from './wallet/transfer';
 import type { Handler } from './types';
 
 /** Handlers of the transactional endpoints (the two token endpoints are handled by the server). */
@@ -30,4 +39,7 @@ export const HANDLERS: Record<Exclude<EndpointName, 'b2bToken' | 'b2b2cToken'>, 
   refundPurchase: purchaseRefund,
   transactionHistoryList: historyList,
   transactionHistoryDetail: historyDetail,
+  danaPayment,
+  danaRefund,
+  danaStatus,
 };

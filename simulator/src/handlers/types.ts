@@ -21,6 +21,8 @@ export interface RequestContext {
   /** The customer behind `Authorization-Customer` (b2b2c endpoints only). */
   account?: Account;
   faults: FaultDecision;
+  /** `X-DEVICE-ID` and `X-IP-ADDRESS` as received (the DANA channel requires them, docs/channels.md#headers). */
+  device: { deviceId?: string; ipAddress?: string };
 }
 
 export interface HandlerResult {

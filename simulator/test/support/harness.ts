@@ -54,12 +54,20 @@ export class SnapTestClient {
   ) {}
 
   async post(path: string, body: string, headers: Record<string, string>): Promise<Reply> {
-    const res = await request(`${this.baseUrl}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+    const res = await request(`${this.baseUrl}${path}`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', ...headers },
+    });
     const text = await res.body.text();
     return { status: res.statusCode, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: res.headers };
   }
 
-  async tokenRequest(kind: 'b2b' | 'b2b2c', body: Record<string, unknown>, opts: { timestamp?: string; signature?: string; clientKey?: string } = {}): Promise<Reply> {
+  async tokenRequest(
+    kind: 'b2b' | 'b2b2c',
+    body: Record<string, unknown>,
+    opts: { timestamp?: string; signature?: string; clientKey?: string } = {},
+  ): Promise<Reply> {
     const timestamp = opts.timestamp ?? jakartaTimestamp(this.now());
     const clientKey = opts.clientKey ?? this.partner.clientId;
     return this.post(`/authorization/v1/access-token/${kind}`, JSON.stringify(body), {
@@ -83,7 +91,17 @@ export class SnapTestClient {
   async call(
     path: string,
     body: Record<string, unknown> | string,
-    opts: { customerToken?: string; token?: string; timestamp?: string; externalId?: string; signature?: string; partnerId?: string; omit?: string[] } = {},
+    opts: {
+      customerToken?: string;
+      token?: string;
+      timestamp?: string;
+      externalId?: string;
+      signature?: string;
+      partnerId?: string;
+      omit?: string[];
+      /** Extra headers (outside the signature), e.g. DANA's X-DEVICE-ID. */
+      headers?: Record<string, string>;
+    } = {},
   ): Promise<Reply> {
     const token = opts.token ?? this.b2bToken ?? (await this.getB2bToken());
     const raw = typeof body === 'string' ? body : JSON.stringify(body);
@@ -91,11 +109,13 @@ export class SnapTestClient {
     const headers: Record<string, string> = {
       Authorization: `Bearer ${token}`,
       'X-TIMESTAMP': timestamp,
-      'X-SIGNATURE': opts.signature ?? snapSymmetric({ method: 'POST', path, token, body: raw, timestamp, secret: this.partner.clientSecret }),
+      'X-SIGNATURE':
+        opts.signature ?? snapSymmetric({ method: 'POST', path, token, body: raw, timestamp, secret: this.partner.clientSecret }),
       'X-PARTNER-ID': opts.partnerId ?? this.partner.clientId,
       'X-EXTERNAL-ID': opts.externalId ?? newExternalId(),
     };
     if (opts.customerToken) headers['Authorization-Customer'] = `Bearer ${opts.customerToken}`;
+    Object.assign(headers, opts.headers ?? {});
     for (const h of opts.omit ?? []) delete headers[h];
     return this.post(path, raw, headers);
   }
@@ -123,6 +143,9 @@ export const P = {
   purchaseRefund: '/snap-adapter/b2b/v1.0/debit/refund',
   historyList: '/snap-adapter/b2b2c/v1.0/transaction-history-list',
   historyDetail: '/snap-adapter/b2b2c/v1.0/transaction-history-detail',
+  danaPayment: '/direct-debit/core/v1/debit/payment-host-to-host',
+  danaRefund: '/direct-debit/core/v1/debit/refund',
+  danaStatus: '/orders/v1.0/debit/status',
 } as const;
 
 export interface Harness {
@@ -154,7 +177,11 @@ export async function startHarness(options: SimulatorOptions = {}, partner: Test
 }
 
 /** A bound account with a customer token, created through the control API (skips onboarding). */
-export async function readyCustomer(h: Harness, phoneNo: string, balance = '1000000.00'): Promise<{ accountId: string; customerToken: string; phoneNo: string; pin: string }> {
+export async function readyCustomer(
+  h: Harness,
+  phoneNo: string,
+  balance = '1000000.00',
+): Promise<{ accountId: string; customerToken: string; phoneNo: string; pin: string }> {
   const created = h.sim.control.createAccount({ phoneNo, balance, bindTo: h.partner.clientId, pin: '246810' });
   const t = await h.client.customerToken(created.authCode as string);
   if (t.status !== 200) throw new Error(`customer token failed ${JSON.stringify(t.body)}`);
@@ -170,7 +197,11 @@ export async function getPage(url: string): Promise<{ status: number; html: stri
 }
 
 /** Submits a form like a browser: urlencoded POST, redirect not followed. */
-export async function postForm(url: string, action: string, fields: Record<string, string>): Promise<{ status: number; location?: string; html: string }> {
+export async function postForm(
+  url: string,
+  action: string,
+  fields: Record<string, string>,
+): Promise<{ status: number; location?: string; html: string }> {
   const target = new URL(action, url).toString();
   const res = await request(target, {
     method: 'POST',

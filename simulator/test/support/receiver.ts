@@ -12,7 +12,7 @@ export interface ReceivedNotification {
 }
 
 /**
- * A tiny partner: issues tokens to DOKU after checking DOKU's RSA signature (§2.8 step 1), verifies each
+ * A tiny partner: issues tokens to DOKU after checking DOKU's RSA signature (the handshake, step 1), verifies each
  * notification's signature (step 2) and answers 2005600 (step 3), or fails the first `failFirst` calls.
  */
 export class NotificationReceiver {
@@ -53,10 +53,32 @@ export class NotificationReceiver {
           const token = `partner-issued-${this.tokenRequests}`;
           this.tokens.add(token);
           if (this.tokenDelayMs > 0) {
-            setTimeout(() => res.end(JSON.stringify({ responseCode: '2007300', responseMessage: 'Successful', accessToken: token, tokenType: 'Bearer', expiresIn: 900, additionalInfo: '' })), this.tokenDelayMs);
+            setTimeout(
+              () =>
+                res.end(
+                  JSON.stringify({
+                    responseCode: '2007300',
+                    responseMessage: 'Successful',
+                    accessToken: token,
+                    tokenType: 'Bearer',
+                    expiresIn: 900,
+                    additionalInfo: '',
+                  }),
+                ),
+              this.tokenDelayMs,
+            );
             return;
           }
-          res.end(JSON.stringify({ responseCode: '2007300', responseMessage: 'Successful', accessToken: token, tokenType: 'Bearer', expiresIn: 900, additionalInfo: '' }));
+          res.end(
+            JSON.stringify({
+              responseCode: '2007300',
+              responseMessage: 'Successful',
+              accessToken: token,
+              tokenType: 'Bearer',
+              expiresIn: 900,
+              additionalInfo: '',
+            }),
+          );
           return;
         }
         if (req.url === this.notifyPath) {
@@ -66,7 +88,8 @@ export class NotificationReceiver {
             raw,
             body: JSON.parse(raw) as Record<string, unknown>,
             tokenValid: this.tokens.has(token),
-            symmetricValid: snapSymmetric({ method: 'POST', path: this.notifyPath, token, body: raw, timestamp: ts, secret: this.clientSecret }) === sig,
+            symmetricValid:
+              snapSymmetric({ method: 'POST', path: this.notifyPath, token, body: raw, timestamp: ts, secret: this.clientSecret }) === sig,
             asymmetricValid: rsaVerify(this.dokuPublicKeyPem(), `POST:${this.notifyPath}:${bodyHash(raw)}:${ts}`, sig),
           };
           this.received.push(entry);

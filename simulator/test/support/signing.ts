@@ -1,14 +1,21 @@
 import { createHash, createHmac, createSign, createVerify, createDecipheriv } from 'node:crypto';
 
 /**
- * The tests' own SNAP signing code (wallet-snap-api.md §2.5, §2.3, §2.9). Written independently of
- * simulator/src so the simulator's verifier is checked against a second implementation.
+ * The tests' own SNAP signing code (docs/doku-integration.md#symmetric-signature, #worked-examples). Written
+ * independently of simulator/src so the simulator's verifier is checked against a second implementation.
  */
 export function bodyHash(body: string): string {
   return createHash('sha256').update(body, 'utf8').digest('hex');
 }
 
-export function snapSymmetric(args: { method: string; path: string; token: string; body: string; timestamp: string; secret: string }): string {
+export function snapSymmetric(args: {
+  method: string;
+  path: string;
+  token: string;
+  body: string;
+  timestamp: string;
+  secret: string;
+}): string {
   const sts = `${args.method.toUpperCase()}:${args.path}:${args.token}:${bodyHash(args.body)}:${args.timestamp}`;
   return createHmac('sha512', Buffer.from(args.secret, 'utf8')).update(sts, 'utf8').digest('base64');
 }

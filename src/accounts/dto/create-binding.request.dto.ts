@@ -2,7 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches } from 'class-validator';
 
 /**
- * Account Binding needs DOKU's accountId (`successParams.accountId`, §3.6); DOKU offers no lookup by
+ * Account Binding needs DOKU's accountId (`successParams.accountId`); DOKU offers no lookup by
  * phone. After our own registration it is known; to bind an existing DOKU Wallet the user gives it
  * (the 10-digit DOKU ID of their DOKU app) and the wallet's phone (defaults to the profile phone).
  */

@@ -2,12 +2,12 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 
-/** Account Creation input (§3.3). Each field defaults to the user's own profile. */
+/** Account Creation input (docs/doku-integration.md#registration). Each field defaults to the user's own profile. */
 export class CreateRegistrationRequestDto {
   @ApiPropertyOptional({ example: 'Siti Rahayu', maxLength: 128, description: 'Defaults to the profile name' })
   @IsOptional()
   @IsString()
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @Length(3, 128)
   @Matches(/^[\p{L} .'-]+$/u, { message: 'name may contain letters, spaces, dots, apostrophes and hyphens' })
   name?: string;

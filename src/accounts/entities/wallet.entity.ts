@@ -1,4 +1,5 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { User } from '../../users/entities/user.entity';
 
 /**
  * NONE             no DOKU Wallet yet
@@ -12,17 +13,22 @@ export type WalletStatus = (typeof WALLET_STATUSES)[number];
 
 /** The DOKU Wallet of one partner user: one row per user. */
 @Entity('wallets')
+@Check('wallets_status_check', `status IN ('NONE','REGISTERING','REGISTERED','BOUND','NEEDS_REBINDING')`)
 export class Wallet {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'wallets_pkey' })
   id: string;
 
-  @Column({ type: 'uuid', unique: true })
+  /** A user with a wallet row cannot be deleted. */
+  @Index('wallets_user_id_key', { unique: true })
+  @ForeignKey(() => User, { name: 'wallets_user_id_fkey', onDelete: 'RESTRICT' })
+  @Column({ type: 'uuid' })
   userId: string;
 
   @Column({ type: 'text' })
   status: WalletStatus;
 
-  /** DOKU's 10-digit account id; shown to clients masked. */
+  /** DOKU's 10-digit account id; shown to clients masked. One bound wallet per DOKU account. */
+  @Index('wallets_doku_account_id_key', { unique: true, where: `status = 'BOUND'` })
   @Column({ type: 'text', nullable: true })
   dokuAccountId: string | null;
 

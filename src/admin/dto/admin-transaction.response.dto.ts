@@ -1,3 +1,4 @@
+import { PAYMENT_METHODS, PaymentMethod } from '../../transactions/payment-method';
 import { ApiProperty } from '@nestjs/swagger';
 import { Transaction } from '../../transactions/entities/transaction.entity';
 import { TRANSACTION_STATUSES, TRANSACTION_TYPES, TransactionStatus, TransactionType } from '../../transactions/transaction-state';
@@ -22,6 +23,9 @@ export class AdminTransactionResponseDto {
 
   @ApiProperty({ example: 0 })
   refundedAmount: number;
+
+  @ApiProperty({ example: 'DOKU_WALLET', enum: PAYMENT_METHODS, description: 'The channel (docs/channels.md)' })
+  paymentMethod: PaymentMethod;
 
   @ApiProperty({ example: 'BTR-3f9a0c1d2e4b4f6a8b9c0d1e2f3a4b5c' })
   partnerReferenceNo: string;
@@ -75,6 +79,7 @@ export class AdminTransactionResponseDto {
       status: t.status,
       amount: Number(t.amount),
       refundedAmount: Number(t.refundedAmount),
+      paymentMethod: t.paymentMethod,
       partnerReferenceNo: t.partnerReferenceNo,
       dokuReferenceNo: t.dokuReferenceNo,
       parentId: t.parentId,

@@ -28,7 +28,10 @@ export class AdminUserResponseDto {
   @ApiProperty({ type: AdminWalletResponseDto, nullable: true })
   wallet: AdminWalletResponseDto | null;
 
-  static from(user: User, wallet: Wallet | null): AdminUserResponseDto {
+  @ApiProperty({ example: null, nullable: true, description: 'Until when sign-in is locked after repeated failures; null when it is not' })
+  signInLockedUntil: string | null;
+
+  static from(user: User, wallet: Wallet | null, signInLockedUntil: Date | null = null): AdminUserResponseDto {
     return {
       id: user.id,
       name: user.name,
@@ -38,6 +41,7 @@ export class AdminUserResponseDto {
       active: user.active,
       createdAt: user.createdAt.toISOString(),
       wallet: wallet ? AdminWalletResponseDto.from(wallet) : null,
+      signInLockedUntil: signInLockedUntil ? new Date(signInLockedUntil).toISOString() : null,
     };
   }
 }

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { maskTail } from '../../integrations/doku/doku-redaction';
+import { maskTail } from '../../integrations/doku/snap/doku-redaction';
 import { Wallet, WALLET_STATUSES, WalletStatus } from '../../accounts/entities/wallet.entity';
 
 export class AdminWalletResponseDto {

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { DokuExchangeRecord } from '../../integrations/doku/entities/doku-exchange-record.entity';
+import { DokuExchangeRecord } from '../../integrations/doku/snap/entities/doku-exchange-record.entity';
 
 /** One HTTP attempt to DOKU; bodies were redacted before they were stored. */
 export class DokuExchangeResponseDto {

@@ -19,7 +19,11 @@ export class ListAdminTransactionsQueryDto extends PageQueryDto {
   @IsUUID()
   userId?: string;
 
-  @ApiPropertyOptional({ example: 'true', enum: ['true', 'false'], description: 'Only transactions waiting for the back office (true) or only the others (false)' })
+  @ApiPropertyOptional({
+    example: 'true',
+    enum: ['true', 'false'],
+    description: 'Only transactions waiting for the back office (true) or only the others (false)',
+  })
   @IsOptional()
   @IsIn(['true', 'false'])
   attention?: 'true' | 'false';

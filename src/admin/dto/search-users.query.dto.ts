@@ -9,5 +9,4 @@ export class SearchUsersQueryDto extends PageQueryDto {
   @MaxLength(254)
   @Matches(/^[^\p{Cc}]*$/u, { message: 'query must not contain control characters' })
   query?: string;
-
 }

@@ -1,11 +1,16 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { UserResponseDto } from '../../users/dto/user.response.dto';
-import { TokenPairResponseDto } from './token-pair.response.dto';
 
+/**
+ * The one answer to a registration, whether or not the email or phone number already has an
+ * account: the answer never tells a stranger who is registered.
+ */
 export class RegisterResponseDto {
-  @ApiProperty({ type: UserResponseDto })
-  user: UserResponseDto;
+  @ApiProperty({ example: 'received', enum: ['received'] })
+  status: 'received';
 
-  @ApiProperty({ type: TokenPairResponseDto })
-  tokens: TokenPairResponseDto;
+  @ApiProperty({
+    example:
+      'If this email and phone number were not registered yet, the account is ready: sign in with them. If either was, its owner has been told.',
+  })
+  message: string;
 }

@@ -1,4 +1,5 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { User } from '../../users/entities/user.entity';
 
 /**
  * One login of one user: the family of its rotated refresh tokens. Access tokens carry the session
@@ -6,10 +7,12 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
  */
 @Entity('auth_sessions')
 export class AuthSession {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'auth_sessions_pkey' })
   id: string;
 
-  @Index()
+  /** Deleting a user deletes their sessions. */
+  @Index('auth_sessions_user_id_idx')
+  @ForeignKey(() => User, { name: 'auth_sessions_user_id_fkey', onDelete: 'CASCADE' })
   @Column({ type: 'uuid' })
   userId: string;
 

@@ -16,6 +16,6 @@ export class BalanceResponseDto {
   @ApiProperty({ example: 'IDR', enum: ['IDR'] })
   currency: 'IDR';
 
-  @ApiProperty({ example: 'ACTIVE', enum: ACCOUNT_STATUSES, description: 'DOKU account status (§3.9 status codes)' })
+  @ApiProperty({ example: 'ACTIVE', enum: ACCOUNT_STATUSES, description: "DOKU account status (from DOKU's accountInfos[].status code)" })
   status: AccountStatus;
 }

@@ -6,7 +6,11 @@ export class BankTransferResponseDto {
   @ApiProperty({ example: '5e0c2f1a-7b3d-4e8f-9a1b-2c3d4e5f6a7b' })
   id: string;
 
-  @ApiProperty({ example: 'SUCCESS', enum: TRANSACTION_STATUSES, description: 'UNKNOWN: DOKU did not answer; read this transfer again to resolve it' })
+  @ApiProperty({
+    example: 'SUCCESS',
+    enum: TRANSACTION_STATUSES,
+    description: 'UNKNOWN: DOKU did not answer; read this transfer again to resolve it',
+  })
   status: TransactionStatus;
 
   @ApiProperty({ example: 100000, description: 'Whole rupiah' })

@@ -1,7 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
 
-
 export class CreateBankTransferInquiryRequestDto {
   @ApiProperty({ example: '014', description: 'Destination bank code (3 to 11 digits, e.g. 014 for BCA)' })
   @IsString()

@@ -1,22 +1,23 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
-export const SERVICE_SCOPES = [
-  'purchases:write',
-  'topups:write',
-  'refunds:write',
-  'wallets:read',
-  'events:read',
-] as const;
-export type ServiceScope = (typeof SERVICE_SCOPES)[number];
+import { SERVICE_SCOPES, type ServiceScope } from '../../common/auth/roles';
+
+export { SERVICE_SCOPES, type ServiceScope };
 
 /** One of the partner's internal services, authenticating with OAuth2 client credentials. */
 @Entity('service_clients')
+// The database refuses any scope outside SERVICE_SCOPES; a new scope needs a migration too.
+@Check(
+  'service_clients_scopes_check',
+  `scopes <@ ARRAY['purchases:write','topups:write','refunds:write','wallets:read','events:read']::text[]`,
+)
 export class ServiceClient {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'service_clients_pkey' })
   id: string;
 
   /** The public identifier sent as `client_id`. */
-  @Column({ type: 'text', unique: true })
+  @Index('service_clients_client_id_key', { unique: true })
+  @Column({ type: 'text' })
   clientId: string;
 
   @Column({ type: 'text' })
@@ -34,6 +35,10 @@ export class ServiceClient {
 
   @Column({ type: 'boolean', default: true })
   active: boolean;
+
+  /** Its own app return link for the purchases it creates (docs/customer-pages.md#back-to-the-app); null: the partner's. */
+  @Column({ type: 'text', nullable: true })
+  appReturnUrl: string | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { PrincipalResolver } from '../../auth/principal-resolver';
+import { PrincipalAuthenticator } from './principal-authenticator';
 import { AppError } from '../errors/app-error';
 import { ACCESS_RULE, AccessRule, IS_PUBLIC } from './auth.decorators';
 import { Principal } from './principal';
@@ -21,16 +21,14 @@ export function isAllowed(rule: AccessRule | undefined, principal: Principal): b
 export class AccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly principals: PrincipalResolver,
+    private readonly authenticator: PrincipalAuthenticator,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const request = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined>; principal?: Principal }>();
-    const header = request.headers.authorization;
-    const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-    const principal = bearer ? await this.principals.resolve(bearer) : null;
+    const principal = await this.authenticator.authenticate(request);
     if (!principal) throw new AppError('AUTH.UNAUTHENTICATED', 'The access token is missing, invalid or expired');
     request.principal = principal;
     const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, targets);

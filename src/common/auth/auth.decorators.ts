@@ -1,7 +1,7 @@
-import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
-import { ServiceScope } from '../../clients/entities/service-client.entity';
-import { UserRole } from '../../users/entities/user.entity';
-import { Principal } from './principal';
+import type { ExecutionContext } from '@nestjs/common';
+import { createParamDecorator, SetMetadata } from '@nestjs/common';
+import type { Principal } from './principal';
+import type { ServiceScope, UserRole } from './roles';
 
 export const IS_PUBLIC = 'auth:public';
 export const ACCESS_RULE = 'auth:access';

@@ -1,6 +1,4 @@
-import { ServiceScope } from '../../clients/entities/service-client.entity';
-import { UserRole } from '../../users/entities/user.entity';
-
+import type { ServiceScope, UserRole } from './roles';
 /** A signed-in person of the partner: a mobile user or a back-office member. */
 export interface UserPrincipal {
   kind: 'user';

@@ -1,4 +1,5 @@
-import { ErrorCode, httpStatusFor } from './error-codes';
+import type { ErrorCode } from './error-codes';
+import { httpStatusFor } from './error-codes';
 
 /**
  * The one error type services throw. The global filter turns it into

@@ -7,6 +7,9 @@ export const ERROR_CODES = {
   // Request shape and protocol
   'REQUEST.VALIDATION_FAILED': 400,
   'REQUEST.MALFORMED_JSON': 400,
+  'REQUEST.MALFORMED': 400,
+  'REQUEST.HEADERS_TOO_LARGE': 431,
+  'REQUEST.TIMEOUT': 408,
   'REQUEST.UNSUPPORTED_MEDIA_TYPE': 415,
   'REQUEST.BODY_TOO_LARGE': 413,
   'REQUEST.NOT_FOUND': 404,
@@ -15,15 +18,15 @@ export const ERROR_CODES = {
   // Identity
   'AUTH.UNAUTHENTICATED': 401,
   'AUTH.INVALID_CREDENTIALS': 401,
+  'AUTH.ACCOUNT_LOCKED': 429,
   'AUTH.INVALID_REFRESH_TOKEN': 401,
   'AUTH.REFRESH_TOKEN_REUSED': 401,
   'AUTH.INVALID_CLIENT': 401,
   'AUTH.FORBIDDEN': 403,
   'AUTH.INSUFFICIENT_SCOPE': 403,
-  'USER.EMAIL_TAKEN': 409,
-  'USER.PHONE_TAKEN': 409,
   'USER.NOT_FOUND': 404,
   'CLIENT.NOT_FOUND': 404,
+  'CLIENT.INVALID_RETURN_URL': 400,
   // The user's DOKU Wallet
   'WALLET.NOT_FOUND': 404,
   'WALLET.NOT_BOUND': 409,
@@ -34,6 +37,7 @@ export const ERROR_CODES = {
   'WALLET.ACCOUNT_IN_USE': 409,
   'WALLET.REGISTRATION_NOT_FOUND': 404,
   'WALLET.REGISTRATION_STATE': 409,
+  'WALLET.ACCOUNT_NOT_CREATED': 422, // a registration's failure code: DOKU reported no account created
   'WALLET.BINDING_NOT_FOUND': 404,
   'WALLET.BINDING_FAILED': 422,
   'WALLET.UNBINDING_NOT_STARTED': 409,
@@ -45,6 +49,7 @@ export const ERROR_CODES = {
   'OTP.TOO_MANY_REQUESTS': 429,
   // Amounts of money movements we start
   'AMOUNT.OUT_OF_RANGE': 400,
+  'WALLET.LIMIT_EXCEEDED': 422, // an e-money limit (docs/limits.md), checked before DOKU is called
   // Idempotency of money-moving requests
   'IDEMPOTENCY.KEY_REQUIRED': 400,
   'IDEMPOTENCY.KEY_INVALID': 400,
@@ -76,21 +81,26 @@ export const ERROR_CODES = {
   'DOKU.INVALID_TRANSACTION_STATUS': 409,
   'DOKU.OPERATION_NOT_ALLOWED': 409,
   'DOKU.RATE_LIMITED': 429,
-  // DOKU tokens (src/auth-token): no customer token can be obtained; the user must bind again (§3.2 A)
+  // DOKU tokens (src/auth-token): no customer token can be obtained; the user must bind again
   'WALLET.NEEDS_REBINDING': 409,
-  // Purchases, cancels and refunds (src/purchase, src/refund)
+  // Purchases, cancels and refunds (src/purchase, with its refund/)
   'PURCHASE.NOT_FOUND': 404,
   'PURCHASE.ITEMS_MISMATCH': 400,
+  'PURCHASE.NO_RETURN_URL': 422,
+  'PURCHASE.EXPIRED': 422,
   'PURCHASE.NOT_CANCELABLE': 409,
   'PURCHASE.NOT_REFUNDABLE': 409,
   'PURCHASE.REFUND_EXCEEDS_PAID': 422,
-  // Withdrawal to a bank account (src/bank-transfer, wallet-snap-api.md §3.10-§3.11)
+  'PURCHASE.PAYMENT_METHOD_UNAVAILABLE': 422,
+  'PURCHASE.REFUND_NOT_SUPPORTED': 422,
+  'PURCHASE.REFUND_NOT_CONFIRMED': 409,
+  // Withdrawal to a bank account (src/bank-transfer, docs/doku-integration.md#bank-transfer)
   'BANK.INQUIRY_NOT_FOUND': 404,
   'BANK.INQUIRY_EXPIRED': 409,
   'BANK.INQUIRY_USED': 409,
   'BANK.UNKNOWN_ACCOUNT': 422,
   'BANK.TRANSFER_NOT_FOUND': 404,
-  // Top-up from the partner's corporate balance (src/top-up, §3.12-§3.14)
+  // Top-up from the partner's corporate balance (src/top-up, docs/doku-integration.md#top-up)
   'TOPUP.INQUIRY_NOT_FOUND': 404,
   'TOPUP.INQUIRY_EXPIRED': 409,
   'TOPUP.INQUIRY_USED': 409,
@@ -98,7 +108,7 @@ export const ERROR_CODES = {
   'TOPUP.PARTNER_BALANCE_INSUFFICIENT': 422,
   'TOPUP.LIMIT_EXCEEDED': 422,
   'TOPUP.SELF_TOP_UP_FORBIDDEN': 403,
-  // Transaction history (src/history, §3.20-§3.21)
+  // Transaction history (src/history, docs/doku-integration.md#history)
   'HISTORY.RANGE_TOO_WIDE': 400,
   'HISTORY.INVALID_RANGE': 400,
   'HISTORY.PAGE_TOO_DEEP': 400,
@@ -107,10 +117,20 @@ export const ERROR_CODES = {
   'ADMIN.TRANSACTION_NOT_FOUND': 404,
   'ADMIN.TRANSACTION_SETTLED': 409,
   'ADMIN.RESOLUTION_NOT_SUPPORTED': 422,
+  'ADMIN.OWN_ROLE': 409,
+  // Maker-checker (docs/back-office.md#maker-checker).
+  'APPROVAL.NOT_FOUND': 404,
+  'APPROVAL.SAME_PERSON': 403,
+  'APPROVAL.NOT_PENDING': 409,
+  'APPROVAL.ALREADY_REQUESTED': 409,
   // Webhooks for the partner's systems (src/webhooks)
   'WEBHOOK.URL_REFUSED': 400,
   'WEBHOOK.NOT_FOUND': 404,
   'WEBHOOK.DELIVERY_NOT_FOUND': 404,
+  // Data-subject rights (src/privacy, docs/privacy.md)
+  'PRIVACY.MONEY_UNRESOLVED': 409,
+  'PRIVACY.WALLET_STILL_BOUND': 409,
+  'PRIVACY.ALREADY_ERASED': 409,
   // Anything unexpected
   'INTERNAL.ERROR': 500,
   'INTERNAL.UNAVAILABLE': 503,

@@ -1,7 +1,8 @@
 import { HttpException } from '@nestjs/common';
-import { isDatabaseUnavailable } from '../../database/database-unavailable';
+import { isDatabaseUnavailable } from '../database/database-unavailable';
 import { AppError } from './app-error';
-import { ErrorCode, httpStatusFor } from './error-codes';
+import type { ErrorCode } from './error-codes';
+import { httpStatusFor } from './error-codes';
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: unknown; requestId: string };

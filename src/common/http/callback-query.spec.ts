@@ -2,12 +2,20 @@ import { callbackParams } from './callback-query';
 
 describe(callbackParams.name, () => {
   it('reads a well-formed query as it is', () => {
-    expect(callbackParams({ ref: 'BIND-1', authCode: 'abc', status: 'SUCCESS' })).toEqual({ ref: 'BIND-1', authCode: 'abc', status: 'SUCCESS' });
+    expect(callbackParams({ ref: 'BIND-1', authCode: 'abc', status: 'SUCCESS' })).toEqual({
+      ref: 'BIND-1',
+      authCode: 'abc',
+      status: 'SUCCESS',
+    });
   });
 
   it('merges a query DOKU appended with a second "?" into ours', () => {
     // What the parser gives for `/binding?ref=BIND-1?authCode=abc&status=SUCCESS`.
-    expect(callbackParams({ ref: 'BIND-1?authCode=abc', status: 'SUCCESS' })).toEqual({ ref: 'BIND-1', authCode: 'abc', status: 'SUCCESS' });
+    expect(callbackParams({ ref: 'BIND-1?authCode=abc', status: 'SUCCESS' })).toEqual({
+      ref: 'BIND-1',
+      authCode: 'abc',
+      status: 'SUCCESS',
+    });
     expect(callbackParams({ ref: 'PUR-1?a=1&b=two%20words' })).toEqual({ ref: 'PUR-1', a: '1', b: 'two words' });
   });
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 
 const VALID = /^[A-Za-z0-9._:-]{1,128}$/;
 

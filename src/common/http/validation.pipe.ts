@@ -1,4 +1,5 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import type { ArgumentMetadata, ValidationError } from '@nestjs/common';
+import { ValidationPipe } from '@nestjs/common';
 import { AppError } from '../errors/app-error';
 
 export interface FieldProblem {
@@ -15,17 +16,35 @@ function flatten(errors: ValidationError[], parent = ''): FieldProblem[] {
 }
 
 /**
+ * A body declared as a DTO must be a JSON object when one is sent: Nest's pipe turns `null` into `{}`,
+ * so a route whose fields are all optional took `null` as an empty request (and acted on it).
+ */
+class BodyObjectValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const declared =
+      metadata.type === 'body' &&
+      typeof metadata.metatype === 'function' &&
+      ![Object, Array, String, Number, Boolean].includes(metadata.metatype as never);
+    if (declared && value !== undefined && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+      throw new AppError('REQUEST.VALIDATION_FAILED', 'The request has invalid fields', {
+        fields: [{ field: 'body', reasons: ['the body must be a JSON object'] }],
+      });
+    }
+    return super.transform(value, metadata);
+  }
+}
+
+/**
  * The one validation pipe: unknown fields are refused (no mass assignment), values are transformed
  * to their DTO types, and every problem is reported as `details.fields`.
  */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new BodyObjectValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
     forbidUnknownValues: true,
     validationError: { target: false, value: false },
-    exceptionFactory: (errors) =>
-      new AppError('REQUEST.VALIDATION_FAILED', 'The request has invalid fields', { fields: flatten(errors) }),
+    exceptionFactory: (errors) => new AppError('REQUEST.VALIDATION_FAILED', 'The request has invalid fields', { fields: flatten(errors) }),
   });
 }

@@ -24,6 +24,23 @@ describe(redactDeep.name, () => {
     expect(input.password).toBe('hunter2-hunter2');
   });
 
+  it('replaces card data: the CPAN, the card token, a PAN', () => {
+    const out = redactDeep({
+      otp: '12345678',
+      bank_card_token: 'de52e5820f4c381db88a1cf91d57b73e',
+      additionalInfo: { cpan: '9360001609987000000' },
+      PAN: '4111111111111111',
+      cardNumber: '4111',
+    });
+    expect(out).toEqual({
+      otp: REDACTED,
+      bank_card_token: REDACTED,
+      additionalInfo: { cpan: REDACTED },
+      PAN: REDACTED,
+      cardNumber: REDACTED,
+    });
+  });
+
   it('survives cycles', () => {
     const a: Record<string, unknown> = { name: 'a' };
     a.self = a;

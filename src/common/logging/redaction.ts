@@ -28,6 +28,12 @@ export const SENSITIVE_KEYS = [
   'authcode',
   'qparams',
   'tokenhash',
+  // Card data of the KKI card channel (docs/channels.md#kki-card-host-to-host): never logged.
+  'cpan',
+  'bankcardtoken',
+  'pan',
+  'carddata',
+  'cardnumber',
 ] as const;
 
 const SENSITIVE = new Set<string>(SENSITIVE_KEYS);
@@ -60,12 +66,12 @@ export const PINO_REDACT_PATHS = [
   'err.config.headers',
 ];
 
-// Full DOKU account ids arrive in the registration redirect's query (§3.2 A.5).
+// Full DOKU account ids arrive in the registration redirect's query (docs/doku-integration.md#pin-pages).
 const URL_SENSITIVE = new Set(['accountid', 'accountno']);
 
 /**
  * A request URL with the values of sensitive query parameters replaced: DOKU's browser redirects
- * carry `authCode` (§3.2 A.7) and the new `accountId` (§3.2 A.5) in the query string.
+ * carry `authCode` (binding) and the new `accountId` (registration) in the query string.
  */
 export function redactUrl(url: string): string {
   const q = url.indexOf('?');

@@ -1,5 +1,6 @@
 import { AppError } from '../errors/app-error';
-import { Money, rupiah } from './money';
+import type { Money } from './money';
+import { rupiah } from './money';
 
 /**
  * The one amount rule of every money movement we start (purchase, bank transfer, top-up): a whole

@@ -46,12 +46,9 @@ describe('Money', () => {
       expect(parseRupiah('9999999999999999')).toBe(MAX_RUPIAH);
     });
 
-    it.each(['', ' 1', '1 ', '-1', '+1', '01', '1.0', '10.001', '1e3', '0x10', '１２', '10000000000000000'])(
-      'refuses %p',
-      (text) => {
-        expect(() => parseRupiah(text)).toThrow(InvalidMoneyError);
-      },
-    );
+    it.each(['', ' 1', '1 ', '-1', '+1', '01', '1.0', '10.001', '1e3', '0x10', '１２', '10000000000000000'])('refuses %p', (text) => {
+      expect(() => parseRupiah(text)).toThrow(InvalidMoneyError);
+    });
   });
 
   describe(tryParseRupiah.name, () => {

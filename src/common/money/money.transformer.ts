@@ -1,5 +1,6 @@
-import { ValueTransformer } from 'typeorm';
-import { Money, parseRupiah } from './money';
+import type { ValueTransformer } from 'typeorm';
+import type { Money } from './money';
+import { parseRupiah } from './money';
 
 /** Maps a `bigint` column (read by `pg` as text) to and from `Money`, never through a float. */
 export const moneyTransformer: ValueTransformer = {

@@ -3,9 +3,9 @@ declare const RUPIAH_BRAND: unique symbol;
 /**
  * An amount of Indonesian rupiah as a whole number of rupiah, held in a `bigint`.
  *
- * Money is never a float (STYLE.md "Money is an integer"). IDR has no minor unit in practice, so one
+ * Money is never a float (docs/ARCHITECTURE.md#conventions). IDR has no minor unit in practice, so one
  * unit is one rupiah; the SNAP wire form `"10000.00"` is built and parsed only in the DOKU mapper
- * (`src/integrations/doku/doku-mapper.ts`). A `Money` value is always a non-negative integer no larger
+ * (`src/integrations/doku/snap/doku-mapper.ts`). A `Money` value is always a non-negative integer no larger
  * than {@link MAX_RUPIAH}: the constructors below are the only way to get one, so every `Money` in the
  * program satisfies that invariant. Signed quantities (ledger deltas) are plain `bigint`s, not `Money`.
  */
@@ -13,7 +13,7 @@ export type Money = bigint & { readonly [RUPIAH_BRAND]: 'Rupiah' };
 
 /**
  * The largest amount SNAP can carry: a `value` has at most 16 integer digits
- * (wallet-snap-api.md §3.1 "Money object", §5.3).
+ * (docs/doku-integration.md#money-format).
  */
 export const MAX_RUPIAH = 9_999_999_999_999_999n;
 

@@ -1,12 +1,18 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { OutboxEvent } from '../../outbox/entities/outbox-event.entity';
+import type { SequencedOutboxEvent } from '../../outbox/entities/outbox-event.entity';
 import { EVENT_TYPES } from '../event-types';
 
 export class EventResponseDto {
-  @ApiProperty({ example: '0b6c3f0e-8f2c-4a51-9d3e-2f7b1c9a4e21', description: 'Stable id, the webhook-id of its webhooks: deduplicate on it' })
+  @ApiProperty({
+    example: '0b6c3f0e-8f2c-4a51-9d3e-2f7b1c9a4e21',
+    description: 'Stable id, the webhook-id of its webhooks: deduplicate on it',
+  })
   id: string;
 
-  @ApiProperty({ example: '1042', description: 'Position in the stream (commit order)' })
+  @ApiProperty({
+    example: '1042',
+    description: 'Position in the stream: given once the event has committed, above every position given before',
+  })
   seq: string;
 
   @ApiProperty({ example: 'transaction.status_changed', enum: EVENT_TYPES })
@@ -16,12 +22,18 @@ export class EventResponseDto {
   createdAt: string;
 
   @ApiProperty({
-    example: { transactionId: '5d1e2f3a-4b5c-4d6e-8f7a-9b0c1d2e3f4a', type: 'PURCHASE', status: 'SUCCESS', previousStatus: 'PENDING', amount: 25000 },
+    example: {
+      transactionId: '5d1e2f3a-4b5c-4d6e-8f7a-9b0c1d2e3f4a',
+      type: 'PURCHASE',
+      status: 'SUCCESS',
+      previousStatus: 'PENDING',
+      amount: 25000,
+    },
     description: 'The event payload; states and masked identifiers only',
   })
   data: Record<string, unknown>;
 
-  static from(e: OutboxEvent): EventResponseDto {
-    return { id: e.id, seq: e.seq, type: e.type, createdAt: e.createdAt.toISOString(), data: e.payload };
+  static from(e: SequencedOutboxEvent): EventResponseDto {
+    return { id: e.id, seq: e.position, type: e.type, createdAt: e.createdAt.toISOString(), data: e.payload };
   }
 }

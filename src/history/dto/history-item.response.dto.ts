@@ -1,9 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { PAYMENT_METHODS, PaymentMethod } from '../../transactions/payment-method';
 
 export const HISTORY_SOURCES = ['BOTH', 'PARTNER', 'DOKU'] as const;
 export type HistorySource = (typeof HISTORY_SOURCES)[number];
 
-/** DOKU's own view of one item (§3.20/§3.21), as far as DOKU gave it. */
+/** DOKU's own view of one item (history list or detail), as far as DOKU gave it. */
 export class DokuHistoryViewDto {
   @ApiProperty({ example: 'SUCCESS', description: 'DOKU history status: INIT, SUCCESS, CLOSED, CANCELLED' })
   status: string;
@@ -25,10 +26,20 @@ export class DokuHistoryViewDto {
 }
 
 export class HistoryItemResponseDto {
-  @ApiProperty({ example: 'BOTH', enum: HISTORY_SOURCES, description: 'BOTH: ours and seen at DOKU; PARTNER: only ours (DOKU does not list it, or was not asked); DOKU: made elsewhere, only at DOKU' })
+  @ApiProperty({
+    example: 'BOTH',
+    enum: HISTORY_SOURCES,
+    description:
+      'BOTH: ours and seen at DOKU; PARTNER: only ours (DOKU does not list it, or was not asked); DOKU: made elsewhere, only at DOKU',
+  })
   source: HistorySource;
 
-  @ApiProperty({ example: '5e0c2f1a-7b3d-4e8f-9a1b-2c3d4e5f6a7b', nullable: true, type: String, description: 'Our transaction id; null for DOKU-only items' })
+  @ApiProperty({
+    example: '5e0c2f1a-7b3d-4e8f-9a1b-2c3d4e5f6a7b',
+    nullable: true,
+    type: String,
+    description: 'Our transaction id; null for DOKU-only items',
+  })
   id: string | null;
 
   @ApiProperty({ example: 'PURCHASE', description: 'Our type, or for DOKU-only items the mapped DOKU type (OTHER when unknown)' })
@@ -39,6 +50,13 @@ export class HistoryItemResponseDto {
 
   @ApiProperty({ example: 150000, nullable: true, type: Number })
   amount: number | null;
+
+  @ApiProperty({
+    example: 'DOKU_WALLET',
+    enum: PAYMENT_METHODS,
+    description: "The channel it went through (a refund: its purchase's); DOKU-only items are DOKU Wallet history",
+  })
+  paymentMethod: PaymentMethod;
 
   @ApiProperty({ example: 50000, nullable: true, type: Number })
   refundedAmount: number | null;

@@ -2,11 +2,14 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsISO8601, IsOptional, Max, Min } from 'class-validator';
 
-/** DOKU's history pages hold at most 50 items (§3.20); larger page sizes are refused (R10). */
+/** DOKU's history pages hold at most 50 items; larger page sizes are refused (docs/reliability.md, R10). */
 export const MAX_HISTORY_PAGE_SIZE = 50;
 
 export class ListTransactionsQueryDto {
-  @ApiPropertyOptional({ example: '2026-11-01T00:00:00+07:00', description: 'Start of the window (default: 30 days before `to`); the window is at most 31 days' })
+  @ApiPropertyOptional({
+    example: '2026-11-01T00:00:00+07:00',
+    description: 'Start of the window (default: 30 days before `to`); the window is at most 31 days',
+  })
   @IsOptional()
   @IsISO8601({ strict: true })
   from?: string;

@@ -23,6 +23,11 @@ export class TransactionHistoryResponseDto {
   @ApiProperty({ example: true, description: "False when DOKU's side could not be read: the items are ours only" })
   dokuAvailable: boolean;
 
-  @ApiProperty({ example: null, nullable: true, type: String, description: 'Why DOKU could not be read, e.g. DOKU.UNAVAILABLE or WALLET.NOT_BOUND' })
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    type: String,
+    description: 'Why DOKU could not be read, e.g. DOKU.UNAVAILABLE or WALLET.NOT_BOUND',
+  })
   dokuError: string | null;
 }

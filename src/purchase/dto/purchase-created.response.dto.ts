@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { PAYMENT_METHODS, PaymentMethod } from '../../transactions/payment-method';
 import { TRANSACTION_STATUSES, TransactionStatus } from '../../transactions/transaction-state';
 
 /**
@@ -15,6 +16,14 @@ export class PurchaseCreatedResponseDto {
   @ApiProperty({ example: 50000, description: 'Whole rupiah' })
   amount: number;
 
-  @ApiProperty({ example: 'https://sandbox.doku.com/wallet/pay?token=abc', nullable: true, type: String, description: 'Open it so the user enters the DOKU PIN; null when status is UNKNOWN' })
+  @ApiProperty({ example: 'DOKU_WALLET', enum: PAYMENT_METHODS })
+  paymentMethod: PaymentMethod;
+
+  @ApiProperty({
+    example: 'https://sandbox.doku.com/wallet/pay?token=abc',
+    nullable: true,
+    type: String,
+    description: "Open it so the user pays: DOKU's PIN page (DOKU_WALLET) or DANA's page (DANA); null when status is UNKNOWN",
+  })
   webRedirectUrl: string | null;
 }

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transaction } from '../../transactions/entities/transaction.entity';
+import { PAYMENT_METHODS, PaymentMethod } from '../../transactions/payment-method';
 import { TRANSACTION_STATUSES, TransactionStatus, isUnresolved } from '../../transactions/transaction-state';
 import { PurchaseItemDto } from './purchase-item.dto';
 import { PurchaseRefundSummaryResponseDto } from './purchase-refund-summary.response.dto';
@@ -13,6 +14,9 @@ export class PurchaseResponseDto {
 
   @ApiProperty({ example: 50000, description: 'Whole rupiah' })
   amount: number;
+
+  @ApiProperty({ example: 'DOKU_WALLET', enum: PAYMENT_METHODS })
+  paymentMethod: PaymentMethod;
 
   @ApiProperty({ example: 20000, description: 'Refunded so far (whole rupiah)' })
   refundedAmount: number;
@@ -32,7 +36,12 @@ export class PurchaseResponseDto {
   @ApiProperty({ type: [PurchaseItemDto], example: [{ name: 'Kopi susu 250 ml', price: 25000, quantity: 2 }] })
   items: PurchaseItemDto[];
 
-  @ApiProperty({ example: 'https://sandbox.doku.com/wallet/pay?token=abc', nullable: true, type: String, description: 'The PIN page, while the purchase waits for it' })
+  @ApiProperty({
+    example: 'https://sandbox.doku.com/wallet/pay?token=abc',
+    nullable: true,
+    type: String,
+    description: 'The PIN page, while the purchase waits for it',
+  })
   webRedirectUrl: string | null;
 
   @ApiProperty({ example: null, nullable: true, type: String, description: 'Why it FAILED, e.g. DOKU.INSUFFICIENT_BALANCE' })
@@ -53,6 +62,7 @@ export class PurchaseResponseDto {
       id: purchase.id,
       status: purchase.status,
       amount: Number(purchase.amount),
+      paymentMethod: purchase.paymentMethod,
       refundedAmount: Number(purchase.refundedAmount),
       currency: purchase.currency,
       partnerReferenceNo: purchase.partnerReferenceNo,

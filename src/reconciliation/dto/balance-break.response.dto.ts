@@ -14,10 +14,20 @@ export class BalanceBreakResponseDto {
   })
   kind: BalanceBreakKind;
 
-  @ApiProperty({ example: 'BTR-3f9a0c1d2e4b4f6a8b9c0d1e2f3a4b5c', nullable: true, type: String, description: 'The business reference both sides share' })
+  @ApiProperty({
+    example: 'BTR-3f9a0c1d2e4b4f6a8b9c0d1e2f3a4b5c',
+    nullable: true,
+    type: String,
+    description: 'The business reference both sides share',
+  })
   partnerReferenceNo: string | null;
 
-  @ApiProperty({ example: '5e0c2f1a-7b3d-4e8f-9a1b-2c3d4e5f6a7b', nullable: true, type: String, description: 'Our transaction, when we have one' })
+  @ApiProperty({
+    example: '5e0c2f1a-7b3d-4e8f-9a1b-2c3d4e5f6a7b',
+    nullable: true,
+    type: String,
+    description: 'Our transaction, when we have one',
+  })
   transactionId: string | null;
 
   @ApiProperty({ example: 'BANK_TRANSFER', enum: TRANSACTION_TYPES, nullable: true })
@@ -29,13 +39,23 @@ export class BalanceBreakResponseDto {
   @ApiProperty({ example: 100000, nullable: true, type: Number, description: 'Whole rupiah' })
   ourAmount: number | null;
 
-  @ApiProperty({ example: 'FAILED', nullable: true, type: String, description: "DOKU's history status in our vocabulary (SUCCESS, PENDING, FAILED, CANCELED)" })
+  @ApiProperty({
+    example: 'FAILED',
+    nullable: true,
+    type: String,
+    description: "DOKU's history status in our vocabulary (SUCCESS, PENDING, FAILED, CANCELED)",
+  })
   dokuStatus: string | null;
 
   @ApiProperty({ example: 100000, nullable: true, type: Number, description: 'Whole rupiah' })
   dokuAmount: number | null;
 
-  @ApiProperty({ example: 'DISBURSMENT', nullable: true, type: String, description: "DOKU's history type (PAYMENT, REFUND, TOP_UP, DISBURSMENT…)" })
+  @ApiProperty({
+    example: 'DISBURSMENT',
+    nullable: true,
+    type: String,
+    description: "DOKU's history type (PAYMENT, REFUND, TOP_UP, DISBURSMENT…)",
+  })
   dokuType: string | null;
 
   @ApiProperty({ example: '2026-11-23T10:15:30+07:00', nullable: true, type: String, description: "DOKU's time of the movement" })

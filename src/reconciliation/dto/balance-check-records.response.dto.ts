@@ -18,6 +18,9 @@ export class BalanceCheckRecordsResponseDto {
   @ApiProperty({ example: 90000, description: 'topUps - purchases + refunds - bankTransfers' })
   net: number;
 
-  @ApiProperty({ type: [BalanceCheckTransactionResponseDto], description: 'Our PENDING and UNKNOWN transactions: not in `net`, their outcome is not known yet' })
+  @ApiProperty({
+    type: [BalanceCheckTransactionResponseDto],
+    description: 'Our PENDING and UNKNOWN transactions: not in `net`, their outcome is not known yet',
+  })
   unresolved: BalanceCheckTransactionResponseDto[];
 }

@@ -1,7 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, Max, Min } from 'class-validator';
 
-
 export class CreateTopUpInquiryRequestDto {
   @ApiProperty({ example: 50000, description: 'Whole rupiah, from the partner corporate balance', minimum: 1 })
   @IsInt()

@@ -9,7 +9,11 @@ export class TopUpResponseDto {
   @ApiProperty({ example: '7d1f1a2e-3b4c-4d5e-8f90-1a2b3c4d5e6f' })
   userId: string;
 
-  @ApiProperty({ example: 'SUCCESS', enum: TRANSACTION_STATUSES, description: 'UNKNOWN or PENDING: read it again to resolve it with Query Top Up' })
+  @ApiProperty({
+    example: 'SUCCESS',
+    enum: TRANSACTION_STATUSES,
+    description: 'UNKNOWN or PENDING: read it again to resolve it with Query Top Up',
+  })
   status: TransactionStatus;
 
   @ApiProperty({ example: 50000 })

@@ -1,12 +1,19 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { TransactionStatus } from '../transaction-state';
+import { Transaction } from './transaction.entity';
 
 /** Every state change of a transaction, with its time and cause: the audit trail. */
 @Entity('transaction_events')
+@Index('transaction_events_transaction_id_idx', ['transactionId', 'createdAt'])
+// The closed set of src/transactions/transition-cause.ts, for rows written since the check was added
+// (migration TransitionCauseCheck: NOT VALID keeps older events' sentences).
+@Check('transaction_events_cause_check', `cause IN ('created', 'doku-response', 'doku-response-to-resend', 'status-query', 'back-office')`)
 export class TransactionEvent {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'transaction_events_pkey' })
   id: string;
 
+  /** Deleting a transaction deletes its events. */
+  @ForeignKey(() => Transaction, { name: 'transaction_events_transaction_id_fkey', onDelete: 'CASCADE' })
   @Column({ type: 'uuid' })
   transactionId: string;
 
@@ -16,7 +23,7 @@ export class TransactionEvent {
   @Column({ type: 'text' })
   toStatus: TransactionStatus;
 
-  /** What caused it: `created`, `doku-response`, `status-query`, `notification`, `refund`, `cancel`, … */
+  /** What caused it: one of `TRANSITION_CAUSES` (transition-cause.ts); events written before they were closed hold a sentence. */
   @Column({ type: 'text' })
   cause: string;
 

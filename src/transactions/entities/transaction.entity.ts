@@ -1,6 +1,8 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { Money } from '../../common/money/money';
 import { moneyTransformer } from '../../common/money/money.transformer';
+import { User } from '../../users/entities/user.entity';
+import { PaymentMethod } from '../payment-method';
 import { TransactionStatus, TransactionType } from '../transaction-state';
 
 /** Who asked for a money movement: a user, a back-office member, or an internal service. */
@@ -8,14 +10,31 @@ export type InitiatorKind = 'user' | 'service';
 
 /**
  * One money movement of one partner user, with the identifiers it sends to DOKU. The row is written
- * PENDING, with its partner reference, before DOKU is called (RELIABILITY.md "persist before you call");
+ * PENDING, with its partner reference, before DOKU is called (docs/reliability.md#principles);
  * a retry of the same intent reuses the same reference.
  */
 @Entity('transactions')
+@Check('transactions_type_check', `type IN ('PURCHASE','REFUND','CANCEL','TOP_UP','BANK_TRANSFER')`)
+@Check('transactions_status_check', `status IN ('PENDING','UNKNOWN','SUCCESS','FAILED','CANCELED')`)
+@Check('transactions_amount_check', `amount > 0`)
+@Check('transactions_currency_check', `currency = 'IDR'`)
+@Check('transactions_initiator_kind_check', `initiator_kind IN ('user','service')`)
+@Check('transactions_payment_method_check', `payment_method IN ('DOKU_WALLET','DANA','CARD','DOKU_WALLET_CHECKOUT')`)
+// Refunds, successful and in flight, never exceed what was paid.
+@Check(
+  'transactions_refunds_check',
+  `refunded_amount >= 0 AND refund_reserved_amount >= 0 AND refunded_amount + refund_reserved_amount <= amount`,
+)
+// In the database created_at is descending (newest first); TypeORM cannot declare an index column's order.
+@Index('transactions_user_id_created_at_idx', ['userId', 'createdAt'])
+// What the reconciler still has to settle.
+@Index('transactions_unresolved_idx', ['nextCheckAt'], { where: `status IN ('PENDING','UNKNOWN')` })
 export class Transaction {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'transactions_pkey' })
   id: string;
 
+  /** A user with transactions cannot be deleted. */
+  @ForeignKey(() => User, { name: 'transactions_user_id_fkey', onDelete: 'RESTRICT' })
   @Column({ type: 'uuid' })
   userId: string;
 
@@ -39,7 +58,12 @@ export class Transaction {
   @Column({ type: 'text', default: 'IDR' })
   currency: string;
 
+  /** The channel the purchase went through (docs/channels.md); refunds and cancels carry their purchase's. */
+  @Column({ type: 'text', default: 'DOKU_WALLET' })
+  paymentMethod: PaymentMethod;
+
   /** The business reference DOKU deduplicates on (partnerReferenceNo, or partnerRefundNo for refunds). */
+  @Index('transactions_partner_reference_no_key', { unique: true })
   @Column({ type: 'text' })
   partnerReferenceNo: string;
 
@@ -55,7 +79,9 @@ export class Transaction {
   @Column({ type: 'text', nullable: true })
   dokuExternalId: string | null;
 
-  /** For refunds and cancels: the purchase they apply to. */
+  /** For refunds and cancels: the purchase they apply to, which then cannot be deleted. */
+  @Index('transactions_parent_id_idx', { where: `parent_id IS NOT NULL` })
+  @ForeignKey(() => Transaction, { name: 'transactions_parent_id_fkey', onDelete: 'RESTRICT' })
   @Column({ type: 'uuid', nullable: true })
   parentId: string | null;
 
@@ -96,6 +122,13 @@ export class Transaction {
 
   @Column({ type: 'timestamptz', nullable: true })
   finalizedAt: Date | null;
+
+  /**
+   * When DOKU was last asked about this transaction's status (purchases: Query Purchase). A poll
+   * asks only when this is older than the poll interval, claimed in one UPDATE.
+   */
+  @Column({ type: 'timestamptz', nullable: true })
+  statusAskedAt: Date | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;

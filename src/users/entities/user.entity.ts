@@ -1,21 +1,25 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { USER_ROLES, type UserRole } from '../../common/auth/roles';
 
-export const USER_ROLES = ['user', 'admin', 'support', 'finance'] as const;
-export type UserRole = (typeof USER_ROLES)[number];
+export { USER_ROLES, type UserRole };
 
 @Entity('users')
+@Check('users_role_check', `role IN ('user','admin','support','finance')`)
+@Check('users_email_lower_check', `email = lower(email)`)
 export class User {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'users_pkey' })
   id: string;
 
   @Column({ type: 'text' })
   name: string;
 
   /** Stored lower-cased; unique. */
+  @Index('users_email_key', { unique: true })
   @Column({ type: 'text' })
   email: string;
 
   /** Indonesian mobile number in 62… form; unique. */
+  @Index('users_phone_key', { unique: true })
   @Column({ type: 'text' })
   phone: string;
 

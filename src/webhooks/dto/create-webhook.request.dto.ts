@@ -3,12 +3,20 @@ import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsOptional, IsString, MaxLeng
 import { EVENT_TYPES } from '../../events/event-types';
 
 export class CreateWebhookRequestDto {
-  @ApiProperty({ example: 'https://hooks.partner.example/doku-wallet', description: 'https only; private, loopback, link-local and metadata addresses are refused' })
+  @ApiProperty({
+    example: 'https://hooks.partner.example/doku-wallet',
+    description: 'https only; private, loopback, link-local and metadata addresses are refused',
+  })
   @IsString()
   @MaxLength(2048)
   url: string;
 
-  @ApiPropertyOptional({ example: ['transaction.status_changed'], enum: EVENT_TYPES, isArray: true, description: 'Event types to receive; all when omitted or empty' })
+  @ApiPropertyOptional({
+    example: ['transaction.status_changed'],
+    enum: EVENT_TYPES,
+    isArray: true,
+    description: 'Event types to receive; all when omitted or empty',
+  })
   @IsOptional()
   @IsArray()
   @ArrayUnique()

@@ -1,14 +1,24 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { WebhookSubscription } from './webhook-subscription.entity';
 
 export const WEBHOOK_DELIVERY_STATUSES = ['PENDING', 'DELIVERED', 'FAILED'] as const;
 export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
 
 /** One outbox event for one subscription, from its fan-out to its delivery or final failure. */
 @Entity('webhook_deliveries')
+@Check('webhook_deliveries_status_check', `status IN ('PENDING','DELIVERED','FAILED')`)
+// One delivery per (event, subscription): the fan-out can run again without duplicating any.
+@Index('webhook_deliveries_event_subscription_key', ['eventId', 'subscriptionId'], { unique: true })
+// The deliveries waiting for an attempt.
+@Index('webhook_deliveries_due_idx', ['nextAttemptAt'], { where: `status = 'PENDING'` })
+// In the database created_at is descending (newest first); TypeORM cannot declare an index column's order.
+@Index('webhook_deliveries_subscription_idx', ['subscriptionId', 'createdAt'])
 export class WebhookDelivery {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'webhook_deliveries_pkey' })
   id: string;
 
+  /** A subscription with deliveries is never deleted (it is soft-deleted instead). */
+  @ForeignKey(() => WebhookSubscription, { name: 'webhook_deliveries_subscription_id_fkey', onDelete: 'RESTRICT' })
   @Column({ type: 'uuid' })
   subscriptionId: string;
 
@@ -16,6 +26,7 @@ export class WebhookDelivery {
   @Column({ type: 'uuid' })
   eventId: string;
 
+  /** The event's position (its `seq` in GET /v1/events and in the webhook body). */
   @Column({ type: 'bigint' })
   eventSeq: string;
 

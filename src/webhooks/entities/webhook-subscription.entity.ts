@@ -1,12 +1,13 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
 /**
  * A partner endpoint receiving signed events (Standard Webhooks). The signing secret is stored
  * sealed (SecretBox); it is shown once, when created or rotated.
  */
 @Entity('webhook_subscriptions')
+@Check('webhook_subscriptions_url_check', `length(url) <= 2048`)
 export class WebhookSubscription {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'webhook_subscriptions_pkey' })
   id: string;
 
   @Column({ type: 'text' })

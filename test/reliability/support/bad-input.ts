@@ -1,4 +1,4 @@
-import { Rng } from './harness';
+import type { Rng } from './harness';
 
 /** The OpenAPI document the app serves (`/docs/openapi.json`), the part the generator reads. */
 export interface OpenApiDoc {
@@ -39,7 +39,7 @@ export interface BadCase {
   /** Idempotency-Key to send; undefined = a fresh valid one on idempotent routes, null = none. */
   idempotencyKey?: string | null;
   headers?: Record<string, string>;
-  /** The status the case must get, when RELIABILITY.md or the contract names one. */
+  /** The status the case must get, when docs/reliability.md (R6) or the contract names one. */
   expectStatus?: number[];
 }
 
@@ -76,7 +76,8 @@ function badNumbers(): Array<[string, unknown]> {
     ['amount "10.001"', '10.001'],
     ['amount 10.5', 10.5],
     ['numeric string', '10'],
-    ['unsafe integer', 9007199254740993],
+    // 2^53: the first integer past the safe range.
+    ['unsafe integer', Number.MAX_SAFE_INTEGER + 1],
     ['null', null],
     ['boolean', true],
     ['array', [1]],
@@ -152,7 +153,11 @@ export function bodyCases(doc: OpenApiDoc, schema: Schema | undefined, rng: Rng,
         ['number', 7],
         ['bad element', [12345]],
       ];
-      if (prop.maxItems !== undefined) values.push(['over maxItems', Array.from({ length: prop.maxItems + 1 }, () => base[name] && Array.isArray(base[name]) ? (base[name] as unknown[])[0] : 'x')]);
+      if (prop.maxItems !== undefined)
+        values.push([
+          'over maxItems',
+          Array.from({ length: prop.maxItems + 1 }, () => (base[name] && Array.isArray(base[name]) ? (base[name] as unknown[])[0] : 'x')),
+        ]);
       const element = resolveSchema(doc, prop.items);
       const first = Array.isArray(base[name]) ? (base[name] as unknown[])[0] : undefined;
       if (element?.properties && first && typeof first === 'object') {
@@ -160,13 +165,30 @@ export function bodyCases(doc: OpenApiDoc, schema: Schema | undefined, rng: Rng,
           cases.push({ ...inner, label: `${name}[0]: ${inner.label}`, json: withField(name, [inner.json]) });
         }
       }
-    } else if (prop.type === 'boolean') values = [['string', 'true'], ['number', 1], ['null', null]];
+    } else if (prop.type === 'boolean')
+      values = [
+        ['string', 'true'],
+        ['number', 1],
+        ['null', null],
+      ];
     for (const [label, value] of values) {
-      const category = label.startsWith('amount') ? 'bad amount' : label === 'control characters' ? 'control characters' : label.includes('__proto__') ? '__proto__ key' : 'wrong type';
+      const category = label.startsWith('amount')
+        ? 'bad amount'
+        : label === 'control characters'
+          ? 'control characters'
+          : label.includes('__proto__')
+            ? '__proto__ key'
+            : 'wrong type';
       cases.push({ category, label: `${name}: ${label}`, invalid: true, json: withField(name, value) });
     }
     // A field bigger than the whole body limit: refused before anything reads it (413).
-    cases.push({ category: 'huge string', label: `${name}: 100k characters`, invalid: true, json: withField(name, 'x'.repeat(100_000)), expectStatus: [413] });
+    cases.push({
+      category: 'huge string',
+      label: `${name}: 100k characters`,
+      invalid: true,
+      json: withField(name, 'x'.repeat(100_000)),
+      expectStatus: [413],
+    });
     for (let i = 0; i < fuzzRounds; i++) {
       const value = junk(rng);
       // Junk may happen to be valid for a free-text field; only its server-side effects are checked.
@@ -184,19 +206,97 @@ export function bodyCases(doc: OpenApiDoc, schema: Schema | undefined, rng: Rng,
 /** Raw-body cases every body-taking route gets: broken JSON, wrong content types, poisoned keys, oversize. */
 export function rawCases(bodyLimitBytes: number, acceptsForm: boolean): BadCase[] {
   const cases: BadCase[] = [
-    { category: 'invalid JSON', label: 'truncated', invalid: true, raw: { body: '{"amount": ', contentType: 'application/json' }, expectStatus: [400] },
-    { category: 'invalid JSON', label: 'single quotes', invalid: true, raw: { body: "{'amount': 1}", contentType: 'application/json' }, expectStatus: [400] },
-    { category: 'invalid JSON', label: 'trailing comma', invalid: true, raw: { body: '{"amount": 1,}', contentType: 'application/json' }, expectStatus: [400] },
-    { category: 'invalid JSON', label: 'empty with a JSON content type', invalid: true, raw: { body: '', contentType: 'application/json' }, expectStatus: [400] },
-    { category: 'invalid JSON', label: 'NaN literal', invalid: true, raw: { body: '{"amount": NaN}', contentType: 'application/json' }, expectStatus: [400] },
-    { category: 'invalid JSON', label: 'binary', invalid: true, raw: { body: Buffer.from([0xff, 0xfe, 0x00, 0x7b, 0x22]), contentType: 'application/json' }, expectStatus: [400] },
-    { category: 'wrong content type', label: 'text/plain', invalid: true, raw: { body: '{"amount":1}', contentType: 'text/plain' }, expectStatus: [415] },
-    { category: 'wrong content type', label: 'application/xml', invalid: true, raw: { body: '<amount>1</amount>', contentType: 'application/xml' }, expectStatus: [415] },
-    { category: 'wrong content type', label: 'multipart', invalid: true, raw: { body: '--x\r\n\r\n1\r\n--x--', contentType: 'multipart/form-data; boundary=x' }, expectStatus: [415] },
-    { category: 'wrong content type', label: 'octet-stream', invalid: true, raw: { body: Buffer.from('{"amount":1}'), contentType: 'application/octet-stream' }, expectStatus: [415] },
-    { category: '__proto__ key', label: '__proto__ at the top', invalid: true, raw: { body: '{"__proto__":{"isAdmin":true},"amount":1}', contentType: 'application/json' }, expectStatus: [400] },
-    { category: '__proto__ key', label: 'constructor.prototype', invalid: true, raw: { body: '{"constructor":{"prototype":{"isAdmin":true}}}', contentType: 'application/json' }, expectStatus: [400] },
-    { category: '__proto__ key', label: 'nested __proto__', invalid: true, raw: { body: '{"items":[{"__proto__":{"x":1}}]}', contentType: 'application/json' }, expectStatus: [400] },
+    {
+      category: 'invalid JSON',
+      label: 'truncated',
+      invalid: true,
+      raw: { body: '{"amount": ', contentType: 'application/json' },
+      expectStatus: [400],
+    },
+    {
+      category: 'invalid JSON',
+      label: 'single quotes',
+      invalid: true,
+      raw: { body: "{'amount': 1}", contentType: 'application/json' },
+      expectStatus: [400],
+    },
+    {
+      category: 'invalid JSON',
+      label: 'trailing comma',
+      invalid: true,
+      raw: { body: '{"amount": 1,}', contentType: 'application/json' },
+      expectStatus: [400],
+    },
+    {
+      category: 'invalid JSON',
+      label: 'empty with a JSON content type',
+      invalid: true,
+      raw: { body: '', contentType: 'application/json' },
+      expectStatus: [400],
+    },
+    {
+      category: 'invalid JSON',
+      label: 'NaN literal',
+      invalid: true,
+      raw: { body: '{"amount": NaN}', contentType: 'application/json' },
+      expectStatus: [400],
+    },
+    {
+      category: 'invalid JSON',
+      label: 'binary',
+      invalid: true,
+      raw: { body: Buffer.from([0xff, 0xfe, 0x00, 0x7b, 0x22]), contentType: 'application/json' },
+      expectStatus: [400],
+    },
+    {
+      category: 'wrong content type',
+      label: 'text/plain',
+      invalid: true,
+      raw: { body: '{"amount":1}', contentType: 'text/plain' },
+      expectStatus: [415],
+    },
+    {
+      category: 'wrong content type',
+      label: 'application/xml',
+      invalid: true,
+      raw: { body: '<amount>1</amount>', contentType: 'application/xml' },
+      expectStatus: [415],
+    },
+    {
+      category: 'wrong content type',
+      label: 'multipart',
+      invalid: true,
+      raw: { body: '--x\r\n\r\n1\r\n--x--', contentType: 'multipart/form-data; boundary=x' },
+      expectStatus: [415],
+    },
+    {
+      category: 'wrong content type',
+      label: 'octet-stream',
+      invalid: true,
+      raw: { body: Buffer.from('{"amount":1}'), contentType: 'application/octet-stream' },
+      expectStatus: [415],
+    },
+    {
+      category: '__proto__ key',
+      label: '__proto__ at the top',
+      invalid: true,
+      raw: { body: '{"__proto__":{"isAdmin":true},"amount":1}', contentType: 'application/json' },
+      expectStatus: [400],
+    },
+    {
+      category: '__proto__ key',
+      label: 'constructor.prototype',
+      invalid: true,
+      raw: { body: '{"constructor":{"prototype":{"isAdmin":true}}}', contentType: 'application/json' },
+      expectStatus: [400],
+    },
+    {
+      category: '__proto__ key',
+      label: 'nested __proto__',
+      invalid: true,
+      raw: { body: '{"items":[{"__proto__":{"x":1}}]}', contentType: 'application/json' },
+      expectStatus: [400],
+    },
     {
       category: 'oversize body',
       label: `${bodyLimitBytes + 1024} bytes`,
@@ -206,7 +306,12 @@ export function rawCases(bodyLimitBytes: number, acceptsForm: boolean): BadCase[
     },
   ];
   if (acceptsForm) {
-    cases.push({ category: 'invalid JSON', label: 'form with a broken encoding', invalid: true, raw: { body: 'grant_type=%E0%A4%A&client_id=%', contentType: 'application/x-www-form-urlencoded' } });
+    cases.push({
+      category: 'invalid JSON',
+      label: 'form with a broken encoding',
+      invalid: true,
+      raw: { body: 'grant_type=%E0%A4%A&client_id=%', contentType: 'application/x-www-form-urlencoded' },
+    });
   }
   return cases;
 }
@@ -253,10 +358,13 @@ export function pathIdCases(params: string[], body: unknown, listRoute: boolean)
     ['json', encodeURIComponent('{"$ne":null}')],
   ];
   return params.flatMap((p) =>
-    values.map(
-      ([label, value]) =>
-        ({ category: 'bad path id', label: `${p}: ${label}`, invalid: !(listRoute && label === 'nil uuid'), pathParams: { [p]: value }, json: body }) as BadCase,
-    ),
+    values.map(([label, value]) => ({
+      category: 'bad path id',
+      label: `${p}: ${label}`,
+      invalid: !(listRoute && label === 'nil uuid'),
+      pathParams: { [p]: value },
+      json: body,
+    })),
   );
 }
 
@@ -305,6 +413,11 @@ export function queryCases(params: Array<{ name: string; schema?: Schema }>): Ba
     cases.push({ category: 'bad query', label: `${p.name}: repeated`, invalid: false, query: `${p.name}=1&${p.name}=2` });
   }
   cases.push({ category: 'bad query', label: 'unknown parameter', invalid: false, query: 'zzUnknown=1' });
-  cases.push({ category: 'bad query', label: '__proto__ parameter', invalid: false, query: '__proto__%5Bpolluted%5D=1&constructor%5Bprototype%5D%5Bx%5D=1' });
+  cases.push({
+    category: 'bad query',
+    label: '__proto__ parameter',
+    invalid: false,
+    query: '__proto__%5Bpolluted%5D=1&constructor%5Bprototype%5D%5Bx%5D=1',
+  });
   return cases;
 }

@@ -1,15 +1,17 @@
-import { createHash, createHmac, createSign, KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { createHash, createHmac, createSign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
-import { DataSource } from 'typeorm';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { DataSource } from 'typeorm';
 import { defaultPartnersFile } from '../../../simulator/src';
-import { jakartaTimestamp } from '../../../src/integrations/doku/doku-signature';
+import { jakartaTimestamp } from '../../../src/integrations/doku/snap/doku-signature';
 import type { TransactionStatus } from '../../../src/transactions/transaction-state';
-import { Rng } from './harness';
-import { BatteryHttp, RawResponse } from './http-client';
+import type { Rng } from './harness';
+import type { BatteryHttp, RawResponse } from './http-client';
 
-/** DOKU's token request to us (§2.8 step 1). */
+/** DOKU's token request to us (the token handshake, docs/doku-integration.md#notifications). */
 export const NOTIFICATION_TOKEN_PATH = '/authorization/v1/access-token/b2b';
 
 /** DOKU's private key in the development partner registry; the app's configured DOKU public key is its public half. */
@@ -47,10 +49,11 @@ export interface NotifierIdentity {
 }
 
 /**
- * "DOKU" sending notifications to the app, signed as §2.8 says: the token handshake (RSA over
- * `clientId|timestamp` with DOKU's key), then the notify POST signed over the exact bytes sent,
- * HMAC-SHA512 with the partner's client secret (symmetric) or SHA256withRSA with DOKU's key
- * (asymmetric). Every part can be overridden, so hostile variants are built the same way.
+ * "DOKU" sending notifications to the app, signed as docs/doku-integration.md#notifications says: the
+ * token handshake (RSA over `clientId|timestamp` with DOKU's key), then the notify POST signed over
+ * the exact bytes sent, HMAC-SHA512 with the partner's client secret (symmetric) or SHA256withRSA
+ * with DOKU's key (asymmetric). Every part can be overridden, so hostile variants are built the same
+ * way.
  */
 export class DokuNotificationSender {
   private readonly dokuKey = dokuPrivateKeyPem();
@@ -61,7 +64,13 @@ export class DokuNotificationSender {
   ) {}
 
   handshake(
-    options: { timestamp?: string; clientKey?: string; privateKey?: string | KeyObject; signedClientId?: string; alterSignature?: (signature: string) => string } = {},
+    options: {
+      timestamp?: string;
+      clientKey?: string;
+      privateKey?: string | KeyObject;
+      signedClientId?: string;
+      alterSignature?: (signature: string) => string;
+    } = {},
   ): Promise<RawResponse> {
     const timestamp = options.timestamp ?? jakartaTimestamp(new Date());
     const signed = rsaSign(`${options.signedClientId ?? this.identity.clientId}|${timestamp}`, options.privateKey ?? this.dokuKey);
@@ -75,7 +84,8 @@ export class DokuNotificationSender {
   /** A live token from the app. */
   async token(): Promise<string> {
     const res = await this.handshake();
-    if (res.status !== 200 || typeof res.json?.accessToken !== 'string') throw new Error(`notification token handshake failed: ${res.status} ${res.text.slice(0, 200)}`);
+    if (res.status !== 200 || typeof res.json?.accessToken !== 'string')
+      throw new Error(`notification token handshake failed: ${res.status} ${res.text.slice(0, 200)}`);
     return res.json.accessToken as string;
   }
 
@@ -132,7 +142,6 @@ export class NotificationSink {
   ) {}
 
   static async start(): Promise<NotificationSink> {
-    let sink: NotificationSink | undefined;
     const server = createServer((req: IncomingMessage, res: ServerResponse) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -140,12 +149,23 @@ export class NotificationSink {
         const body = Buffer.concat(chunks).toString('utf8');
         res.setHeader('content-type', 'application/json');
         if (req.url === NOTIFICATION_TOKEN_PATH) {
-          const token = { responseCode: '2007300', responseMessage: 'Successful', accessToken: 'sink-token', tokenType: 'Bearer', expiresIn: 900, additionalInfo: '' };
+          const token = {
+            responseCode: '2007300',
+            responseMessage: 'Successful',
+            accessToken: 'sink-token',
+            tokenType: 'Bearer',
+            expiresIn: 900,
+            additionalInfo: '',
+          };
           res.end(JSON.stringify(token));
           return;
         }
         try {
-          const parsed = JSON.parse(body) as { originalPartnerReferenceNo?: string; latestTransactionStatus?: string; additionalInfo?: { eventType?: string } };
+          const parsed = JSON.parse(body) as {
+            originalPartnerReferenceNo?: string;
+            latestTransactionStatus?: string;
+            additionalInfo?: { eventType?: string };
+          };
           sink?.deliveries.push({
             body,
             partnerReferenceNo: parsed.originalPartnerReferenceNo ?? '',
@@ -159,7 +179,7 @@ export class NotificationSink {
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    sink = new NotificationSink(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const sink: NotificationSink = new NotificationSink(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
     return sink;
   }
 
@@ -194,12 +214,14 @@ export interface StatusHistory {
 }
 
 export async function statusHistory(db: DataSource, transactionId: string): Promise<StatusHistory> {
-  const outbox = (await db.query(
+  const outbox = await db.query<Array<{ from: TransactionStatus | null; to: TransactionStatus }>>(
     `SELECT payload->>'previousStatus' AS "from", payload->>'status' AS "to" FROM outbox_events
       WHERE aggregate_type = 'transaction' AND aggregate_id = $1 ORDER BY seq`,
     [transactionId],
-  )) as Array<{ from: TransactionStatus | null; to: TransactionStatus }>;
-  const events = (await db.query(`SELECT COUNT(*)::int AS n FROM transaction_events WHERE transaction_id = $1`, [transactionId])) as Array<{ n: number }>;
+  );
+  const events = await db.query<Array<{ n: number }>>(`SELECT COUNT(*)::int AS n FROM transaction_events WHERE transaction_id = $1`, [
+    transactionId,
+  ]);
   return { moves: outbox, transactionEvents: events[0]?.n ?? 0, outboxEvents: outbox.length };
 }
 
@@ -232,12 +254,13 @@ export async function notificationsSettled(db: DataSource, where: { partnerRefer
   const filter = where.partnerReferenceNo !== undefined ? 'WHERE partner_reference_no = $1' : '';
   const params = where.partnerReferenceNo !== undefined ? [where.partnerReferenceNo] : [];
   for (;;) {
-    const rows = (await db.query(
+    const rows = await db.query<Array<{ n: number; open: number }>>(
       `SELECT COUNT(*)::int AS n, COUNT(*) FILTER (WHERE processed_at IS NULL)::int AS open FROM doku_notifications ${filter}`,
       params,
-    )) as Array<{ n: number; open: number }>;
-    if (rows[0]!.open === 0) return rows[0]!.n;
-    if (Date.now() > deadline) throw new Error(`${rows[0]!.open} of ${rows[0]!.n} stored notifications still unprocessed after ${limitMs} ms`);
+    );
+    if (rows[0].open === 0) return rows[0].n;
+    if (Date.now() > deadline)
+      throw new Error(`${rows[0].open} of ${rows[0].n} stored notifications still unprocessed after ${limitMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
@@ -246,5 +269,5 @@ export async function notificationsSettled(db: DataSource, where: { partnerRefer
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i] as number;
+  return sorted[i];
 }

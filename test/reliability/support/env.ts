@@ -1,7 +1,8 @@
 import type { DestinationStream } from 'pino';
 import { startSimulator, type SimulatorHandle, type SimulatorOptions } from '../../../simulator/src';
-import { startTestApp, TestApp } from '../../support/test-app';
-import { WalletEnv } from '../../support/wallet-fixtures';
+import type { TestApp } from '../../support/test-app';
+import { startTestApp } from '../../support/test-app';
+import type { WalletEnv } from '../../support/wallet-fixtures';
 import { BatteryHttp } from './http-client';
 import { Tally } from './harness';
 
@@ -35,6 +36,17 @@ export interface ReliabilityEnvOptions {
  * app's logs to a stream of the test's choosing, and a counting raw HTTP client. Returns a
  * `WalletEnv`, so `createBoundWallet` and friends work on it.
  */
+/**
+ * The e-money limits stay on in the battery (their counters are kept and given back under every
+ * fault) but without caps: its wallets and amounts are far above Bank Indonesia's figures, and
+ * refusals are test/emoney-limits.e2e-spec.ts's business. Every backend a battery starts uses it.
+ */
+export const UNCAPPED_EMONEY_LIMITS = {
+  EMONEY_MAX_BALANCE_UNREGISTERED: 'none',
+  EMONEY_MAX_BALANCE_REGISTERED: 'none',
+  EMONEY_MONTHLY_INCOMING_LIMIT: 'none',
+} as const;
+
 export async function startReliabilityEnv(options: ReliabilityEnvOptions = {}): Promise<ReliabilityEnv> {
   const simCalls = new Tally();
   let total = 0;
@@ -56,6 +68,7 @@ export async function startReliabilityEnv(options: ReliabilityEnvOptions = {}): 
     const env = {
       RATE_LIMIT_PER_MINUTE: '1000000',
       RATE_LIMIT_SENSITIVE_PER_MINUTE: '1000000',
+      ...UNCAPPED_EMONEY_LIMITS,
       DOKU_BASE_URL: sim.url,
       ...options.env,
       ...options.envFromSim?.(sim),

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import type { FaultRule, FaultTarget, FaultType } from '../../../simulator/src/faults';
 
 /**
- * The battery's shared knobs (RELIABILITY.md, "Harness"): one printed seed drives every random
+ * The battery's shared knobs (docs/reliability.md#harness): one printed seed drives every random
  * choice, and one size knob picks the reduced (CI) or full (`npm run test:reliability`) figures.
  *
  *   RELIABILITY_SEED=<any string>   replay a run (default: random, chosen once per run by the e2e
@@ -71,7 +72,7 @@ export class Rng {
 
   pick<T>(items: readonly T[]): T {
     if (items.length === 0) throw new Error('pick from an empty list');
-    return items[Math.floor(this.next() * items.length)] as T;
+    return items[Math.floor(this.next() * items.length)];
   }
 
   /** A new array in a random order (Fisher-Yates). */
@@ -79,7 +80,7 @@ export class Rng {
     const out = [...items];
     for (let i = out.length - 1; i > 0; i--) {
       const j = Math.floor(this.next() * (i + 1));
-      [out[i], out[j]] = [out[j] as T, out[i] as T];
+      [out[i], out[j]] = [out[j], out[i]];
     }
     return out;
   }
@@ -116,7 +117,7 @@ export function announce(test: string): void {
   );
 }
 
-/** A test's figures as one JSON line on stdout (RELIABILITY.md: "prints each test's figures"). */
+/** A test's figures as one JSON line on stdout (docs/reliability.md#the-battery). */
 export function printFigures(test: string, figures: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify({ battery: test, seed: RELIABILITY_SEED, size: RELIABILITY_SIZE, ...figures })}\n`);
 }
@@ -136,10 +137,36 @@ export class Tally {
  * Proof that each injected fault or hostile input actually happened: a run in which one never
  * fired proves nothing, so it fails. Returns the labels below their minimum (empty when all fired).
  */
-export function belowMinimum(fired: Record<string, number>, minimum: Record<string, number>): Array<{ fault: string; fired: number; minimum: number }> {
+export function belowMinimum(
+  fired: Record<string, number>,
+  minimum: Record<string, number>,
+): Array<{ fault: string; fired: number; minimum: number }> {
   return Object.entries(minimum)
     .filter(([fault, min]) => (fired[fault] ?? 0) < min)
     .map(([fault, min]) => ({ fault, fired: fired[fault] ?? 0, minimum: min }));
+}
+
+/**
+ * Faults planned on named operations beside the random ones: the i-th fault once on the operation of
+ * the i-th amount (rules keyed by amount), so that every kind provably happens whatever the seed and
+ * `belowMinimum` proves the battery rather than the seed's luck.
+ */
+export function plannedFaults(
+  endpoint: FaultTarget,
+  types: readonly FaultType[],
+  amounts: readonly number[],
+  extra: (type: FaultType) => Partial<FaultRule> = () => ({}),
+): FaultRule[] {
+  if (amounts.length < types.length) throw new Error(`plannedFaults: ${types.length} faults need ${types.length} amounts`);
+  return types.map((type, i) => ({
+    ...extra(type),
+    id: `${type}@${endpoint}:planned`,
+    endpoint,
+    type,
+    times: 1,
+    keyBy: 'amount',
+    keys: [`amount:${amounts[i]}.00`],
+  }));
 }
 
 /** Runs `work` over `items` with at most `limit` in flight, in order of the items. */
@@ -150,7 +177,7 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (
     for (;;) {
       const i = next++;
       if (i >= items.length) return;
-      out[i] = await work(items[i] as T, i);
+      out[i] = await work(items[i], i);
     }
   });
   await Promise.all(lanes);

@@ -5,7 +5,11 @@ export interface RawResponse {
   status: number;
   headers: Record<string, string>;
   text: string;
-  /** The parsed body, or undefined when it is not JSON. */
+  /**
+   * The parsed body, or undefined when it is not JSON. Untyped on purpose: this is where the
+   * server's answers enter the tests, which assert on their shape field by field.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the untyped JSON boundary of the tests
   json: any;
 }
 
@@ -97,6 +101,36 @@ export class BatteryHttp {
 }
 
 /** The stable error body of this API: `{"error":{"code","message","requestId"}}` (details optional). */
+/**
+ * The OAuth2 token endpoint's error body (RFC 6749 §5.2): `error` one of the RFC's codes (or
+ * `temporarily_unavailable` / `server_error`), a description, and our request id.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function isOAuthErrorBody(json: any): boolean {
+  const codes = [
+    'invalid_request',
+    'invalid_client',
+    'invalid_grant',
+    'unauthorized_client',
+    'unsupported_grant_type',
+    'invalid_scope',
+    'temporarily_unavailable',
+    'server_error',
+  ];
+  return (
+    !!json &&
+    typeof json === 'object' &&
+    codes.includes(json.error) &&
+    typeof json.error_description === 'string' &&
+    json.error_description.length > 0 &&
+    Object.keys(json).every((k) => ['error', 'error_description', 'error_uri', 'request_id'].includes(k))
+  );
+}
+
+/** The routes that answer errors in RFC 6749's format instead of the API's. */
+export const OAUTH_ROUTES = new Set(['POST /v1/oauth/token']);
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- takes RawResponse.json as it comes
 export function isStableErrorBody(json: any): boolean {
   const e = json?.error;
   return (

@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { SimulatorHandle } from '../../../simulator/src';
 
 /** One of our transactions, as stored. */
@@ -11,6 +11,8 @@ export interface OurRecord {
   refundedAmount: bigint;
   partnerReferenceNo: string;
   parentId: string | null;
+  /** The channel (docs/channels.md): DANA purchases are the simulator's DANA payments. */
+  paymentMethod: string;
 }
 
 export interface ReconciliationEntry {
@@ -21,7 +23,7 @@ export interface ReconciliationEntry {
   why?: string;
 }
 
-/** Our records against the simulator's, classified (RELIABILITY.md: match / mismatch / missing / duplicate). */
+/** Our records against the simulator's, classified match / mismatch / missing / duplicate (docs/reliability.md#harness). */
 export interface Reconciliation {
   match: number;
   mismatch: ReconciliationEntry[];
@@ -59,13 +61,13 @@ function sameState(ours: string, doku: string): boolean {
 
 const toMinor = (value: string): bigint => {
   const [whole, frac = ''] = value.split('.');
-  return BigInt(whole as string) * 100n + BigInt((frac + '00').slice(0, 2));
+  return BigInt(whole) * 100n + BigInt((frac + '00').slice(0, 2));
 };
 
 export async function ourRecords(db: DataSource): Promise<OurRecord[]> {
-  const rows = (await db.query(
-    `SELECT id, user_id, type, status, amount::text AS amount, refunded_amount::text AS refunded_amount, partner_reference_no, parent_id FROM transactions`,
-  )) as Array<Record<string, string | null>>;
+  const rows = await db.query<Array<Record<string, string | null>>>(
+    `SELECT id, user_id, type, status, amount::text AS amount, refunded_amount::text AS refunded_amount, partner_reference_no, parent_id, payment_method FROM transactions`,
+  );
   return rows.map((r) => ({
     id: r.id as string,
     userId: r.user_id as string,
@@ -75,6 +77,7 @@ export async function ourRecords(db: DataSource): Promise<OurRecord[]> {
     refundedAmount: BigInt(r.refunded_amount as string),
     partnerReferenceNo: r.partner_reference_no as string,
     parentId: r.parent_id,
+    paymentMethod: r.payment_method as string,
   }));
 }
 
@@ -84,9 +87,26 @@ export async function ourRecords(db: DataSource): Promise<OurRecord[]> {
  */
 export async function reconcile(db: DataSource, sim: SimulatorHandle, clientId: string): Promise<Reconciliation> {
   const ours = await ourRecords(db);
-  const out: Reconciliation = { match: 0, mismatch: [], missing: [], duplicate: [], failedBeforeDoku: 0, lost: 0, doubleApplied: 0, unresolved: 0 };
+  const out: Reconciliation = {
+    match: 0,
+    mismatch: [],
+    missing: [],
+    duplicate: [],
+    failedBeforeDoku: 0,
+    lost: 0,
+    doubleApplied: 0,
+    unresolved: 0,
+  };
 
-  const simRecords = sim.control.transactions({ clientId });
+  // The DANA channel's payments are records of their own at the simulator (docs/channels.md).
+  const danaRecords = sim.control.danaPayments({ clientId }).map((p) => ({
+    type: 'DANA',
+    partnerReferenceNo: p.partnerReferenceNo,
+    status: p.status,
+    amount: p.amount,
+    detail: { refunds: p.refunds },
+  }));
+  const simRecords = [...sim.control.transactions({ clientId }), ...danaRecords];
   const simByKey = new Map<string, (typeof simRecords)[number][]>();
   for (const r of simRecords) {
     const k = `${r.type}|${r.partnerReferenceNo}`;
@@ -94,9 +114,12 @@ export async function reconcile(db: DataSource, sim: SimulatorHandle, clientId: 
   }
   const simRefunds = new Map<string, { amount: string; purchaseRef: string }[]>();
   for (const r of simRecords) {
-    if (r.type !== 'PURCHASE') continue;
+    if (r.type !== 'PURCHASE' && r.type !== 'DANA') continue;
     for (const refund of (r.detail.refunds as Array<{ partnerRefundNo: string; amount: string }> | undefined) ?? []) {
-      simRefunds.set(refund.partnerRefundNo, [...(simRefunds.get(refund.partnerRefundNo) ?? []), { amount: refund.amount, purchaseRef: r.partnerReferenceNo }]);
+      simRefunds.set(refund.partnerRefundNo, [
+        ...(simRefunds.get(refund.partnerRefundNo) ?? []),
+        { amount: refund.amount, purchaseRef: r.partnerReferenceNo },
+      ]);
     }
   }
 
@@ -111,7 +134,7 @@ export async function reconcile(db: DataSource, sim: SimulatorHandle, clientId: 
   for (const [k, n] of applied) {
     if (n > 1) {
       out.doubleApplied++;
-      out.duplicate.push({ reference: k.split('|')[1] as string, type: k.split('|')[0] as string, why: `applied ${n} times in DOKU's ledger` });
+      out.duplicate.push({ reference: k.split('|')[1], type: k.split('|')[0], why: `applied ${n} times in DOKU's ledger` });
     }
   }
 
@@ -120,7 +143,8 @@ export async function reconcile(db: DataSource, sim: SimulatorHandle, clientId: 
     const k = `${o.type}|${o.partnerReferenceNo}`;
     seen.set(k, (seen.get(k) ?? 0) + 1);
   }
-  for (const [k, n] of seen) if (n > 1) out.duplicate.push({ reference: k.split('|')[1] as string, type: k.split('|')[0] as string, why: `${n} of our records` });
+  for (const [k, n] of seen)
+    if (n > 1) out.duplicate.push({ reference: k.split('|')[1], type: k.split('|')[0], why: `${n} of our records` });
 
   const matched = new Set<string>();
   for (const o of ours) {
@@ -139,7 +163,7 @@ export async function reconcile(db: DataSource, sim: SimulatorHandle, clientId: 
       }
       continue;
     }
-    const simType = SIM_TYPE[o.type];
+    const simType = o.type === 'PURCHASE' && o.paymentMethod === 'DANA' ? 'DANA' : SIM_TYPE[o.type];
     if (!simType) continue; // CANCEL: reflected in its purchase's status
     const k = `${simType}|${o.partnerReferenceNo}`;
     matched.add(k);
@@ -155,12 +179,17 @@ export async function reconcile(db: DataSource, sim: SimulatorHandle, clientId: 
     if (amountOk && sameState(o.status, r.status)) out.match++;
     else {
       if ((r.status === '00' || r.status === '04') && o.status !== 'SUCCESS') out.lost++;
-      out.mismatch.push({ reference: o.partnerReferenceNo, type: simType, ours: `${o.status} ${o.amount}`, doku: `${r.status} ${r.amount}` });
+      out.mismatch.push({
+        reference: o.partnerReferenceNo,
+        type: simType,
+        ours: `${o.status} ${o.amount}`,
+        doku: `${r.status} ${r.amount}`,
+      });
     }
   }
   for (const [k, records] of simByKey) {
     if (matched.has(k)) continue;
-    const r = records[0]!;
+    const r = records[0];
     if (r.type === 'AUTH') continue;
     if (r.status === '00' || r.status === '04') out.lost++;
     out.missing.push({ reference: r.partnerReferenceNo, type: r.type, doku: r.status, why: 'at DOKU, not with us' });
@@ -184,14 +213,23 @@ export async function invariantViolations(db: DataSource): Promise<string[]> {
          LEFT JOIN transactions r ON r.parent_id = p.id AND r.type = 'REFUND' AND r.status = 'SUCCESS'
         WHERE p.type = 'PURCHASE' GROUP BY p.id, p.refunded_amount HAVING p.refunded_amount <> COALESCE(SUM(r.amount), 0)`,
     ],
-    ['reference used twice', `SELECT partner_reference_no FROM transactions WHERE type <> 'CANCEL' GROUP BY type, partner_reference_no HAVING COUNT(*) > 1`],
-    ['transaction behind two keys', `SELECT transaction_id FROM idempotency_keys WHERE transaction_id IS NOT NULL GROUP BY transaction_id HAVING COUNT(*) > 1`],
+    [
+      'reference used twice',
+      `SELECT partner_reference_no FROM transactions WHERE type <> 'CANCEL' GROUP BY type, partner_reference_no HAVING COUNT(*) > 1`,
+    ],
+    [
+      'transaction behind two keys',
+      `SELECT transaction_id FROM idempotency_keys WHERE transaction_id IS NOT NULL GROUP BY transaction_id HAVING COUNT(*) > 1`,
+    ],
     ['completed key without a response', `SELECT id FROM idempotency_keys WHERE status = 'COMPLETED' AND response_status IS NULL`],
-    ['final state without finalized_at', `SELECT id FROM transactions WHERE status IN ('SUCCESS','FAILED','CANCELED') AND finalized_at IS NULL`],
+    [
+      'final state without finalized_at',
+      `SELECT id FROM transactions WHERE status IN ('SUCCESS','FAILED','CANCELED') AND finalized_at IS NULL`,
+    ],
   ];
   const out: string[] = [];
   for (const [name, sql] of checks) {
-    const rows = (await db.query(sql)) as unknown[];
+    const rows = await db.query<unknown[]>(sql);
     if (rows.length > 0) out.push(`${name}: ${rows.length} (${JSON.stringify(rows.slice(0, 3))})`);
   }
   return out;
@@ -212,7 +250,9 @@ export function reconciliationFigures(r: Reconciliation): Record<string, number>
 }
 
 /** The breaks a run must not leave, whatever else it checks: compare with {@link NO_BREAKS}. */
-export function reconciliationBreaks(r: Reconciliation): Pick<Reconciliation, 'mismatch' | 'missing' | 'duplicate' | 'lost' | 'doubleApplied'> {
+export function reconciliationBreaks(
+  r: Reconciliation,
+): Pick<Reconciliation, 'mismatch' | 'missing' | 'duplicate' | 'lost' | 'doubleApplied'> {
   return { mismatch: r.mismatch, missing: r.missing, duplicate: r.duplicate, lost: r.lost, doubleApplied: r.doubleApplied };
 }
 

@@ -1,6 +1,6 @@
 /**
- * THROWAWAY credentials from wallet-snap-api.md §2.9, copied byte for byte. Test use only: these keys
- * are published in the reference and must never be configured anywhere real.
+ * THROWAWAY credentials of the worked examples (docs/doku-integration.md#worked-examples). Test use
+ * only: these keys are public and must never be configured anywhere real.
  */
 export const THROWAWAY_PRIVATE_KEY_PEM = `-----BEGIN PRIVATE KEY-----
 MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQDMtZZrhvZhl0WN

@@ -1,10 +1,11 @@
 import { randomInt } from 'node:crypto';
-import { jakartaTimestamp } from '../doku-signature';
-import { ExternalIdGenerator } from '../doku.ports';
+import { jakartaTimestamp } from '../snap/doku-signature';
+import type { ExternalIdGenerator } from '../snap/doku.ports';
 
 /**
  * FOR TESTS AND LOCAL TOOLS ONLY. Unique within one process, not across instances or restarts, so it
- * does not meet §5.1 in production; the real generator is database-backed.
+ * does not meet DOKU's uniqueness rule in production (docs/doku-integration.md#x-external-id); the
+ * real generator is database-backed.
  * Shape: Jakarta date (8 digits) + per-process counter (12) + random (6) = 26 digits.
  */
 export class InMemoryExternalIdGenerator implements ExternalIdGenerator {

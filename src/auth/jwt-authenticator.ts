@@ -1,0 +1,99 @@
+import { Injectable } from '@nestjs/common';
+import { createSecretKey } from 'node:crypto';
+import { Passport } from 'passport';
+import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
+import { AppConfigService } from '../config/app-config.service';
+import { Principal } from '../common/auth/principal';
+import type { PrincipalAuthenticator } from '../common/auth/principal-authenticator';
+import { PrincipalResolver } from './principal-resolver';
+import { AccessClaims } from './token.service';
+
+/** How many verified tokens an instance remembers (the oldest is forgotten first). */
+const VERIFIED_TOKENS_MAX = 10_000;
+
+interface VerifiedToken {
+  claims: AccessClaims;
+  /** The token's `exp`, in milliseconds. */
+  expiresAt: number;
+}
+
+function bearerToken(header: string | string[] | undefined): string | undefined {
+  if (typeof header !== 'string' || header.length < 8 || header.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
+  return header.slice(7);
+}
+
+/**
+ * Authenticates a request's bearer token with passport-jwt: HS256 only, our issuer and audience,
+ * not expired; then PrincipalResolver checks what the token speaks for is still live.
+ *
+ * Each application instance has its own Passport authenticator with its own strategy, instead of
+ * passport's process-wide one: a second instance in the same process (the CLI, or several apps in
+ * one test run) would otherwise replace the first one's strategy, and with it the secret and the
+ * database connection it checks against.
+ *
+ * A token that passed passport-jwt's checks is remembered, by its exact text (signature included),
+ * until its `exp`: the same bytes are not verified again on every request of its lifetime. What the
+ * token speaks for (session, client, role) is still checked on every request by PrincipalResolver.
+ */
+@Injectable()
+export class JwtAuthenticator implements PrincipalAuthenticator {
+  private readonly passport = new Passport();
+  private readonly verified = new Map<string, VerifiedToken>();
+
+  constructor(
+    config: AppConfigService,
+    private readonly principals: PrincipalResolver,
+  ) {
+    this.passport.use(
+      'jwt',
+      new JwtStrategy(
+        {
+          jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+          // A KeyObject: given a string, jsonwebtoken first tries it as a public key on every call.
+          secretOrKey: createSecretKey(Buffer.from(config.auth.jwtSecret, 'utf8')) as unknown as string,
+          algorithms: ['HS256'],
+          issuer: config.auth.jwtIssuer,
+          audience: config.auth.jwtAudience,
+          passReqToCallback: true,
+        },
+        (
+          request: { headers: Record<string, string | string[] | undefined> },
+          claims: AccessClaims,
+          done: (err: unknown, principal?: Principal | false) => void,
+        ) => {
+          this.remember(bearerToken(request.headers.authorization), claims);
+          principals.fromClaims(claims).then(
+            (principal) => done(null, principal ?? false),
+            (e: unknown) => done(e),
+          );
+        },
+      ),
+    );
+  }
+
+  /** The request's principal, or null when it has no valid bearer token. */
+  authenticate(request: { headers: Record<string, string | string[] | undefined> }): Promise<Principal | null> {
+    const token = bearerToken(request.headers.authorization);
+    const known = token === undefined ? undefined : this.verified.get(token);
+    if (known !== undefined && token !== undefined) {
+      if (Date.now() < known.expiresAt) return this.principals.fromClaims(known.claims).then((principal) => principal ?? null);
+      this.verified.delete(token);
+    }
+    return new Promise((resolve, reject) => {
+      const middleware = this.passport.authenticate('jwt', { session: false }, (err: unknown, principal: Principal | false) =>
+        err ? reject(err instanceof Error ? err : new Error('The bearer token could not be checked')) : resolve(principal || null),
+      ) as (req: unknown, res: unknown, next: (err?: unknown) => void) => void;
+      middleware(request, undefined, reject);
+    });
+  }
+
+  private remember(token: string | undefined, claims: AccessClaims): void {
+    const exp = (claims as { exp?: unknown }).exp;
+    if (token === undefined || typeof exp !== 'number') return;
+    if (this.verified.size >= VERIFIED_TOKENS_MAX) {
+      const oldest = this.verified.keys().next();
+      if (oldest.done !== true) this.verified.delete(oldest.value);
+    }
+    this.verified.set(token, { claims, expiresAt: exp * 1000 });
+  }
+}

@@ -1,0 +1,216 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Counter, Gauge } from 'prom-client';
+import { AppConfigService } from '../config/app-config.service';
+import { MetricsService } from '../metrics/metrics.service';
+import { PurchaseStatusService } from '../purchase/purchase-status.service';
+import { PurchasesRepository } from '../purchase/purchases.repository';
+import { NotificationsRepository } from './notifications.repository';
+
+const logger = new Logger('DokuNotifications');
+
+/** The most one sweep takes at once. */
+const SWEEP_BATCH = 200;
+
+/** A stored notification this instance holds (a lease in its row) until it is processed. */
+export interface HeldNotification {
+  id: string;
+  partnerReferenceNo: string | null;
+}
+
+/**
+ * Applies stored notifications, after DOKU has had its answer (docs/doku-integration.md#notifications):
+ * a notification is a hint, confirmed with Query Purchase and applied through the state machine, so
+ * a forged, replayed or out-of-order notification can never move a state by itself.
+ *
+ * Processing is a hint that can wait; the acknowledgement is what DOKU times. So a few
+ * notifications are processed at once (`NOTIFICATION_PROCESSING_CONCURRENCY`) and the others wait
+ * in arrival order, in memory up to `NOTIFICATION_QUEUE_LIMIT`: a burst never takes the CPU and
+ * the database pool from the next acknowledgements, and never grows memory without bound. The
+ * instance that stores a notification holds it (a lease in its row) while it waits; a sweep on
+ * start, every `NOTIFICATION_SWEEP_INTERVAL_MS`, and whenever the queue runs low while more may
+ * wait, takes what nobody holds: notifications past the queue limit, those of an instance that
+ * died, and those whose processing failed (retried a lease later, given up after
+ * `NOTIFICATION_MAX_ATTEMPTS`).
+ */
+@Injectable()
+export class NotificationProcessor implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly waiting: HeldNotification[] = [];
+  /** Ids waiting or in flight here: a sweep does not queue what this instance already has. */
+  private readonly queued = new Set<string>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
+  private sweepRunning = false;
+  /** Some stored notifications may be held by nobody: the last sweep filled all its room, or one was stored past the queue limit. */
+  private moreUnheld = false;
+  private stopped = false;
+  private readonly outcomes: Counter<'outcome'>;
+
+  constructor(
+    private readonly repository: NotificationsRepository,
+    private readonly purchases: PurchasesRepository,
+    private readonly status: PurchaseStatusService,
+    private readonly config: AppConfigService,
+    metrics: MetricsService,
+  ) {
+    this.outcomes = new Counter({
+      name: 'doku_notifications_processed_total',
+      help: 'Stored DOKU notifications processed, by outcome (processed, failed, gave_up, swept)',
+      labelNames: ['outcome'] as const,
+      registers: [metrics.registry],
+    });
+    const waiting = () => this.waiting.length;
+    new Gauge({
+      name: 'doku_notifications_waiting',
+      help: 'Notifications waiting in this instance for processing',
+      registers: [metrics.registry],
+      collect() {
+        this.set(waiting());
+      },
+    });
+    const backlog = () => this.repository.backlog();
+    new Gauge({
+      name: 'doku_notifications_oldest_unprocessed_age_seconds',
+      help: 'Age of the oldest stored notification not processed yet (all instances)',
+      registers: [metrics.registry],
+      async collect() {
+        this.set((await backlog()).oldestAgeSeconds);
+      },
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    const tick = () => {
+      this.kickSweep();
+      if (!this.stopped) this.sweepTimer = setTimeout(tick, this.config.notifications.sweepIntervalMs);
+    };
+    // At once: what a previous process stored and never processed is taken over on start.
+    this.sweepTimer = setTimeout(tick, 0);
+  }
+
+  /** Whether a notification stored now is held here (its queue has room) or left for a sweep. */
+  hasRoom(): boolean {
+    return this.waiting.length < this.config.notifications.queueLimit;
+  }
+
+  /** A notification just stored and held by this instance: processed in turn. */
+  take(held: HeldNotification): void {
+    this.enqueue(held);
+  }
+
+  /** A notification just stored past the queue limit, held by nobody: a sweep takes it. */
+  leftUnheld(): void {
+    this.moreUnheld = true;
+    this.refill();
+  }
+
+  /**
+   * Takes over stored notifications nobody holds, as many as the queue has room for (at least
+   * one round of processing, so a queue limit of 0 still makes progress). Returns how many it took.
+   */
+  async sweep(): Promise<number> {
+    const { queueLimit, processingConcurrency, leaseSeconds } = this.config.notifications;
+    const room = Math.min(SWEEP_BATCH, Math.max(queueLimit, processingConcurrency) - this.waiting.length);
+    if (room <= 0 || this.stopped) return 0;
+    const taken = await this.repository.claimUnheld(room, leaseSeconds);
+    this.moreUnheld = taken.length === room;
+    let added = 0;
+    for (const held of taken) {
+      if (this.queued.has(held.id)) continue;
+      this.enqueue(held);
+      added++;
+    }
+    if (added > 0) {
+      this.outcomes.inc({ outcome: 'swept' }, added);
+      logger.log(`Took over ${added} stored notification(s) nobody was processing`);
+    }
+    return added;
+  }
+
+  /**
+   * Stops sweeping, gives back what waits here (another instance, or the next start, takes it over
+   * at once) and lets what is in flight finish before the database goes away.
+   */
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    if (this.sweepTimer) clearTimeout(this.sweepTimer);
+    await this.sweeping;
+    const given = this.waiting.splice(0).map((h) => h.id);
+    for (const id of given) this.queued.delete(id);
+    await this.repository
+      .release(given)
+      .catch((error: unknown) => logger.warn(`Could not give back ${given.length} notification(s): ${(error as Error).message}`));
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** One sweep at a time: on the timer, and at once when the queue runs low while more may wait unheld. */
+  private kickSweep(): void {
+    if (this.sweepRunning || this.stopped) return;
+    this.sweepRunning = true;
+    this.sweeping = this.sweep()
+      .then(() => undefined)
+      .catch((error: unknown) => logger.warn(`Notification sweep failed: ${(error as Error).message}`))
+      .finally(() => {
+        this.sweepRunning = false;
+      });
+  }
+
+  /**
+   * Past the queue limit, notifications wait in the table only: the sweep follows the queue, so
+   * processing never idles until the next timer while they wait.
+   */
+  private refill(): void {
+    if (this.moreUnheld && this.waiting.length <= this.config.notifications.processingConcurrency) this.kickSweep();
+  }
+
+  private enqueue(held: HeldNotification): void {
+    this.queued.add(held.id);
+    this.waiting.push(held);
+    this.startWaiting();
+  }
+
+  private startWaiting(): void {
+    while (this.inFlight.size < this.config.notifications.processingConcurrency && this.waiting.length > 0) {
+      const { id, partnerReferenceNo } = this.waiting.shift()!;
+      const job: Promise<void> = this.process(id, partnerReferenceNo)
+        .then(
+          () => this.outcomes.inc({ outcome: 'processed' }),
+          (error: unknown) => this.failed(id, error),
+        )
+        .finally(() => {
+          this.inFlight.delete(job);
+          this.queued.delete(id);
+          this.startWaiting();
+          this.refill();
+        });
+      this.inFlight.add(job);
+    }
+  }
+
+  /** Counted against the notification; a sweep retries it a lease later (the reconciler settles the purchase anyway). */
+  private async failed(id: string, error: unknown): Promise<void> {
+    const message = (error as Error)?.message ?? String(error);
+    logger.warn(`Notification ${id} not processed: ${message}`);
+    this.outcomes.inc({ outcome: 'failed' });
+    try {
+      if (await this.repository.recordFailure(id, this.config.notifications.maxAttempts, message)) {
+        this.outcomes.inc({ outcome: 'gave_up' });
+        logger.warn(
+          `Notification ${id} given up after ${this.config.notifications.maxAttempts} attempts; the reconciler settles its transaction`,
+        );
+      }
+    } catch (e) {
+      logger.warn(`Could not record the failed attempt of notification ${id}: ${(e as Error).message}`);
+    }
+  }
+
+  private async process(id: string, partnerReferenceNo: string | null): Promise<void> {
+    const purchase = partnerReferenceNo ? await this.purchases.findByPartnerReference(partnerReferenceNo) : null;
+    if (!purchase) {
+      await this.repository.markProcessed(id, 'no purchase with this reference');
+      return;
+    }
+    const status = await this.status.confirm(purchase);
+    await this.repository.markProcessed(id, `confirmed by Query Purchase: ${status}`);
+  }
+}

@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import type { SignedInUser } from './support/actors';
+import { registerUser, serviceToken } from './support/actors';
+import type { WalletEnv } from './support/wallet-fixtures';
+import { createBoundWallet, startWalletEnv } from './support/wallet-fixtures';
+
+/** Rows seeded into each large table before the plans are read. */
+const ROWS = 100_000;
+/** Tables that grow with the business: a sequential scan of one on a request path grows with it. */
+const LARGE = ['transactions', 'transaction_events', 'idempotency_keys', 'doku_exchanges', 'users', 'wallets', 'auth_sessions'];
+
+jest.setTimeout(180_000);
+
+/**
+ * Query plans on the request paths at volume (docs/performance.md): with 10^5 rows in each large
+ * table, every statement a purchase, its replay, its status read, a refund and the history pages
+ * send is planned with indexes, never a sequential scan of a large table. The statements are the
+ * ones the app really sends, captured as they go out and explained with their own parameters.
+ */
+describe('Query plans at volume', () => {
+  let env: WalletEnv;
+  const sent: Array<{ text: string; values: unknown[] }> = [];
+  let capturing = false;
+  const proto = Client.prototype as unknown as { query: (this: object, config: unknown, ...rest: unknown[]) => unknown };
+  const original = proto.query;
+
+  beforeAll(async () => {
+    env = await startWalletEnv();
+    const db = env.t.app.get(DataSource);
+    const seed = randomUUID().slice(0, 8);
+    await db.query(
+      `INSERT INTO users (name, email, phone, password_hash, role)
+       SELECT 'Seed ' || g, 'seed-${seed}-' || g || '@example.com', '+6289${seed
+         .replace(/[^0-9]/g, '')
+         .padEnd(2, '0')
+         .slice(0, 2)}' || lpad(g::text, 8, '0'), 'x', 'user'
+         FROM generate_series(1, $1::int) AS g`,
+      [ROWS / 10],
+    );
+    await db.query(
+      `INSERT INTO wallets (user_id, status) SELECT id, 'NONE' FROM users WHERE email LIKE 'seed-${seed}-%' ON CONFLICT (user_id) DO NOTHING`,
+    );
+    await db.query(
+      `WITH u AS (SELECT id, row_number() OVER () AS n FROM users WHERE email LIKE 'seed-${seed}-%')
+       INSERT INTO transactions (user_id, type, status, amount, partner_reference_no, details, initiator_kind, initiator_id, doku_reference_no, created_at)
+       SELECT u.id, 'PURCHASE', CASE WHEN g % 7 = 0 THEN 'FAILED' ELSE 'SUCCESS' END, 1000 + g, 'PUR-seed${seed}' || g, '{}'::jsonb, 'user', u.id::text,
+              'DOKU' || g, now() - (g || ' seconds')::interval
+         FROM generate_series(1, $1::int) AS g JOIN u ON u.n = 1 + g % $2::int`,
+      [ROWS, ROWS / 10],
+    );
+    await db.query(
+      `INSERT INTO transaction_events (transaction_id, from_status, to_status, cause, details)
+       SELECT id, 'PENDING', status, 'doku-response', '{}'::jsonb FROM transactions WHERE partner_reference_no LIKE 'PUR-seed${seed}%'`,
+    );
+    await db.query(
+      `INSERT INTO idempotency_keys (scope, key, fingerprint, status, response_status, response_body, transaction_id, completed_at)
+       SELECT 'user:' || user_id, 'seed-' || partner_reference_no, 'f', 'COMPLETED', 201, '{}'::jsonb, id, now()
+         FROM transactions WHERE partner_reference_no LIKE 'PUR-seed${seed}%'`,
+    );
+    await db.query(
+      `INSERT INTO doku_exchanges (endpoint, method, path, external_id, partner_reference, attempt, http_status, response_code, outcome, replayed, duration_ms, started_at)
+       SELECT 'purchaseWeb', 'POST', '/p', (900000000 + g)::text, 'PUR-seed${seed}' || g, 1, 200, '2005400', 'SUCCESS', false, 50, now()
+         FROM generate_series(1, $1::int) AS g`,
+      [ROWS],
+    );
+    await db.query(`ANALYZE`);
+    proto.query = function query(this: object, config: unknown, ...rest: unknown[]): unknown {
+      if (capturing) {
+        const text = typeof config === 'string' ? config : (config as { text?: unknown } | null)?.text;
+        const values = (typeof config === 'object' && config !== null ? (config as { values?: unknown[] }).values : rest[0]) ?? [];
+        if (typeof text === 'string') sent.push({ text, values: Array.isArray(values) ? values : [] });
+      }
+      return original.call(this, config, ...rest);
+    };
+  });
+  afterAll(async () => {
+    proto.query = original;
+    await env?.close();
+  });
+
+  const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+
+  it('a purchase, its replay, its status, a refund and the history pages plan no sequential scan of a large table', async () => {
+    const user: SignedInUser = await registerUser(env.t);
+    const wallet = await createBoundWallet(env, user, { balance: 1_000_000 });
+    const refunder = (await serviceToken(env.t, ['refunds:write'])).token;
+    const events = (await serviceToken(env.t, ['events:read'])).token;
+    const key = `key-${randomUUID()}`;
+    capturing = true;
+    const created = await env.t
+      .http()
+      .post('/v1/purchases')
+      .set(auth(user.accessToken))
+      .set('idempotency-key', key)
+      .send({ amount: 5_000 });
+    expect(created.status).toBe(201);
+    expect(
+      (await env.t.http().post('/v1/purchases').set(auth(user.accessToken)).set('idempotency-key', key).send({ amount: 5_000 })).status,
+    ).toBe(201);
+    capturing = false;
+    const [row] = await env.t.app.get(DataSource).query(`SELECT partner_reference_no FROM transactions WHERE id = $1`, [created.body.id]);
+    env.sim.control.pay({ partnerReferenceNo: row.partner_reference_no });
+    expect(env.sim.control.transactions({ accountId: wallet.accountId, type: 'PURCHASE' })).toHaveLength(1);
+    capturing = true;
+    expect((await env.t.http().get(`/v1/purchases/${created.body.id}`).set(auth(user.accessToken))).body.status).toBe('SUCCESS');
+    const refund = await env.t
+      .http()
+      .post(`/v1/users/${user.id}/purchases/${created.body.id}/refunds`)
+      .set(auth(refunder))
+      .set('idempotency-key', `key-${randomUUID()}`)
+      .send({ amount: 1_000, reason: 'Plan check' });
+    expect(refund.status).toBe(201);
+    expect((await env.t.http().get('/v1/transactions?pageSize=20').set(auth(user.accessToken))).status).toBe(200);
+    expect((await env.t.http().get('/v1/events?limit=20').set(auth(events))).status).toBe(200);
+    capturing = false;
+
+    const explainable = sent.filter(
+      (s) => /^\s*(WITH|SELECT|INSERT|UPDATE|DELETE)\b/i.test(s.text) && !/pg_advisory|pg_notify|LISTEN/i.test(s.text),
+    );
+    expect(explainable.length).toBeGreaterThan(5);
+    const client = new Client({ connectionString: env.t.databaseUrl });
+    await client.connect();
+    const scans: string[] = [];
+    try {
+      for (const s of explainable) {
+        const plan = (await client.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${s.text}`, s.values)).rows[0]['QUERY PLAN'];
+        const walk = (node: Record<string, unknown>): void => {
+          if (node['Node Type'] === 'Seq Scan' && LARGE.includes(String(node['Relation Name'])))
+            scans.push(`${String(node['Relation Name'])}: ${s.text.replace(/\s+/g, ' ').slice(0, 160)}`);
+          for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
+        };
+        walk((plan as Array<{ Plan: Record<string, unknown> }>)[0].Plan);
+      }
+    } finally {
+      await client.end();
+    }
+    expect(scans).toEqual([]);
+  });
+});
