@@ -434,6 +434,16 @@ describe('DOKU e-Wallet checkout purchases (e2e, simulator)', () => {
     expect(repeated.status).toBe(201);
     expect(repeated.body.id).toBe(booked.body.id);
     expect(await count()).toBe(1);
+    // One audit row, committed with the refund, naming the finance person: asking again records nothing.
+    const audited = await db().query<Array<{ actor_id: string; after: { reason: string; refund: { id: string } } }>>(
+      `SELECT actor_id, after FROM audit_log WHERE action = 'refund.recorded-from-doku' AND target_id = $1`,
+      [created.body.id],
+    );
+    expect(audited).toHaveLength(1);
+    expect(audited[0]).toMatchObject({
+      actor_id: finance.id,
+      after: { reason: 'Refunded in DOKU back office, ticket 4411', refund: { id: booked.body.id } },
+    });
     const refunded = await getPurchase(user, created.body.id);
     expect(refunded.body).toMatchObject({ status: 'SUCCESS', refundedAmount: 30_000 });
     // Both events come from one commit (same moment): compared without their order.

@@ -98,19 +98,12 @@ export class RefundController {
       "For a DOKU e-Wallet checkout purchase: DOKU's status query is asked, and a full refund is recorded only when DOKU reports the order REFUNDED with our amount (409 PURCHASE.REFUND_NOT_CONFIRMED otherwise, nothing written). Asking again answers the same refund.",
   })
   @ApiResponse({ status: 201, type: RefundResponseDto })
-  async recordDokuRefund(
+  recordDokuRefund(
     @CurrentPrincipal() principal: UserPrincipal,
     @Actor() actor: AuditActor,
     @Param('id', purchaseIdPipe) id: string,
     @Body() body: RecordDokuRefundRequestDto,
   ): Promise<RefundResponseDto> {
-    const refund = await this.refunds.recordDokuRefund(principal, id, body.reason);
-    await this.audit.record({
-      actor,
-      action: 'refund.recorded-from-doku',
-      target: { type: 'purchase', id },
-      after: { reason: body.reason, refund },
-    });
-    return refund;
+    return this.refunds.recordDokuRefund(principal, actor, id, body.reason);
   }
 }

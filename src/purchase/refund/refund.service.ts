@@ -2,6 +2,8 @@ import { Injectable, OnModuleInit, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Principal, UserPrincipal } from '../../common/auth/principal';
+import { AuditActor } from '../../audit/audit-chain';
+import { AuditTrail } from '../../audit/audit-trail.service';
 import { AppError } from '../../common/errors/app-error';
 import { ErrorCode } from '../../common/errors/error-codes';
 import {
@@ -57,6 +59,7 @@ export class RefundService implements OnModuleInit {
     private readonly transactions: TransactionsRepository,
     private readonly channels: PurchaseChannels,
     @InjectDataSource() private readonly db: DataSource,
+    private readonly audit: AuditTrail,
     @Optional() private readonly resolvers?: TransactionResolverRegistry,
   ) {}
 
@@ -203,7 +206,7 @@ export class RefundService implements OnModuleInit {
    * full refund is booked in one commit, with the `doku-reported` evidence. Asking again gives the
    * same refund; anything else DOKU says writes nothing.
    */
-  async recordDokuRefund(admin: UserPrincipal, purchaseId: string, reason: string): Promise<RefundResponseDto> {
+  async recordDokuRefund(admin: UserPrincipal, actor: AuditActor, purchaseId: string, reason: string): Promise<RefundResponseDto> {
     const found = await this.purchases.findById(purchaseId);
     if (!found || found.type !== 'PURCHASE') throw new AppError('PURCHASE.NOT_FOUND', 'No such purchase');
     const channel = this.channels.of(found);
@@ -247,7 +250,13 @@ export class RefundService implements OnModuleInit {
         eventDetails: { dokuStatus: 'REFUNDED', recordedBy: admin.userId },
       });
       if (moved.changed) await this.transactions.settleRefundReservation(tx, purchase.id, refund.amount, true);
-      return this.refundAnswer(moved.transaction, purchase.amount);
+      const answer = this.refundAnswer(moved.transaction, purchase.amount);
+      // The back-office action and its audit row commit together (asking again records nothing new).
+      await this.audit.record(
+        { actor, action: 'refund.recorded-from-doku', target: { type: 'purchase', id: purchase.id }, after: { reason, refund: answer } },
+        tx,
+      );
+      return answer;
     });
   }
 
