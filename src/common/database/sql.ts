@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Pool, QueryResultRow } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
+import { isDatabaseUnavailable } from './database-unavailable';
 
 /**
  * Runs an UPDATE or DELETE … RETURNING and gives back the returned rows. TypeORM's raw `query()`
@@ -61,6 +62,24 @@ export async function preparedRows<T>(db: DataSource, text: string, values: unkn
     if (statementNames.size < MAX_STATEMENT_NAMES) statementNames.set(text, name);
   }
   const pool = (db.driver as unknown as { master: Pool }).master;
-  const result = await pool.query<T & QueryResultRow>({ name, text, values });
-  return result.rows;
+  // The connection is taken here rather than by pool.query, so the statement runs in this request's
+  // async context (a pool hands a freed connection over inside whichever request freed it).
+  const client = await pool.connect();
+  // While a connection is checked out the pool no longer listens for its errors: a connection cut
+  // under the statement would otherwise be an uncaught 'error' event. It is closed, not given back.
+  let cut: Error | undefined;
+  const onError = (error: Error): void => {
+    cut = error;
+  };
+  client.on('error', onError);
+  try {
+    const result = await client.query<T & QueryResultRow>({ name, text, values });
+    return result.rows;
+  } catch (error) {
+    cut ??= isDatabaseUnavailable(error) ? (error as Error) : undefined;
+    throw error;
+  } finally {
+    client.removeListener('error', onError);
+    client.release(cut);
+  }
 }
