@@ -320,6 +320,22 @@ describe('Data-subject rights: export, erasure (e2e, simulator)', () => {
     expect(signIn.status).toBe(401);
     expect(signIn.body.error.code).toBe('AUTH.INVALID_CREDENTIALS');
     expect((await http().post('/v1/auth/refresh').send({ refreshToken: u.refreshToken })).status).toBe(401);
+    // Nor can the partner's services charge her closed account, by any payment method: nothing is written.
+    const orders = (await serviceToken(env.t, ['purchases:write'])).token;
+    const moneyBefore = await herMoney();
+    for (const method of [{ paymentMethod: 'DANA', deviceId: 'kiosk42' }, { paymentMethod: 'DOKU_WALLET' }]) {
+      const charged = await http()
+        .post(`/v1/users/${u.id}/purchases`)
+        .set(auth({ accessToken: orders }))
+        .set('idempotency-key', `erased-${method.paymentMethod}-${u.id}`)
+        .send({ amount: 5_000, merchantOrderRef: `ORD-ERASED-${method.paymentMethod}`, ...method });
+      expect({ method: method.paymentMethod, status: charged.status, code: charged.body.error?.code }).toMatchObject({
+        method: method.paymentMethod,
+        status: method.paymentMethod === 'DANA' ? 404 : 409,
+        code: method.paymentMethod === 'DANA' ? 'USER.NOT_FOUND' : expect.stringMatching(/^WALLET\./),
+      });
+    }
+    expect(await herMoney()).toEqual(moneyBefore);
 
     // The erasure is recorded: who asked, when, what was done; and it cannot be repeated.
     const [record] = await db.query(`SELECT * FROM data_subject_erasures WHERE user_id = $1`, [u.id]);

@@ -20,7 +20,7 @@ import { TransactionResolverRegistry } from '../../transactions/transaction-reso
 import { PURCHASE_RETURN_PATH } from '../purchase-return.page';
 import { PurchaseStatusService } from '../purchase-status.service';
 import { PurchasesRepository } from '../purchases.repository';
-import type { PurchasePrecondition } from '../purchases.repository';
+import { OPEN_ACCOUNT } from './open-account.precondition';
 import type { ChannelPurchaseInput, PurchaseChannel } from './purchase-channel';
 import { PurchaseChannels } from './purchase-channels';
 import { isUnresolved } from '../../transactions/transaction-state';
@@ -41,18 +41,8 @@ export class CheckoutPurchaseChannel implements PurchaseChannel, OnModuleInit {
   readonly refundable = false;
   readonly takesDevice = false;
   readonly referencePrefix = 'DWC';
-  /** No wallet and no binding: only the user must exist. */
-  readonly precondition: PurchasePrecondition = {
-    sql: (params, userId) => {
-      params.push(userId);
-      return {
-        cte: `w AS (SELECT id FROM users WHERE id = $${params.length}::uuid)`,
-        holds: `EXISTS (SELECT 1 FROM w)`,
-        column: `EXISTS (SELECT 1 FROM w) AS user_found`,
-      };
-    },
-    refusal: (row) => (row.user_found === true ? undefined : new AppError('USER.NOT_FOUND', 'No such user')),
-  };
+  /** No wallet and no binding: only the customer's account must be open. */
+  readonly precondition = OPEN_ACCOUNT;
 
   constructor(
     private readonly channels: PurchaseChannels,

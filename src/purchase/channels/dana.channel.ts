@@ -1,5 +1,4 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { AppError } from '../../common/errors/app-error';
 import { AppConfigService } from '../../config/app-config.service';
 import type { DokuResult, MoneyCallOptions } from '../../integrations/doku/snap/doku.client';
 import { DokuDana } from '../../integrations/doku/dana/dana.facade';
@@ -11,7 +10,7 @@ import type { Transaction } from '../../transactions/entities/transaction.entity
 import { TransactionResolverRegistry } from '../../transactions/transaction-resolver.registry';
 import { PURCHASE_RETURN_PATH } from '../purchase-return.page';
 import { PurchaseStatusService } from '../purchase-status.service';
-import type { PurchasePrecondition } from '../purchases.repository';
+import { OPEN_ACCOUNT } from './open-account.precondition';
 import type { ChannelPurchaseInput, PurchaseChannel } from './purchase-channel';
 import { PurchaseChannels } from './purchase-channels';
 
@@ -26,18 +25,8 @@ export class DanaPurchaseChannel implements PurchaseChannel, OnModuleInit {
   readonly cancelable = false;
   readonly takesDevice = true;
   readonly referencePrefix = 'DNA';
-  /** No wallet and no binding: only the user must exist. */
-  readonly precondition: PurchasePrecondition = {
-    sql: (params, userId) => {
-      params.push(userId);
-      return {
-        cte: `w AS (SELECT id FROM users WHERE id = $${params.length}::uuid)`,
-        holds: `EXISTS (SELECT 1 FROM w)`,
-        column: `EXISTS (SELECT 1 FROM w) AS user_found`,
-      };
-    },
-    refusal: (row) => (row.user_found === true ? undefined : new AppError('USER.NOT_FOUND', 'No such user')),
-  };
+  /** No wallet and no binding: only the customer's account must be open. */
+  readonly precondition = OPEN_ACCOUNT;
 
   constructor(
     private readonly channels: PurchaseChannels,

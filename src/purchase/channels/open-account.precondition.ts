@@ -1,0 +1,19 @@
+import { AppError } from '../../common/errors/app-error';
+import type { PurchasePrecondition } from '../purchases.repository';
+
+/**
+ * For the channels that need no wallet and no binding (DANA, the checkout page): the customer's
+ * account must exist and be open. A closed account (erased on request, docs/privacy.md) is as
+ * unknown to a service charging it as one that never existed: 404 USER.NOT_FOUND, nothing written.
+ */
+export const OPEN_ACCOUNT: PurchasePrecondition = {
+  sql: (params, userId) => {
+    params.push(userId);
+    return {
+      cte: `w AS (SELECT id FROM users WHERE id = $${params.length}::uuid AND active)`,
+      holds: `EXISTS (SELECT 1 FROM w)`,
+      column: `EXISTS (SELECT 1 FROM w) AS user_found`,
+    };
+  },
+  refusal: (row) => (row.user_found === true ? undefined : new AppError('USER.NOT_FOUND', 'No such user')),
+};
