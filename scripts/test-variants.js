@@ -4,8 +4,9 @@
 // docs/simulator-profiles.md): every reading of DOKU's pages that the real DOKU may follow. Prints
 // one line per profile, `<profile>: N passed, N failed, money invariants held|BROKEN`, then the
 // totals, and exits non-zero if anything failed. With --outputFile F, writes one merged jest JSON
-// report there (so CI counts every test). Other arguments are passed to jest.
-const { spawnSync } = require('node:child_process');
+// report there (so CI counts every test). Other arguments are passed to jest. VARIANTS_ONLY="<label> ..."
+// runs only those profiles; VARIANTS_LANES (default 2) is how many run side by side.
+const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const { readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -49,53 +50,87 @@ const only = process.env.VARIANTS_ONLY ? new Set(process.env.VARIANTS_ONLY.split
 process.env.RELIABILITY_SEED ||= randomBytes(6).toString('hex');
 console.log(`test:variants: battery seed ${process.env.RELIABILITY_SEED} (replay with RELIABILITY_SEED=${process.env.RELIABILITY_SEED})`);
 
-const reports = [];
-const lines = [];
-for (const run of RUNS) {
+/**
+ * Profiles run in VARIANTS_LANES jest processes side by side (default 2: most runs are one battery
+ * file, on one worker, on a 2-core machine). Each run's output is printed whole when it ends, so the
+ * log reads profile by profile; the summary keeps the order above.
+ */
+const LANES = Math.max(1, Number(process.env.VARIANTS_LANES) || 2);
+
+function runProfile(run) {
   const label = run.label ?? run.profile;
-  if (only && !only.has(label)) continue;
   const file = join(require('node:os').tmpdir(), `variants-${process.pid}-${label}.json`);
   const started = Date.now();
-  console.log(`\n=== DOKU_SIM_PROFILES=${run.profile}`);
-  const status =
-    spawnSync(
+  return new Promise((resolve) => {
+    const child = spawn(
       process.execPath,
       [jest, '--selectProjects', 'e2e', '--runTestsByPath', ...run.files, '--json', '--outputFile', file, ...passThrough],
-      { stdio: 'inherit', env: { ...process.env, DOKU_SIM_PROFILES: run.profile, DOKU_SIM_LATE_STATUS_MS: LATE_STATUS_MS } },
-    ).status ?? 1;
-  let report;
-  try {
-    report = JSON.parse(readFileSync(file, 'utf8'));
-  } catch {
-    report = { success: false, numPassedTests: 0, numFailedTests: 0, numRuntimeErrorTestSuites: 1, testResults: [] };
-  }
-  rmSync(file, { force: true });
-  // Name each test after its profile, so a failure says under which reading of DOKU it failed.
-  for (const suite of report.testResults ?? []) {
-    for (const t of suite.assertionResults ?? []) t.fullName = `[${label}] ${t.fullName}`;
-  }
-  reports.push(report);
-  const failed =
-    (report.numFailedTests ?? 0) + (report.numRuntimeErrorTestSuites ?? 0) + (status !== 0 && report.numFailedTests === 0 ? 1 : 0);
-  const batteryBroken = (report.testResults ?? []).some((s) => /test\/reliability\//.test(s.name ?? '') && s.status !== 'passed');
-  const ranBattery = run.files.some((f) => f.startsWith('test/reliability/'));
-  lines.push({
-    line: `${label}: ${report.numPassedTests ?? 0} passed, ${failed} failed, money invariants ${ranBattery ? (batteryBroken ? 'BROKEN' : 'held') : failed ? 'BROKEN' : 'held'} (${Math.round((Date.now() - started) / 1000)} s)`,
-    failed,
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, DOKU_SIM_PROFILES: run.profile, DOKU_SIM_LATE_STATUS_MS: LATE_STATUS_MS, FORCE_COLOR: '0' },
+      },
+    );
+    const output = [];
+    child.stdout.on('data', (d) => output.push(d));
+    child.stderr.on('data', (d) => output.push(d));
+    child.on('close', (code) => {
+      process.stdout.write(`\n=== DOKU_SIM_PROFILES=${run.profile}\n`);
+      process.stdout.write(Buffer.concat(output));
+      let report;
+      try {
+        report = JSON.parse(readFileSync(file, 'utf8'));
+      } catch {
+        report = { success: false, numPassedTests: 0, numFailedTests: 0, numRuntimeErrorTestSuites: 1, testResults: [] };
+      }
+      rmSync(file, { force: true });
+      // Name each test after its profile, so a failure says under which reading of DOKU it failed.
+      for (const suite of report.testResults ?? []) {
+        for (const t of suite.assertionResults ?? []) t.fullName = `[${label}] ${t.fullName}`;
+      }
+      const status = code ?? 1;
+      const failed =
+        (report.numFailedTests ?? 0) + (report.numRuntimeErrorTestSuites ?? 0) + (status !== 0 && report.numFailedTests === 0 ? 1 : 0);
+      const batteryBroken = (report.testResults ?? []).some((s) => /test\/reliability\//.test(s.name ?? '') && s.status !== 'passed');
+      const ranBattery = run.files.some((f) => f.startsWith('test/reliability/'));
+      resolve({
+        report,
+        line: `${label}: ${report.numPassedTests ?? 0} passed, ${failed} failed, money invariants ${ranBattery ? (batteryBroken ? 'BROKEN' : 'held') : failed ? 'BROKEN' : 'held'} (${Math.round((Date.now() - started) / 1000)} s)`,
+        failed,
+      });
+    });
   });
 }
 
-console.log('\ntest:variants, one line per DOKU answer profile:');
-for (const l of lines) console.log(l.line);
-const passed = reports.reduce((n, r) => n + (r.numPassedTests ?? 0), 0);
-const failed = lines.reduce((n, l) => n + l.failed, 0);
-if (output) {
-  const merged = { ...reports[0], success: failed === 0, testResults: reports.flatMap((r) => r.testResults ?? []) };
-  for (const key of Object.keys(reports[0] ?? {}).filter((k) => /^num/.test(k)))
-    merged[key] = reports.reduce((n, r) => n + (r[key] ?? 0), 0);
-  merged.numFailedTests = failed;
-  merged.numRuntimeErrorTestSuites = 0;
-  writeFileSync(output, JSON.stringify(merged));
+async function main() {
+  const selected = RUNS.filter((run) => !only || only.has(run.label ?? run.profile));
+  const results = new Array(selected.length);
+  // The battery runs (the long ones) start first, so the lanes end close together.
+  const battery = (run) => run.files.some((f) => f.startsWith('test/reliability/r2-'));
+  const queue = selected.map((run, i) => ({ run, i })).sort((a, b) => Number(battery(b.run)) - Number(battery(a.run)));
+  await Promise.all(
+    Array.from({ length: Math.min(LANES, queue.length) }, async () => {
+      for (let item = queue.shift(); item; item = queue.shift()) results[item.i] = await runProfile(item.run);
+    }),
+  );
+  const reports = results.map((r) => r.report);
+  const lines = results;
+  console.log('\ntest:variants, one line per DOKU answer profile:');
+  for (const l of lines) console.log(l.line);
+  const passed = reports.reduce((n, r) => n + (r.numPassedTests ?? 0), 0);
+  const failed = lines.reduce((n, l) => n + l.failed, 0);
+  if (output) {
+    const merged = { ...reports[0], success: failed === 0, testResults: reports.flatMap((r) => r.testResults ?? []) };
+    for (const key of Object.keys(reports[0] ?? {}).filter((k) => /^num/.test(k)))
+      merged[key] = reports.reduce((n, r) => n + (r[key] ?? 0), 0);
+    merged.numFailedTests = failed;
+    merged.numRuntimeErrorTestSuites = 0;
+    writeFileSync(output, JSON.stringify(merged));
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed === 0 ? 0 : 1);
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
