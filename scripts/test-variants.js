@@ -32,7 +32,7 @@ const RUNS = [
   { profile: 'alt-success-codes', files: [...CONTRACT, 'test/purchase-refund.e2e-spec.ts', 'test/reliability/r2-faults.e2e-spec.ts'] },
   { profile: 'pretty-notifications', files: ['test/doku-notifications.e2e-spec.ts', 'test/reliability/r4-notifications.e2e-spec.ts'] },
   { profile: 'appended-query', files: ['test/wallet-accounts.e2e-spec.ts', 'test/purchase-refund.e2e-spec.ts'] },
-  { profile: 'late-status', files: ['test/reliability/r2-faults.e2e-spec.ts'] },
+  { profile: 'late-status', files: ['test/reliability/r2-faults.e2e-spec.ts', 'test/reliability/card-battery.e2e-spec.ts'] },
   { profile: 'reordered-notifications', files: ['test/doku-notifications.e2e-spec.ts', 'test/reliability/r4-notifications.e2e-spec.ts'] },
   {
     profile: 'alt-success-codes,pretty-notifications,appended-query,late-status,reordered-notifications',
@@ -105,7 +105,7 @@ async function main() {
   const selected = RUNS.filter((run) => !only || only.has(run.label ?? run.profile));
   const results = new Array(selected.length);
   // The battery runs (the long ones) start first, so the lanes end close together.
-  const battery = (run) => run.files.some((f) => f.startsWith('test/reliability/r2-'));
+  const battery = (run) => run.files.some((f) => /^test\/reliability\/(r2-|card-)/.test(f));
   const queue = selected.map((run, i) => ({ run, i })).sort((a, b) => Number(battery(b.run)) - Number(battery(a.run)));
   await Promise.all(
     Array.from({ length: Math.min(LANES, queue.length) }, async () => {

@@ -143,6 +143,29 @@ describe('KKI card channel (SNAP direct-debit core)', () => {
     expect((await refund(r, 'K00000000003', '1.00')).body.responseCode).toBe('4040700');
   });
 
+  it('follows the answer profiles on its status query: late-status hides a new payment for the lag, no-refund-history drops the list', async () => {
+    try {
+      h.sim.control.setProfiles(['late-status'], 60_000);
+      const r = ref();
+      await pay({ partnerReferenceNo: r, bankCardToken: SAMPLE.bankCardToken, otp: SAMPLE.otp });
+      const early = await status(r);
+      expect([early.status, early.body.responseCode]).toEqual([404, '4045501']);
+      h.clock.advance(60_001);
+      const later = await status(r);
+      expect([later.status, later.body.latestTransactionStatus]).toEqual([200, '00']);
+
+      h.sim.control.setProfiles(['no-refund-history']);
+      expect((await refund(r, 'K00000000091', '1000.00')).body.responseCode).toBe('2000700');
+      const without = await status(r);
+      expect(without.body).toMatchObject({ latestTransactionStatus: '00', transAmount: idr('150000.00') });
+      expect(without.body).not.toHaveProperty('refundHistory');
+      h.sim.control.setProfiles(['strict']);
+      expect((await status(r)).body.refundHistory).toEqual([expect.objectContaining({ partnerRefundNo: 'K00000000091' })]);
+    } finally {
+      h.sim.control.setProfiles(['strict']);
+    }
+  });
+
   it('refuses a refund reference of 13 characters and a repeated one', async () => {
     const r = ref();
     await pay({ partnerReferenceNo: r, bankCardToken: SAMPLE.bankCardToken, otp: SAMPLE.otp });

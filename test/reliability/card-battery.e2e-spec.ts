@@ -6,6 +6,7 @@ import type { SignedInUser } from '../support/actors';
 import { registerUser, serviceToken } from '../support/actors';
 import type { BackendProcess } from '../support/backend-process';
 import { startBackendProcess } from '../support/backend-process';
+import { until } from '../support/until';
 import { createBoundWallet } from '../support/wallet-fixtures';
 import type { ReliabilityEnv } from './support/env';
 import { startReliabilityEnv, UNCAPPED_EMONEY_LIMITS } from './support/env';
@@ -52,8 +53,13 @@ const USERS = 4;
 const CONCURRENCY = 12;
 const DOKU_TIMEOUT_MS = 1_000;
 const LATENCY_MS = 1_800;
-/** Not-found grace: longer than any late call, so a late payment is never taken for a missing one. */
-const GRACE_MS = 4_000;
+/**
+ * Not-found grace (RECONCILER_NOT_FOUND_GRACE_MS): longer than any late call, so a late one is never
+ * taken for a missing one. Under the late-status profile DOKU's status shows an operation only
+ * DOKU_SIM_LATE_STATUS_MS (1.5 s in test:variants) after it applied it, itself LATENCY_MS late:
+ * 3.3 s, with room for a loaded machine.
+ */
+const GRACE_MS = 5_000;
 const RECHECK_SCHEDULE = Array.from({ length: 40 }, (_, i) => Math.min(1 + i, 3)).join(',');
 const FAULT_P = 0.12;
 const QUERY_FAULT_P = 0.1;
@@ -257,10 +263,15 @@ describe('Card battery: KKI card payments under concurrency and DOKU faults', ()
     );
     const intents = (await db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM transactions WHERE payment_method = 'CARD'`))[0]
       .n;
-    // Reading each one settles it with the KKI status query.
+    // Reading each one settles it with the KKI status query (as soon as DOKU's status shows it: at once,
+    // or after its lag under the late-status profile).
     const owner = new Map(users.map((u) => [u.id, u]));
     await mapLimit(keyRows, 8, async (row) => {
-      const read = await env.http.get(`/v1/purchases/${row.transaction_id}`, owner.get(row.user_id)!.accessToken);
+      const read = await until(
+        () => env.http.get(`/v1/purchases/${row.transaction_id}`, owner.get(row.user_id)!.accessToken),
+        (r) => r.status !== 200 || (r.json?.status !== 'PENDING' && r.json?.status !== 'UNKNOWN'),
+        15_000,
+      );
       if (read.status !== 200 || read.json?.status !== 'SUCCESS' || read.json?.paymentMethod !== 'CARD')
         problems.push(`${row.key}: read ${read.status} ${read.text.slice(0, 200)}`);
     });

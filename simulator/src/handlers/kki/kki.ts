@@ -293,7 +293,9 @@ export class KkiCards {
     if (original === undefined) throw errors.missingField(svc, 'originalPartnerReferenceNo');
     if (serviceCode === undefined) throw errors.missingField(svc, 'serviceCode');
     if (serviceCode !== '55' && serviceCode !== '54') throw errors.invalidFormat(svc, 'serviceCode');
-    const payment = this.payments.get(`${clientId}|${original}`);
+    const found = this.payments.get(`${clientId}|${original}`);
+    // late-status: DOKU's status does not know a payment it has yet.
+    const payment = found && !this.sim.statusLagging(found.createdAt) ? found : undefined;
     const originalRef = str(body, 'originalReferenceNo');
     if (!payment || (originalRef !== undefined && originalRef !== payment.referenceNo)) throw errors.notFound(svc);
     return {
@@ -305,16 +307,21 @@ export class KkiCards {
       transactionStatusDesc: { '00': 'Success', '01': 'Initiated', '04': 'Refunded', '06': 'Failed' }[payment.status],
       transAmount: money(payment.amount),
       ...(payment.paidAt !== undefined ? { paidTime: toJakartaIso(payment.paidAt) } : {}),
-      refundHistory: payment.refunds.map((r) => ({
-        refundNo: r.refundNo,
-        partnerRefundNo: r.partnerRefundNo,
-        // DOKU's libraries read the refund's own reference under this name.
-        partnerReferenceNo: r.partnerRefundNo,
-        refundAmount: money(r.amount),
-        refundStatus: '00',
-        refundDate: toJakartaIso(r.at),
-        ...(r.reason !== undefined ? { reason: r.reason } : {}),
-      })),
+      // no-refund-history: the field is optional in DOKU's samples.
+      ...(this.sim.has('no-refund-history')
+        ? {}
+        : {
+            refundHistory: payment.refunds.map((r) => ({
+              refundNo: r.refundNo,
+              partnerRefundNo: r.partnerRefundNo,
+              // DOKU's libraries read the refund's own reference under this name.
+              partnerReferenceNo: r.partnerRefundNo,
+              refundAmount: money(r.amount),
+              refundStatus: '00',
+              refundDate: toJakartaIso(r.at),
+              ...(r.reason !== undefined ? { reason: r.reason } : {}),
+            })),
+          }),
     };
   }
 }
