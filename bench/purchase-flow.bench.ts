@@ -5,6 +5,7 @@
  *   npm run bench:purchase                     (defaults below; about a minute and a half)
  *   BENCH_ROUNDS=2 BENCH_SECONDS=1 BENCH_OPEN_SECONDS=1 BENCH_P4_SECONDS=2 npm run bench:purchase   (a quick look)
  *   npm run bench:purchase -- --processes 1,2,4   (the scale-out curve: N backend processes behind one port)
+ *   npm run bench:purchase -- --growth 10000,100000,1000000   (cost per purchase as the existing data grows)
  *   BENCH_CHART=docs/bench-purchase.svg npm run bench:purchase   (also draws the README's chart from this run)
  *   BENCH_P4_PURCHASES=10000 npm run bench:purchase                                                 (P4 at its target's size)
  *
@@ -58,6 +59,7 @@
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { seedHistory } from '../test/support/bulk-history';
 import { purchaseChartSvg } from './support/chart';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
@@ -842,6 +844,127 @@ async function scaleOut(counts: number[]): Promise<void> {
   }
 }
 
+/**
+ * `-- --growth 10000,100000,1000000`: how the cost of a purchase grows with the data already there.
+ * One backend over one database; before each size, the business's history is seeded in bulk by SQL
+ * up to that many existing transactions (test/support/bulk-history.ts: users, purchases, their
+ * events, Idempotency-Keys and DOKU exchange records; ANALYZE after each batch). Then, at each size:
+ * the closed loop of P1 (throughput and CPU per purchase in the backend), the open loop of P2 (p99)
+ * and P4's SQL tally (statements per purchase). Flat means the same statements at every size and CPU
+ * per purchase within 1.25x of the smallest size's (statements within 0.05: batched writes land a little
+ * before or after a window); p99 is printed with its ratio (it moves with
+ * the machine more than with the data). The plans behind "flat" are checked at 10^5 rows by
+ * test/query-plans.e2e-spec.ts.
+ */
+async function growth(sizes: number[]): Promise<void> {
+  const out = (line = ''): boolean => process.stdout.write(`${line}\n`);
+  out(`Purchase flow growth (${sizes.join(', ')} existing transactions) — ${machineLine()}`);
+  const db = await benchDatabase('growth');
+  const cleanup: Array<() => Promise<void>> = [() => db.drop()];
+  try {
+    const sim = await startSimulatorProcess();
+    cleanup.unshift(() => sim.stop());
+    await sim.control('POST', '/faults', {
+      rules: [{ id: 'doku-latency', endpoint: 'purchaseWeb', type: 'latency', latencyMs: LATENCY_MS }],
+    });
+    const app = await startAppProcess(db.url, sim.url);
+    cleanup.unshift(() => app.stop());
+    const http = new Http(app.url, CONNECTIONS);
+    cleanup.unshift(() => http.close());
+    const users = await createBoundUsers(http, sim, USERS);
+    const sql = new Client({ connectionString: db.url });
+    await sql.connect();
+    cleanup.unshift(() => sql.end());
+    let seq = 0;
+    const one = async (): Promise<void> => {
+      const user = users[seq % users.length];
+      const k = seq++;
+      const res = await http.request(
+        'POST',
+        '/v1/purchases',
+        { amount: amountOf(k), description: `Growth order ${k}` },
+        { authorization: `Bearer ${user.accessToken}`, 'idempotency-key': `growth-${process.pid}-${k}` },
+      );
+      if (res.status !== 201) throw new Error(`app: ${res.status} ${res.text.slice(0, 200)}`);
+    };
+    const cpuNow = async (): Promise<number> => {
+      const stats = await app.stats();
+      return stats.cpuMicros.user + stats.cpuMicros.system;
+    };
+    const rows: Array<{ existing: number; rate: number; cpuMicros: number; p99: number; statements: number; seedSeconds: number }> = [];
+    let seeded = { users: 0, transactions: 0 };
+    for (const [b, size] of sizes.entries()) {
+      const existing = Number((await sql.query<{ n: string }>(`SELECT count(*)::text AS n FROM transactions`)).rows[0].n);
+      const add = Math.max(0, size - existing);
+      const started = Date.now();
+      if (add > 0) {
+        const batch = { users: Math.max(1, Math.round(add / 10)), transactions: add };
+        await seedHistory(sql, { tag: `g${process.pid}b${b}`, ...batch, firstIndex: seeded });
+        seeded = { users: seeded.users + batch.users, transactions: seeded.transactions + batch.transactions };
+        // Settled before measuring: the vacuum the inserts call for runs now, not during the timed loops.
+        await sql.query('VACUUM (ANALYZE)');
+      }
+      const seedSeconds = round((Date.now() - started) / 1000, 1);
+      await closedLoop({ seconds: WARMUP_SECONDS, concurrency: CONNECTIONS }, one);
+      const rates: number[] = [];
+      const cpu: number[] = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        const before = await cpuNow();
+        const result = await closedLoop({ seconds: SECONDS, concurrency: CONNECTIONS }, one);
+        if (result.failures > 0) throw new Error(`failures: ${result.failures} (${result.firstFailure})`);
+        cpu.push(((await cpuNow()) - before) / result.calls);
+        rates.push(result.rate);
+      }
+      const open = await openLoop(RATE, OPEN_SECONDS, one);
+      if (open.failures > 0) throw new Error(`failures: ${open.failures} (${open.firstFailure})`);
+      await app.counting(true);
+      const s0 = await app.stats();
+      await closedLoop({ seconds: Math.min(P4_SECONDS, 3), concurrency: CONNECTIONS }, one);
+      await sleep(500);
+      const s1 = await app.stats();
+      await app.counting(false);
+      const AFTER = `${PURCHASE_ROUTE}${AFTER_RESPONSE}`;
+      const tally = tallySum(
+        tallyDelta(s1.routes[PURCHASE_ROUTE], s0.routes[PURCHASE_ROUTE]),
+        tallyDelta(s1.routes[AFTER], s0.routes[AFTER]),
+      );
+      const perPurchase = tallyLine(tally, tally.requests);
+      const row = {
+        existing: size,
+        rate: round(median(rates), 1),
+        cpuMicros: round(median(cpu), 0),
+        p99: round(
+          percentile(
+            [...open.latencies].sort((x, y) => x - y),
+            0.99,
+          ),
+          1,
+        ),
+        statements: perPurchase.dataStatements,
+        seedSeconds,
+      };
+      rows.push(row);
+      const first = rows[0];
+      out(
+        `  ${size.toLocaleString('en')} existing transactions (seeded in ${seedSeconds} s): ${row.rate}/s, ` +
+          `CPU ${row.cpuMicros} µs per purchase (${(row.cpuMicros / first.cpuMicros).toFixed(2)}x), ` +
+          `p99 ${row.p99} ms at ${RATE}/s (${(row.p99 / first.p99).toFixed(2)}x), ${row.statements} statements per purchase`,
+      );
+    }
+    const first = rows[0];
+    // The tally counts the batched exchange writes when their batch lands: a few hundredths either way.
+    const flatStatements = rows.every((r) => Math.abs(r.statements - first.statements) <= 0.05);
+    const flatCpu = rows.every((r) => r.cpuMicros <= first.cpuMicros * 1.25);
+    out(`  statements per purchase the same at every size (within 0.05): ${verdict(flatStatements)}`);
+    out(`  CPU per purchase within 1.25x of the smallest size's: ${verdict(flatCpu)}`);
+    out(
+      JSON.stringify({ bench: 'purchase-growth', cores: cpus().length, latencyMs: LATENCY_MS, connections: CONNECTIONS, rate: RATE, rows }),
+    );
+  } finally {
+    for (const c of cleanup) await c().catch(() => undefined);
+  }
+}
+
 const processesArg = process.argv.indexOf('--processes');
 if (process.argv[2] === 'reference') {
   // The init message is sent right after the fork: listen for it before anything is awaited.
@@ -850,6 +973,16 @@ if (process.argv[2] === 'reference') {
       process.stderr.write(`reference: ${String((e as Error)?.stack ?? e)}\n`);
       process.exit(1);
     });
+  });
+} else if (process.argv.includes('--growth')) {
+  const sizes = (process.argv[process.argv.indexOf('--growth') + 1] ?? '')
+    .split(',')
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n >= 0 && n <= 10_000_000);
+  if (sizes.length === 0) throw new Error('--growth takes a list of sizes, e.g. --growth 10000,100000,1000000');
+  growth(sizes.sort((a, b) => a - b)).catch((e: unknown) => {
+    process.stderr.write(`${String((e as Error)?.stack ?? e)}\n`);
+    process.exit(1);
   });
 } else if (processesArg !== -1) {
   const counts = (process.argv[processesArg + 1] ?? '')

@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import type { SignedInUser } from './support/actors';
 import { registerUser, serviceToken } from './support/actors';
+import { seedHistory } from './support/bulk-history';
 import type { WalletEnv } from './support/wallet-fixtures';
 import { createBoundWallet, startWalletEnv } from './support/wallet-fixtures';
 
@@ -29,43 +30,7 @@ describe('Query plans at volume', () => {
   beforeAll(async () => {
     env = await startWalletEnv();
     const db = env.t.app.get(DataSource);
-    const seed = randomUUID().slice(0, 8);
-    await db.query(
-      `INSERT INTO users (name, email, phone, password_hash, role)
-       SELECT 'Seed ' || g, 'seed-${seed}-' || g || '@example.com', '+6289${seed
-         .replace(/[^0-9]/g, '')
-         .padEnd(2, '0')
-         .slice(0, 2)}' || lpad(g::text, 8, '0'), 'x', 'user'
-         FROM generate_series(1, $1::int) AS g`,
-      [ROWS / 10],
-    );
-    await db.query(
-      `INSERT INTO wallets (user_id, status) SELECT id, 'NONE' FROM users WHERE email LIKE 'seed-${seed}-%' ON CONFLICT (user_id) DO NOTHING`,
-    );
-    await db.query(
-      `WITH u AS (SELECT id, row_number() OVER () AS n FROM users WHERE email LIKE 'seed-${seed}-%')
-       INSERT INTO transactions (user_id, type, status, amount, partner_reference_no, details, initiator_kind, initiator_id, doku_reference_no, created_at)
-       SELECT u.id, 'PURCHASE', CASE WHEN g % 7 = 0 THEN 'FAILED' ELSE 'SUCCESS' END, 1000 + g, 'PUR-seed${seed}' || g, '{}'::jsonb, 'user', u.id::text,
-              'DOKU' || g, now() - (g || ' seconds')::interval
-         FROM generate_series(1, $1::int) AS g JOIN u ON u.n = 1 + g % $2::int`,
-      [ROWS, ROWS / 10],
-    );
-    await db.query(
-      `INSERT INTO transaction_events (transaction_id, from_status, to_status, cause, details)
-       SELECT id, 'PENDING', status, 'doku-response', '{}'::jsonb FROM transactions WHERE partner_reference_no LIKE 'PUR-seed${seed}%'`,
-    );
-    await db.query(
-      `INSERT INTO idempotency_keys (scope, key, fingerprint, status, response_status, response_body, transaction_id, completed_at)
-       SELECT 'user:' || user_id, 'seed-' || partner_reference_no, 'f', 'COMPLETED', 201, '{}'::jsonb, id, now()
-         FROM transactions WHERE partner_reference_no LIKE 'PUR-seed${seed}%'`,
-    );
-    await db.query(
-      `INSERT INTO doku_exchanges (endpoint, method, path, external_id, partner_reference, attempt, http_status, response_code, outcome, replayed, duration_ms, started_at)
-       SELECT 'purchaseWeb', 'POST', '/p', (900000000 + g)::text, 'PUR-seed${seed}' || g, 1, 200, '2005400', 'SUCCESS', false, 50, now()
-         FROM generate_series(1, $1::int) AS g`,
-      [ROWS],
-    );
-    await db.query(`ANALYZE`);
+    await seedHistory(db, { tag: randomUUID().slice(0, 8).replace(/-/g, ''), users: ROWS / 10, transactions: ROWS });
     proto.query = function query(this: object, config: unknown, ...rest: unknown[]): unknown {
       if (capturing) {
         const text = typeof config === 'string' ? config : (config as { text?: unknown } | null)?.text;
