@@ -73,50 +73,67 @@ verdict() {
   [ "$1" = SUCCESS ] && [ "$2" = SUCCESS ]
 }
 
-if [ "$CHANNEL" = dana ]; then
-  step "2. The app pays 150,000 with DANA: no wallet, no binding; it passes the phone's device id and IP"
-  PURCHASE=$(curl -s "$API/v1/purchases" "${AUTH[@]}" -H "idempotency-key: dana-$RUN" \
-    -d '{"amount":150000,"description":"Sepatu lari","paymentMethod":"DANA","deviceId":"demophone01","ipAddress":"203.0.113.7"}')
-  echo "$PURCHASE"
-  PURCHASE_ID=$(printf '%s' "$PURCHASE" | json id)
+# The steps every channel's journey is made of; each channel below is only its data.
 
-  step "3. The customer approves in DANA (the simulator's DANA page), and comes back to our page"
-  BACK=$(submit_page "$(printf '%s' "$PURCHASE" | json webRedirectUrl)" --data-urlencode "action=approve")
-  curl -s -o /dev/null -w 'DANA redirected to our callback: %{http_code}\n' "$BACK"
+# pay KEY BODY [quiet]: the app creates the purchase (its answer in PURCHASE, printed unless quiet; its id in PURCHASE_ID).
+pay() {
+  PURCHASE=$(curl -s "$API/v1/purchases" "${AUTH[@]}" -H "idempotency-key: $1" -d "$2")
+  [ "${3:-}" = quiet ] || echo "$PURCHASE"
+  PURCHASE_ID=$(printf '%s' "$PURCHASE" | json id)
+}
+# pay_on_page WHO FORM...: the customer's browser on the purchase's page (DOKU's or DANA's), which sends it back to us.
+pay_on_page() {
+  local who=$1; shift
+  BACK=$(submit_page "$(printf '%s' "$PURCHASE" | json webRedirectUrl)" "$@")
+  curl -s -o /dev/null -w "$who: %{http_code}\n" "$BACK"
+}
+# settle: the app reads the purchase until it settles (its status in PURCHASE_STATUS), then prints it.
+settle() {
   PURCHASE_STATUS=$(settled_status "$PURCHASE_ID")
   curl -s "$API/v1/purchases/$PURCHASE_ID" -H "authorization: Bearer $TOKEN"; echo
+}
+# refund SERVICE_TOKEN KEY AMOUNT: the order service refunds AMOUNT of the purchase (answer in REFUND, status in REFUND_STATUS).
+refund() {
+  REFUND=$(curl -s "$API/v1/users/$USER_ID/purchases/$PURCHASE_ID/refunds" -H "authorization: Bearer $1" \
+    -H 'content-type: application/json' -H "idempotency-key: $2" -d "{\"amount\":$3,\"reason\":\"One item out of stock\"}")
+  echo "$REFUND"
+  REFUND_STATUS=$(printf '%s' "$REFUND" | json status)
+}
+# history FIELD...: the user's history, one line per item, the given fields of each item tab-separated.
+history() {
+  curl -s "$API/v1/transactions" -H "authorization: Bearer $TOKEN" |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s);for(const i of v.items??v.data??[])console.log(process.argv.slice(1).map((k)=>i[k]).join("\t"))})' "$@"
+}
+
+if [ "$CHANNEL" = dana ]; then
+  step "2. The app pays 150,000 with DANA: no wallet, no binding; it passes the phone's device id and IP"
+  pay "dana-$RUN" '{"amount":150000,"description":"Sepatu lari","paymentMethod":"DANA","deviceId":"demophone01","ipAddress":"203.0.113.7"}'
+
+  step "3. The customer approves in DANA (the simulator's DANA page), and comes back to our page"
+  pay_on_page 'DANA redirected to our callback' --data-urlencode "action=approve"
+  settle
 
   step "4. The order service refunds 50,000 of it through DANA"
   SVC=$(service_token refunds refunds:write)
-  REFUND=$(curl -s "$API/v1/users/$USER_ID/purchases/$PURCHASE_ID/refunds" -H "authorization: Bearer $SVC" \
-    -H 'content-type: application/json' -H "idempotency-key: dana-refund-$RUN" -d '{"amount":50000,"reason":"One item out of stock"}')
-  echo "$REFUND"
-  REFUND_STATUS=$(printf '%s' "$REFUND" | json status)
+  refund "$SVC" "dana-refund-$RUN" 50000
 
   step "5. History"
-  curl -s "$API/v1/transactions" -H "authorization: Bearer $TOKEN" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s);for(const i of v.items??[])console.log([i.type,i.paymentMethod,i.status,i.amount].join("\t"))})'
+  history type paymentMethod status amount
   verdict "$PURCHASE_STATUS" "$REFUND_STATUS"
   exit $?
 fi
 
 if [ "$CHANNEL" = checkout ]; then
   step "2. The app pays 90,000 on DOKU's e-Wallet checkout page: no wallet of ours, no binding"
-  PURCHASE=$(curl -s "$API/v1/purchases" "${AUTH[@]}" -H "idempotency-key: checkout-$RUN" \
-    -d '{"amount":90000,"description":"Kaos","paymentMethod":"DOKU_WALLET_CHECKOUT","items":[{"name":"T-Shirt Red","price":30000,"quantity":3}]}')
-  echo "$PURCHASE"
-  PURCHASE_ID=$(printf '%s' "$PURCHASE" | json id)
+  pay "checkout-$RUN" '{"amount":90000,"description":"Kaos","paymentMethod":"DOKU_WALLET_CHECKOUT","items":[{"name":"T-Shirt Red","price":30000,"quantity":3}]}'
 
   step "3. The customer pays on DOKU's page (the simulator's), and comes back to our page"
-  BACK=$(submit_page "$(printf '%s' "$PURCHASE" | json webRedirectUrl)" --data-urlencode "action=approve")
-  curl -s -o /dev/null -w 'DOKU redirected to our return page: %{http_code}\n' "$BACK"
-  PURCHASE_STATUS=$(settled_status "$PURCHASE_ID")
-  curl -s "$API/v1/purchases/$PURCHASE_ID" -H "authorization: Bearer $TOKEN"; echo
+  pay_on_page 'DOKU redirected to our return page' --data-urlencode "action=approve"
+  settle
 
   step "4. The order service asks for a refund: DOKU has no refund call for this channel, so it is refused"
   SVC=$(service_token refunds refunds:write)
-  REFUND=$(curl -s "$API/v1/users/$USER_ID/purchases/$PURCHASE_ID/refunds" -H "authorization: Bearer $SVC" \
-    -H 'content-type: application/json' -H "idempotency-key: checkout-refund-$RUN" -d '{"amount":30000,"reason":"One item out of stock"}')
-  echo "$REFUND"
+  refund "$SVC" "checkout-refund-$RUN" 30000
   REFUND_CODE=$(printf '%s' "$REFUND" | json error.code)
 
   step "5. Finance refunds the order in DOKU's back office (the simulator's control API stands for it), then records it: only what DOKU's status reports"
@@ -133,7 +150,7 @@ if [ "$CHANNEL" = checkout ]; then
   REFUND_STATUS=$(printf '%s' "$RECORDED" | json status)
 
   step "6. History"
-  curl -s "$API/v1/transactions" -H "authorization: Bearer $TOKEN" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s);for(const i of v.items??[])console.log([i.type,i.paymentMethod,i.status,i.amount].join("\t"))})'
+  history type paymentMethod status amount
   [ "$REFUND_CODE" = PURCHASE.REFUND_NOT_SUPPORTED ] || { echo "the API did not refuse the refund call: $REFUND_CODE"; exit 1; }
   verdict "$PURCHASE_STATUS" "$REFUND_STATUS"
   exit $?
@@ -158,23 +175,16 @@ curl -s "$API/v1/wallet" -H "authorization: Bearer $TOKEN"; echo
 if [ "$CHANNEL" = card ]; then
   # DOKU's sample KKI card, which the simulator knows: its card token and the OTP its issuer "sends".
   step "5. The app pays 150,000 with a KKI card: DOKU's card token and the OTP (the bound wallet's customer token goes with it)"
-  PURCHASE=$(curl -s "$API/v1/purchases" "${AUTH[@]}" -H "idempotency-key: card-$RUN" \
-    -d '{"amount":150000,"description":"Sepatu lari","paymentMethod":"CARD","bankCardToken":"de52e5820f4c381db88a1cf91d57b73e","otp":"12345678"}')
-  echo "$PURCHASE"
-  PURCHASE_ID=$(printf '%s' "$PURCHASE" | json id)
+  pay "card-$RUN" '{"amount":150000,"description":"Sepatu lari","paymentMethod":"CARD","bankCardToken":"de52e5820f4c381db88a1cf91d57b73e","otp":"12345678"}'
   # Without a confirmation link DOKU charged the card at once; the KKI status query makes it SUCCESS.
-  PURCHASE_STATUS=$(settled_status "$PURCHASE_ID")
-  curl -s "$API/v1/purchases/$PURCHASE_ID" -H "authorization: Bearer $TOKEN"; echo
+  settle
 
   step "6. The order service refunds 50,000 of it to the card"
   SVC=$(service_token refunds refunds:write)
-  REFUND=$(curl -s "$API/v1/users/$USER_ID/purchases/$PURCHASE_ID/refunds" -H "authorization: Bearer $SVC" \
-    -H 'content-type: application/json' -H "idempotency-key: card-refund-$RUN" -d '{"amount":50000,"reason":"One item out of stock"}')
-  echo "$REFUND"
-  REFUND_STATUS=$(printf '%s' "$REFUND" | json status)
+  refund "$SVC" "card-refund-$RUN" 50000
 
   step "7. History"
-  curl -s "$API/v1/transactions" -H "authorization: Bearer $TOKEN" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s);for(const i of v.items??[])console.log([i.type,i.paymentMethod,i.status,i.amount].join("\t"))})'
+  history type paymentMethod status amount
   verdict "$PURCHASE_STATUS" "$REFUND_STATUS"
   exit $?
 fi
@@ -188,18 +198,12 @@ curl -s "$API/v1/users/$USER_ID/top-ups" "${SVC_AUTH[@]}" -H "idempotency-key: t
 curl -s "$API/v1/wallet/balance" -H "authorization: Bearer $TOKEN"; echo
 
 step "6. Pay 150,000 for a purchase: enter the PIN on DOKU's page"
-PURCHASE=$(curl -s "$API/v1/purchases" "${AUTH[@]}" -H "idempotency-key: buy-$RUN" -d '{"amount":150000,"description":"Sepatu lari"}')
-PURCHASE_ID=$(printf '%s' "$PURCHASE" | json id)
-BACK=$(submit_page "$(printf '%s' "$PURCHASE" | json webRedirectUrl)" --data-urlencode "pin=$PIN")
-curl -s -o /dev/null -w 'DOKU redirected to our callback: %{http_code}\n' "$BACK"
-PURCHASE_STATUS=$(settled_status "$PURCHASE_ID")
-curl -s "$API/v1/purchases/$PURCHASE_ID" -H "authorization: Bearer $TOKEN"; echo
+pay "buy-$RUN" '{"amount":150000,"description":"Sepatu lari"}' quiet
+pay_on_page 'DOKU redirected to our callback' --data-urlencode "pin=$PIN"
+settle
 
 step "7. The order service refunds 50,000 of it"
-REFUND=$(curl -s "$API/v1/users/$USER_ID/purchases/$PURCHASE_ID/refunds" "${SVC_AUTH[@]}" -H "idempotency-key: refund-$RUN" \
-  -d '{"amount":50000,"reason":"One item out of stock"}')
-echo "$REFUND"
-REFUND_STATUS=$(printf '%s' "$REFUND" | json status)
+refund "$SVC" "refund-$RUN" 50000
 
 step "8. Withdraw 100,000 to a bank account"
 BANK_INQ=$(curl -s "$API/v1/bank-transfers/inquiries" "${AUTH[@]}" -d '{"bankCode":"014","accountNumber":"1234567890","amount":100000}')
@@ -209,5 +213,5 @@ curl -s "$API/v1/bank-transfers" "${AUTH[@]}" -H "idempotency-key: withdraw-$RUN
 
 step "9. Balance and history"
 curl -s "$API/v1/wallet/balance" -H "authorization: Bearer $TOKEN"; echo
-curl -s "$API/v1/transactions" -H "authorization: Bearer $TOKEN" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s);for(const i of v.items??v.data??[])console.log([i.type,i.status,i.amount,i.source??""].join("\t"))})'
+history type status amount source
 verdict "$PURCHASE_STATUS" "$REFUND_STATUS"

@@ -1,14 +1,13 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { DataSource } from 'typeorm';
 import { startSimulator } from '../simulator/src';
 import type { KkiCard } from '../simulator/src/handlers/kki/kki';
 import { ReconciliationService } from '../src/reconciliation/reconciliation.service';
 import type { SignedInUser } from './support/actors';
-import { registerUser, serviceToken } from './support/actors';
+import { registerUser } from './support/actors';
+import { useChannelPurchaseSuite } from './support/channel-purchase';
 import { startTestApp } from './support/test-app';
 import { until } from './support/until';
-import type { WalletEnv } from './support/wallet-fixtures';
 import { createBoundWallet } from './support/wallet-fixtures';
 
 /**
@@ -18,12 +17,8 @@ import { createBoundWallet } from './support/wallet-fixtures';
  * kept nowhere (database, logs, answers). The simulator's cards and payments are the ground truth.
  */
 describe('Card purchases (e2e, simulator)', () => {
-  let env: WalletEnv;
-  let refunder: string;
-  let orderService: string;
   const logs: string[] = [];
-
-  beforeAll(async () => {
+  const suite = useChannelPurchaseSuite(async () => {
     const sim = await startSimulator({ port: 0, log: false });
     // Every log line the app writes, at the most talkative level, to search for card data.
     const destination = new Writable({
@@ -47,7 +42,7 @@ describe('Card purchases (e2e, simulator)', () => {
       throw e;
     });
     t.config.app.publicBaseUrl = t.url;
-    env = {
+    return {
       t,
       sim,
       close: async () => {
@@ -55,20 +50,8 @@ describe('Card purchases (e2e, simulator)', () => {
         await sim.close();
       },
     };
-    refunder = (await serviceToken(env.t, ['refunds:write'])).token;
-    orderService = (await serviceToken(env.t, ['purchases:write', 'wallets:read'])).token;
   });
-  afterAll(async () => {
-    await env.close();
-  });
-  afterEach(() => {
-    env.sim.control.clearFaults();
-  });
-
-  const http = () => env.t.http();
-  const key = () => `key-${randomUUID()}`;
-  const auth = (token: string) => ({ authorization: `Bearer ${token}` });
-  const db = () => env.t.app.get(DataSource);
+  const { env, http, key, auth, db, getPurchase, refund } = suite;
   const kki = () => env.sim.channels.kki;
   const digits = (n: number) => Array.from(randomBytes(n), (b) => String(b % 10)).join('');
 
@@ -82,36 +65,15 @@ describe('Card purchases (e2e, simulator)', () => {
     return user;
   }
 
-  const buy = (user: SignedInUser, body: Record<string, unknown>, idempotencyKey = key()) =>
-    http()
-      .post('/v1/purchases')
-      .set(auth(user.accessToken))
-      .set('idempotency-key', idempotencyKey)
-      .send({ paymentMethod: 'CARD', ...body });
-  const getPurchase = (user: SignedInUser, id: string) => http().get(`/v1/purchases/${id}`).set(auth(user.accessToken));
-  const refund = (userId: string, purchaseId: string, amount: number, idempotencyKey = key()) =>
-    http()
-      .post(`/v1/users/${userId}/purchases/${purchaseId}/refunds`)
-      .set(auth(refunder))
-      .set('idempotency-key', idempotencyKey)
-      .send({ amount, reason: 'Item out of stock' });
-  const row = async (id: string) =>
-    (
-      await db().query<
-        Array<{
-          partner_reference_no: string;
-          status: string;
-          payment_method: string;
-          failure_code: string | null;
-          refund_reserved_amount: string;
-          refunded_amount: string;
-        }>
-      >(
-        `SELECT partner_reference_no, status, payment_method, failure_code, refund_reserved_amount::text, refunded_amount::text
-           FROM transactions WHERE id = $1`,
-        [id],
-      )
-    )[0];
+  const buy = suite.buyer({ paymentMethod: 'CARD' });
+  const row = suite.rowReader<{
+    partner_reference_no: string;
+    status: string;
+    payment_method: string;
+    failure_code: string | null;
+    refund_reserved_amount: string;
+    refunded_amount: string;
+  }>('partner_reference_no, status, payment_method, failure_code, refund_reserved_amount::text, refunded_amount::text');
   const atDoku = async (id: string) => kki().payments.get(`${env.t.config.doku.clientId}|${(await row(id)).partner_reference_no}`);
   const settle = (user: SignedInUser, id: string, status: string) =>
     until(
@@ -176,7 +138,7 @@ describe('Card purchases (e2e, simulator)', () => {
 
     const byService = await http()
       .post(`/v1/users/${user.id}/purchases`)
-      .set(auth(orderService))
+      .set(auth(suite.orderService))
       .set('idempotency-key', key())
       .send({ amount: 7_000, merchantOrderRef: 'ORD-CARD-1', paymentMethod: 'CARD', cpan: card.cpan, otp: card.otp });
     expect(byService.status).toBe(201);

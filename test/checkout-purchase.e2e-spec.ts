@@ -1,12 +1,11 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ReconciliationService } from '../src/reconciliation/reconciliation.service';
-import type { SignedInUser } from './support/actors';
-import { registerUser, serviceToken } from './support/actors';
+import { registerUser } from './support/actors';
 import { startTestApp } from './support/test-app';
-import type { WalletEnv } from './support/wallet-fixtures';
 import { startWalletEnv } from './support/wallet-fixtures';
 import { until } from './support/until';
+import { useChannelPurchaseSuite } from './support/channel-purchase';
 
 /**
  * The DOKU e-Wallet checkout (docs/channels.md#doku-e-wallet-checkout) as a payment method of the
@@ -31,47 +30,21 @@ function sign(secret: string, clientId: string, requestId: string, timestamp: st
 }
 
 describe('DOKU e-Wallet checkout purchases (e2e, simulator)', () => {
-  let env: WalletEnv;
-  let refunder: string;
-  let orderService: string;
-
-  beforeAll(async () => {
-    env = await startWalletEnv({
+  const suite = useChannelPurchaseSuite(() =>
+    startWalletEnv({
       APP_RETURN_URL: 'https://app.partner.example/wallet/result',
       DOKU_TIMEOUT_MS: '2000',
       STATUS_QUERY_MIN_INTERVAL_MS: '200',
       RECONCILER_NOT_FOUND_GRACE_MS: '3000',
-    });
-    refunder = (await serviceToken(env.t, ['refunds:write'])).token;
-    orderService = (await serviceToken(env.t, ['purchases:write', 'wallets:read'])).token;
-  });
-  afterAll(async () => {
-    await env.close();
-  });
-  afterEach(() => {
-    env.sim.control.clearFaults();
-  });
-
-  const http = () => env.t.http();
-  const key = () => `key-${randomUUID()}`;
-  const auth = (token: string) => ({ authorization: `Bearer ${token}` });
-  const db = () => env.t.app.get(DataSource);
+    }),
+  );
+  const { env, http, key, auth, db, getPurchase } = suite;
   const merchant = () => env.t.config.doku.checkout!;
 
-  const buy = (user: SignedInUser, body: Record<string, unknown>, idempotencyKey = key()) =>
-    http()
-      .post('/v1/purchases')
-      .set(auth(user.accessToken))
-      .set('idempotency-key', idempotencyKey)
-      .send({ paymentMethod: 'DOKU_WALLET_CHECKOUT', ...body });
-  const getPurchase = (user: SignedInUser, id: string) => http().get(`/v1/purchases/${id}`).set(auth(user.accessToken));
-  const row = async (id: string) =>
-    (
-      await db().query<Array<{ partner_reference_no: string; status: string; payment_method: string; doku_external_id: string | null }>>(
-        `SELECT partner_reference_no, status, payment_method, doku_external_id FROM transactions WHERE id = $1`,
-        [id],
-      )
-    )[0];
+  const buy = suite.buyer({ paymentMethod: 'DOKU_WALLET_CHECKOUT' });
+  const row = suite.rowReader<{ partner_reference_no: string; status: string; payment_method: string; doku_external_id: string | null }>(
+    'partner_reference_no, status, payment_method, doku_external_id',
+  );
   const dokuOrder = (invoice: string) => env.sim.channels.checkout.find(merchant().clientId, invoice);
   const dokuOrderCount = (invoice: string) =>
     [...env.sim.channels.checkout.orders.values()].filter((o) => o.invoiceNumber === invoice).length;
@@ -391,7 +364,7 @@ describe('DOKU e-Wallet checkout purchases (e2e, simulator)', () => {
 
     const byService = await http()
       .post(`/v1/users/${user.id}/purchases/${created.body.id}/refunds`)
-      .set(auth(refunder))
+      .set(auth(suite.refunder))
       .set('idempotency-key', key())
       .send({ amount: 10_000, reason: 'Item out of stock' });
     expect(byService.status).toBe(422);
@@ -422,7 +395,7 @@ describe('DOKU e-Wallet checkout purchases (e2e, simulator)', () => {
     expect(early.status).toBe(409);
     expect(early.body.error).toMatchObject({ code: 'PURCHASE.REFUND_NOT_CONFIRMED', details: { dokuStatus: 'SUCCESS' } });
     expect(await count()).toBe(0);
-    expect((await record(refunder)).status).toBe(403);
+    expect((await record(suite.refunder)).status).toBe(403);
     expect((await record(user.accessToken)).status).toBe(403);
 
     // DOKU's back office refunded the order: its status query now says REFUNDED.
@@ -488,7 +461,7 @@ describe('DOKU e-Wallet checkout purchases (e2e, simulator)', () => {
 
     const byService = await http()
       .post(`/v1/users/${user.id}/purchases`)
-      .set(auth(orderService))
+      .set(auth(suite.orderService))
       .set('idempotency-key', key())
       .send({ amount: 7_000, merchantOrderRef: 'ORD-DWC-1', paymentMethod: 'DOKU_WALLET_CHECKOUT' });
     expect(byService.status).toBe(201);

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { ReconciliationService } from '../src/reconciliation/reconciliation.service';
 import type { SignedInUser } from './support/actors';
-import { registerUser, serviceToken } from './support/actors';
-import type { WalletEnv } from './support/wallet-fixtures';
+import { registerUser } from './support/actors';
 import { answerDanaPage, startWalletEnv } from './support/wallet-fixtures';
 import { until } from './support/until';
+import { useChannelPurchaseSuite } from './support/channel-purchase';
 
 /**
  * DANA one-time payments (docs/channels.md) through the partner API, over real HTTP against the
@@ -13,50 +12,18 @@ import { until } from './support/until';
  * payments and refunds happened.
  */
 describe('DANA purchases (e2e, simulator)', () => {
-  let env: WalletEnv;
-  let refunder: string;
-  let orderService: string;
-
-  beforeAll(async () => {
-    // A short DOKU timeout so injected latency leaves intents UNKNOWN quickly.
-    // Polls ask DOKU at most once per STATUS_QUERY_MIN_INTERVAL_MS per purchase: short here.
-    env = await startWalletEnv({ DOKU_TIMEOUT_MS: '2000', STATUS_QUERY_MIN_INTERVAL_MS: '200' }, { notifications: true });
-    refunder = (await serviceToken(env.t, ['refunds:write'])).token;
-    orderService = (await serviceToken(env.t, ['purchases:write', 'wallets:read'])).token;
-  });
-  afterAll(async () => {
-    await env.close();
-  });
-  afterEach(() => {
-    env.sim.control.clearFaults();
-  });
-
-  const http = () => env.t.http();
-  const key = () => `key-${randomUUID()}`;
-  const auth = (token: string) => ({ authorization: `Bearer ${token}` });
-  const db = () => env.t.app.get(DataSource);
+  // A short DOKU timeout so injected latency leaves intents UNKNOWN quickly.
+  // Polls ask DOKU at most once per STATUS_QUERY_MIN_INTERVAL_MS per purchase: short here.
+  const suite = useChannelPurchaseSuite(() =>
+    startWalletEnv({ DOKU_TIMEOUT_MS: '2000', STATUS_QUERY_MIN_INTERVAL_MS: '200' }, { notifications: true }),
+  );
+  const { env, http, key, auth, db, getPurchase, refund } = suite;
   const device = { deviceId: 'Pixel7a0123', ipAddress: '10.20.30.40' };
 
-  const buy = (user: SignedInUser, body: Record<string, unknown>, idempotencyKey = key()) =>
-    http()
-      .post('/v1/purchases')
-      .set(auth(user.accessToken))
-      .set('idempotency-key', idempotencyKey)
-      .send({ paymentMethod: 'DANA', ...device, ...body });
-  const getPurchase = (user: SignedInUser, id: string) => http().get(`/v1/purchases/${id}`).set(auth(user.accessToken));
-  const refund = (userId: string, purchaseId: string, amount: number, idempotencyKey = key()) =>
-    http()
-      .post(`/v1/users/${userId}/purchases/${purchaseId}/refunds`)
-      .set(auth(refunder))
-      .set('idempotency-key', idempotencyKey)
-      .send({ amount, reason: 'Item out of stock' });
-  const row = async (id: string) =>
-    (
-      await db().query<Array<{ partner_reference_no: string; status: string; payment_method: string; refund_reserved_amount: string }>>(
-        `SELECT partner_reference_no, status, payment_method, refund_reserved_amount::text FROM transactions WHERE id = $1`,
-        [id],
-      )
-    )[0];
+  const buy = suite.buyer({ paymentMethod: 'DANA', ...device });
+  const row = suite.rowReader<{ partner_reference_no: string; status: string; payment_method: string; refund_reserved_amount: string }>(
+    'partner_reference_no, status, payment_method, refund_reserved_amount::text',
+  );
   const danaLedger = (partnerReferenceNo: string) => env.sim.control.ledger({ partnerReferenceNo });
 
   async function paidDana(user: SignedInUser, amount: number): Promise<string> {
@@ -287,7 +254,7 @@ describe('DANA purchases (e2e, simulator)', () => {
     // A service pays for an order on a user's behalf, from a desktop page.
     const byService = await http()
       .post(`/v1/users/${user.id}/purchases`)
-      .set(auth(orderService))
+      .set(auth(suite.orderService))
       .set('idempotency-key', key())
       .send({ amount: 7_000, merchantOrderRef: 'ORD-DANA-1', paymentMethod: 'DANA', deviceId: 'kiosk42' });
     expect(byService.status).toBe(201);
@@ -295,7 +262,7 @@ describe('DANA purchases (e2e, simulator)', () => {
     expect(env.sim.control.danaPayment({ partnerReferenceNo: serviceRef })).toMatchObject({ pointOfInitiation: 'pc', ipAddress: null });
     const nobody = await http()
       .post(`/v1/users/${randomUUID()}/purchases`)
-      .set(auth(orderService))
+      .set(auth(suite.orderService))
       .set('idempotency-key', key())
       .send({ amount: 7_000, merchantOrderRef: 'ORD-DANA-2', paymentMethod: 'DANA', deviceId: 'kiosk42' });
     expect(nobody.status).toBe(404);

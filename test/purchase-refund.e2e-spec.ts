@@ -1,36 +1,19 @@
-import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { SignedInUser } from './support/actors';
-import { registerUser, serviceToken } from './support/actors';
-import type { BoundWallet, WalletEnv } from './support/wallet-fixtures';
+import { registerUser } from './support/actors';
+import type { BoundWallet } from './support/wallet-fixtures';
 import { approveConsent, createBoundWallet, startWalletEnv } from './support/wallet-fixtures';
 import { until } from './support/until';
+import { useChannelPurchaseSuite } from './support/channel-purchase';
 
 /**
  * Purchase, cancel and refund over real HTTP against the DOKU simulator: the simulator's ledger is
  * the ground truth of how many debits and credits happened.
  */
 describe('Purchases, cancels and refunds (e2e, simulator)', () => {
-  let env: WalletEnv;
-  let refunder: string;
-  let orderService: string;
-
-  beforeAll(async () => {
-    // A short DOKU timeout so injected latency leaves intents UNKNOWN quickly.
-    env = await startWalletEnv({ DOKU_TIMEOUT_MS: '2000' }, { notifications: true });
-    refunder = (await serviceToken(env.t, ['refunds:write'])).token;
-    orderService = (await serviceToken(env.t, ['purchases:write', 'wallets:read'])).token;
-  });
-  afterAll(async () => {
-    await env.close();
-  });
-  afterEach(() => {
-    env.sim.control.clearFaults();
-  });
-
-  const http = () => env.t.http();
-  const key = () => `key-${randomUUID()}`;
-  const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+  // A short DOKU timeout so injected latency leaves intents UNKNOWN quickly.
+  const suite = useChannelPurchaseSuite(() => startWalletEnv({ DOKU_TIMEOUT_MS: '2000' }, { notifications: true }));
+  const { env, http, key, auth, getPurchase, refund } = suite;
 
   async function walletUser(balance = 1_000_000): Promise<{ user: SignedInUser; wallet: BoundWallet }> {
     const user = await registerUser(env.t);
@@ -38,15 +21,7 @@ describe('Purchases, cancels and refunds (e2e, simulator)', () => {
     return { user, wallet };
   }
 
-  const buy = (user: SignedInUser, body: Record<string, unknown>, idempotencyKey = key()) =>
-    http().post('/v1/purchases').set(auth(user.accessToken)).set('idempotency-key', idempotencyKey).send(body);
-  const getPurchase = (user: SignedInUser, id: string) => http().get(`/v1/purchases/${id}`).set(auth(user.accessToken));
-  const refund = (userId: string, purchaseId: string, amount: number, idempotencyKey = key()) =>
-    http()
-      .post(`/v1/users/${userId}/purchases/${purchaseId}/refunds`)
-      .set(auth(refunder))
-      .set('idempotency-key', idempotencyKey)
-      .send({ amount, reason: 'Item out of stock' });
+  const buy = suite.buyer();
   const partnerRef = async (id: string): Promise<string> =>
     (
       await env.t.app
@@ -147,11 +122,11 @@ describe('Purchases, cancels and refunds (e2e, simulator)', () => {
     const { user } = await walletUser();
     const created = await http()
       .post(`/v1/users/${user.id}/purchases`)
-      .set(auth(orderService))
+      .set(auth(suite.orderService))
       .set('idempotency-key', key())
       .send({ amount: 15_000, merchantOrderRef: 'ORD-2026-000781' });
     expect(created.status).toBe(201);
-    const seen = await http().get(`/v1/users/${user.id}/purchases/${created.body.id}`).set(auth(orderService));
+    const seen = await http().get(`/v1/users/${user.id}/purchases/${created.body.id}`).set(auth(suite.orderService));
     expect(seen.body).toMatchObject({ id: created.body.id, merchantOrderRef: 'ORD-2026-000781', status: 'PENDING' });
     expect((await getPurchase(user, created.body.id)).body.id).toBe(created.body.id);
   });

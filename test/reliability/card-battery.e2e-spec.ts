@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { DataSource } from 'typeorm';
-import type { FaultRule, FaultType } from '../../simulator/src/faults';
+import type { FaultType } from '../../simulator/src/faults';
 import type { KkiCard } from '../../simulator/src/handlers/kki/kki';
 import type { SignedInUser } from '../support/actors';
 import { registerUser, serviceToken } from '../support/actors';
@@ -10,21 +10,12 @@ import { until } from '../support/until';
 import { createBoundWallet } from '../support/wallet-fixtures';
 import type { ReliabilityEnv } from './support/env';
 import { startReliabilityEnv, UNCAPPED_EMONEY_LIMITS } from './support/env';
-import {
-  announce,
-  Barrier,
-  batteryRng,
-  belowMinimum,
-  mapLimit,
-  plannedFaults,
-  printFigures,
-  RELIABILITY_SEED,
-  sized,
-  Tally,
-} from './support/harness';
+import { announce, Barrier, batteryRng, belowMinimum, mapLimit, printFigures, RELIABILITY_SEED, sized, Tally } from './support/harness';
 import type { RawResponse } from './support/http-client';
 import { BatteryHttp, isStableErrorBody } from './support/http-client';
 import { invariantViolations } from './support/reconcile';
+import type { ChannelOp } from './support/channel-faults';
+import { channelFaultRules, channelRun, faultedCalls, startFaultBatteryEnv } from './support/channel-faults';
 
 /**
  * The money battery (docs/reliability.md) for KKI card payments (docs/channels.md#kki-card-host-to-host):
@@ -314,117 +305,61 @@ describe('Card battery: KKI card payments under concurrency and DOKU faults', ()
 
   it(`${PAYMENTS} card payments and their refunds under every fault converge with 0 lost, 0 double-applied, 0 unresolved`, async () => {
     const t0 = Date.now();
-    const env = await startReliabilityEnv({
-      sim: { seed: `${RELIABILITY_SEED}:${TEST}:faults:sim` },
-      env: {
-        DOKU_TIMEOUT_MS: String(DOKU_TIMEOUT_MS),
-        RECONCILER_ENABLED: 'true',
-        RECONCILER_INTERVAL_MS: '200',
-        RECONCILER_BATCH_SIZE: '50',
-        RECONCILER_NOT_FOUND_GRACE_MS: String(GRACE_MS),
-        RECONCILER_SCHEDULE_SECONDS: RECHECK_SCHEDULE,
-        ACCESS_TOKEN_TTL_SECONDS: '7200',
-        SERVICE_TOKEN_TTL_SECONDS: '7200',
-      },
-      connections: CONCURRENCY * 2 + 16,
+    const env = await startFaultBatteryEnv(`${RELIABILITY_SEED}:${TEST}:faults:sim`, {
+      dokuTimeoutMs: DOKU_TIMEOUT_MS,
+      graceMs: GRACE_MS,
+      recheckSchedule: RECHECK_SCHEDULE,
+      concurrency: CONCURRENCY,
     });
     opened.push(env);
     const db = env.t.app.get(DataSource);
     const clientId = env.t.config.doku.clientId;
     const r = batteryRng(TEST).fork('faults');
-    const problems: string[] = [];
-    const answers = new Tally();
     const users = await cardUsers(env);
-    const owner = new Map(users.map((u) => [u.id, u]));
     const service = (await serviceToken(env.t, ['refunds:write'])).token;
     const cards = new Map<string, KkiCard>();
     const direct = Array.from({ length: 4 }, () => env.sim.channels.kki.addCard({ available: CARD_FUNDS }));
     const inApp = Array.from({ length: 2 }, () => env.sim.channels.kki.addCard({ available: CARD_FUNDS, confirm: 'in-app' }));
     for (const c of [...direct, ...inApp]) cards.set(c.cpan, c);
-    const statuses = [500, 503, 504] as const;
     env.sim.control.setFaults(
-      [
-        ...MONEY_ENDPOINTS.flatMap((endpoint, e) =>
-          MONEY_FAULTS.map((type): FaultRule => ({
-            id: `${type}@${endpoint}`,
-            endpoint,
-            type,
-            probability: FAULT_P,
-            keyBy: 'amount',
-            ...(type === 'latency' ? { latencyMs: LATENCY_MS } : {}),
-            ...(type === 'error_before' || type === 'error_after' ? { status: statuses[e % statuses.length] } : {}),
-          })),
-        ),
-        ...QUERY_FAULTS.map((type): FaultRule => ({ id: `${type}@kkiStatus`, endpoint: 'kkiStatus', type, probability: QUERY_FAULT_P })),
+      channelFaultRules({
+        money: MONEY_ENDPOINTS,
+        moneyFaults: MONEY_FAULTS,
+        probability: FAULT_P,
+        status: 'kkiStatus',
+        statusFaults: QUERY_FAULTS,
+        statusProbability: QUERY_FAULT_P,
+        latencyMs: LATENCY_MS,
+        errorStatuses: [500, 503, 504],
         // Each money fault once on a planned payment (the first ones with the right OTP), whatever the seed.
-        ...plannedFaults('kkiPayment', MONEY_FAULTS, PLANNED_PAYMENTS.map(paymentAmount), (type) =>
-          type === 'latency' ? { latencyMs: LATENCY_MS } : type === 'error_before' || type === 'error_after' ? { status: 503 } : {},
-        ),
-      ],
+        planned: { endpoint: 'kkiPayment', amounts: PLANNED_PAYMENTS.map(paymentAmount) },
+      }),
       `${RELIABILITY_SEED}:${TEST}:faults`,
     );
 
-    interface CardOp {
-      key: string;
-      kind: 'payment' | 'refund';
-      amount: number;
-      user: SignedInUser;
+    interface CardOp extends ChannelOp {
       card?: KkiCard;
       /** A wrong OTP: DOKU declines it (each on a card of its own, so no card's OTP gets blocked). */
       wrongOtp?: boolean;
-      purchaseId?: string;
-      answer?: RawResponse;
     }
-    const ops: CardOp[] = [];
-    const send = async (op: CardOp) => {
-      ops.push(op);
-      const card = op.card!;
-      op.answer =
-        op.kind === 'payment'
-          ? await env.http.send('POST', '/v1/purchases', {
-              body: {
-                amount: op.amount,
-                description: `Card battery ${op.key}`,
-                paymentMethod: 'CARD',
-                ...(op.amount % 2 === 0 ? { bankCardToken: card.bankCardToken } : { cpan: card.cpan }),
-                otp: op.wrongOtp ? String((Number(card.otp) + 1) % 100_000_000).padStart(8, '0') : card.otp,
-              },
-              token: op.user.accessToken,
-              idempotencyKey: op.key,
-            })
-          : await env.http.send('POST', `/v1/users/${op.user.id}/purchases/${op.purchaseId}/refunds`, {
-              body: { amount: op.amount, reason: `Card battery refund ${op.key}` },
-              token: service,
-              idempotencyKey: op.key,
-            });
-      answers.add(`${op.kind}:${op.answer.status}`);
-    };
-    const converge = async (): Promise<number> => {
-      const start = Date.now();
-      for (;;) {
-        const rows = await db.query<Array<{ id: string; type: string; user_id: string; parent_id: string | null }>>(
-          `SELECT id, type, user_id, parent_id FROM transactions WHERE status IN ('PENDING','UNKNOWN')`,
-        );
-        if (rows.length === 0 || Date.now() - start > CONVERGE_MS) return rows.length;
-        await sleep(POLL_MS);
-        await mapLimit(rows, 8, async (row) => {
-          const res = await env.http.get(
-            `/v1/purchases/${row.type === 'PURCHASE' ? row.id : row.parent_id}`,
-            owner.get(row.user_id)!.accessToken,
-          );
-          if (res.status !== 200) problems.push(`GET ${row.id}: ${res.status} ${res.text.slice(0, 200)}`);
-        });
-      }
-    };
-    const byKey = async () =>
-      new Map(
-        (
-          await db.query<Array<{ key: string; id: string; status: string; partner_reference_no: string }>>(
-            `SELECT k.key, t.id, t.status, t.partner_reference_no FROM idempotency_keys k JOIN transactions t ON t.id = k.transaction_id
-              WHERE k.key LIKE 'card-f-%'`,
-          )
-        ).map((row) => [row.key, row]),
-      );
+    const run = channelRun<CardOp>(env, users, {
+      keyPrefix: 'card-f-',
+      paymentBody: (op) => {
+        const card = op.card!;
+        return {
+          amount: op.amount,
+          description: `Card battery ${op.key}`,
+          paymentMethod: 'CARD',
+          ...(op.amount % 2 === 0 ? { bankCardToken: card.bankCardToken } : { cpan: card.cpan }),
+          otp: op.wrongOtp ? String((Number(card.otp) + 1) % 100_000_000).padStart(8, '0') : card.otp,
+        };
+      },
+      refundReason: (op) => `Card battery refund ${op.key}`,
+      refundToken: service,
+      convergeMs: CONVERGE_MS,
+      pollMs: POLL_MS,
+    });
+    const { problems, answers, send, converge, byKey } = run;
 
     // Phase 1: the payments, each amount unique (the faults are keyed on it).
     const payments: CardOp[] = Array.from({ length: PAYMENTS }, (_, i) => {
@@ -482,15 +417,12 @@ describe('Card battery: KKI card payments under concurrency and DOKU faults', ()
 
     // Answers: never 5xx; a faulted call answered 202 UNKNOWN; a wrong OTP otherwise 422.
     const firings = env.sim.control.faultFirings().filter((f) => (MONEY_ENDPOINTS as readonly string[]).includes(f.endpoint));
-    const faulted = new Set(firings.map((f) => `${f.endpoint}|${f.key}`));
-    for (const op of ops) {
+    const faulted = faultedCalls(firings);
+    for (const op of run.ops) {
       const a = op.answer!;
       const endpoint = op.kind === 'payment' ? 'kkiPayment' : 'kkiRefund';
-      if (faulted.has(`${endpoint}|amount:${op.amount}.00`)) {
-        answers.add('faultedAnswers');
-        if (a.status === 202 && a.json?.status === 'UNKNOWN') answers.add('faulted202Unknown');
-        else problems.push(`${op.key}: DOKU's answer was lost but we answered ${a.status} ${a.text.slice(0, 200)}`);
-      } else if (op.wrongOtp) {
+      if (faulted.has(`${endpoint}|amount:${op.amount}.00`)) run.faultedAnswer(op.key, a);
+      else if (op.wrongOtp) {
         if (a.status !== 422 || a.json?.error?.code !== 'DOKU.INVALID_OTP')
           problems.push(`${op.key}: wrong OTP answered ${a.status} ${a.text}`);
       } else if (a.status !== 201) problems.push(`${op.key}: ${a.status} ${a.text.slice(0, 200)}`);

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { DataSource } from 'typeorm';
-import type { FaultFiring, FaultRule, FaultType } from '../../simulator/src/faults';
+import type { FaultFiring, FaultType } from '../../simulator/src/faults';
 import type { SignedInUser } from '../support/actors';
 import { registerUser } from '../support/actors';
 import type { BackendProcess } from '../support/backend-process';
@@ -11,6 +11,8 @@ import { announce, Barrier, batteryRng, belowMinimum, mapLimit, printFigures, RE
 import type { RawResponse } from './support/http-client';
 import { BatteryHttp, isStableErrorBody } from './support/http-client';
 import { invariantViolations } from './support/reconcile';
+import type { ChannelOp } from './support/channel-faults';
+import { channelFaultRules, channelRun } from './support/channel-faults';
 
 /**
  * The money battery for the DOKU e-Wallet checkout channel (docs/channels.md#doku-e-wallet-checkout,
@@ -208,9 +210,12 @@ describe('Battery: DOKU e-Wallet checkout purchases', () => {
     const rng = batteryRng(TEST).fork('faults');
     const users: SignedInUser[] = [];
     for (let i = 0; i < 4; i++) users.push(await registerUser(env.t));
-    const owner = new Map(users.map((u) => [u.id, u]));
-    const problems: string[] = [];
-    const answers = new Tally();
+    const run = channelRun<ChannelOp>(env, users, {
+      keyPrefix: 'cb-pay-',
+      convergeMs: CONVERGE_MS,
+      pollMs: POLL_MS,
+    });
+    const { problems, answers } = run;
     // Phase 0: each fault of the order call once, one order at a time, so every kind is proven to
     // have happened whatever the seed; the firing log is kept before the next rules replace it.
     const firings: FaultFiring[] = [];
@@ -235,22 +240,15 @@ describe('Battery: DOKU e-Wallet checkout purchases', () => {
 
     // Phase 1: the orders under every fault at random, each amount unique (the faults are keyed on it).
     env.sim.control.setFaults(
-      [
-        ...PAYMENT_FAULTS.map((type): FaultRule => ({
-          id: `${type}@checkoutPayment`,
-          endpoint: 'checkoutPayment',
-          type,
-          probability: PAYMENT_FAULT_P,
-          keyBy: 'amount',
-          ...(type === 'latency' ? { latencyMs: LATENCY_MS } : {}),
-        })),
-        ...STATUS_FAULTS.map((type): FaultRule => ({
-          id: `${type}@checkoutStatus`,
-          endpoint: 'checkoutStatus',
-          type,
-          probability: STATUS_FAULT_P,
-        })),
-      ],
+      channelFaultRules({
+        money: ['checkoutPayment'],
+        moneyFaults: PAYMENT_FAULTS,
+        probability: PAYMENT_FAULT_P,
+        status: 'checkoutStatus',
+        statusFaults: STATUS_FAULTS,
+        statusProbability: STATUS_FAULT_P,
+        latencyMs: LATENCY_MS,
+      }),
       `${RELIABILITY_SEED}:${TEST}:faults`,
     );
     const main = Array.from({ length: PAYMENTS }, (_, i) => ({ key: `cb-pay-${i}`, amount: 50_000 + i, user: users[i % users.length] }));
@@ -266,13 +264,7 @@ describe('Battery: DOKU e-Wallet checkout purchases', () => {
     await sleep(LATENCY_MS + 500);
 
     // The customers, on DOKU's page, for every order DOKU has: most pay, some give up.
-    const keys = new Map(
-      (
-        await db.query<Array<{ key: string; id: string; partner_reference_no: string }>>(
-          `SELECT k.key, t.id, t.partner_reference_no FROM idempotency_keys k JOIN transactions t ON t.id = k.transaction_id WHERE k.key LIKE 'cb-pay-%'`,
-        )
-      ).map((row) => [row.key, row]),
-    );
+    const keys = await run.byKey();
     const decided = new Map<string, 'SUCCESS' | 'FAILED'>();
     for (const p of plan) {
       const row = keys.get(p.key);
@@ -283,31 +275,14 @@ describe('Battery: DOKU e-Wallet checkout purchases', () => {
     }
 
     // Converge: the reconciler runs; the customers' apps read their purchases now and then.
-    const start = Date.now();
-    let open: number;
-    for (;;) {
-      const rows = await db.query<Array<{ id: string; user_id: string }>>(
-        `SELECT id, user_id FROM transactions WHERE status IN ('PENDING','UNKNOWN')`,
-      );
-      open = rows.length;
-      if (open === 0 || Date.now() - start > CONVERGE_MS) break;
-      await sleep(POLL_MS);
-      await mapLimit(rows, 8, async (row) => {
-        const res = await env.http.get(`/v1/purchases/${row.id}`, owner.get(row.user_id)!.accessToken);
-        if (res.status !== 200) problems.push(`GET ${row.id}: ${res.status} ${res.text.slice(0, 200)}`);
-      });
-    }
+    const open = await run.converge();
 
     // Every answer was 201 or, when DOKU's answer was lost, 202 UNKNOWN; never a 4xx or 5xx.
     firings.push(...env.sim.control.faultFirings());
     const faulted = new Set(firings.filter((f) => f.endpoint === 'checkoutPayment').map((f) => f.key));
     for (const s of sent) {
       if (s.answer.status >= 400) problems.push(`${s.key}: ${s.answer.status} ${s.answer.text.slice(0, 200)}`);
-      if (faulted.has(`amount:${s.amount}`)) {
-        answers.add('faultedAnswers');
-        if (s.answer.status === 202 && s.answer.json?.status === 'UNKNOWN') answers.add('faulted202Unknown');
-        else problems.push(`${s.key}: DOKU's answer was lost but we answered ${s.answer.status} ${s.answer.text.slice(0, 200)}`);
-      }
+      if (faulted.has(`amount:${s.amount}`)) run.faultedAnswer(s.key, s.answer);
     }
 
     // Ours against DOKU's: paid at DOKU is SUCCESS with us, and the other way round; nothing twice.

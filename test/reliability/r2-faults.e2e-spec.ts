@@ -5,23 +5,14 @@ import type { SignedInUser } from '../support/actors';
 import { registerUser, serviceToken } from '../support/actors';
 import { createBoundWallet } from '../support/wallet-fixtures';
 import type { ReliabilityEnv } from './support/env';
-import { startReliabilityEnv } from './support/env';
 import type { Rng } from './support/harness';
-import {
-  announce,
-  batteryRng,
-  belowMinimum,
-  mapLimit,
-  plannedFaults,
-  printFigures,
-  RELIABILITY_SEED,
-  sized,
-  Tally,
-} from './support/harness';
+import { announce, batteryRng, belowMinimum, mapLimit, printFigures, RELIABILITY_SEED, sized, Tally } from './support/harness';
 import type { RawResponse } from './support/http-client';
 import { isStableErrorBody } from './support/http-client';
 import type { Reconciliation } from './support/reconcile';
 import { invariantViolations, reconcile, reconciliationFigures } from './support/reconcile';
+import type { ChannelOp } from './support/channel-faults';
+import { channelFaultRules, channelRun, faultedCalls, startFaultBatteryEnv } from './support/channel-faults';
 
 /**
  * R2 (docs/reliability.md): purchases (paid with the PIN), cancels, refunds, bank transfers and top-ups
@@ -69,6 +60,7 @@ const DANA_FAULT_P = 0.12;
 const DANA_ENDPOINTS = ['danaPayment', 'danaRefund'] as const;
 /** The DANA scenario's payments: each amount unique (the faults are keyed on it). */
 const danaPaymentAmount = (i: number): number => 50_000 + i;
+const TIMINGS = { dokuTimeoutMs: DOKU_TIMEOUT_MS, graceMs: GRACE_MS, recheckSchedule: RECHECK_SCHEDULE, concurrency: CONCURRENCY };
 const CONVERGE_MS = sized(60_000, 600_000);
 const POLL_MS = 500;
 
@@ -224,22 +216,7 @@ interface RunResult {
  */
 async function runPlan(plan: Plan, faultSeed: string): Promise<RunResult> {
   const started = Date.now();
-  const env = await startReliabilityEnv({
-    sim: { seed: `${faultSeed}:sim` },
-    env: {
-      DOKU_TIMEOUT_MS: String(DOKU_TIMEOUT_MS),
-      RECONCILER_ENABLED: 'true',
-      RECONCILER_INTERVAL_MS: '200',
-      RECONCILER_BATCH_SIZE: '50',
-      RECONCILER_NOT_FOUND_GRACE_MS: String(GRACE_MS),
-      // The production schedule compressed like the grace period: an operation DOKU never received
-      // is sent again on a scheduled check, and a faulted second send waits for the next one.
-      RECONCILER_SCHEDULE_SECONDS: RECHECK_SCHEDULE,
-      ACCESS_TOKEN_TTL_SECONDS: '7200',
-      SERVICE_TOKEN_TTL_SECONDS: '7200',
-    },
-    connections: CONCURRENCY * 2 + 16,
-  });
+  const env = await startFaultBatteryEnv(`${faultSeed}:sim`, TIMINGS);
   const db = env.t.app.get(DataSource);
   const clientId = env.t.config.doku.clientId;
   const problems: string[] = [];
@@ -636,111 +613,42 @@ describe('R2: money operations under injected DOKU faults', () => {
 
   it(`DANA: ${DANA_PAYMENTS} one-time payments and their refunds under every fault converge with 0 lost, 0 double-applied`, async () => {
     const t0 = Date.now();
-    const env = await startReliabilityEnv({
-      sim: { seed: `${RELIABILITY_SEED}:${TEST}:dana:sim` },
-      env: {
-        DOKU_TIMEOUT_MS: String(DOKU_TIMEOUT_MS),
-        RECONCILER_ENABLED: 'true',
-        RECONCILER_INTERVAL_MS: '200',
-        RECONCILER_BATCH_SIZE: '50',
-        RECONCILER_NOT_FOUND_GRACE_MS: String(GRACE_MS),
-        RECONCILER_SCHEDULE_SECONDS: RECHECK_SCHEDULE,
-        ACCESS_TOKEN_TTL_SECONDS: '7200',
-        SERVICE_TOKEN_TTL_SECONDS: '7200',
-      },
-      connections: CONCURRENCY * 2 + 16,
-    });
+    const env = await startFaultBatteryEnv(`${RELIABILITY_SEED}:${TEST}:dana:sim`, TIMINGS);
     opened.push(env);
     const db = env.t.app.get(DataSource);
     const clientId = env.t.config.doku.clientId;
     const r = batteryRng(TEST).fork('dana');
-    const problems: string[] = [];
-    const answers = new Tally();
     // No wallets: DANA needs none.
     const users: SignedInUser[] = [];
     for (let i = 0; i < 4; i++) users.push(await registerUser(env.t));
-    const owner = new Map(users.map((u) => [u.id, u]));
     const service = (await serviceToken(env.t, ['refunds:write'])).token;
-    const statuses = [500, 503, 504] as const;
     env.sim.control.setFaults(
-      [
-        ...DANA_ENDPOINTS.flatMap((endpoint, e) =>
-          MONEY_FAULTS.map((type): FaultRule => ({
-            id: `${type}@${endpoint}`,
-            endpoint,
-            type,
-            probability: DANA_FAULT_P,
-            keyBy: 'amount',
-            ...(type === 'latency' ? { latencyMs: LATENCY_MS } : {}),
-            ...(type === 'error_before' || type === 'error_after' ? { status: statuses[e % statuses.length] } : {}),
-          })),
-        ),
-        ...QUERY_FAULTS.map((type): FaultRule => ({ id: `${type}@danaStatus`, endpoint: 'danaStatus', type, probability: QUERY_FAULT_P })),
+      channelFaultRules({
+        money: DANA_ENDPOINTS,
+        moneyFaults: MONEY_FAULTS,
+        probability: DANA_FAULT_P,
+        status: 'danaStatus',
+        statusFaults: QUERY_FAULTS,
+        statusProbability: QUERY_FAULT_P,
+        latencyMs: LATENCY_MS,
+        errorStatuses: [500, 503, 504],
         // Each money fault once on a planned payment (the first ones), whatever the seed.
-        ...plannedFaults(
-          'danaPayment',
-          MONEY_FAULTS,
-          MONEY_FAULTS.map((_, i) => danaPaymentAmount(i)),
-          (type) =>
-            type === 'latency' ? { latencyMs: LATENCY_MS } : type === 'error_before' || type === 'error_after' ? { status: 503 } : {},
-        ),
-      ],
+        planned: { endpoint: 'danaPayment', amounts: MONEY_FAULTS.map((_, i) => danaPaymentAmount(i)) },
+      }),
       `${RELIABILITY_SEED}:${TEST}:dana`,
     );
-
-    interface DanaOp {
-      key: string;
-      kind: 'payment' | 'refund';
-      amount: number;
-      user: SignedInUser;
-      purchaseId?: string;
-      answer?: RawResponse;
-    }
-    const ops: DanaOp[] = [];
-    const send = async (op: DanaOp) => {
-      ops.push(op);
-      op.answer =
-        op.kind === 'payment'
-          ? await env.http.send('POST', '/v1/purchases', {
-              body: { amount: op.amount, description: `R2 DANA ${op.key}`, paymentMethod: 'DANA', deviceId: `r2dana${op.amount}` },
-              token: op.user.accessToken,
-              idempotencyKey: op.key,
-            })
-          : await env.http.send('POST', `/v1/users/${op.user.id}/purchases/${op.purchaseId}/refunds`, {
-              body: { amount: op.amount, reason: `R2 DANA refund ${op.key}` },
-              token: service,
-              idempotencyKey: op.key,
-            });
-      answers.add(`${op.kind}:${op.answer.status}`);
-    };
-    const converge = async (): Promise<number> => {
-      const start = Date.now();
-      for (;;) {
-        const rows = await db.query<Array<{ id: string; type: string; user_id: string; parent_id: string | null }>>(
-          `SELECT id, type, user_id, parent_id FROM transactions WHERE status IN ('PENDING','UNKNOWN')`,
-        );
-        if (rows.length === 0 || Date.now() - start > CONVERGE_MS) return rows.length;
-        await sleep(POLL_MS);
-        await mapLimit(rows, 8, async (row) => {
-          const res = await env.http.get(
-            `/v1/purchases/${row.type === 'PURCHASE' ? row.id : row.parent_id}`,
-            owner.get(row.user_id)!.accessToken,
-          );
-          if (res.status !== 200) problems.push(`GET ${row.id}: ${res.status} ${res.text.slice(0, 200)}`);
-        });
-      }
-    };
-    const byKey = async () =>
-      new Map(
-        (
-          await db.query<Array<{ key: string; id: string; status: string; partner_reference_no: string }>>(
-            `SELECT k.key, t.id, t.status, t.partner_reference_no FROM idempotency_keys k JOIN transactions t ON t.id = k.transaction_id WHERE k.key LIKE 'r2-dana-%'`,
-          )
-        ).map((row) => [row.key, row]),
-      );
+    const run = channelRun<ChannelOp>(env, users, {
+      keyPrefix: 'r2-dana-',
+      paymentBody: (op) => ({ amount: op.amount, description: `R2 DANA ${op.key}`, paymentMethod: 'DANA', deviceId: `r2dana${op.amount}` }),
+      refundReason: (op) => `R2 DANA refund ${op.key}`,
+      refundToken: service,
+      convergeMs: CONVERGE_MS,
+      pollMs: POLL_MS,
+    });
+    const { problems, answers, send, converge, byKey } = run;
 
     // Phase 1: the payments, each amount unique (the faults are keyed on it); DOKU lands the late ones.
-    const payments: DanaOp[] = Array.from({ length: DANA_PAYMENTS }, (_, i) => ({
+    const payments: ChannelOp[] = Array.from({ length: DANA_PAYMENTS }, (_, i) => ({
       key: `r2-dana-pay-${i}`,
       kind: 'payment',
       amount: danaPaymentAmount(i),
@@ -763,7 +671,7 @@ describe('R2: money operations under injected DOKU faults', () => {
 
     // Phase 2: one refund of each paid payment, under the same faults.
     keys = await byKey();
-    const refunds: DanaOp[] = payments
+    const refunds: ChannelOp[] = payments
       .filter((op) => keys.get(op.key)?.status === 'SUCCESS')
       .map((op, i) => ({ key: `r2-dana-rfd-${i}`, kind: 'refund', amount: 1_000 + i, user: op.user, purchaseId: keys.get(op.key)!.id }));
     await mapLimit(refunds, CONCURRENCY, send);
@@ -772,16 +680,12 @@ describe('R2: money operations under injected DOKU faults', () => {
 
     // Every answer 2xx, never 5xx; a faulted call answered 202 UNKNOWN.
     const firings = env.sim.control.faultFirings().filter((f) => (DANA_ENDPOINTS as readonly string[]).includes(f.endpoint));
-    const faulted = new Set(firings.map((f) => `${f.endpoint}|${f.key}`));
-    for (const op of ops) {
+    const faulted = faultedCalls(firings);
+    for (const op of run.ops) {
       const a = op.answer!;
       const endpoint = op.kind === 'payment' ? 'danaPayment' : 'danaRefund';
       if (a.status >= 400) problems.push(`${op.key}: ${a.status} ${a.text.slice(0, 200)}`);
-      if (faulted.has(`${endpoint}|amount:${op.amount}.00`)) {
-        answers.add('faultedAnswers');
-        if (a.status === 202 && a.json?.status === 'UNKNOWN') answers.add('faulted202Unknown');
-        else problems.push(`${op.key}: DOKU's answer was lost but we answered ${a.status} ${a.text.slice(0, 200)}`);
-      }
+      if (faulted.has(`${endpoint}|amount:${op.amount}.00`)) run.faultedAnswer(op.key, a);
     }
     // Final states: what the customer did, or FAILED for a payment DOKU never received; refunds all SUCCESS.
     keys = await byKey();

@@ -8,7 +8,7 @@ import { STATUS_DESC } from '../../store';
 import { parseRfc3339, toJakartaIso } from '../../time';
 import type { FieldSpec } from '../../validate';
 import { additionalInfoOf, amountOf, isObject, LEN, str, validate } from '../../validate';
-import { assertAmount, assertNewReference, fingerprint, recordReference, originalRefsOf, unknownStatusAnswer } from '../snap/common';
+import { assertAmount, assertNewReference, fingerprint, recordReference, originalRefsOf, answerStatusQuery } from '../snap/common';
 import type { Handler, RequestContext } from '../types';
 
 /**
@@ -192,19 +192,6 @@ export const danaPayment: Handler = (ctx) => {
   };
 };
 
-function refundLine(r: RefundRecord): Record<string, unknown> {
-  return {
-    refundNo: r.refundNo,
-    // SNAP names our reference partnerRefundNo, DOKU's SDK models partnerReferenceNo: both are sent.
-    partnerRefundNo: r.partnerRefundNo,
-    partnerReferenceNo: r.partnerRefundNo,
-    refundAmount: money(r.amount),
-    refundStatus: r.status,
-    refundDate: toJakartaIso(r.refundTime),
-    reason: r.reason ?? '',
-  };
-}
-
 const ORIGINAL_REFS: FieldSpec[] = [
   { path: 'originalPartnerReferenceNo', kind: 'string', max: LEN.ref },
   { path: 'originalReferenceNo', kind: 'string', max: LEN.ref },
@@ -213,39 +200,18 @@ const ORIGINAL_REFS: FieldSpec[] = [
 ];
 
 /** DANA status query (`serviceCode` "55" as DOKU's SDKs send it; "54" accepted too). */
-export const danaStatus: Handler = (ctx) => {
-  const { body, svc, sim, partner } = ctx;
-  validate(svc, body, [
-    ...ORIGINAL_REFS,
-    { path: 'serviceCode', kind: 'string', required: true, max: 2, oneOf: ['54', '55'] },
-    { path: 'transactionDate', kind: 'datetime' },
-    { path: 'amount', kind: 'money' },
-  ]);
-  const refs = originalRefsOf(body);
-  if (!refs.referenceNo && !refs.partnerReferenceNo && !refs.externalId) throw errors.missingField(svc, 'originalPartnerReferenceNo');
-  const found = findDana(sim, partner.clientId, refs);
-  const p = found && !sim.statusLagging(found.createdAt) ? found : undefined;
-  if (!p) return unknownStatusAnswer(ctx, refs);
-  expireDanaIfDue(deps(ctx), p, ctx.now);
-  return {
-    body: {
-      originalPartnerReferenceNo: p.partnerReferenceNo,
-      originalReferenceNo: p.referenceNo,
-      originalExternalId: p.originalExternalId,
-      serviceCode: body.serviceCode,
-      ...(p.approvalCode ? { approvalCode: p.approvalCode } : {}),
-      latestTransactionStatus: p.status,
-      transactionStatusDesc: STATUS_DESC[p.status],
-      originalResponseCode: p.originalResponseCode,
+export const danaStatus: Handler = (ctx) =>
+  answerStatusQuery(ctx, {
+    refFields: ORIGINAL_REFS,
+    moreFields: [{ path: 'amount', kind: 'money' }],
+    find: (refs) => findDana(ctx.sim, ctx.partner.clientId, refs),
+    expire: (p) => expireDanaIfDue(deps(ctx), p, ctx.now),
+    options: (p) => ({
       originalResponseMessage: 'Successful',
-      ...(sim.has('no-refund-history') ? {} : { refundHistory: p.refunds.map(refundLine) }),
-      transAmount: money(p.amount),
-      feeAmount: money(0n),
-      ...(p.paidTime !== undefined ? { paidTime: toJakartaIso(p.paidTime) } : {}),
+      refundPartnerReferenceNo: true,
       additionalInfo: { deviceId: p.deviceId, channel: CHANNEL },
-    },
-  };
-};
+    }),
+  });
 
 /** DANA refund: partial or full; refunds of one payment never add up to more than was paid. */
 export const danaRefund: Handler = (ctx) => {

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { errors, SnapError } from '../../codes';
-import type { Account } from '../../store';
+import { money } from '../../money';
+import type { Account, RefundRecord, TxnStatus } from '../../store';
 import { STATUS_DESC } from '../../store';
-import type { Json } from '../../validate';
-import { additionalInfoOf, str } from '../../validate';
+import { toJakartaIso } from '../../time';
+import type { FieldSpec, Json } from '../../validate';
+import { additionalInfoOf, str, validate } from '../../validate';
 import type { RequestContext } from '../types';
 
 export function ok(body: Record<string, unknown>): { body: Record<string, unknown> } {
@@ -84,4 +86,99 @@ export function unknownStatusAnswer(ctx: RequestContext, refs: OriginalRefs): { 
       additionalInfo: additionalInfoOf(ctx.body),
     },
   };
+}
+
+/** What a status query reports about a payment (a wallet purchase or a DANA payment). */
+export interface StatusQueried {
+  partnerReferenceNo: string;
+  referenceNo: string;
+  originalExternalId: string;
+  approvalCode?: string;
+  status: TxnStatus;
+  originalResponseCode: string;
+  refunds: RefundRecord[];
+  amount: bigint;
+  paidTime?: number;
+}
+
+export interface StatusAnswerOptions {
+  /** The `originalResponseMessage` of the payment's own answer. */
+  originalResponseMessage: string;
+  /** Each refund line names our reference under `partnerReferenceNo` too (DOKU's SDK models it so). */
+  refundPartnerReferenceNo?: boolean;
+  additionalInfo: Json;
+}
+
+/** One line of a status answer's `refundHistory`. */
+function refundHistoryLine(r: RefundRecord, options: StatusAnswerOptions): Record<string, unknown> {
+  return {
+    refundNo: r.refundNo,
+    partnerRefundNo: r.partnerRefundNo,
+    // SNAP names our reference partnerRefundNo, DOKU's SDK models partnerReferenceNo: DANA sends both.
+    ...(options.refundPartnerReferenceNo ? { partnerReferenceNo: r.partnerRefundNo } : {}),
+    refundAmount: money(r.amount),
+    refundStatus: r.status,
+    refundDate: toJakartaIso(r.refundTime),
+    reason: r.reason ?? '',
+  };
+}
+
+/**
+ * The body of a status query's answer about a payment DOKU knows (Query Purchase, DANA status):
+ * its references, status, original response, refund history (left out under the
+ * `no-refund-history` profile: the field is optional in DOKU's samples), amounts and paid time.
+ */
+export function statusAnswerBody(ctx: RequestContext, p: StatusQueried, options: StatusAnswerOptions): Json {
+  return {
+    originalPartnerReferenceNo: p.partnerReferenceNo,
+    originalReferenceNo: p.referenceNo,
+    originalExternalId: p.originalExternalId,
+    serviceCode: ctx.body.serviceCode,
+    ...(p.approvalCode ? { approvalCode: p.approvalCode } : {}),
+    latestTransactionStatus: p.status,
+    transactionStatusDesc: STATUS_DESC[p.status],
+    originalResponseCode: p.originalResponseCode,
+    originalResponseMessage: options.originalResponseMessage,
+    ...(ctx.sim.has('no-refund-history') ? {} : { refundHistory: p.refunds.map((r) => refundHistoryLine(r, options)) }),
+    transAmount: money(p.amount),
+    feeAmount: money(0n),
+    ...(p.paidTime !== undefined ? { paidTime: toJakartaIso(p.paidTime) } : {}),
+    additionalInfo: options.additionalInfo,
+  };
+}
+
+export interface StatusQuery<P extends StatusQueried & { createdAt: number }> {
+  /** The channel's fields naming the original payment (checked first), and any it checks after the service code and date. */
+  refFields: FieldSpec[];
+  moreFields?: FieldSpec[];
+  find: (refs: OriginalRefs) => P | undefined;
+  /** Expires the payment if its time is up, before it is reported. */
+  expire: (p: P) => void;
+  options: (p: P) => StatusAnswerOptions;
+}
+
+/**
+ * A status query about a payment (Query Purchase, DANA status): the request checked, the payment
+ * found by any of its references (late-status: not yet, while the status lags), expired if due, and
+ * answered with `statusAnswerBody`; a payment DOKU does not know gets `unknownStatusAnswer`.
+ */
+export function answerStatusQuery<P extends StatusQueried & { createdAt: number }>(
+  ctx: RequestContext,
+  query: StatusQuery<P>,
+): { body: Json } {
+  const { body, svc, sim } = ctx;
+  validate(svc, body, [
+    ...query.refFields,
+    { path: 'serviceCode', kind: 'string', required: true, max: 2, oneOf: ['54', '55'] },
+    { path: 'transactionDate', kind: 'datetime' },
+    ...(query.moreFields ?? []),
+  ]);
+  const refs = originalRefsOf(body);
+  if (!refs.referenceNo && !refs.partnerReferenceNo && !refs.externalId) throw errors.missingField(svc, 'originalPartnerReferenceNo');
+  const found = query.find(refs);
+  // late-status: DOKU's status does not know a payment it has yet.
+  const p = found && !sim.statusLagging(found.createdAt) ? found : undefined;
+  if (!p) return unknownStatusAnswer(ctx, refs);
+  query.expire(p);
+  return { body: statusAnswerBody(ctx, p, query.options(p)) };
 }

@@ -15,7 +15,7 @@ import {
   recordReference,
   originalRefsOf,
   requireAccount,
-  unknownStatusAnswer,
+  answerStatusQuery,
 } from '../snap/common';
 import type { Handler, RequestContext } from '../types';
 
@@ -257,52 +257,17 @@ const ORIGINAL_REFS: FieldSpec[] = [
   { path: 'additionalInfo', kind: 'object' },
 ];
 
-function refundHistoryItem(r: RefundRecord): Record<string, unknown> {
-  return {
-    refundNo: r.refundNo,
-    partnerRefundNo: r.partnerRefundNo,
-    refundAmount: money(r.amount),
-    refundStatus: r.status,
-    refundDate: toJakartaIso(r.refundTime),
-    reason: r.reason ?? '',
-  };
-}
-
 /** Query Purchase. */
-export const purchaseStatus: Handler = (ctx) => {
-  const { body, svc, sim, partner } = ctx;
-  validate(svc, body, [
-    ...ORIGINAL_REFS,
-    { path: 'serviceCode', kind: 'string', required: true, max: 2, oneOf: ['54', '55'] },
-    { path: 'transactionDate', kind: 'datetime' },
-  ]);
-  const refs = originalRefsOf(body);
-  if (!refs.referenceNo && !refs.partnerReferenceNo && !refs.externalId) throw errors.missingField(svc, 'originalPartnerReferenceNo');
-  const found = findPurchase(sim, partner.clientId, refs);
-  // late-status: DOKU's status does not know a purchase it has yet.
-  const p = found && !sim.statusLagging(found.createdAt) ? found : undefined;
-  if (!p) return unknownStatusAnswer(ctx, refs);
-  expireIfDue(deps(ctx), p, ctx.now);
-  return {
-    body: {
-      originalPartnerReferenceNo: p.partnerReferenceNo,
-      originalReferenceNo: p.referenceNo,
-      originalExternalId: p.originalExternalId,
-      serviceCode: body.serviceCode,
-      ...(p.approvalCode ? { approvalCode: p.approvalCode } : {}),
-      latestTransactionStatus: p.status,
-      transactionStatusDesc: STATUS_DESC[p.status],
-      originalResponseCode: p.originalResponseCode,
+export const purchaseStatus: Handler = (ctx) =>
+  answerStatusQuery(ctx, {
+    refFields: ORIGINAL_REFS,
+    find: (refs) => findPurchase(ctx.sim, ctx.partner.clientId, refs),
+    expire: (p) => expireIfDue(deps(ctx), p, ctx.now),
+    options: (p) => ({
       originalResponseMessage: p.originalResponseCode.startsWith('200') ? 'Successful' : 'Failed',
-      // no-refund-history: the field is optional in DOKU's samples.
-      ...(sim.has('no-refund-history') ? {} : { refundHistory: p.refunds.map(refundHistoryItem) }),
-      transAmount: money(p.amount),
-      feeAmount: money(0n),
-      ...(p.paidTime !== undefined ? { paidTime: toJakartaIso(p.paidTime) } : {}),
-      additionalInfo: additionalInfoOf(body),
-    },
-  };
-};
+      additionalInfo: additionalInfoOf(ctx.body),
+    }),
+  });
 
 /** Cancel Purchase: `01`/`03` → `05`; `00` → `05` with the money back, same Jakarta day only. */
 export const purchaseCancel: Handler = (ctx) => {
