@@ -1,0 +1,250 @@
+import { Alert, Button, MenuItem, Select, Stack, Typography } from '@mui/material';
+import { useEffect, useState } from 'react';
+import {
+  Datagrid,
+  DateField,
+  FunctionField,
+  List,
+  SearchInput,
+  SelectInput,
+  Show,
+  SimpleShowLayout,
+  TextField,
+  TopToolbar,
+  useNotify,
+  usePermissions,
+  useRecordContext,
+  useRefresh,
+} from 'react-admin';
+import { call, currentSession } from './api';
+import { FormDialog } from './dialogs';
+import { when } from './format';
+
+const fail = (notify: ReturnType<typeof useNotify>) => (e: unknown) => {
+  notify((e as Error).message, { type: 'error' });
+  throw e;
+};
+
+/** A secret shown once, the moment it is made. */
+function OneTimeSecret({ secret }: { secret: { label: string; value: string } | null }) {
+  if (!secret) return null;
+  return (
+    <Alert severity="warning" sx={{ my: 1 }}>
+      {secret.label}: <code data-testid="one-time-secret">{secret.value}</code> — shown this once; store it now.
+    </Alert>
+  );
+}
+
+// Webhook subscriptions and their deliveries.
+
+export const WebhookList = () => (
+  <List title="Webhook subscriptions" exporter={false} pagination={false}>
+    <Datagrid rowClick="show" bulkActionButtons={false}>
+      <TextField source="url" />
+      <FunctionField label="Events" render={(r: { eventTypes: string[] }) => (r.eventTypes.length ? r.eventTypes.join(', ') : 'all')} />
+      <TextField source="description" />
+      <DateField source="createdAt" />
+    </Datagrid>
+  </List>
+);
+
+interface Delivery {
+  id: string;
+  eventType: string;
+  status: string;
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+}
+
+function Deliveries() {
+  const record = useRecordContext<{ id: string }>();
+  const notify = useNotify();
+  const [items, setItems] = useState<Delivery[]>([]);
+  const id = record?.id;
+  const load = () => {
+    if (id)
+      void call<{ deliveries: Delivery[] }>('GET', `/v1/admin/webhooks/${id}/deliveries`).then((r) => setItems(r.deliveries), fail(notify));
+  };
+  useEffect(load, [id]);
+  return (
+    <Stack spacing={1}>
+      <Typography variant="h6">Delivery log</Typography>
+      {items.map((d) => (
+        <Stack direction="row" spacing={2} key={d.id} sx={{ alignItems: 'center' }}>
+          <span>{when(d.createdAt)}</span>
+          <span>{d.eventType}</span>
+          <b>{d.status}</b>
+          <span>
+            {d.attempts} attempt(s) {d.lastStatusCode ?? ''} {d.lastError ?? ''}
+          </span>
+          <Button
+            size="small"
+            onClick={() =>
+              void call('POST', `/v1/admin/webhook-deliveries/${d.id}/redeliver`, { body: {} }).then(() => {
+                notify('Queued for delivery again', { type: 'info' });
+                load();
+              }, fail(notify))
+            }
+          >
+            Redeliver
+          </Button>
+        </Stack>
+      ))}
+      {items.length === 0 && <span>No deliveries yet.</span>}
+    </Stack>
+  );
+}
+
+export const WebhookShow = () => (
+  <Show title="Webhook subscription">
+    <SimpleShowLayout>
+      <TextField source="url" />
+      <TextField source="description" />
+      <Deliveries />
+    </SimpleShowLayout>
+  </Show>
+);
+
+// Service clients (admins): create, rotate, revoke.
+
+const SCOPES = ['purchases:write', 'topups:write', 'refunds:write', 'wallets:read', 'events:read'];
+
+function ClientActions() {
+  const record = useRecordContext<{ clientId: string; active: boolean }>();
+  const notify = useNotify();
+  const refresh = useRefresh();
+  const [secret, setSecret] = useState<{ label: string; value: string } | null>(null);
+  if (!record) return null;
+  return (
+    <span onClick={(e) => e.stopPropagation()}>
+      <OneTimeSecret secret={secret} />
+      {record.active && (
+        <>
+          <Button
+            size="small"
+            onClick={() =>
+              void call<{ clientSecret: string }>('POST', `/v1/admin/service-clients/${record.clientId}/rotate`).then((r) => {
+                setSecret({ label: `New secret of ${record.clientId}`, value: r.clientSecret });
+                refresh();
+              }, fail(notify))
+            }
+          >
+            Rotate secret
+          </Button>
+          <Button
+            size="small"
+            color="error"
+            onClick={() =>
+              void call('POST', `/v1/admin/service-clients/${record.clientId}/revoke`).then(() => {
+                notify('Revoked', { type: 'info' });
+                refresh();
+              }, fail(notify))
+            }
+          >
+            Revoke
+          </Button>
+        </>
+      )}
+    </span>
+  );
+}
+
+function CreateClient() {
+  const notify = useNotify();
+  const refresh = useRefresh();
+  const [open, setOpen] = useState(false);
+  const [secret, setSecret] = useState<{ label: string; value: string } | null>(null);
+  return (
+    <TopToolbar>
+      <OneTimeSecret secret={secret} />
+      <Button variant="contained" onClick={() => setOpen(true)}>
+        New service client
+      </Button>
+      <FormDialog
+        title="New service client"
+        submitLabel="Create"
+        open={open}
+        onClose={() => setOpen(false)}
+        fields={[
+          { name: 'name', label: 'Name (the service)' },
+          { name: 'scopes', label: `Scopes, comma separated (${SCOPES.join(', ')})` },
+        ]}
+        onSubmit={async (v) => {
+          const scopes = v.scopes
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean);
+          const r = await call<{ clientId: string; clientSecret: string }>('POST', '/v1/admin/service-clients', {
+            body: { name: v.name, scopes },
+          }).catch(fail(notify));
+          setSecret({ label: `Secret of ${r.clientId}`, value: r.clientSecret });
+          refresh();
+        }}
+      />
+    </TopToolbar>
+  );
+}
+
+export const ServiceClientList = () => (
+  <List title="Service clients" exporter={false} pagination={false} actions={<CreateClient />}>
+    <Datagrid bulkActionButtons={false}>
+      <TextField source="clientId" label="Client id" />
+      <TextField source="name" />
+      <FunctionField label="Scopes" render={(r: { scopes: string[] }) => r.scopes.join(' ')} />
+      <FunctionField label="State" render={(r: { active: boolean }) => (r.active ? 'active' : 'revoked')} />
+      <TextField source="secretVersion" label="Secret version" />
+      <ClientActions />
+    </Datagrid>
+  </List>
+);
+
+// Staff and roles (admins change roles; never their own).
+
+const ROLES = ['user', 'support', 'finance', 'admin'];
+
+function RoleSelect() {
+  const record = useRecordContext<{ id: string; role: string }>();
+  const { permissions } = usePermissions<string>();
+  const notify = useNotify();
+  const refresh = useRefresh();
+  if (!record) return null;
+  if (permissions !== 'admin' || record.id === currentSession()?.user.id) return <span>{record.role}</span>;
+  return (
+    <Select
+      size="small"
+      value={record.role}
+      onClick={(e) => e.stopPropagation()}
+      onChange={(e) =>
+        void call('PUT', `/v1/admin/users/${record.id}/role`, { body: { role: e.target.value } }).then(() => {
+          notify('Role changed', { type: 'info' });
+          refresh();
+        }, fail(notify))
+      }
+    >
+      {ROLES.map((r) => (
+        <MenuItem key={r} value={r}>
+          {r}
+        </MenuItem>
+      ))}
+    </Select>
+  );
+}
+
+const staffFilters = [
+  <SearchInput key="q" source="q" alwaysOn placeholder="Email or phone" />,
+  <SelectInput key="role" source="role" choices={['support', 'finance', 'admin'].map((id) => ({ id, name: id }))} alwaysOn />,
+];
+
+export const StaffList = () => (
+  <List filters={staffFilters} title="Staff and roles" exporter={false}>
+    <Datagrid bulkActionButtons={false}>
+      <TextField source="name" />
+      <TextField source="email" />
+      <FunctionField label="Role" render={() => <RoleSelect />} />
+      <DateField source="createdAt" />
+    </Datagrid>
+  </List>
+);
