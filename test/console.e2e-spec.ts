@@ -13,6 +13,8 @@ import { createBoundWallet, startWalletEnv } from './support/wallet-fixtures';
 /** Debian's Chromium (`apt-get install chromium`; .ci/run installs it when missing). */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const THRESHOLD = 50_000;
+/** Per test: a browser on a loaded 2-core machine (CI runs two test files at once) is slow, not wrong. */
+const BROWSER_TEST_MS = 60_000;
 
 /**
  * The back-office console at /admin in a headless Chromium, against the DOKU simulator: each role
@@ -155,162 +157,193 @@ describe('The back-office console in a headless Chromium (e2e, simulator)', () =
       { path, init },
     );
 
-  it('keeps the session in httpOnly SameSite=Strict cookies, refuses customers, and needs the CSRF token', async () => {
-    const { context, page } = await signIn(support);
-    const cookies = await context.cookies();
-    const access = cookies.find((c) => c.name === 'doku_console');
-    expect(access).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
-    expect(cookies.find((c) => c.name === 'doku_console_refresh')).toMatchObject({ httpOnly: true, path: '/admin/api/session' });
-    expect(await page.evaluate('document.cookie')).toBe('');
-    expect(await page.evaluate('JSON.stringify(window.localStorage)')).not.toContain(access!.value);
+  it(
+    'keeps the session in httpOnly SameSite=Strict cookies, refuses customers, and needs the CSRF token',
+    async () => {
+      const { context, page } = await signIn(support);
+      const cookies = await context.cookies();
+      const access = cookies.find((c) => c.name === 'doku_console');
+      expect(access).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+      expect(cookies.find((c) => c.name === 'doku_console_refresh')).toMatchObject({ httpOnly: true, path: '/admin/api/session' });
+      expect(await page.evaluate('document.cookie')).toBe('');
+      expect(await page.evaluate('JSON.stringify(window.localStorage)')).not.toContain(access!.value);
 
-    const withToken = await fromPage(page, `/v1/admin/users/${customer.id}`, { method: 'GET', csrf: true });
-    expect(withToken.status).toBe(200);
-    const without = await fromPage(page, `/v1/admin/users/${customer.id}`, { method: 'GET', csrf: false });
-    expect([without.status, without.body?.error?.code]).toEqual([401, 'AUTH.UNAUTHENTICATED']);
-    // The cookie is not a token for the customers' routes.
-    expect((await fromPage(page, '/v1/me', { method: 'GET', csrf: true })).status).toBe(401);
+      const withToken = await fromPage(page, `/v1/admin/users/${customer.id}`, { method: 'GET', csrf: true });
+      expect(withToken.status).toBe(200);
+      const without = await fromPage(page, `/v1/admin/users/${customer.id}`, { method: 'GET', csrf: false });
+      expect([without.status, without.body?.error?.code]).toEqual([401, 'AUTH.UNAUTHENTICATED']);
+      // The cookie is not a token for the customers' routes.
+      expect((await fromPage(page, '/v1/me', { method: 'GET', csrf: true })).status).toBe(401);
 
-    const signInAsCustomer = await env.t.http().post('/admin/api/session').send({ email: customer.email, password: customer.password });
-    expect([signInAsCustomer.status, signInAsCustomer.body.error.code]).toEqual([403, 'AUTH.FORBIDDEN']);
-    expect(signInAsCustomer.headers['set-cookie']).toBeUndefined();
-  });
+      const signInAsCustomer = await env.t.http().post('/admin/api/session').send({ email: customer.email, password: customer.password });
+      expect([signInAsCustomer.status, signInAsCustomer.body.error.code]).toEqual([403, 'AUTH.FORBIDDEN']);
+      expect(signInAsCustomer.headers['set-cookie']).toBeUndefined();
+    },
+    BROWSER_TEST_MS,
+  );
 
-  it('each role sees its screens', async () => {
-    const seen: Record<string, string[]> = {};
-    for (const [role, who] of [
-      ['support', support],
-      ['finance', maker],
-      ['admin', admin],
-    ] as const) {
-      const { page } = await signIn(who);
-      await page.waitForSelector('text=Customers');
-      seen[role] = await menu(page);
-    }
-    expect(seen.support).toEqual(expect.arrayContaining(['Customers', 'Transactions', 'Reconciliation queue', 'Webhooks']));
-    expect(seen.support).not.toEqual(expect.arrayContaining(['Approvals']));
-    expect(seen.support).not.toEqual(expect.arrayContaining(['Audit trail']));
-    expect(seen.finance).toEqual(expect.arrayContaining(['Customers', 'Transactions', 'Reconciliation queue', 'Approvals']));
-    expect(seen.finance).not.toEqual(expect.arrayContaining(['Audit trail']));
-    expect(seen.admin).toEqual(expect.arrayContaining(['Approvals', 'Audit trail', 'Webhooks', 'Service clients', 'Staff and roles']));
-  });
+  it(
+    'each role sees its screens',
+    async () => {
+      const seen: Record<string, string[]> = {};
+      for (const [role, who] of [
+        ['support', support],
+        ['finance', maker],
+        ['admin', admin],
+      ] as const) {
+        const { page } = await signIn(who);
+        await page.waitForSelector('text=Customers');
+        seen[role] = await menu(page);
+      }
+      expect(seen.support).toEqual(expect.arrayContaining(['Customers', 'Transactions', 'Reconciliation queue', 'Webhooks']));
+      expect(seen.support).not.toEqual(expect.arrayContaining(['Approvals']));
+      expect(seen.support).not.toEqual(expect.arrayContaining(['Audit trail']));
+      expect(seen.finance).toEqual(expect.arrayContaining(['Customers', 'Transactions', 'Reconciliation queue', 'Approvals']));
+      expect(seen.finance).not.toEqual(expect.arrayContaining(['Audit trail']));
+      expect(seen.admin).toEqual(expect.arrayContaining(['Approvals', 'Audit trail', 'Webhooks', 'Service clients', 'Staff and roles']));
+    },
+    BROWSER_TEST_MS,
+  );
 
-  it('support finds a customer by DOKU account and sees the wallet, but cannot refund (no button, and the API says 403)', async () => {
-    const { page } = await signIn(support);
-    await open(page, '/customers');
-    await page.fill('input[name="q"]', accountId);
-    await page.getByText(customer.email).click();
-    const wallet = await page.getByTestId('wallet').innerText();
-    expect(wallet).toContain('BOUND');
-    expect(wallet).toContain(accountId.slice(-4));
-    // The customer's purchase, from their transactions.
-    await page.locator('td', { hasText: 'Rp 100.000' }).first().click();
-    await page.waitForSelector('[data-testid="timeline"]');
-    expect(await page.getByTestId('timeline').innerText()).toContain('SUCCESS');
-    expect(await page.getByTestId('exchanges').innerText()).toMatch(/Exchanges with DOKU \([1-9]/);
-    expect(await page.getByRole('button', { name: 'Refund' }).count()).toBe(0);
-    const refused = await fromPage(page, `/v1/admin/purchases/${purchaseId}/refunds`, {
-      method: 'POST',
-      body: { amount: 1_000, reason: 'Trying anyway' },
-      csrf: true,
-    });
-    expect([refused.status, refused.body?.error?.code]).toEqual([403, 'AUTH.FORBIDDEN']);
-  });
+  it(
+    'support finds a customer by DOKU account and sees the wallet, but cannot refund (no button, and the API says 403)',
+    async () => {
+      const { page } = await signIn(support);
+      await open(page, '/customers');
+      await page.fill('input[name="q"]', accountId);
+      await page.getByText(customer.email).click();
+      const wallet = await page.getByTestId('wallet').innerText();
+      expect(wallet).toContain('BOUND');
+      expect(wallet).toContain(accountId.slice(-4));
+      // The customer's purchase, from their transactions.
+      await page.locator('td', { hasText: 'Rp 100.000' }).first().click();
+      await page.waitForSelector('[data-testid="timeline"]');
+      expect(await page.getByTestId('timeline').innerText()).toContain('SUCCESS');
+      expect(await page.getByTestId('exchanges').innerText()).toMatch(/Exchanges with DOKU \([1-9]/);
+      expect(await page.getByRole('button', { name: 'Refund' }).count()).toBe(0);
+      const refused = await fromPage(page, `/v1/admin/purchases/${purchaseId}/refunds`, {
+        method: 'POST',
+        body: { amount: 1_000, reason: 'Trying anyway' },
+        csrf: true,
+      });
+      expect([refused.status, refused.body?.error?.code]).toEqual([403, 'AUTH.FORBIDDEN']);
+    },
+    BROWSER_TEST_MS,
+  );
 
-  it('a refund above the threshold asked by one finance person is made only when another approves it', async () => {
-    const credited = () => env.sim.control.ledger({ accountId }).creditTotal;
-    const before = credited();
-    const first = await signIn(maker);
-    // Found by phone number, then the purchase among the customer's transactions.
-    await open(first.page, '/customers');
-    await first.page.fill('input[name="q"]', phone);
-    await first.page.getByText(customer.email).click();
-    await first.page.locator('td', { hasText: 'Rp 100.000' }).first().click();
-    await first.page.waitForURL((url) => url.hash === `#/transactions/${purchaseId}/show`);
-    await first.page.getByRole('button', { name: 'Refund' }).click();
-    await first.page.getByTestId('field-reason').fill('Order canceled by the merchant');
-    await first.page.getByRole('button', { name: 'Request refund' }).click();
-    await first.page.waitForSelector('text=waits for a second person');
-    const [approval] = await db.query<Array<{ id: string; status: string; requested_by: string }>>(
-      `SELECT id, status, requested_by FROM approvals WHERE target_id = $1 AND kind = 'REFUND'`,
-      [purchaseId],
-    );
-    expect([approval.status, approval.requested_by]).toEqual(['PENDING', maker.id]);
-    expect(credited()).toBe(before);
-    // The person who asked sees it waiting, with no Approve button.
-    await open(first.page, '/approvals');
-    await first.page.waitForSelector('text=Waiting for another person');
-    expect(await first.page.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+  it(
+    'a refund above the threshold asked by one finance person is made only when another approves it',
+    async () => {
+      const credited = () => env.sim.control.ledger({ accountId }).creditTotal;
+      const before = credited();
+      const first = await signIn(maker);
+      // Found by phone number, then the purchase among the customer's transactions.
+      await open(first.page, '/customers');
+      await first.page.fill('input[name="q"]', phone);
+      await first.page.getByText(customer.email).click();
+      await first.page.locator('td', { hasText: 'Rp 100.000' }).first().click();
+      await first.page.waitForURL((url) => url.hash === `#/transactions/${purchaseId}/show`);
+      await first.page.getByRole('button', { name: 'Refund' }).click();
+      await first.page.getByTestId('field-reason').fill('Order canceled by the merchant');
+      await first.page.getByRole('button', { name: 'Request refund' }).click();
+      await first.page.waitForSelector('text=waits for a second person');
+      const [approval] = await db.query<Array<{ id: string; status: string; requested_by: string }>>(
+        `SELECT id, status, requested_by FROM approvals WHERE target_id = $1 AND kind = 'REFUND'`,
+        [purchaseId],
+      );
+      expect([approval.status, approval.requested_by]).toEqual(['PENDING', maker.id]);
+      expect(credited()).toBe(before);
+      // The person who asked sees it waiting, with no Approve button.
+      await open(first.page, '/approvals');
+      await first.page.waitForSelector('text=Waiting for another person');
+      expect(await first.page.getByRole('button', { name: 'Approve' }).count()).toBe(0);
 
-    const second = await signIn(checker);
-    await open(second.page, '/approvals');
-    await second.page.getByRole('button', { name: 'Approve' }).click();
-    await second.page.waitForSelector('text=REFUND EXECUTED');
-    const [done] = await db.query<Array<{ status: string; decided_by: string }>>('SELECT status, decided_by FROM approvals WHERE id = $1', [
-      approval.id,
-    ]);
-    expect([done.status, done.decided_by]).toEqual(['EXECUTED', checker.id]);
-    expect(Number(credited()) - Number(before)).toBe(100_000);
-  });
+      const second = await signIn(checker);
+      await open(second.page, '/approvals');
+      await second.page.getByRole('button', { name: 'Approve' }).click();
+      await second.page.waitForSelector('text=REFUND EXECUTED');
+      const [done] = await db.query<Array<{ status: string; decided_by: string }>>(
+        'SELECT status, decided_by FROM approvals WHERE id = $1',
+        [approval.id],
+      );
+      expect([done.status, done.decided_by]).toEqual(['EXECUTED', checker.id]);
+      expect(Number(credited()) - Number(before)).toBe(100_000);
+    },
+    BROWSER_TEST_MS,
+  );
 
-  it('a reconciliation item is resolved with a reason by one finance person and approved by another', async () => {
-    const reason = 'DOKU support ticket 4411: no such refund';
-    const first = await signIn(maker);
-    await open(first.page, '/attention');
-    await first.page.locator('td', { hasText: 'Rp 5.000' }).first().click();
-    await first.page.getByRole('button', { name: 'Resolve' }).click();
-    await first.page.getByTestId('field-reason').fill(reason);
-    await first.page.getByRole('button', { name: 'Ask to resolve' }).click();
-    await first.page.waitForSelector('text=Resolution requested');
+  it(
+    'a reconciliation item is resolved with a reason by one finance person and approved by another',
+    async () => {
+      const reason = 'DOKU support ticket 4411: no such refund';
+      const first = await signIn(maker);
+      await open(first.page, '/attention');
+      await first.page.locator('td', { hasText: 'Rp 5.000' }).first().click();
+      await first.page.getByRole('button', { name: 'Resolve' }).click();
+      await first.page.getByTestId('field-reason').fill(reason);
+      await first.page.getByRole('button', { name: 'Ask to resolve' }).click();
+      await first.page.waitForSelector('text=Resolution requested');
 
-    const second = await signIn(checker);
-    await open(second.page, '/approvals');
-    await second.page.locator('tr', { hasText: 'RESOLUTION' }).getByRole('button', { name: 'Approve' }).click();
-    await second.page.waitForSelector('text=RESOLUTION EXECUTED');
-    const [tx] = await db.query<Array<{ status: string; details: { resolution?: { by: string; approvedBy: string; reason: string } } }>>(
-      'SELECT status, details FROM transactions WHERE id = $1',
-      [stuckId],
-    );
-    expect(tx.status).toBe('FAILED');
-    expect(tx.details.resolution).toMatchObject({ by: maker.id, approvedBy: checker.id, reason });
-    // Off the queue.
-    await open(second.page, '/attention');
-    await second.page.waitForSelector('text=Nothing waits for a person');
-  });
+      const second = await signIn(checker);
+      await open(second.page, '/approvals');
+      await second.page.locator('tr', { hasText: 'RESOLUTION' }).getByRole('button', { name: 'Approve' }).click();
+      await second.page.waitForSelector('text=RESOLUTION EXECUTED');
+      const [tx] = await db.query<Array<{ status: string; details: { resolution?: { by: string; approvedBy: string; reason: string } } }>>(
+        'SELECT status, details FROM transactions WHERE id = $1',
+        [stuckId],
+      );
+      expect(tx.status).toBe('FAILED');
+      expect(tx.details.resolution).toMatchObject({ by: maker.id, approvedBy: checker.id, reason });
+      // Off the queue.
+      await open(second.page, '/attention');
+      await second.page.waitForSelector('text=Nothing waits for a person');
+    },
+    BROWSER_TEST_MS,
+  );
 
-  it('the admin reads both in the audit trail', async () => {
-    const { page } = await signIn(admin);
-    await open(page, '/audit');
-    await page.waitForSelector('text=approval.approved');
-    const text = await page.locator('table').innerText();
-    for (const action of ['refund.requested', 'resolution.requested', 'approval.approved', 'transaction.resolved'])
-      expect(text).toContain(action);
-  });
-  it("the dashboard's figures and the lists' filters come from the back-office API (bearer auth as before)", async () => {
-    const get = (path: string) => env.t.http().get(path).set('authorization', `Bearer ${support.accessToken}`);
-    const stats = await get('/v1/admin/stats?days=3');
-    expect(stats.status).toBe(200);
-    const today = new Date().toISOString().slice(0, 10);
-    // Two purchases paid today on the wallet (100,000 and 20,000); 100,000 refunded.
-    expect(stats.body.daily).toEqual([{ day: today, channel: 'DOKU_WALLET', purchases: 2, succeeded: 2, volume: 120_000, successRate: 1 }]);
-    expect(stats.body.refunds).toEqual({ refunds: 1, refundedAmount: 100_000, refundRate: 0.8333 });
-    expect(stats.body.unresolved).toMatchObject({ waiting: 0, oldestId: null, oldestAgeSeconds: null, pendingApprovals: 0 });
-    expect((await get('/v1/admin/stats?days=91')).status).toBe(400);
+  it(
+    'the admin reads both in the audit trail',
+    async () => {
+      const { page } = await signIn(admin);
+      await open(page, '/audit');
+      await page.waitForSelector('text=approval.approved');
+      const text = await page.locator('table').innerText();
+      for (const action of ['refund.requested', 'resolution.requested', 'approval.approved', 'transaction.resolved'])
+        expect(text).toContain(action);
+    },
+    BROWSER_TEST_MS,
+  );
+  it(
+    "the dashboard's figures and the lists' filters come from the back-office API (bearer auth as before)",
+    async () => {
+      const get = (path: string) => env.t.http().get(path).set('authorization', `Bearer ${support.accessToken}`);
+      const stats = await get('/v1/admin/stats?days=3');
+      expect(stats.status).toBe(200);
+      const today = new Date().toISOString().slice(0, 10);
+      // Two purchases paid today on the wallet (100,000 and 20,000); 100,000 refunded.
+      expect(stats.body.daily).toEqual([
+        { day: today, channel: 'DOKU_WALLET', purchases: 2, succeeded: 2, volume: 120_000, successRate: 1 },
+      ]);
+      expect(stats.body.refunds).toEqual({ refunds: 1, refundedAmount: 100_000, refundRate: 0.8333 });
+      expect(stats.body.unresolved).toMatchObject({ waiting: 0, oldestId: null, oldestAgeSeconds: null, pendingApprovals: 0 });
+      expect((await get('/v1/admin/stats?days=91')).status).toBe(400);
 
-    const ids = async (q: string) =>
-      ((await get(`/v1/admin/transactions?userId=${customer.id}&${q}`)).body.items as Array<{ id: string }>).map((x) => x.id).sort();
-    expect(await ids('type=PURCHASE&minAmount=50000')).toEqual([purchaseId]);
-    expect(await ids('type=PURCHASE&maxAmount=50000')).toHaveLength(1);
-    expect(await ids('paymentMethod=DANA')).toEqual([]);
-    expect(await ids(`type=PURCHASE&from=${today}T00:00:00Z`)).toHaveLength(2);
-    expect(await ids(`to=${today}T00:00:00Z`)).toEqual([]);
-    expect((await get('/v1/admin/transactions?minAmount=-1')).status).toBe(400);
+      const ids = async (q: string) =>
+        ((await get(`/v1/admin/transactions?userId=${customer.id}&${q}`)).body.items as Array<{ id: string }>).map((x) => x.id).sort();
+      expect(await ids('type=PURCHASE&minAmount=50000')).toEqual([purchaseId]);
+      expect(await ids('type=PURCHASE&maxAmount=50000')).toHaveLength(1);
+      expect(await ids('paymentMethod=DANA')).toEqual([]);
+      expect(await ids(`type=PURCHASE&from=${today}T00:00:00Z`)).toHaveLength(2);
+      expect(await ids(`to=${today}T00:00:00Z`)).toEqual([]);
+      expect((await get('/v1/admin/transactions?minAmount=-1')).status).toBe(400);
 
-    // The dashboard shows the same.
-    const { page } = await signIn(support);
-    await open(page, '/');
-    await page.waitForSelector('[data-testid="refund-rate"]');
-    expect(await page.getByTestId('refund-rate').innerText()).toContain('83.3%');
-    expect(await page.getByTestId('waiting').innerText()).toBe('0');
-  });
+      // The dashboard shows the same.
+      const { page } = await signIn(support);
+      await open(page, '/');
+      await page.waitForSelector('[data-testid="refund-rate"]');
+      expect(await page.getByTestId('refund-rate').innerText()).toContain('83.3%');
+      expect(await page.getByTestId('waiting').innerText()).toBe('0');
+    },
+    BROWSER_TEST_MS,
+  );
 });
