@@ -183,6 +183,44 @@ describe('The back-office console in a headless Chromium (e2e, simulator)', () =
   );
 
   it(
+    'renews the session from the refresh cookie, and signing out ends it',
+    async () => {
+      const http = () => env.t.http();
+      const signedIn = await http().post('/admin/api/session').send({ email: admin.email, password: admin.password });
+      expect(signedIn.status).toBe(200);
+      expect(signedIn.body).toEqual({ user: expect.objectContaining({ id: admin.id, role: 'admin' }), csrfToken: expect.any(String) });
+      expect(JSON.stringify(signedIn.body)).not.toMatch(/accessToken|refreshToken|eyJ/);
+      const cookie = (name: string, res: { headers: Record<string, unknown> }) =>
+        ((res.headers['set-cookie'] as string[]).find((c) => c.startsWith(`${name}=`)) ?? '').split(';')[0];
+      const access = cookie('doku_console', signedIn);
+      const refresh = cookie('doku_console_refresh', signedIn);
+
+      // Only the refresh cookie (the access one expired): a new pair, the same CSRF token (same session).
+      const renewed = await http().get('/admin/api/session').set('cookie', refresh);
+      expect(renewed.status).toBe(200);
+      expect(renewed.body.csrfToken).toBe(signedIn.body.csrfToken);
+      expect(cookie('doku_console', renewed)).toMatch(/^doku_console=ey/);
+      expect(cookie('doku_console_refresh', renewed)).not.toBe(refresh);
+      expect((await http().get('/v1/admin/audit').set('cookie', access).set('x-csrf-token', renewed.body.csrfToken)).status).toBe(200);
+      // The spent refresh token is refused (and, as with /v1/auth/refresh, ends the session family).
+      const reused = await http().get('/admin/api/session').set('cookie', refresh);
+      expect(reused.status).toBe(401);
+      expect(reused.headers['set-cookie']).toEqual(expect.arrayContaining([expect.stringMatching(/^doku_console=; Path=\/; Max-Age=0/)]));
+
+      const again = await http().post('/admin/api/session').send({ email: admin.email, password: admin.password });
+      const csrf = again.body.csrfToken as string;
+      const againAccess = cookie('doku_console', again);
+      expect((await http().get('/v1/admin/audit').set('cookie', againAccess).set('x-csrf-token', csrf)).status).toBe(200);
+      expect((await http().delete('/admin/api/session').set('cookie', againAccess)).status).toBe(401);
+      const out = await http().delete('/admin/api/session').set('cookie', againAccess).set('x-csrf-token', csrf);
+      expect(out.status).toBe(204);
+      expect((await http().get('/v1/admin/audit').set('cookie', againAccess).set('x-csrf-token', csrf)).status).toBe(401);
+      expect((await http().get('/admin/api/session').set('cookie', againAccess)).status).toBe(401);
+    },
+    BROWSER_TEST_MS,
+  );
+
+  it(
     'each role sees its screens',
     async () => {
       const seen: Record<string, string[]> = {};
