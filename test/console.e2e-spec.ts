@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import type { SignedInUser } from './support/actors';
+import { until } from './support/until';
 import { registerUser, serviceToken } from './support/actors';
 import type { WalletEnv } from './support/wallet-fixtures';
 import { createBoundWallet, startWalletEnv } from './support/wallet-fixtures';
@@ -37,6 +41,8 @@ describe('The back-office console in a headless Chromium (e2e, simulator)', () =
   let phone: string;
   let purchaseId: string;
   let stuckId: string;
+  let receiver: Server;
+  let receiverUrl: string;
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
@@ -45,7 +51,19 @@ describe('The back-office console in a headless Chromium (e2e, simulator)', () =
           '(`apt-get install -y chromium`, as .ci/run does) or point CHROMIUM_PATH at a Chromium binary',
       );
     }
-    env = await startWalletEnv({ MAKER_CHECKER_REFUND_THRESHOLD: String(THRESHOLD) });
+    // The partner's webhook receiver: takes every delivery.
+    receiver = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(204).end());
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+    env = await startWalletEnv({
+      MAKER_CHECKER_REFUND_THRESHOLD: String(THRESHOLD),
+      WEBHOOKS_ENABLED: 'true',
+      WEBHOOKS_INTERVAL_MS: '200',
+      WEBHOOK_ALLOW_INSECURE_TARGETS: new URL(receiverUrl).host,
+    });
     db = env.t.app.get(DataSource);
     [support, maker, checker, admin] = await Promise.all([
       registerUser(env.t, 'support'),
@@ -108,6 +126,7 @@ describe('The back-office console in a headless Chromium (e2e, simulator)', () =
     await browser?.close();
     if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
     await env?.close();
+    await new Promise((resolve) => receiver?.close(resolve));
   });
 
   /**
@@ -244,6 +263,23 @@ describe('The back-office console in a headless Chromium (e2e, simulator)', () =
   );
 
   it(
+    'an admin subscribes a webhook URL and sees its signing secret once',
+    async () => {
+      const { page } = await signIn(admin);
+      await open(page, '/webhooks');
+      await page.getByRole('button', { name: 'New subscription' }).click();
+      await page.getByTestId('field-url').fill(receiverUrl);
+      await page.getByTestId('field-description').fill('Order service');
+      await page.getByRole('button', { name: 'Subscribe' }).click();
+      expect(await page.getByTestId('one-time-secret').innerText()).toMatch(/^whsec_/);
+      await page.waitForSelector(`text=${receiverUrl}`);
+      const [row] = await db.query<Array<{ url: string }>>('SELECT url FROM webhook_subscriptions');
+      expect(row.url).toBe(receiverUrl);
+    },
+    BROWSER_TEST_MS,
+  );
+
+  it(
     'support finds a customer by DOKU account and sees the wallet, but cannot refund (no button, and the API says 403)',
     async () => {
       const { page } = await signIn(support);
@@ -351,6 +387,31 @@ describe('The back-office console in a headless Chromium (e2e, simulator)', () =
     },
     BROWSER_TEST_MS,
   );
+  it(
+    "support reads the subscription's delivery log and sends a delivery again",
+    async () => {
+      // The refund and the resolution above made events; the receiver took them.
+      await until(
+        () => db.query<unknown[]>(`SELECT 1 FROM webhook_deliveries WHERE status = 'DELIVERED'`),
+        (rows) => rows.length > 0,
+        15_000,
+      );
+      const { page } = await signIn(support);
+      await open(page, '/webhooks');
+      await page.getByText(receiverUrl).click();
+      await page.waitForSelector('text=DELIVERED');
+      expect(await page.getByRole('button', { name: 'Rotate secret' }).count()).toBe(0);
+      await page.getByRole('button', { name: 'Redeliver' }).first().click();
+      await page.waitForSelector('text=Queued for delivery again');
+      const [{ redelivered }] = await db.query<Array<{ redelivered: number }>>(
+        `SELECT count(*)::int AS redelivered FROM audit_log WHERE action = 'webhook.redelivered' AND actor_id = $1`,
+        [support.id],
+      );
+      expect(redelivered).toBe(1);
+    },
+    BROWSER_TEST_MS,
+  );
+
   it(
     "the dashboard's figures and the lists' filters come from the back-office API (bearer auth as before)",
     async () => {

@@ -14,6 +14,7 @@ import {
   useNotify,
   usePermissions,
   useRecordContext,
+  useRedirect,
   useRefresh,
 } from 'react-admin';
 import { call, currentSession } from './api';
@@ -37,8 +38,86 @@ function OneTimeSecret({ secret }: { secret: { label: string; value: string } | 
 
 // Webhook subscriptions and their deliveries.
 
+/** Admins subscribe a URL; the signing secret is shown once. */
+function CreateWebhook() {
+  const { permissions } = usePermissions<string>();
+  const notify = useNotify();
+  const refresh = useRefresh();
+  const [open, setOpen] = useState(false);
+  const [secret, setSecret] = useState<{ label: string; value: string } | null>(null);
+  if (permissions !== 'admin') return null;
+  return (
+    <TopToolbar>
+      <OneTimeSecret secret={secret} />
+      <Button variant="contained" onClick={() => setOpen(true)}>
+        New subscription
+      </Button>
+      <FormDialog
+        title="New webhook subscription"
+        submitLabel="Subscribe"
+        open={open}
+        onClose={() => setOpen(false)}
+        fields={[
+          { name: 'url', label: 'URL (https)' },
+          { name: 'description', label: 'Description' },
+          { name: 'eventTypes', label: 'Event types, comma separated (empty: all)' },
+        ]}
+        onSubmit={async (v) => {
+          const eventTypes = v.eventTypes
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean);
+          const r = await call<{ id: string; secret: string }>('POST', '/v1/admin/webhooks', {
+            body: { url: v.url, description: v.description, ...(eventTypes.length ? { eventTypes } : {}) },
+          }).catch(fail(notify));
+          setSecret({ label: `Signing secret of ${r.id}`, value: r.secret });
+          refresh();
+        }}
+      />
+    </TopToolbar>
+  );
+}
+
+/** Admins: a new signing secret (shown once), or the end of the subscription. */
+function WebhookActions() {
+  const record = useRecordContext<{ id: string }>();
+  const { permissions } = usePermissions<string>();
+  const notify = useNotify();
+  const redirect = useRedirect();
+  const [secret, setSecret] = useState<{ label: string; value: string } | null>(null);
+  if (!record || permissions !== 'admin') return null;
+  return (
+    <Stack direction="row" spacing={1}>
+      <OneTimeSecret secret={secret} />
+      <Button
+        size="small"
+        onClick={() =>
+          void call<{ secret: string }>('POST', `/v1/admin/webhooks/${record.id}/rotate-secret`).then(
+            (r) => setSecret({ label: 'New signing secret (the old one signs alongside it for 24 hours)', value: r.secret }),
+            fail(notify),
+          )
+        }
+      >
+        Rotate secret
+      </Button>
+      <Button
+        size="small"
+        color="error"
+        onClick={() =>
+          void call('DELETE', `/v1/admin/webhooks/${record.id}`).then(() => {
+            notify('Subscription deleted', { type: 'info' });
+            redirect('list', 'webhooks');
+          }, fail(notify))
+        }
+      >
+        Delete subscription
+      </Button>
+    </Stack>
+  );
+}
+
 export const WebhookList = () => (
-  <List title="Webhook subscriptions" exporter={false} pagination={false}>
+  <List title="Webhook subscriptions" exporter={false} pagination={false} actions={<CreateWebhook />} empty={false}>
     <Datagrid rowClick="show" bulkActionButtons={false}>
       <TextField source="url" />
       <FunctionField label="Events" render={(r: { eventTypes: string[] }) => (r.eventTypes.length ? r.eventTypes.join(', ') : 'all')} />
@@ -103,6 +182,7 @@ export const WebhookShow = () => (
     <SimpleShowLayout>
       <TextField source="url" />
       <TextField source="description" />
+      <WebhookActions />
       <Deliveries />
     </SimpleShowLayout>
   </Show>
@@ -189,7 +269,7 @@ function CreateClient() {
 }
 
 export const ServiceClientList = () => (
-  <List title="Service clients" exporter={false} pagination={false} actions={<CreateClient />}>
+  <List title="Service clients" exporter={false} pagination={false} actions={<CreateClient />} empty={false}>
     <Datagrid bulkActionButtons={false}>
       <TextField source="clientId" label="Client id" />
       <TextField source="name" />
