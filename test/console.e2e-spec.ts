@@ -263,7 +263,7 @@ describe('The back-office console in a headless Chromium (e2e, simulator)', () =
   );
 
   it(
-    'an admin subscribes a webhook URL and sees its signing secret once',
+    'an admin subscribes a webhook URL and makes, rotates and revokes a service client, each secret shown once',
     async () => {
       const { page } = await signIn(admin);
       await open(page, '/webhooks');
@@ -275,6 +275,24 @@ describe('The back-office console in a headless Chromium (e2e, simulator)', () =
       await page.waitForSelector(`text=${receiverUrl}`);
       const [row] = await db.query<Array<{ url: string }>>('SELECT url FROM webhook_subscriptions');
       expect(row.url).toBe(receiverUrl);
+
+      // A service client: created (its secret shown once), rotated, revoked.
+      await open(page, '/service-clients');
+      await page.getByRole('button', { name: 'New service client' }).click();
+      await page.getByTestId('field-name').fill('Order service');
+      await page.getByTestId('field-scopes').fill('purchases:write, wallets:read');
+      await page.getByRole('button', { name: 'Create' }).click();
+      const created = await page.getByTestId('one-time-secret').innerText();
+      const [client] = await db.query<Array<{ client_id: string; scopes: string[] }>>(
+        `SELECT client_id, scopes FROM service_clients WHERE name = 'Order service'`,
+      );
+      expect(client.scopes).toEqual(['purchases:write', 'wallets:read']);
+      const clientRow = page.locator('tr', { hasText: client.client_id });
+      await clientRow.getByRole('button', { name: 'Rotate secret' }).click();
+      await page.waitForSelector(`text=New secret of ${client.client_id}`);
+      expect(await clientRow.getByTestId('one-time-secret').innerText()).not.toBe(created);
+      await clientRow.getByRole('button', { name: 'Revoke' }).click();
+      await clientRow.getByText('revoked').waitFor();
     },
     BROWSER_TEST_MS,
   );

@@ -18,6 +18,7 @@ import {
   useRefresh,
 } from 'react-admin';
 import { call, currentSession } from './api';
+import type { Field } from './dialogs';
 import { FormDialog } from './dialogs';
 import { when } from './format';
 
@@ -38,43 +39,68 @@ function OneTimeSecret({ secret }: { secret: { label: string; value: string } | 
 
 // Webhook subscriptions and their deliveries.
 
-/** Admins subscribe a URL; the signing secret is shown once. */
-function CreateWebhook() {
-  const { permissions } = usePermissions<string>();
+/** The parts of a comma-separated answer. */
+const listOf = (text: string) =>
+  text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+
+/** A toolbar button that opens a form, creates something and shows its secret once. */
+function CreateWithSecret(props: {
+  buttonLabel: string;
+  title: string;
+  submitLabel: string;
+  fields: Field[];
+  create: (values: Record<string, string>) => Promise<{ label: string; value: string }>;
+}) {
   const notify = useNotify();
   const refresh = useRefresh();
   const [open, setOpen] = useState(false);
   const [secret, setSecret] = useState<{ label: string; value: string } | null>(null);
-  if (permissions !== 'admin') return null;
   return (
     <TopToolbar>
       <OneTimeSecret secret={secret} />
       <Button variant="contained" onClick={() => setOpen(true)}>
-        New subscription
+        {props.buttonLabel}
       </Button>
       <FormDialog
-        title="New webhook subscription"
-        submitLabel="Subscribe"
+        title={props.title}
+        submitLabel={props.submitLabel}
         open={open}
         onClose={() => setOpen(false)}
-        fields={[
-          { name: 'url', label: 'URL (https)' },
-          { name: 'description', label: 'Description' },
-          { name: 'eventTypes', label: 'Event types, comma separated (empty: all)' },
-        ]}
-        onSubmit={async (v) => {
-          const eventTypes = v.eventTypes
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean);
-          const r = await call<{ id: string; secret: string }>('POST', '/v1/admin/webhooks', {
-            body: { url: v.url, description: v.description, ...(eventTypes.length ? { eventTypes } : {}) },
-          }).catch(fail(notify));
-          setSecret({ label: `Signing secret of ${r.id}`, value: r.secret });
+        fields={props.fields}
+        onSubmit={async (values) => {
+          setSecret(await props.create(values).catch(fail(notify)));
           refresh();
         }}
       />
     </TopToolbar>
+  );
+}
+
+/** Admins subscribe a URL; the signing secret is shown once. */
+function CreateWebhook() {
+  const { permissions } = usePermissions<string>();
+  if (permissions !== 'admin') return null;
+  return (
+    <CreateWithSecret
+      buttonLabel="New subscription"
+      title="New webhook subscription"
+      submitLabel="Subscribe"
+      fields={[
+        { name: 'url', label: 'URL (https)' },
+        { name: 'description', label: 'Description' },
+        { name: 'eventTypes', label: 'Event types, comma separated (empty: all)' },
+      ]}
+      create={async (v) => {
+        const eventTypes = listOf(v.eventTypes);
+        const r = await call<{ id: string; secret: string }>('POST', '/v1/admin/webhooks', {
+          body: { url: v.url, description: v.description, ...(eventTypes.length ? { eventTypes } : {}) },
+        });
+        return { label: `Signing secret of ${r.id}`, value: r.secret };
+      }}
+    />
   );
 }
 
@@ -233,38 +259,22 @@ function ClientActions() {
 }
 
 function CreateClient() {
-  const notify = useNotify();
-  const refresh = useRefresh();
-  const [open, setOpen] = useState(false);
-  const [secret, setSecret] = useState<{ label: string; value: string } | null>(null);
   return (
-    <TopToolbar>
-      <OneTimeSecret secret={secret} />
-      <Button variant="contained" onClick={() => setOpen(true)}>
-        New service client
-      </Button>
-      <FormDialog
-        title="New service client"
-        submitLabel="Create"
-        open={open}
-        onClose={() => setOpen(false)}
-        fields={[
-          { name: 'name', label: 'Name (the service)' },
-          { name: 'scopes', label: `Scopes, comma separated (${SCOPES.join(', ')})` },
-        ]}
-        onSubmit={async (v) => {
-          const scopes = v.scopes
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean);
-          const r = await call<{ clientId: string; clientSecret: string }>('POST', '/v1/admin/service-clients', {
-            body: { name: v.name, scopes },
-          }).catch(fail(notify));
-          setSecret({ label: `Secret of ${r.clientId}`, value: r.clientSecret });
-          refresh();
-        }}
-      />
-    </TopToolbar>
+    <CreateWithSecret
+      buttonLabel="New service client"
+      title="New service client"
+      submitLabel="Create"
+      fields={[
+        { name: 'name', label: 'Name (the service)' },
+        { name: 'scopes', label: `Scopes, comma separated (${SCOPES.join(', ')})` },
+      ]}
+      create={async (v) => {
+        const r = await call<{ clientId: string; clientSecret: string }>('POST', '/v1/admin/service-clients', {
+          body: { name: v.name, scopes: listOf(v.scopes) },
+        });
+        return { label: `Secret of ${r.clientId}`, value: r.clientSecret };
+      }}
+    />
   );
 }
 
