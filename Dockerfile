@@ -7,6 +7,8 @@ COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
 COPY migrations ./migrations
 COPY simulator ./simulator
+COPY console ./console
+COPY scripts/build-console.js ./scripts/build-console.js
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim AS runtime

@@ -22,6 +22,9 @@ describe('the Dockerfile, as the replay reads it', () => {
       'src',
       'migrations',
       'simulator',
+      // The back-office console: `npm run build` bundles it into dist/console.
+      'console',
+      'scripts/build-console.js',
     ]);
     for (const source of sources) {
       expect({ source, exists: existsSync(join(root, source)), ignored: ignored(source) }).toEqual({

@@ -6,7 +6,7 @@
 //   node scripts/run-built.js [--dry-run] <dist entry> [args for the entry...]
 //
 // The build is needed when `dist/.build-stamp` is missing, when the entry is missing, or when any
-// file under src/, simulator/, migrations/, bench/ (or tsconfig*.json, package.json) changed after
+// file under src/, simulator/, migrations/, bench/, console/ (or tsconfig*.json, package.json) changed after
 // the stamp. The stamp carries the time the last successful build *started*, so a file saved during
 // a build is rebuilt next time. `--dry-run` prints "build: up to date" or "build: needed (why)" and
 // stops. The entry then runs in this same process with the remaining arguments (no extra process
@@ -18,7 +18,7 @@ const { join, relative, resolve } = require('node:path');
 
 const root = resolve(process.env.RUN_BUILT_ROOT || join(__dirname, '..'));
 const STAMP = join(root, 'dist', '.build-stamp');
-const SOURCE_DIRS = ['src', 'simulator', 'migrations', 'bench'];
+const SOURCE_DIRS = ['src', 'simulator', 'migrations', 'bench', 'console'];
 // What tsconfig.build.json leaves out never makes a build stale.
 const SKIP_DIRS = new Set(['node_modules', 'dist', '.data', '.git', 'coverage', 'test']);
 const SKIP_FILE = /\.spec\.ts$|\.md$/;

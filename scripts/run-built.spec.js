@@ -74,7 +74,7 @@ describe('scripts/run-built.js', () => {
     expect(run('--dry-run', 'dist/src/main.js').stdout).toBe('build: up to date\n');
   });
 
-  it('builds again when a source, a migration or a tsconfig is newer than the last build', () => {
+  it('builds again when a source, a migration, a tsconfig or the console is newer than the last build', () => {
     editedAfterBuild('src/main.ts');
     expect(run('--dry-run', 'dist/src/main.js').stdout).toBe('build: needed (src/main.ts changed since the last build)\n');
     expect(run('dist/src/main.js').stdout).toBe('[]\n');
@@ -87,6 +87,12 @@ describe('scripts/run-built.js', () => {
     run('dist/src/main.js');
     editedAfterBuild('tsconfig.json');
     expect(run('--dry-run', 'dist/src/main.js').stdout).toBe('build: needed (tsconfig.json changed since the last build)\n');
+    run('dist/src/main.js');
+    // The back-office console's source: `npm run build` bundles it too.
+    mkdirSync(join(root, 'console', 'src'), { recursive: true });
+    writeFileSync(join(root, 'console', 'src', 'main.tsx'), 'export {};');
+    editedAfterBuild('console/src/main.tsx');
+    expect(run('--dry-run', 'dist/src/main.js').stdout).toBe('build: needed (console/src/main.tsx changed since the last build)\n');
   });
 
   it("builds when the entry itself is missing, and fails with the build's status when the build fails", () => {

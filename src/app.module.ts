@@ -7,6 +7,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AccountsModule } from './accounts/accounts.module';
 import { AdminModule } from './admin/admin.module';
+import { ConsoleModule } from './console/console.module';
 import { ApprovalsModule } from './approvals/approvals.module';
 import { AuditModule } from './audit/audit.module';
 import { BankTransferModule } from './bank-transfer/bank-transfer.module';
@@ -74,6 +75,7 @@ export class AppModule {
         TopUpModule,
         HistoryModule,
         AdminModule,
+        ConsoleModule,
         BalanceModule,
         PurchaseModule,
         RefundModule,

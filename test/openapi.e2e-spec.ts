@@ -60,6 +60,7 @@ const NO_RESPONSE_SCHEMA = [
   'GET /v1/callbacks/doku/purchase',
   'GET /v1/callbacks/doku/registration',
   'POST /v1/auth/logout',
+  'DELETE /admin/api/session',
 ];
 
 const routeKey = (r: RouteInfo) => `${r.method} ${r.path}`;
@@ -73,7 +74,8 @@ describe('The OpenAPI document (e2e)', () => {
    * DOKU-facing routes are NOT part of the partner API and are deliberately left out of the
    * document: DOKU's notification token request and the notify endpoints (SNAP's and the checkout's, described
    * in docs/doku-integration.md#notifications, not ours to offer), and /metrics (the scraper's). DOKU's
-   * browser redirects (/v1/callbacks/doku/...) ARE documented: the user's browser lands there.
+   * browser redirects (/v1/callbacks/doku/...) ARE documented: the user's browser lands there. The
+   * back-office console's files (/admin) are not API either.
    */
   let excluded: string[];
 
@@ -86,6 +88,9 @@ describe('The OpenAPI document (e2e)', () => {
       // The e-Wallet checkout's notifications (non-SNAP, docs/channels.md#doku-e-wallet-checkout).
       `POST ${t.config.doku.checkout?.notificationPath ?? '/v1/callbacks/doku/checkout'}`,
       'GET /metrics',
+      // The back-office console's page and scripts: files for the browser, not API operations.
+      'GET /admin',
+      'GET /admin/assets/:name',
     ];
     const res = await t.http().get('/docs/openapi.json');
     expect(res.status).toBe(200);

@@ -9,6 +9,7 @@ import { AdminTransactionPageResponseDto } from './dto/admin-transaction-page.re
 import { AdminTransactionResponseDto } from './dto/admin-transaction.response.dto';
 import { AdminUserPageResponseDto } from './dto/admin-user-page.response.dto';
 import { AdminUserResponseDto } from './dto/admin-user.response.dto';
+import { BackOfficeStatsQueryDto, BackOfficeStatsResponseDto } from './dto/back-office-stats.dto';
 import { DokuExchangePageResponseDto } from './dto/doku-exchange-page.response.dto';
 import { ListAdminTransactionsQueryDto } from './dto/list-admin-transactions.query.dto';
 import { ListDokuExchangesQueryDto } from './dto/list-doku-exchanges.query.dto';
@@ -73,5 +74,15 @@ export class AdminController {
   @ApiOkResponse({ type: DokuExchangePageResponseDto })
   listExchanges(@Query() query: ListDokuExchangesQueryDto): Promise<DokuExchangePageResponseDto> {
     return this.admin.listExchanges(query);
+  }
+
+  @Get('stats')
+  @AllowUsers('admin', 'support', 'finance')
+  @ApiOperation({
+    summary: "The console's charts: purchases per day and channel with their success rate, the refund rate, what waits for a person",
+  })
+  @ApiOkResponse({ type: BackOfficeStatsResponseDto })
+  stats(@Query() query: BackOfficeStatsQueryDto): Promise<BackOfficeStatsResponseDto> {
+    return this.admin.stats(query);
   }
 }

@@ -9,6 +9,7 @@ import { AdminTransactionPageResponseDto } from './dto/admin-transaction-page.re
 import { AdminTransactionResponseDto } from './dto/admin-transaction.response.dto';
 import { AdminUserPageResponseDto } from './dto/admin-user-page.response.dto';
 import { AdminUserResponseDto } from './dto/admin-user.response.dto';
+import { BackOfficeStatsQueryDto, BackOfficeStatsResponseDto } from './dto/back-office-stats.dto';
 import { DokuExchangePageResponseDto } from './dto/doku-exchange-page.response.dto';
 import { DokuExchangeResponseDto } from './dto/doku-exchange.response.dto';
 import { ListAdminTransactionsQueryDto } from './dto/list-admin-transactions.query.dto';
@@ -27,7 +28,7 @@ export class AdminService {
 
   async searchUsers(q: SearchUsersQueryDto): Promise<AdminUserPageResponseDto> {
     const paging = { page: q.page ?? 1, pageSize: q.pageSize ?? 20 };
-    const { users, total } = await this.admin.searchUsers(q.query, paging);
+    const { users, total } = await this.admin.searchUsers(q.query, paging, { role: q.role, staff: q.staff });
     const [wallets, locks] = await Promise.all([
       this.admin.findWallets(users.map((u) => u.id)),
       this.lockout.lockedUntil(users.map((u) => u.email)),
@@ -60,7 +61,17 @@ export class AdminService {
   async listTransactions(q: ListAdminTransactionsQueryDto): Promise<AdminTransactionPageResponseDto> {
     const paging = { page: q.page ?? 1, pageSize: q.pageSize ?? 20 };
     const { transactions, total } = await this.admin.listTransactions(
-      { status: q.status, type: q.type, userId: q.userId, attention: q.attention },
+      {
+        status: q.status,
+        type: q.type,
+        userId: q.userId,
+        attention: q.attention,
+        paymentMethod: q.paymentMethod,
+        minAmount: q.minAmount,
+        maxAmount: q.maxAmount,
+        from: q.from ? new Date(q.from) : undefined,
+        to: q.to ? new Date(q.to) : undefined,
+      },
       paging,
     );
     return { items: transactions.map((t) => AdminTransactionResponseDto.from(t)), ...paging, total };
@@ -79,5 +90,43 @@ export class AdminService {
       paging,
     );
     return { items: exchanges.map((e) => DokuExchangeResponseDto.from(e)), ...paging, total };
+  }
+
+  /** The console's charts: purchases per day and channel, the refund rate, and what waits for a person. */
+  async stats(q: BackOfficeStatsQueryDto): Promise<BackOfficeStatsResponseDto> {
+    const days = q.days ?? 14;
+    const today = new Date();
+    const since = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - (days - 1)));
+    const [daily, refunds, unresolved] = await Promise.all([
+      this.admin.dailyPurchases(since),
+      this.admin.refundTotals(since),
+      this.admin.unresolved(),
+    ]);
+    const ageSeconds = (at: Date | null) => (at ? Math.max(0, Math.floor((Date.now() - new Date(at).getTime()) / 1000)) : null);
+    const purchased = Number(refunds.purchased);
+    const ratio = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 10_000) / 10_000 : 0);
+    return {
+      days,
+      daily: daily.map((d) => ({
+        day: d.day,
+        channel: d.channel,
+        purchases: d.purchases,
+        succeeded: d.succeeded,
+        volume: Number(d.volume),
+        successRate: ratio(d.succeeded, d.purchases),
+      })),
+      refunds: {
+        refunds: refunds.refunds,
+        refundedAmount: Number(refunds.refunded),
+        refundRate: ratio(Number(refunds.refunded), purchased),
+      },
+      unresolved: {
+        waiting: unresolved.waiting,
+        oldestId: unresolved.oldestId,
+        oldestAgeSeconds: ageSeconds(unresolved.oldestAt),
+        pendingApprovals: unresolved.pendingApprovals,
+        oldestApprovalAgeSeconds: ageSeconds(unresolved.oldestApprovalAt),
+      },
+    };
   }
 }

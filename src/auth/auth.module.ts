@@ -3,6 +3,7 @@ import { ClientsModule } from '../clients/clients.module';
 import { UsersModule } from '../users/users.module';
 import { AuthSessionsRepository } from './auth-sessions.repository';
 import { AuthController } from './auth.controller';
+import { ConsoleSessionController } from './console-session.controller';
 import { AuthService } from './auth.service';
 import { PrincipalAuthenticator } from '../common/auth/principal-authenticator';
 import { PrincipalCacheModule } from '../common/auth/principal-cache.module';
@@ -14,7 +15,7 @@ import { OutboxModule } from '../outbox/outbox.module';
 
 @Module({
   imports: [TokensModule, UsersModule, ClientsModule, PrincipalCacheModule, OutboxModule],
-  controllers: [AuthController],
+  controllers: [AuthController, ConsoleSessionController],
   providers: [
     AuthService,
     AuthSessionsRepository,

@@ -5,6 +5,7 @@ import { hashPassword, hashToken, randomSecret, verifyPassword } from '../common
 import { AppConfigService } from '../config/app-config.service';
 import { UserResponseDto } from '../users/dto/user.response.dto';
 import { User } from '../users/entities/user.entity';
+import type { UserRole } from '../users/entities/user.entity';
 import { UsersRepository } from '../users/users.repository';
 import { AuthSessionsRepository } from './auth-sessions.repository';
 import { LoginRequestDto } from './dto/login.request.dto';
@@ -73,7 +74,11 @@ export class AuthService {
     return REGISTRATION_RECEIVED;
   }
 
-  async login(input: LoginRequestDto): Promise<TokenPairResponseDto> {
+  /**
+   * Signs in with email and password. With `roles` (the console's sign-in), a person of another role
+   * is refused with 403 after the password check, and no session is started for them.
+   */
+  async login(input: LoginRequestDto, roles?: readonly UserRole[]): Promise<TokenPairResponseDto> {
     const key = LoginLockoutService.keyFor(input.email);
     await this.lockout.assertNotLocked(key);
     const user = await this.users.findByEmailForLogin(input.email);
@@ -85,6 +90,7 @@ export class AuthService {
       throw new AppError('AUTH.INVALID_CREDENTIALS', 'The email or password is wrong');
     }
     await this.lockout.recordSuccess(key);
+    if (roles && !roles.includes(user.role)) throw new AppError('AUTH.FORBIDDEN', 'This sign-in is for the back office only');
     return this.sessions.transaction((tx) => this.startSession(tx, user));
   }
 

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { createSecretKey } from 'node:crypto';
 import { Passport } from 'passport';
-import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
+import { Strategy as JwtStrategy } from 'passport-jwt';
 import { AppConfigService } from '../config/app-config.service';
 import { Principal } from '../common/auth/principal';
 import type { PrincipalAuthenticator } from '../common/auth/principal-authenticator';
+import { BACK_OFFICE_ROLES, consoleAccessToken, hasCsrfToken } from './console-session';
 import { PrincipalResolver } from './principal-resolver';
 import { AccessClaims } from './token.service';
 
@@ -17,9 +18,16 @@ interface VerifiedToken {
   expiresAt: number;
 }
 
+type AuthRequest = { headers: Record<string, string | string[] | undefined>; url?: string };
+
 function bearerToken(header: string | string[] | undefined): string | undefined {
   if (typeof header !== 'string' || header.length < 8 || header.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
   return header.slice(7);
+}
+
+/** The request's token: its bearer token, else the console's cookie (src/auth/console-session.ts). */
+function requestToken(request: AuthRequest): string | undefined {
+  return bearerToken(request.headers.authorization) ?? consoleAccessToken(request);
 }
 
 /**
@@ -34,21 +42,26 @@ function bearerToken(header: string | string[] | undefined): string | undefined 
  * A token that passed passport-jwt's checks is remembered, by its exact text (signature included),
  * until its `exp`: the same bytes are not verified again on every request of its lifetime. What the
  * token speaks for (session, client, role) is still checked on every request by PrincipalResolver.
+ *
+ * Without a bearer token, the back-office console's cookie is the token on the back-office paths;
+ * it then speaks only for a back-office role and only with the session's X-CSRF-Token.
  */
 @Injectable()
 export class JwtAuthenticator implements PrincipalAuthenticator {
   private readonly passport = new Passport();
   private readonly verified = new Map<string, VerifiedToken>();
+  private readonly secret: string;
 
   constructor(
     config: AppConfigService,
     private readonly principals: PrincipalResolver,
   ) {
+    this.secret = config.auth.jwtSecret;
     this.passport.use(
       'jwt',
       new JwtStrategy(
         {
-          jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+          jwtFromRequest: (request: AuthRequest) => requestToken(request) ?? null,
           // A KeyObject: given a string, jsonwebtoken first tries it as a public key on every call.
           secretOrKey: createSecretKey(Buffer.from(config.auth.jwtSecret, 'utf8')) as unknown as string,
           algorithms: ['HS256'],
@@ -56,12 +69,8 @@ export class JwtAuthenticator implements PrincipalAuthenticator {
           audience: config.auth.jwtAudience,
           passReqToCallback: true,
         },
-        (
-          request: { headers: Record<string, string | string[] | undefined> },
-          claims: AccessClaims,
-          done: (err: unknown, principal?: Principal | false) => void,
-        ) => {
-          this.remember(bearerToken(request.headers.authorization), claims);
+        (request: AuthRequest, claims: AccessClaims, done: (err: unknown, principal?: Principal | false) => void) => {
+          this.remember(requestToken(request), claims);
           principals.fromClaims(claims).then(
             (principal) => done(null, principal ?? false),
             (e: unknown) => done(e),
@@ -71,9 +80,22 @@ export class JwtAuthenticator implements PrincipalAuthenticator {
     );
   }
 
-  /** The request's principal, or null when it has no valid bearer token. */
-  authenticate(request: { headers: Record<string, string | string[] | undefined> }): Promise<Principal | null> {
-    const token = bearerToken(request.headers.authorization);
+  /** The request's principal, or null when it has no valid bearer token (or console cookie with its CSRF token). */
+  async authenticate(request: AuthRequest): Promise<Principal | null> {
+    const principal = await this.verify(request);
+    if (principal === null || bearerToken(request.headers.authorization) !== undefined) return principal;
+    // Authenticated by the console's cookie: a back-office member, and the session's CSRF token.
+    if (principal.kind !== 'user' || !BACK_OFFICE_ROLES.includes(principal.role)) return null;
+    return hasCsrfToken(request.headers, this.secret, principal.sessionId) ? principal : null;
+  }
+
+  /** The principal a token stands for (the console's session check), or null. */
+  principalOfToken(token: string): Promise<Principal | null> {
+    return this.verify({ headers: { authorization: `Bearer ${token}` } });
+  }
+
+  private verify(request: AuthRequest): Promise<Principal | null> {
+    const token = requestToken(request);
     const known = token === undefined ? undefined : this.verified.get(token);
     if (known !== undefined && token !== undefined) {
       if (Date.now() < known.expiresAt) return this.principals.fromClaims(known.claims).then((principal) => principal ?? null);

@@ -1,5 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsUUID } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { PAYMENT_METHODS, PaymentMethod } from '../../transactions/payment-method';
 import { TRANSACTION_STATUSES, TRANSACTION_TYPES, TransactionStatus, TransactionType } from '../../transactions/transaction-state';
 import { PageQueryDto } from '../../common/pagination/page-query.dto';
 
@@ -27,4 +29,35 @@ export class ListAdminTransactionsQueryDto extends PageQueryDto {
   @IsOptional()
   @IsIn(['true', 'false'])
   attention?: 'true' | 'false';
+
+  @ApiPropertyOptional({ example: 'DOKU_WALLET', enum: PAYMENT_METHODS, description: 'The channel (docs/channels.md)' })
+  @IsOptional()
+  @IsIn(PAYMENT_METHODS)
+  paymentMethod?: PaymentMethod;
+
+  @ApiPropertyOptional({ example: 100000, description: 'Amount at least this many rupiah' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  minAmount?: number;
+
+  @ApiPropertyOptional({ example: 5000000, description: 'Amount at most this many rupiah' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  maxAmount?: number;
+
+  @ApiPropertyOptional({ example: '2026-11-23T00:00:00+07:00', description: 'Created at or after this time' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+
+  @ApiPropertyOptional({ example: '2026-11-24T00:00:00+07:00', description: 'Created before this time' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
 }

@@ -6,5 +6,5 @@ import type { Principal } from './principal';
  * checks), so `common/` depends on no feature.
  */
 export abstract class PrincipalAuthenticator {
-  abstract authenticate(request: { headers: Record<string, string | string[] | undefined> }): Promise<Principal | null>;
+  abstract authenticate(request: { headers: Record<string, string | string[] | undefined>; url?: string }): Promise<Principal | null>;
 }
