@@ -27,7 +27,10 @@ export async function seedHistory(db: SqlRunner, batch: HistoryBatch): Promise<v
   const firstUser = batch.firstIndex?.users ?? 0;
   const firstTransaction = batch.firstIndex?.transactions ?? 0;
   // Two digits of the tag in every phone number, so batches of separate runs rarely meet.
-  const digits = tag.replace(/[^0-9]/g, '').padEnd(2, '0').slice(0, 2);
+  const digits = tag
+    .replace(/[^0-9]/g, '')
+    .padEnd(2, '0')
+    .slice(0, 2);
   await db.query(
     `INSERT INTO users (name, email, phone, password_hash, role)
      SELECT 'Seed ' || i, 'seed-${tag}-' || i || '@example.com', '+6289${digits}' || lpad(i::text, 8, '0'), 'x', 'user'
