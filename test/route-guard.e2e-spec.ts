@@ -13,6 +13,8 @@ import { startTestApp } from './support/test-app';
  * reviewer sees; every other route must refuse a missing token and a token of the wrong kind.
  */
 const PUBLIC_ROUTES = [
+  // The public keys that verify our access tokens (JWKS), for other services.
+  'GET /.well-known/jwks.json',
   // DOKU's token request before it sends notifications; its RSA signature is the credential.
   'POST /authorization/v1/access-token/b2b',
   'GET /health/live',

@@ -7,6 +7,7 @@ import { AuditTrail } from '../audit/audit-trail.service';
 import { ServiceClientsService } from '../clients/service-clients.service';
 import { hashPassword } from '../common/crypto/hashing';
 import { loadConfig } from '../config/load-config';
+import { newAccessTokenKey } from '../config/signing-keys';
 import { buildDataSourceOptions } from '../database/database-options';
 import { startEmbeddedPostgres } from '../database/embedded-postgres';
 import { runMigrationsLocked } from '../database/migrate';
@@ -25,6 +26,8 @@ export const USAGE = `Usage:
                                     the app link the customer pages of its purchases lead to
   client:revoke --client-id ID      the client's tokens stop working; it gets no new ones
   audit:verify                      walk the back office's audit chain; fails naming the first broken row
+  keys:jwt-new                      a new access-token signing key (PEM) and its kid, for JWT_SIGNING_KEYS
+  keys:jwt-list                     the configured access-token keys: each kid, which one signs, which only verify
 
 Every command that changes something is recorded in the audit trail as the operator's login
 (AUDIT_OPERATOR, else USER).`;
@@ -54,6 +57,18 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     strict: true,
   });
   const config = loadConfig(env);
+  // Key commands read the configuration only: no database.
+  if (command === 'keys:jwt-new') return newAccessTokenKey();
+  if (command === 'keys:jwt-list') {
+    const { signingKeys, activeKeyId } = config.auth;
+    return {
+      signs: activeKeyId,
+      keys: signingKeys.map((k) => ({
+        kid: k.kid,
+        role: k.kid === activeKeyId ? 'signs' : k.privateKeyPem ? 'verifies' : 'verifies (public key only)',
+      })),
+    };
+  }
   let url = config.database.url;
   // The embedded server: when one already runs from the data directory (`npm start`'s), it is used
   // and left running; only a server this command started itself is stopped when it finishes.

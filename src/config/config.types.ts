@@ -1,3 +1,4 @@
+import type { AccessTokenKey } from './signing-keys';
 import type { LimitsSection } from './limits-config';
 
 export type NodeEnv = 'development' | 'test' | 'production';
@@ -55,7 +56,12 @@ export interface OperatorSection {
 }
 
 export interface AuthSection {
-  jwtSecret: string;
+  /**
+   * The access-token key ring (JWT_SIGNING_KEYS): every key verifies tokens carrying its `kid`
+   * and is published at /.well-known/jwks.json; `activeKeyId` signs new tokens.
+   */
+  signingKeys: AccessTokenKey[];
+  activeKeyId: string;
   jwtIssuer: string;
   /** The `aud` every access token carries and must carry to be accepted. */
   jwtAudience: string;
