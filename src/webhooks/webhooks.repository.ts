@@ -62,4 +62,16 @@ export class WebhooksRepository {
     );
     return rows.length === 1;
   }
+
+  /** Ends a rotation's overlap now: the previous secret stops signing. False when there is no such subscription. */
+  async retirePreviousSecret(id: string): Promise<boolean> {
+    const rows = await returningRows<{ id: string }>(
+      this.db.manager,
+      `UPDATE webhook_subscriptions
+          SET previous_secret_ciphertext = NULL, previous_secret_expires_at = NULL, updated_at = now()
+        WHERE id = $1 AND deleted_at IS NULL RETURNING id`,
+      [id],
+    );
+    return rows.length === 1;
+  }
 }
