@@ -87,8 +87,14 @@ export interface DokuSection {
   baseUrl?: string;
   clientId: string;
   clientSecret: string;
+  /**
+   * DOKU_CLIENT_SECRET_PREVIOUS: during a client-secret rotation, the secret being replaced; DOKU's
+   * notifications signed with it are still accepted. Our requests are signed with `clientSecret` only.
+   */
+  previousClientSecret?: string;
   privateKeyPem: string;
-  dokuPublicKeyPem: string;
+  /** DOKU_PUBLIC_KEY: DOKU's public key, or several during a rotation; a signature verified by any of them is DOKU's. */
+  dokuPublicKeyPems: string[];
   authCodeKey: string;
   /** AES-256-GCM key (base64, 32 bytes) encrypting customer tokens at rest. */
   tokenEncryptionKey: string;

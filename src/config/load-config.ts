@@ -25,6 +25,7 @@ export const SECRET_VARIABLES = [
   'DATABASE_URL',
   'OPERATOR_BASIC_AUTH',
   'DOKU_CLIENT_SECRET',
+  'DOKU_CLIENT_SECRET_PREVIOUS',
   'DOKU_PRIVATE_KEY',
   'DOKU_PUBLIC_KEY',
   'DOKU_AUTH_CODE_KEY',
@@ -249,7 +250,8 @@ export function loadConfig(environment: Env = process.env): AppConfig {
       clientId: str('DOKU_CLIENT_ID', devOnly(DEV_DOKU_CREDENTIALS.clientId)),
       clientSecret: str('DOKU_CLIENT_SECRET', devOnly(DEV_DOKU_CREDENTIALS.clientSecret)),
       privateKeyPem: pem('DOKU_PRIVATE_KEY', devOnly(DEV_DOKU_CREDENTIALS.partnerPrivateKeyPem)),
-      dokuPublicKeyPem: pem('DOKU_PUBLIC_KEY', devOnly(DEV_DOKU_CREDENTIALS.dokuPublicKeyPem)),
+      previousClientSecret: env.DOKU_CLIENT_SECRET_PREVIOUS || undefined,
+      dokuPublicKeyPems: pemBlocks('DOKU_PUBLIC_KEY', pem('DOKU_PUBLIC_KEY', devOnly(DEV_DOKU_CREDENTIALS.dokuPublicKeyPem)), problems),
       authCodeKey: str('DOKU_AUTH_CODE_KEY', devOnly(DEV_DOKU_CREDENTIALS.authCodeKey)),
       tokenEncryptionKey: tokenKey,
       timeoutMs: int('DOKU_TIMEOUT_MS', 15_000, 100, 120_000),
@@ -309,6 +311,14 @@ export function loadConfig(environment: Env = process.env): AppConfig {
   if (grace !== undefined && grace <= config.doku.timeoutMs) problems.push('RECONCILER_NOT_FOUND_GRACE_MS must exceed DOKU_TIMEOUT_MS');
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+/** A variable holding one or more PEM blocks, one after the other (a key and, during a rotation, the next). */
+function pemBlocks(key: string, text: string, problems: string[]): string[] {
+  if (!text) return [];
+  const blocks = text.match(/-----BEGIN ([A-Z ]+)-----[\s\S]+?-----END \1-----/g) ?? [];
+  if (!blocks.length) problems.push(`${key} must hold one or more PEM keys`);
+  return blocks.map((b) => `${b}\n`);
 }
 
 /** `APP_RETURN_URL`: unset, or a link our pages may lead the customer to (appReturnUrlProblem). */
