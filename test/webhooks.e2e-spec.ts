@@ -345,7 +345,7 @@ describe('Webhooks: signed delivery, retries, redelivery, SSRF rules (e2e)', () 
       `SELECT secret_ciphertext FROM webhook_subscriptions WHERE id = $1`,
       [sub.id],
     );
-    expect(stored.secret_ciphertext).toMatch(/^v1\./);
+    expect(stored.secret_ciphertext).toMatch(/^v2\.[A-Za-z0-9_-]{12}\./);
     expect(stored.secret_ciphertext).not.toContain(sub.secret.slice(6));
 
     const rotated = await t.http().post(`/v1/admin/webhooks/${sub.id}/rotate-secret`).set(auth(admin)).send();

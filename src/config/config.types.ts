@@ -96,8 +96,14 @@ export interface DokuSection {
   /** DOKU_PUBLIC_KEY: DOKU's public key, or several during a rotation; a signature verified by any of them is DOKU's. */
   dokuPublicKeyPems: string[];
   authCodeKey: string;
-  /** AES-256-GCM key (base64, 32 bytes) encrypting customer tokens at rest. */
-  tokenEncryptionKey: string;
+  /**
+   * AES-256-GCM keys (base64, 32 bytes each) encrypting customer tokens and webhook secrets at rest
+   * (DOKU_TOKEN_ENCRYPTION_KEY, comma-separated): the first encrypts, every one decrypts; values
+   * under another key are re-encrypted in the background (docs/operations.md#rotating-keys).
+   */
+  tokenEncryptionKeys: string[];
+  /** How often an instance re-encrypts stored customer tokens sealed under an older key (a batch each time); 0: never. */
+  tokenReencryptionIntervalMs: number;
   timeoutMs: number;
   connectTimeoutMs: number;
   maxResponseBytes: number;

@@ -159,9 +159,12 @@ export function loadConfig(environment: Env = process.env): AppConfig {
   }
 
   const pem = (key: string, fallback?: string) => str(key, fallback).replace(/\\n/g, '\n');
-  const tokenKey = str('DOKU_TOKEN_ENCRYPTION_KEY', devOnly(DEV_DOKU_CREDENTIALS.tokenEncryptionKey));
-  if (tokenKey && Buffer.from(tokenKey, 'base64').length !== 32) {
-    problems.push('DOKU_TOKEN_ENCRYPTION_KEY must be 32 bytes, base64-encoded');
+  const tokenKeys = str('DOKU_TOKEN_ENCRYPTION_KEY', devOnly(DEV_DOKU_CREDENTIALS.tokenEncryptionKey))
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+  if (tokenKeys.some((k) => Buffer.from(k, 'base64').length !== 32)) {
+    problems.push('DOKU_TOKEN_ENCRYPTION_KEY must be one or more comma-separated keys of 32 bytes, base64-encoded');
   }
 
   const allowInsecureTargets = (env.WEBHOOK_ALLOW_INSECURE_TARGETS ?? '')
@@ -253,7 +256,8 @@ export function loadConfig(environment: Env = process.env): AppConfig {
       previousClientSecret: env.DOKU_CLIENT_SECRET_PREVIOUS || undefined,
       dokuPublicKeyPems: pemBlocks('DOKU_PUBLIC_KEY', pem('DOKU_PUBLIC_KEY', devOnly(DEV_DOKU_CREDENTIALS.dokuPublicKeyPem)), problems),
       authCodeKey: str('DOKU_AUTH_CODE_KEY', devOnly(DEV_DOKU_CREDENTIALS.authCodeKey)),
-      tokenEncryptionKey: tokenKey,
+      tokenEncryptionKeys: tokenKeys,
+      tokenReencryptionIntervalMs: int('DOKU_TOKEN_REENCRYPTION_INTERVAL_MS', envName === 'test' ? 0 : 60_000, 0, 86_400_000),
       timeoutMs: int('DOKU_TIMEOUT_MS', 15_000, 100, 120_000),
       connectTimeoutMs: int('DOKU_CONNECT_TIMEOUT_MS', 5_000, 100, 60_000),
       maxResponseBytes: int('DOKU_MAX_RESPONSE_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
