@@ -56,7 +56,7 @@
  * missed are printed as MISSED; the exit code is non-zero only when the bench itself failed (a side
  * answered something other than success).
  */
-import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes, randomUUID, verify } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { seedHistory } from '../test/support/bulk-history';
@@ -71,7 +71,7 @@ import { resolveEndpoints } from '../src/integrations/doku/snap/doku-endpoints';
 import type { AppProcess, BenchUser, ClosedLoopResult, DirectCredentials, OpenLoopResult } from './support/bench-env';
 import {
   BENCH_JWT_ISSUER,
-  BENCH_JWT_SECRET,
+  BENCH_JWT_SIGNING_KEY,
   benchDatabase,
   closedLoop,
   createBoundUsers,
@@ -157,18 +157,20 @@ function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
-/** The user id of a valid HS256 access token of ours (signature, issuer, expiry, type), else undefined. */
+const benchJwtPublicKey = createPublicKey(BENCH_JWT_SIGNING_KEY);
+
+/** The user id of a valid ES256 access token of ours (signature, issuer, expiry, type), else undefined. */
 function verifyUserJwt(header: string | undefined): string | undefined {
   if (!header?.startsWith('Bearer ')) return undefined;
   const parts = header.slice(7).trim().split('.');
   if (parts.length !== 3) return undefined;
-  const expected = createHmac('sha256', BENCH_JWT_SECRET).update(`${parts[0]}.${parts[1]}`).digest();
-  const given = Buffer.from(parts[2], 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+  const signature = Buffer.from(parts[2], 'base64url');
+  const data = Buffer.from(`${parts[0]}.${parts[1]}`);
+  if (!verify('sha256', data, { key: benchJwtPublicKey, dsaEncoding: 'ieee-p1363' }, signature)) return undefined;
   try {
     const head = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8')) as { alg?: unknown };
     const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as Record<string, unknown>;
-    if (head.alg !== 'HS256' || claims.typ !== 'user' || claims.iss !== BENCH_JWT_ISSUER) return undefined;
+    if (head.alg !== 'ES256' || claims.typ !== 'user' || claims.iss !== BENCH_JWT_ISSUER) return undefined;
     if (typeof claims.exp !== 'number' || claims.exp * 1000 <= Date.now() || typeof claims.sub !== 'string') return undefined;
     return claims.sub;
   } catch {

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createPrivateKey, sign } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { TestApp } from './support/test-app';
 import { AuthSessionsRepository } from '../src/auth/auth-sessions.repository';
@@ -218,10 +218,12 @@ describe('Partner identity (register, login, refresh, logout, client credentials
 
   describe('access tokens: passport-jwt with every claim checked, and roles and scopes from the database', () => {
     const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-    /** A token signed with the app's own secret: only the claims decide. */
+    /** A token signed with the app's own active key: only the claims decide. */
     const signed = (claims: Record<string, unknown>) => {
-      const head = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}`;
-      return `${head}.${createHmac('sha256', t.config.auth.jwtSecret).update(head).digest('base64url')}`;
+      const { activeKeyId, signingKeys } = t.config.auth;
+      const key = createPrivateKey(signingKeys.find((k) => k.kid === activeKeyId)!.privateKeyPem!);
+      const head = `${b64({ alg: 'ES256', typ: 'JWT', kid: activeKeyId })}.${b64(claims)}`;
+      return `${head}.${sign('sha256', Buffer.from(head), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
     };
     const claimsOf = (token: string) =>
       JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as Record<string, unknown>;

@@ -59,7 +59,7 @@ describe('B2B token shared by two instances', () => {
     const stored = await a.app.get(DataSource).query<{ access_token_ciphertext: string }[]>(`SELECT * FROM doku_b2b_tokens`);
     expect(stored).toHaveLength(1);
     expect(JSON.stringify(stored)).not.toContain(token);
-    expect(stored[0].access_token_ciphertext).toMatch(/^v1\./);
+    expect(stored[0].access_token_ciphertext).toMatch(/^v2\.[A-Za-z0-9_-]{12}\./);
   });
 
   it('invalidating the current token from both instances at once makes exactly one more token request', async () => {

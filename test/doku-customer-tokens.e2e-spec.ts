@@ -52,8 +52,8 @@ describe('Customer token vault', () => {
     expect((await balance(token)).responseCode).toBe('2001100');
     const stored = await row();
     expect(stored).toMatchObject({ account_id: accountId, needs_rebinding: false });
-    expect(stored!.access_token_ciphertext).toMatch(/^v1\./);
-    expect(stored!.refresh_token_ciphertext).toMatch(/^v1\./);
+    expect(stored!.access_token_ciphertext).toMatch(/^v2\.[A-Za-z0-9_-]{12}\./);
+    expect(stored!.refresh_token_ciphertext).toMatch(/^v2\.[A-Za-z0-9_-]{12}\./);
     expect(JSON.stringify(stored)).not.toContain(token);
     expect(JSON.stringify(stored)).not.toContain(token.split('.')[1]);
   });

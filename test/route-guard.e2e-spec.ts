@@ -19,6 +19,8 @@ const PUBLIC_ROUTES = [
   'GET /admin/api/session',
   'POST /admin/api/session',
   'GET /admin/assets/:name',
+  // The public keys that verify our access tokens (JWKS), for other services.
+  'GET /.well-known/jwks.json',
   // DOKU's token request before it sends notifications; its RSA signature is the credential.
   'POST /authorization/v1/access-token/b2b',
   'GET /health/live',

@@ -345,7 +345,7 @@ describe('Webhooks: signed delivery, retries, redelivery, SSRF rules (e2e)', () 
       `SELECT secret_ciphertext FROM webhook_subscriptions WHERE id = $1`,
       [sub.id],
     );
-    expect(stored.secret_ciphertext).toMatch(/^v1\./);
+    expect(stored.secret_ciphertext).toMatch(/^v2\.[A-Za-z0-9_-]{12}\./);
     expect(stored.secret_ciphertext).not.toContain(sub.secret.slice(6));
 
     const rotated = await t.http().post(`/v1/admin/webhooks/${sub.id}/rotate-secret`).set(auth(admin)).send();
@@ -363,6 +363,19 @@ describe('Webhooks: signed delivery, retries, redelivery, SSRF rules (e2e)', () 
     const answers = JSON.stringify([list.body, log]);
     expect(answers).not.toContain(rotated.body.secret.slice(6));
     expect(answers).not.toContain(sub.secret.slice(6));
+
+    // The overlap ended early by the admin: from now on only the new secret signs.
+    const retired = await t.http().delete(`/v1/admin/webhooks/${sub.id}/previous-secret`).set(auth(admin));
+    expect(retired.status).toBe(200);
+    expect(retired.body).toMatchObject({ id: sub.id, url: sub.url });
+    expect(JSON.stringify(retired.body)).not.toContain(rotated.body.secret.slice(6));
+    await newTransaction();
+    const [, after] = await waitFor('the next delivery', async () => (receiver.to(path).length > 1 ? receiver.to(path) : null));
+    expect(String(after.headers['webhook-signature']).split(' ')).toHaveLength(1);
+    expect(verifyStandardWebhook(rotated.body.secret, after.headers, after.body)).toBe(true);
+    expect(verifyStandardWebhook(sub.secret, after.headers, after.body)).toBe(false);
+    const unknown = await t.http().delete(`/v1/admin/webhooks/${randomUUID()}/previous-secret`).set(auth(admin));
+    expect(unknown.status).toBe(404);
   });
 
   it('deletes a subscription: nothing more is sent, its pending deliveries end, it reads as 404', async () => {

@@ -21,9 +21,10 @@ import { DokuClient } from '../../src/integrations/doku/snap/doku.client';
 import { jakartaTimestamp } from '../../src/integrations/doku/snap/doku-signature';
 import { InMemoryExternalIdGenerator } from '../../src/integrations/doku/testing/in-memory-external-id-generator';
 import type { AppStats } from './sql-tally';
+import { TEST_ONLY_SIGNING_KEY_PEM } from '../../src/config/signing-keys';
 
-/** A throwaway JWT secret for the benchmark's app, passed explicitly (it runs with NODE_ENV=production). */
-export const BENCH_JWT_SECRET = 'bench-only-jwt-secret-0123456789abcdef0123456789';
+/** The benchmark app's access-token key, the published test-only one, passed explicitly (it runs with NODE_ENV=production). */
+export const BENCH_JWT_SIGNING_KEY = TEST_ONLY_SIGNING_KEY_PEM;
 export const BENCH_JWT_ISSUER = 'doku-wallet-partner';
 /** The partner the benches' own direct DOKU calls use (same keys as the development partner). */
 export const BENCH_PARTNER_ID = 'BRN-0001-1700000000999';
@@ -226,7 +227,7 @@ export async function startAppProcess(databaseUrl: string, dokuBaseUrl: string, 
     BENCH_DATABASE_URL: databaseUrl,
     DATABASE_URL: databaseUrl,
     DOKU_BASE_URL: dokuBaseUrl,
-    JWT_SECRET: BENCH_JWT_SECRET,
+    JWT_SIGNING_KEYS: BENCH_JWT_SIGNING_KEY,
     JWT_ISSUER: BENCH_JWT_ISSUER,
     DOKU_CLIENT_ID: creds.clientId,
     DOKU_CLIENT_SECRET: creds.clientSecret,

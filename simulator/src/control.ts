@@ -195,6 +195,18 @@ export class Control {
     return p;
   }
 
+  /**
+   * A credential rotation at DOKU: the secret DOKU signs notifications with (and accepts), and the
+   * older secrets it still accepts on requests. Takes effect for the next request and notification.
+   */
+  setClientSecrets(clientId: string, secrets: { clientSecret: string; previousClientSecrets?: string[] }): { clientId: string } {
+    const p = this.partner(clientId);
+    if (!secrets.clientSecret) throw new ControlError(400, 'clientSecret is required');
+    p.clientSecret = secrets.clientSecret;
+    p.previousClientSecrets = secrets.previousClientSecrets ?? [];
+    return { clientId };
+  }
+
   getPartner(clientId: string): Record<string, unknown> {
     const p = this.partner(clientId);
     const { enabled, baseUrl, path, tokenPath, signature, retryDelaysMs, timeScale, timeoutMs } = p.notification;

@@ -26,6 +26,12 @@ export interface NotificationSettings {
 export interface PartnerRegistration {
   clientId: string;
   clientSecret: string;
+  /**
+   * Secrets the partner used before `clientSecret` that are still accepted on its requests: a
+   * client-secret rotation's overlap. Notifications are signed with `clientSecret` only.
+   */
+  previousClientSecrets?: string[];
+  /** The partner's RSA public key, or several PEM blocks one after the other: a key rotation's overlap, where either verifies. */
   partnerPublicKeyPem: string;
   /** AES key (16/24/32 UTF-8 bytes) for Query Account Binding's encrypted authCode. */
   authCodeKey: string;

@@ -250,7 +250,7 @@ export class SimServer {
     if (!signature) throw errors.missingField(svc, 'X-SIGNATURE');
     this.checkTimestamp(svc, timestamp, sim.now());
     const partner = sim.store.partners.get(clientKey);
-    if (!partner || !rsaVerifyBase64(partner.publicKey, tokenStringToSign(clientKey, timestamp), signature)) {
+    if (!partner || !partner.publicKeys.some((key) => rsaVerifyBase64(key, tokenStringToSign(clientKey, timestamp), signature))) {
       throw errors.unauthorized(svc, 'Invalid Signature');
     }
     let body: Json;

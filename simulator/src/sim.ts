@@ -136,7 +136,10 @@ export class Sim {
     const partner: Partner = {
       clientId: reg.clientId,
       clientSecret: reg.clientSecret,
-      publicKey: loadPublicKey(reg.partnerPublicKeyPem),
+      previousClientSecrets: reg.previousClientSecrets ?? [],
+      publicKeys: (reg.partnerPublicKeyPem.match(/-----BEGIN ([A-Z ]+)-----[\s\S]+?-----END \1-----/g) ?? [reg.partnerPublicKeyPem]).map(
+        (pem) => loadPublicKey(pem),
+      ),
       authCodeKey: reg.authCodeKey,
       corporateBalance: corporate,
       notification: resolveNotification({ ...defaults, ...reg.notification }),

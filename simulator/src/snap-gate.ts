@@ -103,7 +103,8 @@ export class SnapGate {
     }
     const partner = sim.store.partners.get(token.clientId);
     if (!partner || token.clientId !== partnerId) throw errors.unauthorized(svc, 'X-PARTNER-ID does not match the access token');
-    if (!verifySymmetric({ method: 'POST', path, token: b2b, body: raw, timestamp, secret: partner.clientSecret }, signature)) {
+    const secrets = [partner.clientSecret, ...partner.previousClientSecrets];
+    if (!secrets.some((secret) => verifySymmetric({ method: 'POST', path, token: b2b, body: raw, timestamp, secret }, signature))) {
       throw errors.unauthorized(svc, 'Invalid Signature');
     }
     if (!/^\d{1,36}$/.test(externalId)) throw errors.invalidFormat(svc, 'X-EXTERNAL-ID');

@@ -23,7 +23,10 @@ export const STATUS_DESC: Record<TxnStatus, string> = {
 export interface Partner {
   clientId: string;
   clientSecret: string;
-  publicKey: KeyObject;
+  /** Older secrets still accepted on requests (a rotation's overlap). */
+  previousClientSecrets: string[];
+  /** Every registered public key of the partner; a token request signed by any of them is the partner's. */
+  publicKeys: KeyObject[];
   authCodeKey: string;
   corporateBalance: bigint;
   notification: Required<Omit<NotificationSettings, 'baseUrl'>> & { baseUrl?: string };

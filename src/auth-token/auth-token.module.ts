@@ -5,6 +5,7 @@ import { B2B_TOKEN_SOURCE } from '../integrations/doku/snap/doku.ports';
 import { B2bTokenService } from './b2b-token.service';
 import { B2bTokensRepository } from './b2b-tokens.repository';
 import { CustomerTokenVault } from './customer-token-vault.service';
+import { CustomerTokenReencryptionService } from './customer-token-reencryption.service';
 import { CustomerTokensRepository } from './customer-tokens.repository';
 import { DokuB2bToken } from './entities/doku-b2b-token.entity';
 import { DokuCustomerToken } from './entities/doku-customer-token.entity';
@@ -20,10 +21,11 @@ import { DokuCustomerToken } from './entities/doku-customer-token.entity';
   providers: [
     CustomerTokensRepository,
     CustomerTokenVault,
+    CustomerTokenReencryptionService,
     B2bTokensRepository,
     B2bTokenService,
     { provide: B2B_TOKEN_SOURCE, useExisting: B2bTokenService },
   ],
-  exports: [CustomerTokenVault, DokuModule, B2B_TOKEN_SOURCE],
+  exports: [CustomerTokenVault, CustomerTokensRepository, DokuModule, B2B_TOKEN_SOURCE],
 })
 export class AuthTokenModule {}

@@ -239,15 +239,15 @@ export class CustomerTokenVault {
 
   private seal(userId: string, issued: IssuedTokens): SealedCustomerTokens {
     return {
-      accessTokenCiphertext: this.box.seal(issued.accessToken, context(userId, 'access')),
+      accessTokenCiphertext: this.box.seal(issued.accessToken, customerTokenContext(userId, 'access')),
       accessExpiresAt: issued.accessExpiresAt,
-      refreshTokenCiphertext: issued.refreshToken ? this.box.seal(issued.refreshToken, context(userId, 'refresh')) : null,
+      refreshTokenCiphertext: issued.refreshToken ? this.box.seal(issued.refreshToken, customerTokenContext(userId, 'refresh')) : null,
       refreshExpiresAt: issued.refreshExpiresAt,
     };
   }
 
   private open(row: DokuCustomerToken, kind: 'access' | 'refresh', sealed: string): string {
-    return this.box.open(sealed, context(row.userId, kind));
+    return this.box.open(sealed, customerTokenContext(row.userId, kind));
   }
 }
 
@@ -266,7 +266,8 @@ function storeRecent<T>(map: Map<string, T>, userId: string, value: T): void {
   if (map.size > MAX_CACHED_USERS) map.delete(map.keys().next().value as string);
 }
 
-function context(userId: string, kind: 'access' | 'refresh'): string {
+/** The additional authenticated data a customer token is sealed with: its row and its kind. */
+export function customerTokenContext(userId: string, kind: 'access' | 'refresh'): string {
   return `doku_customer_tokens|${userId}|${kind}`;
 }
 

@@ -59,6 +59,45 @@ export class CustomerTokensRepository {
     );
   }
 
+  /**
+   * Up to `limit` rows with a token not sealed under `sealedPrefix` (the current key's), locked
+   * until the transaction ends; rows another instance holds (a renewal, another batch) are skipped.
+   */
+  findSealedUnderOtherKeys(
+    manager: EntityManager,
+    sealedPrefix: string,
+    limit: number,
+  ): Promise<Array<{ userId: string; accessTokenCiphertext: string | null; refreshTokenCiphertext: string | null }>> {
+    return manager.query(
+      `SELECT user_id AS "userId", access_token_ciphertext AS "accessTokenCiphertext", refresh_token_ciphertext AS "refreshTokenCiphertext"
+         FROM doku_customer_tokens
+        WHERE left(access_token_ciphertext, length($1)) <> $1 OR left(refresh_token_ciphertext, length($1)) <> $1
+        LIMIT $2
+        FOR UPDATE SKIP LOCKED`,
+      [sealedPrefix, limit],
+    );
+  }
+
+  /** The same tokens sealed again (under the current key). */
+  async replaceSealed(manager: EntityManager, userId: string, access: string | null, refresh: string | null): Promise<void> {
+    await manager.query(`UPDATE doku_customer_tokens SET access_token_ciphertext = $2, refresh_token_ciphertext = $3 WHERE user_id = $1`, [
+      userId,
+      access,
+      refresh,
+    ]);
+  }
+
+  /** Stored customer tokens by the key that sealed them (the key id, or `v1` for the first format). */
+  countByKey(): Promise<Array<{ key: string; tokens: number }>> {
+    return this.db.query(
+      `SELECT key, count(*)::int AS tokens FROM (
+         SELECT CASE WHEN c LIKE 'v2.%' THEN split_part(c, '.', 2) ELSE split_part(c, '.', 1) END AS key
+           FROM doku_customer_tokens, LATERAL (VALUES (access_token_ciphertext), (refresh_token_ciphertext)) AS v(c)
+          WHERE c IS NOT NULL) k
+        GROUP BY key ORDER BY key`,
+    );
+  }
+
   async deleteByUserId(userId: string): Promise<void> {
     await this.db.manager.delete(DokuCustomerToken, { userId });
   }

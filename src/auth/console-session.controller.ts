@@ -18,6 +18,7 @@ import {
 import { ConsoleSessionResponseDto } from './dto/console-session.response.dto';
 import { LoginRequestDto } from './dto/login.request.dto';
 import { TokenPairResponseDto } from './dto/token-pair.response.dto';
+import { AccessTokenKeysService } from './access-token-keys.service';
 import { JwtAuthenticator } from './jwt-authenticator';
 
 /** The part of Fastify's reply these routes use. */
@@ -37,6 +38,7 @@ export class ConsoleSessionController {
     private readonly auth: AuthService,
     private readonly authenticator: JwtAuthenticator,
     private readonly config: AppConfigService,
+    private readonly keys: AccessTokenKeysService,
   ) {}
 
   @Post()
@@ -100,7 +102,7 @@ export class ConsoleSessionController {
   }
 
   private async describe(principal: UserPrincipal): Promise<ConsoleSessionResponseDto> {
-    return { user: await this.auth.me(principal.userId), csrfToken: csrfToken(this.config.auth.jwtSecret, principal.sessionId) };
+    return { user: await this.auth.me(principal.userId), csrfToken: csrfToken(this.keys, principal.sessionId) };
   }
 
   private cookieOptions(): { secure: boolean } {

@@ -1,7 +1,18 @@
+import { generateKeyPairSync } from 'node:crypto';
+import type { CsrfKeys } from './console-session';
 import { clearedCookies, consoleAccessToken, csrfToken, hasCsrfToken, readCookie, sessionCookies } from './console-session';
 
+/** A key ring of EC P-256 keys (as the access tokens use), `active` signing, every key verifying. */
+function ring(active: string, ...kids: string[]): CsrfKeys {
+  const pairs = new Map([active, ...kids].map((kid) => [kid, generateKeyPairSync('ec', { namedCurve: 'P-256' })]));
+  return {
+    active: { kid: active, privateKey: pairs.get(active)!.privateKey },
+    publicKey: (kid: unknown) => (typeof kid === 'string' ? pairs.get(kid)?.publicKey : undefined),
+  };
+}
+
 describe("The console's cookies and CSRF token", () => {
-  const secret = 'a-test-secret-of-enough-length-0123456789';
+  const keys = ring('k1');
 
   it('reads one cookie among others, and nothing from an empty one', () => {
     const headers = { cookie: 'a=1; doku_console=tok.en.x; other=2' };
@@ -22,13 +33,27 @@ describe("The console's cookies and CSRF token", () => {
     expect(consoleAccessToken({ headers })).toBeUndefined();
   });
 
-  it("accepts the session's own CSRF token only", () => {
-    const token = csrfToken(secret, 'session-1');
-    expect(hasCsrfToken({ 'x-csrf-token': token }, secret, 'session-1')).toBe(true);
-    expect(hasCsrfToken({ 'x-csrf-token': token }, secret, 'session-2')).toBe(false);
-    expect(hasCsrfToken({ 'x-csrf-token': csrfToken('another-secret', 'session-1') }, secret, 'session-1')).toBe(false);
-    expect(hasCsrfToken({ 'x-csrf-token': token.slice(1) }, secret, 'session-1')).toBe(false);
-    expect(hasCsrfToken({}, secret, 'session-1')).toBe(false);
+  it("accepts the session's own CSRF token only, signed by a key of the ring", () => {
+    const token = csrfToken(keys, 'session-1');
+    expect(token.startsWith('k1.')).toBe(true);
+    expect(hasCsrfToken({ 'x-csrf-token': token }, keys, 'session-1')).toBe(true);
+    expect(hasCsrfToken({ 'x-csrf-token': token }, keys, 'session-2')).toBe(false);
+    // Another ring's key under the same kid, a kid the ring does not know, a cut or missing token.
+    expect(hasCsrfToken({ 'x-csrf-token': csrfToken(ring('k1'), 'session-1') }, keys, 'session-1')).toBe(false);
+    expect(hasCsrfToken({ 'x-csrf-token': `k9${token.slice(2)}` }, keys, 'session-1')).toBe(false);
+    expect(hasCsrfToken({ 'x-csrf-token': token.slice(0, -2) }, keys, 'session-1')).toBe(false);
+    expect(hasCsrfToken({ 'x-csrf-token': 'k1.' }, keys, 'session-1')).toBe(false);
+    expect(hasCsrfToken({ 'x-csrf-token': 'no-dot' }, keys, 'session-1')).toBe(false);
+    expect(hasCsrfToken({}, keys, 'session-1')).toBe(false);
+  });
+
+  it('keeps a CSRF token valid through a signing-key rotation while its key is in the ring', () => {
+    const before = ring('old', 'new');
+    const token = csrfToken(before, 'session-1');
+    const during = { active: { kid: 'new', privateKey: before.active.privateKey }, publicKey: before.publicKey };
+    expect(hasCsrfToken({ 'x-csrf-token': token }, during, 'session-1')).toBe(true);
+    const after = { active: during.active, publicKey: (kid: unknown) => (kid === 'old' ? undefined : before.publicKey(kid)) };
+    expect(hasCsrfToken({ 'x-csrf-token': token }, after, 'session-1')).toBe(false);
   });
 
   it('sets httpOnly SameSite=Strict cookies, Secure when asked, the refresh token for the session route only', () => {

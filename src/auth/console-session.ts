@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { sign, verify } from 'node:crypto';
 import type { UserRole } from '../common/auth/roles';
 
 /**
@@ -7,9 +8,10 @@ import type { UserRole } from '../common/auth/roles';
  * production) instead of in the page, where a script could read them.
  *
  * A cookie goes with every request the browser makes, so a request authenticated by the cookie must
- * also carry `X-CSRF-Token`: a value derived from the session (an HMAC of its id under the JWT
- * secret) that the console learns from `/admin/api/session` and that another site can neither read
- * nor compute. The cookie counts only on the back-office paths and only for back-office roles; a
+ * also carry `X-CSRF-Token`: a value derived from the session (its id signed with the access-token
+ * signing key, named by its kid, so every instance verifies it and a key rotation's overlap covers it
+ * too) that the console learns from `/admin/api/session` and that another site can neither read nor
+ * compute. The cookie counts only on the back-office paths and only for back-office roles; a
  * bearer token, when present, is used as before and the cookie is ignored.
  */
 export const CONSOLE_ACCESS_COOKIE = 'doku_console';
@@ -45,18 +47,32 @@ export function consoleAccessToken(request: { headers: Headers; url?: string }):
   return readCookie(request.headers, CONSOLE_ACCESS_COOKIE);
 }
 
-/** The CSRF token of a session: what the console sends in X-CSRF-Token. */
-export function csrfToken(secret: string, sessionId: string): string {
-  return createHmac('sha256', secret).update(`console-csrf:${sessionId}`).digest('base64url');
+/** The access-token key ring, as far as the CSRF token needs it (AccessTokenKeysService). */
+export interface CsrfKeys {
+  readonly active: { kid: string; privateKey: KeyObject };
+  publicKey(kid: unknown): KeyObject | undefined;
 }
 
-/** Whether the request's X-CSRF-Token is the session's. */
-export function hasCsrfToken(headers: Headers, secret: string, sessionId: string): boolean {
+const csrfPayload = (sessionId: string): Buffer => Buffer.from(`console-csrf:${sessionId}`, 'utf8');
+
+/** The CSRF token of a session: what the console sends in X-CSRF-Token (`<kid>.<signature>`). */
+export function csrfToken(keys: CsrfKeys, sessionId: string): string {
+  const signature = sign('sha256', csrfPayload(sessionId), { key: keys.active.privateKey, dsaEncoding: 'ieee-p1363' });
+  return `${keys.active.kid}.${signature.toString('base64url')}`;
+}
+
+/** Whether the request's X-CSRF-Token is the session's, signed by a key of the ring. */
+export function hasCsrfToken(headers: Headers, keys: CsrfKeys, sessionId: string): boolean {
   const sent = headers[CSRF_HEADER];
   if (typeof sent !== 'string') return false;
-  const expected = Buffer.from(csrfToken(secret, sessionId));
-  const given = Buffer.from(sent);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  const dot = sent.lastIndexOf('.');
+  const key = dot > 0 ? keys.publicKey(sent.slice(0, dot)) : undefined;
+  if (!key) return false;
+  try {
+    return verify('sha256', csrfPayload(sessionId), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(sent.slice(dot + 1), 'base64url'));
+  } catch {
+    return false;
+  }
 }
 
 export interface CookieOptions {

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { createSecretKey } from 'node:crypto';
 import { Passport } from 'passport';
 import { Strategy as JwtStrategy } from 'passport-jwt';
 import { AppConfigService } from '../config/app-config.service';
@@ -8,17 +7,30 @@ import type { PrincipalAuthenticator } from '../common/auth/principal-authentica
 import { BACK_OFFICE_ROLES, consoleAccessToken, hasCsrfToken } from './console-session';
 import { PrincipalResolver } from './principal-resolver';
 import { AccessClaims } from './token.service';
+import { AccessTokenKeysService, ACCESS_TOKEN_ALGORITHM } from './access-token-keys.service';
 
 /** How many verified tokens an instance remembers (the oldest is forgotten first). */
 const VERIFIED_TOKENS_MAX = 10_000;
 
 interface VerifiedToken {
   claims: AccessClaims;
+  /** The key that verified it: a token is remembered only while its key is still in the ring. */
+  kid: string;
   /** The token's `exp`, in milliseconds. */
   expiresAt: number;
 }
 
 type AuthRequest = { headers: Record<string, string | string[] | undefined>; url?: string };
+
+/** The `kid` of a token's header, undefined when the header is not readable JSON. */
+function headerKeyId(token: string): unknown {
+  try {
+    const header: unknown = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8'));
+    return header && typeof header === 'object' ? (header as { kid?: unknown }).kid : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function bearerToken(header: string | string[] | undefined): string | undefined {
   if (typeof header !== 'string' || header.length < 8 || header.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
@@ -31,13 +43,14 @@ function requestToken(request: AuthRequest): string | undefined {
 }
 
 /**
- * Authenticates a request's bearer token with passport-jwt: HS256 only, our issuer and audience,
- * not expired; then PrincipalResolver checks what the token speaks for is still live.
+ * Authenticates a request's bearer token with passport-jwt: ES256 only, verified with the key of
+ * the ring its `kid` names (a token naming no key of ours is refused), our issuer and audience, not
+ * expired; then PrincipalResolver checks what the token speaks for is still live.
  *
  * Each application instance has its own Passport authenticator with its own strategy, instead of
  * passport's process-wide one: a second instance in the same process (the CLI, or several apps in
  * one test run) would otherwise replace the first one's strategy, and with it the secret and the
- * database connection it checks against.
+ * keys and the database connection it checks against.
  *
  * A token that passed passport-jwt's checks is remembered, by its exact text (signature included),
  * until its `exp`: the same bytes are not verified again on every request of its lifetime. What the
@@ -50,21 +63,24 @@ function requestToken(request: AuthRequest): string | undefined {
 export class JwtAuthenticator implements PrincipalAuthenticator {
   private readonly passport = new Passport();
   private readonly verified = new Map<string, VerifiedToken>();
-  private readonly secret: string;
 
   constructor(
     config: AppConfigService,
     private readonly principals: PrincipalResolver,
+    private readonly keys: AccessTokenKeysService,
   ) {
-    this.secret = config.auth.jwtSecret;
     this.passport.use(
       'jwt',
       new JwtStrategy(
         {
           jwtFromRequest: (request: AuthRequest) => requestToken(request) ?? null,
-          // A KeyObject: given a string, jsonwebtoken first tries it as a public key on every call.
-          secretOrKey: createSecretKey(Buffer.from(config.auth.jwtSecret, 'utf8')) as unknown as string,
-          algorithms: ['HS256'],
+          // The key the token's `kid` names, a KeyObject (a PEM string would be parsed on every call).
+          secretOrKeyProvider: (_request: unknown, rawToken: string, done: (err: unknown, key?: string) => void) => {
+            const key = keys.publicKey(headerKeyId(rawToken));
+            if (key) done(null, key as unknown as string);
+            else done(new Error('The token names no key of ours'));
+          },
+          algorithms: [ACCESS_TOKEN_ALGORITHM],
           issuer: config.auth.jwtIssuer,
           audience: config.auth.jwtAudience,
           passReqToCallback: true,
@@ -86,7 +102,7 @@ export class JwtAuthenticator implements PrincipalAuthenticator {
     if (principal === null || bearerToken(request.headers.authorization) !== undefined) return principal;
     // Authenticated by the console's cookie: a back-office member, and the session's CSRF token.
     if (principal.kind !== 'user' || !BACK_OFFICE_ROLES.includes(principal.role)) return null;
-    return hasCsrfToken(request.headers, this.secret, principal.sessionId) ? principal : null;
+    return hasCsrfToken(request.headers, this.keys, principal.sessionId) ? principal : null;
   }
 
   /** The principal a token stands for (the console's session check), or null. */
@@ -98,7 +114,8 @@ export class JwtAuthenticator implements PrincipalAuthenticator {
     const token = requestToken(request);
     const known = token === undefined ? undefined : this.verified.get(token);
     if (known !== undefined && token !== undefined) {
-      if (Date.now() < known.expiresAt) return this.principals.fromClaims(known.claims).then((principal) => principal ?? null);
+      if (Date.now() < known.expiresAt && this.keys.publicKey(known.kid))
+        return this.principals.fromClaims(known.claims).then((principal) => principal ?? null);
       this.verified.delete(token);
     }
     return new Promise((resolve, reject) => {
@@ -116,6 +133,8 @@ export class JwtAuthenticator implements PrincipalAuthenticator {
       const oldest = this.verified.keys().next();
       if (oldest.done !== true) this.verified.delete(oldest.value);
     }
-    this.verified.set(token, { claims, expiresAt: exp * 1000 });
+    const kid = headerKeyId(token);
+    if (typeof kid !== 'string') return;
+    this.verified.set(token, { claims, kid, expiresAt: exp * 1000 });
   }
 }

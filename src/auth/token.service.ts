@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { AppConfigService } from '../config/app-config.service';
+import { AccessTokenKeysService, ACCESS_TOKEN_ALGORITHM } from './access-token-keys.service';
 import { ServiceScope } from '../clients/entities/service-client.entity';
 import { UserRole } from '../users/entities/user.entity';
 
@@ -21,15 +22,17 @@ export interface ServiceAccessClaims {
 export type AccessClaims = UserAccessClaims | ServiceAccessClaims;
 
 /**
- * Issues our own access tokens: HS256, our issuer and audience, always an expiry. They are checked
- * by JwtAuthenticator (passport-jwt) with the same pins, so a token claiming `none` or an
- * asymmetric algorithm, another issuer or audience, or no expiry is refused.
+ * Issues our own access tokens: ES256 with the key ring's active key, its `kid` in the header, our
+ * issuer and audience, always an expiry. They are checked by JwtAuthenticator (passport-jwt) with
+ * the same pins, so a token claiming `none` or another algorithm, an unknown `kid`, another issuer
+ * or audience, or no expiry is refused.
  */
 @Injectable()
 export class TokenService {
   constructor(
     private readonly jwt: JwtService,
     private readonly config: AppConfigService,
+    private readonly keys: AccessTokenKeysService,
   ) {}
 
   signUser(claims: Omit<UserAccessClaims, 'typ'>): { token: string; expiresIn: number } {
@@ -46,8 +49,12 @@ export class TokenService {
   }
 
   private sign(claims: AccessClaims, expiresIn: number): string {
+    const { kid, privateKey } = this.keys.active;
     return this.jwt.sign(claims, {
-      algorithm: 'HS256',
+      algorithm: ACCESS_TOKEN_ALGORITHM,
+      keyid: kid,
+      // A KeyObject: given a PEM string, jsonwebtoken parses it again on every token.
+      privateKey: privateKey as unknown as string,
       expiresIn,
       issuer: this.config.auth.jwtIssuer,
       audience: this.config.auth.jwtAudience,

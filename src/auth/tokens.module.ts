@@ -1,23 +1,18 @@
 import { Module } from '@nestjs/common';
-import { createSecretKey } from 'node:crypto';
 import { JwtModule } from '@nestjs/jwt';
-import { AppConfigService } from '../config/app-config.service';
+import { MetricsModule } from '../metrics/metrics.module';
+import { AccessTokenKeysService, ACCESS_TOKEN_ALGORITHM } from './access-token-keys.service';
+import { JwksController } from './jwks.controller';
 import { TokenService } from './token.service';
 
 @Module({
   imports: [
-    JwtModule.registerAsync({
-      inject: [AppConfigService],
-      useFactory: (config: AppConfigService) => ({
-        // A KeyObject, not the string: given a string, jsonwebtoken first tries to read it as a public
-        // key (and fails) on every sign and verify, about 0.9 ms of CPU per request on these machines.
-        secret: createSecretKey(Buffer.from(config.auth.jwtSecret, 'utf8')),
-        signOptions: { algorithm: 'HS256' },
-        verifyOptions: { algorithms: ['HS256'] },
-      }),
-    }),
+    // The key is given per token by TokenService (the key ring's active key), never here.
+    JwtModule.register({ signOptions: { algorithm: ACCESS_TOKEN_ALGORITHM }, verifyOptions: { algorithms: [ACCESS_TOKEN_ALGORITHM] } }),
+    MetricsModule,
   ],
-  providers: [TokenService],
-  exports: [TokenService],
+  controllers: [JwksController],
+  providers: [TokenService, AccessTokenKeysService],
+  exports: [TokenService, AccessTokenKeysService],
 })
 export class TokensModule {}

@@ -4,9 +4,13 @@ import { DataSource } from 'typeorm';
 import { AppModule } from '../app.module';
 import { cliActor } from '../audit/audit-actor.decorator';
 import { AuditTrail } from '../audit/audit-trail.service';
+import { CustomerTokenReencryptionService } from '../auth-token/customer-token-reencryption.service';
+import { CustomerTokensRepository } from '../auth-token/customer-tokens.repository';
+import { SecretBox } from '../common/crypto/secret-box';
 import { ServiceClientsService } from '../clients/service-clients.service';
 import { hashPassword } from '../common/crypto/hashing';
 import { loadConfig } from '../config/load-config';
+import { newAccessTokenKey } from '../config/signing-keys';
 import { buildDataSourceOptions } from '../database/database-options';
 import { startEmbeddedPostgres } from '../database/embedded-postgres';
 import { runMigrationsLocked } from '../database/migrate';
@@ -25,6 +29,9 @@ export const USAGE = `Usage:
                                     the app link the customer pages of its purchases lead to
   client:revoke --client-id ID      the client's tokens stop working; it gets no new ones
   audit:verify                      walk the back office's audit chain; fails naming the first broken row
+  keys:jwt-new                      a new access-token signing key (PEM) and its kid, for JWT_SIGNING_KEYS
+  keys:jwt-list                     the configured access-token keys: each kid, which one signs, which only verify
+  keys:vault-status                 stored customer tokens by encryption key; re-encrypts what an older key sealed first
 
 Every command that changes something is recorded in the audit trail as the operator's login
 (AUDIT_OPERATOR, else USER).`;
@@ -54,6 +61,18 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     strict: true,
   });
   const config = loadConfig(env);
+  // Key commands read the configuration only: no database.
+  if (command === 'keys:jwt-new') return newAccessTokenKey();
+  if (command === 'keys:jwt-list') {
+    const { signingKeys, activeKeyId } = config.auth;
+    return {
+      signs: activeKeyId,
+      keys: signingKeys.map((k) => ({
+        kid: k.kid,
+        role: k.kid === activeKeyId ? 'signs' : k.privateKeyPem ? 'verifies' : 'verifies (public key only)',
+      })),
+    };
+  }
   let url = config.database.url;
   // The embedded server: when one already runs from the data directory (`npm start`'s), it is used
   // and left running; only a server this command started itself is stopped when it finishes.
@@ -89,6 +108,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
           await ds.destroy();
         }
       }
+      case 'keys:vault-status':
       case 'admin:create':
       case 'client:create':
       case 'client:rotate':
@@ -114,6 +134,12 @@ async function withApp(
   const audit = app.get(AuditTrail);
   const actor = cliActor(env);
   try {
+    if (command === 'keys:vault-status') {
+      await app.get(CustomerTokenReencryptionService).runOnce();
+      const box = app.get(SecretBox);
+      const byKey = await app.get(CustomerTokensRepository).countByKey();
+      return { encryptsWith: box.activeKeyId, tokensByKey: Object.fromEntries(byKey.map((r) => [r.key, r.tokens])) };
+    }
     if (command === 'admin:create') {
       const { email, name, phone } = values;
       const role = (values.role ?? 'admin') as UserRole;

@@ -1,3 +1,4 @@
+import type { AccessTokenKey } from './signing-keys';
 import type { LimitsSection } from './limits-config';
 
 export type NodeEnv = 'development' | 'test' | 'production';
@@ -55,7 +56,12 @@ export interface OperatorSection {
 }
 
 export interface AuthSection {
-  jwtSecret: string;
+  /**
+   * The access-token key ring (JWT_SIGNING_KEYS): every key verifies tokens carrying its `kid`
+   * and is published at /.well-known/jwks.json; `activeKeyId` signs new tokens.
+   */
+  signingKeys: AccessTokenKey[];
+  activeKeyId: string;
   jwtIssuer: string;
   /** The `aud` every access token carries and must carry to be accepted. */
   jwtAudience: string;
@@ -81,11 +87,23 @@ export interface DokuSection {
   baseUrl?: string;
   clientId: string;
   clientSecret: string;
+  /**
+   * DOKU_CLIENT_SECRET_PREVIOUS: during a client-secret rotation, the secret being replaced; DOKU's
+   * notifications signed with it are still accepted. Our requests are signed with `clientSecret` only.
+   */
+  previousClientSecret?: string;
   privateKeyPem: string;
-  dokuPublicKeyPem: string;
+  /** DOKU_PUBLIC_KEY: DOKU's public key, or several during a rotation; a signature verified by any of them is DOKU's. */
+  dokuPublicKeyPems: string[];
   authCodeKey: string;
-  /** AES-256-GCM key (base64, 32 bytes) encrypting customer tokens at rest. */
-  tokenEncryptionKey: string;
+  /**
+   * AES-256-GCM keys (base64, 32 bytes each) encrypting customer tokens and webhook secrets at rest
+   * (DOKU_TOKEN_ENCRYPTION_KEY, comma-separated): the first encrypts, every one decrypts; values
+   * under another key are re-encrypted in the background (docs/operations.md#rotating-keys).
+   */
+  tokenEncryptionKeys: string[];
+  /** How often an instance re-encrypts stored customer tokens sealed under an older key (a batch each time); 0: never. */
+  tokenReencryptionIntervalMs: number;
   timeoutMs: number;
   connectTimeoutMs: number;
   maxResponseBytes: number;

@@ -1,23 +1,87 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEV_DOKU_CREDENTIALS } from './dev-credentials';
 import { ConfigError, loadConfig } from './load-config';
+import { newAccessTokenKey, TEST_ONLY_SIGNING_KEY_PEM } from './signing-keys';
 
-// Development keeps its random JWT secret beside the data directory: keep it out of the checkout.
+// Development keeps its random signing key beside the data directory: keep it out of the checkout.
 const DEV = { EMBEDDED_PG_DATA_DIR: join(mkdtempSync(join(tmpdir(), 'config-spec-')), 'postgres') };
 
 describe(loadConfig.name, () => {
-  it('gives development a random JWT secret per data directory, kept for restarts and readable by its owner only', () => {
-    const first = loadConfig(DEV).auth.jwtSecret;
-    expect(first.length).toBeGreaterThanOrEqual(32);
-    expect(first).not.toBe('dev-only-jwt-secret-change-me-0123456789abcdef');
-    expect(loadConfig(DEV).auth.jwtSecret).toBe(first);
-    expect(readFileSync(`${DEV.EMBEDDED_PG_DATA_DIR}.jwt-secret`, 'utf8').trim()).toBe(first);
-    expect(statSync(`${DEV.EMBEDDED_PG_DATA_DIR}.jwt-secret`).mode & 0o777).toBe(0o600);
+  it('gives development a random ES256 signing key per data directory, kept for restarts and readable by its owner only', () => {
+    const first = loadConfig(DEV).auth;
+    expect(first.signingKeys).toHaveLength(1);
+    expect(first.activeKeyId).toBe(first.signingKeys[0].kid);
+    expect(first.signingKeys[0].privateKeyPem).not.toBe(TEST_ONLY_SIGNING_KEY_PEM);
+    expect(loadConfig(DEV).auth.activeKeyId).toBe(first.activeKeyId);
+    const file = `${DEV.EMBEDDED_PG_DATA_DIR}.jwt-signing-key.pem`;
+    expect(readFileSync(file, 'utf8')).toBe(first.signingKeys[0].privateKeyPem);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
     const other = join(mkdtempSync(join(tmpdir(), 'config-spec-')), 'postgres');
-    expect(loadConfig({ EMBEDDED_PG_DATA_DIR: other }).auth.jwtSecret).not.toBe(first);
-    expect(loadConfig({ ...DEV, JWT_SECRET: 'x'.repeat(40) }).auth.jwtSecret).toBe('x'.repeat(40));
+    expect(loadConfig({ EMBEDDED_PG_DATA_DIR: other }).auth.activeKeyId).not.toBe(first.activeKeyId);
+    const given = newAccessTokenKey();
+    expect(loadConfig({ ...DEV, JWT_SIGNING_KEYS: given.privateKeyPem }).auth.activeKeyId).toBe(given.kid);
+  });
+
+  it('reads several signing keys: the first private key signs unless JWT_ACTIVE_KEY_ID names another; public keys only verify', () => {
+    const [a, b] = [newAccessTokenKey(), newAccessTokenKey()];
+    const bPublic = createPublicKey(b.privateKeyPem).export({ type: 'spki', format: 'pem' }).toString();
+    const both = `${a.privateKeyPem}${b.privateKeyPem}`;
+    expect(loadConfig({ ...DEV, JWT_SIGNING_KEYS: both }).auth.activeKeyId).toBe(a.kid);
+    const switched = loadConfig({ ...DEV, JWT_SIGNING_KEYS: both, JWT_ACTIVE_KEY_ID: b.kid }).auth;
+    expect(switched.activeKeyId).toBe(b.kid);
+    expect(switched.signingKeys.map((k) => k.kid)).toEqual([a.kid, b.kid]);
+    // One line with \n escapes, as an environment variable often holds it.
+    const escaped = `${bPublic}${a.privateKeyPem}`.replace(/\n/g, '\\n');
+    const verifyOnly = loadConfig({ ...DEV, JWT_SIGNING_KEYS: escaped }).auth;
+    expect(verifyOnly.activeKeyId).toBe(a.kid);
+    expect(verifyOnly.signingKeys.find((k) => k.kid === b.kid)?.privateKeyPem).toBeUndefined();
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig({ ...DEV, ...env });
+        return [];
+      } catch (e) {
+        return (e as ConfigError).problems;
+      }
+    };
+    expect(problems({ JWT_SIGNING_KEYS: bPublic })).toEqual(['JWT_SIGNING_KEYS must hold at least one private key to sign with']);
+    expect(problems({ JWT_SIGNING_KEYS: `${a.privateKeyPem}${bPublic}`, JWT_ACTIVE_KEY_ID: b.kid })).toEqual([
+      `JWT_ACTIVE_KEY_ID "${b.kid}" is not a private key of JWT_SIGNING_KEYS (its keys: ${a.kid}, ${b.kid})`,
+    ]);
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    expect(problems({ JWT_SIGNING_KEYS: `${a.privateKeyPem}${rsa}` })).toEqual([
+      'JWT_SIGNING_KEYS: key 2 cannot be used (not an ECDSA P-256 key)',
+    ]);
+    expect(problems({ JWT_SIGNING_KEYS: 'a shared secret of old' })).toEqual([
+      'JWT_SIGNING_KEYS must hold one or more PEM keys (ECDSA P-256)',
+    ]);
+  });
+
+  it('reads secrets from files (<NAME>_FILE, as Docker and Kubernetes mount them); never both forms', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'config-secrets-'));
+    const key = newAccessTokenKey();
+    writeFileSync(join(dir, 'jwt'), key.privateKeyPem);
+    writeFileSync(join(dir, 'doku-secret'), 'a-client-secret-from-a-file\n');
+    const config = loadConfig({ ...DEV, JWT_SIGNING_KEYS_FILE: join(dir, 'jwt'), DOKU_CLIENT_SECRET_FILE: join(dir, 'doku-secret') });
+    expect(config.auth.activeKeyId).toBe(key.kid);
+    expect(config.doku.clientSecret).toBe('a-client-secret-from-a-file');
+    let problems: string[] = [];
+    try {
+      loadConfig({
+        ...DEV,
+        DOKU_CLIENT_SECRET: 'inline',
+        DOKU_CLIENT_SECRET_FILE: join(dir, 'doku-secret'),
+        DOKU_PRIVATE_KEY_FILE: join(dir, 'none'),
+      });
+    } catch (e) {
+      problems = (e as ConfigError).problems;
+    }
+    expect(problems).toEqual([
+      'DOKU_CLIENT_SECRET and DOKU_CLIENT_SECRET_FILE are both set: give one',
+      `DOKU_PRIVATE_KEY_FILE cannot be read (ENOENT: ${join(dir, 'none')})`,
+    ]);
   });
 
   it('refuses production without an external database: the embedded PostgreSQL is for development', () => {
@@ -43,7 +107,7 @@ describe(loadConfig.name, () => {
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
     for (const key of [
-      'JWT_SECRET',
+      'JWT_SIGNING_KEYS',
       'DATABASE_URL',
       'DOKU_BASE_URL',
       'DOKU_CLIENT_ID',
@@ -61,7 +125,7 @@ describe(loadConfig.name, () => {
       loadConfig({
         ...DEV,
         PORT: 'abc',
-        JWT_SECRET: 'short',
+        JWT_SIGNING_KEYS: 'short',
         MIGRATIONS_RUN_ON_START: 'maybe',
         DOKU_PATH_OVERRIDES: '{"purchase":"no-slash"}',
       });
@@ -70,7 +134,7 @@ describe(loadConfig.name, () => {
     }
     expect(problems.sort()).toEqual([
       'DOKU_PATH_OVERRIDES must be a JSON object of endpoint name to path (path for purchase must start with /)',
-      'JWT_SECRET must be at least 32 characters',
+      'JWT_SIGNING_KEYS must hold one or more PEM keys (ECDSA P-256)',
       'MIGRATIONS_RUN_ON_START must be true or false (got "maybe")',
       'PORT must be a whole number (got "abc")',
     ]);
@@ -159,7 +223,7 @@ describe(loadConfig.name, () => {
     const production = {
       NODE_ENV: 'production',
       DATABASE_URL: 'postgres://wallet@db/wallet',
-      JWT_SECRET: 'x'.repeat(40),
+      JWT_SIGNING_KEYS: newAccessTokenKey().privateKeyPem,
       DOKU_BASE_URL: 'https://api-sandbox.doku.com',
       DOKU_CLIENT_ID: c.clientId,
       DOKU_CLIENT_SECRET: c.clientSecret,
@@ -189,7 +253,7 @@ describe(loadConfig.name, () => {
     const production = {
       NODE_ENV: 'production',
       DATABASE_URL: 'postgres://wallet@db/wallet',
-      JWT_SECRET: 'x'.repeat(40),
+      JWT_SIGNING_KEYS: newAccessTokenKey().privateKeyPem,
       DOKU_BASE_URL: 'https://api-sandbox.doku.com',
       DOKU_CLIENT_ID: c.clientId,
       DOKU_CLIENT_SECRET: c.clientSecret,

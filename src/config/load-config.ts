@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { AppConfig, NodeEnv } from './config.types';
 import { DEV_DOKU_CREDENTIALS } from './dev-credentials';
 import { FAILPOINT_NAMES } from '../common/failpoints';
 import { appReturnUrlProblem } from '../common/pages/app-return-url';
 import { limitsConfig } from './limits-config';
+import { developmentSigningKey, parseAccessTokenKeys, TEST_ONLY_SIGNING_KEY_PEM } from './signing-keys';
 
 export class ConfigError extends Error {
   constructor(public readonly problems: string[]) {
@@ -17,12 +17,50 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 /**
+ * The secrets that may also be read from a file: `<NAME>_FILE` holds the path (a Docker secret
+ * under /run/secrets, a Kubernetes secret volume), and the file's content is the value.
+ */
+export const SECRET_VARIABLES = [
+  'JWT_SIGNING_KEYS',
+  'DATABASE_URL',
+  'OPERATOR_BASIC_AUTH',
+  'DOKU_CLIENT_SECRET',
+  'DOKU_CLIENT_SECRET_PREVIOUS',
+  'DOKU_PRIVATE_KEY',
+  'DOKU_PUBLIC_KEY',
+  'DOKU_AUTH_CODE_KEY',
+  'DOKU_TOKEN_ENCRYPTION_KEY',
+  'DOKU_CHECKOUT_SECRET_KEY',
+] as const;
+
+/** `env` with every `<SECRET>_FILE` read into `<SECRET>`; both set, or an unreadable file, is a problem. */
+function withSecretFiles(env: Env, problems: string[]): Env {
+  const merged: Env = { ...env };
+  for (const name of SECRET_VARIABLES) {
+    const path = env[`${name}_FILE`];
+    if (path === undefined || path === '') continue;
+    if (env[name] !== undefined && env[name] !== '') {
+      problems.push(`${name} and ${name}_FILE are both set: give one`);
+      continue;
+    }
+    try {
+      merged[name] = readFileSync(path, 'utf8').trim();
+    } catch (e) {
+      // The path is no secret; the reason (ENOENT, EACCES) helps the operator.
+      problems.push(`${name}_FILE cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}: ${path})`);
+    }
+  }
+  return merged;
+}
+
+/**
  * Reads and validates configuration from environment variables. Every problem is collected and
  * reported at once so an operator can fix the whole environment in one pass. Development and test
  * fall back to throwaway values; production refuses to start without explicit secrets.
  */
-export function loadConfig(env: Env = process.env): AppConfig {
+export function loadConfig(environment: Env = process.env): AppConfig {
   const problems: string[] = [];
+  const env = withSecretFiles(environment, problems);
   const str = (key: string, fallback?: string): string => {
     const v = env[key];
     if (v !== undefined && v !== '') return v;
@@ -59,14 +97,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const devOnly = <T>(value: T): T | undefined => (prod ? undefined : value);
 
   const embeddedDataDir = resolve(str('EMBEDDED_PG_DATA_DIR', './.data/postgres'));
-  // Without JWT_SECRET: production refuses to start; the test suites share one throwaway secret;
-  // development uses a random secret kept beside its data directory, so no two machines (and no
+  // Access tokens are signed with ES256 (docs/operations.md#rotating-keys). Without
+  // JWT_SIGNING_KEYS: production refuses to start; the test suites share one published test-only
+  // key; development uses a random key kept beside its data directory, so no two machines (and no
   // one reading this code) can sign tokens for each other's backend.
-  const jwtSecret = str(
-    'JWT_SECRET',
-    prod ? undefined : envName === 'test' ? 'test-only-jwt-secret-0123456789abcdef0123456789' : developmentJwtSecret(embeddedDataDir),
-  );
-  if (jwtSecret && jwtSecret.length < 32) problems.push('JWT_SECRET must be at least 32 characters');
+  const signingKeyText =
+    env.JWT_SIGNING_KEYS ||
+    (prod ? str('JWT_SIGNING_KEYS') : envName === 'test' ? TEST_ONLY_SIGNING_KEY_PEM : developmentSigningKey(embeddedDataDir));
+  const signingKeys =
+    prod && !signingKeyText
+      ? { keys: [], activeKeyId: '' }
+      : parseAccessTokenKeys(signingKeyText, env.JWT_ACTIVE_KEY_ID || undefined, problems);
   if (prod && !env.DATABASE_URL) problems.push('DATABASE_URL is required in production (the embedded PostgreSQL is for development only)');
 
   const port = int('PORT', 3000, 1, 65535);
@@ -118,9 +159,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
 
   const pem = (key: string, fallback?: string) => str(key, fallback).replace(/\\n/g, '\n');
-  const tokenKey = str('DOKU_TOKEN_ENCRYPTION_KEY', devOnly(DEV_DOKU_CREDENTIALS.tokenEncryptionKey));
-  if (tokenKey && Buffer.from(tokenKey, 'base64').length !== 32) {
-    problems.push('DOKU_TOKEN_ENCRYPTION_KEY must be 32 bytes, base64-encoded');
+  const tokenKeys = str('DOKU_TOKEN_ENCRYPTION_KEY', devOnly(DEV_DOKU_CREDENTIALS.tokenEncryptionKey))
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+  if (tokenKeys.some((k) => Buffer.from(k, 'base64').length !== 32)) {
+    problems.push('DOKU_TOKEN_ENCRYPTION_KEY must be one or more comma-separated keys of 32 bytes, base64-encoded');
   }
 
   const allowInsecureTargets = (env.WEBHOOK_ALLOW_INSECURE_TARGETS ?? '')
@@ -181,7 +225,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       makerCheckerRefundThreshold: int('MAKER_CHECKER_REFUND_THRESHOLD', 1_000_000, 0, 1_000_000_000_000),
     },
     auth: {
-      jwtSecret,
+      signingKeys: signingKeys.keys,
+      activeKeyId: signingKeys.activeKeyId,
       jwtIssuer: str('JWT_ISSUER', 'doku-wallet-partner'),
       jwtAudience: str('JWT_AUDIENCE', 'doku-wallet-partner-api'),
       lockout: {
@@ -208,9 +253,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
       clientId: str('DOKU_CLIENT_ID', devOnly(DEV_DOKU_CREDENTIALS.clientId)),
       clientSecret: str('DOKU_CLIENT_SECRET', devOnly(DEV_DOKU_CREDENTIALS.clientSecret)),
       privateKeyPem: pem('DOKU_PRIVATE_KEY', devOnly(DEV_DOKU_CREDENTIALS.partnerPrivateKeyPem)),
-      dokuPublicKeyPem: pem('DOKU_PUBLIC_KEY', devOnly(DEV_DOKU_CREDENTIALS.dokuPublicKeyPem)),
+      previousClientSecret: env.DOKU_CLIENT_SECRET_PREVIOUS || undefined,
+      dokuPublicKeyPems: pemBlocks('DOKU_PUBLIC_KEY', pem('DOKU_PUBLIC_KEY', devOnly(DEV_DOKU_CREDENTIALS.dokuPublicKeyPem)), problems),
       authCodeKey: str('DOKU_AUTH_CODE_KEY', devOnly(DEV_DOKU_CREDENTIALS.authCodeKey)),
-      tokenEncryptionKey: tokenKey,
+      tokenEncryptionKeys: tokenKeys,
+      tokenReencryptionIntervalMs: int('DOKU_TOKEN_REENCRYPTION_INTERVAL_MS', envName === 'test' ? 0 : 60_000, 0, 86_400_000),
       timeoutMs: int('DOKU_TIMEOUT_MS', 15_000, 100, 120_000),
       connectTimeoutMs: int('DOKU_CONNECT_TIMEOUT_MS', 5_000, 100, 60_000),
       maxResponseBytes: int('DOKU_MAX_RESPONSE_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
@@ -270,6 +317,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
   return config;
 }
 
+/** A variable holding one or more PEM blocks, one after the other (a key and, during a rotation, the next). */
+function pemBlocks(key: string, text: string, problems: string[]): string[] {
+  if (!text) return [];
+  const blocks = text.match(/-----BEGIN ([A-Z ]+)-----[\s\S]+?-----END \1-----/g) ?? [];
+  if (!blocks.length) problems.push(`${key} must hold one or more PEM keys`);
+  return blocks.map((b) => `${b}\n`);
+}
+
 /** `APP_RETURN_URL`: unset, or a link our pages may lead the customer to (appReturnUrlProblem). */
 function appReturnUrl(value: string | undefined, problems: string[]): string | undefined {
   if (value === undefined || value === '') return undefined;
@@ -311,24 +366,6 @@ function trustedProxies(value: string | undefined, problems: string[]): string[]
   const bad = entries.filter((e) => !ipv4.test(e) && !ipv6.test(e));
   if (bad.length) problems.push(`TRUST_PROXY must list proxy addresses or CIDR ranges, comma-separated (not "${bad.join('", "')}")`);
   return entries;
-}
-
-/**
- * The development JWT secret: random, made on first start and kept in a file beside the embedded
- * PostgreSQL data directory (readable by its owner only), so tokens survive restarts of one
- * machine's backend and are worthless anywhere else.
- */
-export function developmentJwtSecret(dataDir: string): string {
-  const file = `${dataDir}.jwt-secret`;
-  if (existsSync(file)) {
-    const stored = readFileSync(file, 'utf8').trim();
-    if (stored.length >= 32) return stored;
-  }
-  const secret = randomBytes(32).toString('base64url');
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return secret;
 }
 
 /**

@@ -36,7 +36,8 @@ export function withinWindow(timestamp: string | undefined, now = Date.now()): b
  */
 @Injectable()
 export class NotificationTokenService {
-  private readonly dokuPublicKey: KeyObject;
+  /** DOKU's public keys: one, or during a rotation the new one and the old one. */
+  private readonly dokuPublicKeys: KeyObject[];
   /** Token hash -> expiry (epoch ms) of the tokens the database has shown live. */
   private readonly live = new Map<string, number>();
 
@@ -44,7 +45,7 @@ export class NotificationTokenService {
     private readonly repository: NotificationsRepository,
     private readonly config: AppConfigService,
   ) {
-    this.dokuPublicKey = parsePublicKey(config.doku.dokuPublicKeyPem);
+    this.dokuPublicKeys = config.doku.dokuPublicKeyPems.map(parsePublicKey);
   }
 
   async issue(
@@ -57,7 +58,7 @@ export class NotificationTokenService {
       clientKey === clientId &&
       withinWindow(timestamp) &&
       typeof signature === 'string' &&
-      verifyTokenRequestSignature(clientId, timestamp as string, signature, this.dokuPublicKey);
+      this.dokuPublicKeys.some((key) => verifyTokenRequestSignature(clientId, timestamp as string, signature, key));
     if (!valid) throw new SnapError(401, '4017300', 'Unauthorized. Invalid Signature');
     const ttl = this.config.doku.notificationTokenTtlSeconds;
     const token = randomSecret('dnt');

@@ -34,7 +34,9 @@ export interface VerifiedNotification {
  */
 @Injectable()
 export class NotificationVerifier {
-  private readonly dokuPublicKey: KeyObject;
+  /** DOKU's public keys, and the client secrets DOKU may sign with: one of each, or two during a rotation. */
+  private readonly dokuPublicKeys: KeyObject[];
+  private readonly clientSecrets: string[];
   private readonly verifiedForms: Counter<'signature' | 'body'>;
 
   constructor(
@@ -42,7 +44,8 @@ export class NotificationVerifier {
     private readonly config: AppConfigService,
     metrics: MetricsService,
   ) {
-    this.dokuPublicKey = parsePublicKey(config.doku.dokuPublicKeyPem);
+    this.dokuPublicKeys = config.doku.dokuPublicKeyPems.map(parsePublicKey);
+    this.clientSecrets = [config.doku.clientSecret, ...(config.doku.previousClientSecret ? [config.doku.previousClientSecret] : [])];
     this.verifiedForms = new Counter({
       name: 'doku_notifications_verified_total',
       help: 'DOKU notifications accepted, by the signature form and the body form (exact bytes or minified) that matched',
@@ -91,20 +94,12 @@ export class NotificationVerifier {
   ): { kind: NotificationSignatureKind; body: 'exact' | 'minified' } | undefined {
     const path = this.config.doku.notificationPath;
     const check = (body: string): NotificationSignatureKind | undefined => {
-      if (
-        verifyNotificationSymmetric({
-          path,
-          bearerToken: bearer,
-          rawBody: body,
-          timestamp,
-          signature,
-          clientSecret: this.config.doku.clientSecret,
-        })
-      ) {
-        return 'symmetric';
-      }
-      if (verifyNotificationAsymmetric({ path, rawBody: body, timestamp, signature, dokuPublicKey: this.dokuPublicKey }))
-        return 'asymmetric';
+      const symmetric = (clientSecret: string) =>
+        verifyNotificationSymmetric({ path, bearerToken: bearer, rawBody: body, timestamp, signature, clientSecret });
+      if (this.clientSecrets.some(symmetric)) return 'symmetric';
+      const asymmetric = (dokuPublicKey: KeyObject) =>
+        verifyNotificationAsymmetric({ path, rawBody: body, timestamp, signature, dokuPublicKey });
+      if (this.dokuPublicKeys.some(asymmetric)) return 'asymmetric';
       return undefined;
     };
     const exact = check(rawBody);

@@ -6,6 +6,7 @@ import { DueDelivery, WebhookDeliveriesRepository } from './webhook-deliveries.r
 import { nextDeliveryDelaySeconds } from './webhook-retry.schedule';
 import { WebhookSecretBox } from './webhook-secret-box';
 import { WebhookSender } from './webhook-sender';
+import { WebhooksRepository } from './webhooks.repository';
 import { signWebhook } from './webhook-signature';
 import { checkWebhookUrlResolved, Resolver, systemResolver } from './webhook-url.validator';
 
@@ -14,6 +15,8 @@ export interface WebhookRunSummary {
   attempted: number;
   delivered: number;
   failed: number;
+  /** Subscriptions whose secrets were sealed again under the current encryption key. */
+  resealed: number;
 }
 
 /** Fan-out passes per run at most, so one run cannot be held by a huge backlog. */
@@ -38,6 +41,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     private readonly deliveries: WebhookDeliveriesRepository,
     private readonly sender: WebhookSender,
     private readonly secrets: WebhookSecretBox,
+    private readonly subscriptions: WebhooksRepository,
     private readonly config: AppConfigService,
     metrics: MetricsService,
   ) {
@@ -79,7 +83,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   /** One pass: fan out what is new, then attempt every due delivery of one batch. */
   async runOnce(): Promise<WebhookRunSummary> {
     const { batchSize, leaseSeconds } = this.config.webhooks;
-    const summary: WebhookRunSummary = { fannedOut: 0, attempted: 0, delivered: 0, failed: 0 };
+    const summary: WebhookRunSummary = { fannedOut: 0, attempted: 0, delivered: 0, failed: 0, resealed: 0 };
+    // After the encryption key changed, a batch of secrets sealed again under the new one.
+    summary.resealed = await this.subscriptions.resealSecrets(this.secrets.currentPrefix, (id, c) => this.secrets.reseal(id, c), batchSize);
     for (let i = 0; i < MAX_FANOUT_BATCHES; i++) {
       const n = await this.deliveries.fanOut(batchSize * 10);
       summary.fannedOut += n;

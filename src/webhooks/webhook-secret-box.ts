@@ -12,7 +12,7 @@ export class WebhookSecretBox {
   private readonly box: SecretBox;
 
   constructor(config: AppConfigService) {
-    this.box = new SecretBox(config.doku.tokenEncryptionKey);
+    this.box = new SecretBox(config.doku.tokenEncryptionKeys);
   }
 
   seal(subscriptionId: string, secret: string): string {
@@ -21,6 +21,16 @@ export class WebhookSecretBox {
 
   open(subscriptionId: string, ciphertext: string): string {
     return this.box.open(ciphertext, context(subscriptionId));
+  }
+
+  /** How every value sealed under the current key begins. */
+  get currentPrefix(): string {
+    return `v2.${this.box.activeKeyId}.`;
+  }
+
+  /** The secret sealed under the current key (unchanged when it already is). */
+  reseal(subscriptionId: string, ciphertext: string): string {
+    return this.box.isCurrent(ciphertext) ? ciphertext : this.seal(subscriptionId, this.open(subscriptionId, ciphertext));
   }
 }
 

@@ -63,6 +63,16 @@ export class WebhooksController {
     return this.webhooks.rotateSecret(id, actor);
   }
 
+  @Delete(':id/previous-secret')
+  @AllowUsers('admin')
+  @ApiOperation({
+    summary: "End a secret rotation's overlap now: the previous secret stops signing (otherwise it does for 24 hours)",
+  })
+  @ApiOkResponse({ type: WebhookSubscriptionResponseDto })
+  retirePreviousSecret(@Param('id', webhookIdPipe) id: string, @Actor() actor: AuditActor): Promise<WebhookSubscriptionResponseDto> {
+    return this.webhooks.retirePreviousSecret(id, actor);
+  }
+
   @Get(':id/deliveries')
   @AllowUsers('admin', 'support')
   @ApiOperation({ summary: "A subscription's delivery log, newest first" })

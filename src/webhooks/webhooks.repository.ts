@@ -62,4 +62,41 @@ export class WebhooksRepository {
     );
     return rows.length === 1;
   }
+
+  /** Ends a rotation's overlap now: the previous secret stops signing. False when there is no such subscription. */
+  async retirePreviousSecret(id: string): Promise<boolean> {
+    const rows = await returningRows<{ id: string }>(
+      this.db.manager,
+      `UPDATE webhook_subscriptions
+          SET previous_secret_ciphertext = NULL, previous_secret_expires_at = NULL, updated_at = now()
+        WHERE id = $1 AND deleted_at IS NULL RETURNING id`,
+      [id],
+    );
+    return rows.length === 1;
+  }
+
+  /**
+   * After the encryption key changes: up to `limit` subscriptions whose secret (or previous secret)
+   * is not sealed under `sealedPrefix`, sealed again by `reseal`, in one transaction holding their
+   * rows (rows another instance holds are skipped). The number of subscriptions changed.
+   */
+  resealSecrets(sealedPrefix: string, reseal: (subscriptionId: string, sealed: string) => string, limit: number): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.query<Array<{ id: string; secret: string; previous: string | null }>>(
+        `SELECT id, secret_ciphertext AS secret, previous_secret_ciphertext AS previous FROM webhook_subscriptions
+          WHERE left(secret_ciphertext, length($1)) <> $1 OR left(previous_secret_ciphertext, length($1)) <> $1
+          LIMIT $2
+          FOR UPDATE SKIP LOCKED`,
+        [sealedPrefix, limit],
+      );
+      for (const row of rows) {
+        await tx.query(`UPDATE webhook_subscriptions SET secret_ciphertext = $2, previous_secret_ciphertext = $3 WHERE id = $1`, [
+          row.id,
+          reseal(row.id, row.secret),
+          row.previous === null ? null : reseal(row.id, row.previous),
+        ]);
+      }
+      return rows.length;
+    });
+  }
 }

@@ -63,6 +63,15 @@ export class WebhooksService {
     return answer;
   }
 
+  /** Ends the overlap of the last rotation before its 24 hours: only the current secret signs from now on. */
+  async retirePreviousSecret(id: string, actor: AuditActor): Promise<WebhookSubscriptionResponseDto> {
+    const retired = (await this.subscriptions.retirePreviousSecret(id)) ? await this.subscriptions.findActive(id) : null;
+    if (!retired) throw notFound();
+    const answer = WebhookSubscriptionResponseDto.from(retired);
+    await this.audit.record({ actor, action: 'webhook.previous-secret-retired', target: { type: 'webhook', id }, after: answer });
+    return answer;
+  }
+
   async rotateSecret(id: string, actor: AuditActor): Promise<WebhookSecretResponseDto> {
     const current = await this.subscriptions.findActive(id);
     if (!current) throw notFound();

@@ -56,7 +56,8 @@ describe('R8: canaries never reach logs, stored exchanges, tables or responses',
   const tokenEncryptionKey = canary('token encryption key (base64)', tokenKeyBytes.toString('base64'));
   canary('token encryption key (hex)', tokenKeyBytes.toString('hex'));
   const authCodeKey = canary('auth code key', `ack${rng.hex(29)}`);
-  const jwtSecret = canary('jwt secret', `jwt-canary-${rng.hex(40)}`);
+  const jwtKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  for (const line of jwtKey.split('\n').slice(1, 3)) canary('access-token signing key (PEM line)', line);
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const privatePem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
@@ -91,7 +92,7 @@ describe('R8: canaries never reach logs, stored exchanges, tables or responses',
         DOKU_PRIVATE_KEY: privatePem,
         DOKU_AUTH_CODE_KEY: authCodeKey,
         DOKU_TOKEN_ENCRYPTION_KEY: tokenEncryptionKey,
-        JWT_SECRET: jwtSecret,
+        JWT_SIGNING_KEYS: jwtKey,
       },
       envFromSim: (sim) => ({ DOKU_PUBLIC_KEY: sim.dokuPublicKeyPem }),
       logDestination: { write: (line: string) => void logLines.push(line) },

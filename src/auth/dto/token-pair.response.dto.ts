@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 
 export class TokenPairResponseDto {
-  @ApiProperty({ example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0eXAiOiJ1c2VyIn0.sig' })
+  @ApiProperty({ example: 'eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6Ik15bTJ1NC1DIn0.eyJ0eXAiOiJ1c2VyIn0.sig' })
   accessToken: string;
 
   @ApiProperty({ example: 'Bearer' })

@@ -118,7 +118,7 @@ const CHANNEL_FACADES = [DokuKkiCards];
     {
       provide: SecretBox,
       inject: [AppConfigService],
-      useFactory: (config: AppConfigService) => new SecretBox(config.doku.tokenEncryptionKey),
+      useFactory: (config: AppConfigService) => new SecretBox(config.doku.tokenEncryptionKeys),
     },
     ExternalIdRepository,
     SequenceExternalIdGenerator,
