@@ -50,9 +50,10 @@ describe("The console's cookies and CSRF token", () => {
   it('keeps a CSRF token valid through a signing-key rotation while its key is in the ring', () => {
     const before = ring('old', 'new');
     const token = csrfToken(before, 'session-1');
-    const during = { active: { kid: 'new', privateKey: before.active.privateKey }, publicKey: before.publicKey };
+    const verifyWith = (kid: unknown) => before.publicKey(kid);
+    const during = { active: { kid: 'new', privateKey: before.active.privateKey }, publicKey: verifyWith };
     expect(hasCsrfToken({ 'x-csrf-token': token }, during, 'session-1')).toBe(true);
-    const after = { active: during.active, publicKey: (kid: unknown) => (kid === 'old' ? undefined : before.publicKey(kid)) };
+    const after = { active: during.active, publicKey: (kid: unknown) => (kid === 'old' ? undefined : verifyWith(kid)) };
     expect(hasCsrfToken({ 'x-csrf-token': token }, after, 'session-1')).toBe(false);
   });
 
