@@ -214,13 +214,21 @@ describe('The back-office console in a headless Chromium (e2e, simulator)', () =
       const access = cookie('doku_console', signedIn);
       const refresh = cookie('doku_console_refresh', signedIn);
 
-      // Only the refresh cookie (the access one expired): a new pair, the same CSRF token (same session).
+      // Only the refresh cookie (the access one expired): a new pair; the session is the same, so the CSRF
+      // token it was given and the one renewal gives both speak for it (a signature: not the same bytes).
       const renewed = await http().get('/admin/api/session').set('cookie', refresh);
       expect(renewed.status).toBe(200);
-      expect(renewed.body.csrfToken).toBe(signedIn.body.csrfToken);
+      expect(renewed.body.csrfToken).toEqual(expect.any(String));
       expect(cookie('doku_console', renewed)).toMatch(/^doku_console=ey/);
       expect(cookie('doku_console_refresh', renewed)).not.toBe(refresh);
-      expect((await http().get('/v1/admin/audit').set('cookie', access).set('x-csrf-token', renewed.body.csrfToken)).status).toBe(200);
+      const renewedAccess = cookie('doku_console', renewed);
+      for (const token of [signedIn.body.csrfToken as string, renewed.body.csrfToken as string]) {
+        expect((await http().get('/v1/admin/audit').set('cookie', access).set('x-csrf-token', token)).status).toBe(200);
+        expect((await http().get('/v1/admin/audit').set('cookie', renewedAccess).set('x-csrf-token', token)).status).toBe(200);
+      }
+      // Another session's token does not: a fresh sign-in's token is refused with the first session's cookie.
+      const other = await http().post('/admin/api/session').send({ email: admin.email, password: admin.password });
+      expect((await http().get('/v1/admin/audit').set('cookie', access).set('x-csrf-token', other.body.csrfToken)).status).toBe(401);
       // The spent refresh token is refused (and, as with /v1/auth/refresh, ends the session family).
       const reused = await http().get('/admin/api/session').set('cookie', refresh);
       expect(reused.status).toBe(401);

@@ -13,14 +13,14 @@ import { startTestApp } from './support/test-app';
  * reviewer sees; every other route must refuse a missing token and a token of the wrong kind.
  */
 const PUBLIC_ROUTES = [
+  // The public keys that verify our access tokens (JWKS), for other services.
+  'GET /.well-known/jwks.json',
   // The back-office console's page and scripts (no data), and its sign-in and session check
   // (docs/back-office.md#the-console); every piece of data comes from the back-office API.
   'GET /admin',
   'GET /admin/api/session',
   'POST /admin/api/session',
   'GET /admin/assets/:name',
-  // The public keys that verify our access tokens (JWKS), for other services.
-  'GET /.well-known/jwks.json',
   // DOKU's token request before it sends notifications; its RSA signature is the credential.
   'POST /authorization/v1/access-token/b2b',
   'GET /health/live',
