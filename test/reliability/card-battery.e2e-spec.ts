@@ -4,16 +4,16 @@ import type { FaultType } from '../../simulator/src/faults';
 import type { KkiCard } from '../../simulator/src/handlers/kki/kki';
 import type { SignedInUser } from '../support/actors';
 import { registerUser, serviceToken } from '../support/actors';
-import type { BackendProcess } from '../support/backend-process';
-import { startBackendProcess } from '../support/backend-process';
 import { until } from '../support/until';
 import { createBoundWallet } from '../support/wallet-fixtures';
 import type { ReliabilityEnv } from './support/env';
-import { startReliabilityEnv, UNCAPPED_EMONEY_LIMITS } from './support/env';
+import { startReliabilityEnv } from './support/env';
 import { announce, Barrier, batteryRng, belowMinimum, mapLimit, printFigures, RELIABILITY_SEED, sized, Tally } from './support/harness';
 import type { RawResponse } from './support/http-client';
-import { BatteryHttp, isStableErrorBody } from './support/http-client';
+import { isStableErrorBody } from './support/http-client';
 import { invariantViolations } from './support/reconcile';
+import type { CrashBattery, PurchaseCrash } from './support/purchase-crash';
+import { checkFinalAnswer, CRASH_POINTS, crashEach, restartAndConverge } from './support/purchase-crash';
 import type { ChannelOp } from './support/channel-faults';
 import { channelFaultRules, channelRun, faultedCalls, startFaultBatteryEnv } from './support/channel-faults';
 
@@ -481,30 +481,25 @@ describe('Card battery: KKI card payments under concurrency and DOKU faults', ()
 
   it('kill -9 at every point of a card payment, then one restart: every payment converges, each charged at most once', async () => {
     const t0 = Date.now();
-    const points = ['money.after-intent-commit', 'during-doku-call', 'money.after-doku-outcome', 'money.inside-result-commit'] as const;
-    const timeout = '1000';
-    const env = await startReliabilityEnv({ sim: { seed: `${RELIABILITY_SEED}:${TEST}:crash:sim` }, env: { DOKU_TIMEOUT_MS: timeout } });
+    const env = await startReliabilityEnv({ sim: { seed: `${RELIABILITY_SEED}:${TEST}:crash:sim` }, env: { DOKU_TIMEOUT_MS: '1000' } });
     opened.push(env);
     const db = env.t.app.get(DataSource);
     const clientId = env.t.config.doku.clientId;
     const rng = batteryRng(TEST).fork('crash');
-    const children: BackendProcess[] = [];
-    const backend = async (extra: Record<string, string>) => {
-      const b = await startBackendProcess(env.t.databaseUrl, {
-        ...UNCAPPED_EMONEY_LIMITS,
-        DOKU_BASE_URL: env.sim.url,
-        DOKU_TIMEOUT_MS: timeout,
-        ...extra,
-      });
-      children.push(b);
-      return b;
+    const user = (await cardUsers(env))[0];
+    const run: CrashBattery = {
+      env,
+      endpoint: 'kkiPayment',
+      token: user.accessToken,
+      dokuTimeoutMs: '1000',
+      problems: [],
+      tally: new Tally(),
+      children: [],
     };
-    const problems: string[] = [];
-    const tally = new Tally();
+    const { problems, tally } = run;
     try {
-      const user = (await cardUsers(env))[0];
       const card = env.sim.channels.kki.addCard({ available: CARD_FUNDS });
-      const crashes = points.flatMap((point, p) =>
+      const crashes: PurchaseCrash[] = CRASH_POINTS.flatMap((point, p) =>
         [0, 1].map((i) => ({
           point,
           key: `card-crash-${p}-${i}-${rng.hex(12)}`,
@@ -514,76 +509,14 @@ describe('Card battery: KKI card payments under concurrency and DOKU faults', ()
             ...(i === 0 ? { bankCardToken: card.bankCardToken } : { cpan: card.cpan }),
             otp: card.otp,
           },
-          transactionId: undefined as string | undefined,
-          answeredBeforeCrash: undefined as { status: number; body: unknown } | undefined,
         })),
       );
-      for (const crash of crashes) {
-        const during = crash.point === 'during-doku-call';
-        const child = await backend(during ? {} : { FAILPOINTS: crash.point });
-        const http = new BatteryHttp(child.url, 2);
-        const faultId = `hold-${crash.key}`;
-        if (during) env.sim.control.setFaults([{ id: faultId, endpoint: 'kkiPayment', type: 'latency', latencyMs: 700, times: 1 }]);
-        const answer = http.post('/v1/purchases', crash.body, user.accessToken, crash.key).then(
-          (r) => r,
-          (e: unknown) => e as Error,
-        );
-        if (during) {
-          for (const end = Date.now() + 15_000; (env.sim.control.listFaults().rules.find((r) => r.id === faultId)?.fired ?? 0) === 0;) {
-            if (Date.now() > end) throw new Error(`${crash.key}: the payment never reached the simulator`);
-            await sleep(5);
-          }
-          await child.kill9();
-        }
-        const got = await answer;
-        await child.kill9();
-        await http.close().catch(() => undefined);
-        env.sim.control.clearFaults();
-        if (!(got instanceof Error)) problems.push(`${crash.key}: answered ${got.status} by a process that should have died`);
-        else tally.add(crash.point);
-        const [key] = await db.query<
-          Array<{ status: string; transaction_id: string | null; response_status: number | null; response_body: unknown }>
-        >(`SELECT status, transaction_id, response_status, response_body FROM idempotency_keys WHERE key = $1`, [crash.key]);
-        if (!key?.transaction_id) {
-          problems.push(`${crash.key}: no intent after the crash`);
-          continue;
-        }
-        crash.transactionId = key.transaction_id;
-        // Commit 2 of an accepted payment is one statement: a kill inside it may find it complete.
-        if (key.status === 'COMPLETED') crash.answeredBeforeCrash = { status: key.response_status ?? 0, body: key.response_body };
-      }
+      await crashEach(run, crashes);
       // DOKU finishes the calls the dead processes made.
       await sleep(1_000);
-
-      // One restart, reconciler on as in production; every client retries with its own key.
-      const restarted = await backend({
-        RECONCILER_ENABLED: 'true',
-        RECONCILER_INTERVAL_MS: '200',
-        RECONCILER_NOT_FOUND_GRACE_MS: '2000',
-        RECONCILER_SCHEDULE_SECONDS: RECHECK_SCHEDULE,
-      });
-      const http = new BatteryHttp(restarted.url, 4);
-      const finals = new Map<string, RawResponse>();
-      for (const end = Date.now() + CONVERGE_MS; finals.size < crashes.length && Date.now() < end;) {
-        for (const crash of crashes) {
-          if (finals.has(crash.key)) continue;
-          const r = await http.post('/v1/purchases', crash.body, user.accessToken, crash.key);
-          if (r.status === 409 && isStableErrorBody(r.json) && r.json.error.code === 'IDEMPOTENCY.IN_FLIGHT') continue;
-          finals.set(crash.key, r);
-        }
-        if (finals.size < crashes.length) await sleep(250);
-      }
-      // The purchases still PENDING after their key was answered are settled by the status query.
-      for (const end = Date.now() + CONVERGE_MS; Date.now() < end;) {
-        const open = await db.query<Array<{ id: string }>>(`SELECT id FROM transactions WHERE status IN ('PENDING','UNKNOWN')`);
-        if (open.length === 0) break;
-        for (const row of open) await http.get(`/v1/purchases/${row.id}`, user.accessToken);
-        await sleep(250);
-      }
-      await http.close();
+      const finals = await restartAndConverge(run, crashes, { convergeMs: CONVERGE_MS, recheckSchedule: RECHECK_SCHEDULE });
 
       for (const crash of crashes) {
-        const final = finals.get(crash.key);
         const [row] = await db.query<Array<{ status: string; partner_reference_no: string }>>(
           `SELECT status, partner_reference_no FROM transactions WHERE id = $1`,
           [crash.transactionId],
@@ -594,15 +527,7 @@ describe('Card battery: KKI card payments under concurrency and DOKU faults', ()
         if (row?.status !== want) problems.push(`${crash.key}: ${row?.status}, expected ${want}`);
         if ((atDoku?.status === '00') !== (want === 'SUCCESS'))
           problems.push(`${crash.key}: at DOKU ${atDoku?.status}, ours ${row?.status}`);
-        if (!final) problems.push(`${crash.key}: still 409`);
-        else if (final.headers['idempotent-replayed'] !== 'true') problems.push(`${crash.key}: the retry ran the payment again`);
-        else if (crash.answeredBeforeCrash) {
-          if (final.status !== crash.answeredBeforeCrash.status || !isDeepStrictEqual(final.json, crash.answeredBeforeCrash.body))
-            problems.push(`${crash.key}: final answer differs from the one committed before the crash`);
-        } else if (want === 'SUCCESS' && (final.status !== 201 || final.json?.id !== crash.transactionId))
-          problems.push(`${crash.key}: final answer ${final.status} ${final.text.slice(0, 200)}`);
-        else if (want === 'FAILED' && (final.status < 400 || final.status >= 500 || final.json?.error?.details?.status !== 'FAILED'))
-          problems.push(`${crash.key}: final answer ${final.status} ${final.text.slice(0, 200)}`);
+        checkFinalAnswer(crash, finals.get(crash.key), want, problems);
       }
       const recon = await reconcileCards(db, env, new Map([[card.cpan, card]]));
       const invariants = await invariantViolations(db);
@@ -615,12 +540,12 @@ describe('Card battery: KKI card payments under concurrency and DOKU faults', ()
         ms: Date.now() - t0,
       });
       expect(problems).toEqual([]);
-      expect(belowMinimum(tally.counts, Object.fromEntries(points.map((p) => [p, 2])))).toEqual([]);
+      expect(belowMinimum(tally.counts, Object.fromEntries(CRASH_POINTS.map((p) => [p, 2])))).toEqual([]);
       expect(env.sim.channels.kki.payments.size).toBe(6);
       expect(recon).toEqual({ match: 8, lost: [], unknownAtDoku: [], mismatch: [], unresolved: 0, funds: [] });
       expect(invariants).toEqual([]);
     } finally {
-      await Promise.all(children.map((c) => c.kill9()));
+      await Promise.all(run.children.map((c) => c.kill9()));
     }
   });
 });

@@ -3,14 +3,14 @@ import { DataSource } from 'typeorm';
 import type { FaultFiring, FaultType } from '../../simulator/src/faults';
 import type { SignedInUser } from '../support/actors';
 import { registerUser } from '../support/actors';
-import type { BackendProcess } from '../support/backend-process';
-import { startBackendProcess } from '../support/backend-process';
 import type { ReliabilityEnv } from './support/env';
-import { startReliabilityEnv, UNCAPPED_EMONEY_LIMITS } from './support/env';
+import { startReliabilityEnv } from './support/env';
 import { announce, Barrier, batteryRng, belowMinimum, mapLimit, printFigures, RELIABILITY_SEED, sized, Tally } from './support/harness';
 import type { RawResponse } from './support/http-client';
-import { BatteryHttp, isStableErrorBody } from './support/http-client';
+import { isStableErrorBody } from './support/http-client';
 import { invariantViolations } from './support/reconcile';
+import type { CrashBattery, PurchaseCrash } from './support/purchase-crash';
+import { checkFinalAnswer, CRASH_POINTS, crashEach, restartAndConverge } from './support/purchase-crash';
 import type { ChannelOp } from './support/channel-faults';
 import { channelFaultRules, channelRun } from './support/channel-faults';
 
@@ -374,68 +374,29 @@ describe('Battery: DOKU e-Wallet checkout purchases', () => {
 
   it('kill -9 at every point of a checkout order, then one restart: every order converges with what DOKU has, none paid twice', async () => {
     const t0 = Date.now();
-    const points = ['money.after-intent-commit', 'during-doku-call', 'money.after-doku-outcome', 'money.inside-result-commit'] as const;
     const env = await environment('crash');
     const db = env.t.app.get(DataSource);
     const rng = batteryRng(TEST).fork('crash');
-    const children: BackendProcess[] = [];
-    const backend = async (extra: Record<string, string>) => {
-      const b = await startBackendProcess(env.t.databaseUrl, {
-        ...UNCAPPED_EMONEY_LIMITS,
-        DOKU_BASE_URL: env.sim.url,
-        DOKU_TIMEOUT_MS: String(DOKU_TIMEOUT_MS),
-        ...extra,
-      });
-      children.push(b);
-      return b;
+    const user = await registerUser(env.t);
+    const run: CrashBattery = {
+      env,
+      endpoint: 'checkoutPayment',
+      token: user.accessToken,
+      dokuTimeoutMs: String(DOKU_TIMEOUT_MS),
+      problems: [],
+      tally: new Tally(),
+      children: [],
     };
-    const problems: string[] = [];
-    const tally = new Tally();
+    const { problems, tally } = run;
     try {
-      const user = await registerUser(env.t);
-      const crashes = points.flatMap((point, p) =>
+      const crashes: PurchaseCrash[] = CRASH_POINTS.flatMap((point, p) =>
         [0, 1].map((i) => ({
           point,
           key: `checkout-crash-${p}-${i}-${rng.hex(12)}`,
           body: { amount: 70_000 + p * 10 + i, description: `Checkout crash ${p}/${i}`, paymentMethod: 'DOKU_WALLET_CHECKOUT' },
-          transactionId: undefined as string | undefined,
-          answeredBeforeCrash: undefined as { status: number; body: unknown } | undefined,
         })),
       );
-      for (const crash of crashes) {
-        const during = crash.point === 'during-doku-call';
-        const child = await backend(during ? {} : { FAILPOINTS: crash.point });
-        const http = new BatteryHttp(child.url, 2);
-        const faultId = `hold-${crash.key}`;
-        if (during) env.sim.control.setFaults([{ id: faultId, endpoint: 'checkoutPayment', type: 'latency', latencyMs: 700, times: 1 }]);
-        const answer = http.post('/v1/purchases', crash.body, user.accessToken, crash.key).then(
-          (r) => r,
-          (e: unknown) => e as Error,
-        );
-        if (during) {
-          for (const end = Date.now() + 15_000; (env.sim.control.listFaults().rules.find((r) => r.id === faultId)?.fired ?? 0) === 0;) {
-            if (Date.now() > end) throw new Error(`${crash.key}: the order never reached the simulator`);
-            await sleep(5);
-          }
-          await child.kill9();
-        }
-        const got = await answer;
-        await child.kill9();
-        await http.close().catch(() => undefined);
-        env.sim.control.clearFaults();
-        if (!(got instanceof Error)) problems.push(`${crash.key}: answered ${got.status} by a process that should have died`);
-        else tally.add(crash.point);
-        const [key] = await db.query<
-          Array<{ status: string; transaction_id: string | null; response_status: number | null; response_body: unknown }>
-        >(`SELECT status, transaction_id, response_status, response_body FROM idempotency_keys WHERE key = $1`, [crash.key]);
-        if (!key?.transaction_id) {
-          problems.push(`${crash.key}: no intent after the crash`);
-          continue;
-        }
-        crash.transactionId = key.transaction_id;
-        // Commit 2 of an accepted order is one statement: a kill inside it may find it complete.
-        if (key.status === 'COMPLETED') crash.answeredBeforeCrash = { status: key.response_status ?? 0, body: key.response_body };
-      }
+      await crashEach(run, crashes);
       // DOKU finishes the calls the dead processes made; then each customer pays the order DOKU has.
       await sleep(1_000);
       const reference = async (id: string | undefined) =>
@@ -446,37 +407,10 @@ describe('Battery: DOKU e-Wallet checkout purchases', () => {
         if (invoice && ordersAtDoku(env).has(invoice))
           tally.add(`paid at DOKU`, (await payAtDoku(env, invoice, 'SUCCESS')) === 200 ? 1 : 0);
       }
-
-      // One restart, reconciler on as in production; every client retries with its own key.
-      const restarted = await backend({
-        RECONCILER_ENABLED: 'true',
-        RECONCILER_INTERVAL_MS: '200',
-        RECONCILER_NOT_FOUND_GRACE_MS: '2000',
-        RECONCILER_SCHEDULE_SECONDS: RECHECK_SCHEDULE,
-      });
-      const http = new BatteryHttp(restarted.url, 4);
-      const finals = new Map<string, RawResponse>();
-      for (const end = Date.now() + CONVERGE_MS; finals.size < crashes.length && Date.now() < end;) {
-        for (const crash of crashes) {
-          if (finals.has(crash.key)) continue;
-          const r = await http.post('/v1/purchases', crash.body, user.accessToken, crash.key);
-          if (r.status === 409 && isStableErrorBody(r.json) && r.json.error.code === 'IDEMPOTENCY.IN_FLIGHT') continue;
-          finals.set(crash.key, r);
-        }
-        if (finals.size < crashes.length) await sleep(250);
-      }
-      // The orders still PENDING after their key was answered are settled by the status query.
-      for (const end = Date.now() + CONVERGE_MS; Date.now() < end;) {
-        const open = await db.query<Array<{ id: string }>>(`SELECT id FROM transactions WHERE status IN ('PENDING','UNKNOWN')`);
-        if (open.length === 0) break;
-        for (const row of open) await http.get(`/v1/purchases/${row.id}`, user.accessToken);
-        await sleep(250);
-      }
-      await http.close();
+      const finals = await restartAndConverge(run, crashes, { convergeMs: CONVERGE_MS, recheckSchedule: RECHECK_SCHEDULE });
 
       const orders = ordersAtDoku(env);
       for (const crash of crashes) {
-        const final = finals.get(crash.key);
         const [row] = await db.query<Array<{ status: string; partner_reference_no: string }>>(
           `SELECT status, partner_reference_no FROM transactions WHERE id = $1`,
           [crash.transactionId],
@@ -487,15 +421,7 @@ describe('Battery: DOKU e-Wallet checkout purchases', () => {
         if (row?.status !== want) problems.push(`${crash.key}: ${row?.status}, expected ${want}`);
         if ((atDoku?.status === 'SUCCESS') !== (want === 'SUCCESS'))
           problems.push(`${crash.key}: at DOKU ${atDoku?.status}, ours ${row?.status}`);
-        if (!final) problems.push(`${crash.key}: still 409`);
-        else if (final.headers['idempotent-replayed'] !== 'true') problems.push(`${crash.key}: the retry ran the order again`);
-        else if (crash.answeredBeforeCrash) {
-          if (final.status !== crash.answeredBeforeCrash.status || !isDeepStrictEqual(final.json, crash.answeredBeforeCrash.body))
-            problems.push(`${crash.key}: final answer differs from the one committed before the crash`);
-        } else if (want === 'SUCCESS' && (final.status !== 201 || final.json?.id !== crash.transactionId))
-          problems.push(`${crash.key}: final answer ${final.status} ${final.text.slice(0, 200)}`);
-        else if (want === 'FAILED' && (final.status < 400 || final.status >= 500 || final.json?.error?.details?.status !== 'FAILED'))
-          problems.push(`${crash.key}: final answer ${final.status} ${final.text.slice(0, 200)}`);
+        checkFinalAnswer(crash, finals.get(crash.key), want, problems);
       }
       // One SUCCESS event per paid order: none applied twice.
       const successEvents = await db.query<Array<{ aggregate_id: string; n: number }>>(
@@ -512,12 +438,12 @@ describe('Battery: DOKU e-Wallet checkout purchases', () => {
         ms: Date.now() - t0,
       });
       expect(problems).toEqual([]);
-      expect(belowMinimum(tally.counts, { ...Object.fromEntries(points.map((p) => [p, 2])), 'paid at DOKU': 6 })).toEqual([]);
+      expect(belowMinimum(tally.counts, { ...Object.fromEntries(CRASH_POINTS.map((p) => [p, 2])), 'paid at DOKU': 6 })).toEqual([]);
       expect(orders.size).toBe(6);
       expect(successEvents).toEqual([]);
       expect(invariants).toEqual([]);
     } finally {
-      await Promise.all(children.map((c) => c.kill9()));
+      await Promise.all(run.children.map((c) => c.kill9()));
     }
   });
 });
