@@ -9,7 +9,8 @@
 #      runtime's CMD with its ENV (NODE_ENV=production) and what production requires: a fresh
 #      database on the PostgreSQL at REPLAY_PG_ADMIN_URL (default TEST_DATABASE_URL, else
 #      postgres://postgres@127.0.0.1:5432/postgres), DOKU_BASE_URL at that simulator, a throwaway
-#      JWT_SECRET and token encryption key, and the development DOKU credentials the simulator knows;
+#      access-token signing key (JWT_SIGNING_KEYS) and token encryption key, and the development DOKU
+#      credentials the simulator knows;
 #   4. polls GET /health/ready until 200 (60 s at most), prints PASS or FAIL, stops everything and
 #      removes the directories and the database.
 #
@@ -111,7 +112,7 @@ app_env=(
   "LOG_LEVEL=warn"
   "DATABASE_URL=$database_url"
   "DOKU_BASE_URL=http://127.0.0.1:$sim_port"
-  "JWT_SECRET=$(node -p 'require("crypto").randomBytes(48).toString("base64url")')"
+  "JWT_SIGNING_KEYS=$(node -p 'require("crypto").generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" })')"
   "DOKU_TOKEN_ENCRYPTION_KEY=$(node -p 'require("crypto").randomBytes(32).toString("base64")')"
   "DOKU_CLIENT_ID=$(cred clientId)"
   "DOKU_CLIENT_SECRET=$(cred clientSecret)"
