@@ -315,6 +315,16 @@ describe('The back-office console in a headless Chromium (e2e, simulator)', () =
       const wallet = await page.getByTestId('wallet').innerText();
       expect(wallet).toContain('BOUND');
       expect(wallet).toContain(accountId.slice(-4));
+      // The balance asked of DOKU from the wallet card: the panel says what the API says.
+      await page.getByRole('button', { name: 'Check the balance with DOKU' }).click();
+      const panel = await page.getByTestId('balance-check').innerText();
+      const api = await env.t
+        .http()
+        .get(`/v1/admin/users/${customer.id}/balance-check`)
+        .set('authorization', `Bearer ${support.accessToken}`);
+      expect(api.status).toBe(200);
+      expect(panel).toContain(api.body.consistent ? 'Our records match DOKU.' : `${api.body.breaks.length} difference(s) with DOKU.`);
+      expect(panel).toContain(JSON.stringify(api.body.balance, null, 2).split('\n')[1].trim());
       // The customer's purchase, from their transactions.
       await page.locator('td', { hasText: 'Rp 100.000' }).first().click();
       await page.waitForSelector('[data-testid="timeline"]');
@@ -468,6 +478,28 @@ describe('The back-office console in a headless Chromium (e2e, simulator)', () =
       await page.waitForSelector('[data-testid="refund-rate"]');
       expect(await page.getByTestId('refund-rate').innerText()).toContain('83.3%');
       expect(await page.getByTestId('waiting').innerText()).toBe('0');
+    },
+    BROWSER_TEST_MS,
+  );
+
+  it(
+    "an admin changes a person's role on the Staff and roles screen; the change is in the database and the audit trail",
+    async () => {
+      const person = await registerUser(env.t, 'support');
+      const { page } = await signIn(admin);
+      await open(page, `/staff?filter=${encodeURIComponent(JSON.stringify({ q: person.email }))}`);
+      const row = page.locator('tr', { hasText: person.email });
+      await row.waitFor();
+      await row.getByRole('combobox').click();
+      await page.getByRole('option', { name: 'finance', exact: true }).click();
+      await page.waitForSelector('text=Role changed');
+      const [stored] = await db.query<Array<{ role: string }>>('SELECT role FROM users WHERE id = $1', [person.id]);
+      expect(stored.role).toBe('finance');
+      const audited = await db.query<Array<{ actor_id: string; before: unknown; after: unknown }>>(
+        `SELECT actor_id, before, after FROM audit_log WHERE action = 'user.role-changed' AND target_id = $1`,
+        [person.id],
+      );
+      expect(audited).toEqual([{ actor_id: admin.id, before: { role: 'support' }, after: { role: 'finance' } }]);
     },
     BROWSER_TEST_MS,
   );
