@@ -1,6 +1,7 @@
 import type { ArgumentMetadata, ValidationError } from '@nestjs/common';
 import { ValidationPipe } from '@nestjs/common';
 import { AppError } from '../errors/app-error';
+import { cacheValidationMetadata } from './validation-metadata-cache';
 
 export interface FieldProblem {
   field: string;
@@ -39,6 +40,7 @@ class BodyObjectValidationPipe extends ValidationPipe {
  * to their DTO types, and every problem is reported as `details.fields`.
  */
 export function createValidationPipe(): ValidationPipe {
+  cacheValidationMetadata();
   return new BodyObjectValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,

@@ -5,7 +5,34 @@ import { destination as pinoDestination } from 'pino';
 import type { DestinationStream } from 'pino';
 import type { Options } from 'pino-http';
 import type { AppConfigService } from '../../config/app-config.service';
-import { PINO_REDACT_PATHS, redactUrl } from './redaction';
+import { PINO_REDACT_PATHS, REDACTED, redactUrl } from './redaction';
+
+/**
+ * The request headers an access log line keeps: enough to tell who called what, and how big it was.
+ * The others are left out rather than written and redacted (a line is written for every request,
+ * and a browser sends a dozen headers we never read); credentials are shown only as present.
+ */
+const LOGGED_REQUEST_HEADERS = ['host', 'user-agent', 'content-type', 'content-length', 'x-forwarded-for', 'origin', 'idempotency-key'];
+const CREDENTIAL_HEADERS = ['authorization', 'authorization-customer', 'cookie', 'x-signature', 'x-client-key'];
+
+/** The access log's view of the request headers (exported for its unit test). */
+export function loggedRequestHeaders(headers: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of LOGGED_REQUEST_HEADERS) {
+    const value = headers[name];
+    if (value !== undefined) out[name] = value;
+  }
+  for (const name of CREDENTIAL_HEADERS) {
+    if (headers[name] !== undefined) out[name] = REDACTED;
+  }
+  return out;
+}
+
+/** The access log's view of the response: its status and size (its headers are ours and the same every time). */
+export function loggedResponse(res: { statusCode: number; getHeader?: (name: string) => unknown }): Record<string, unknown> {
+  const length = res.getHeader?.('content-length');
+  return length === undefined ? { statusCode: res.statusCode } : { statusCode: res.statusCode, contentLength: Number(length) };
+}
 
 /**
  * Structured JSON logs: one line per request, with its request id, and no secrets.
@@ -27,8 +54,9 @@ export function loggerOptions(config: AppConfigService, destination?: Destinatio
         id: req.id,
         method: req.method,
         url: redactUrl(req.url),
-        headers: req.headers,
+        headers: loggedRequestHeaders(req.headers),
       }),
+      res: loggedResponse,
     },
   };
   return {

@@ -55,27 +55,61 @@ function stripQuery(value: string): string {
   return cut === -1 ? value : `${value.slice(0, cut)}?${REDACTED}`;
 }
 
-function redactLeaf(key: string, value: unknown): unknown {
-  if (SECRET_KEY.test(key)) return value === undefined || value === null || value === '' ? value : REDACTED;
-  if (typeof value === 'number' && ACCOUNT_KEYS.has(key.toLowerCase())) return maskTail(String(value));
+// What a key's value is, by the rules above, in their order of precedence. A body's keys are the
+// same few dozen every time, so each key is classified once (the map stops growing at its bound).
+const enum KeyKind {
+  Plain,
+  Secret,
+  Account,
+  Email,
+  Url,
+}
+const kinds = new Map<string, KeyKind>();
+const MAX_KINDS = 4096;
+
+function kindOf(key: string): KeyKind {
+  let kind = kinds.get(key);
+  if (kind !== undefined) return kind;
+  if (SECRET_KEY.test(key)) kind = KeyKind.Secret;
+  else if (ACCOUNT_KEYS.has(key.toLowerCase())) kind = KeyKind.Account;
+  else if (EMAIL_KEY.test(key)) kind = KeyKind.Email;
+  else if (URL_KEY.test(key)) kind = KeyKind.Url;
+  else kind = KeyKind.Plain;
+  if (kinds.size < MAX_KINDS) kinds.set(key, kind);
+  return kind;
+}
+
+function redactLeaf(kind: KeyKind, value: unknown): unknown {
+  if (kind === KeyKind.Secret) return value === undefined || value === null || value === '' ? value : REDACTED;
+  if (typeof value === 'number' && kind === KeyKind.Account) return maskTail(String(value));
   if (typeof value !== 'string') return undefined;
-  if (ACCOUNT_KEYS.has(key.toLowerCase())) return maskTail(value);
-  if (EMAIL_KEY.test(key)) return maskEmail(value);
-  if (URL_KEY.test(key)) return stripQuery(value);
+  if (kind === KeyKind.Account) return maskTail(value);
+  if (kind === KeyKind.Email) return maskEmail(value);
+  if (kind === KeyKind.Url) return stripQuery(value);
   return value.length > MAX_STRING ? `${value.slice(0, MAX_STRING)}...[truncated]` : value;
 }
 
-function walk(value: unknown, key: string, depth: number): unknown {
-  const leaf = redactLeaf(key, value);
+function walk(value: unknown, kind: KeyKind, depth: number): unknown {
+  const leaf = redactLeaf(kind, value);
   if (leaf !== undefined || value === undefined) return leaf;
   if (value === null || typeof value !== 'object') return value;
   if (depth >= MAX_DEPTH) return REDACTED;
-  if (Array.isArray(value)) return value.map((item) => walk(item, key, depth + 1));
-  // Object.fromEntries defines own properties, so a `__proto__` key stays inert data.
-  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, walk(v, k, depth + 1)]));
+  if (Array.isArray(value)) {
+    const items = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) items[i] = walk(value[i], kind, depth + 1);
+    return items;
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(value)) {
+    const v = walk((value as Record<string, unknown>)[k], kindOf(k), depth + 1);
+    // Defined rather than assigned, so a `__proto__` key stays inert data.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else out[k] = v;
+  }
+  return out;
 }
 
 /** A deep copy of `body` safe to store: secrets replaced, account numbers masked, URL queries dropped. */
 export function redactForRecord(body: unknown): unknown {
-  return walk(body, '', 0);
+  return walk(body, KeyKind.Plain, 0);
 }
