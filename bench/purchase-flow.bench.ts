@@ -61,6 +61,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { seedHistory } from '../test/support/bulk-history';
 import { purchaseChartSvg } from './support/chart';
+import { gcClock } from './support/gc-time';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -223,6 +224,7 @@ async function referenceServer(init: ReferenceInit): Promise<void> {
     tokens.set(w.userId, w.customerToken);
   }
   const doku = new Pool(init.simUrl, { connections: 64, pipelining: 1, headersTimeout: 15_000, bodyTimeout: 15_000 });
+  const gcMicros = gcClock();
   let externalId = 2n * 10n ** 20n;
   let base = '';
 
@@ -364,7 +366,7 @@ async function referenceServer(init: ReferenceInit): Promise<void> {
       });
     } else if (req.method === 'GET' && req.url === '/_bench/stats') {
       const cpu = process.cpuUsage();
-      reply(res, 200, { cpuMicros: { user: cpu.user, system: cpu.system } });
+      reply(res, 200, { cpuMicros: { user: cpu.user, system: cpu.system }, gcMicros: gcMicros() });
     } else {
       req.resume();
       reply(res, 404, { error: { code: 'NOT_FOUND' } });
@@ -466,13 +468,20 @@ async function main(): Promise<void> {
       app: purchaseVia(appHttp, 'app', true),
       reference: purchaseVia(refHttp, 'reference', false),
     };
-    const cpuOf = async (side: Side): Promise<number> => {
-      if (side === 'direct') return NaN;
+    // CPU time of a serving process so far (user + system), and how much of it was its own
+    // user-space work and garbage collection.
+    type CpuClock = { total: number; user: number; system: number; gc: number };
+    const cpuOf = async (side: Side): Promise<CpuClock> => {
+      if (side === 'direct') return { total: NaN, user: NaN, system: NaN, gc: NaN };
       const stats =
         side === 'app'
           ? await app.stats()
-          : ((await refHttp.request('GET', '/_bench/stats')).json as unknown as { cpuMicros: { user: number; system: number } });
-      return stats.cpuMicros.user + stats.cpuMicros.system;
+          : ((await refHttp.request('GET', '/_bench/stats')).json as unknown as {
+              cpuMicros: { user: number; system: number };
+              gcMicros: number;
+            });
+      const { user, system } = stats.cpuMicros;
+      return { total: user + system, user, system, gc: stats.gcMicros };
     };
     const failures: string[] = [];
     const check = (side: Side, r: { failures: number; firstFailure?: string; calls: number }): void => {
@@ -489,12 +498,19 @@ async function main(): Promise<void> {
     );
     const p1: Record<Side, ClosedLoopResult[]> = { direct: [], app: [], reference: [] };
     const cpu: Record<Side, number[]> = { direct: [], app: [], reference: [] };
+    const cpuParts: Record<Side, Array<Omit<CpuClock, 'total'>>> = { direct: [], app: [], reference: [] };
     for (let r = 0; r < ROUNDS; r++) {
       const order = SIDES.map((_, k) => SIDES[(k + r) % SIDES.length]);
       for (const side of order) {
         const before = await cpuOf(side);
         const result = await closedLoop({ seconds: SECONDS, concurrency: CONNECTIONS }, one[side]);
-        cpu[side].push(((await cpuOf(side)) - before) / result.calls);
+        const after = await cpuOf(side);
+        cpu[side].push((after.total - before.total) / result.calls);
+        cpuParts[side].push({
+          user: (after.user - before.user) / result.calls,
+          system: (after.system - before.system) / result.calls,
+          gc: (after.gc - before.gc) / result.calls,
+        });
         check(side, result);
         p1[side].push(result);
       }
@@ -513,6 +529,17 @@ async function main(): Promise<void> {
       referenceOverDirect: round(rate('reference') / rate('direct'), 3),
       appCpuMicrosPerPurchase: round(median(cpu.app), 0),
       referenceCpuMicrosPerPurchase: round(median(cpu.reference), 0),
+      // The medians of each part (they need not add up to the total's median).
+      appCpuParts: {
+        user: round(median(cpuParts.app.map((c) => c.user)), 0),
+        system: round(median(cpuParts.app.map((c) => c.system)), 0),
+        gc: round(median(cpuParts.app.map((c) => c.gc)), 0),
+      },
+      referenceCpuParts: {
+        user: round(median(cpuParts.reference.map((c) => c.user)), 0),
+        system: round(median(cpuParts.reference.map((c) => c.system)), 0),
+        gc: round(median(cpuParts.reference.map((c) => c.gc)), 0),
+      },
     };
     out(`  medians: direct ${p1Figures.directRate}/s, app ${p1Figures.appRate}/s, reference ${p1Figures.referenceRate}/s`);
     out(`  app/direct:    ${p1Figures.appOverDirect.toFixed(2)}x (target >= 0.80: ${verdict(p1Figures.appOverDirect >= 0.8)})`);
@@ -523,6 +550,8 @@ async function main(): Promise<void> {
       `  CPU per purchase in the serving process: app ${p1Figures.appCpuMicrosPerPurchase} µs, reference ${p1Figures.referenceCpuMicrosPerPurchase} µs ` +
         `(${cpuRatio.toFixed(2)}x; target <= 1.2x the reference: ${verdict(cpuRatio <= 1.2)})`,
     );
+    const parts = (c: { user: number; system: number; gc: number }) => `user ${c.user} (of which GC ${c.gc}), kernel ${c.system}`;
+    out(`    app: ${parts(p1Figures.appCpuParts)} µs | reference: ${parts(p1Figures.referenceCpuParts)} µs`);
 
     // ---- P2: open loop latency ----
     out();

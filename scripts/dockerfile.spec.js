@@ -49,7 +49,7 @@ describe('the Dockerfile, as the replay reads it', () => {
       ['build', '/app/simulator/dev-partner.json', './simulator/dev-partner.json'],
     ]);
     expect(cmdOf(runtime)).toEqual(['node', 'dist/src/main.js']);
-    expect(envOf(runtime)).toEqual({ NODE_ENV: 'production' });
+    expect(envOf(runtime)).toEqual({ NODE_ENV: 'production', NODE_OPTIONS: '--max-semi-space-size=32' });
   });
 });
 

@@ -40,6 +40,7 @@ import { createApp } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config/load-config';
 import type { AppStats, SqlTally } from './sql-tally';
 import { AFTER_RESPONSE, emptyTally } from './sql-tally';
+import { gcClock } from './gc-time';
 
 const WRITE =
   /^\s*(INSERT|UPDATE|DELETE|MERGE)\b|^\s*WITH\b[\s\S]*\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\b|\bFOR\s+(NO\s+KEY\s+)?UPDATE\b|\bFOR\s+SHARE\b/i;
@@ -136,6 +137,8 @@ function wrapPg(): void {
   };
 }
 
+const gcMicros = gcClock();
+
 /** Registers the bench-only routes on the app's Fastify instance before Nest makes it ready. */
 function addBenchRoutes(): void {
   const create = NestFactory.create.bind(NestFactory);
@@ -145,7 +148,13 @@ function addBenchRoutes(): void {
     fastify.post('/_bench/echo', async (request) => request.body ?? {});
     fastify.get('/_bench/stats', async (): Promise<AppStats> => {
       const cpu = process.cpuUsage();
-      return { routes: Object.fromEntries(routes), background, cpuMicros: { user: cpu.user, system: cpu.system }, counting };
+      return {
+        routes: Object.fromEntries(routes),
+        background,
+        cpuMicros: { user: cpu.user, system: cpu.system },
+        gcMicros: gcMicros(),
+        counting,
+      };
     });
     fastify.post('/_bench/counting', async (request) => {
       counting = (request.body as { on?: unknown } | undefined)?.on === true;

@@ -218,10 +218,19 @@ export interface AppProcess {
  * - rate limits are raised out of reach (the throttler still runs and counts): one load generator
  *   on 127.0.0.1 is one client address.
  */
+/**
+ * The V8 options the backend runs with in production (Dockerfile, `npm start`, `npm run start:prod`;
+ * scripts/server-flags.spec.js keeps them the same): a larger young generation, so the short-lived
+ * objects of each request die in it instead of being collected several times or promoted
+ * (docs/performance.md). The bench's backend runs with them too.
+ */
+export const SERVER_NODE_OPTIONS = '--max-semi-space-size=32';
+
 /** `processes` > 1: that many backend processes behind one port (app-process.ts, node's cluster). */
 export async function startAppProcess(databaseUrl: string, dokuBaseUrl: string, processes = 1): Promise<AppProcess> {
   const creds = DEV_DOKU_CREDENTIALS;
   const started = await forkReady(join(__dirname, 'app-process.js'), [], {
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${SERVER_NODE_OPTIONS}`.trim(),
     NODE_ENV: 'production',
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
     BENCH_DATABASE_URL: databaseUrl,

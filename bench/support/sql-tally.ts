@@ -27,6 +27,8 @@ export interface AppStats {
   routes: Record<string, SqlTally>;
   background: SqlTally;
   cpuMicros: { user: number; system: number };
+  /** Time spent in garbage collection (bench/support/gc-time.ts). */
+  gcMicros: number;
   counting: boolean;
 }
 
