@@ -31,7 +31,11 @@ export function cacheValidationMetadata(storage: Storage = getMetadataStorage())
   };
 
   storage.getTargetValidationMetadatas = (targetConstructor, targetSchema, always, strictGroups, groups) => {
-    const key = `${targetSchema}\u0000${always}\u0000${strictGroups}\u0000${groups?.join('\u0001') ?? ''}`;
+    // The usual call (no schema, no groups) is keyed without building a string.
+    const key =
+      !targetSchema && (groups === undefined || groups.length === 0)
+        ? (always ? 'a' : '') + (strictGroups ? 's' : '')
+        : `${targetSchema}\u0000${always}\u0000${strictGroups}\u0000${groups?.join('\u0001') ?? ''}`;
     let byOptions = targets.get(targetConstructor);
     if (byOptions === undefined) {
       byOptions = new Map();
