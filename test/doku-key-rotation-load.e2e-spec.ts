@@ -41,7 +41,8 @@ interface PartnerKeys {
 /**
  * Backend instances on one database behind a load balancer (round robin), DOKU's notifications
  * going to the newest. A replaced instance leaves the rotation, finishes the requests it has in
- * flight and the notifications DOKU was already sending it, then stops.
+ * flight, the notifications DOKU was already sending it and the processing of those it took, then
+ * stops.
  */
 class Fleet {
   readonly live: Instance[] = [];
@@ -90,6 +91,16 @@ class Fleet {
     await until(
       async () => deliveries(this.sim).filter((d) => sending.has(d.id) && d.status === 'scheduled'),
       (left) => left.length === 0,
+      10_000,
+    );
+    const received = new Date();
+    await until(
+      () =>
+        this.db().query<Array<{ n: number }>>(
+          `SELECT count(*)::int AS n FROM doku_notifications WHERE processed_at IS NULL AND received_at <= $1`,
+          [received],
+        ),
+      (rows) => rows[0].n === 0,
       10_000,
     );
     for (const o of old) await this.stop(o.app);
@@ -163,6 +174,15 @@ function purchaseLoad(fleet: Fleet, user: SignedInUser, workers = 3) {
     failures,
     step: (name: string) => {
       step = name;
+    },
+    /** Resolves once every purchase made so far has settled (the final assertions say if one did not). */
+    settled: async () => {
+      const ids = purchases.map((p) => p.id);
+      await until(
+        () => fleet.db().query<Array<{ status: string }>>(`SELECT status FROM transactions WHERE id = ANY($1)`, [ids]),
+        (rows) => rows.every((r) => r.status === 'SUCCESS'),
+        15_000,
+      );
     },
     /** Resolves once `count` purchases started in the current step have been made (however slow the machine). */
     made: async (count: number) => {
@@ -251,6 +271,8 @@ describe('DOKU RSA keys rotated under load (e2e, simulator)', () => {
       // was fetched with the old key: DOKU expires it, and the next call fetches one signed with the new key.
       load.step('new key signs');
       await fleet.replace(await fleet.start({ DOKU_PRIVATE_KEY: NEW.privatePem }));
+      await load.made(3);
+      load.step('token expired');
       expect(sim.control.revokeTokens({ clientId, kind: 'b2b' }).revoked).toBe(1);
       expect(
         await until(
@@ -260,6 +282,8 @@ describe('DOKU RSA keys rotated under load (e2e, simulator)', () => {
         ),
       ).toBeGreaterThanOrEqual(1);
       await load.made(3);
+      // What the expiry caught (a call refused, sent again with the new token) is over before DOKU expires the next token.
+      await load.settled();
 
       // 3. DOKU removes the old key. Another token, forced again, is fetched with the new key alone.
       load.step('old key removed');
