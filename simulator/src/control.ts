@@ -11,7 +11,7 @@ import type { Notifier } from './notifier';
 import type { NotificationSettings } from './options';
 import type { HttpReply, SubRouter } from './server';
 import { jsonReply } from './snap-gate';
-import { resolveNotification, type Sim } from './sim';
+import { partnerKeys, resolveNotification, type Sim } from './sim';
 import { normalisePhone, STATUS_DESC, type Account, type BusinessRecord, type LedgerEntry } from './store';
 import { toJakartaIso } from './time';
 import type { TokenService } from './tokens';
@@ -207,12 +207,57 @@ export class Control {
     return { clientId };
   }
 
+  /**
+   * A rotation of the partner's RSA key at DOKU: the public keys DOKU verifies the partner's token
+   * requests with from now on (one or several PEM blocks). Register the new key beside the old one,
+   * then the new one alone. A key kept keeps its count of token requests.
+   */
+  setPartnerPublicKeys(clientId: string, publicKeyPems: unknown): { publicKeys: Array<{ fingerprint: string; tokenRequests: number }> } {
+    const p = this.partner(clientId);
+    const pems = typeof publicKeyPems === 'string' ? [publicKeyPems] : publicKeyPems;
+    if (!Array.isArray(pems) || pems.length === 0 || !pems.every((pem) => typeof pem === 'string' && pem.includes('-----BEGIN')))
+      throw new ControlError(400, 'publicKeyPems must be one or more PEM public keys');
+    try {
+      p.publicKeys = partnerKeys(pems.join('\n'), p.publicKeys);
+    } catch {
+      throw new ControlError(400, 'publicKeyPems must be one or more PEM public keys');
+    }
+    return { publicKeys: this.partnerKeyViews(clientId) };
+  }
+
+  private partnerKeyViews(clientId: string): Array<{ fingerprint: string; tokenRequests: number }> {
+    return this.partner(clientId).publicKeys.map((k) => ({ fingerprint: k.fingerprint, tokenRequests: k.tokenRequests }));
+  }
+
+  /** The key DOKU signs with: its fingerprint and public half. */
+  dokuKey(): { fingerprint: string; publicKeyPem: string } {
+    return { fingerprint: this.sim.dokuKeyFingerprint, publicKeyPem: this.sim.dokuPublicKeyPem };
+  }
+
+  /**
+   * DOKU switches the RSA key it signs with (its token requests to partners, asymmetric
+   * notifications, its tokens). Cached partner tokens are forgotten, so the next notification
+   * begins with a token request signed with the new key.
+   */
+  setDokuKey(privateKeyPem: unknown): ReturnType<Control['dokuKey']> {
+    if (typeof privateKeyPem !== 'string' || !privateKeyPem.includes('PRIVATE KEY'))
+      throw new ControlError(400, 'privateKeyPem must be a PEM RSA private key');
+    try {
+      this.sim.setDokuKey(privateKeyPem);
+    } catch {
+      throw new ControlError(400, 'privateKeyPem must be a PEM RSA private key');
+    }
+    this.notifier.forgetTokens();
+    return this.dokuKey();
+  }
+
   getPartner(clientId: string): Record<string, unknown> {
     const p = this.partner(clientId);
     const { enabled, baseUrl, path, tokenPath, signature, retryDelaysMs, timeScale, timeoutMs } = p.notification;
     return {
       clientId: p.clientId,
       corporateBalance: m(p.corporateBalance),
+      publicKeys: this.partnerKeyViews(clientId),
       notification: { enabled, baseUrl, path, tokenPath, signature, retryDelaysMs, timeScale, timeoutMs },
     };
   }
@@ -594,6 +639,12 @@ export class ControlRouter implements SubRouter {
         return c.setCorporateBalance(id, b.balance);
       case 'POST /partners/:id/notification':
         return c.setNotification(id, b);
+      case 'PUT /partners/:id/public-keys':
+        return c.setPartnerPublicKeys(id, b.publicKeyPems);
+      case 'GET /doku-key':
+        return c.dokuKey();
+      case 'PUT /doku-key':
+        return c.setDokuKey(b.privateKeyPem);
       case 'GET /transactions':
         return c.transactions({
           partnerReferenceNo: qs('partnerReferenceNo'),

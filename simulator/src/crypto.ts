@@ -84,6 +84,12 @@ export function loadPrivateKey(pem: string): KeyObject {
   return createPrivateKey(pem);
 }
 
+/** A short name for an RSA key, the same for its private and public halves: SHA-256 of the public key (SPKI DER), 16 hex digits. */
+export function keyFingerprint(key: KeyObject): string {
+  const publicKey = key.type === 'private' ? createPublicKey(key) : key;
+  return sha256Hex(publicKey.export({ type: 'spki', format: 'der' })).slice(0, 16);
+}
+
 function base64url(data: Buffer | string): string {
   return Buffer.from(data).toString('base64url');
 }

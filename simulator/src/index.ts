@@ -41,7 +41,7 @@ export interface SimulatorHandle {
   channels: ChannelRouter;
   /** Endpoint map in use (paths after overrides). */
   endpoints: Readonly<Record<EndpointName, EndpointDef>>;
-  /** DOKU's public key, to verify tokens and notifications the simulator signs. */
+  /** DOKU's public key, to verify tokens and notifications the simulator signs (the current one after `control.setDokuKey`). */
   dokuPublicKeyPem: string;
   /** The seed in use (printed in the start line). */
   seed: string;
@@ -99,7 +99,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     control,
     endpoints: sim.endpoints,
     channels,
-    dokuPublicKeyPem: sim.dokuPublicKeyPem,
+    get dokuPublicKeyPem() {
+      return sim.dokuPublicKeyPem;
+    },
     seed: sim.seed,
     close: () => {
       closing ??= new Promise<void>((resolve) => {

@@ -18,6 +18,8 @@ export type NotificationEventType = 'PURCHASE' | 'REFUND' | 'TOP_UP';
 
 export interface NotificationAttempt {
   at: string;
+  /** Fingerprint of the DOKU key in force: it signs the token request (when one is needed) and an asymmetric notification. */
+  dokuKey: string;
   httpStatus?: number;
   responseCode?: string;
   error?: string;
@@ -161,7 +163,7 @@ export class Notifier {
   private async attempt(partner: Partner, record: DeliveryRecord, attemptIndex: number): Promise<void> {
     if (this.closed) return;
     const cfg = partner.notification;
-    const attempt: NotificationAttempt = { at: toJakartaIso(this.sim.now()) };
+    const attempt: NotificationAttempt = { at: toJakartaIso(this.sim.now()), dokuKey: this.sim.dokuKeyFingerprint };
     record.attempts.push(attempt);
     try {
       const token = await this.partnerToken(partner);

@@ -250,9 +250,9 @@ export class SimServer {
     if (!signature) throw errors.missingField(svc, 'X-SIGNATURE');
     this.checkTimestamp(svc, timestamp, sim.now());
     const partner = sim.store.partners.get(clientKey);
-    if (!partner || !partner.publicKeys.some((key) => rsaVerifyBase64(key, tokenStringToSign(clientKey, timestamp), signature))) {
-      throw errors.unauthorized(svc, 'Invalid Signature');
-    }
+    const signedBy = partner?.publicKeys.find((k) => rsaVerifyBase64(k.key, tokenStringToSign(clientKey, timestamp), signature));
+    if (!partner || !signedBy) throw errors.unauthorized(svc, 'Invalid Signature');
+    signedBy.tokenRequests++;
     let body: Json;
     try {
       const parsed: unknown = raw.length === 0 ? {} : JSON.parse(raw.toString('utf8'));

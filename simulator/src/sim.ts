@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { loadPrivateKey, loadPublicKey } from './crypto';
+import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { keyFingerprint, loadPrivateKey, loadPublicKey } from './crypto';
 import { parseAmountInput } from './money';
 import type { CheckoutClientRegistration, NotificationSettings, PartnerRegistration, SimulatorClock, SimulatorOptions } from './options';
 import { defaultPartnersFile, readPartnersFile } from './options';
@@ -9,7 +9,7 @@ import { buildEndpointMap, DEFAULT_NOTIFY_PATH, DEFAULT_PARTNER_TOKEN_PATH, LEGA
 import type { SimulatorProfile } from './profiles';
 import { resolveProfiles } from './profiles';
 import { SeededRandom } from './rng';
-import type { Partner } from './store';
+import type { Partner, PartnerKey } from './store';
 import { Store } from './store';
 import { jakartaCompactDate } from './time';
 
@@ -52,8 +52,11 @@ export class Sim {
   readonly byPath = new Map<string, EndpointDef>();
   readonly seed: string;
   rng: SeededRandom;
-  readonly dokuPrivateKey: KeyObject;
-  readonly dokuPublicKeyPem: string;
+  /** The key DOKU signs with (its tokens, its token requests to partners, asymmetric notifications); switched by `setDokuKey`. */
+  dokuPrivateKey: KeyObject;
+  dokuPublicKeyPem: string;
+  /** `keyFingerprint` of the DOKU key. */
+  dokuKeyFingerprint: string;
   readonly initialCorporate = new Map<string, bigint>();
   /** Merchants of the non-SNAP checkout from the partners file (handlers/checkout/checkout.ts). */
   checkoutClients: CheckoutClientRegistration[] = [];
@@ -122,7 +125,8 @@ export class Sim {
       publicPem = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
     }
     this.dokuPrivateKey = loadPrivateKey(privatePem);
-    this.dokuPublicKeyPem = publicPem ?? loadPublicKey(privatePem).export({ type: 'spki', format: 'pem' }).toString();
+    this.dokuPublicKeyPem = publicPem ?? publicPemOf(this.dokuPrivateKey);
+    this.dokuKeyFingerprint = keyFingerprint(this.dokuPrivateKey);
 
     const corporateDefault = options.corporateBalance ?? '100000000.00';
     for (const reg of registrations) this.addPartner(reg, corporateDefault, options.notifications);
@@ -137,15 +141,22 @@ export class Sim {
       clientId: reg.clientId,
       clientSecret: reg.clientSecret,
       previousClientSecrets: reg.previousClientSecrets ?? [],
-      publicKeys: (reg.partnerPublicKeyPem.match(/-----BEGIN ([A-Z ]+)-----[\s\S]+?-----END \1-----/g) ?? [reg.partnerPublicKeyPem]).map(
-        (pem) => loadPublicKey(pem),
-      ),
+      publicKeys: partnerKeys(reg.partnerPublicKeyPem),
       authCodeKey: reg.authCodeKey,
       corporateBalance: corporate,
       notification: resolveNotification({ ...defaults, ...reg.notification }),
     };
     this.store.partners.set(reg.clientId, partner);
     this.initialCorporate.set(reg.clientId, corporate);
+  }
+
+  /** DOKU switches the key it signs with (a rotation of DOKU's key); what it signs from now on uses the new one. */
+  setDokuKey(privateKeyPem: string): void {
+    const key = loadPrivateKey(privateKeyPem);
+    if (key.asymmetricKeyType !== 'rsa') throw new Error('the DOKU key must be an RSA private key');
+    this.dokuPrivateKey = key;
+    this.dokuPublicKeyPem = publicPemOf(key);
+    this.dokuKeyFingerprint = keyFingerprint(key);
   }
 
   has(profile: SimulatorProfile): boolean {
@@ -221,4 +232,19 @@ export function resolveNotification(s: NotificationSettings): Partner['notificat
     timeScale: s.timeScale ?? 1,
     timeoutMs: s.timeoutMs ?? 5000,
   };
+}
+
+function publicPemOf(privateKey: KeyObject): string {
+  return createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString();
+}
+
+/** The public keys in a registration's PEM text (one or several blocks, one after the other). */
+export function partnerKeys(pems: string, previous: readonly PartnerKey[] = []): PartnerKey[] {
+  const blocks = pems.match(/-----BEGIN ([A-Z ]+)-----[\s\S]+?-----END \1-----/g) ?? [pems];
+  return blocks.map((pem) => {
+    const key = loadPublicKey(pem);
+    const fingerprint = keyFingerprint(key);
+    // A key registered already keeps its count.
+    return previous.find((k) => k.fingerprint === fingerprint) ?? { key, fingerprint, tokenRequests: 0 };
+  });
 }

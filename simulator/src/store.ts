@@ -20,13 +20,22 @@ export const STATUS_DESC: Record<TxnStatus, string> = {
   '07': 'Not Found',
 };
 
+/** One of a partner's registered public keys, with the token requests it verified (a rotation shows which key signs). */
+export interface PartnerKey {
+  key: KeyObject;
+  /** `keyFingerprint` of the key. */
+  fingerprint: string;
+  /** Token requests (B2B and B2B2C) whose signature this key verified. */
+  tokenRequests: number;
+}
+
 export interface Partner {
   clientId: string;
   clientSecret: string;
   /** Older secrets still accepted on requests (a rotation's overlap). */
   previousClientSecrets: string[];
   /** Every registered public key of the partner; a token request signed by any of them is the partner's. */
-  publicKeys: KeyObject[];
+  publicKeys: PartnerKey[];
   authCodeKey: string;
   corporateBalance: bigint;
   notification: Required<Omit<NotificationSettings, 'baseUrl'>> & { baseUrl?: string };

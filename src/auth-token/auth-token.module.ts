@@ -26,6 +26,6 @@ import { DokuCustomerToken } from './entities/doku-customer-token.entity';
     B2bTokenService,
     { provide: B2B_TOKEN_SOURCE, useExisting: B2bTokenService },
   ],
-  exports: [CustomerTokenVault, CustomerTokensRepository, DokuModule, B2B_TOKEN_SOURCE],
+  exports: [CustomerTokenVault, CustomerTokensRepository, CustomerTokenReencryptionService, DokuModule, B2B_TOKEN_SOURCE],
 })
 export class AuthTokenModule {}

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { SecretBox } from '../common/crypto/secret-box';
 import { PeriodicTask } from '../common/scheduling/periodic-task';
 import { AppConfigService } from '../config/app-config.service';
@@ -11,15 +11,30 @@ import { customerTokenContext } from './customer-token-vault.service';
 const BATCH = 100;
 
 /**
+ * Values another module seals with the same key (bank-transfer inquiries' account numbers), which
+ * the same job seals again: that module registers them at start-up.
+ */
+export interface SealedValues {
+  /** How `keys:vault-status` names them: `<name>ByKey`. */
+  readonly name: string;
+  /** Seals again, under the current key, up to `limit` rows sealed under another one, locked in `tx`; how many. */
+  resealBatch(tx: EntityManager, box: SecretBox, limit: number): Promise<number>;
+  /** The stored values by the key id that sealed them (`v1` for the first format). */
+  countByKey(): Promise<Array<{ key: string; count: number }>>;
+}
+
+/**
  * After the token-encryption key changes (DOKU_TOKEN_ENCRYPTION_KEY, docs/operations.md#rotating-keys),
- * seals the stored customer tokens again under the new key, a batch of locked rows per transaction,
- * until none is left under an older key. Reads go on throughout: every configured key opens what
+ * seals the stored customer tokens again under the new key, and then the registered `SealedValues`
+ * (bank-transfer inquiries), a batch of locked rows per transaction, until none is left under an
+ * older key. Reads go on throughout: every configured key opens what
  * it sealed, and a row being re-encrypted is one a renewal would wait for anyway.
  */
 @Injectable()
 export class CustomerTokenReencryptionService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(CustomerTokenReencryptionService.name);
   private readonly task = new PeriodicTask();
+  private readonly others: SealedValues[] = [];
 
   constructor(
     private readonly tokens: CustomerTokensRepository,
@@ -35,7 +50,7 @@ export class CustomerTokenReencryptionService implements OnApplicationBootstrap,
       interval,
       async () => {
         const count = await this.runOnce();
-        if (count) this.logger.log(`Re-encrypted the customer tokens of ${count} users under key ${this.box.activeKeyId}`);
+        if (count) this.logger.log(`Re-encrypted ${count} stored rows (customer tokens, inquiries) under key ${this.box.activeKeyId}`);
       },
       (e: unknown) => this.logger.error({ err: e }, 'customer token re-encryption failed'),
     );
@@ -45,11 +60,31 @@ export class CustomerTokenReencryptionService implements OnApplicationBootstrap,
     return this.task.stop();
   }
 
-  /** Batch after batch until no row is left under an older key; the number of users whose tokens were sealed again. */
+  register(values: SealedValues): void {
+    this.others.push(values);
+  }
+
+  /** The registered values besides the customer tokens. */
+  registered(): readonly SealedValues[] {
+    return this.others;
+  }
+
+  /**
+   * Batch after batch until no row is left under an older key; the number of rows sealed again
+   * (a user's customer tokens count as one row).
+   */
   async runOnce(): Promise<number> {
+    let total = await this.drain(() => this.batch());
+    for (const values of this.others) {
+      total += await this.drain(() => this.db.transaction((tx) => values.resealBatch(tx, this.box, BATCH)));
+    }
+    return total;
+  }
+
+  private async drain(batch: () => Promise<number>): Promise<number> {
     let total = 0;
     for (;;) {
-      const count = await this.batch();
+      const count = await batch();
       total += count;
       if (count < BATCH) return total;
     }

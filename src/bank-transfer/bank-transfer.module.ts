@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
 import { AuthTokenModule } from '../auth-token/auth-token.module';
+import { BankInquiryResealer } from './bank-inquiry-resealer';
 import { BankTransferController } from './bank-transfer.controller';
 import { BankTransferRepository } from './bank-transfer.repository';
 import { BankTransferService } from './bank-transfer.service';
@@ -11,7 +12,7 @@ import { LimitsModule } from '../limits/limits.module';
 @Module({
   imports: [AccountsModule, AuthTokenModule, TransactionsModule, LimitsModule],
   controllers: [BankTransferController],
-  providers: [BankTransferRepository, BankTransferService],
+  providers: [BankTransferRepository, BankTransferService, BankInquiryResealer],
   exports: [BankTransferService],
 })
 export class BankTransferModule {}

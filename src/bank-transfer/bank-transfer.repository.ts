@@ -39,4 +39,41 @@ export class BankTransferRepository {
   async releaseInquiry(tx: EntityManager, inquiryId: string, transactionId: string): Promise<void> {
     await tx.getRepository(BankTransferInquiry).update({ id: inquiryId, transactionId }, { transactionId: null });
   }
+
+  /**
+   * Up to `limit` inquiries whose account number is sealed under another key than `sealedPrefix`
+   * (the current key's), locked until the transaction ends; rows another instance holds (a
+   * confirm, another batch) are skipped. Erased inquiries hold no sealed value and are left alone.
+   */
+  findSealedUnderOtherKeys(
+    tx: EntityManager,
+    sealedPrefix: string,
+    limit: number,
+  ): Promise<Array<{ id: string; userId: string; partnerReferenceNo: string; accountNumberSealed: string }>> {
+    return tx.query(
+      `SELECT id, user_id AS "userId", partner_reference_no AS "partnerReferenceNo", account_number_sealed AS "accountNumberSealed"
+         FROM bank_transfer_inquiries
+        WHERE (account_number_sealed LIKE 'v1.%' OR account_number_sealed LIKE 'v2.%')
+          AND left(account_number_sealed, length($1)) <> $1
+        LIMIT $2
+        FOR UPDATE SKIP LOCKED`,
+      [sealedPrefix, limit],
+    );
+  }
+
+  /** The same account number sealed again (under the current key). */
+  async replaceSealed(tx: EntityManager, inquiryId: string, accountNumberSealed: string): Promise<void> {
+    await tx.query(`UPDATE bank_transfer_inquiries SET account_number_sealed = $2 WHERE id = $1`, [inquiryId, accountNumberSealed]);
+  }
+
+  /** Sealed account numbers by the key that sealed them (the key id, or `v1` for the first format). */
+  countSealedByKey(): Promise<Array<{ key: string; count: number }>> {
+    return this.db.query(
+      `SELECT CASE WHEN account_number_sealed LIKE 'v2.%' THEN split_part(account_number_sealed, '.', 2) ELSE 'v1' END AS key,
+              count(*)::int AS count
+         FROM bank_transfer_inquiries
+        WHERE account_number_sealed LIKE 'v1.%' OR account_number_sealed LIKE 'v2.%'
+        GROUP BY 1 ORDER BY 1`,
+    );
+  }
 }

@@ -136,7 +136,7 @@ export class BankTransferService implements OnModuleInit {
       userId,
       bankCode: beneficiary.bankCode ?? input.bankCode,
       bankName: beneficiary.bankName ?? null,
-      accountNumberSealed: this.box.seal(input.accountNumber, sealContext(userId, partnerReferenceNo)),
+      accountNumberSealed: this.box.seal(input.accountNumber, inquirySealContext(userId, partnerReferenceNo)),
       accountNumberMasked: maskTail(input.accountNumber),
       beneficiaryName: beneficiary.accountName.slice(0, 255),
       accountType: beneficiary.accountType ?? null,
@@ -219,7 +219,7 @@ export class BankTransferService implements OnModuleInit {
     } catch {
       return transaction;
     }
-    const accountNumber = this.box.open(inquiry.accountNumberSealed, sealContext(transaction.userId, inquiry.partnerReferenceNo));
+    const accountNumber = this.box.open(inquiry.accountNumberSealed, inquirySealContext(transaction.userId, inquiry.partnerReferenceNo));
     const outcome = await this.execute({ transaction, inquiry, accountNumber, phone: wallet.phone, accountId: wallet.accountId });
     if (outcome.kind !== 'ok') {
       logger.warn(
@@ -285,7 +285,7 @@ export class BankTransferService implements OnModuleInit {
     const limits = this.limits.outgoing({ userId, channel: 'BANK_TRANSFER', caller: 'user', amount: inquiry.amount });
     await this.limits.reserveInTransaction(tx, limits, transaction.id);
     await this.inquiries.attachTransaction(tx, inquiry.id, transaction.id);
-    const accountNumber = this.box.open(inquiry.accountNumberSealed, sealContext(userId, inquiry.partnerReferenceNo));
+    const accountNumber = this.box.open(inquiry.accountNumberSealed, inquirySealContext(userId, inquiry.partnerReferenceNo));
     return { transaction, inquiry, accountNumber, phone, accountId };
   }
 
@@ -355,7 +355,8 @@ export class BankTransferService implements OnModuleInit {
   }
 }
 
-function sealContext(userId: string, partnerReferenceNo: string): string {
+/** What an inquiry's sealed account number is bound to: its user and its reference. */
+export function inquirySealContext(userId: string, partnerReferenceNo: string): string {
   return `bank_transfer_inquiries|${userId}|${partnerReferenceNo}`;
 }
 

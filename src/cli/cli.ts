@@ -31,7 +31,7 @@ export const USAGE = `Usage:
   audit:verify                      walk the back office's audit chain; fails naming the first broken row
   keys:jwt-new                      a new access-token signing key (PEM) and its kid, for JWT_SIGNING_KEYS
   keys:jwt-list                     the configured access-token keys: each kid, which one signs, which only verify
-  keys:vault-status                 stored customer tokens by encryption key; re-encrypts what an older key sealed first
+  keys:vault-status                 stored customer tokens and transfer inquiries by encryption key; re-encrypts what an older key sealed first
 
 Every command that changes something is recorded in the audit trail as the operator's login
 (AUDIT_OPERATOR, else USER).`;
@@ -135,10 +135,19 @@ async function withApp(
   const actor = cliActor(env);
   try {
     if (command === 'keys:vault-status') {
-      await app.get(CustomerTokenReencryptionService).runOnce();
+      const reencryption = app.get(CustomerTokenReencryptionService);
+      await reencryption.runOnce();
       const box = app.get(SecretBox);
       const byKey = await app.get(CustomerTokensRepository).countByKey();
-      return { encryptsWith: box.activeKeyId, tokensByKey: Object.fromEntries(byKey.map((r) => [r.key, r.tokens])) };
+      const status: Record<string, unknown> = {
+        encryptsWith: box.activeKeyId,
+        tokensByKey: Object.fromEntries(byKey.map((r) => [r.key, r.tokens])),
+      };
+      // The other sealed values the job re-encrypts (bank-transfer inquiries: `transferInquiriesByKey`).
+      for (const values of reencryption.registered()) {
+        status[`${values.name}ByKey`] = Object.fromEntries((await values.countByKey()).map((r) => [r.key, r.count]));
+      }
+      return status;
     }
     if (command === 'admin:create') {
       const { email, name, phone } = values;
