@@ -200,6 +200,35 @@ describe('Stored DOKU notifications are never left unprocessed (e2e, backend pro
     await next.child.stop();
   }, 90_000);
 
+  it('a notification whose Query Purchase settles nothing is not closed unconfirmed: it is tried again and settles the purchase', async () => {
+    const { child, sender } = await backend({ NOTIFICATION_LEASE_SECONDS: '1', NOTIFICATION_SWEEP_INTERVAL_MS: '200' });
+    const purchase = await paidAtDoku();
+    // DOKU's status query fails for the first processing (every ask of it, retries included).
+    env.sim.control.setFaults([{ endpoint: 'queryPurchase', type: 'error_before', status: 503, times: 2 }]);
+    try {
+      const first = await deliver(sender, purchase.notification.body, `9${Date.now()}2`);
+      expect(first.status).toBe(200);
+      expect(
+        await until(
+          async () => ((await stored(purchase.ref))[0]?.processed_at ?? null) !== null,
+          (done) => done,
+          20_000,
+        ),
+      ).toBe(true);
+    } finally {
+      env.sim.control.setFaults([]);
+    }
+    const rows = await stored(purchase.ref);
+    expect(rows).toHaveLength(1);
+    // Closed only once DOKU's answer was applied, after at least one failed attempt.
+    expect(rows[0].process_result).toBe('confirmed by Query Purchase: SUCCESS');
+    expect(rows[0].process_attempts).toBeGreaterThanOrEqual(1);
+    // The reconciler is off: only the notification's retry can have settled it.
+    expect(await statusOf(purchase.id)).toBe('SUCCESS');
+    expect(await successEvents(purchase.id)).toBe(1);
+    await child.stop();
+  }, 60_000);
+
   it('a notification whose processing keeps failing is retried, then given up after the maximum attempts (its purchase is left to the reconciler)', async () => {
     const repository = env.t.app.get(NotificationsRepository);
     const id = await repository.storeOnce(

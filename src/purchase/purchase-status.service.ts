@@ -94,11 +94,13 @@ export class PurchaseStatusService implements OnModuleInit {
   /**
    * A notification's confirmation: Query Purchase and apply the answer, whatever our state, and
    * give the status the purchase ends in. Reads nothing the caller does not need (a notification
-   * burst must leave the database and the CPU to the acknowledgements).
+   * burst must leave the database and the CPU to the acknowledgements). When DOKU's answer settles
+   * nothing (an error, a timeout, a refused token), it throws: the notification is not confirmed,
+   * and its processor tries it again later instead of closing it unconfirmed.
    */
   async confirm(purchase: Transaction): Promise<Transaction['status']> {
     const answer = await this.query(purchase);
-    if (!answer) return purchase.status;
+    if (!answer) throw new Error(`Query Purchase for ${purchase.id} settled nothing; the notification is tried again`);
     return this.db.transaction(async (tx) => {
       await this.apply(tx, purchase.id, answer);
       // Applied in this commit: the polls of the next interval read it instead of asking again.
