@@ -23,6 +23,8 @@ interface Received {
 class Receiver {
   readonly requests: Received[] = [];
   private readonly scripts = new Map<string, Array<number | { redirect: string }>>();
+  /** Milliseconds a path's answers wait (the request is recorded when it arrives). */
+  readonly delays = new Map<string, number>();
   private server!: Server;
   port = 0;
 
@@ -35,8 +37,13 @@ class Receiver {
         const step = this.scripts.get(path)?.shift() ?? 200;
         const answered = typeof step === 'number' ? step : 302;
         this.requests.push({ path, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), answered });
-        if (typeof step === 'number') res.writeHead(step, { 'content-type': 'text/plain' }).end('ok');
-        else res.writeHead(302, { location: step.redirect }).end();
+        const answer = (): void => {
+          if (typeof step === 'number') res.writeHead(step, { 'content-type': 'text/plain' }).end('ok');
+          else res.writeHead(302, { location: step.redirect }).end();
+        };
+        const delay = this.delays.get(path) ?? 0;
+        if (delay > 0) setTimeout(answer, delay);
+        else answer();
       });
     });
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
@@ -376,6 +383,23 @@ describe('Webhooks: signed delivery, retries, redelivery, SSRF rules (e2e)', () 
     expect(verifyStandardWebhook(sub.secret, after.headers, after.body)).toBe(false);
     const unknown = await t.http().delete(`/v1/admin/webhooks/${randomUUID()}/previous-secret`).set(auth(admin));
     expect(unknown.status).toBe(404);
+  });
+
+  it('a rotation answers only after the attempts claimed before it are recorded: a receiver that switches at once never gets an old-secret-only delivery after the answer', async () => {
+    const path = `/rotate-in-flight-${randomUUID()}`;
+    const sub = await subscribe(path);
+    receiver.delays.set(path, 1_500);
+    await newTransaction();
+    // The attempt is in flight: the receiver has the request and holds its answer for 1.5 s.
+    const [inFlight] = await waitFor('the attempt in flight', async () => (receiver.to(path).length ? receiver.to(path) : null));
+    expect(String(inFlight.headers['webhook-signature']).split(' ')).toHaveLength(1);
+    expect(verifyStandardWebhook(sub.secret, inFlight.headers, inFlight.body)).toBe(true);
+    const rotated = await t.http().post(`/v1/admin/webhooks/${sub.id}/rotate-secret`).set(auth(admin)).send();
+    expect(rotated.status).toBe(200);
+    // By the time the new secret is handed out, the old-secret-only attempt has been answered and recorded.
+    expect((await deliveries(sub.id))[0]).toMatchObject({ status: 'DELIVERED', attempts: 1 });
+    expect(receiver.to(path)).toHaveLength(1);
+    receiver.delays.delete(path);
   });
 
   it('deletes a subscription: nothing more is sent, its pending deliveries end, it reads as 404', async () => {

@@ -23,6 +23,7 @@ import { CheckoutChannel1764810000000 } from '../../migrations/1764810000000-Che
 import { BackOfficeAudit1764820000000 } from '../../migrations/1764820000000-BackOfficeAudit';
 import { DataSubjectRights1764830000000 } from '../../migrations/1764830000000-DataSubjectRights';
 import { EmoneyLimits1764850000000 } from '../../migrations/1764850000000-EmoneyLimits';
+import { WebhookClaims1764910000000 } from '../../migrations/1764910000000-WebhookClaims';
 
 /**
  * Every migration, in order. Listed explicitly (rather than globbed) so the compiled app, the CLI
@@ -54,4 +55,5 @@ export const MIGRATIONS = [
   BackOfficeAudit1764820000000,
   DataSubjectRights1764830000000,
   EmoneyLimits1764850000000,
+  WebhookClaims1764910000000,
 ];

@@ -82,7 +82,7 @@ export class WebhookDeliveriesRepository {
   async claimDue(limit: number, leaseSeconds: number): Promise<DueDelivery[]> {
     const claimed = await returningRows<{ id: string }>(
       this.db.manager,
-      `UPDATE webhook_deliveries SET next_attempt_at = now() + make_interval(secs => $2), updated_at = now()
+      `UPDATE webhook_deliveries SET next_attempt_at = now() + make_interval(secs => $2), claimed_at = now(), updated_at = now()
         WHERE id IN (
           SELECT id FROM webhook_deliveries
            WHERE status = 'PENDING' AND next_attempt_at <= now()
@@ -126,7 +126,7 @@ export class WebhookDeliveriesRepository {
     await this.db.query(
       `UPDATE webhook_deliveries
           SET status = 'DELIVERED', attempts = attempts + 1, last_attempt_at = now(), last_status_code = $2,
-              last_error = NULL, delivered_at = now(), next_attempt_at = NULL, updated_at = now()
+              last_error = NULL, delivered_at = now(), next_attempt_at = NULL, claimed_at = NULL, updated_at = now()
         WHERE id = $1 AND status = 'PENDING'`,
       [id, statusCode],
     );
@@ -139,10 +139,32 @@ export class WebhookDeliveriesRepository {
           SET attempts = attempts + 1, last_attempt_at = now(), last_status_code = $2, last_error = $3,
               status = CASE WHEN $4::float8 IS NULL THEN 'FAILED' ELSE 'PENDING' END,
               next_attempt_at = CASE WHEN $4::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $4::float8) END,
-              updated_at = now()
+              claimed_at = NULL, updated_at = now()
         WHERE id = $1 AND status = 'PENDING'`,
       [id, statusCode, error, retryInSeconds],
     );
+  }
+
+  /**
+   * Waits until no attempt of the subscription claimed before now is still in flight (claimed, its
+   * lease not run out, not recorded yet), checking every `pollMs`, for at most `timeoutMs`. True
+   * when none is left. An attempt claimed later reads the subscription's secrets after the caller's
+   * commit.
+   */
+  async waitForAttemptsClaimedBefore(subscriptionId: string, timeoutMs: number, pollMs = 25): Promise<boolean> {
+    const [{ t }] = await this.db.query<Array<{ t: Date }>>(`SELECT clock_timestamp() AS t`);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const [{ n }] = await this.db.query<Array<{ n: number }>>(
+        `SELECT count(*)::int AS n FROM webhook_deliveries
+          WHERE subscription_id = $1 AND claimed_at IS NOT NULL AND claimed_at <= $2 AND status = 'PENDING'
+            AND next_attempt_at > clock_timestamp()`,
+        [subscriptionId, t],
+      );
+      if (n === 0) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
   }
 
   /** Newest first. */

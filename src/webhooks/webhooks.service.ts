@@ -1,6 +1,6 @@
 import { AuditActor } from '../audit/audit-chain';
 import { AuditTrail } from '../audit/audit-trail.service';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../common/errors/app-error';
 import { AppConfigService } from '../config/app-config.service';
@@ -16,6 +16,8 @@ import { WebhookSecretBox } from './webhook-secret-box';
 import { generateWebhookSecret } from './webhook-signature';
 import { checkWebhookUrlResolved, Resolver, systemResolver } from './webhook-url.validator';
 import { WebhooksRepository } from './webhooks.repository';
+
+const logger = new Logger('Webhooks');
 
 /** After a rotation the old secret keeps signing alongside the new one this long (Standard Webhooks). */
 export const PREVIOUS_SECRET_GRACE_SECONDS = 24 * 3600;
@@ -83,6 +85,13 @@ export class WebhooksService {
       new Date(Date.now() + PREVIOUS_SECRET_GRACE_SECONDS * 1000),
     );
     if (!rotated) throw notFound();
+    // Attempts claimed before the rotation may be signed with the old secret alone: they finish (or
+    // their send times out) before the new secret is handed out, so a receiver that switches to it
+    // at once never receives one of them afterwards.
+    const { timeoutMs, leaseSeconds } = this.config.webhooks;
+    if (!(await this.deliveries.waitForAttemptsClaimedBefore(id, Math.min(timeoutMs + 1_000, leaseSeconds * 1000)))) {
+      logger.warn(`Webhook ${id}: attempts claimed before the secret rotation still in flight; answering anyway`);
+    }
     const answer = WebhookSecretResponseDto.withSecret((await this.subscriptions.findActive(id)) ?? current, secret);
     await this.audit.record({ actor, action: 'webhook.secret-rotated', target: { type: 'webhook', id }, after: answer });
     return answer;

@@ -13,6 +13,8 @@ export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
 @Index('webhook_deliveries_due_idx', ['nextAttemptAt'], { where: `status = 'PENDING'` })
 // In the database created_at is descending (newest first); TypeORM cannot declare an index column's order.
 @Index('webhook_deliveries_subscription_idx', ['subscriptionId', 'createdAt'])
+// The attempts in flight, which a secret rotation waits for.
+@Index('webhook_deliveries_claimed', ['subscriptionId', 'claimedAt'], { where: 'claimed_at IS NOT NULL' })
 export class WebhookDelivery {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'webhook_deliveries_pkey' })
   id: string;
@@ -42,6 +44,10 @@ export class WebhookDelivery {
   /** When the next attempt is due; while a worker holds the delivery, the end of its lease. */
   @Column({ type: 'timestamptz', nullable: true })
   nextAttemptAt: Date | null;
+
+  /** When a worker took it for the attempt in flight; cleared when the attempt is recorded. */
+  @Column({ type: 'timestamptz', nullable: true })
+  claimedAt: Date | null;
 
   @Column({ type: 'timestamptz', nullable: true })
   lastAttemptAt: Date | null;
