@@ -1,7 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { CustomerDokuCalls } from '../../accounts/customer-doku-calls.service';
-import type { WalletState } from '../../accounts/wallet-access.service';
-import { checkBound, walletStateCte } from '../../accounts/wallet-access.service';
 import { AppError } from '../../common/errors/app-error';
 import type { DokuResult, MoneyCallOptions } from '../../integrations/doku/snap/doku.client';
 import { InvalidMoneyError } from '../../common/money/money';
@@ -18,8 +16,8 @@ import { captureDokuOutcome, DokuOutcome } from '../../transactions/doku-outcome
 import type { Transaction } from '../../transactions/entities/transaction.entity';
 import { TransactionResolverRegistry } from '../../transactions/transaction-resolver.registry';
 import { PurchaseStatusService } from '../purchase-status.service';
-import type { PurchasePrecondition } from '../purchases.repository';
 import type { ChannelPurchaseInput, PurchaseChannel } from './purchase-channel';
+import { BOUND_WALLET } from './preconditions';
 import { PurchaseChannels } from './purchase-channels';
 import { randomUUID } from 'node:crypto';
 
@@ -60,16 +58,7 @@ export class CardPurchaseChannel implements PurchaseChannel, OnModuleInit {
     'DOKU.REJECTED': 'The card payment was declined; if the issuer has just sent an OTP, pay again with it',
   } as const;
   /** The user's DOKU Wallet must be bound: its customer token goes on the payment. */
-  readonly precondition: PurchasePrecondition = {
-    sql: (params, userId) => {
-      const wallet = walletStateCte(params, userId);
-      return { cte: wallet.cte, holds: wallet.bound, column: wallet.column };
-    },
-    refusal: (row) => {
-      const bound = checkBound(row.wallet_state as WalletState | null);
-      return bound instanceof AppError ? bound : undefined;
-    },
-  };
+  readonly precondition = BOUND_WALLET;
 
   constructor(
     private readonly channels: PurchaseChannels,

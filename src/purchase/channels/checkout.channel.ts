@@ -20,7 +20,7 @@ import { TransactionResolverRegistry } from '../../transactions/transaction-reso
 import { PURCHASE_RETURN_PATH } from '../purchase-return.page';
 import { PurchaseStatusService } from '../purchase-status.service';
 import { PurchasesRepository } from '../purchases.repository';
-import { OPEN_ACCOUNT } from './open-account.precondition';
+import { OPEN_ACCOUNT } from './preconditions';
 import type { ChannelPurchaseInput, PurchaseChannel } from './purchase-channel';
 import { PurchaseChannels } from './purchase-channels';
 import { isUnresolved } from '../../transactions/transaction-state';

@@ -10,7 +10,7 @@ import type { Transaction } from '../../transactions/entities/transaction.entity
 import { TransactionResolverRegistry } from '../../transactions/transaction-resolver.registry';
 import { PURCHASE_RETURN_PATH } from '../purchase-return.page';
 import { PurchaseStatusService } from '../purchase-status.service';
-import { OPEN_ACCOUNT } from './open-account.precondition';
+import { OPEN_ACCOUNT } from './preconditions';
 import type { ChannelPurchaseInput, PurchaseChannel } from './purchase-channel';
 import { PurchaseChannels } from './purchase-channels';
 

@@ -1,8 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { CustomerDokuCalls } from '../../accounts/customer-doku-calls.service';
-import type { WalletState } from '../../accounts/wallet-access.service';
-import { checkBound, walletStateCte } from '../../accounts/wallet-access.service';
-import { AppError } from '../../common/errors/app-error';
 import { rupiah } from '../../common/money/money';
 import { AppConfigService } from '../../config/app-config.service';
 import type { DokuResult, MoneyCallOptions } from '../../integrations/doku/snap/doku.client';
@@ -14,8 +11,8 @@ import type { PurchaseRefund, RefundResult } from '../../integrations/doku/snap/
 import { captureDokuOutcome, DokuOutcome } from '../../transactions/doku-outcome';
 import type { Transaction } from '../../transactions/entities/transaction.entity';
 import { PURCHASE_RETURN_PATH } from '../purchase-return.page';
-import type { PurchasePrecondition } from '../purchases.repository';
 import type { ChannelPurchaseInput, PurchaseChannel } from './purchase-channel';
+import { BOUND_WALLET } from './preconditions';
 import { appReturnLink } from '../../common/pages/app-return-url';
 import { PurchaseChannels } from './purchase-channels';
 
@@ -30,16 +27,7 @@ export class WalletPurchaseChannel implements PurchaseChannel, OnModuleInit {
   readonly takesDevice = false;
   readonly referencePrefix = 'PUR';
   /** The user's wallet must be bound; a refusal is the error `requireBoundWallet` gives. */
-  readonly precondition: PurchasePrecondition = {
-    sql: (params, userId) => {
-      const wallet = walletStateCte(params, userId);
-      return { cte: wallet.cte, holds: wallet.bound, column: wallet.column };
-    },
-    refusal: (row) => {
-      const bound = checkBound(row.wallet_state as WalletState | null);
-      return bound instanceof AppError ? bound : undefined;
-    },
-  };
+  readonly precondition = BOUND_WALLET;
 
   constructor(
     private readonly channels: PurchaseChannels,

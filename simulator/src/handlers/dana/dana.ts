@@ -8,7 +8,15 @@ import { STATUS_DESC } from '../../store';
 import { parseRfc3339, toJakartaIso } from '../../time';
 import type { FieldSpec } from '../../validate';
 import { additionalInfoOf, amountOf, isObject, LEN, str, validate } from '../../validate';
-import { assertAmount, assertNewReference, fingerprint, recordReference, originalRefsOf, answerStatusQuery } from '../snap/common';
+import {
+  assertAmount,
+  assertNewReference,
+  fingerprint,
+  recordReference,
+  originalRefsOf,
+  answerStatusQuery,
+  openRefund,
+} from '../snap/common';
 import type { Handler, RequestContext } from '../types';
 
 /**
@@ -229,11 +237,10 @@ export const danaRefund: Handler = (ctx) => {
   const refs = originalRefsOf(body);
   const fp = fingerprint({ purchase: refs.partnerReferenceNo, amount });
   assertNewReference(ctx, `DANA${REFUND_SVC}`, partnerRefundNo, fp);
-  const p = findDana(sim, partner.clientId, refs);
-  if (!p) throw errors.notFound(svc);
-  expireDanaIfDue(deps(ctx), p, ctx.now);
-  if (p.status !== '00' && p.status !== '04') throw errors.invalidStatus(svc);
-  if (amount <= 0n || amount > p.amount - p.refunded) throw errors.invalidAmount(svc);
+  const { payment: p } = openRefund(ctx, refs, amount, {
+    find: (r) => findDana(sim, partner.clientId, r),
+    expire: (payment) => expireDanaIfDue(deps(ctx), payment, ctx.now),
+  });
   const refundNo = sim.newReferenceNo();
   sim.store.postExternal({
     time: ctx.now,

@@ -182,3 +182,38 @@ export function answerStatusQuery<P extends StatusQueried & { createdAt: number 
   query.expire(p);
   return { body: statusAnswerBody(ctx, p, query.options(p)) };
 }
+
+/** What a refund is checked against (a wallet purchase or a DANA payment). */
+export interface RefundablePayment {
+  status: TxnStatus;
+  amount: bigint;
+  refunded: bigint;
+}
+
+export interface RefundOpening<P extends RefundablePayment> {
+  find: (refs: OriginalRefs) => P | undefined;
+  /** Expires the payment if its time is up, before its status is checked. */
+  expire: (p: P) => void;
+}
+
+/**
+ * The opening of a refund (Refund Purchase, DANA refund), once the request is checked and its
+ * reference is new: the payment found by its references (404 when DOKU does not know it), expired if
+ * due, refundable only when paid or partly refunded, and the amount (all that
+ * is left when none is asked for) positive and no more than what is left to refund.
+ */
+export function openRefund<P extends RefundablePayment>(
+  ctx: RequestContext,
+  refs: OriginalRefs,
+  requested: bigint | undefined,
+  opening: RefundOpening<P>,
+): { payment: P; amount: bigint } {
+  const payment = opening.find(refs);
+  if (!payment) throw errors.notFound(ctx.svc);
+  opening.expire(payment);
+  if (payment.status !== '00' && payment.status !== '04') throw errors.invalidStatus(ctx.svc);
+  const refundable = payment.amount - payment.refunded;
+  const amount = requested ?? refundable;
+  if (amount <= 0n || amount > refundable) throw errors.invalidAmount(ctx.svc);
+  return { payment, amount };
+}

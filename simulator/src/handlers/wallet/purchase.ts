@@ -16,6 +16,7 @@ import {
   originalRefsOf,
   requireAccount,
   answerStatusQuery,
+  openRefund,
 } from '../snap/common';
 import type { Handler, RequestContext } from '../types';
 
@@ -332,13 +333,10 @@ export const purchaseRefund: Handler = (ctx) => {
   const refs = originalRefsOf(body);
   const fp = fingerprint({ purchase: refs.partnerReferenceNo, amount: requested ?? 'FULL' });
   assertNewReference(ctx, REFUND_SVC, partnerRefundNo, fp);
-  const p = findPurchase(sim, partner.clientId, refs);
-  if (!p) throw errors.notFound(svc);
-  expireIfDue(deps(ctx), p, ctx.now);
-  if (p.status !== '00' && p.status !== '04') throw errors.invalidStatus(svc);
-  const refundable = p.amount - p.refunded;
-  const amount = requested ?? refundable;
-  if (amount <= 0n || amount > refundable) throw errors.invalidAmount(svc);
+  const { payment: p, amount } = openRefund(ctx, refs, requested, {
+    find: (r) => findPurchase(sim, partner.clientId, r),
+    expire: (payment) => expireIfDue(deps(ctx), payment, ctx.now),
+  });
   const account = sim.store.accounts.get(p.accountId);
   if (!account) throw errors.general(svc);
   const refundNo = sim.newReferenceNo();

@@ -1,3 +1,5 @@
+import type { WalletState } from '../../accounts/wallet-access.service';
+import { checkBound, walletStateCte } from '../../accounts/wallet-access.service';
 import { AppError } from '../../common/errors/app-error';
 import type { PurchasePrecondition } from '../purchases.repository';
 
@@ -16,4 +18,19 @@ export const OPEN_ACCOUNT: PurchasePrecondition = {
     };
   },
   refusal: (row) => (row.user_found === true ? undefined : new AppError('USER.NOT_FOUND', 'No such user')),
+};
+
+/**
+ * For the channels that pay with the user's DOKU Wallet customer token (the wallet itself, a KKI
+ * card): the user's wallet must be bound; a refusal is the error `requireBoundWallet` gives.
+ */
+export const BOUND_WALLET: PurchasePrecondition = {
+  sql: (params, userId) => {
+    const wallet = walletStateCte(params, userId);
+    return { cte: wallet.cte, holds: wallet.bound, column: wallet.column };
+  },
+  refusal: (row) => {
+    const bound = checkBound(row.wallet_state as WalletState | null);
+    return bound instanceof AppError ? bound : undefined;
+  },
 };
