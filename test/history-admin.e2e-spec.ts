@@ -114,6 +114,27 @@ describe('History and back office', () => {
     expect((await get(writer.token, `/v1/users/${alice.id}/transactions`)).status).toBe(403);
   });
 
+  it("support sees where a purchase's payment page went, not its one-time token; the customer's own answer keeps the working link", async () => {
+    const created = await env.t
+      .http()
+      .post('/v1/purchases')
+      .set('authorization', `Bearer ${alice.accessToken}`)
+      .set('idempotency-key', `admin-mask-${randomUUID()}`)
+      .send({ amount: 12_000, description: 'masked link' });
+    expect(created.status).toBe(201);
+    const link = created.body.webRedirectUrl as string;
+    const token = new URL(link).searchParams.get('token');
+    expect(token).toBeTruthy();
+    const support = await registerUser(env.t, 'support');
+    const detail = await get(support.accessToken, `/v1/admin/transactions/${created.body.id}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body.details.webRedirectUrl).toBe(`${link.split('?')[0]}?[redacted]`);
+    expect(JSON.stringify(detail.body)).not.toContain(token!);
+    const own = await get(alice.accessToken, `/v1/purchases/${created.body.id}`);
+    expect(own.status).toBe(200);
+    expect(JSON.stringify(own.body)).toContain(encodeURIComponent(token!));
+  });
+
   it('admin reads: user search, user with wallet, transactions with events, DOKU exchanges', async () => {
     const support = await registerUser(env.t, 'support');
     const token = support.accessToken;

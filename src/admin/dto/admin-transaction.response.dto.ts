@@ -88,11 +88,28 @@ export class AdminTransactionResponseDto {
       initiatorId: t.initiatorId,
       failureCode: t.failureCode,
       dokuResponseCode: t.dokuResponseCode,
-      details: t.details,
+      details: withoutPageTokens(t.details),
       attentionRequiredAt: t.attentionRequiredAt?.toISOString() ?? null,
       createdAt: t.createdAt.toISOString(),
       updatedAt: t.updatedAt.toISOString(),
       ...(events ? { events: events.map((e) => TransactionEventResponseDto.from(e)) } : {}),
     };
   }
+}
+
+/**
+ * The stored details as the back office sees them: a link that DOKU gave for the customer (the PIN
+ * page, a checkout page) carries a one-time token in its query, which would let whoever has it open
+ * the customer's payment page. Support sees where the link went, not the token.
+ */
+export function withoutPageTokens(details: Record<string, unknown>): Record<string, unknown> {
+  let masked: Record<string, unknown> | undefined;
+  for (const [key, value] of Object.entries(details)) {
+    if (typeof value !== 'string' || !/url$/i.test(key)) continue;
+    const cut = value.search(/[?#]/);
+    if (cut < 0) continue;
+    masked ??= { ...details };
+    masked[key] = `${value.slice(0, cut)}?[redacted]`;
+  }
+  return masked ?? details;
 }
