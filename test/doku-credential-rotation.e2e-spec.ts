@@ -1,4 +1,4 @@
-import { createHash, createHmac, createPublicKey, createSign, generateKeyPairSync, randomInt, randomUUID } from 'node:crypto';
+import { createHash, createHmac, createSign, randomInt, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
@@ -9,18 +9,11 @@ import type { SimulatorHandle } from '../simulator/src';
 import { startSimulator } from '../simulator/src';
 import type { TestApp } from './support/test-app';
 import { startTestApp } from './support/test-app';
+import { publicOf, rsaPair } from './support/rsa-keys';
 
 const NOTIFY_PATH = '/v1.0/debit/notify';
 const TOKEN_PATH = '/authorization/v1/access-token/b2b';
 const dev = DEV_DOKU_CREDENTIALS;
-const rsaPair = () => {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return {
-    privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-  };
-};
-const publicOf = (privatePem: string) => createPublicKey(privatePem).export({ type: 'spki', format: 'pem' }).toString();
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 const rsa = (privatePem: string, text: string) => createSign('RSA-SHA256').update(text, 'utf8').sign(privatePem, 'base64');
 

@@ -1,4 +1,4 @@
-import { createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
@@ -9,20 +9,13 @@ import { registerUser } from './support/actors';
 import type { SignedInUser } from './support/actors';
 import type { TestApp } from './support/test-app';
 import { startTestApp } from './support/test-app';
+import { publicOf, rsaPair } from './support/rsa-keys';
 import { createTestDatabase } from './support/test-database';
 import { until } from './support/until';
 import { createBoundWallet } from './support/wallet-fixtures';
 
 const clientId = DEV_DOKU_CREDENTIALS.clientId;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const rsaPair = () => {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return {
-    privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-  };
-};
-const publicOf = (privatePem: string) => createPublicKey(privatePem).export({ type: 'spki', format: 'pem' }).toString();
 
 interface Instance {
   app: TestApp;

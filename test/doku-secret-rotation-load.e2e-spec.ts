@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { DEV_DOKU_CREDENTIALS } from '../src/config/dev-credentials';
 import { registerUser } from './support/actors';
 import type { SignedInUser } from './support/actors';
+import { createPurchaseToPay } from './support/paid-purchase';
 import { until } from './support/until';
 import type { WalletEnv } from './support/wallet-fixtures';
 import { createBoundWallet, startWalletEnv } from './support/wallet-fixtures';
@@ -34,18 +35,10 @@ describe('DOKU client secret rotated under load (e2e, simulator)', () => {
     const purchases: Array<{ id: string; ref: string }> = [];
     const failures: string[] = [];
     const buy = async () => {
-      const res = await env.t
-        .http()
-        .post('/v1/purchases')
-        .set('authorization', `Bearer ${user.accessToken}`)
-        .set('idempotency-key', `k-${randomUUID()}`)
-        .send({ amount: 10_000 });
-      if (res.status !== 201) return void failures.push(`purchase: ${res.status} ${JSON.stringify(res.body)}`);
-      const [row] = await db.query<Array<{ partner_reference_no: string }>>(`SELECT partner_reference_no FROM transactions WHERE id = $1`, [
-        res.body.id,
-      ]);
-      purchases.push({ id: res.body.id as string, ref: row.partner_reference_no });
-      env.sim.control.pay({ partnerReferenceNo: row.partner_reference_no });
+      const created = await createPurchaseToPay(env.t, user, failures);
+      if (!created) return;
+      purchases.push(created);
+      env.sim.control.pay({ partnerReferenceNo: created.ref });
     };
     const wave = () => Promise.all(Array.from({ length: 6 }, buy));
     await wave();

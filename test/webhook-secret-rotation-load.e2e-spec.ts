@@ -1,4 +1,4 @@
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import type { SignedInUser } from './support/actors';
 import { registerUser } from './support/actors';
 import { until } from './support/until';
+import { createPurchaseToPay } from './support/paid-purchase';
 import type { WalletEnv } from './support/wallet-fixtures';
 import { createBoundWallet, startWalletEnv } from './support/wallet-fixtures';
 
@@ -131,18 +132,10 @@ describe('Webhook signing secret rotated under load (e2e, simulator)', () => {
     let stop = false;
     const buy = async () => {
       const startedAfterRetire = retired;
-      const res = await env.t
-        .http()
-        .post('/v1/purchases')
-        .set('authorization', `Bearer ${user.accessToken}`)
-        .set('idempotency-key', `k-${randomUUID()}`)
-        .send({ amount: 10_000 });
-      if (res.status !== 201) return void failures.push(`purchase: ${res.status} ${JSON.stringify(res.body)}`);
-      purchases.push({ id: res.body.id as string, startedAfterRetire });
-      const [row] = await db.query<Array<{ partner_reference_no: string }>>(`SELECT partner_reference_no FROM transactions WHERE id = $1`, [
-        res.body.id,
-      ]);
-      env.sim.control.pay({ partnerReferenceNo: row.partner_reference_no });
+      const created = await createPurchaseToPay(env.t, user, failures);
+      if (!created) return;
+      purchases.push({ id: created.id, startedAfterRetire });
+      env.sim.control.pay({ partnerReferenceNo: created.ref });
     };
     const worker = async () => {
       while (!stop) await buy();
