@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { rupiah } from '../src/common/money/money';
-import { canonicalJson } from '../src/transactions/idempotency/idempotency.interceptor';
+import { canonicalJson } from '../src/transactions/idempotency/idempotency.guard';
 import { IdempotencyService } from '../src/transactions/idempotency/idempotency.service';
 import type { Transaction } from '../src/transactions/entities/transaction.entity';
 import { TransactionsRepository } from '../src/transactions/transactions.repository';

@@ -10,6 +10,9 @@ interface LogLine {
   req?: { id?: string; method?: string; url?: string; headers?: Record<string, unknown> };
   res?: { statusCode?: number };
   responseTime?: number;
+  service?: string;
+  pid?: number;
+  hostname?: string;
 }
 
 describe('Request logs', () => {
@@ -46,6 +49,18 @@ describe('Request logs', () => {
     const line = completed().find((l) => l.req?.id === 'log-test-1');
     expect(line).toMatchObject({ req: { id: 'log-test-1', method: 'GET', url: '/v1/me' }, res: { statusCode: 401 } });
     expect(typeof line!.responseTime).toBe('number');
+  });
+
+  it('names the service, process and host on every line, the access lines and the others alike', async () => {
+    await request(app.getHttpServer()).get('/v1/me').set('x-request-id', 'log-test-5');
+    await new Promise((r) => setTimeout(r, 50));
+    const access = completed().find((l) => l.req?.id === 'log-test-5');
+    expect(access).toMatchObject({ service: 'doku-wallet-partner', pid: process.pid });
+    expect(typeof access!.hostname).toBe('string');
+    // Start-up lines (Nest's own, through the same logger) carry the same bindings.
+    const others = lines.filter((l) => l.msg !== 'request completed');
+    expect(others.length).toBeGreaterThan(0);
+    for (const l of others) expect(l.service).toBe('doku-wallet-partner');
   });
 
   it('never writes the authorization header, passwords or tokens', async () => {

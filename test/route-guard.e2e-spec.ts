@@ -90,6 +90,12 @@ describe('Deny by default: the route-guard walk', () => {
     expect(routes.length).toBeGreaterThanOrEqual(PUBLIC_ROUTES.length + 2);
   });
 
+  it('every idempotent route takes the reply to write the status of its answer (idempotentAnswer)', () => {
+    const idempotent = routes.filter((r) => r.idempotent);
+    expect(idempotent.length).toBeGreaterThanOrEqual(9);
+    expect(idempotent.filter((r) => !r.replyPassthrough).map((r) => r.handler)).toEqual([]);
+  });
+
   it('only the listed routes are public', () => {
     expect(routes.filter((r) => r.isPublic).map((r) => `${r.method} ${r.path}`)).toEqual(PUBLIC_ROUTES);
   });

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Actor } from '../audit/audit-actor.decorator';
 import { AuditActor } from '../audit/audit-chain';
@@ -9,8 +9,8 @@ import { ResolveTransactionRequestDto } from '../reconciliation/dto/resolve-tran
 import { CreateRefundRequestDto } from '../purchase/refund/dto/create-refund.request.dto';
 import { RefundResponseDto } from '../purchase/refund/dto/refund.response.dto';
 import type { RefundAnswer } from '../purchase/refund/refund.service';
-import { Idempotent, IdempotencyCtx } from '../transactions/idempotency/idempotency.interceptor';
-import { IdempotencyContext, IdempotentResponse } from '../transactions/idempotency/idempotency.service';
+import { Idempotent, IdempotencyCtx, IdempotentReplyTarget, idempotentAnswer } from '../transactions/idempotency/idempotency.guard';
+import { IdempotencyContext } from '../transactions/idempotency/idempotency.service';
 import { ApprovalsService } from './approvals.service';
 import { ApprovalResponseDto } from './dto/approval.response.dto';
 
@@ -35,14 +35,15 @@ export class BackOfficeMoneyController {
     type: ApprovalResponseDto,
     description: 'Above the threshold: waiting for a second person (or UNKNOWN, a RefundResponse)',
   })
-  refund(
+  async refund(
     @CurrentPrincipal() principal: UserPrincipal,
     @Actor() actor: AuditActor,
     @Param('id', purchaseIdPipe) id: string,
     @Body() body: CreateRefundRequestDto,
     @IdempotencyCtx() ctx: IdempotencyContext,
-  ): Promise<IdempotentResponse<RefundAnswer | ApprovalResponseDto>> {
-    return this.approvals.requestRefund(principal, actor, id, body, ctx);
+    @Res({ passthrough: true }) reply: IdempotentReplyTarget,
+  ): Promise<RefundAnswer | ApprovalResponseDto> {
+    return idempotentAnswer(reply, await this.approvals.requestRefund(principal, actor, id, body, ctx));
   }
 
   @Post('transactions/:id/resolution')

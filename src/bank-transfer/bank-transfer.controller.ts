@@ -1,10 +1,10 @@
-import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { AllowUsers, CurrentPrincipal } from '../common/auth/auth.decorators';
 import { UserPrincipal } from '../common/auth/principal';
-import { IdempotencyContext, IdempotentResponse } from '../transactions/idempotency/idempotency.service';
+import { IdempotencyContext } from '../transactions/idempotency/idempotency.service';
 import type { BankTransferAnswer } from './bank-transfer.service';
-import { Idempotent, IdempotencyCtx } from '../transactions/idempotency/idempotency.interceptor';
+import { Idempotent, IdempotencyCtx, IdempotentReplyTarget, idempotentAnswer } from '../transactions/idempotency/idempotency.guard';
 import { BankTransferService } from './bank-transfer.service';
 import { BankTransferInquiryResponseDto } from './dto/bank-transfer-inquiry.response.dto';
 import { BankTransferResponseDto } from './dto/bank-transfer.response.dto';
@@ -37,12 +37,13 @@ export class BankTransferController {
   })
   @ApiResponse({ status: 201, type: BankTransferResponseDto })
   @ApiResponse({ status: 202, type: BankTransferResponseDto })
-  transfer(
+  async transfer(
     @CurrentPrincipal() principal: UserPrincipal,
     @IdempotencyCtx() ctx: IdempotencyContext,
+    @Res({ passthrough: true }) reply: IdempotentReplyTarget,
     @Body() body: CreateBankTransferRequestDto,
-  ): Promise<IdempotentResponse<BankTransferAnswer>> {
-    return this.transfers.transfer(principal.userId, ctx, body);
+  ): Promise<BankTransferAnswer> {
+    return idempotentAnswer(reply, await this.transfers.transfer(principal.userId, ctx, body));
   }
 
   @Get(':id')

@@ -1,9 +1,9 @@
-import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Allow, AllowUsers, CurrentPrincipal } from '../common/auth/auth.decorators';
 import { Principal, UserPrincipal } from '../common/auth/principal';
-import { Idempotent, IdempotencyCtx } from '../transactions/idempotency/idempotency.interceptor';
-import { IdempotencyContext, IdempotentResponse } from '../transactions/idempotency/idempotency.service';
+import { Idempotent, IdempotencyCtx, IdempotentReplyTarget, idempotentAnswer } from '../transactions/idempotency/idempotency.guard';
+import { IdempotencyContext } from '../transactions/idempotency/idempotency.service';
 import type { PurchaseAnswer } from './purchase.service';
 import { CreateOrderPurchaseRequestDto } from './dto/create-order-purchase.request.dto';
 import { CreatePurchaseRequestDto } from './dto/create-purchase.request.dto';
@@ -28,12 +28,13 @@ export class PurchaseController {
     type: PurchaseCreatedResponseDto,
     description: "UNKNOWN: DOKU's answer was lost; poll GET /v1/purchases/{id}",
   })
-  create(
+  async create(
     @CurrentPrincipal() principal: UserPrincipal,
     @Body() body: CreatePurchaseRequestDto,
     @IdempotencyCtx() ctx: IdempotencyContext,
-  ): Promise<IdempotentResponse<PurchaseAnswer>> {
-    return this.purchases.create(principal, principal.userId, body, ctx);
+    @Res({ passthrough: true }) reply: IdempotentReplyTarget,
+  ): Promise<PurchaseAnswer> {
+    return idempotentAnswer(reply, await this.purchases.create(principal, principal.userId, body, ctx));
   }
 
   @Get('v1/purchases/:id')
@@ -52,13 +53,14 @@ export class PurchaseController {
   @ApiOperation({ summary: "Service: create a purchase for one of its orders on a user's wallet" })
   @ApiResponse({ status: 201, type: PurchaseCreatedResponseDto })
   @ApiResponse({ status: 202, type: PurchaseCreatedResponseDto })
-  createForUser(
+  async createForUser(
     @CurrentPrincipal() principal: Principal,
     @Param('userId', userIdPipe) userId: string,
     @Body() body: CreateOrderPurchaseRequestDto,
     @IdempotencyCtx() ctx: IdempotencyContext,
-  ): Promise<IdempotentResponse<PurchaseAnswer>> {
-    return this.purchases.create(principal, userId, body, ctx);
+    @Res({ passthrough: true }) reply: IdempotentReplyTarget,
+  ): Promise<PurchaseAnswer> {
+    return idempotentAnswer(reply, await this.purchases.create(principal, userId, body, ctx));
   }
 
   @Get('v1/users/:userId/purchases/:id')

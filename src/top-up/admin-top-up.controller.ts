@@ -1,13 +1,13 @@
-import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Actor } from '../audit/audit-actor.decorator';
 import { AuditActor } from '../audit/audit-chain';
 import { AuditTrail } from '../audit/audit-trail.service';
 import { AllowUsers, CurrentPrincipal } from '../common/auth/auth.decorators';
 import { UserPrincipal } from '../common/auth/principal';
-import { IdempotencyContext, IdempotentResponse } from '../transactions/idempotency/idempotency.service';
+import { IdempotencyContext } from '../transactions/idempotency/idempotency.service';
 import type { TopUpAnswer } from './top-up.service';
-import { Idempotent, IdempotencyCtx } from '../transactions/idempotency/idempotency.interceptor';
+import { Idempotent, IdempotencyCtx, IdempotentReplyTarget, idempotentAnswer } from '../transactions/idempotency/idempotency.guard';
 import { CreateTopUpInquiryRequestDto } from './dto/create-top-up-inquiry.request.dto';
 import { CreateTopUpRequestDto } from './dto/create-top-up.request.dto';
 import { TopUpInquiryResponseDto } from './dto/top-up-inquiry.response.dto';
@@ -58,8 +58,9 @@ export class AdminTopUpController {
     @Actor() actor: AuditActor,
     @Param('userId', userIdPipe) userId: string,
     @IdempotencyCtx() ctx: IdempotencyContext,
+    @Res({ passthrough: true }) reply: IdempotentReplyTarget,
     @Body() body: CreateTopUpRequestDto,
-  ): Promise<IdempotentResponse<TopUpAnswer>> {
+  ): Promise<TopUpAnswer> {
     const answer = await this.topUps.topUp(principal, userId, ctx, body);
     if (!answer.replayed)
       await this.audit.record({
@@ -68,7 +69,7 @@ export class AdminTopUpController {
         target: { type: 'user', id: userId },
         after: { request: body, status: answer.status, answer: answer.body },
       });
-    return answer;
+    return idempotentAnswer(reply, answer);
   }
 
   @Get(':id')

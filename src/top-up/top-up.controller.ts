@@ -1,10 +1,10 @@
-import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Allow, CurrentPrincipal } from '../common/auth/auth.decorators';
 import { Principal } from '../common/auth/principal';
-import { IdempotencyContext, IdempotentResponse } from '../transactions/idempotency/idempotency.service';
+import { IdempotencyContext } from '../transactions/idempotency/idempotency.service';
 import type { TopUpAnswer } from './top-up.service';
-import { Idempotent, IdempotencyCtx } from '../transactions/idempotency/idempotency.interceptor';
+import { Idempotent, IdempotencyCtx, IdempotentReplyTarget, idempotentAnswer } from '../transactions/idempotency/idempotency.guard';
 import { CreateTopUpInquiryRequestDto } from './dto/create-top-up-inquiry.request.dto';
 import { CreateTopUpRequestDto } from './dto/create-top-up.request.dto';
 import { TopUpInquiryResponseDto } from './dto/top-up-inquiry.response.dto';
@@ -40,13 +40,14 @@ export class TopUpController {
   })
   @ApiResponse({ status: 201, type: TopUpResponseDto })
   @ApiResponse({ status: 202, type: TopUpResponseDto })
-  topUp(
+  async topUp(
     @CurrentPrincipal() principal: Principal,
     @Param('userId', userIdPipe) userId: string,
     @IdempotencyCtx() ctx: IdempotencyContext,
+    @Res({ passthrough: true }) reply: IdempotentReplyTarget,
     @Body() body: CreateTopUpRequestDto,
-  ): Promise<IdempotentResponse<TopUpAnswer>> {
-    return this.topUps.topUp(principal, userId, ctx, body);
+  ): Promise<TopUpAnswer> {
+    return idempotentAnswer(reply, await this.topUps.topUp(principal, userId, ctx, body));
   }
 
   // One scope per rule (the guard requires every listed scope): reading a top-up's status, which

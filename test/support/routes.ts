@@ -1,10 +1,10 @@
 import { RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { METHOD_METADATA, PATH_METADATA, RESPONSE_PASSTHROUGH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import type { AccessRule } from '../../src/common/auth/auth.decorators';
 import { ACCESS_RULE, IS_PUBLIC } from '../../src/common/auth/auth.decorators';
-import { IDEMPOTENT_ROUTE } from '../../src/transactions/idempotency/idempotency.interceptor';
+import { IDEMPOTENT_ROUTE } from '../../src/transactions/idempotency/idempotency.guard';
 
 export interface RouteInfo {
   method: string;
@@ -13,6 +13,10 @@ export interface RouteInfo {
   rule?: AccessRule;
   /** Marked `@Idempotent()`: a money-moving POST that requires an Idempotency-Key. */
   idempotent: boolean;
+  /** Takes Fastify's reply with `@Res({ passthrough: true })` (an idempotent route writes its status with it). */
+  replyPassthrough: boolean;
+  /** `Controller.method`, for messages. */
+  handler: string;
 }
 
 function join(...parts: string[]): string {
@@ -43,9 +47,18 @@ export function listRoutes(app: INestApplication): RouteInfo[] {
         const isPublic = Boolean(Reflect.getMetadata(IS_PUBLIC, handler) ?? Reflect.getMetadata(IS_PUBLIC, controller));
         const rule = (Reflect.getMetadata(ACCESS_RULE, handler) ?? Reflect.getMetadata(ACCESS_RULE, controller)) as AccessRule | undefined;
         const idempotent = Boolean(Reflect.getMetadata(IDEMPOTENT_ROUTE, handler));
+        const replyPassthrough = Reflect.getMetadata(RESPONSE_PASSTHROUGH_METADATA, controller, name) === true;
         for (const prefix of prefixes) {
           for (const path of paths) {
-            routes.push({ method: RequestMethod[method], path: join(prefix, path), isPublic, rule, idempotent });
+            routes.push({
+              method: RequestMethod[method],
+              path: join(prefix, path),
+              isPublic,
+              rule,
+              idempotent,
+              replyPassthrough,
+              handler: `${controller.name}.${name}`,
+            });
           }
         }
       }

@@ -1,5 +1,6 @@
 import { RequestMethod } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
+import { hostname } from 'node:os';
 import type { Params } from 'nestjs-pino';
 import { destination as pinoDestination } from 'pino';
 import type { DestinationStream } from 'pino';
@@ -48,7 +49,9 @@ export function loggerOptions(config: AppConfigService, destination?: Destinatio
     // The request id is settled by fastify (see request-id.ts) and copied onto the raw request.
     genReqId: (req: IncomingMessage) => String(req.headers['x-request-id'] ?? ''),
     redact: { paths: PINO_REDACT_PATHS, censor: '[redacted]' },
-    customProps: () => ({ service: 'doku-wallet-partner' }),
+    // Every line names the service. A base binding, not pino-http's `customProps`: those cost a
+    // child logger per request and a stringify when the response is logged.
+    base: { pid: process.pid, hostname: hostname(), service: 'doku-wallet-partner' },
     serializers: {
       req: (req: { id: string; method: string; url: string; headers: Record<string, unknown> }) => ({
         id: req.id,

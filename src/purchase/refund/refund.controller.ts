@@ -1,12 +1,12 @@
-import { Body, Controller, Param, Post } from '@nestjs/common';
+import { Body, Controller, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Actor } from '../../audit/audit-actor.decorator';
 import { AuditActor } from '../../audit/audit-chain';
 import { AuditTrail } from '../../audit/audit-trail.service';
 import { Allow, AllowUsers, CurrentPrincipal } from '../../common/auth/auth.decorators';
 import { Principal, UserPrincipal } from '../../common/auth/principal';
-import { Idempotent, IdempotencyCtx } from '../../transactions/idempotency/idempotency.interceptor';
-import { IdempotencyContext, IdempotentResponse } from '../../transactions/idempotency/idempotency.service';
+import { Idempotent, IdempotencyCtx, IdempotentReplyTarget, idempotentAnswer } from '../../transactions/idempotency/idempotency.guard';
+import { IdempotencyContext } from '../../transactions/idempotency/idempotency.service';
 import type { RefundAnswer } from './refund.service';
 import type { CancelAnswer } from './purchase-cancel.service';
 import { purchaseIdPipe, userIdPipe } from '../../common/http/resource-id.pipes';
@@ -39,13 +39,14 @@ export class RefundController {
   @ApiOperation({ summary: 'Cancel my purchase: before the PIN, or on the day it succeeded and before any refund' })
   @ApiResponse({ status: 200, type: CancelResponseDto })
   @ApiResponse({ status: 202, type: CancelResponseDto, description: "UNKNOWN: DOKU's answer was lost; GET the purchase" })
-  cancelOwn(
+  async cancelOwn(
     @CurrentPrincipal() principal: UserPrincipal,
     @Param('id', purchaseIdPipe) id: string,
     @Body() body: CancelPurchaseRequestDto,
     @IdempotencyCtx() ctx: IdempotencyContext,
-  ): Promise<IdempotentResponse<CancelAnswer>> {
-    return this.cancels.cancel(principal, id, principal.userId, body, ctx);
+    @Res({ passthrough: true }) reply: IdempotentReplyTarget,
+  ): Promise<CancelAnswer> {
+    return idempotentAnswer(reply, await this.cancels.cancel(principal, id, principal.userId, body, ctx));
   }
 
   @Post('v1/users/:userId/purchases/:id/cancel')
@@ -61,7 +62,8 @@ export class RefundController {
     @Param('id', purchaseIdPipe) id: string,
     @Body() body: CancelPurchaseRequestDto,
     @IdempotencyCtx() ctx: IdempotencyContext,
-  ): Promise<IdempotentResponse<CancelAnswer>> {
+    @Res({ passthrough: true }) reply: IdempotentReplyTarget,
+  ): Promise<CancelAnswer> {
     const answer = await this.cancels.cancel(principal, id, userId, body, ctx);
     // A back-office person's cancel is a back-office action; a service's is not.
     if (principal.kind === 'user' && !answer.replayed)
@@ -71,7 +73,7 @@ export class RefundController {
         target: { type: 'purchase', id },
         after: { request: body, status: answer.status, answer: answer.body },
       });
-    return answer;
+    return idempotentAnswer(reply, answer);
   }
 
   @Post('v1/users/:userId/purchases/:id/refunds')
@@ -80,14 +82,15 @@ export class RefundController {
   @ApiOperation({ summary: "Service: refund part or all of a user's successful purchase" })
   @ApiResponse({ status: 201, type: RefundResponseDto })
   @ApiResponse({ status: 202, type: RefundResponseDto, description: "UNKNOWN: DOKU's answer was lost; GET the purchase" })
-  refundForUser(
+  async refundForUser(
     @CurrentPrincipal() principal: Principal,
     @Param('userId', userIdPipe) userId: string,
     @Param('id', purchaseIdPipe) id: string,
     @Body() body: CreateRefundRequestDto,
     @IdempotencyCtx() ctx: IdempotencyContext,
-  ): Promise<IdempotentResponse<RefundAnswer>> {
-    return this.refunds.refund(principal, id, userId, body, ctx);
+    @Res({ passthrough: true }) reply: IdempotentReplyTarget,
+  ): Promise<RefundAnswer> {
+    return idempotentAnswer(reply, await this.refunds.refund(principal, id, userId, body, ctx));
   }
 
   @Post('v1/admin/purchases/:id/doku-refunds')

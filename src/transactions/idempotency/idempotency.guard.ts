@@ -1,16 +1,6 @@
-import {
-  CallHandler,
-  createParamDecorator,
-  ExecutionContext,
-  Injectable,
-  NestInterceptor,
-  SetMetadata,
-  UseInterceptors,
-  applyDecorators,
-} from '@nestjs/common';
+import { CanActivate, createParamDecorator, ExecutionContext, Injectable, SetMetadata, UseGuards, applyDecorators } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
 import { createHash } from 'node:crypto';
-import { map, Observable } from 'rxjs';
 import { Principal } from '../../common/auth/principal';
 import { AppError } from '../../common/errors/app-error';
 import { IdempotencyContext, IdempotentResponse } from './idempotency.service';
@@ -41,20 +31,21 @@ interface IdempotentRequest {
   idempotency?: IdempotencyContext;
 }
 
-interface Reply {
-  status(code: number): Reply;
-  header(name: string, value: string): Reply;
+/** The part of Fastify's reply an idempotent answer sets. */
+export interface IdempotentReplyTarget {
+  status(code: number): unknown;
+  header(name: string, value: string): unknown;
 }
 
 /**
- * Requires an Idempotency-Key on the route, binds it to the caller and to a fingerprint of the
- * request, and writes the service's IdempotentResponse as the HTTP response.
+ * Requires an Idempotency-Key on the route and binds it to the caller and to a fingerprint of the
+ * request. A guard, run after the access guard has settled the caller: an interceptor would do the
+ * same work inside an RxJS pipeline built for every request (docs/performance.md).
  */
 @Injectable()
-export class IdempotencyInterceptor implements NestInterceptor {
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const http = context.switchToHttp();
-    const request = http.getRequest<IdempotentRequest>();
+export class IdempotencyGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest<IdempotentRequest>();
     const key = request.headers['idempotency-key'];
     if (key === undefined || key === '') {
       throw new AppError('IDEMPOTENCY.KEY_REQUIRED', 'This operation moves money: send an Idempotency-Key header');
@@ -67,24 +58,31 @@ export class IdempotencyInterceptor implements NestInterceptor {
       .update(`${request.method} ${path} ${canonicalJson(request.body ?? null)}`)
       .digest('hex');
     request.idempotency = { scope: principalScope(request.principal), key, fingerprint, requestId: request.id };
-    const reply = http.getResponse<Reply>();
-    return next.handle().pipe(
-      map((result: IdempotentResponse<unknown>) => {
-        reply.status(result.status);
-        if (result.replayed) reply.header('Idempotent-Replayed', 'true');
-        return result.body;
-      }),
-    );
+    return true;
   }
+}
+
+/**
+ * Writes a service's IdempotentResponse as the HTTP answer: its status, `Idempotent-Replayed: true`
+ * on a replay, and its body (returned, for Nest to send). Handlers take the reply with
+ * `@Res({ passthrough: true })`.
+ */
+export function idempotentAnswer<TBody>(reply: IdempotentReplyTarget, response: IdempotentResponse<TBody>): TBody {
+  reply.status(response.status);
+  if (response.replayed) reply.header('Idempotent-Replayed', 'true');
+  return response.body;
 }
 
 export const IDEMPOTENT_ROUTE = 'idempotency:route';
 
-/** Marks a money-moving POST: Idempotency-Key required, the handler returns an IdempotentResponse. */
+/**
+ * Marks a money-moving POST: Idempotency-Key required; the handler answers with
+ * `idempotentAnswer(reply, await service(...))`.
+ */
 export const Idempotent = () =>
   applyDecorators(
     SetMetadata(IDEMPOTENT_ROUTE, true),
-    UseInterceptors(IdempotencyInterceptor),
+    UseGuards(IdempotencyGuard),
     ApiHeader({
       name: 'Idempotency-Key',
       required: true,
