@@ -189,7 +189,13 @@ describe('DANA purchases (e2e, simulator)', () => {
     );
     expect(held[0].n).toBe('30000');
 
-    const settled = await getPurchase(user, id);
+    // The app polls: DOKU is asked at most once per STATUS_QUERY_MIN_INTERVAL_MS per purchase, and the
+    // purchase's own status query (paidDana) may be less than that ago on a fast machine.
+    const settled = await until(
+      () => getPurchase(user, id),
+      (r) => r.body.refundedAmount === 30_000,
+      5000,
+    );
     expect(settled.body.refundedAmount).toBe(30_000);
     expect(settled.body.refunds).toEqual([
       expect.objectContaining({ id: first.body.id, status: 'SUCCESS' }),
