@@ -1,3 +1,4 @@
+import { withoutQuery } from '../../common/logging/redaction';
 import { PAYMENT_METHODS, PaymentMethod } from '../../transactions/payment-method';
 import { ApiProperty } from '@nestjs/swagger';
 import { Transaction } from '../../transactions/entities/transaction.entity';
@@ -106,10 +107,10 @@ export function withoutPageTokens(details: Record<string, unknown>): Record<stri
   let masked: Record<string, unknown> | undefined;
   for (const [key, value] of Object.entries(details)) {
     if (typeof value !== 'string' || !/url$/i.test(key)) continue;
-    const cut = value.search(/[?#]/);
-    if (cut < 0) continue;
+    const cut = withoutQuery(value);
+    if (cut === value) continue;
     masked ??= { ...details };
-    masked[key] = `${value.slice(0, cut)}?[redacted]`;
+    masked[key] = cut;
   }
   return masked ?? details;
 }

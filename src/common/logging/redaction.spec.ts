@@ -1,4 +1,4 @@
-import { isSensitiveKey, REDACTED, redactDeep } from './redaction';
+import { isSensitiveKey, REDACTED, redactDeep, withoutQuery } from './redaction';
 
 describe(redactDeep.name, () => {
   it('replaces every sensitive value at any depth, whatever the key spelling', () => {
@@ -49,5 +49,16 @@ describe(redactDeep.name, () => {
 
   it('does not flag ordinary fields', () => {
     for (const key of ['amount', 'status', 'email', 'partnerReferenceNo', 'tokenType']) expect(isSensitiveKey(key)).toBe(false);
+  });
+});
+
+describe(withoutQuery.name, () => {
+  it('cuts the query and the fragment, where one-time tokens ride, and marks the cut', () => {
+    expect(withoutQuery('https://doku.example/create-pin?token=abc&x=1')).toBe(`https://doku.example/create-pin?${REDACTED}`);
+    expect(withoutQuery('https://doku.example/pay#token=abc', '[REDACTED]')).toBe('https://doku.example/pay?[REDACTED]');
+  });
+
+  it('leaves a link without a query as it is', () => {
+    expect(withoutQuery('https://doku.example/pay')).toBe('https://doku.example/pay');
   });
 });

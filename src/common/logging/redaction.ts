@@ -73,6 +73,16 @@ const URL_SENSITIVE = new Set(['accountid', 'accountno']);
  * A request URL with the values of sensitive query parameters replaced: DOKU's browser redirects
  * carry `authCode` (binding) and the new `accountId` (registration) in the query string.
  */
+/**
+ * A link without its query and fragment, where one-time tokens ride (a PIN page, a checkout page),
+ * marked as cut: `https://host/path?[redacted]`. Used for what DOKU returns and what the back office
+ * sees of it.
+ */
+export function withoutQuery(url: string, marker: string = REDACTED): string {
+  const cut = url.search(/[?#]/);
+  return cut === -1 ? url : `${url.slice(0, cut)}?${marker}`;
+}
+
 export function redactUrl(url: string): string {
   const q = url.indexOf('?');
   if (q < 0) return url;

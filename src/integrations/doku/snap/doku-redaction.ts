@@ -4,6 +4,8 @@
  * (docs/doku-integration.md#redaction). Works on any JSON value and never mutates its input.
  */
 
+import { withoutQuery } from '../../../common/logging/redaction';
+
 export const REDACTED = '[REDACTED]';
 
 // Keys whose whole value is secret: tokens of every kind (a KKI card's `bankCardToken` included),
@@ -51,8 +53,7 @@ function maskEmail(value: string): string {
 }
 
 function stripQuery(value: string): string {
-  const cut = value.search(/[?#]/);
-  return cut === -1 ? value : `${value.slice(0, cut)}?${REDACTED}`;
+  return withoutQuery(value, REDACTED);
 }
 
 // What a key's value is, by the rules above, in their order of precedence. A body's keys are the
