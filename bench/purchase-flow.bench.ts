@@ -1,9 +1,9 @@
 /**
- * P1, P2 and P4 of docs/reliability.md#performance-targets (ratios side by side in one run): what this
- * backend adds to a purchase on top of DOKU's round trip.
+ * P1, P2, P4 and P5 of docs/reliability.md#performance-targets (ratios side by side in one run): what
+ * this backend adds to a purchase on top of DOKU's round trip, and to DOKU's notifications.
  *
- *   npm run bench:purchase                     (defaults below; about a minute and a half)
- *   BENCH_ROUNDS=2 BENCH_SECONDS=1 BENCH_OPEN_SECONDS=1 BENCH_P4_SECONDS=2 npm run bench:purchase   (a quick look)
+ *   npm run bench:purchase                     (defaults below; about two and a half minutes)
+ *   BENCH_ROUNDS=2 BENCH_SECONDS=1 BENCH_OPEN_SECONDS=1 BENCH_P4_SECONDS=2 BENCH_P5_ROUNDS=1 BENCH_P5_SECONDS=1 npm run bench:purchase   (a quick look)
  *   npm run bench:purchase -- --processes 1,2,4   (the scale-out curve: N backend processes behind one port)
  *   npm run bench:purchase -- --growth 10000,100000,1000000   (cost per purchase as the existing data grows)
  *   BENCH_CHART=docs/bench-purchase.svg npm run bench:purchase   (also draws the README's chart from this run)
@@ -52,7 +52,13 @@
  *     waits and is off by default. (pg_stat_statements needs shared_preload_libraries, which the
  *     CI server does not have.)
  *
- * Prints every round, the final figures, and one JSON line of figures at the end. Targets that are
+ * P5: signed DOKU notifications against an unsigned echo route on the same backend, as
+ *     `npm run bench:notifications` measures them (bench/support/notification-bench.ts), with its
+ *     options named BENCH_P5_* here (BENCH_P5_ROUNDS, BENCH_P5_RATE, BENCH_P5_PURCHASES, ...; the
+ *     defaults are that bench's).
+ *
+ * Prints every round, the final figures, a table of every target of docs/reliability.md with this
+ * run's figure and whether it is met, and one JSON line of figures at the end. Targets that are
  * missed are printed as MISSED; the exit code is non-zero only when the bench itself failed (a side
  * answered something other than success).
  */
@@ -92,6 +98,7 @@ import {
   verdict,
 } from './support/bench-env';
 import { AFTER_RESPONSE, breakdown, tallyDelta, tallyLine, tallySum } from './support/sql-tally';
+import { measureNotifications, notificationBenchOptions } from './support/notification-bench';
 
 const CONNECTIONS = envNumber('BENCH_CONNECTIONS', 50);
 const LATENCY_MS = envNumber('BENCH_LATENCY_MS', 50);
@@ -398,7 +405,7 @@ interface Completed {
 async function main(): Promise<void> {
   const t0 = Date.now();
   const out = (line = ''): boolean => process.stdout.write(`${line}\n`);
-  out(`Purchase flow bench (docs/reliability.md P1, P2, P4) — ${machineLine()}`);
+  out(`Purchase flow bench (docs/reliability.md P1, P2, P4, P5) — ${machineLine()}`);
   const db = await benchDatabase('purchase');
   const cleanup: Array<() => Promise<void>> = [() => db.drop()];
   let failed = false;
@@ -687,6 +694,34 @@ async function main(): Promise<void> {
     }
     await app.counting(false);
 
+    // ---- P5: signed DOKU notifications against an echo route, on the same backend ----
+    out();
+    out(`P5 signed DOKU notifications against an unsigned echo route in the same backend (bench/support/notification-bench.ts)`);
+    const p5 = await measureNotifications(app, sim, db.url, notificationBenchOptions('BENCH_P5_'), out);
+    for (const f of p5.failures) failures.push(`P5 ${f}`);
+
+    // ---- Every target of docs/reliability.md, one line each ----
+    const targets: Array<[string, string, string, boolean]> = [
+      ['P1 app / direct', `${p1Figures.appOverDirect.toFixed(2)}x`, '>= 0.80x', p1Figures.appOverDirect >= 0.8],
+      ['P1 app / reference', `${p1Figures.appOverReference.toFixed(2)}x`, '>= 0.90x', p1Figures.appOverReference >= 0.9],
+      ['CPU per purchase / reference', `${cpuRatio.toFixed(2)}x`, '<= 1.20x', cpuRatio <= 1.2],
+      ['P2 p99 added at ' + RATE + '/s', `${p2Figures.appAddedP99} ms`, "<= 10 ms, or <= the reference's", p2Met],
+      ['P4 statements per purchase', String(perPurchase.dataStatements), '<= 6', perPurchase.dataStatements <= 6],
+      ['P4 commits per purchase', String(perPurchase.writeCommits), 'exactly 2', Math.abs(perPurchase.writeCommits - 2) < 0.005],
+      [
+        'P4 replay',
+        `${perReplay.dataStatements} read, ${perReplay.writeCommits} commits`,
+        '1 read, 0 commits',
+        perReplay.dataStatements === 1 && perReplay.writeCommits === 0,
+      ],
+      ['P5 notify / echo', `${p5.notifyOverEcho.toFixed(2)}x`, '>= 0.50x', p5.notifyOverEcho >= 0.5],
+      ['P5 acknowledgement p99', `${p5.notifyP99.toFixed(1)} ms`, '<= 20 ms', p5.notifyP99 <= 20],
+    ];
+    out();
+    out(`Targets (docs/reliability.md#performance-targets), this run:`);
+    for (const [name, value, target, met] of targets)
+      out(`  ${name.padEnd(30)} ${value.padEnd(20)} target ${target.padEnd(32)} ${verdict(met)}`);
+
     const p4Figures = {
       purchases: purchases.requests,
       perPurchase,
@@ -728,6 +763,8 @@ async function main(): Promise<void> {
         p1: { ...p1Figures, rounds: Object.fromEntries(SIDES.map((s) => [s, p1[s].map((x) => round(x.rate, 1))])) },
         p2: { rate: RATE, ...p2Figures },
         p4: p4Figures,
+        p5: p5.figures,
+        targets: targets.map(([name, value, target, met]) => ({ name, value, target, met })),
         failures,
       }),
     );

@@ -30,11 +30,7 @@ const output = outputAt < 0 ? undefined : args[outputAt].includes('=') ? args[ou
 const withoutOutput = outputAt < 0 ? args : args.filter((_, i) => i !== outputAt && !(i === outputAt + 1 && !args[outputAt].includes('=')));
 const parts = output ? [`${output}.rest`, `${output}.alone`] : [];
 
-// Three workers unless the caller chose: most e2e files wait on the simulator's latencies, timeouts
-// and grace periods more than they compute (with two workers a 2-core CI machine was 79% busy over
-// the run), so a third file beside them uses the idle time.
-const workers = withoutOutput.some((a) => /^(--maxWorkers|-w)(=|$)/.test(a)) ? [] : ['--maxWorkers=3'];
-const first = run([...withoutOutput, ...workers, '--testPathIgnorePatterns', ALONE, ...(output ? ['--outputFile', parts[0]] : [])]);
+const first = run([...withoutOutput, '--testPathIgnorePatterns', ALONE, ...(output ? ['--outputFile', parts[0]] : [])]);
 console.log(`\nLatency-measuring tests, alone: ${ALONE}`);
 const second = run([
   ...withoutOutput,
