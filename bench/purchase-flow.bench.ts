@@ -218,7 +218,8 @@ const REFERENCE_SCHEMA = `
     created_at timestamptz NOT NULL DEFAULT now(), completed_at timestamptz, UNIQUE (scope, key));`;
 
 async function referenceServer(init: ReferenceInit): Promise<void> {
-  const db = new PgPool({ connectionString: init.databaseUrl, max: 20 });
+  // The backend's pool: 20 connections, kept open while idle (its DATABASE_POOL_MIN default).
+  const db = new PgPool({ connectionString: init.databaseUrl, max: 20, min: 20 });
   await db.query(REFERENCE_SCHEMA);
   const tokens = new Map<string, string>();
   for (const w of init.wallets) {

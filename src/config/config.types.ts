@@ -79,6 +79,12 @@ export interface DatabaseSection {
   url?: string;
   embedded: { dataDir: string; port: number };
   poolSize: number;
+  /**
+   * Connections kept open while idle (at most poolSize; default poolSize). A connection opened again
+   * after an idle spell costs PostgreSQL a new backend process and its catalog reads, and us the
+   * statements prepared on the old one: a burst after a quiet spell waited on those.
+   */
+  poolMin: number;
   logQueries: boolean;
 }
 

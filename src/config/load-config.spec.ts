@@ -140,6 +140,15 @@ describe(loadConfig.name, () => {
     ]);
   });
 
+  it('keeps every pooled database connection open while idle unless DATABASE_POOL_MIN says fewer, never more than the pool', () => {
+    expect(loadConfig({ ...DEV }).database).toMatchObject({ poolSize: 20, poolMin: 20 });
+    expect(loadConfig({ ...DEV, DATABASE_POOL_SIZE: '8' }).database).toMatchObject({ poolSize: 8, poolMin: 8 });
+    expect(loadConfig({ ...DEV, DATABASE_POOL_SIZE: '8', DATABASE_POOL_MIN: '0' }).database).toMatchObject({ poolSize: 8, poolMin: 0 });
+    expect(() => loadConfig({ ...DEV, DATABASE_POOL_SIZE: '8', DATABASE_POOL_MIN: '9' })).toThrow(
+      'DATABASE_POOL_MIN must be between 0 and 8 (got 9)',
+    );
+  });
+
   it('does not start the simulator when a DOKU base URL is configured', () => {
     expect(loadConfig({ ...DEV, DOKU_BASE_URL: 'https://api-sandbox.doku.com' }).simulator.autoStart).toBe(false);
   });

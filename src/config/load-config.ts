@@ -108,6 +108,7 @@ export function loadConfig(environment: Env = process.env): AppConfig {
     prod && !signingKeyText
       ? { keys: [], activeKeyId: '' }
       : parseAccessTokenKeys(signingKeyText, env.JWT_ACTIVE_KEY_ID || undefined, problems);
+  const poolSize = int('DATABASE_POOL_SIZE', 20, 1, 500);
   if (prod && !env.DATABASE_URL) problems.push('DATABASE_URL is required in production (the embedded PostgreSQL is for development only)');
 
   const port = int('PORT', 3000, 1, 65535);
@@ -245,7 +246,8 @@ export function loadConfig(environment: Env = process.env): AppConfig {
         dataDir: embeddedDataDir,
         port: int('EMBEDDED_PG_PORT', 54329, 1024, 65535),
       },
-      poolSize: int('DATABASE_POOL_SIZE', 20, 1, 500),
+      poolSize,
+      poolMin: int('DATABASE_POOL_MIN', poolSize, 0, poolSize),
       logQueries: bool('DATABASE_LOG_QUERIES', false),
     },
     doku: {

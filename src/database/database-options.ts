@@ -21,6 +21,6 @@ export function buildDataSourceOptions(db: DatabaseSection, url: string): DataSo
     migrationsRun: false,
     // Failed queries surface as errors and are logged by the error filter with the request id.
     logging: db.logQueries ? ['query', 'error'] : false,
-    extra: { max: db.poolSize, application_name: 'doku-wallet-partner' },
+    extra: { max: db.poolSize, min: db.poolMin, application_name: 'doku-wallet-partner' },
   };
 }
