@@ -80,9 +80,10 @@ export interface DatabaseSection {
   embedded: { dataDir: string; port: number };
   poolSize: number;
   /**
-   * Connections kept open while idle (at most poolSize; default poolSize). A connection opened again
-   * after an idle spell costs PostgreSQL a new backend process and its catalog reads, and us the
-   * statements prepared on the old one: a burst after a quiet spell waited on those.
+   * Connections kept open while idle (at most poolSize; default poolSize in production, 0 otherwise).
+   * A connection opened again after an idle spell costs PostgreSQL a new backend process and its
+   * catalog reads, and us the statements prepared on the old one: a burst after a quiet spell
+   * waited on those.
    */
   poolMin: number;
   logQueries: boolean;

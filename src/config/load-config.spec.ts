@@ -9,6 +9,23 @@ import { newAccessTokenKey, TEST_ONLY_SIGNING_KEY_PEM } from './signing-keys';
 // Development keeps its random signing key beside the data directory: keep it out of the checkout.
 const DEV = { EMBEDDED_PG_DATA_DIR: join(mkdtempSync(join(tmpdir(), 'config-spec-')), 'postgres') };
 
+/** A complete production environment (the development DOKU credentials stand in for real ones). */
+function productionEnv(): Record<string, string> {
+  const c = DEV_DOKU_CREDENTIALS;
+  return {
+    NODE_ENV: 'production',
+    DATABASE_URL: 'postgres://wallet@db/wallet',
+    JWT_SIGNING_KEYS: newAccessTokenKey().privateKeyPem,
+    DOKU_BASE_URL: 'https://api-sandbox.doku.com',
+    DOKU_CLIENT_ID: c.clientId,
+    DOKU_CLIENT_SECRET: c.clientSecret,
+    DOKU_PRIVATE_KEY: c.partnerPrivateKeyPem,
+    DOKU_PUBLIC_KEY: c.dokuPublicKeyPem,
+    DOKU_AUTH_CODE_KEY: c.authCodeKey,
+    DOKU_TOKEN_ENCRYPTION_KEY: c.tokenEncryptionKey,
+  };
+}
+
 describe(loadConfig.name, () => {
   it('gives development a random ES256 signing key per data directory, kept for restarts and readable by its owner only', () => {
     const first = loadConfig(DEV).auth;
@@ -140,10 +157,13 @@ describe(loadConfig.name, () => {
     ]);
   });
 
-  it('keeps every pooled database connection open while idle unless DATABASE_POOL_MIN says fewer, never more than the pool', () => {
-    expect(loadConfig({ ...DEV }).database).toMatchObject({ poolSize: 20, poolMin: 20 });
-    expect(loadConfig({ ...DEV, DATABASE_POOL_SIZE: '8' }).database).toMatchObject({ poolSize: 8, poolMin: 8 });
-    expect(loadConfig({ ...DEV, DATABASE_POOL_SIZE: '8', DATABASE_POOL_MIN: '0' }).database).toMatchObject({ poolSize: 8, poolMin: 0 });
+  it('keeps every pooled database connection open while idle in production unless DATABASE_POOL_MIN says fewer, never more than the pool', () => {
+    const prod = { ...productionEnv(), DATABASE_POOL_SIZE: '8' };
+    expect(loadConfig(prod).database).toMatchObject({ poolSize: 8, poolMin: 8 });
+    expect(loadConfig({ ...prod, DATABASE_POOL_MIN: '2' }).database).toMatchObject({ poolSize: 8, poolMin: 2 });
+    // Development and the tests start many apps against one server: no minimum unless asked.
+    expect(loadConfig({ ...DEV }).database).toMatchObject({ poolSize: 20, poolMin: 0 });
+    expect(loadConfig({ ...DEV, DATABASE_POOL_MIN: '20' }).database).toMatchObject({ poolSize: 20, poolMin: 20 });
     expect(() => loadConfig({ ...DEV, DATABASE_POOL_SIZE: '8', DATABASE_POOL_MIN: '9' })).toThrow(
       'DATABASE_POOL_MIN must be between 0 and 8 (got 9)',
     );
@@ -228,19 +248,7 @@ describe(loadConfig.name, () => {
   });
 
   it('keeps /docs and /metrics closed in production unless told otherwise; basic auth needs real credentials', () => {
-    const c = DEV_DOKU_CREDENTIALS;
-    const production = {
-      NODE_ENV: 'production',
-      DATABASE_URL: 'postgres://wallet@db/wallet',
-      JWT_SIGNING_KEYS: newAccessTokenKey().privateKeyPem,
-      DOKU_BASE_URL: 'https://api-sandbox.doku.com',
-      DOKU_CLIENT_ID: c.clientId,
-      DOKU_CLIENT_SECRET: c.clientSecret,
-      DOKU_PRIVATE_KEY: c.partnerPrivateKeyPem,
-      DOKU_PUBLIC_KEY: c.dokuPublicKeyPem,
-      DOKU_AUTH_CODE_KEY: c.authCodeKey,
-      DOKU_TOKEN_ENCRYPTION_KEY: c.tokenEncryptionKey,
-    };
+    const production = productionEnv();
     expect(loadConfig(DEV).app.operator).toMatchObject({ docs: 'public', metrics: 'public' });
     expect(loadConfig(production).app.operator).toMatchObject({ docs: 'off', metrics: 'off' });
     expect(loadConfig({ ...production, DOCS_ACCESS: 'basic', OPERATOR_BASIC_AUTH: `ops:${'p'.repeat(16)}` }).app.operator).toMatchObject({
@@ -259,18 +267,7 @@ describe(loadConfig.name, () => {
 
   it('configures the DOKU e-Wallet checkout merchant: the simulator’s in development, off in production unless given, both values or neither', () => {
     const c = DEV_DOKU_CREDENTIALS;
-    const production = {
-      NODE_ENV: 'production',
-      DATABASE_URL: 'postgres://wallet@db/wallet',
-      JWT_SIGNING_KEYS: newAccessTokenKey().privateKeyPem,
-      DOKU_BASE_URL: 'https://api-sandbox.doku.com',
-      DOKU_CLIENT_ID: c.clientId,
-      DOKU_CLIENT_SECRET: c.clientSecret,
-      DOKU_PRIVATE_KEY: c.partnerPrivateKeyPem,
-      DOKU_PUBLIC_KEY: c.dokuPublicKeyPem,
-      DOKU_AUTH_CODE_KEY: c.authCodeKey,
-      DOKU_TOKEN_ENCRYPTION_KEY: c.tokenEncryptionKey,
-    };
+    const production = productionEnv();
     expect(loadConfig(DEV).doku.checkout).toEqual({
       clientId: c.checkoutClientId,
       secretKey: c.checkoutSecretKey,

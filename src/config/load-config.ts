@@ -247,7 +247,9 @@ export function loadConfig(environment: Env = process.env): AppConfig {
         port: int('EMBEDDED_PG_PORT', 54329, 1024, 65535),
       },
       poolSize,
-      poolMin: int('DATABASE_POOL_MIN', poolSize, 0, poolSize),
+      // Production keeps its pools full; development and the tests start many short-lived apps
+      // against one server (its 100 connections ran out when every test app kept its pool full).
+      poolMin: int('DATABASE_POOL_MIN', prod ? poolSize : 0, 0, poolSize),
       logQueries: bool('DATABASE_LOG_QUERIES', false),
     },
     doku: {
