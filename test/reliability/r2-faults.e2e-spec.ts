@@ -44,9 +44,10 @@ const LATENCY_MS = 1_800;
  * Not-found grace (RECONCILER_NOT_FOUND_GRACE_MS): longer than any late call, so a late one is never
  * taken for a missing one. Under the late-status profile DOKU's status shows an operation only
  * DOKU_SIM_LATE_STATUS_MS (1.5 s in test:variants) after it applied it, itself LATENCY_MS late:
- * 3.3 s, with room for a loaded machine.
+ * 3.3 s, with room for a loaded machine (a CI run's late DANA payment landed more than 3.5 s after
+ * it was sent, so a 5 s grace took it for a missing one).
  */
-const GRACE_MS = 5_000;
+const GRACE_MS = 8_000;
 /** Reconciler schedule (RECONCILER_SCHEDULE_SECONDS), compressed like the grace: checks every 1-3 s, long enough to outlast the faults. */
 const RECHECK_SCHEDULE = Array.from({ length: 40 }, (_, i) => Math.min(1 + i, 3)).join(',');
 /** Per money endpoint and fault type: one of the six fires on about a third of the money calls. */
@@ -75,6 +76,25 @@ const QUERY_FAULTS = ['error_before', 'malformed'] as const satisfies readonly F
 const NOT_APPLIED: ReadonlySet<FaultType> = new Set(['refuse', 'error_before']);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Waits until the simulator has finished every call to `endpoints` that we made (late ones land after
+ * our timeout), and gives how many it has not after LATENCY_MS + 15 s.
+ */
+async function landedAtSimulator(env: ReliabilityEnv, endpoints: readonly string[]): Promise<number> {
+  const db = env.t.app.get(DataSource);
+  const deadline = Date.now() + LATENCY_MS + 15_000;
+  for (;;) {
+    await env.t.app.get(ExchangeRecorderService).flush();
+    const rows = await db.query<Array<{ endpoint: string; n: number }>>(
+      `SELECT endpoint, count(*)::int AS n FROM doku_exchanges WHERE endpoint = ANY($1) GROUP BY endpoint`,
+      [[...endpoints]],
+    );
+    const behind = rows.reduce((sum, r) => sum + Math.max(0, r.n - env.simCalls.get(r.endpoint)), 0);
+    if (behind === 0 || Date.now() > deadline) return behind;
+    await sleep(100);
+  }
+}
 
 function percentiles(values: number[]): { p50: number; p95: number; max: number } {
   const sorted = [...values].sort((a, b) => a - b);
@@ -289,20 +309,7 @@ async function runPlan(plan: Plan, faultSeed: string): Promise<RunResult> {
       if (op.answer) answers.add(`${op.kind}:${op.answer.status}`);
     };
 
-    /** Waits until the simulator has finished every money call we made (late ones land after our timeout). */
-    const landed = async (): Promise<number> => {
-      const deadline = Date.now() + LATENCY_MS + 15_000;
-      for (;;) {
-        await env.t.app.get(ExchangeRecorderService).flush();
-        const rows = await db.query<Array<{ endpoint: string; n: number }>>(
-          `SELECT endpoint, count(*)::int AS n FROM doku_exchanges WHERE endpoint = ANY($1) GROUP BY endpoint`,
-          [[...MONEY_ENDPOINTS]],
-        );
-        const behind = rows.reduce((sum, r) => sum + Math.max(0, r.n - env.simCalls.get(r.endpoint)), 0);
-        if (behind === 0 || Date.now() > deadline) return behind;
-        await sleep(100);
-      }
-    };
+    const landed = () => landedAtSimulator(env, MONEY_ENDPOINTS);
 
     /** Reads every unresolved transaction the way its client does after a 202, until none is left (the reconciler works alongside). */
     const converge = async (): Promise<{ ms: number; unresolved: number; reads: number }> => {
@@ -655,7 +662,10 @@ describe('R2: money operations under injected DOKU faults', () => {
       user: users[i % users.length],
     }));
     await mapLimit(payments, CONCURRENCY, send);
-    await sleep(LATENCY_MS + 500);
+    // Every payment DOKU will have is there before the customer acts (a late one landed after a fixed
+    // wait on a loaded machine, and nobody approved or declined it).
+    const unlandedPayments = await landedAtSimulator(env, DANA_ENDPOINTS);
+    if (unlandedPayments > 0) problems.push(`${unlandedPayments} DANA calls we made never finished at the simulator`);
     // The customer in DANA, for every payment DOKU has: most approve, some decline.
     let keys = await byKey();
     const atDoku = new Map(env.sim.control.danaPayments({ clientId }).map((p) => [p.partnerReferenceNo, p]));
@@ -675,7 +685,8 @@ describe('R2: money operations under injected DOKU faults', () => {
       .filter((op) => keys.get(op.key)?.status === 'SUCCESS')
       .map((op, i) => ({ key: `r2-dana-rfd-${i}`, kind: 'refund', amount: 1_000 + i, user: op.user, purchaseId: keys.get(op.key)!.id }));
     await mapLimit(refunds, CONCURRENCY, send);
-    await sleep(LATENCY_MS + 500);
+    const unlandedRefunds = await landedAtSimulator(env, DANA_ENDPOINTS);
+    if (unlandedRefunds > 0) problems.push(`${unlandedRefunds} DANA calls we made never finished at the simulator`);
     const unresolved2 = await converge();
 
     // Every answer 2xx, never 5xx; a faulted call answered 202 UNKNOWN.
