@@ -25,6 +25,8 @@ export interface HttpReply {
   drop?: boolean;
   /** With `drop`: the socket was destroyed before processing, so nothing was applied (`refuse`). */
   refused?: boolean;
+  /** The operation answered, for the request log, when it is not the endpoint map's (DOKU's other channels). */
+  endpoint?: string;
 }
 
 export interface SubRouter {
@@ -145,7 +147,8 @@ export class SimServer {
     const ms = Math.round((performance.now() - started) * 100) / 100;
     // Never log query strings (page tokens), headers or bodies: they carry tokens, OTPs and PINs.
     const line: Record<string, unknown> = { msg: 'request', method: req.method, path: pathname, status: reply.drop ? 0 : reply.status, ms };
-    if (def) line.endpoint = def.name;
+    const endpoint = reply.endpoint ?? def?.name;
+    if (endpoint) line.endpoint = endpoint;
     const received = this.gate.received.get(req);
     if (received) {
       // A request id, not a secret: logged so a test can check uniqueness per Jakarta day.

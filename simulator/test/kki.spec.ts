@@ -11,6 +11,24 @@ const SAMPLE = { cpan: '9360001609987000000', bankCardToken: 'de52e5820f4c381db8
 let seq = 0;
 const ref = (): string => `KKI${Date.now().toString(36)}${String(++seq).padStart(6, '0')}`.padEnd(32, 'x').slice(0, 32);
 
+/** A new customer on `on` pays 10.00 by card, then `refundValue` of it is refunded: the reference and both answers. */
+async function cardPaymentAndRefund(on: Harness, phoneNo: string, partnerRefundNo: string, refundValue: string) {
+  const token = (await readyCustomer(on, phoneNo)).customerToken;
+  const r = ref();
+  const paid = await on.client.call(
+    PAY,
+    { partnerReferenceNo: r, amount: idr('10.00'), bankCardToken: SAMPLE.bankCardToken, otp: SAMPLE.otp, additionalInfo: {} },
+    { customerToken: token },
+  );
+  const refunded = await on.client.call(REFUND, {
+    originalPartnerReferenceNo: r,
+    partnerRefundNo,
+    refundAmount: idr(refundValue),
+    additionalInfo: {},
+  });
+  return { r, paid, refunded };
+}
+
 describe('KKI card channel (SNAP direct-debit core)', () => {
   let h: Harness;
   let customerToken: string;
@@ -175,6 +193,23 @@ describe('KKI card channel (SNAP direct-debit core)', () => {
     expect((await refund(r, 'K00000000009', '2.00')).body.responseCode).toBe('4040718');
   });
 
+  it("names its operations in the request log, not the endpoint map's on the same paths", async () => {
+    // A test waiting for our calls to land counts the log by name: a card payment logged as the DANA
+    // payment whose path it shares would never be counted.
+    const lines: Array<Record<string, unknown>> = [];
+    const logged = await startHarness({ log: (line) => lines.push(JSON.parse(line) as Record<string, unknown>) }, h.partner);
+    try {
+      const { r, paid, refunded } = await cardPaymentAndRefund(logged, '6281322220004', 'K00000000101', '1.00');
+      expect(paid.body.responseCode).toBe('2005400');
+      expect(refunded.status).toBe(200);
+      await logged.client.call(STATUS, { originalPartnerReferenceNo: r, serviceCode: '55', additionalInfo: {} });
+      const calls = lines.filter((l) => l.msg === 'request' && [PAY, REFUND, STATUS].includes(l.path as string));
+      expect(calls.map((l) => l.endpoint)).toEqual(['kkiPayment', 'kkiRefund', 'kkiStatus']);
+    } finally {
+      await logged.sim.close();
+    }
+  });
+
   it('answers every request on its paths when nothing else serves them', async () => {
     // The DANA channel of the endpoint map serves the same paths by default: moved away here.
     const alone = await startHarness({ paths: DANA_ELSEWHERE }, h.partner);
@@ -214,20 +249,8 @@ describe('KKI card channel (SNAP direct-debit core)', () => {
   it('shares its paths with another channel of the endpoint map, taking only KKI requests', async () => {
     const shared = await startHarness({ paths: { ...DANA_ELSEWHERE, refundPurchase: REFUND } }, h.partner);
     try {
-      const token = (await readyCustomer(shared, '6281322220002')).customerToken;
-      const r = ref();
-      const paid = await shared.client.call(
-        PAY,
-        { partnerReferenceNo: r, amount: idr('10.00'), bankCardToken: SAMPLE.bankCardToken, otp: SAMPLE.otp, additionalInfo: {} },
-        { customerToken: token },
-      );
+      const { paid, refunded: kki } = await cardPaymentAndRefund(shared, '6281322220002', 'K7', '10.00');
       expect(paid.body.responseCode).toBe('2005400');
-      const kki = await shared.client.call(REFUND, {
-        originalPartnerReferenceNo: r,
-        partnerRefundNo: 'K7',
-        refundAmount: idr('10.00'),
-        additionalInfo: {},
-      });
       expect(kki.body.responseCode).toBe('2000700');
       // Not a KKI payment: the wallet's refund answers it (its own "not found", service 58).
       const wallet = await shared.client.call(REFUND, {

@@ -15,7 +15,7 @@ import { invariantViolations } from './support/reconcile';
 import type { CrashBattery, PurchaseCrash } from './support/purchase-crash';
 import { checkFinalAnswer, CRASH_POINTS, crashEach, restartAndConverge } from './support/purchase-crash';
 import type { ChannelOp } from './support/channel-faults';
-import { channelFaultRules, channelRun, faultedCalls, startFaultBatteryEnv } from './support/channel-faults';
+import { channelFaultRules, channelRun, faultedCalls, landedAtSimulator, startFaultBatteryEnv } from './support/channel-faults';
 
 /**
  * The money battery (docs/reliability.md) for KKI card payments (docs/channels.md#kki-card-host-to-host):
@@ -379,7 +379,10 @@ describe('Card battery: KKI card payments under concurrency and DOKU faults', ()
     });
     for (const op of payments) cards.set(op.card!.cpan, op.card!);
     await mapLimit(payments, CONCURRENCY, send);
-    await sleep(LATENCY_MS + 500);
+    // Every payment DOKU will have is there before the customer acts (a late one landed after a fixed
+    // wait on a loaded machine: nobody confirmed it, and the card was charged while we said FAILED).
+    const unlandedPayments = await landedAtSimulator(env, MONEY_ENDPOINTS, LATENCY_MS);
+    if (unlandedPayments > 0) problems.push(`${unlandedPayments} card calls we made never finished at the simulator`);
     // The customer in the issuer's app, for every payment waiting there: most approve, some decline.
     let keys = await byKey();
     const approved = new Set<string>();
@@ -412,7 +415,8 @@ describe('Card battery: KKI card payments under concurrency and DOKU faults', ()
     await mapLimit([...byPurchase.values()], CONCURRENCY, async (list) => {
       for (const op of list) await send(op);
     });
-    await sleep(LATENCY_MS + 500);
+    const unlandedRefunds = await landedAtSimulator(env, MONEY_ENDPOINTS, LATENCY_MS);
+    if (unlandedRefunds > 0) problems.push(`${unlandedRefunds} card calls we made never finished at the simulator`);
     const unresolved2 = await converge();
 
     // Answers: never 5xx; a faulted call answered 202 UNKNOWN; a wrong OTP otherwise 422.

@@ -12,7 +12,7 @@ import { invariantViolations } from './support/reconcile';
 import type { CrashBattery, PurchaseCrash } from './support/purchase-crash';
 import { checkFinalAnswer, CRASH_POINTS, crashEach, restartAndConverge } from './support/purchase-crash';
 import type { ChannelOp } from './support/channel-faults';
-import { channelFaultRules, channelRun } from './support/channel-faults';
+import { channelFaultRules, channelRun, landedAtSimulator } from './support/channel-faults';
 
 /**
  * The money battery for the DOKU e-Wallet checkout channel (docs/channels.md#doku-e-wallet-checkout,
@@ -260,8 +260,9 @@ describe('Battery: DOKU e-Wallet checkout purchases', () => {
       })),
     );
     const plan = [...first, ...main];
-    // DOKU lands the late ones.
-    await sleep(LATENCY_MS + 500);
+    // DOKU lands the late ones before the customers act (a fixed wait missed one on a loaded machine).
+    const unlanded = await landedAtSimulator(env, ['checkoutPayment'], LATENCY_MS);
+    if (unlanded > 0) problems.push(`${unlanded} order calls we made never finished at the simulator`);
 
     // The customers, on DOKU's page, for every order DOKU has: most pay, some give up.
     const keys = await run.byKey();

@@ -1,6 +1,5 @@
 import { DataSource } from 'typeorm';
 import type { FaultFiring, FaultRule, FaultType } from '../../simulator/src/faults';
-import { ExchangeRecorderService } from '../../src/integrations/doku/snap/exchange-recorder.service';
 import type { SignedInUser } from '../support/actors';
 import { registerUser, serviceToken } from '../support/actors';
 import { createBoundWallet } from '../support/wallet-fixtures';
@@ -12,7 +11,7 @@ import { isStableErrorBody } from './support/http-client';
 import type { Reconciliation } from './support/reconcile';
 import { invariantViolations, reconcile, reconciliationFigures } from './support/reconcile';
 import type { ChannelOp } from './support/channel-faults';
-import { channelFaultRules, channelRun, faultedCalls, startFaultBatteryEnv } from './support/channel-faults';
+import { channelFaultRules, channelRun, faultedCalls, landedAtSimulator, startFaultBatteryEnv } from './support/channel-faults';
 
 /**
  * R2 (docs/reliability.md): purchases (paid with the PIN), cancels, refunds, bank transfers and top-ups
@@ -76,25 +75,6 @@ const QUERY_FAULTS = ['error_before', 'malformed'] as const satisfies readonly F
 const NOT_APPLIED: ReadonlySet<FaultType> = new Set(['refuse', 'error_before']);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * Waits until the simulator has finished every call to `endpoints` that we made (late ones land after
- * our timeout), and gives how many it has not after LATENCY_MS + 15 s.
- */
-async function landedAtSimulator(env: ReliabilityEnv, endpoints: readonly string[]): Promise<number> {
-  const db = env.t.app.get(DataSource);
-  const deadline = Date.now() + LATENCY_MS + 15_000;
-  for (;;) {
-    await env.t.app.get(ExchangeRecorderService).flush();
-    const rows = await db.query<Array<{ endpoint: string; n: number }>>(
-      `SELECT endpoint, count(*)::int AS n FROM doku_exchanges WHERE endpoint = ANY($1) GROUP BY endpoint`,
-      [[...endpoints]],
-    );
-    const behind = rows.reduce((sum, r) => sum + Math.max(0, r.n - env.simCalls.get(r.endpoint)), 0);
-    if (behind === 0 || Date.now() > deadline) return behind;
-    await sleep(100);
-  }
-}
 
 function percentiles(values: number[]): { p50: number; p95: number; max: number } {
   const sorted = [...values].sort((a, b) => a - b);
@@ -309,7 +289,7 @@ async function runPlan(plan: Plan, faultSeed: string): Promise<RunResult> {
       if (op.answer) answers.add(`${op.kind}:${op.answer.status}`);
     };
 
-    const landed = () => landedAtSimulator(env, MONEY_ENDPOINTS);
+    const landed = () => landedAtSimulator(env, MONEY_ENDPOINTS, LATENCY_MS);
 
     /** Reads every unresolved transaction the way its client does after a 202, until none is left (the reconciler works alongside). */
     const converge = async (): Promise<{ ms: number; unresolved: number; reads: number }> => {
@@ -664,7 +644,7 @@ describe('R2: money operations under injected DOKU faults', () => {
     await mapLimit(payments, CONCURRENCY, send);
     // Every payment DOKU will have is there before the customer acts (a late one landed after a fixed
     // wait on a loaded machine, and nobody approved or declined it).
-    const unlandedPayments = await landedAtSimulator(env, DANA_ENDPOINTS);
+    const unlandedPayments = await landedAtSimulator(env, DANA_ENDPOINTS, LATENCY_MS);
     if (unlandedPayments > 0) problems.push(`${unlandedPayments} DANA calls we made never finished at the simulator`);
     // The customer in DANA, for every payment DOKU has: most approve, some decline.
     let keys = await byKey();
@@ -685,7 +665,7 @@ describe('R2: money operations under injected DOKU faults', () => {
       .filter((op) => keys.get(op.key)?.status === 'SUCCESS')
       .map((op, i) => ({ key: `r2-dana-rfd-${i}`, kind: 'refund', amount: 1_000 + i, user: op.user, purchaseId: keys.get(op.key)!.id }));
     await mapLimit(refunds, CONCURRENCY, send);
-    const unlandedRefunds = await landedAtSimulator(env, DANA_ENDPOINTS);
+    const unlandedRefunds = await landedAtSimulator(env, DANA_ENDPOINTS, LATENCY_MS);
     if (unlandedRefunds > 0) problems.push(`${unlandedRefunds} DANA calls we made never finished at the simulator`);
     const unresolved2 = await converge();
 

@@ -103,11 +103,15 @@ export class ChannelRouter implements SubRouter {
 
   async handle(req: IncomingMessage, pathname: string, search: URLSearchParams, raw: Buffer): Promise<Reply | undefined> {
     const method = req.method ?? 'GET';
-    if (method === 'POST' && pathname === this.kkiPaths.payment) return this.kkiCall('kkiPayment', req, raw);
-    if (method === 'POST' && pathname === this.kkiPaths.refund) return this.kkiCall('kkiRefund', req, raw);
-    if (method === 'POST' && pathname === this.kkiPaths.status) return this.kkiCall('kkiStatus', req, raw);
-    if (pathname === CHECKOUT_PATHS.payment) return this.checkoutCall('checkoutPayment', req, pathname, raw);
-    if (pathname.startsWith(CHECKOUT_PATHS.statusPrefix)) return this.checkoutCall('checkoutStatus', req, pathname, raw);
+    // The request log names the channel's operation (kkiPayment…), not the endpoint map's on a shared path.
+    const named = (endpoint: string, reply: Reply | undefined): Reply | undefined => reply && { ...reply, endpoint };
+    if (method === 'POST' && pathname === this.kkiPaths.payment) return named('kkiPayment', await this.kkiCall('kkiPayment', req, raw));
+    if (method === 'POST' && pathname === this.kkiPaths.refund) return named('kkiRefund', await this.kkiCall('kkiRefund', req, raw));
+    if (method === 'POST' && pathname === this.kkiPaths.status) return named('kkiStatus', await this.kkiCall('kkiStatus', req, raw));
+    if (pathname === CHECKOUT_PATHS.payment)
+      return named('checkoutPayment', await this.checkoutCall('checkoutPayment', req, pathname, raw));
+    if (pathname.startsWith(CHECKOUT_PATHS.statusPrefix))
+      return named('checkoutStatus', await this.checkoutCall('checkoutStatus', req, pathname, raw));
     if (pathname.startsWith(`${CHECKOUT_PATHS.page}/`)) return this.checkoutPage(req, pathname.slice(CHECKOUT_PATHS.page.length + 1), raw);
     if (pathname === KKI_CONFIRM_PAGE) return this.kkiConfirmPage(req, search, raw);
     if (this.sim.settings.controlApi && pathname.startsWith('/_sim/')) return this.control(method, pathname, raw);

@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { ExchangeRecorderService } from '../../../src/integrations/doku/snap/exchange-recorder.service';
 import type { FaultFiring, FaultRule, FaultTarget, FaultType } from '../../../simulator/src/faults';
 import type { SignedInUser } from '../../support/actors';
 import type { ReliabilityEnv } from './env';
@@ -207,4 +208,27 @@ export function channelRun<Op extends ChannelOp>(
 /** The calls a fault fired on, as `endpoint|key` (the key is the amount, as the rules are keyed). */
 export function faultedCalls(firings: readonly FaultFiring[]): Set<string> {
   return new Set(firings.map((f) => `${f.endpoint}|${f.key}`));
+}
+
+/**
+ * Waits until the simulator has finished every call to `endpoints` that we made, and gives how many
+ * it has not after `latencyMs` + 15 s. A late call lands after our timeout, and on a loaded machine
+ * later still: a battery that snapshots DOKU's ledger after a fixed wait can miss one, and then a
+ * payment the customer never saw is charged behind its back. Our side is the exchanges we recorded,
+ * DOKU's the simulator's request log.
+ */
+export async function landedAtSimulator(env: ReliabilityEnv, endpoints: readonly string[], latencyMs: number): Promise<number> {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const db = env.t.app.get(DataSource);
+  const deadline = Date.now() + latencyMs + 15_000;
+  for (;;) {
+    await env.t.app.get(ExchangeRecorderService).flush();
+    const rows = await db.query<Array<{ endpoint: string; n: number }>>(
+      `SELECT endpoint, count(*)::int AS n FROM doku_exchanges WHERE endpoint = ANY($1) GROUP BY endpoint`,
+      [[...endpoints]],
+    );
+    const behind = rows.reduce((sum, r) => sum + Math.max(0, r.n - env.simCalls.get(r.endpoint)), 0);
+    if (behind === 0 || Date.now() > deadline) return behind;
+    await sleep(100);
+  }
 }
