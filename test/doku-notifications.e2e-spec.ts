@@ -1,6 +1,7 @@
 import { createHash, createHmac, createSign, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { jakartaTimestamp } from '../src/integrations/doku/snap/doku-signature';
 import type { SignedInUser } from './support/actors';
@@ -265,6 +266,85 @@ describe('DOKU notifications (e2e, simulator)', () => {
       expect({ partner, status: res.status, code: res.body.responseCode }).toEqual({ partner, status: 401, code: '4015600' });
     }
     expect(await stored(ref)).toHaveLength(0);
+  });
+
+  it('a burst is stored in a few statements, each delivery once (twice in the same statement too), and acknowledged only once committed', async () => {
+    const token = await handshake();
+    const purchases = await Promise.all(Array.from({ length: 4 }, (_, i) => pendingPurchase(21_000 + i)));
+    const bodies = Array.from({ length: 40 }, (_, i) =>
+      JSON.stringify({ originalPartnerReferenceNo: purchases[i % 4].ref, originalReferenceNo: `B${i}`, latestTransactionStatus: '03' }),
+    );
+    const twice = `${Date.now()}88`;
+    // The table is locked while the burst arrives: the first statements wait, the rest queue behind them.
+    const locker = new Client({ connectionString: env.t.databaseUrl });
+    // Its own connection: inside a transaction pg_stat_activity stays as first read, and the app's
+    // pool may be all taken by waiting statements.
+    const watcher = new Client({ connectionString: env.t.databaseUrl });
+    await locker.connect();
+    await watcher.connect();
+    let released = false;
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE doku_notifications IN EXCLUSIVE MODE');
+      const sent = [
+        ...bodies.map((body) => http().post(NOTIFY_PATH).set(signed(token, body)).send(body)),
+        ...[0, 1].map(() =>
+          http()
+            .post(NOTIFY_PATH)
+            .set(signed(token, bodies[0], { externalId: twice }))
+            .send(bodies[0]),
+        ),
+      ].map((request) => request.then((res) => ({ status: res.status, code: res.body.responseCode as string, at: Date.now() })));
+      const blocked = await until(
+        async () =>
+          Number(
+            (
+              await watcher.query<{ n: string }>(
+                `SELECT count(*) AS n FROM pg_stat_activity
+                  WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO doku_notifications%'`,
+              )
+            ).rows[0].n,
+          ),
+        (n) => n === 2,
+      );
+      // Two statements in flight at most: the others wait in memory, not in the pool.
+      expect(blocked).toBe(2);
+      await new Promise((r) => setTimeout(r, 500));
+      const releasedAt = Date.now();
+      await locker.query('COMMIT');
+      released = true;
+      const answers = await Promise.all(sent);
+      expect(answers.map((a) => `${a.status} ${a.code}`)).toEqual(answers.map(() => '200 2005600'));
+      // Nothing was acknowledged while its row could not be written.
+      expect(answers.filter((a) => a.at < releasedAt)).toEqual([]);
+    } finally {
+      if (!released) await locker.query('ROLLBACK');
+      await locker.end();
+      await watcher.end();
+    }
+    const rows = await db().query<Array<{ received_at: Date; external_id: string }>>(
+      `SELECT received_at, external_id FROM doku_notifications WHERE partner_reference_no = ANY($1)`,
+      [purchases.map((p) => p.ref)],
+    );
+    expect(rows).toHaveLength(41);
+    expect(rows.filter((r) => r.external_id === twice)).toHaveLength(1);
+    // One statement, one transaction timestamp: 41 rows from at most a handful of statements.
+    const statements = new Set(rows.map((r) => r.received_at.getTime())).size;
+    expect(statements).toBeLessThanOrEqual(4);
+    const unprocessed = await until(
+      async () =>
+        Number(
+          (
+            await db().query<Array<{ n: string }>>(
+              `SELECT count(*) AS n FROM doku_notifications WHERE partner_reference_no = ANY($1) AND processed_at IS NULL`,
+              [purchases.map((p) => p.ref)],
+            )
+          )[0].n,
+        ),
+      (n) => n === 0,
+      15_000,
+    );
+    expect(unprocessed).toBe(0);
   });
 
   it('one delivery per X-EXTERNAL-ID: a resend is acknowledged and stored once; the same id with another body is 409 and stores nothing', async () => {

@@ -210,7 +210,7 @@ export class NotificationProcessor implements OnApplicationBootstrap, OnModuleDe
       await this.repository.markProcessed(id, 'no purchase with this reference');
       return;
     }
-    const status = await this.status.confirm(purchase);
-    await this.repository.markProcessed(id, `confirmed by Query Purchase: ${status}`);
+    // Closed in the commit that applies DOKU's answer.
+    await this.status.confirm(purchase, (tx, status) => this.repository.markProcessed(id, `confirmed by Query Purchase: ${status}`, tx));
   }
 }

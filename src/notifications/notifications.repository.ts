@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { returningRows } from '../common/database/sql';
+import { DataSource, EntityManager } from 'typeorm';
+import { preparedRows, returningRows } from '../common/database/sql';
 import { DokuNotification } from './entities/doku-notification.entity';
 
 export type NewNotification = Pick<
@@ -16,21 +16,68 @@ export type NewNotification = Pick<
   | 'headers'
 >;
 
+/** Intake statements in flight at once; notifications arriving meanwhile go together in the next one. */
+const INTAKE_STATEMENTS = 2;
+/** The most notifications one intake statement stores. */
+const INTAKE_BATCH = 64;
+
+/**
+ * Notifications stored in one statement (and one commit): the columns as arrays, unnested into
+ * rows, so the text is the same for any number of them and stays prepared. A delivery already
+ * stored, or twice in the same statement, is kept once: its first copy answers the id.
+ */
+const STORE_BATCH = `INSERT INTO doku_notifications (dedupe_key, partner_reference_no, doku_reference_no, latest_transaction_status, external_id, signature_kind, raw_body, headers, claimed_until)
+  SELECT d, p, r, s, e, k, b, h::jsonb, now() + make_interval(secs => hold)
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[])
+      AS n(d, p, r, s, e, k, b, h, hold)
+  ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key`;
+
+interface WaitingStore {
+  notification: NewNotification;
+  holdSeconds: number | null;
+  resolve(id: string | undefined): void;
+  reject(error: unknown): void;
+}
+
 @Injectable()
 export class NotificationsRepository {
+  private readonly waiting: WaitingStore[] = [];
+  private storing = 0;
+
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /**
-   * Stores a notification unless the same delivery is already stored; returns its id only when new.
-   * With `holdSeconds` the storing instance holds it for that long (it will process it itself);
-   * without, it is left to the sweep at once.
+   * Stores a notification unless the same delivery is already stored; returns its id only when new,
+   * once the row is committed. With `holdSeconds` the storing instance holds it for that long (it
+   * will process it itself); without, it is left to the sweep at once.
+   *
+   * Group commit: while INTAKE_STATEMENTS statements are in flight, the notifications that arrive
+   * wait and are stored together by the next one. A lone notification goes at once; under a burst
+   * each statement and commit carries many, which is most of what storing one costs PostgreSQL
+   * (docs/performance.md). Nobody is acknowledged before its own row is committed.
    */
-  async storeOnce(n: NewNotification, holdSeconds: number | null): Promise<string | undefined> {
-    const rows: { id: string }[] = await this.db.query(
-      `INSERT INTO doku_notifications (dedupe_key, partner_reference_no, doku_reference_no, latest_transaction_status, external_id, signature_kind, raw_body, headers, claimed_until)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9::int))
-       ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
-      [
+  storeOnce(notification: NewNotification, holdSeconds: number | null): Promise<string | undefined> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ notification, holdSeconds, resolve, reject });
+      this.storeWaiting();
+    });
+  }
+
+  private storeWaiting(): void {
+    while (this.storing < INTAKE_STATEMENTS && this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, INTAKE_BATCH);
+      this.storing++;
+      void this.storeBatch(batch).finally(() => {
+        this.storing--;
+        this.storeWaiting();
+      });
+    }
+  }
+
+  private async storeBatch(batch: WaitingStore[]): Promise<void> {
+    const columns: unknown[][] = [[], [], [], [], [], [], [], [], []];
+    for (const { notification: n, holdSeconds } of batch) {
+      const values = [
         n.dedupeKey,
         n.partnerReferenceNo,
         n.dokuReferenceNo,
@@ -40,9 +87,23 @@ export class NotificationsRepository {
         n.rawBody,
         JSON.stringify(n.headers),
         holdSeconds,
-      ],
-    );
-    return rows[0]?.id;
+      ];
+      values.forEach((value, i) => columns[i].push(value));
+    }
+    let rows: Array<{ id: string; dedupe_key: string }>;
+    try {
+      rows = await preparedRows(this.db, STORE_BATCH, columns);
+    } catch (error) {
+      for (const waiting of batch) waiting.reject(error);
+      return;
+    }
+    const stored = new Map(rows.map((row) => [row.dedupe_key, row.id]));
+    for (const waiting of batch) {
+      const key = waiting.notification.dedupeKey;
+      // The first copy of a delivery takes the id; another copy in the same statement is a replay.
+      waiting.resolve(stored.get(key));
+      stored.delete(key);
+    }
   }
 
   /** The raw body stored under a dedupe key, if any (to tell a replay from a reused X-EXTERNAL-ID). */
@@ -77,8 +138,8 @@ export class NotificationsRepository {
     await this.db.query(`UPDATE doku_notifications SET claimed_until = NULL WHERE id = ANY($1::uuid[]) AND processed_at IS NULL`, [ids]);
   }
 
-  async markProcessed(id: string, result: string): Promise<void> {
-    await this.db.query(`UPDATE doku_notifications SET processed_at = now(), process_result = $2, claimed_until = NULL WHERE id = $1`, [
+  async markProcessed(id: string, result: string, manager: EntityManager = this.db.manager): Promise<void> {
+    await manager.query(`UPDATE doku_notifications SET processed_at = now(), process_result = $2, claimed_until = NULL WHERE id = $1`, [
       id,
       result,
     ]);

@@ -10,8 +10,11 @@ import { TransactionResolverRegistry } from '../transactions/transaction-resolve
 import { captureDokuOutcome } from '../transactions/doku-outcome';
 import { Transaction } from '../transactions/entities/transaction.entity';
 import { payableUntilOf } from '../transactions/payable-until';
-import { isUnresolved } from '../transactions/transaction-state';
+import { canTransition, isUnresolved } from '../transactions/transaction-state';
+import type { SettlementEvidence, TransactionStatus } from '../transactions/transaction-state';
 import { TransactionsRepository } from '../transactions/transactions.repository';
+import type { TransitionPatch } from '../transactions/transactions.repository';
+import { returningRows } from '../common/database/sql';
 import { PurchasesRepository } from './purchases.repository';
 import { purchaseReferenceOf, purchaseRefundOf } from './purchase-refund';
 import { PurchaseChannels } from './channels/purchase-channels';
@@ -96,17 +99,27 @@ export class PurchaseStatusService implements OnModuleInit {
    * give the status the purchase ends in. Reads nothing the caller does not need (a notification
    * burst must leave the database and the CPU to the acknowledgements). When DOKU's answer settles
    * nothing (an error, a timeout, a refused token), it throws: the notification is not confirmed,
-   * and its processor tries it again later instead of closing it unconfirmed.
+   * and its processor tries it again later instead of closing it unconfirmed. `inSameCommit` runs
+   * in the commit that applies the answer (the notification is closed with it: one commit, and
+   * never one without the other).
    */
-  async confirm(purchase: Transaction): Promise<Transaction['status']> {
+  async confirm(
+    purchase: Transaction,
+    inSameCommit?: (tx: EntityManager, status: Transaction['status']) => Promise<void>,
+  ): Promise<Transaction['status']> {
     const answer = await this.query(purchase);
     if (!answer) throw new Error(`Query Purchase for ${purchase.id} settled nothing; the notification is tried again`);
     return this.db.transaction(async (tx) => {
       await this.apply(tx, purchase.id, answer);
       // Applied in this commit: the polls of the next interval read it instead of asking again.
-      await tx.query(`UPDATE transactions SET status_asked_at = now() WHERE id = $1`, [purchase.id]);
-      const rows: { status: Transaction['status'] }[] = await tx.query(`SELECT status FROM transactions WHERE id = $1`, [purchase.id]);
-      return rows[0]?.status ?? purchase.status;
+      const rows = await returningRows<{ status: Transaction['status'] }>(
+        tx,
+        `UPDATE transactions SET status_asked_at = now() WHERE id = $1 RETURNING status`,
+        [purchase.id],
+      );
+      const status = rows[0]?.status ?? purchase.status;
+      if (inSameCommit) await inSameCommit(tx, status);
+      return status;
     });
   }
 
@@ -190,11 +203,15 @@ export class PurchaseStatusService implements OnModuleInit {
     // The cause is the status query; DOKU's status code goes into the event's details.
     const cause = 'status-query';
     const eventDetails = { statusCode: code };
+    // The purchase is locked and read as it is: a move its status does not allow changes nothing,
+    // so it is not sent (a settled purchase's next notification costs no write).
+    const move = (to: TransactionStatus, evidence: SettlementEvidence, patch: TransitionPatch) =>
+      canTransition(purchase.status, to) ? this.transactions.transition(tx, purchase.id, to, cause, evidence, patch) : undefined;
 
     switch (doku) {
       case 'SUCCESS':
       case 'REFUNDED':
-        await this.transactions.transition(tx, purchase.id, 'SUCCESS', cause, 'doku-reported', {
+        await move('SUCCESS', 'doku-reported', {
           eventDetails,
           dokuReferenceNo: body?.referenceNo ?? purchase.dokuReferenceNo,
           // DOKU's own record of the X-EXTERNAL-ID that created the purchase, when it gives one.
@@ -206,14 +223,14 @@ export class PurchaseStatusService implements OnModuleInit {
         });
         break;
       case 'CANCELED':
-        await this.transactions.transition(tx, purchase.id, 'CANCELED', cause, 'doku-reported', {
+        await move('CANCELED', 'doku-reported', {
           eventDetails,
           // Canceled by the cancel its expiry sent: for the customer, the time to pay ran out.
           ...(children.some(isExpiryCancel) ? { failureCode: 'PURCHASE.EXPIRED' } : {}),
         });
         break;
       case 'FAILED':
-        await this.transactions.transition(tx, purchase.id, 'FAILED', cause, 'doku-reported', {
+        await move('FAILED', 'doku-reported', {
           eventDetails,
           // DOKU failed it once its PIN page had closed: the customer never paid in time.
           failureCode: now >= (payableUntilOf(purchase) ?? Infinity) ? 'PURCHASE.EXPIRED' : 'DOKU.REJECTED',
@@ -224,7 +241,7 @@ export class PurchaseStatusService implements OnModuleInit {
         // Not found means failed only once DOKU has had time to know it, and only because a
         // purchase DOKU does not know cannot have been paid (settlementAllowed).
         if (isUnresolved(purchase.status) && pastGrace(purchase)) {
-          await this.transactions.transition(tx, purchase.id, 'FAILED', cause, 'doku-not-found', {
+          await move('FAILED', 'doku-not-found', {
             eventDetails: { ...eventDetails, afterGracePeriod: true },
             failureCode: 'DOKU.NOT_FOUND',
           });
@@ -232,8 +249,7 @@ export class PurchaseStatusService implements OnModuleInit {
         break;
       case 'PENDING':
         // DOKU has it and it is still in progress: no longer unknown.
-        if (purchase.status === 'UNKNOWN')
-          await this.transactions.transition(tx, purchase.id, 'PENDING', cause, 'doku-reported', { eventDetails });
+        if (purchase.status === 'UNKNOWN') await move('PENDING', 'doku-reported', { eventDetails });
         break;
     }
 

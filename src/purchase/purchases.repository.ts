@@ -7,7 +7,7 @@ import type { AppError } from '../common/errors/app-error';
 import { Transaction } from '../transactions/entities/transaction.entity';
 import type { KeyClaim, KeyCompletion } from '../transactions/idempotency/one-statement';
 import type { OneStatementIntent } from '../transactions/idempotency/idempotency.service';
-import { NewTransaction, pendingTransactionCtes } from '../transactions/transactions.repository';
+import { NewTransaction, pendingTransactionCtes, selectTransactions } from '../transactions/transactions.repository';
 import type { LimitReservation } from '../limits/limit-reservation';
 import { DokuExchangesRepository, NewDokuExchangeRecord } from '../integrations/doku/snap/doku-exchanges.repository';
 
@@ -38,8 +38,9 @@ export class PurchasesRepository {
     return this.db.getRepository(Transaction).findOne({ where: { id, type: 'PURCHASE' } });
   }
 
-  findByPartnerReference(partnerReferenceNo: string): Promise<Transaction | null> {
-    return this.db.getRepository(Transaction).findOne({ where: { partnerReferenceNo, type: 'PURCHASE' } });
+  async findByPartnerReference(partnerReferenceNo: string): Promise<Transaction | null> {
+    const [purchase] = await selectTransactions(this.db.manager, `partner_reference_no = $1 AND type = 'PURCHASE'`, [partnerReferenceNo]);
+    return purchase ?? null;
   }
 
   /**
@@ -48,15 +49,12 @@ export class PurchasesRepository {
    * `userId` undefined is the back office (any user's purchase).
    */
   async lockForUpdate(tx: EntityManager, id: string, userId: string | undefined): Promise<Transaction | null> {
-    const params: unknown[] = [id];
-    let sql = `SELECT id FROM transactions WHERE id = $1 AND type = 'PURCHASE'`;
-    if (userId !== undefined) {
-      params.push(userId);
-      sql += ` AND user_id = $2`;
-    }
-    const rows: { id: string }[] = await tx.query(`${sql} FOR UPDATE`, params);
-    if (rows.length === 0) return null;
-    return tx.getRepository(Transaction).findOneOrFail({ where: { id } });
+    // One statement: FOR UPDATE answers the row as it is once the lock is ours.
+    const [purchase] =
+      userId === undefined
+        ? await selectTransactions(tx, `id = $1 AND type = 'PURCHASE' FOR UPDATE`, [id])
+        : await selectTransactions(tx, `id = $1 AND type = 'PURCHASE' AND user_id = $2 FOR UPDATE`, [id, userId]);
+    return purchase ?? null;
   }
 
   /**
@@ -82,7 +80,7 @@ export class PurchasesRepository {
 
   /** Refunds and cancels of a purchase, oldest first. */
   findChildren(purchaseId: string, manager: EntityManager = this.db.manager): Promise<Transaction[]> {
-    return manager.getRepository(Transaction).find({ where: { parentId: purchaseId }, order: { createdAt: 'ASC' } });
+    return selectTransactions(manager, 'parent_id = $1 ORDER BY created_at ASC', [purchaseId]);
   }
 
   /** A cancel of this purchase that is in flight or done: a second cancel or a refund must wait or stop. */

@@ -21,6 +21,17 @@ import { DEFAULT_PAYMENT_METHOD } from './payment-method';
 
 const logger = new Logger('Transactions');
 
+/**
+ * Transactions read with plain SQL (`SELECT * … WHERE <where>`) and built column by column from
+ * TypeORM's metadata: the same entities as `Repository.find`, without its query builder and result
+ * mapping, which cost more than the statement on the paths that read a transaction several times
+ * (notification processing, refunds; docs/performance.md). `where` is SQL over `params`.
+ */
+export async function selectTransactions(manager: EntityManager, where: string, params: unknown[]): Promise<Transaction[]> {
+  const rows: Record<string, unknown>[] = await manager.query(`SELECT * FROM transactions WHERE ${where}`, params);
+  return rows.map((row) => entityFromRow(manager, Transaction, row));
+}
+
 const CREATED: TransitionCause = 'created';
 
 export type NewTransaction = Pick<Transaction, 'userId' | 'type' | 'amount' | 'partnerReferenceNo' | 'initiatorKind' | 'initiatorId'> &
@@ -190,7 +201,9 @@ export class TransactionsRepository {
     if (rows.length === 1) return { changed: true, transaction: entityFromRow(tx, Transaction, rows[0]) };
     // Not a forward move, or too little evidence for one: nothing changed; the caller gets the
     // transaction as it is.
-    const current = await tx.getRepository(Transaction).findOneOrFail({ where: { id } });
+    const found = await selectTransactions(tx, 'id = $1', [id]);
+    if (found.length === 0) throw new Error(`Transaction ${id} does not exist`);
+    const current = found[0];
     if (
       (refused.includes(current.type) || (notFoundGuard !== '' && current.dokuReferenceNo !== null)) &&
       canTransition(current.status, to)
