@@ -23,7 +23,8 @@ export interface HeldNotification {
  * a forged, replayed or out-of-order notification can never move a state by itself.
  *
  * Processing is a hint that can wait; the acknowledgement is what DOKU times. So a few
- * notifications are processed at once (`NOTIFICATION_PROCESSING_CONCURRENCY`) and the others wait
+ * notifications are processed at once (`NOTIFICATION_PROCESSING_CONCURRENCY`; one while a burst
+ * is being stored) and the others wait
  * in arrival order, in memory up to `NOTIFICATION_QUEUE_LIMIT`: a burst never takes the CPU and
  * the database pool from the next acknowledgements, and never grows memory without bound. The
  * instance that stores a notification holds it (a lease in its row) while it waits; a sweep on
@@ -169,8 +170,15 @@ export class NotificationProcessor implements OnApplicationBootstrap, OnModuleDe
     this.startWaiting();
   }
 
+  /**
+   * Acknowledgements first: while a burst is being stored (the intake has notifications waiting for
+   * a statement), one notification is processed at a time instead of NOTIFICATION_PROCESSING_CONCURRENCY;
+   * the rest start as the burst ends (each finished job looks again). Processing is never stopped,
+   * only slowed: a customer's poll and the reconciler ask DOKU themselves meanwhile.
+   */
   private startWaiting(): void {
-    while (this.inFlight.size < this.config.notifications.processingConcurrency && this.waiting.length > 0) {
+    const limit = this.repository.intakeBusy() ? 1 : this.config.notifications.processingConcurrency;
+    while (this.inFlight.size < limit && this.waiting.length > 0) {
       const { id, partnerReferenceNo } = this.waiting.shift()!;
       const job: Promise<void> = this.process(id, partnerReferenceNo)
         .then(

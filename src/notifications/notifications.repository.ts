@@ -63,6 +63,11 @@ export class NotificationsRepository {
     });
   }
 
+  /** Whether notifications are being stored faster than one statement at a time (a burst): processing gives way. */
+  intakeBusy(): boolean {
+    return this.waiting.length > 0 || this.storing >= INTAKE_STATEMENTS;
+  }
+
   private storeWaiting(): void {
     while (this.storing < INTAKE_STATEMENTS && this.waiting.length > 0) {
       const batch = this.waiting.splice(0, INTAKE_BATCH);
