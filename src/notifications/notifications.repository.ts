@@ -63,6 +63,11 @@ export class NotificationsRepository {
     });
   }
 
+  /** Notifications waiting for an intake statement (beyond the ones in flight). */
+  intakeWaiting(): number {
+    return this.waiting.length;
+  }
+
   /** Whether notifications are being stored faster than one statement at a time (a burst): processing gives way. */
   intakeBusy(): boolean {
     return this.waiting.length > 0 || this.storing >= INTAKE_STATEMENTS;
