@@ -264,19 +264,25 @@ describe('Battery: DOKU e-Wallet checkout purchases', () => {
     const unlanded = await landedAtSimulator(env, ['checkoutPayment'], LATENCY_MS);
     if (unlanded > 0) problems.push(`${unlanded} order calls we made never finished at the simulator`);
 
-    // The customers, on DOKU's page, for every order DOKU has: most pay, some give up.
-    const keys = await run.byKey();
+    // The customers, on DOKU's page, for every order DOKU has: most pay, some give up. An order the
+    // reconciler sends again (DOKU never had it) reaches DOKU later; its customer decides then.
+    let keys = await run.byKey();
     const decided = new Map<string, 'SUCCESS' | 'FAILED'>();
-    for (const p of plan) {
-      const row = keys.get(p.key);
-      if (!row || ordersAtDoku(env).get(row.partner_reference_no)?.status !== 'PENDING') continue;
-      const result = rng.next() < 0.8 ? 'SUCCESS' : 'FAILED';
-      if ((await payAtDoku(env, row.partner_reference_no, result)) === 200) decided.set(p.key, result);
-      else problems.push(`${p.key}: could not decide at DOKU`);
-    }
+    const customersDecide = async () => {
+      const orders = ordersAtDoku(env);
+      for (const p of plan) {
+        const row = keys.get(p.key);
+        if (decided.has(p.key) || !row || orders.get(row.partner_reference_no)?.status !== 'PENDING') continue;
+        const result = rng.next() < 0.8 ? 'SUCCESS' : 'FAILED';
+        if ((await payAtDoku(env, row.partner_reference_no, result)) === 200) decided.set(p.key, result);
+        else problems.push(`${p.key}: could not decide at DOKU`);
+      }
+    };
+    await customersDecide();
 
     // Converge: the reconciler runs; the customers' apps read their purchases now and then.
-    const open = await run.converge();
+    const open = await run.converge(customersDecide);
+    keys = await run.byKey();
 
     // Every answer was 201 or, when DOKU's answer was lost, 202 UNKNOWN; never a 4xx or 5xx.
     firings.push(...env.sim.control.faultFirings());

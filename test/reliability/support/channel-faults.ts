@@ -129,9 +129,11 @@ export interface ChannelRun<Op extends ChannelOp> {
   send: (op: Op) => Promise<void>;
   /**
    * Until nothing is PENDING or UNKNOWN (or the time is up): the reconciler runs, and the customers'
-   * apps read their open purchases now and then. Returns how many are still open.
+   * apps read their open purchases now and then. `eachRound` is what the customers do meanwhile
+   * (a payment the reconciler sends again reaches DOKU after they first acted, and waits for them).
+   * Returns how many are still open.
    */
-  converge: () => Promise<number>;
+  converge: (eachRound?: () => Promise<void>) => Promise<number>;
   /** Our purchases and refunds of this run, by idempotency key. */
   byKey: () => Promise<Map<string, { key: string; id: string; status: string; partner_reference_no: string }>>;
   /** Counts a call whose DOKU answer was lost: it must have been answered 202 UNKNOWN. */
@@ -169,9 +171,10 @@ export function channelRun<Op extends ChannelOp>(
             });
       answers.add(`${op.kind}:${op.answer.status}`);
     },
-    converge: async () => {
+    converge: async (eachRound) => {
       const start = Date.now();
       for (;;) {
+        await eachRound?.();
         const rows = await db.query<Array<{ id: string; type: string; user_id: string; parent_id: string | null }>>(
           `SELECT id, type, user_id, parent_id FROM transactions WHERE status IN ('PENDING','UNKNOWN')`,
         );
