@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { until } from '../support/until';
 import type { SignedInUser } from '../support/actors';
 import { registerUser } from '../support/actors';
 import type { BackendProcess } from '../support/backend-process';
@@ -238,7 +239,6 @@ describe('R3: kill -9 at every point of a payment', () => {
         continue;
       }
       if (final.headers['idempotent-replayed'] !== 'true') problems.push(`${c.key}: the retry ran the payment again (${final.status})`);
-      const row = await transactionRow(c.transactionId!);
       const expected: Record<Payment, Record<string, string>> = {
         PURCHASE: { paid: 'SUCCESS', failed: 'FAILED', none: 'FAILED' },
         // A transfer DOKU never received is not failed: the reconciler sends it again with its own
@@ -248,6 +248,13 @@ describe('R3: kill -9 at every point of a payment', () => {
         DANA: { paid: 'SUCCESS', failed: 'FAILED', none: 'FAILED' },
       };
       const want = expected[c.payment][c.customer ?? 'none'];
+      // The retry's final answer can come before the reconciler has asked DOKU about a payment the
+      // customer settled on DOKU's page while we were down: converged means within a while, not at once.
+      const row = await until(
+        () => transactionRow(c.transactionId!),
+        (r) => r.status === want,
+        30_000,
+      );
       if (row.status !== want) problems.push(`${c.key}: converged to ${row.status}, DOKU says ${want}`);
       if (c.answeredBeforeCrash) {
         // The answer committed with commit 2 is the key's answer, whatever happened since.
