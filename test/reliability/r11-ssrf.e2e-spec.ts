@@ -170,7 +170,9 @@ function ssrfCases(rng: Rng): SsrfCase[] {
     `db.${rng.hex(4)}.internal`,
     `${rng.hex(6)}.localdomain`,
     `router.home.arpa`,
-    rng.hex(8),
+    // A single-label name. Starting with a letter: eight random hex digits can all be decimal, and
+    // then the URL parser reads the label as an IPv4 number (95475592 is 5.176.215.136, public).
+    `n${rng.hex(7)}`,
   ]) {
     out.push({ family: 'localName', url: url(rng, host) });
   }
