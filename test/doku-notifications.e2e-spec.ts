@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { jakartaTimestamp } from '../src/integrations/doku/snap/doku-signature';
+import { ExchangeRecorderService } from '../src/integrations/doku/snap/exchange-recorder.service';
 import { NotificationsRepository } from '../src/notifications/notifications.repository';
 import type { SignedInUser } from './support/actors';
 import { registerUser } from './support/actors';
@@ -141,6 +142,52 @@ describe('DOKU notifications (e2e, simulator)', () => {
     expect(rows[0].headers['x-signature']).toBeUndefined();
     expect(await statusOf(id)).toBe('SUCCESS');
     expect(env.sim.control.notifications({ partnerReferenceNo: ref }).every((n) => n.status === 'delivered')).toBe(true);
+  });
+
+  it('a later notification that repeats the settled status is closed without asking DOKU again; one that disagrees is confirmed', async () => {
+    const { id, ref } = await pendingPurchase(12_500);
+    env.sim.control.pay({ partnerReferenceNo: ref });
+    await until(
+      () => stored(ref),
+      (r) => r.length > 0 && r.every((x) => x.processed_at !== null),
+    );
+    expect(await statusOf(id)).toBe('SUCCESS');
+    const statusQueries = async () => {
+      await env.t.app.get(ExchangeRecorderService).flush();
+      const rows = await db().query<Array<{ n: number }>>(
+        `SELECT count(*)::int AS n FROM doku_exchanges WHERE endpoint = 'queryPurchase' AND partner_reference = $1`,
+        [ref],
+      );
+      return rows[0].n;
+    };
+    const asked = await statusQueries();
+    expect(asked).toBeGreaterThan(0);
+
+    const token = await handshake();
+    const notify = async (latestTransactionStatus: string) => {
+      const body = JSON.stringify({ originalPartnerReferenceNo: ref, originalReferenceNo: 'X', latestTransactionStatus });
+      const ack = await http().post(NOTIFY_PATH).set(signed(token, body)).send(body);
+      expect(ack.body.responseCode).toBe('2005600');
+    };
+    const events = await eventsOf(id);
+    await notify('00');
+    let rows = await until(
+      () => stored(ref),
+      (r) => r.length === 2 && r.every((x) => x.processed_at !== null),
+    );
+    expect(rows[1].process_result).toBe('already SUCCESS: DOKU not asked again');
+    expect(await statusQueries()).toBe(asked);
+
+    // It says failed, we have it paid: only DOKU's answer counts, and it says paid.
+    await notify('06');
+    rows = await until(
+      () => stored(ref),
+      (r) => r.length === 3 && r.every((x) => x.processed_at !== null),
+    );
+    expect(rows[2].process_result).toBe('confirmed by Query Purchase: SUCCESS');
+    expect(await statusQueries()).toBe(asked + 1);
+    expect(await statusOf(id)).toBe('SUCCESS');
+    expect(await eventsOf(id)).toBe(events);
   });
 
   it('the asymmetric (RSA) form is accepted too', async () => {

@@ -23,7 +23,8 @@
  * its round starts, so signing costs the measured run nothing. After each notify round it waits until
  * the backend has processed every stored notification, so the next round (of either side) starts on
  * a quiet backend. The timed deliveries are mostly about purchases an earlier one has settled, so
- * the processing that competes with them is the cheap case. Then, not timed, `sqlSample`
+ * the processing that competes with them is the cheap case: a repeat of a settled status, closed
+ * without asking DOKU (docs/doku-integration.md#notifications). Then, not timed, `sqlSample`
  * notifications, each the first about a new purchase paid at DOKU and still PENDING with us, with
  * the backend's SQL tally on show what one costs in statements, intake and the full processing
  * (a batched intake statement is counted in the request that sent it); and at the end every

@@ -71,7 +71,7 @@ export class CheckoutNotificationsService {
       },
       keepHere ? this.config.notifications.leaseSeconds : null,
     );
-    if (id && keepHere) this.processor.take({ id, partnerReferenceNo: outcome.invoiceNumber });
+    if (id && keepHere) this.processor.take({ id, partnerReferenceNo: outcome.invoiceNumber, reportedStatus: outcome.statusWord ?? null });
     if (id && !keepHere) this.processor.leftUnheld();
     return { received: true };
   }

@@ -4,22 +4,25 @@ import type { MetricsService } from '../metrics/metrics.service';
 import type { PurchaseStatusService } from '../purchase/purchase-status.service';
 import type { PurchasesRepository } from '../purchase/purchases.repository';
 import type { Transaction } from '../transactions/entities/transaction.entity';
-import { NotificationProcessor } from './notification-processor';
+import { NotificationProcessor, repeatsSettled } from './notification-processor';
 import type { NotificationsRepository } from './notifications.repository';
 
 /** A processor over fakes: each confirmation waits until the test lets it finish. */
-function processorWith(concurrency: number) {
+function processorWith(concurrency: number, stored: Partial<Transaction> = { status: 'PENDING' }, unresolvedChildren = false) {
   let busy = false;
+  const results: string[] = [];
   const running: Array<() => void> = [];
   const processed: string[] = [];
   const repository = {
     intakeBusy: () => busy,
-    markProcessed: async (id: string) => {
+    markProcessed: async (id: string, result: string) => {
       processed.push(id);
+      results.push(result);
     },
   } as unknown as NotificationsRepository;
   const purchases = {
-    findByPartnerReference: async (ref: string) => ({ id: ref }) as Transaction,
+    findByPartnerReference: async (ref: string) => ({ id: ref, ...stored }) as Transaction,
+    hasUnresolvedChildren: async () => unresolvedChildren,
   } as unknown as PurchasesRepository;
   const status = {
     confirm: (_purchase: Transaction, inSameCommit: (tx: unknown, s: string) => Promise<void>) =>
@@ -38,6 +41,7 @@ function processorWith(concurrency: number) {
     processor,
     running,
     processed,
+    results,
     setBusy: (b: boolean) => {
       busy = b;
     },
@@ -53,7 +57,7 @@ function processorWith(concurrency: number) {
 describe('NotificationProcessor: acknowledgements first', () => {
   it('processes NOTIFICATION_PROCESSING_CONCURRENCY at once while the intake is quiet', async () => {
     const p = processorWith(4);
-    for (let i = 0; i < 10; i++) p.processor.take({ id: `n${i}`, partnerReferenceNo: `r${i}` });
+    for (let i = 0; i < 10; i++) p.processor.take({ id: `n${i}`, partnerReferenceNo: `r${i}`, reportedStatus: '00' });
     await p.settle();
     expect(p.running).toHaveLength(4);
   });
@@ -61,7 +65,7 @@ describe('NotificationProcessor: acknowledgements first', () => {
   it('processes one at a time while a burst is being stored, and the full number again once it is stored', async () => {
     const p = processorWith(4);
     p.setBusy(true);
-    for (let i = 0; i < 10; i++) p.processor.take({ id: `n${i}`, partnerReferenceNo: `r${i}` });
+    for (let i = 0; i < 10; i++) p.processor.take({ id: `n${i}`, partnerReferenceNo: `r${i}`, reportedStatus: '00' });
     await p.settle();
     expect(p.running).toHaveLength(1);
     // Never stopped: each finished one makes room for the next.
@@ -74,5 +78,48 @@ describe('NotificationProcessor: acknowledgements first', () => {
     expect(p.running).toHaveLength(4);
     while (p.running.length > 0) await p.finishOne();
     expect(p.processed).toHaveLength(10);
+  });
+});
+
+describe('NotificationProcessor: a notification that repeats what we settled', () => {
+  it('is closed without asking DOKU when the purchase is settled as it says and nothing of it waits', async () => {
+    const p = processorWith(4, { status: 'SUCCESS' });
+    p.processor.take({ id: 'n1', partnerReferenceNo: 'r1', reportedStatus: '00' });
+    for (let i = 0; i < 5; i++) await p.settle();
+    expect(p.running).toHaveLength(0);
+    expect(p.results).toEqual(['already SUCCESS: DOKU not asked again']);
+  });
+
+  it('is confirmed with DOKU while a refund or cancel of the purchase waits, or when it says something else', async () => {
+    const refunding = processorWith(4, { status: 'SUCCESS' }, true);
+    refunding.processor.take({ id: 'n1', partnerReferenceNo: 'r1', reportedStatus: '00' });
+    await refunding.settle();
+    expect(refunding.running).toHaveLength(1);
+
+    // We failed it, DOKU says it is paid: only DOKU's answer to a status query tells.
+    const disagreeing = processorWith(4, { status: 'FAILED' });
+    disagreeing.processor.take({ id: 'n2', partnerReferenceNo: 'r2', reportedStatus: '00' });
+    await disagreeing.settle();
+    expect(disagreeing.running).toHaveLength(1);
+    await disagreeing.finishOne();
+    expect(disagreeing.results).toEqual(['confirmed by Query Purchase: SUCCESS']);
+  });
+
+  it('repeatsSettled: only a settled status reported back as it is', () => {
+    expect(repeatsSettled('SUCCESS', '00')).toBe(true);
+    expect(repeatsSettled('FAILED', '06')).toBe(true);
+    expect(repeatsSettled('CANCELED', '05')).toBe(true);
+    expect(repeatsSettled('SUCCESS', 'SUCCESS')).toBe(true);
+    expect(repeatsSettled('FAILED', 'FAILED')).toBe(true);
+    // Not settled with us: DOKU is asked.
+    expect(repeatsSettled('PENDING', '00')).toBe(false);
+    expect(repeatsSettled('UNKNOWN', '06')).toBe(false);
+    // Disagreements, refunds and what we cannot read: DOKU is asked.
+    expect(repeatsSettled('FAILED', '00')).toBe(false);
+    expect(repeatsSettled('SUCCESS', '06')).toBe(false);
+    expect(repeatsSettled('SUCCESS', '04')).toBe(false);
+    expect(repeatsSettled('SUCCESS', '99')).toBe(false);
+    expect(repeatsSettled('SUCCESS', 'PAID?')).toBe(false);
+    expect(repeatsSettled('SUCCESS', null)).toBe(false);
   });
 });

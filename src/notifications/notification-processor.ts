@@ -4,18 +4,14 @@ import { AppConfigService } from '../config/app-config.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { PurchaseStatusService } from '../purchase/purchase-status.service';
 import { PurchasesRepository } from '../purchase/purchases.repository';
-import { NotificationsRepository } from './notifications.repository';
+import { HeldNotification, NotificationsRepository } from './notifications.repository';
+import { mapTransactionStatus, mapWordStatus } from '../integrations/doku/snap/doku-response-codes';
+import type { TransactionStatus } from '../transactions/transaction-state';
 
 const logger = new Logger('DokuNotifications');
 
 /** The most one sweep takes at once. */
 const SWEEP_BATCH = 200;
-
-/** A stored notification this instance holds (a lease in its row) until it is processed. */
-export interface HeldNotification {
-  id: string;
-  partnerReferenceNo: string | null;
-}
 
 /**
  * Applies stored notifications, after DOKU has had its answer (docs/doku-integration.md#notifications):
@@ -179,8 +175,8 @@ export class NotificationProcessor implements OnApplicationBootstrap, OnModuleDe
   private startWaiting(): void {
     const limit = this.repository.intakeBusy() ? 1 : this.config.notifications.processingConcurrency;
     while (this.inFlight.size < limit && this.waiting.length > 0) {
-      const { id, partnerReferenceNo } = this.waiting.shift()!;
-      const job: Promise<void> = this.process(id, partnerReferenceNo)
+      const { id, partnerReferenceNo, reportedStatus } = this.waiting.shift()!;
+      const job: Promise<void> = this.process(id, partnerReferenceNo, reportedStatus)
         .then(
           () => this.outcomes.inc({ outcome: 'processed' }),
           (error: unknown) => this.failed(id, error),
@@ -212,13 +208,35 @@ export class NotificationProcessor implements OnApplicationBootstrap, OnModuleDe
     }
   }
 
-  private async process(id: string, partnerReferenceNo: string | null): Promise<void> {
+  private async process(id: string, partnerReferenceNo: string | null, reportedStatus: string | null): Promise<void> {
     const purchase = partnerReferenceNo ? await this.purchases.findByPartnerReference(partnerReferenceNo) : null;
     if (!purchase) {
       await this.repository.markProcessed(id, 'no purchase with this reference');
       return;
     }
+    // It repeats what we already settled, and nothing of the purchase waits for DOKU: closed without
+    // asking DOKU again (docs/doku-integration.md#notifications).
+    if (repeatsSettled(purchase.status, reportedStatus) && !(await this.purchases.hasUnresolvedChildren(purchase.id))) {
+      await this.repository.markProcessed(id, `already ${purchase.status}: DOKU not asked again`);
+      return;
+    }
     // Closed in the commit that applies DOKU's answer.
     await this.status.confirm(purchase, (tx, status) => this.repository.markProcessed(id, `confirmed by Query Purchase: ${status}`, tx));
   }
+}
+
+const quiet = (): void => undefined;
+
+/**
+ * Whether a notification only repeats the settled status we already have: DOKU's retries of a
+ * delivery, or a notification arriving after a customer's poll or the reconciler settled the
+ * purchase. Asking DOKU again could not change anything then. A notification that reports anything
+ * else (a purchase we failed that DOKU says is paid, a status we cannot read) is confirmed with
+ * Query Purchase like any other.
+ */
+export function repeatsSettled(ours: TransactionStatus, reported: string | null): boolean {
+  if (reported === null || (ours !== 'SUCCESS' && ours !== 'FAILED' && ours !== 'CANCELED')) return false;
+  const theirs = /^\d{2}$/.test(reported) ? mapTransactionStatus(reported, quiet) : mapWordStatus(reported, quiet);
+  // An unreadable status maps to PENDING, which never matches a settled one.
+  return theirs === ours;
 }

@@ -39,6 +39,14 @@ interface WaitingStore {
   reject(error: unknown): void;
 }
 
+/** A stored notification this instance holds (a lease in its row) until it is processed. */
+export interface HeldNotification {
+  id: string;
+  partnerReferenceNo: string | null;
+  /** The status the notification reports (latestTransactionStatus, or a checkout result word). */
+  reportedStatus: string | null;
+}
+
 @Injectable()
 export class NotificationsRepository {
   private readonly waiting: WaitingStore[] = [];
@@ -127,8 +135,8 @@ export class NotificationsRepository {
    * gave them back), oldest first, and holds them for `leaseSeconds`, under SKIP LOCKED so two
    * instances never take the same one.
    */
-  async claimUnheld(limit: number, leaseSeconds: number): Promise<Array<{ id: string; partnerReferenceNo: string | null }>> {
-    const rows = await returningRows<{ id: string; partner_reference_no: string | null }>(
+  async claimUnheld(limit: number, leaseSeconds: number): Promise<HeldNotification[]> {
+    const rows = await returningRows<{ id: string; partner_reference_no: string | null; latest_transaction_status: string | null }>(
       this.db.manager,
       `UPDATE doku_notifications n SET claimed_until = now() + make_interval(secs => $2::int)
         WHERE n.id IN (
@@ -136,10 +144,10 @@ export class NotificationsRepository {
            WHERE processed_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
            ORDER BY received_at LIMIT $1
            FOR UPDATE SKIP LOCKED)
-        RETURNING n.id, n.partner_reference_no`,
+        RETURNING n.id, n.partner_reference_no, n.latest_transaction_status`,
       [limit, leaseSeconds],
     );
-    return rows.map((r) => ({ id: r.id, partnerReferenceNo: r.partner_reference_no }));
+    return rows.map((r) => ({ id: r.id, partnerReferenceNo: r.partner_reference_no, reportedStatus: r.latest_transaction_status }));
   }
 
   /** Gives held notifications back at once (an instance shutting down with a queue). */

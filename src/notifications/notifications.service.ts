@@ -71,7 +71,7 @@ export class NotificationsService {
     }
     this.failpoints.hit('notification.after-store');
     // A replay of a stored delivery is acknowledged again and changes nothing.
-    if (id && keepHere) this.processor.take({ id, partnerReferenceNo });
+    if (id && keepHere) this.processor.take({ id, partnerReferenceNo, reportedStatus: body.latestTransactionStatus });
     if (id && !keepHere) this.processor.leftUnheld();
     return { responseCode: '2005600', responseMessage: 'Successful' };
   }
