@@ -503,4 +503,29 @@ describe('The back-office console in a headless Chromium (e2e, simulator)', () =
     },
     BROWSER_TEST_MS,
   );
+  it(
+    "a purchase DOKU's answer contradicts is marked on its page and found by its filter",
+    async () => {
+      // As PurchaseStatusService flags it (test/doku-notifications.e2e-spec.ts makes DOKU say so).
+      await db.query(`UPDATE transactions SET doku_disagrees_at = now(), doku_reported_status = 'FAILED' WHERE id = $1`, [purchaseId]);
+      try {
+        const listed = await env.t
+          .http()
+          .get(`/v1/admin/transactions?userId=${customer.id}&dokuDisagrees=true`)
+          .set('authorization', `Bearer ${support.accessToken}`);
+        expect((listed.body.items as Array<{ id: string }>).map((x) => x.id)).toEqual([purchaseId]);
+        const { page } = await signIn(support);
+        await open(page, `/transactions/${purchaseId}/show`);
+        await page.waitForSelector('[data-testid="doku-disagrees"]');
+        expect(await page.getByTestId('doku-disagrees').innerText()).toContain('SUCCESS here, DOKU reports FAILED');
+        await open(page, `/transactions?filter=${encodeURIComponent(JSON.stringify({ userId: customer.id, dokuDisagrees: 'true' }))}`);
+        const row = page.locator('tr', { hasText: 'PURCHASE' });
+        await row.first().waitFor();
+        expect(await row.count()).toBe(1);
+      } finally {
+        await db.query(`UPDATE transactions SET doku_disagrees_at = NULL, doku_reported_status = NULL WHERE id = $1`, [purchaseId]);
+      }
+    },
+    BROWSER_TEST_MS,
+  );
 });

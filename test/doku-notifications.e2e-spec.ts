@@ -190,6 +190,49 @@ describe('DOKU notifications (e2e, simulator)', () => {
     expect(await eventsOf(id)).toBe(events);
   });
 
+  it('a purchase we failed that DOKU then reports paid stays FAILED and is flagged for the back office', async () => {
+    const { id, ref } = await pendingPurchase(12_750);
+    // As the not-found grace period leaves a purchase whose request reached DOKU late.
+    await db().query(`UPDATE transactions SET status = 'FAILED', failure_code = 'DOKU.NOT_FOUND' WHERE id = $1`, [id]);
+    const events = await eventsOf(id);
+    env.sim.control.pay({ partnerReferenceNo: ref });
+    const rows = await until(
+      () => stored(ref),
+      (r) => r.length > 0 && r.every((x) => x.processed_at !== null),
+    );
+    expect(rows[0].process_result).toBe('confirmed by Query Purchase: FAILED');
+    expect(await statusOf(id)).toBe('FAILED');
+    expect(await eventsOf(id)).toBe(events);
+    const [flag] = await db().query<Array<{ doku_disagrees_at: Date | null; doku_reported_status: string | null }>>(
+      `SELECT doku_disagrees_at, doku_reported_status FROM transactions WHERE id = $1`,
+      [id],
+    );
+    expect(flag.doku_disagrees_at).toBeInstanceOf(Date);
+    expect(flag.doku_reported_status).toBe('SUCCESS');
+
+    const support = await registerUser(env.t, 'support');
+    const list = await http()
+      .get(`/v1/admin/transactions?dokuDisagrees=true&userId=${user.id}`)
+      .set('authorization', `Bearer ${support.accessToken}`);
+    expect(list.status).toBe(200);
+    expect(list.body.items.map((t: { id: string }) => t.id)).toEqual([id]);
+    expect(list.body.items[0]).toMatchObject({ status: 'FAILED', dokuReportedStatus: 'SUCCESS' });
+    const metrics = await http().get('/metrics');
+    expect(metrics.text).toMatch(/doku_settled_status_disagreements_total\{ours="FAILED",doku="SUCCESS"\} 1/);
+
+    // The same answer again keeps the first time, and counts once.
+    const token = await handshake();
+    const body = JSON.stringify({ originalPartnerReferenceNo: ref, originalReferenceNo: 'X', latestTransactionStatus: '00' });
+    expect((await http().post(NOTIFY_PATH).set(signed(token, body)).send(body)).status).toBe(200);
+    await until(
+      () => stored(ref),
+      (r) => r.length === 2 && r.every((x) => x.processed_at !== null),
+    );
+    const [again] = await db().query<Array<{ doku_disagrees_at: Date }>>(`SELECT doku_disagrees_at FROM transactions WHERE id = $1`, [id]);
+    expect(again.doku_disagrees_at.getTime()).toBe(flag.doku_disagrees_at!.getTime());
+    expect((await http().get('/metrics')).text).toMatch(/doku_settled_status_disagreements_total\{ours="FAILED",doku="SUCCESS"\} 1/);
+  });
+
   it('the asymmetric (RSA) form is accepted too', async () => {
     env.sim.control.setNotification(clientId(), { signature: 'asymmetric' });
     try {

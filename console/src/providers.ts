@@ -36,6 +36,7 @@ const transactionsList = (extra: Record<string, unknown>) => (params: GetListPar
     type: f.type,
     paymentMethod: f.paymentMethod,
     userId: f.userId,
+    dokuDisagrees: f.dokuDisagrees,
     minAmount: f.minAmount,
     maxAmount: f.maxAmount,
     from: dayStart(f.from),

@@ -35,6 +35,15 @@ const transactionFilters = [
   <DateInput key="from" source="from" label="Created from" />,
   <DateInput key="to" source="to" label="Created until" />,
   <TextInput key="userId" source="userId" label="Customer id" />,
+  <SelectInput
+    key="dokuDisagrees"
+    source="dokuDisagrees"
+    label="DOKU disagrees"
+    choices={[
+      { id: 'true', name: 'yes' },
+      { id: 'false', name: 'no' },
+    ]}
+  />,
 ];
 
 const Columns = () => (
@@ -80,6 +89,8 @@ interface Tx {
   refundedAmount: number;
   partnerReferenceNo: string;
   attentionRequiredAt: string | null;
+  dokuDisagreesAt: string | null;
+  dokuReportedStatus: string | null;
   events?: Array<{
     fromStatus: string | null;
     toStatus: string;
@@ -227,10 +238,24 @@ function AttentionFlag() {
   return <Chip color="warning" label={`Needs a person since ${when(record.attentionRequiredAt)}`} />;
 }
 
+/** A settled purchase DOKU's own answer contradicts (docs/operations.md#a-purchase-doku-disagrees-with). */
+function DisagreementFlag() {
+  const record = useRecordContext<Tx>();
+  if (!record?.dokuDisagreesAt) return null;
+  return (
+    <Chip
+      color="error"
+      data-testid="doku-disagrees"
+      label={`${record.status} here, DOKU reports ${record.dokuReportedStatus ?? '?'} (since ${when(record.dokuDisagreesAt)})`}
+    />
+  );
+}
+
 export const TransactionShow = () => (
   <Show title="Transaction">
     <SimpleShowLayout>
       <AttentionFlag />
+      <DisagreementFlag />
       <TextField source="type" />
       <TextField source="status" />
       <TextField source="paymentMethod" label="Channel" />

@@ -74,6 +74,7 @@ export class AdminRepository {
       type?: TransactionType;
       userId?: string;
       attention?: 'true' | 'false';
+      dokuDisagrees?: 'true' | 'false';
       paymentMethod?: PaymentMethod;
       minAmount?: number;
       maxAmount?: number;
@@ -90,6 +91,8 @@ export class AdminRepository {
     if (filter.attention === 'true')
       Object.assign(where, { attentionRequiredAt: Not(IsNull()), status: filter.status ?? In(['PENDING', 'UNKNOWN']) });
     if (filter.attention === 'false') where.attentionRequiredAt = IsNull();
+    if (filter.dokuDisagrees === 'true') where.dokuDisagreesAt = Not(IsNull());
+    if (filter.dokuDisagrees === 'false') where.dokuDisagreesAt = IsNull();
     if (filter.paymentMethod) where.paymentMethod = filter.paymentMethod;
     if (filter.minAmount !== undefined || filter.maxAmount !== undefined)
       where.amount = Raw((column) => `${column} BETWEEN :minAmount AND :maxAmount`, {

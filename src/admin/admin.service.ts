@@ -66,6 +66,7 @@ export class AdminService {
         type: q.type,
         userId: q.userId,
         attention: q.attention,
+        dokuDisagrees: q.dokuDisagrees,
         paymentMethod: q.paymentMethod,
         minAmount: q.minAmount,
         maxAmount: q.maxAmount,

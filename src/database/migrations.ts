@@ -24,6 +24,7 @@ import { BackOfficeAudit1764820000000 } from '../../migrations/1764820000000-Bac
 import { DataSubjectRights1764830000000 } from '../../migrations/1764830000000-DataSubjectRights';
 import { EmoneyLimits1764850000000 } from '../../migrations/1764850000000-EmoneyLimits';
 import { WebhookClaims1764910000000 } from '../../migrations/1764910000000-WebhookClaims';
+import { DokuDisagreement1764920000000 } from '../../migrations/1764920000000-DokuDisagreement';
 
 /**
  * Every migration, in order. Listed explicitly (rather than globbed) so the compiled app, the CLI
@@ -56,4 +57,5 @@ export const MIGRATIONS = [
   DataSubjectRights1764830000000,
   EmoneyLimits1764850000000,
   WebhookClaims1764910000000,
+  DokuDisagreement1764920000000,
 ];

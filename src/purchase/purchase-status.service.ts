@@ -1,4 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Counter } from 'prom-client';
+import { MetricsService } from '../metrics/metrics.service';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfigService } from '../config/app-config.service';
@@ -45,6 +47,8 @@ const logger = new Logger('PurchaseStatus');
  */
 @Injectable()
 export class PurchaseStatusService implements OnModuleInit {
+  private readonly disagreements: Counter<'ours' | 'doku'>;
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly channels: PurchaseChannels,
@@ -53,7 +57,15 @@ export class PurchaseStatusService implements OnModuleInit {
     private readonly resolvers: TransactionResolverRegistry,
     private readonly config: AppConfigService,
     private readonly expiredCancels: ExpiredPurchaseCancels,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    this.disagreements = new Counter({
+      name: 'doku_settled_status_disagreements_total',
+      help: "DOKU answers that contradict a purchase settled with us (flagged for the back office), by our status and DOKU's",
+      labelNames: ['ours', 'doku'] as const,
+      registers: [metrics.registry],
+    });
+  }
 
   /** The reconciler settles unresolved purchases, refunds and cancels through this service too. */
   onModuleInit(): void {
@@ -253,6 +265,16 @@ export class PurchaseStatusService implements OnModuleInit {
         break;
     }
 
+    if (contradictsSettled(purchase.status, doku)) {
+      // Never moved back by the state machine: the back office decides (docs/money-rules.md#when-doku-disagrees-with-a-settled-purchase).
+      if (await this.purchases.noteDokuDisagreement(tx, purchase.id, doku)) {
+        this.disagreements.inc({ ours: purchase.status, doku });
+        logger.warn(
+          `Purchase ${purchase.id} is ${purchase.status} with us but DOKU reports ${doku} (${code}): flagged for the back office`,
+        );
+      }
+    }
+
     // refundHistory is optional in DOKU's answers: its absence says nothing about any refund.
     const history = body?.refunds ?? [];
     const missing: Transaction[] = [];
@@ -322,4 +344,17 @@ export class PurchaseStatusService implements OnModuleInit {
       );
     }
   }
+}
+
+/**
+ * DOKU's answer contradicts a purchase we settled, in a way the forward-only state machine cannot
+ * follow: we failed or canceled it and DOKU says the customer paid (the customer's money is taken for
+ * a purchase we refused), or we have it paid and DOKU says it failed (we may have delivered unpaid).
+ * A canceled purchase DOKU still lists as refunded is no contradiction. Exported for its unit test.
+ */
+export function contradictsSettled(ours: TransactionStatus, doku: PurchaseStatus['status'] | 'NOT_FOUND'): boolean {
+  if (ours === 'FAILED') return doku === 'SUCCESS' || doku === 'REFUNDED';
+  if (ours === 'CANCELED') return doku === 'SUCCESS';
+  if (ours === 'SUCCESS') return doku === 'FAILED';
+  return false;
 }

@@ -17,10 +17,11 @@ import { PurchasesRepository } from './purchases.repository';
 import { TransactionsModule } from '../transactions/transactions.module';
 import { LimitsModule } from '../limits/limits.module';
 import { DokuCheckoutModule } from '../integrations/doku/checkout/doku-checkout.module';
+import { MetricsModule } from '../metrics/metrics.module';
 
 /** Purchase Web, its status and the PIN-page return (docs/doku-integration.md#purchase). */
 @Module({
-  imports: [AccountsModule, AuthTokenModule, TransactionsModule, ClientsModule, DokuCheckoutModule, LimitsModule],
+  imports: [AccountsModule, AuthTokenModule, TransactionsModule, ClientsModule, DokuCheckoutModule, LimitsModule, MetricsModule],
   controllers: [PurchaseController, PurchaseCallbackController],
   // The payment channels (docs/channels.md): each registers itself in PurchaseChannels at start.
   providers: [

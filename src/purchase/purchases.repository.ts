@@ -83,6 +83,20 @@ export class PurchasesRepository {
     return selectTransactions(manager, 'parent_id = $1 ORDER BY created_at ASC', [purchaseId]);
   }
 
+  /**
+   * Flags a settled purchase DOKU's answer contradicts: the first time is kept, DOKU's last status
+   * (SUCCESS, REFUNDED, FAILED...) replaces the previous one. Gives whether it was new (flagged now).
+   */
+  async noteDokuDisagreement(tx: EntityManager, purchaseId: string, dokuStatus: string): Promise<boolean> {
+    const rows = await returningRows<{ first: boolean }>(
+      tx,
+      `UPDATE transactions SET doku_reported_status = $2, doku_disagrees_at = COALESCE(doku_disagrees_at, now())
+        WHERE id = $1 RETURNING doku_disagrees_at = now() AS first`,
+      [purchaseId, dokuStatus.slice(0, 16)],
+    );
+    return rows[0]?.first === true;
+  }
+
   /** Whether a refund or cancel of this purchase still waits for DOKU's answer (PENDING or UNKNOWN). */
   async hasUnresolvedChildren(purchaseId: string): Promise<boolean> {
     const rows = await this.db.query<Array<{ waiting: boolean }>>(

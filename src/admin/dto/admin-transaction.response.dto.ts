@@ -63,6 +63,23 @@ export class AdminTransactionResponseDto {
   })
   attentionRequiredAt: string | null;
 
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    type: String,
+    description:
+      "Set when DOKU's answer contradicted this settled purchase (we failed or canceled it and DOKU says it is paid, or the reverse): the back office decides",
+  })
+  dokuDisagreesAt: string | null;
+
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    type: String,
+    description: 'What DOKU last said when it disagreed (SUCCESS, REFUNDED, FAILED)',
+  })
+  dokuReportedStatus: string | null;
+
   @ApiProperty({ example: '2026-11-23T10:15:30.000Z' })
   createdAt: string;
 
@@ -91,6 +108,8 @@ export class AdminTransactionResponseDto {
       dokuResponseCode: t.dokuResponseCode,
       details: withoutPageTokens(t.details),
       attentionRequiredAt: t.attentionRequiredAt?.toISOString() ?? null,
+      dokuDisagreesAt: t.dokuDisagreesAt?.toISOString() ?? null,
+      dokuReportedStatus: t.dokuReportedStatus ?? null,
       createdAt: t.createdAt.toISOString(),
       updatedAt: t.updatedAt.toISOString(),
       ...(events ? { events: events.map((e) => TransactionEventResponseDto.from(e)) } : {}),

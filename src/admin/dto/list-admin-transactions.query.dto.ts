@@ -30,6 +30,15 @@ export class ListAdminTransactionsQueryDto extends PageQueryDto {
   @IsIn(['true', 'false'])
   attention?: 'true' | 'false';
 
+  @ApiPropertyOptional({
+    example: 'true',
+    enum: ['true', 'false'],
+    description: "Only settled purchases DOKU's answer contradicts (true) or only the others (false)",
+  })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  dokuDisagrees?: 'true' | 'false';
+
   @ApiPropertyOptional({ example: 'DOKU_WALLET', enum: PAYMENT_METHODS, description: 'The channel (docs/channels.md)' })
   @IsOptional()
   @IsIn(PAYMENT_METHODS)

@@ -29,6 +29,8 @@ export type InitiatorKind = 'user' | 'service';
 @Index('transactions_user_id_created_at_idx', ['userId', 'createdAt'])
 // What the reconciler still has to settle.
 @Index('transactions_unresolved_idx', ['nextCheckAt'], { where: `status IN ('PENDING','UNKNOWN')` })
+// Settled purchases DOKU contradicts, for the back office.
+@Index('transactions_doku_disagrees_idx', ['dokuDisagreesAt'], { where: `doku_disagrees_at IS NOT NULL` })
 export class Transaction {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'transactions_pkey' })
   id: string;
@@ -122,6 +124,17 @@ export class Transaction {
 
   @Column({ type: 'timestamptz', nullable: true })
   finalizedAt: Date | null;
+
+  /**
+   * When DOKU's answer first contradicted this settled purchase (we failed or canceled it and DOKU says
+   * it is paid, or the reverse), and what DOKU said last. The state machine never moves it back: the
+   * back office decides (docs/money-rules.md#when-doku-disagrees-with-a-settled-purchase).
+   */
+  @Column({ type: 'timestamptz', nullable: true })
+  dokuDisagreesAt: Date | null;
+
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  dokuReportedStatus: string | null;
 
   /**
    * When DOKU was last asked about this transaction's status (purchases: Query Purchase). A poll
