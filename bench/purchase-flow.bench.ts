@@ -30,7 +30,8 @@
  * P1: closed loop, BENCH_ROUNDS (4) rounds of BENCH_SECONDS (3) per side; the order of the sides
  *     rotates every round so drift (warm-up, other work on the machine) touches every side alike.
  *     Prints throughput per round and the medians' ratios app/direct (target >= 0.8) and
- *     app/reference (target >= 0.9).
+ *     app/reference (target >= 0.9), CPU per purchase in each serving process, and PostgreSQL's
+ *     own CPU per purchase while each side ran (read from /proc when the server is on this machine).
  * P2: open loop at BENCH_RATE (100) purchases per second for BENCH_OPEN_SECONDS per side and
  *     round, latency counted from each call's scheduled start; p50 / p99 added over direct
  *     (target: p99 added <= 10 ms).
@@ -88,6 +89,7 @@ import {
   Http,
   machineLine,
   median,
+  postgresCpuMicros,
   openLoop,
   percentile,
   round,
@@ -507,12 +509,16 @@ async function main(): Promise<void> {
     const p1: Record<Side, ClosedLoopResult[]> = { direct: [], app: [], reference: [] };
     const cpu: Record<Side, number[]> = { direct: [], app: [], reference: [] };
     const cpuParts: Record<Side, Array<Omit<CpuClock, 'total'>>> = { direct: [], app: [], reference: [] };
+    const pgCpu: Record<Side, number[]> = { direct: [], app: [], reference: [] };
     for (let r = 0; r < ROUNDS; r++) {
       const order = SIDES.map((_, k) => SIDES[(k + r) % SIDES.length]);
       for (const side of order) {
         const before = await cpuOf(side);
+        const pgBefore = postgresCpuMicros();
         const result = await closedLoop({ seconds: SECONDS, concurrency: CONNECTIONS }, one[side]);
+        const pgAfter = postgresCpuMicros();
         const after = await cpuOf(side);
+        if (pgBefore !== undefined && pgAfter !== undefined) pgCpu[side].push((pgAfter - pgBefore) / result.calls);
         cpu[side].push((after.total - before.total) / result.calls);
         cpuParts[side].push({
           user: (after.user - before.user) / result.calls,
@@ -548,11 +554,22 @@ async function main(): Promise<void> {
         system: round(median(cpuParts.reference.map((c) => c.system)), 0),
         gc: round(median(cpuParts.reference.map((c) => c.gc)), 0),
       },
+      // PostgreSQL's own CPU per purchase while each side ran (null: the server is not on this machine).
+      postgresCpuMicrosPerPurchase: Object.fromEntries(
+        SIDES.map((side) => [side, pgCpu[side].length > 0 ? round(median(pgCpu[side]), 0) : null]),
+      ) as Record<Side, number | null>,
     };
     out(`  medians: direct ${p1Figures.directRate}/s, app ${p1Figures.appRate}/s, reference ${p1Figures.referenceRate}/s`);
     out(`  app/direct:    ${p1Figures.appOverDirect.toFixed(2)}x (target >= 0.80: ${verdict(p1Figures.appOverDirect >= 0.8)})`);
     out(`  app/reference: ${p1Figures.appOverReference.toFixed(2)}x (target >= 0.90: ${verdict(p1Figures.appOverReference >= 0.9)})`);
     out(`  reference/direct: ${p1Figures.referenceOverDirect.toFixed(2)}x`);
+    const pg = p1Figures.postgresCpuMicrosPerPurchase;
+    if (pg.app !== null && pg.reference !== null) {
+      out(
+        `  PostgreSQL's CPU per purchase (its processes on this machine): app ${pg.app} µs, reference ${pg.reference} µs ` +
+          `(while the direct side ran, which uses no database: ${pg.direct} µs per call, the server's own background work)`,
+      );
+    }
     const cpuRatio = p1Figures.appCpuMicrosPerPurchase / p1Figures.referenceCpuMicrosPerPurchase;
     out(
       `  CPU per purchase in the serving process: app ${p1Figures.appCpuMicrosPerPurchase} µs, reference ${p1Figures.referenceCpuMicrosPerPurchase} µs ` +

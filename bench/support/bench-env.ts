@@ -7,9 +7,9 @@
  * PostgreSQL in a temporary directory, removed afterwards.
  */
 import type { ChildProcess } from 'node:child_process';
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -547,6 +547,41 @@ export function verdict(met: boolean): string {
 }
 
 /** The machine's load when the run starts, for the header: other work on a 2-core box moves the figures. */
+let clockTicks: number | undefined;
+
+/**
+ * CPU time (user + system, µs) of every PostgreSQL process on this machine, read from /proc: the
+ * server the benches use is local (the CI server or the embedded one). Undefined where /proc is not
+ * there or no process is named postgres (a server elsewhere). Processes that exit between two readings
+ * take their time with them, so the pools are kept open while a side is measured.
+ */
+export function postgresCpuMicros(): number | undefined {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return undefined;
+  }
+  let ticks = 0;
+  let found = false;
+  for (const pid of pids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const close = stat.lastIndexOf(')');
+    if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
+    // After the name: state is field 3; utime and stime are fields 14 and 15.
+    const fields = stat.slice(close + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+    found = true;
+  }
+  return found ? (ticks * 1e6) / clockTicks : undefined;
+}
+
 export function machineLine(): string {
   return `${cpus().length} cores, load average ${loadavg()
     .map((x) => x.toFixed(2))
