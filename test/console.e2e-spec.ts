@@ -504,7 +504,7 @@ describe('The back-office console in a headless Chromium (e2e, simulator)', () =
     BROWSER_TEST_MS,
   );
   it(
-    "a purchase DOKU's answer contradicts is marked on its page and found by its filter",
+    "a purchase DOKU's answer contradicts is marked on its page, found by its filter, and marked handled by finance",
     async () => {
       // As PurchaseStatusService flags it (test/doku-notifications.e2e-spec.ts makes DOKU say so).
       await db.query(`UPDATE transactions SET doku_disagrees_at = now(), doku_reported_status = 'FAILED' WHERE id = $1`, [purchaseId]);
@@ -518,12 +518,35 @@ describe('The back-office console in a headless Chromium (e2e, simulator)', () =
         await open(page, `/transactions/${purchaseId}/show`);
         await page.waitForSelector('[data-testid="doku-disagrees"]');
         expect(await page.getByTestId('doku-disagrees').innerText()).toContain('SUCCESS here, DOKU reports FAILED');
-        await open(page, `/transactions?filter=${encodeURIComponent(JSON.stringify({ userId: customer.id, dokuDisagrees: 'true' }))}`);
+        await open(page, `/transactions?filter=${encodeURIComponent(JSON.stringify({ userId: customer.id, dokuDisagrees: 'open' }))}`);
         const row = page.locator('tr', { hasText: 'PURCHASE' });
         await row.first().waitFor();
         expect(await row.count()).toBe(1);
+        // Support sees it but cannot mark it handled; finance can, with a note.
+        await open(page, `/transactions/${purchaseId}/show`);
+        await page.waitForSelector('[data-testid="doku-disagrees"]');
+        expect(await page.getByRole('button', { name: 'Mark handled' }).count()).toBe(0);
+        const fin = await signIn(maker);
+        await open(fin.page, `/transactions/${purchaseId}/show`);
+        await fin.page.getByRole('button', { name: 'Mark handled' }).click();
+        await fin.page.getByTestId('field-note').fill('Customer told; DOKU ticket 5521 says paid after all');
+        await fin.page.getByRole('dialog').getByRole('button', { name: 'Mark handled' }).click();
+        await fin.page.waitForSelector('text=Marked handled');
+        await fin.page.waitForSelector('text=/handled .*DOKU ticket 5521/');
+        const [row2] = await db.query<Array<{ doku_disagreement_note: string; doku_disagreement_handled_by: string }>>(
+          `SELECT doku_disagreement_note, doku_disagreement_handled_by FROM transactions WHERE id = $1`,
+          [purchaseId],
+        );
+        expect(row2).toEqual({
+          doku_disagreement_note: 'Customer told; DOKU ticket 5521 says paid after all',
+          doku_disagreement_handled_by: maker.id,
+        });
       } finally {
-        await db.query(`UPDATE transactions SET doku_disagrees_at = NULL, doku_reported_status = NULL WHERE id = $1`, [purchaseId]);
+        await db.query(
+          `UPDATE transactions SET doku_disagrees_at = NULL, doku_reported_status = NULL, doku_disagreement_handled_at = NULL,
+                  doku_disagreement_handled_by = NULL, doku_disagreement_note = NULL WHERE id = $1`,
+          [purchaseId],
+        );
       }
     },
     BROWSER_TEST_MS,

@@ -190,7 +190,7 @@ describe('DOKU notifications (e2e, simulator)', () => {
     expect(await eventsOf(id)).toBe(events);
   });
 
-  it('a purchase we failed that DOKU then reports paid stays FAILED and is flagged for the back office', async () => {
+  it('a purchase we failed that DOKU then reports paid stays FAILED and is flagged for the back office, until finance marks it handled', async () => {
     const { id, ref } = await pendingPurchase(12_750);
     // As the not-found grace period leaves a purchase whose request reached DOKU late.
     await db().query(`UPDATE transactions SET status = 'FAILED', failure_code = 'DOKU.NOT_FOUND' WHERE id = $1`, [id]);
@@ -231,6 +231,44 @@ describe('DOKU notifications (e2e, simulator)', () => {
     const [again] = await db().query<Array<{ doku_disagrees_at: Date }>>(`SELECT doku_disagrees_at FROM transactions WHERE id = $1`, [id]);
     expect(again.doku_disagrees_at.getTime()).toBe(flag.doku_disagrees_at!.getTime());
     expect((await http().get('/metrics')).text).toMatch(/doku_settled_status_disagreements_total\{ours="FAILED",doku="SUCCESS"\} 1/);
+
+    // Finance deals with it outside (a refund from DOKU's dashboard) and marks it handled, with a note.
+    const finance = await registerUser(env.t, 'finance');
+    const handle = (who: { accessToken: string }, target: string, note: unknown) =>
+      http()
+        .post(`/v1/admin/transactions/${target}/doku-disagreement/handled`)
+        .set('authorization', `Bearer ${who.accessToken}`)
+        .send({ note });
+    const open = async () =>
+      (
+        await http()
+          .get(`/v1/admin/transactions?dokuDisagrees=open&userId=${user.id}`)
+          .set('authorization', `Bearer ${support.accessToken}`)
+      ).body.items.map((t: { id: string }) => t.id);
+    expect(await open()).toEqual([id]);
+    expect((await handle(support, id, 'Refunded from the DOKU dashboard')).status).toBe(403);
+    expect((await handle(finance, id, 'short')).body.error.code).toBe('REQUEST.VALIDATION_FAILED');
+    const note = 'Refunded from the DOKU dashboard, ticket 88213';
+    const handled = await handle(finance, id, note);
+    expect(handled.status).toBe(200);
+    expect(handled.body).toMatchObject({ id, status: 'FAILED', dokuReportedStatus: 'SUCCESS', dokuDisagreementNote: note });
+    expect(typeof handled.body.dokuDisagreementHandledAt).toBe('string');
+    expect(await open()).toEqual([]);
+    const twice = await handle(finance, id, note);
+    expect([twice.status, twice.body.error.code]).toEqual([409, 'ADMIN.NO_OPEN_DISAGREEMENT']);
+    const { id: agreed } = await pendingPurchase(12_800);
+    expect((await handle(finance, agreed, note)).body.error.code).toBe('ADMIN.NO_OPEN_DISAGREEMENT');
+    expect((await handle(finance, randomUUID(), note)).body.error.code).toBe('ADMIN.TRANSACTION_NOT_FOUND');
+    const audited = await db().query<Array<{ actor_id: string; after: unknown }>>(
+      `SELECT actor_id, after FROM audit_log WHERE action = 'transaction.doku-disagreement-handled' AND target_id = $1`,
+      [id],
+    );
+    expect(audited).toEqual([{ actor_id: finance.id, after: { note } }]);
+    const [handledRow] = await db().query<Array<{ doku_disagreement_handled_by: string }>>(
+      `SELECT doku_disagreement_handled_by FROM transactions WHERE id = $1`,
+      [id],
+    );
+    expect(handledRow.doku_disagreement_handled_by).toBe(finance.id);
   });
 
   it('the asymmetric (RSA) form is accepted too', async () => {

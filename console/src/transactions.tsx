@@ -40,6 +40,7 @@ const transactionFilters = [
     source="dokuDisagrees"
     label="DOKU disagrees"
     choices={[
+      { id: 'open', name: 'yes, not handled' },
       { id: 'true', name: 'yes' },
       { id: 'false', name: 'no' },
     ]}
@@ -91,6 +92,8 @@ interface Tx {
   attentionRequiredAt: string | null;
   dokuDisagreesAt: string | null;
   dokuReportedStatus: string | null;
+  dokuDisagreementHandledAt: string | null;
+  dokuDisagreementNote: string | null;
   events?: Array<{
     fromStatus: string | null;
     toStatus: string;
@@ -241,13 +244,45 @@ function AttentionFlag() {
 /** A settled purchase DOKU's own answer contradicts (docs/operations.md#a-purchase-doku-disagrees-with). */
 function DisagreementFlag() {
   const record = useRecordContext<Tx>();
+  const { permissions } = usePermissions<string>();
+  const notify = useNotify();
+  const refresh = useRefresh();
+  const [dialog, setDialog] = useState(false);
   if (!record?.dokuDisagreesAt) return null;
+  const handled = record.dokuDisagreementHandledAt;
   return (
-    <Chip
-      color="error"
-      data-testid="doku-disagrees"
-      label={`${record.status} here, DOKU reports ${record.dokuReportedStatus ?? '?'} (since ${when(record.dokuDisagreesAt)})`}
-    />
+    <Box sx={{ my: 1 }}>
+      <Chip
+        color={handled ? 'default' : 'error'}
+        data-testid="doku-disagrees"
+        label={
+          `${record.status} here, DOKU reports ${record.dokuReportedStatus ?? '?'} (since ${when(record.dokuDisagreesAt)})` +
+          (handled ? `; handled ${when(handled)}: ${record.dokuDisagreementNote ?? ''}` : '')
+        }
+      />
+      {!handled && permissions === 'finance' && (
+        <Button variant="contained" color="error" sx={{ ml: 1 }} onClick={() => setDialog(true)}>
+          Mark handled
+        </Button>
+      )}
+      <FormDialog
+        title="What was done about it"
+        submitLabel="Mark handled"
+        open={dialog}
+        onClose={() => setDialog(false)}
+        fields={[{ name: 'note', label: 'Note (at least 10 characters): refund at DOKU, order stopped, ticket...' }]}
+        onSubmit={async (v) => {
+          await call('POST', `/v1/admin/transactions/${record.id}/doku-disagreement/handled`, { body: { note: v.note } }).catch(
+            (e: unknown) => {
+              notify((e as Error).message, { type: 'error' });
+              throw e;
+            },
+          );
+          notify('Marked handled', { type: 'info' });
+          refresh();
+        }}
+      />
+    </Box>
   );
 }
 

@@ -1,8 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Actor } from '../audit/audit-actor.decorator';
 import { AuditActor } from '../audit/audit-chain';
-import { AllowUsers } from '../common/auth/auth.decorators';
+import { AllowUsers, CurrentPrincipal } from '../common/auth/auth.decorators';
+import { UserPrincipal } from '../common/auth/principal';
 import { NoBodyPipe } from '../common/http/no-body.pipe';
 import { AdminService } from './admin.service';
 import { AdminTransactionPageResponseDto } from './dto/admin-transaction-page.response.dto';
@@ -11,12 +12,13 @@ import { AdminUserPageResponseDto } from './dto/admin-user-page.response.dto';
 import { AdminUserResponseDto } from './dto/admin-user.response.dto';
 import { BackOfficeStatsQueryDto, BackOfficeStatsResponseDto } from './dto/back-office-stats.dto';
 import { DokuExchangePageResponseDto } from './dto/doku-exchange-page.response.dto';
+import { HandleDisagreementRequestDto } from './dto/handle-disagreement.request.dto';
 import { ListAdminTransactionsQueryDto } from './dto/list-admin-transactions.query.dto';
 import { ListDokuExchangesQueryDto } from './dto/list-doku-exchanges.query.dto';
 import { SearchUsersQueryDto } from './dto/search-users.query.dto';
 import { SignInLockReleaseResponseDto } from './dto/sign-in-lock-release.response.dto';
 
-/** Read-only back office: admin, support and finance. */
+/** The back office's reads (admin, support and finance), and the few actions that move no money. */
 @ApiTags('back office')
 @ApiBearerAuth()
 @Controller('v1/admin')
@@ -50,6 +52,24 @@ export class AdminController {
     @Actor() actor: AuditActor,
   ): Promise<SignInLockReleaseResponseDto> {
     return this.admin.releaseSignInLock(userId, actor);
+  }
+
+  @Post('transactions/:id/doku-disagreement/handled')
+  @HttpCode(200)
+  @AllowUsers('finance')
+  @ApiOperation({
+    summary: "Finance: mark a settled purchase DOKU's answer contradicts as handled, with what was done",
+    description:
+      'The purchase keeps its status (the state machine never moves a settled purchase back); the note, who and when are kept with it and in the audit trail, and it leaves the open list (dokuDisagrees=open). 409 ADMIN.NO_OPEN_DISAGREEMENT when DOKU does not disagree with it or it is already handled.',
+  })
+  @ApiOkResponse({ type: AdminTransactionResponseDto })
+  handleDisagreement(
+    @CurrentPrincipal() principal: UserPrincipal,
+    @Actor() actor: AuditActor,
+    @Param('id') id: string,
+    @Body() body: HandleDisagreementRequestDto,
+  ): Promise<AdminTransactionResponseDto> {
+    return this.admin.handleDisagreement(id, body.note, principal.userId, actor);
   }
 
   @Get('transactions')

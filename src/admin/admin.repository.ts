@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { returningRows } from '../common/database/sql';
 import { DataSource, FindOptionsWhere, In, IsNull, Not, Raw } from 'typeorm';
 import { Wallet } from '../accounts/entities/wallet.entity';
 import { DokuExchangeRecord } from '../integrations/doku/snap/entities/doku-exchange-record.entity';
@@ -74,7 +75,7 @@ export class AdminRepository {
       type?: TransactionType;
       userId?: string;
       attention?: 'true' | 'false';
-      dokuDisagrees?: 'true' | 'false';
+      dokuDisagrees?: 'open' | 'true' | 'false';
       paymentMethod?: PaymentMethod;
       minAmount?: number;
       maxAmount?: number;
@@ -92,6 +93,7 @@ export class AdminRepository {
       Object.assign(where, { attentionRequiredAt: Not(IsNull()), status: filter.status ?? In(['PENDING', 'UNKNOWN']) });
     if (filter.attention === 'false') where.attentionRequiredAt = IsNull();
     if (filter.dokuDisagrees === 'true') where.dokuDisagreesAt = Not(IsNull());
+    if (filter.dokuDisagrees === 'open') Object.assign(where, { dokuDisagreesAt: Not(IsNull()), dokuDisagreementHandledAt: IsNull() });
     if (filter.dokuDisagrees === 'false') where.dokuDisagreesAt = IsNull();
     if (filter.paymentMethod) where.paymentMethod = filter.paymentMethod;
     if (filter.minAmount !== undefined || filter.maxAmount !== undefined)
@@ -112,6 +114,18 @@ export class AdminRepository {
       take: pageSize,
     });
     return { transactions, total };
+  }
+
+  /** Marks an open disagreement handled; false when there is none open (not flagged, or handled already). */
+  async handleDisagreement(id: string, staffId: string, note: string): Promise<boolean> {
+    if (!isUuid(id)) return false;
+    const rows = await returningRows<{ id: string }>(
+      this.db.manager,
+      `UPDATE transactions SET doku_disagreement_handled_at = now(), doku_disagreement_handled_by = $2, doku_disagreement_note = $3
+        WHERE id = $1 AND doku_disagrees_at IS NOT NULL AND doku_disagreement_handled_at IS NULL RETURNING id`,
+      [id, staffId, note],
+    );
+    return rows.length === 1;
   }
 
   findTransaction(id: string): Promise<Transaction | null> {

@@ -78,6 +78,24 @@ export class AdminService {
     return { items: transactions.map((t) => AdminTransactionResponseDto.from(t)), ...paging, total };
   }
 
+  /** Finance marks a disagreement with DOKU handled, with what was done (docs/operations.md#a-purchase-doku-disagrees-with). */
+  async handleDisagreement(id: string, note: string, staffId: string, actor: AuditActor): Promise<AdminTransactionResponseDto> {
+    if (!(await this.admin.handleDisagreement(id, staffId, note))) {
+      if (!(await this.admin.findTransaction(id))) throw new AppError('ADMIN.TRANSACTION_NOT_FOUND', 'No such transaction');
+      throw new AppError(
+        'ADMIN.NO_OPEN_DISAGREEMENT',
+        'DOKU does not disagree with this transaction, or the disagreement is already handled',
+      );
+    }
+    await this.audit.record({
+      actor,
+      action: 'transaction.doku-disagreement-handled',
+      target: { type: 'transaction', id },
+      after: { note },
+    });
+    return this.getTransaction(id);
+  }
+
   async getTransaction(id: string): Promise<AdminTransactionResponseDto> {
     const transaction = await this.admin.findTransaction(id);
     if (!transaction) throw new AppError('ADMIN.TRANSACTION_NOT_FOUND', 'No such transaction');

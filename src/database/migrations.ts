@@ -25,6 +25,7 @@ import { DataSubjectRights1764830000000 } from '../../migrations/1764830000000-D
 import { EmoneyLimits1764850000000 } from '../../migrations/1764850000000-EmoneyLimits';
 import { WebhookClaims1764910000000 } from '../../migrations/1764910000000-WebhookClaims';
 import { DokuDisagreement1764920000000 } from '../../migrations/1764920000000-DokuDisagreement';
+import { DokuDisagreementHandled1764930000000 } from '../../migrations/1764930000000-DokuDisagreementHandled';
 
 /**
  * Every migration, in order. Listed explicitly (rather than globbed) so the compiled app, the CLI
@@ -58,4 +59,5 @@ export const MIGRATIONS = [
   EmoneyLimits1764850000000,
   WebhookClaims1764910000000,
   DokuDisagreement1764920000000,
+  DokuDisagreementHandled1764930000000,
 ];

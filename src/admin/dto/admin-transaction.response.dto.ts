@@ -80,6 +80,12 @@ export class AdminTransactionResponseDto {
   })
   dokuReportedStatus: string | null;
 
+  @ApiProperty({ example: null, nullable: true, type: String, description: 'When finance marked the disagreement handled' })
+  dokuDisagreementHandledAt: string | null;
+
+  @ApiProperty({ example: null, nullable: true, type: String, description: 'What finance did about it' })
+  dokuDisagreementNote: string | null;
+
   @ApiProperty({ example: '2026-11-23T10:15:30.000Z' })
   createdAt: string;
 
@@ -110,6 +116,8 @@ export class AdminTransactionResponseDto {
       attentionRequiredAt: t.attentionRequiredAt?.toISOString() ?? null,
       dokuDisagreesAt: t.dokuDisagreesAt?.toISOString() ?? null,
       dokuReportedStatus: t.dokuReportedStatus ?? null,
+      dokuDisagreementHandledAt: t.dokuDisagreementHandledAt?.toISOString() ?? null,
+      dokuDisagreementNote: t.dokuDisagreementNote ?? null,
       createdAt: t.createdAt.toISOString(),
       updatedAt: t.updatedAt.toISOString(),
       ...(events ? { events: events.map((e) => TransactionEventResponseDto.from(e)) } : {}),

@@ -31,13 +31,13 @@ export class ListAdminTransactionsQueryDto extends PageQueryDto {
   attention?: 'true' | 'false';
 
   @ApiPropertyOptional({
-    example: 'true',
-    enum: ['true', 'false'],
-    description: "Only settled purchases DOKU's answer contradicts (true) or only the others (false)",
+    example: 'open',
+    enum: ['open', 'true', 'false'],
+    description: "Settled purchases DOKU's answer contradicts: not yet handled (open), all of them (true), or only the others (false)",
   })
   @IsOptional()
-  @IsIn(['true', 'false'])
-  dokuDisagrees?: 'true' | 'false';
+  @IsIn(['open', 'true', 'false'])
+  dokuDisagrees?: 'open' | 'true' | 'false';
 
   @ApiPropertyOptional({ example: 'DOKU_WALLET', enum: PAYMENT_METHODS, description: 'The channel (docs/channels.md)' })
   @IsOptional()

@@ -136,6 +136,16 @@ export class Transaction {
   @Column({ type: 'varchar', length: 16, nullable: true })
   dokuReportedStatus: string | null;
 
+  /** Finance dealt with the disagreement: when, who (a staff user id) and what was done. */
+  @Column({ type: 'timestamptz', nullable: true })
+  dokuDisagreementHandledAt: Date | null;
+
+  @Column({ type: 'uuid', nullable: true })
+  dokuDisagreementHandledBy: string | null;
+
+  @Column({ type: 'varchar', length: 500, nullable: true })
+  dokuDisagreementNote: string | null;
+
   /**
    * When DOKU was last asked about this transaction's status (purchases: Query Purchase). A poll
    * asks only when this is older than the poll interval, claimed in one UPDATE.
