@@ -4,6 +4,7 @@ import { DataSource, EntityManager, In } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { bind, entityFromRow, preparedRows, returningRows } from '../common/database/sql';
 import type { AppError } from '../common/errors/app-error';
+import type { DokuTransactionStatus } from '../integrations/doku/snap/doku-response-codes';
 import { Transaction } from '../transactions/entities/transaction.entity';
 import type { KeyClaim, KeyCompletion } from '../transactions/idempotency/one-statement';
 import type { OneStatementIntent } from '../transactions/idempotency/idempotency.service';
@@ -87,12 +88,12 @@ export class PurchasesRepository {
    * Flags a settled purchase DOKU's answer contradicts: the first time is kept, DOKU's last status
    * (SUCCESS, REFUNDED, FAILED...) replaces the previous one. Gives whether it was new (flagged now).
    */
-  async noteDokuDisagreement(tx: EntityManager, purchaseId: string, dokuStatus: string): Promise<boolean> {
+  async noteDokuDisagreement(tx: EntityManager, purchaseId: string, dokuStatus: DokuTransactionStatus): Promise<boolean> {
     const rows = await returningRows<{ first: boolean }>(
       tx,
       `UPDATE transactions SET doku_reported_status = $2, doku_disagrees_at = COALESCE(doku_disagrees_at, now())
         WHERE id = $1 RETURNING doku_disagrees_at = now() AS first`,
-      [purchaseId, dokuStatus.slice(0, 16)],
+      [purchaseId, dokuStatus],
     );
     return rows[0]?.first === true;
   }
