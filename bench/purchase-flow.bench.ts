@@ -77,6 +77,7 @@ import { Pool } from 'undici';
 import { jakartaTimestamp } from '../src/integrations/doku/snap/doku-signature';
 import { resolveEndpoints } from '../src/integrations/doku/snap/doku-endpoints';
 import type { AppProcess, BenchUser, ClosedLoopResult, DirectCredentials, OpenLoopResult } from './support/bench-env';
+import { ioSyscalls } from './support/proc-io';
 import {
   BENCH_JWT_ISSUER,
   BENCH_JWT_SIGNING_KEY,
@@ -376,7 +377,7 @@ async function referenceServer(init: ReferenceInit): Promise<void> {
       });
     } else if (req.method === 'GET' && req.url === '/_bench/stats') {
       const cpu = process.cpuUsage();
-      reply(res, 200, { cpuMicros: { user: cpu.user, system: cpu.system }, gcMicros: gcMicros() });
+      reply(res, 200, { cpuMicros: { user: cpu.user, system: cpu.system }, gcMicros: gcMicros(), syscalls: ioSyscalls() });
     } else {
       req.resume();
       reply(res, 404, { error: { code: 'NOT_FOUND' } });
@@ -480,18 +481,26 @@ async function main(): Promise<void> {
     };
     // CPU time of a serving process so far (user + system), and how much of it was its own
     // user-space work and garbage collection.
-    type CpuClock = { total: number; user: number; system: number; gc: number };
+    type CpuClock = { total: number; user: number; system: number; gc: number; reads: number; writes: number };
     const cpuOf = async (side: Side): Promise<CpuClock> => {
-      if (side === 'direct') return { total: NaN, user: NaN, system: NaN, gc: NaN };
+      if (side === 'direct') return { total: NaN, user: NaN, system: NaN, gc: NaN, reads: NaN, writes: NaN };
       const stats =
         side === 'app'
           ? await app.stats()
           : ((await refHttp.request('GET', '/_bench/stats')).json as unknown as {
               cpuMicros: { user: number; system: number };
               gcMicros: number;
+              syscalls?: { reads: number; writes: number };
             });
       const { user, system } = stats.cpuMicros;
-      return { total: user + system, user, system, gc: stats.gcMicros };
+      return {
+        total: user + system,
+        user,
+        system,
+        gc: stats.gcMicros,
+        reads: stats.syscalls?.reads ?? NaN,
+        writes: stats.syscalls?.writes ?? NaN,
+      };
     };
     const failures: string[] = [];
     const check = (side: Side, r: { failures: number; firstFailure?: string; calls: number }): void => {
@@ -524,6 +533,8 @@ async function main(): Promise<void> {
           user: (after.user - before.user) / result.calls,
           system: (after.system - before.system) / result.calls,
           gc: (after.gc - before.gc) / result.calls,
+          reads: (after.reads - before.reads) / result.calls,
+          writes: (after.writes - before.writes) / result.calls,
         });
         check(side, result);
         p1[side].push(result);
@@ -548,11 +559,15 @@ async function main(): Promise<void> {
         user: round(median(cpuParts.app.map((c) => c.user)), 0),
         system: round(median(cpuParts.app.map((c) => c.system)), 0),
         gc: round(median(cpuParts.app.map((c) => c.gc)), 0),
+        reads: round(median(cpuParts.app.map((c) => c.reads)), 2),
+        writes: round(median(cpuParts.app.map((c) => c.writes)), 2),
       },
       referenceCpuParts: {
         user: round(median(cpuParts.reference.map((c) => c.user)), 0),
         system: round(median(cpuParts.reference.map((c) => c.system)), 0),
         gc: round(median(cpuParts.reference.map((c) => c.gc)), 0),
+        reads: round(median(cpuParts.reference.map((c) => c.reads)), 2),
+        writes: round(median(cpuParts.reference.map((c) => c.writes)), 2),
       },
       // PostgreSQL's own CPU per purchase while each side ran (null: the server is not on this machine).
       postgresCpuMicrosPerPurchase: Object.fromEntries(
@@ -577,6 +592,10 @@ async function main(): Promise<void> {
     );
     const parts = (c: { user: number; system: number; gc: number }) => `user ${c.user} (of which GC ${c.gc}), kernel ${c.system}`;
     out(`    app: ${parts(p1Figures.appCpuParts)} µs | reference: ${parts(p1Figures.referenceCpuParts)} µs`);
+    const calls = (c: { reads: number; writes: number }) => `${c.reads} reads, ${c.writes} writes`;
+    if (Number.isFinite(p1Figures.appCpuParts.writes) && Number.isFinite(p1Figures.referenceCpuParts.writes)) {
+      out(`    system calls per purchase: app ${calls(p1Figures.appCpuParts)} | reference ${calls(p1Figures.referenceCpuParts)}`);
+    }
 
     // ---- P2: open loop latency ----
     out();

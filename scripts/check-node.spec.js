@@ -11,7 +11,7 @@ const run = (version) => {
 };
 
 describe('scripts/check-node.js', () => {
-  it('package.json asks for Node 22.13+ on the 22 line or 24.11+ (what nestjs-pino, file-type and typeorm need)', () => {
+  it('package.json asks for Node 22.13+ on the 22 line or 24.11+ (what file-type and typeorm need)', () => {
     expect(pkg.engines.node).toBe('^22.13.0 || >=24.11.0');
   });
 

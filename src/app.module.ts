@@ -3,7 +3,6 @@ import { SharedThrottlerStorage } from './common/http/shared-throttler.storage';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE, Reflector } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
-import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AccountsModule } from './accounts/accounts.module';
 import { AdminModule } from './admin/admin.module';
@@ -21,7 +20,7 @@ import { AccessGuard } from './common/auth/access.guard';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { rateLimitOptions } from './common/http/rate-limit';
 import { createValidationPipe } from './common/http/validation.pipe';
-import { loggerOptions } from './common/logging/logger-options';
+import { LoggingModule } from './common/logging/logging.module';
 import { AppConfigService } from './config/app-config.service';
 import { ConfigModule } from './config/config.module';
 import { AppConfig } from './config/config.types';
@@ -51,10 +50,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRootAsync({
-          inject: [AppConfigService],
-          useFactory: (c: AppConfigService) => loggerOptions(c, options.logDestination),
-        }),
+        LoggingModule.forRoot(options.logDestination),
         ThrottlerModule.forRootAsync({
           imports: [RateLimitModule],
           inject: [AppConfigService, Reflector, SharedThrottlerStorage],

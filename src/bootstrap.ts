@@ -3,11 +3,12 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { configureBodyParsers } from './common/http/body-parsers';
+import { AppLogs } from './common/logging/app-logs';
+import { installRequestLogging } from './common/logging/request-logging';
 import { operatorAccessHook } from './common/http/operator-access';
 import { clientErrorHandler, refuseTraversal } from './common/http/raw-refusals';
 import { resolveRequestId } from './common/http/request-id';
@@ -48,8 +49,10 @@ export async function createApp(config: AppConfig, databaseUrl: string, options:
       bufferLogs: true,
     },
   );
-  app.useLogger(app.get(Logger));
+  const logs = app.get(AppLogs);
+  app.useLogger(logs.nest);
   const fastify = app.getHttpAdapter().getInstance();
+  installRequestLogging(fastify, logs.root);
 
   configureBodyParsers(app, config);
   fastify.addHook('onRequest', refuseTraversal);

@@ -41,6 +41,7 @@ import { loadConfig } from '../../src/config/load-config';
 import type { AppStats, SqlTally } from './sql-tally';
 import { AFTER_RESPONSE, emptyTally } from './sql-tally';
 import { gcClock } from './gc-time';
+import { ioSyscalls } from './proc-io';
 
 const WRITE =
   /^\s*(INSERT|UPDATE|DELETE|MERGE)\b|^\s*WITH\b[\s\S]*\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\b|\bFOR\s+(NO\s+KEY\s+)?UPDATE\b|\bFOR\s+SHARE\b/i;
@@ -153,6 +154,7 @@ function addBenchRoutes(): void {
         background,
         cpuMicros: { user: cpu.user, system: cpu.system },
         gcMicros: gcMicros(),
+        syscalls: ioSyscalls(),
         counting,
       };
     });

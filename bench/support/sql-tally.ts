@@ -29,6 +29,8 @@ export interface AppStats {
   cpuMicros: { user: number; system: number };
   /** Time spent in garbage collection (bench/support/gc-time.ts). */
   gcMicros: number;
+  /** Read and write system calls so far (bench-env.ts ioSyscalls). */
+  syscalls?: { reads: number; writes: number };
   counting: boolean;
 }
 

@@ -1,5 +1,4 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Optional } from '@nestjs/common';
-import { PinoLogger } from 'nestjs-pino';
 import {
   CUSTOMER_PAGE_ROUTES,
   customerPageHeaders,
@@ -10,6 +9,7 @@ import {
   UNAVAILABLE_PAGE,
 } from '../pages/customer-page';
 import { AppConfigService } from '../../config/app-config.service';
+import { AppLogs, ContextLogger } from '../logging/app-logs';
 import { appReturnLink } from '../pages/app-return-url';
 import { OAUTH_ROUTES, toOAuthErrorResponse } from './oauth-error';
 import { toErrorResponse } from './error-response';
@@ -24,11 +24,13 @@ interface ReplyLike {
 /** The one place errors become HTTP responses (the OAuth2 token endpoint's in RFC 6749's format). */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger: ContextLogger;
+
   constructor(
-    private readonly logger: PinoLogger,
+    logs: AppLogs,
     @Optional() private readonly config?: AppConfigService,
   ) {
-    this.logger.setContext('Errors');
+    this.logger = logs.forContext('Errors');
   }
 
   catch(exception: unknown, host: ArgumentsHost): void {

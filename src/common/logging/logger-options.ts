@@ -1,10 +1,7 @@
-import { RequestMethod } from '@nestjs/common';
-import type { IncomingMessage } from 'node:http';
 import { hostname } from 'node:os';
-import type { Params } from 'nestjs-pino';
-import { destination as pinoDestination } from 'pino';
-import type { DestinationStream } from 'pino';
-import type { Options } from 'pino-http';
+import pino, { destination as pinoDestination, stdSerializers } from 'pino';
+import type { DestinationStream, Logger, LoggerOptions } from 'pino';
+import type { LoggedRequest } from './app-logs';
 import type { AppConfigService } from '../../config/app-config.service';
 import { PINO_REDACT_PATHS, REDACTED, redactUrl } from './redaction';
 
@@ -43,33 +40,22 @@ export function loggedResponse(res: { statusCode: number; getHeader?: (name: str
  * instead of a blocking write each (two lines per purchase under load). pino flushes what is left
  * when the process exits normally; a SIGKILL can lose the last turn's lines, never a stored record.
  */
-export function loggerOptions(config: AppConfigService, destination?: DestinationStream): Params {
-  const options: Options = {
+export function createRootLogger(config: AppConfigService, destination?: DestinationStream): Logger {
+  const options: LoggerOptions = {
     level: config.app.logLevel,
-    // The request id is settled by fastify (see request-id.ts) and copied onto the raw request.
-    genReqId: (req: IncomingMessage) => String(req.headers['x-request-id'] ?? ''),
-    redact: { paths: PINO_REDACT_PATHS, censor: '[redacted]' },
-    // Every line names the service. A base binding, not pino-http's `customProps`: those cost a
-    // child logger per request and a stringify when the response is logged.
+    redact: { paths: PINO_REDACT_PATHS, censor: REDACTED },
+    // Every line names the service: base bindings, serialised once for the whole process.
     base: { pid: process.pid, hostname: hostname(), service: 'doku-wallet-partner' },
     serializers: {
-      req: (req: { id: string; method: string; url: string; headers: Record<string, unknown> }) => ({
+      req: (req: LoggedRequest) => ({
         id: req.id,
         method: req.method,
         url: redactUrl(req.url),
         headers: loggedRequestHeaders(req.headers),
       }),
       res: loggedResponse,
+      err: stdSerializers.err,
     },
   };
-  return {
-    pinoHttp: [options, destination ?? pinoDestination({ dest: 1, sync: false })],
-    // nestjs-pino's default route pattern does not match under Nest 12's Fastify adapter, so the
-    // request logger would never run: name every route explicitly. Probes and scrapes are not logged.
-    forRoutes: [{ path: '*path', method: RequestMethod.ALL }],
-    exclude: [
-      { path: 'health/*path', method: RequestMethod.ALL },
-      { path: 'metrics', method: RequestMethod.ALL },
-    ],
-  };
+  return pino(options, destination ?? pinoDestination({ dest: 1, sync: false }));
 }

@@ -56,7 +56,7 @@ export function redactDeep(value: unknown, depth = 0, seen = new WeakSet<object>
   return out;
 }
 
-/** pino `redact` paths for the HTTP request/response objects pino-http logs. */
+/** pino `redact` paths for the request and response objects the access log writes (request-logging.ts). */
 export const PINO_REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers["authorization-customer"]',

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { PinoLogger } from 'nestjs-pino';
+import { AppLogs, ContextLogger } from '../../../common/logging/app-logs';
 import { DokuExchangesRepository, NewDokuExchangeRecord } from './doku-exchanges.repository';
 import { DokuExchange, ExchangeRecorder } from './doku.ports';
 
@@ -49,12 +49,13 @@ export class ExchangeRecorderService implements ExchangeRecorder {
   private buffer: NewDokuExchangeRecord[] = [];
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
+  private readonly logger: ContextLogger;
 
   constructor(
     private readonly repository: DokuExchangesRepository,
-    private readonly logger: PinoLogger,
+    logs: AppLogs,
   ) {
-    this.logger.setContext('DokuExchange');
+    this.logger = logs.forContext('DokuExchange');
   }
 
   record(exchange: DokuExchange): Promise<void> {
