@@ -87,6 +87,15 @@ describe('DOKU notifications (e2e, simulator)', () => {
     (await db().query<Array<{ status: string }>>(`SELECT status FROM transactions WHERE id = $1`, [id]))[0].status;
   const eventsOf = async (id: string) =>
     Number((await db().query<Array<{ n: string }>>(`SELECT count(*) AS n FROM transaction_events WHERE transaction_id = $1`, [id]))[0].n);
+  /** Query Purchase calls stored for this purchase (the exchange records flushed first). */
+  const queryPurchaseCount = async (ref: string) => {
+    await env.t.app.get(ExchangeRecorderService).flush();
+    const rows = await db().query<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM doku_exchanges WHERE endpoint = 'queryPurchase' AND partner_reference = $1`,
+      [ref],
+    );
+    return rows[0].n;
+  };
   const stored = async (ref: string) =>
     await db().query<
       Array<{
@@ -152,14 +161,7 @@ describe('DOKU notifications (e2e, simulator)', () => {
       (r) => r.length > 0 && r.every((x) => x.processed_at !== null),
     );
     expect(await statusOf(id)).toBe('SUCCESS');
-    const statusQueries = async () => {
-      await env.t.app.get(ExchangeRecorderService).flush();
-      const rows = await db().query<Array<{ n: number }>>(
-        `SELECT count(*)::int AS n FROM doku_exchanges WHERE endpoint = 'queryPurchase' AND partner_reference = $1`,
-        [ref],
-      );
-      return rows[0].n;
-    };
+    const statusQueries = () => queryPurchaseCount(ref);
     const asked = await statusQueries();
     expect(asked).toBeGreaterThan(0);
 
@@ -188,6 +190,32 @@ describe('DOKU notifications (e2e, simulator)', () => {
     expect(await statusQueries()).toBe(asked + 1);
     expect(await statusOf(id)).toBe('SUCCESS');
     expect(await eventsOf(id)).toBe(events);
+  });
+
+  it('a repeat of the settled status is confirmed with DOKU while a refund or cancel of the purchase waits', async () => {
+    const { id, ref } = await pendingPurchase(12_600);
+    env.sim.control.pay({ partnerReferenceNo: ref });
+    await until(
+      () => stored(ref),
+      (r) => r.length > 0 && r.every((x) => x.processed_at !== null),
+    );
+    expect(await statusOf(id)).toBe('SUCCESS');
+    // Another PENDING operation made a child of this purchase, as a refund waiting for DOKU is.
+    const child = await pendingPurchase(12_601);
+    await db().query(`UPDATE transactions SET parent_id = $1 WHERE id = $2`, [id, child.id]);
+    const statusQueries = () => queryPurchaseCount(ref);
+    const asked = await statusQueries();
+    const token = await handshake();
+    const body = JSON.stringify({ originalPartnerReferenceNo: ref, originalReferenceNo: 'X', latestTransactionStatus: '00' });
+    const ack = await http().post(NOTIFY_PATH).set(signed(token, body)).send(body);
+    expect(ack.body.responseCode).toBe('2005600');
+    const rows = await until(
+      () => stored(ref),
+      (r) => r.length === 2 && r.every((x) => x.processed_at !== null),
+    );
+    expect(rows[1].process_result).toBe('confirmed by Query Purchase: SUCCESS');
+    expect(await statusQueries()).toBe(asked + 1);
+    await db().query(`UPDATE transactions SET parent_id = NULL WHERE id = $1`, [child.id]);
   });
 
   it('a purchase we failed that DOKU then reports paid stays FAILED and is flagged for the back office, until finance marks it handled', async () => {

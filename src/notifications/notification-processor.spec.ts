@@ -4,7 +4,7 @@ import type { MetricsService } from '../metrics/metrics.service';
 import type { PurchaseStatusService } from '../purchase/purchase-status.service';
 import type { PurchasesRepository } from '../purchase/purchases.repository';
 import type { Transaction } from '../transactions/entities/transaction.entity';
-import { NotificationProcessor, repeatsSettled } from './notification-processor';
+import { NotificationProcessor, repeatsSettled, settledStatusReported } from './notification-processor';
 import type { NotificationsRepository } from './notifications.repository';
 
 /** A processor over fakes: each confirmation waits until the test lets it finish. */
@@ -13,11 +13,20 @@ function processorWith(concurrency: number, stored: Partial<Transaction> = { sta
   const results: string[] = [];
   const running: Array<() => void> = [];
   const processed: string[] = [];
+  const closeRepeatCalls: string[] = [];
   const repository = {
     intakeBusy: () => busy,
     markProcessed: async (id: string, result: string) => {
       processed.push(id);
       results.push(result);
+    },
+    // What the one statement does (its SQL is exercised end to end in test/doku-notifications.e2e-spec.ts).
+    closeRepeat: async (id: string, _ref: string, status: string) => {
+      closeRepeatCalls.push(status);
+      if (stored.status !== status || unresolvedChildren) return false;
+      processed.push(id);
+      results.push(`already ${status}: DOKU not asked again`);
+      return true;
     },
   } as unknown as NotificationsRepository;
   const purchases = {
@@ -42,6 +51,7 @@ function processorWith(concurrency: number, stored: Partial<Transaction> = { sta
     running,
     processed,
     results,
+    closeRepeatCalls,
     setBusy: (b: boolean) => {
       busy = b;
     },
@@ -88,6 +98,22 @@ describe('NotificationProcessor: a notification that repeats what we settled', (
     for (let i = 0; i < 5; i++) await p.settle();
     expect(p.running).toHaveLength(0);
     expect(p.results).toEqual(['already SUCCESS: DOKU not asked again']);
+    expect(p.closeRepeatCalls).toEqual(['SUCCESS']);
+  });
+
+  it('tries the one-statement close only for a settled status it reports', async () => {
+    const p = processorWith(4, { status: 'PENDING' });
+    p.processor.take({ id: 'n1', partnerReferenceNo: 'r1', reportedStatus: '03' });
+    p.processor.take({ id: 'n2', partnerReferenceNo: 'r2', reportedStatus: 'PAID?' });
+    p.processor.take({ id: 'n3', partnerReferenceNo: null, reportedStatus: '00' });
+    await p.settle();
+    expect(p.closeRepeatCalls).toEqual([]);
+    // A PENDING purchase reported paid: the close finds nothing to close and DOKU is asked.
+    const pending = processorWith(4, { status: 'PENDING' });
+    pending.processor.take({ id: 'n4', partnerReferenceNo: 'r4', reportedStatus: '00' });
+    await pending.settle();
+    expect(pending.closeRepeatCalls).toEqual(['SUCCESS']);
+    expect(pending.running).toHaveLength(1);
   });
 
   it('is confirmed with DOKU while a refund or cancel of the purchase waits, or when it says something else', async () => {
@@ -121,5 +147,10 @@ describe('NotificationProcessor: a notification that repeats what we settled', (
     expect(repeatsSettled('SUCCESS', '99')).toBe(false);
     expect(repeatsSettled('SUCCESS', 'PAID?')).toBe(false);
     expect(repeatsSettled('SUCCESS', null)).toBe(false);
+    expect(settledStatusReported('00')).toBe('SUCCESS');
+    expect(settledStatusReported('CANCELLED')).toBe('CANCELED');
+    expect(settledStatusReported('CLOSED')).toBe('FAILED');
+    expect(settledStatusReported('03')).toBeNull();
+    expect(settledStatusReported('PAID?')).toBeNull();
   });
 });

@@ -209,6 +209,10 @@ export class NotificationProcessor implements OnApplicationBootstrap, OnModuleDe
   }
 
   private async process(id: string, partnerReferenceNo: string | null, reportedStatus: string | null): Promise<void> {
+    // The common case first (DOKU's retries, a notification after a poll settled the purchase):
+    // a repeat of what we settled is closed in one statement, without reading the purchase.
+    const settled = settledStatusReported(reportedStatus);
+    if (partnerReferenceNo && settled && (await this.repository.closeRepeat(id, partnerReferenceNo, settled))) return;
     const purchase = partnerReferenceNo ? await this.purchases.findByPartnerReference(partnerReferenceNo) : null;
     if (!purchase) {
       await this.repository.markProcessed(id, 'no purchase with this reference');
@@ -235,8 +239,14 @@ const quiet = (): void => undefined;
  * Query Purchase like any other.
  */
 export function repeatsSettled(ours: TransactionStatus, reported: string | null): boolean {
-  if (reported === null || (ours !== 'SUCCESS' && ours !== 'FAILED' && ours !== 'CANCELED')) return false;
+  const theirs = settledStatusReported(reported);
+  return theirs !== null && theirs === ours;
+}
+
+/** The settled status a notification reports (a two-digit code or a checkout word), or null when it reports none. */
+export function settledStatusReported(reported: string | null): 'SUCCESS' | 'FAILED' | 'CANCELED' | null {
+  if (reported === null) return null;
   const theirs = /^\d{2}$/.test(reported) ? mapTransactionStatus(reported, quiet) : mapWordStatus(reported, quiet);
-  // An unreadable status maps to PENDING, which never matches a settled one.
-  return theirs === ours;
+  // An unreadable status maps to PENDING, which is not settled.
+  return theirs === 'SUCCESS' || theirs === 'FAILED' || theirs === 'CANCELED' ? theirs : null;
 }

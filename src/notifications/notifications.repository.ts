@@ -156,6 +156,30 @@ export class NotificationsRepository {
     await this.db.query(`UPDATE doku_notifications SET claimed_until = NULL WHERE id = ANY($1::uuid[]) AND processed_at IS NULL`, [ids]);
   }
 
+  /**
+   * Closes a notification that only repeats what we settled, in one statement: the purchase with
+   * this reference has `status` (the settled status the notification reports) and no refund or
+   * cancel of it is PENDING or UNKNOWN (docs/doku-integration.md#notifications). False when that
+   * does not hold (or there is no such purchase): the notification is then processed in full.
+   */
+  async closeRepeat(id: string, partnerReferenceNo: string, status: 'SUCCESS' | 'FAILED' | 'CANCELED'): Promise<boolean> {
+    const rows = await preparedRows<{ closed: number }>(
+      this.db,
+      `WITH p AS (
+         SELECT id FROM transactions WHERE partner_reference_no = $2 AND type = 'PURCHASE' AND status = $3
+       ), u AS (
+         UPDATE doku_notifications n SET processed_at = now(), process_result = 'already ' || $3 || ': DOKU not asked again', claimed_until = NULL
+           FROM p
+          WHERE n.id = $1::uuid
+            AND NOT EXISTS (SELECT 1 FROM transactions c WHERE c.parent_id = p.id AND c.status IN ('PENDING', 'UNKNOWN'))
+         RETURNING n.id
+       )
+       SELECT count(*)::int AS closed FROM u`,
+      [id, partnerReferenceNo, status],
+    );
+    return rows[0]?.closed === 1;
+  }
+
   async markProcessed(id: string, result: string, manager: EntityManager = this.db.manager): Promise<void> {
     await manager.query(`UPDATE doku_notifications SET processed_at = now(), process_result = $2, claimed_until = NULL WHERE id = $1`, [
       id,

@@ -56,16 +56,6 @@ export function redactDeep(value: unknown, depth = 0, seen = new WeakSet<object>
   return out;
 }
 
-/** pino `redact` paths for the request and response objects the access log writes (request-logging.ts). */
-export const PINO_REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers["authorization-customer"]',
-  'req.headers.cookie',
-  'req.headers["x-signature"]',
-  'res.headers["set-cookie"]',
-  'err.config.headers',
-];
-
 // Full DOKU account ids arrive in the registration redirect's query (docs/doku-integration.md#pin-pages).
 const URL_SENSITIVE = new Set(['accountid', 'accountno']);
 

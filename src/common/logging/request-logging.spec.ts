@@ -64,7 +64,13 @@ describe('request logging', () => {
 
   it('binds the request to every line written while it is served, across body parsing and awaits', async () => {
     const res = await call('POST', '/orders?x=1', {
-      headers: { authorization: 'Bearer secret-token-abc', 'content-type': 'application/json' },
+      headers: {
+        authorization: 'Bearer secret-token-abc',
+        cookie: 'session=cookie-secret-def',
+        'x-signature': 'signature-secret-ghi',
+        'x-private-note': 'not-a-kept-header',
+        'content-type': 'application/json',
+      },
       body: { id: 'o-1' },
     });
     expect(res.status).toBe(200);
@@ -75,8 +81,12 @@ describe('request logging', () => {
     const access = lines.find((l) => l.msg === 'request completed');
     expect(access).toMatchObject({ req: { id: 'req-1' }, res: { statusCode: 200 }, service: 'doku-wallet-partner' });
     expect(typeof access?.responseTime).toBe('number');
-    expect(access?.req?.headers?.authorization).toBe('[redacted]');
-    expect(JSON.stringify(lines)).not.toContain('secret-token-abc');
+    // The serializer is the only guard (no pino redact paths): credentials marked, other headers left out.
+    expect(access?.req?.headers).toMatchObject({ authorization: '[redacted]', cookie: '[redacted]', 'x-signature': '[redacted]' });
+    expect(access?.req?.headers?.['x-private-note']).toBeUndefined();
+    for (const secret of ['secret-token-abc', 'cookie-secret-def', 'signature-secret-ghi', 'not-a-kept-header']) {
+      expect(JSON.stringify(lines)).not.toContain(secret);
+    }
   });
 
   it('writes the access line of a request that logged nothing else, and of a failed one', async () => {
