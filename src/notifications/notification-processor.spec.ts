@@ -8,12 +8,15 @@ import { NotificationProcessor, repeatsSettled, settledStatusReported } from './
 import type { NotificationsRepository } from './notifications.repository';
 
 /** A processor over fakes: each confirmation waits until the test lets it finish. */
-function processorWith(concurrency: number, stored: Partial<Transaction> = { status: 'PENDING' }, unresolvedChildren = false) {
+function processorWith(concurrency: number, stored: Partial<Transaction> | null = { status: 'PENDING' }, unresolvedChildren = false) {
   let busy = false;
   const results: string[] = [];
   const running: Array<() => void> = [];
   const processed: string[] = [];
   const closeRepeatCalls: string[] = [];
+  const reads: string[] = [];
+  const confirmed: Array<Transaction | null> = [];
+  const purchaseRow = (ref: string): Transaction | null => (stored === null ? null : ({ id: ref, ...stored } as Transaction));
   const repository = {
     intakeBusy: () => busy,
     markProcessed: async (id: string, result: string) => {
@@ -21,21 +24,27 @@ function processorWith(concurrency: number, stored: Partial<Transaction> = { sta
       results.push(result);
     },
     // What the one statement does (its SQL is exercised end to end in test/doku-notifications.e2e-spec.ts).
-    closeRepeat: async (id: string, _ref: string, status: string) => {
+    closeRepeat: async (id: string, ref: string, status: string) => {
       closeRepeatCalls.push(status);
-      if (stored.status !== status || unresolvedChildren) return false;
+      if (stored === null || stored.status !== status || unresolvedChildren) return { closed: false, purchase: purchaseRow(ref) };
       processed.push(id);
       results.push(`already ${status}: DOKU not asked again`);
-      return true;
+      return { closed: true };
     },
   } as unknown as NotificationsRepository;
   const purchases = {
-    findByPartnerReference: async (ref: string) => ({ id: ref, ...stored }) as Transaction,
+    findByPartnerReference: async (ref: string) => {
+      reads.push(ref);
+      return purchaseRow(ref);
+    },
     hasUnresolvedChildren: async () => unresolvedChildren,
   } as unknown as PurchasesRepository;
   const status = {
-    confirm: (_purchase: Transaction, inSameCommit: (tx: unknown, s: string) => Promise<void>) =>
-      new Promise<string>((resolve) => running.push(() => resolve('SUCCESS'))).then(async (s) => {
+    confirm: (purchase: Transaction, inSameCommit: (tx: unknown, s: string) => Promise<void>) =>
+      new Promise<string>((resolve) => {
+        confirmed.push(purchase);
+        running.push(() => resolve('SUCCESS'));
+      }).then(async (s) => {
         await inSameCommit(undefined, s);
         return s;
       }),
@@ -52,6 +61,8 @@ function processorWith(concurrency: number, stored: Partial<Transaction> = { sta
     processed,
     results,
     closeRepeatCalls,
+    reads,
+    confirmed,
     setBusy: (b: boolean) => {
       busy = b;
     },
@@ -108,12 +119,26 @@ describe('NotificationProcessor: a notification that repeats what we settled', (
     p.processor.take({ id: 'n3', partnerReferenceNo: null, reportedStatus: '00' });
     await p.settle();
     expect(p.closeRepeatCalls).toEqual([]);
-    // A PENDING purchase reported paid: the close finds nothing to close and DOKU is asked.
+    // Without the close, the purchase is read on its own.
+    expect(p.reads).toEqual(['r1', 'r2']);
+    // A PENDING purchase reported paid: the close finds nothing to close, answers the purchase it
+    // read, and DOKU is asked about that purchase without reading it again.
     const pending = processorWith(4, { status: 'PENDING' });
     pending.processor.take({ id: 'n4', partnerReferenceNo: 'r4', reportedStatus: '00' });
     await pending.settle();
     expect(pending.closeRepeatCalls).toEqual(['SUCCESS']);
     expect(pending.running).toHaveLength(1);
+    expect(pending.confirmed).toEqual([expect.objectContaining({ id: 'r4', status: 'PENDING' })]);
+    expect(pending.reads).toEqual([]);
+  });
+
+  it('closes a settled status about a purchase we do not have without reading it twice or asking DOKU', async () => {
+    const p = processorWith(4, null);
+    p.processor.take({ id: 'n1', partnerReferenceNo: 'r1', reportedStatus: '00' });
+    for (let i = 0; i < 5; i++) await p.settle();
+    expect(p.results).toEqual(['no purchase with this reference']);
+    expect(p.reads).toEqual([]);
+    expect(p.running).toHaveLength(0);
   });
 
   it('is confirmed with DOKU while a refund or cancel of the purchase waits, or when it says something else', async () => {

@@ -6,6 +6,7 @@ import { PurchaseStatusService } from '../purchase/purchase-status.service';
 import { PurchasesRepository } from '../purchase/purchases.repository';
 import { HeldNotification, NotificationsRepository } from './notifications.repository';
 import { mapTransactionStatus, mapWordStatus } from '../integrations/doku/snap/doku-response-codes';
+import type { Transaction } from '../transactions/entities/transaction.entity';
 import type { TransactionStatus } from '../transactions/transaction-state';
 
 const logger = new Logger('DokuNotifications');
@@ -210,10 +211,15 @@ export class NotificationProcessor implements OnApplicationBootstrap, OnModuleDe
 
   private async process(id: string, partnerReferenceNo: string | null, reportedStatus: string | null): Promise<void> {
     // The common case first (DOKU's retries, a notification after a poll settled the purchase):
-    // a repeat of what we settled is closed in one statement, without reading the purchase.
+    // a repeat of what we settled is closed in one statement, which otherwise answers the purchase.
     const settled = settledStatusReported(reportedStatus);
-    if (partnerReferenceNo && settled && (await this.repository.closeRepeat(id, partnerReferenceNo, settled))) return;
-    const purchase = partnerReferenceNo ? await this.purchases.findByPartnerReference(partnerReferenceNo) : null;
+    let purchase: Transaction | null | undefined;
+    if (partnerReferenceNo && settled) {
+      const repeat = await this.repository.closeRepeat(id, partnerReferenceNo, settled);
+      if (repeat.closed) return;
+      purchase = repeat.purchase;
+    }
+    if (purchase === undefined) purchase = partnerReferenceNo ? await this.purchases.findByPartnerReference(partnerReferenceNo) : null;
     if (!purchase) {
       await this.repository.markProcessed(id, 'no purchase with this reference');
       return;

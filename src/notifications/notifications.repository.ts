@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { preparedRows, returningRows } from '../common/database/sql';
+import { entityFromRow, preparedRows, returningRows } from '../common/database/sql';
+import { Transaction } from '../transactions/entities/transaction.entity';
 import { DokuNotification } from './entities/doku-notification.entity';
 
 export type NewNotification = Pick<
@@ -159,25 +160,33 @@ export class NotificationsRepository {
   /**
    * Closes a notification that only repeats what we settled, in one statement: the purchase with
    * this reference has `status` (the settled status the notification reports) and no refund or
-   * cancel of it is PENDING or UNKNOWN (docs/doku-integration.md#notifications). False when that
-   * does not hold (or there is no such purchase): the notification is then processed in full.
+   * cancel of it is PENDING or UNKNOWN (docs/doku-integration.md#notifications). When that does not
+   * hold, the same statement answers the purchase as it read it (null when there is none), and the
+   * notification is processed in full from that row without reading it again.
    */
-  async closeRepeat(id: string, partnerReferenceNo: string, status: 'SUCCESS' | 'FAILED' | 'CANCELED'): Promise<boolean> {
-    const rows = await preparedRows<{ closed: number }>(
+  async closeRepeat(
+    id: string,
+    partnerReferenceNo: string,
+    status: 'SUCCESS' | 'FAILED' | 'CANCELED',
+  ): Promise<{ closed: true } | { closed: false; purchase: Transaction | null }> {
+    const rows = await preparedRows<Record<string, unknown> & { closed_repeat: number }>(
       this.db,
       `WITH p AS (
-         SELECT id FROM transactions WHERE partner_reference_no = $2 AND type = 'PURCHASE' AND status = $3
+         SELECT * FROM transactions WHERE partner_reference_no = $2 AND type = 'PURCHASE'
        ), u AS (
          UPDATE doku_notifications n SET processed_at = now(), process_result = 'already ' || $3 || ': DOKU not asked again', claimed_until = NULL
            FROM p
           WHERE n.id = $1::uuid
+            AND p.status = $3
             AND NOT EXISTS (SELECT 1 FROM transactions c WHERE c.parent_id = p.id AND c.status IN ('PENDING', 'UNKNOWN'))
          RETURNING n.id
        )
-       SELECT count(*)::int AS closed FROM u`,
+       SELECT p.*, (SELECT count(*) FROM u)::int AS closed_repeat FROM p`,
       [id, partnerReferenceNo, status],
     );
-    return rows[0]?.closed === 1;
+    const [row] = rows;
+    if (row?.closed_repeat === 1) return { closed: true };
+    return { closed: false, purchase: row === undefined ? null : entityFromRow(this.db.manager, Transaction, row) };
   }
 
   async markProcessed(id: string, result: string, manager: EntityManager = this.db.manager): Promise<void> {
