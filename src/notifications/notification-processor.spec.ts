@@ -15,10 +15,14 @@ function processorWith(concurrency: number, stored: Partial<Transaction> | null 
   const processed: string[] = [];
   const closeRepeatCalls: string[] = [];
   const reads: string[] = [];
+  const released: string[] = [];
   const confirmed: Array<Transaction | null> = [];
   const purchaseRow = (ref: string): Transaction | null => (stored === null ? null : ({ id: ref, ...stored } as Transaction));
   const repository = {
     intakeBusy: () => busy,
+    release: async (ids: readonly string[]) => {
+      released.push(...ids);
+    },
     markProcessed: async (id: string, result: string) => {
       processed.push(id);
       results.push(result);
@@ -63,6 +67,7 @@ function processorWith(concurrency: number, stored: Partial<Transaction> | null 
     closeRepeatCalls,
     reads,
     confirmed,
+    released,
     setBusy: (b: boolean) => {
       busy = b;
     },
@@ -99,6 +104,37 @@ describe('NotificationProcessor: acknowledgements first', () => {
     expect(p.running).toHaveLength(4);
     while (p.running.length > 0) await p.finishOne();
     expect(p.processed).toHaveLength(10);
+  });
+});
+
+describe('NotificationProcessor: stopping', () => {
+  it('finishes what is in flight, gives back what waits, and starts nothing that arrives meanwhile', async () => {
+    const p = processorWith(1);
+    p.processor.take({ id: 'n1', partnerReferenceNo: 'r1', reportedStatus: '00' });
+    p.processor.take({ id: 'n2', partnerReferenceNo: 'r2', reportedStatus: '00' });
+    await p.settle();
+    expect(p.running).toHaveLength(1);
+    expect(p.processor.hasRoom()).toBe(true);
+
+    let stopped = false;
+    const stopping = p.processor.onModuleDestroy().then(() => {
+      stopped = true;
+    });
+    await p.settle();
+    expect(p.released).toEqual(['n2']);
+    // The HTTP server still answers DOKU until Nest closes it: what is stored now is left for a sweep.
+    expect(p.processor.hasRoom()).toBe(false);
+    // One the intake decided to hold before the stop and stored after it is given back, not started.
+    p.processor.take({ id: 'n3', partnerReferenceNo: 'r3', reportedStatus: '00' });
+    await p.settle();
+    expect(p.released).toEqual(['n2', 'n3']);
+    expect(p.running).toHaveLength(1);
+
+    await p.finishOne();
+    await stopping;
+    expect(stopped).toBe(true);
+    expect(p.processed).toEqual(['n1']);
+    expect(p.running).toHaveLength(0);
   });
 });
 

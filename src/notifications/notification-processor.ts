@@ -88,11 +88,21 @@ export class NotificationProcessor implements OnApplicationBootstrap, OnModuleDe
 
   /** Whether a notification stored now is held here (its queue has room) or left for a sweep. */
   hasRoom(): boolean {
-    return this.waiting.length < this.config.notifications.queueLimit;
+    // Stopping: the HTTP server still takes notifications until Nest closes it, after this module's
+    // destroy hook. They are stored for a sweep (of another instance, or the next start) rather than
+    // started here, so a steady stream of them cannot hold the shutdown open.
+    return !this.stopped && this.waiting.length < this.config.notifications.queueLimit;
   }
 
-  /** A notification just stored and held by this instance: processed in turn. */
+  /** A notification just stored and held by this instance: processed in turn, or given back when stopping. */
   take(held: HeldNotification): void {
+    if (this.stopped) {
+      // Held before the stop, stored after it: given back at once instead of waiting out its lease.
+      void this.repository
+        .release([held.id])
+        .catch((error: unknown) => logger.warn(`Could not give back notification ${held.id}: ${(error as Error).message}`));
+      return;
+    }
     this.enqueue(held);
   }
 
