@@ -1,16 +1,15 @@
-import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../src/config/load-config';
 import { buildDataSourceOptions } from '../src/database/database-options';
 import { MIGRATIONS } from '../src/database/migrations';
-import { adminQuery, withDatabase } from './support/test-database';
+import { adminQuery, runDatabaseName, withDatabase } from './support/test-database';
 
 describe('Migrations', () => {
   const adminUrl = process.env.TEST_PG_ADMIN_URL!;
   // Named under the run's prefix: the global teardown drops it with the run's other databases. A DROP
   // DATABASE here waits for a checkpoint, which on a server busy with the other test files took
   // longer than the hook's 30 s.
-  const name = `${process.env.TEST_PG_TEMPLATE!.replace(/_tpl$/, '')}_migrations_${randomBytes(4).toString('hex')}`;
+  const name = runDatabaseName('migrations');
   let ds: DataSource;
 
   beforeAll(async () => {

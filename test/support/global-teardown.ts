@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { runPrefix } from './test-database';
 
 /** Takes names from `names` until none is left, dropping each, on a connection of its own. */
 async function dropEach(adminUrl: string, names: string[]): Promise<void> {
@@ -20,7 +21,7 @@ export default async function globalTeardown(): Promise<void> {
   const adminUrl = process.env.TEST_PG_ADMIN_URL;
   const template = process.env.TEST_PG_TEMPLATE;
   if (adminUrl && template) {
-    const prefix = template.replace(/_tpl$/, '');
+    const prefix = runPrefix(template);
     const client = new Client({ connectionString: adminUrl });
     await client.connect();
     try {

@@ -25,6 +25,21 @@ export async function adminQuery(adminUrl: string, sql: string): Promise<void> {
   }
 }
 
+/** The prefix every database of this run is named under; the run's template is `<prefix>_tpl`. */
+export function runPrefix(template: string): string {
+  return template.replace(/_tpl$/, '');
+}
+
+/**
+ * A new database name under this run's prefix (`label` says whose it is), so that the global
+ * teardown drops it with the run's other databases.
+ */
+export function runDatabaseName(label?: string): string {
+  const template = process.env.TEST_PG_TEMPLATE;
+  if (!template) throw new Error('The e2e global setup did not run (TEST_PG_TEMPLATE unset)');
+  return [runPrefix(template), label, randomBytes(4).toString('hex')].filter(Boolean).join('_');
+}
+
 /**
  * A fresh database for one test file, copied from the migrated template the global setup made.
  * Copies of one template can collide when started at the same instant, so they are retried. It
@@ -34,7 +49,7 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
   const adminUrl = process.env.TEST_PG_ADMIN_URL;
   const template = process.env.TEST_PG_TEMPLATE;
   if (!adminUrl || !template) throw new Error('The e2e global setup did not run (TEST_PG_ADMIN_URL unset)');
-  const name = `${template.replace(/_tpl$/, '')}_${randomBytes(4).toString('hex')}`;
+  const name = runDatabaseName();
   for (let attempt = 0; ; attempt++) {
     try {
       await adminQuery(adminUrl, `CREATE DATABASE "${name}" TEMPLATE "${template}"`);
