@@ -4,7 +4,7 @@ import type { MetricsService } from '../metrics/metrics.service';
 import type { PurchaseStatusService } from '../purchase/purchase-status.service';
 import type { PurchasesRepository } from '../purchase/purchases.repository';
 import type { Transaction } from '../transactions/entities/transaction.entity';
-import { NotificationProcessor, repeatsSettled, settledStatusReported } from './notification-processor';
+import { NotificationProcessor, settledStatusReported } from './notification-processor';
 import type { NotificationsRepository } from './notifications.repository';
 
 /** A processor over fakes: each confirmation waits until the test lets it finish. */
@@ -41,7 +41,6 @@ function processorWith(concurrency: number, stored: Partial<Transaction> | null 
       reads.push(ref);
       return purchaseRow(ref);
     },
-    hasUnresolvedChildren: async () => unresolvedChildren,
   } as unknown as PurchasesRepository;
   const status = {
     confirm: (purchase: Transaction, inSameCommit: (tx: unknown, s: string) => Promise<void>) =>
@@ -192,22 +191,15 @@ describe('NotificationProcessor: a notification that repeats what we settled', (
     expect(disagreeing.results).toEqual(['confirmed by Query Purchase: SUCCESS']);
   });
 
-  it('repeatsSettled: only a settled status reported back as it is', () => {
-    expect(repeatsSettled('SUCCESS', '00')).toBe(true);
-    expect(repeatsSettled('FAILED', '06')).toBe(true);
-    expect(repeatsSettled('CANCELED', '05')).toBe(true);
-    expect(repeatsSettled('SUCCESS', 'SUCCESS')).toBe(true);
-    expect(repeatsSettled('FAILED', 'FAILED')).toBe(true);
-    // Not settled with us: DOKU is asked.
-    expect(repeatsSettled('PENDING', '00')).toBe(false);
-    expect(repeatsSettled('UNKNOWN', '06')).toBe(false);
-    // Disagreements, refunds and what we cannot read: DOKU is asked.
-    expect(repeatsSettled('FAILED', '00')).toBe(false);
-    expect(repeatsSettled('SUCCESS', '06')).toBe(false);
-    expect(repeatsSettled('SUCCESS', '04')).toBe(false);
-    expect(repeatsSettled('SUCCESS', '99')).toBe(false);
-    expect(repeatsSettled('SUCCESS', 'PAID?')).toBe(false);
-    expect(repeatsSettled('SUCCESS', null)).toBe(false);
+  it('settledStatusReported: the settled status a notification reports, and none for anything else', () => {
+    expect(settledStatusReported('06')).toBe('FAILED');
+    expect(settledStatusReported('05')).toBe('CANCELED');
+    expect(settledStatusReported('SUCCESS')).toBe('SUCCESS');
+    expect(settledStatusReported('FAILED')).toBe('FAILED');
+    // Refunds, what is still in flight and what we cannot read: DOKU is asked.
+    expect(settledStatusReported('04')).toBeNull();
+    expect(settledStatusReported('99')).toBeNull();
+    expect(settledStatusReported(null)).toBeNull();
     expect(settledStatusReported('00')).toBe('SUCCESS');
     expect(settledStatusReported('CANCELLED')).toBe('CANCELED');
     expect(settledStatusReported('CLOSED')).toBe('FAILED');

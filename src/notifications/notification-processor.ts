@@ -7,7 +7,6 @@ import { PurchasesRepository } from '../purchase/purchases.repository';
 import { HeldNotification, NotificationsRepository } from './notifications.repository';
 import { mapTransactionStatus, mapWordStatus } from '../integrations/doku/snap/doku-response-codes';
 import type { Transaction } from '../transactions/entities/transaction.entity';
-import type { TransactionStatus } from '../transactions/transaction-state';
 
 const logger = new Logger('DokuNotifications');
 
@@ -220,44 +219,32 @@ export class NotificationProcessor implements OnApplicationBootstrap, OnModuleDe
   }
 
   private async process(id: string, partnerReferenceNo: string | null, reportedStatus: string | null): Promise<void> {
-    // The common case first (DOKU's retries, a notification after a poll settled the purchase):
-    // a repeat of what we settled is closed in one statement, which otherwise answers the purchase.
+    // The common case first (DOKU's retries, a notification after a poll settled the purchase): a
+    // notification that reports the settled status we already have, about a purchase none of whose
+    // refunds or cancels waits for DOKU, is closed in one statement without asking DOKU again, since
+    // DOKU's answer could not change anything (docs/doku-integration.md#notifications). When the
+    // statement declines, it answers the purchase it read, which is then confirmed with DOKU.
     const settled = settledStatusReported(reportedStatus);
-    let purchase: Transaction | null | undefined;
+    let purchase: Transaction | null;
     if (partnerReferenceNo && settled) {
       const repeat = await this.repository.closeRepeat(id, partnerReferenceNo, settled);
       if (repeat.closed) return;
       purchase = repeat.purchase;
+    } else {
+      purchase = partnerReferenceNo ? await this.purchases.findByPartnerReference(partnerReferenceNo) : null;
     }
-    if (purchase === undefined) purchase = partnerReferenceNo ? await this.purchases.findByPartnerReference(partnerReferenceNo) : null;
     if (!purchase) {
       await this.repository.markProcessed(id, 'no purchase with this reference');
       return;
     }
-    // It repeats what we already settled, and nothing of the purchase waits for DOKU: closed without
-    // asking DOKU again (docs/doku-integration.md#notifications).
-    if (repeatsSettled(purchase.status, reportedStatus) && !(await this.purchases.hasUnresolvedChildren(purchase.id))) {
-      await this.repository.markProcessed(id, `already ${purchase.status}: DOKU not asked again`);
-      return;
-    }
-    // Closed in the commit that applies DOKU's answer.
+    // Anything else (a purchase we failed that DOKU says is paid, a repeat while a refund waits, a
+    // status we cannot read) is confirmed with Query Purchase, and closed in the commit that applies
+    // DOKU's answer.
     await this.status.confirm(purchase, (tx, status) => this.repository.markProcessed(id, `confirmed by Query Purchase: ${status}`, tx));
   }
 }
 
 const quiet = (): void => undefined;
-
-/**
- * Whether a notification only repeats the settled status we already have: DOKU's retries of a
- * delivery, or a notification arriving after a customer's poll or the reconciler settled the
- * purchase. Asking DOKU again could not change anything then. A notification that reports anything
- * else (a purchase we failed that DOKU says is paid, a status we cannot read) is confirmed with
- * Query Purchase like any other.
- */
-export function repeatsSettled(ours: TransactionStatus, reported: string | null): boolean {
-  const theirs = settledStatusReported(reported);
-  return theirs !== null && theirs === ours;
-}
 
 /** The settled status a notification reports (a two-digit code or a checkout word), or null when it reports none. */
 export function settledStatusReported(reported: string | null): 'SUCCESS' | 'FAILED' | 'CANCELED' | null {

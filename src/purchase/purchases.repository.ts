@@ -98,15 +98,6 @@ export class PurchasesRepository {
     return rows[0]?.first === true;
   }
 
-  /** Whether a refund or cancel of this purchase still waits for DOKU's answer (PENDING or UNKNOWN). */
-  async hasUnresolvedChildren(purchaseId: string): Promise<boolean> {
-    const rows = await this.db.query<Array<{ waiting: boolean }>>(
-      `SELECT EXISTS (SELECT 1 FROM transactions WHERE parent_id = $1 AND status IN ('PENDING', 'UNKNOWN')) AS waiting`,
-      [purchaseId],
-    );
-    return rows[0]?.waiting === true;
-  }
-
   /** A cancel of this purchase that is in flight or done: a second cancel or a refund must wait or stop. */
   async findLiveCancel(tx: EntityManager, purchaseId: string): Promise<Transaction | null> {
     return tx.getRepository(Transaction).findOne({
