@@ -5,6 +5,12 @@ type TargetMetadatas = ReturnType<Storage['getTargetValidationMetadatas']>;
 type Grouped = ReturnType<Storage['groupByPropertyName']>;
 
 const installed = new WeakSet<Storage>();
+let generation = 0;
+
+/** Goes up whenever a validation rule or constraint is registered: what was read from the rules before is stale. */
+export function validationMetadataGeneration(): number {
+  return generation;
+}
 
 /**
  * class-validator looks a DTO's rules up again on every validation: it filters the class's
@@ -26,6 +32,7 @@ export function cacheValidationMetadata(storage: Storage = getMetadataStorage())
   let targets = new Map<unknown, Map<string, TargetMetadatas>>();
   let grouped = new WeakMap<TargetMetadatas, Grouped>();
   const forget = (): void => {
+    generation += 1;
     targets = new Map();
     grouped = new WeakMap();
   };

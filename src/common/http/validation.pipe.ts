@@ -1,6 +1,8 @@
 import type { ArgumentMetadata, ValidationError } from '@nestjs/common';
 import { ValidationPipe } from '@nestjs/common';
 import { AppError } from '../errors/app-error';
+import type { Class } from './compiled-validation';
+import { CompiledValidation } from './compiled-validation';
 import { cacheValidationMetadata } from './validation-metadata-cache';
 
 export interface FieldProblem {
@@ -21,6 +23,8 @@ function flatten(errors: ValidationError[], parent = ''): FieldProblem[] {
  * so a route whose fields are all optional took `null` as an empty request (and acted on it).
  */
 class BodyObjectValidationPipe extends ValidationPipe {
+  private readonly compiled = new CompiledValidation();
+
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const declared =
       metadata.type === 'body' &&
@@ -31,13 +35,20 @@ class BodyObjectValidationPipe extends ValidationPipe {
         fields: [{ field: 'body', reasons: ['the body must be a JSON object'] }],
       });
     }
+    if (declared) {
+      // A valid body is accepted without class-transformer and class-validator; anything else
+      // takes the full way, which writes the error messages (compiled-validation.ts).
+      const accepted = this.compiled.accept(metadata.metatype as Class, value);
+      if (accepted !== undefined) return accepted;
+    }
     return super.transform(value, metadata);
   }
 }
 
 /**
  * The one validation pipe: unknown fields are refused (no mass assignment), values are transformed
- * to their DTO types, and every problem is reported as `details.fields`.
+ * to their DTO types, and every problem is reported as `details.fields`. CompiledValidation assumes
+ * exactly these options: change them there too.
  */
 export function createValidationPipe(): ValidationPipe {
   cacheValidationMetadata();
