@@ -1,4 +1,3 @@
-import helmet from 'helmet';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -12,6 +11,7 @@ import { installRequestLogging } from './common/logging/request-logging';
 import { operatorAccessHook } from './common/http/operator-access';
 import { clientErrorHandler, refuseTraversal } from './common/http/raw-refusals';
 import { resolveRequestId } from './common/http/request-id';
+import { securityHeaders } from './common/http/security-headers';
 import type { AppConfig } from './config/config.types';
 import { runMigrationsLocked } from './database/migrate';
 import { MetricsService } from './metrics/metrics.service';
@@ -55,35 +55,34 @@ export async function createApp(config: AppConfig, databaseUrl: string, options:
   installRequestLogging(fastify, logs.root);
 
   configureBodyParsers(app, config);
-  fastify.addHook('onRequest', refuseTraversal);
+  // Helmet's security headers, read once (security-headers.ts). Responses carry tokens, balances
+  // and personal data: no shared or browser cache keeps them.
+  const fixedHeaders = {
+    'cache-control': 'no-store',
+    ...securityHeaders({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+          scriptSrc: ["'self'", "https: 'unsafe-inline'"],
+        },
+      },
+    }),
+  };
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', String(request.id));
-    // Responses carry tokens, balances and personal data: no shared or browser cache keeps them.
-    void reply.header('cache-control', 'no-store');
+    void reply.headers(fixedHeaders);
     done();
   });
+  // After the headers: the refusals below carry them too.
+  fastify.addHook('onRequest', refuseTraversal);
   // /docs and /metrics: open, behind operator basic auth, or absent (DOCS_ACCESS, METRICS_ACCESS).
   fastify.addHook('onRequest', operatorAccessHook(config.app.operator));
   const metrics = app.get(MetricsService);
   fastify.addHook('onResponse', (request, reply, done) => {
     metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     done();
-  });
-  // Helmet's security headers, its options parsed once: the Fastify plugin builds Helmet again on
-  // every request (CSP directives parsed each time, two hooks).
-  const securityHeaders = helmet({
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
-        scriptSrc: ["'self'", "https: 'unsafe-inline'"],
-      },
-    },
-  });
-  fastify.addHook('onRequest', (request, reply, done) => {
-    // Helmet throws rather than pass an error to its callback; it calls it with none.
-    void securityHeaders(request.raw, reply.raw, () => done());
   });
   app.enableCors({
     origin: config.app.corsOrigins.length ? config.app.corsOrigins : false,

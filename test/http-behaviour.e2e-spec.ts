@@ -91,6 +91,12 @@ describe('Behaviour every endpoint inherits', () => {
     expect(missing.status).toBe(404);
     expect(missing.headers['content-security-policy']).toBe(res.headers['content-security-policy']);
     expect(missing.headers['x-content-type-options']).toBe('nosniff');
+    // So do the answers refused before any route is looked for.
+    const climbing = await t.http().get('/v1/%2e%2e/health/live');
+    expect(climbing.status).toBe(404);
+    expect(climbing.headers['content-security-policy']).toBe(res.headers['content-security-policy']);
+    expect(climbing.headers['cache-control']).toBe('no-store');
+    expect(climbing.headers['x-request-id']).toBe(climbing.body.error.requestId);
   });
 
   it('reports liveness and readiness (the database answers)', async () => {
