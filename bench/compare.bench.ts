@@ -1,0 +1,106 @@
+/**
+ * CPU per purchase of two builds of the backend, side by side in one run: the build this script
+ * belongs to (B) against another build's compiled output (A), for instance the commit before a change:
+ *
+ *   git worktree add /tmp/base <commit> && ln -s "$PWD/node_modules" /tmp/base/node_modules
+ *   (cd /tmp/base && npx tsc -p tsconfig.build.json)
+ *   npm run bench:compare -- /tmp/base/dist
+ *
+ * One DOKU simulator and one database; both backends run at once, each in its own process, with
+ * users of their own. Rounds alternate the order of the sides (A then B, B then A), each side
+ * sends BENCH_PURCHASES purchases at BENCH_CONCURRENCY in flight, and each round reads the CPU the
+ * backend process spent (user and system) over its purchases. It prints every round, the median of
+ * each side and B/A, then one JSON line. With DOKU's latency at the simulator's default (none),
+ * what separates the sides is the backend's own work.
+ *
+ * Options (defaults): BENCH_ROUNDS (8), BENCH_PURCHASES (2000), BENCH_CONCURRENCY (8),
+ * BENCH_WARMUP_PURCHASES (6000, per side, before the rounds). The same
+ * build against itself gave 0.994 on a 2-core machine (docs/performance.md, tenth round).
+ */
+import { join, resolve } from 'node:path';
+import * as here from './support/bench-env';
+
+type BenchEnv = typeof here;
+
+async function main(): Promise<void> {
+  const otherDist = process.argv[2];
+  if (!otherDist) throw new Error('usage: npm run bench:compare -- <the other build dist directory>');
+  const rounds = here.envNumber('BENCH_ROUNDS', 8);
+  const purchases = here.envNumber('BENCH_PURCHASES', 2000);
+  const concurrency = here.envNumber('BENCH_CONCURRENCY', 8);
+  const warmup = here.envNumber('BENCH_WARMUP_PURCHASES', 6000);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const other = require(join(resolve(otherDist), 'bench', 'support', 'bench-env.js')) as BenchEnv;
+  const out = (line = ''): boolean => process.stdout.write(`${line}\n`);
+  out(`CPU per purchase, two builds side by side — ${here.machineLine()}`);
+  out(`A: ${resolve(otherDist)}  B: ${resolve(__dirname, '..')}`);
+  const db = await here.benchDatabase('compare');
+  const sim = await here.startSimulatorProcess();
+  const apps: Partial<Record<'A' | 'B', here.AppProcess>> = {};
+  try {
+    // A migrates the database first; B then starts on its schema.
+    apps.A = await other.startAppProcess(db.url, sim.url);
+    apps.B = await here.startAppProcess(db.url, sim.url);
+    const sides = {} as Record<'A' | 'B', { http: here.Http; one: () => Promise<void> }>;
+    for (const name of ['A', 'B'] as const) {
+      const http = new here.Http(apps[name]!.url, concurrency);
+      const users = await here.createBoundUsers(http, sim, 4);
+      let seq = 0;
+      sides[name] = {
+        http,
+        one: async () => {
+          const user = users[seq % users.length];
+          const n = seq++;
+          const res = await http.request(
+            'POST',
+            '/v1/purchases',
+            { amount: 1000 + (n % 5000), description: `Bench order ${n}` },
+            { authorization: `Bearer ${user.accessToken}`, 'idempotency-key': `compare-${name}-${process.pid}-${n}` },
+          );
+          if (res.status !== 201) throw new Error(`${name}: ${res.status} ${res.text.slice(0, 200)}`);
+        },
+      };
+    }
+    // Warm both (JIT, pools, caches) before anything counts: the first few thousand purchases cost more.
+    for (const name of ['A', 'B'] as const) await here.closedLoop({ calls: warmup, concurrency }, sides[name].one);
+    const cpu = async (name: 'A' | 'B'): Promise<number> => {
+      const stats = await apps[name]!.stats();
+      return stats.cpuMicros.user + stats.cpuMicros.system;
+    };
+    const perPurchase: Record<'A' | 'B', number[]> = { A: [], B: [] };
+    for (let round = 0; round < rounds; round++) {
+      for (const name of round % 2 === 0 ? (['A', 'B'] as const) : (['B', 'A'] as const)) {
+        const before = await cpu(name);
+        const result = await here.closedLoop({ calls: purchases, concurrency }, sides[name].one);
+        const after = await cpu(name);
+        if (result.failures > 0) throw new Error(`${name}: ${result.failures} purchases failed (first: ${result.firstFailure})`);
+        perPurchase[name].push((after - before) / result.calls);
+      }
+      out(`  round ${round + 1}: A ${perPurchase.A.at(-1)!.toFixed(0)} µs, B ${perPurchase.B.at(-1)!.toFixed(0)} µs`);
+    }
+    const a = here.median(perPurchase.A);
+    const b = here.median(perPurchase.B);
+    out(`median CPU per purchase: A ${a.toFixed(0)} µs, B ${b.toFixed(0)} µs, B/A ${(b / a).toFixed(3)}`);
+    out(
+      JSON.stringify({
+        bench: 'compare',
+        rounds,
+        purchases,
+        concurrency,
+        a: here.round(a, 0),
+        b: here.round(b, 0),
+        bOverA: here.round(b / a, 3),
+      }),
+    );
+    for (const name of ['A', 'B'] as const) await sides[name].http.close();
+  } finally {
+    for (const name of ['A', 'B'] as const) await apps[name]?.stop().catch(() => undefined);
+    await sim.stop();
+    await db.drop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  process.exitCode = 1;
+});
