@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import type { AppConfigService } from '../config/app-config.service';
 import type { MetricsService } from '../metrics/metrics.service';
-import type { PurchaseStatusService } from '../purchase/purchase-status.service';
+import type { PurchaseStatusService, SameStatementWrite } from '../purchase/purchase-status.service';
 import type { PurchasesRepository } from '../purchase/purchases.repository';
 import type { Transaction } from '../transactions/entities/transaction.entity';
 import { NotificationProcessor, settledStatusReported } from './notification-processor';
@@ -43,12 +43,18 @@ function processorWith(concurrency: number, stored: Partial<Transaction> | null 
     },
   } as unknown as PurchasesRepository;
   const status = {
-    confirm: (purchase: Transaction, inSameCommit: (tx: unknown, s: string) => Promise<void>) =>
+    // The write it is given closes the notification in the confirmation's statement: the fake
+    // reads which notification from its parameters (the SQL runs in test/doku-notifications.e2e-spec.ts).
+    confirm: (purchase: Transaction, inSameStatement: SameStatementWrite) =>
       new Promise<string>((resolve) => {
         confirmed.push(purchase);
         running.push(() => resolve('SUCCESS'));
-      }).then(async (s) => {
-        await inSameCommit(undefined, s);
+      }).then((s) => {
+        const params: unknown[] = [];
+        const cte = inSameStatement(params, `'${s}'`);
+        expect(cte).toMatch(/UPDATE doku_notifications SET processed_at = now\(\)/);
+        processed.push(params[0] as string);
+        results.push(`confirmed by Query Purchase: ${s}`);
         return s;
       }),
   } as unknown as PurchaseStatusService;

@@ -240,7 +240,7 @@ export class NotificationProcessor implements OnApplicationBootstrap, OnModuleDe
     // Anything else (a purchase we failed that DOKU says is paid, a repeat while a refund waits, a
     // status we cannot read) is confirmed with Query Purchase, and closed in the commit that applies
     // DOKU's answer.
-    await this.status.confirm(purchase, (tx, status) => this.repository.markProcessed(id, `confirmed by Query Purchase: ${status}`, tx));
+    await this.status.confirm(purchase, NotificationsRepository.closedByConfirmation(id));
   }
 }
 

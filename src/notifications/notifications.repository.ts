@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
-import { entityFromRow, preparedRows, returningRows } from '../common/database/sql';
+import { DataSource } from 'typeorm';
+import { bind, entityFromRow, preparedRows, returningRows } from '../common/database/sql';
+import type { SameStatementWrite } from '../purchase/purchase-status.service';
 import { Transaction } from '../transactions/entities/transaction.entity';
 import { DokuNotification } from './entities/doku-notification.entity';
 
@@ -189,8 +190,18 @@ export class NotificationsRepository {
     return { closed: false, purchase: row === undefined ? null : entityFromRow(this.db.manager, Transaction, row) };
   }
 
-  async markProcessed(id: string, result: string, manager: EntityManager = this.db.manager): Promise<void> {
-    await manager.query(`UPDATE doku_notifications SET processed_at = now(), process_result = $2, claimed_until = NULL WHERE id = $1`, [
+  /**
+   * Closes a notification in the statement that ends its purchase's confirmation
+   * (PurchaseStatusService.confirm), with the status the purchase ends in.
+   */
+  static closedByConfirmation(id: string): SameStatementWrite {
+    return (params, status) =>
+      `closed AS (UPDATE doku_notifications SET processed_at = now(), process_result = 'confirmed by Query Purchase: ' || (${status})::text, claimed_until = NULL
+                   WHERE id = ${bind(params, id)}::uuid)`;
+  }
+
+  async markProcessed(id: string, result: string): Promise<void> {
+    await this.db.query(`UPDATE doku_notifications SET processed_at = now(), process_result = $2, claimed_until = NULL WHERE id = $1`, [
       id,
       result,
     ]);

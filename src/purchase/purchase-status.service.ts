@@ -16,7 +16,7 @@ import { canTransition, isUnresolved } from '../transactions/transaction-state';
 import type { SettlementEvidence, TransactionStatus } from '../transactions/transaction-state';
 import { TransactionsRepository } from '../transactions/transactions.repository';
 import type { TransitionPatch } from '../transactions/transactions.repository';
-import { returningRows } from '../common/database/sql';
+import { bind, returningRows } from '../common/database/sql';
 import { PurchasesRepository } from './purchases.repository';
 import { purchaseReferenceOf, purchaseRefundOf } from './purchase-refund';
 import { PurchaseChannels } from './channels/purchase-channels';
@@ -45,6 +45,13 @@ const logger = new Logger('PurchaseStatus');
  * its `refundHistory`, applied through the forward-only state machine. Used by the status
  * endpoints, the PAY_RETURN redirect, notifications and the reconciler; it never sends a debit.
  */
+/**
+ * A write done in the statement that closes a confirmation (PurchaseStatusService.confirm): a CTE,
+ * named anything but `asked`, binding its values into `params`; `status` is the SQL expression of
+ * the status the purchase ends in.
+ */
+export type SameStatementWrite = (params: unknown[], status: string) => string;
+
 @Injectable()
 export class PurchaseStatusService implements OnModuleInit {
   private readonly disagreements: Counter<'ours' | 'doku'>;
@@ -111,27 +118,24 @@ export class PurchaseStatusService implements OnModuleInit {
    * give the status the purchase ends in. Reads nothing the caller does not need (a notification
    * burst must leave the database and the CPU to the acknowledgements). When DOKU's answer settles
    * nothing (an error, a timeout, a refused token), it throws: the notification is not confirmed,
-   * and its processor tries it again later instead of closing it unconfirmed. `inSameCommit` runs
-   * in the commit that applies the answer (the notification is closed with it: one commit, and
-   * never one without the other).
+   * and its processor tries it again later instead of closing it unconfirmed. `inSameStatement`
+   * is the caller's own write, done in the statement that records when DOKU was asked, so in the
+   * commit that applies the answer (the notification is closed with it: one commit, and never one
+   * without the other). It gets the statement's parameters and the SQL expression of the status
+   * the purchase ends in, and gives a CTE.
    */
-  async confirm(
-    purchase: Transaction,
-    inSameCommit?: (tx: EntityManager, status: Transaction['status']) => Promise<void>,
-  ): Promise<Transaction['status']> {
+  async confirm(purchase: Transaction, inSameStatement?: SameStatementWrite): Promise<Transaction['status']> {
     const answer = await this.query(purchase);
     if (!answer) throw new Error(`Query Purchase for ${purchase.id} settled nothing; the notification is tried again`);
     return this.db.transaction(async (tx) => {
       await this.apply(tx, purchase.id, answer);
       // Applied in this commit: the polls of the next interval read it instead of asking again.
-      const rows = await returningRows<{ status: Transaction['status'] }>(
-        tx,
-        `UPDATE transactions SET status_asked_at = now() WHERE id = $1 RETURNING status`,
-        [purchase.id],
-      );
-      const status = rows[0]?.status ?? purchase.status;
-      if (inSameCommit) await inSameCommit(tx, status);
-      return status;
+      const params: unknown[] = [];
+      const asked = `asked AS (UPDATE transactions SET status_asked_at = now() WHERE id = ${bind(params, purchase.id)}::uuid RETURNING status)`;
+      const status = `COALESCE((SELECT status FROM asked), ${bind(params, purchase.status)})`;
+      const also = inSameStatement ? `, ${inSameStatement(params, status)}` : '';
+      const rows = await returningRows<{ status: Transaction['status'] }>(tx, `WITH ${asked}${also} SELECT ${status} AS status`, params);
+      return rows[0]?.status ?? purchase.status;
     });
   }
 
