@@ -49,6 +49,9 @@ export interface HeldNotification {
   reportedStatus: string | null;
 }
 
+/** The SET list that closes a notification with its result (an SQL expression), wherever it is closed. */
+const closing = (result: string): string => `processed_at = now(), process_result = ${result}, claimed_until = NULL`;
+
 @Injectable()
 export class NotificationsRepository {
   private readonly waiting: WaitingStore[] = [];
@@ -175,7 +178,7 @@ export class NotificationsRepository {
       `WITH p AS (
          SELECT * FROM transactions WHERE partner_reference_no = $2 AND type = 'PURCHASE'
        ), u AS (
-         UPDATE doku_notifications n SET processed_at = now(), process_result = 'already ' || $3 || ': DOKU not asked again', claimed_until = NULL
+         UPDATE doku_notifications n SET ${closing(`'already ' || $3 || ': DOKU not asked again'`)}
            FROM p
           WHERE n.id = $1::uuid
             AND p.status = $3
@@ -196,15 +199,12 @@ export class NotificationsRepository {
    */
   static closedByConfirmation(id: string): SameStatementWrite {
     return (params, status) =>
-      `closed AS (UPDATE doku_notifications SET processed_at = now(), process_result = 'confirmed by Query Purchase: ' || (${status})::text, claimed_until = NULL
+      `closed AS (UPDATE doku_notifications SET ${closing(`'confirmed by Query Purchase: ' || (${status})::text`)}
                    WHERE id = ${bind(params, id)}::uuid)`;
   }
 
   async markProcessed(id: string, result: string): Promise<void> {
-    await this.db.query(`UPDATE doku_notifications SET processed_at = now(), process_result = $2, claimed_until = NULL WHERE id = $1`, [
-      id,
-      result,
-    ]);
+    await this.db.query(`UPDATE doku_notifications SET ${closing('$2')} WHERE id = $1`, [id, result]);
   }
 
   /**

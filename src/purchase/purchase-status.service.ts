@@ -134,8 +134,9 @@ export class PurchaseStatusService implements OnModuleInit {
       const asked = `asked AS (UPDATE transactions SET status_asked_at = now() WHERE id = ${bind(params, purchase.id)}::uuid RETURNING status)`;
       const status = `COALESCE((SELECT status FROM asked), ${bind(params, purchase.status)})`;
       const also = inSameStatement ? `, ${inSameStatement(params, status)}` : '';
-      const rows = await returningRows<{ status: Transaction['status'] }>(tx, `WITH ${asked}${also} SELECT ${status} AS status`, params);
-      return rows[0]?.status ?? purchase.status;
+      // A SELECT without FROM: always one row, its status never null.
+      const [row] = await returningRows<{ status: Transaction['status'] }>(tx, `WITH ${asked}${also} SELECT ${status} AS status`, params);
+      return row.status;
     });
   }
 
