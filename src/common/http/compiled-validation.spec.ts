@@ -111,6 +111,9 @@ function expectSameInstance(fast: unknown, full: unknown): void {
   expect(Object.getPrototypeOf(fast)).toBe(Object.getPrototypeOf(full));
 }
 
+/** The API pipe's options (validation.pipe.ts). */
+const PIPE_OPTIONS = { whitelist: true, forbidNonWhitelisted: true, transform: true, forbidUnknownValues: true };
+
 describe('CompiledValidation', () => {
   const pipe = createValidationPipe();
   /** The full way: Nest's ValidationPipe with the API's options (class-transformer, class-validator). */
@@ -127,7 +130,7 @@ describe('CompiledValidation', () => {
     await loadAllDtos();
     const classes = validatedClasses();
     expect(classes.length).toBeGreaterThan(30);
-    const compiled = new CompiledValidation();
+    const compiled = new CompiledValidation(PIPE_OPTIONS);
     // Every example value of every DTO, to try under every property: many are valid elsewhere.
     const seen = new Set<string>();
     const pool: unknown[] = [];
@@ -160,7 +163,7 @@ describe('CompiledValidation', () => {
   });
 
   it('accepts a purchase with items as the DTO instances, and leaves what it refuses to the full way', async () => {
-    const compiled = new CompiledValidation();
+    const compiled = new CompiledValidation(PIPE_OPTIONS);
     const body = { amount: 50000, description: 'Kopi', items: [{ name: 'Kopi susu', price: 25000, quantity: 2 }] };
     const fast = compiled.accept(CreatePurchaseRequestDto, body) as CreatePurchaseRequestDto;
     expect(fast).toBeInstanceOf(CreatePurchaseRequestDto);
@@ -186,12 +189,30 @@ describe('CompiledValidation', () => {
     expect(compiled.accept(CreatePurchaseRequestDto, [body])).toBeUndefined();
   });
 
+  it('accepts nothing under pipe options it does not reproduce', () => {
+    const body = { amount: 50000 };
+    expect(new CompiledValidation(PIPE_OPTIONS).accept(CreatePurchaseRequestDto, body)).toBeInstanceOf(CreatePurchaseRequestDto);
+    for (const options of [
+      { ...PIPE_OPTIONS, whitelist: false },
+      { ...PIPE_OPTIONS, forbidNonWhitelisted: false },
+      { ...PIPE_OPTIONS, transform: false },
+      { ...PIPE_OPTIONS, forbidUnknownValues: false },
+      { ...PIPE_OPTIONS, groups: ['admin'] },
+      { ...PIPE_OPTIONS, skipMissingProperties: true },
+    ]) {
+      expect(new CompiledValidation(options).accept(CreatePurchaseRequestDto, body)).toBeUndefined();
+    }
+    // The API's own pipe is built with options it reproduces: its valid bodies take the compiled path.
+    const apiPipe = createValidationPipe() as unknown as { compiled: CompiledValidation };
+    expect(apiPipe.compiled.accept(CreatePurchaseRequestDto, body)).toBeInstanceOf(CreatePurchaseRequestDto);
+  });
+
   it('reads rules registered after its first use', () => {
     class Later {
       @IsInt()
       n!: number;
     }
-    const compiled = new CompiledValidation();
+    const compiled = new CompiledValidation(PIPE_OPTIONS);
     expect(compiled.accept(Later, { n: 1 })).toBeInstanceOf(Later);
     // A rule added once the class was read (as a class loaded later would): the old reading is dropped.
     Min(5)(Later.prototype, 'n');
@@ -214,7 +235,7 @@ describe('CompiledValidation', () => {
       @Type(() => Inner)
       inner!: Inner;
     }
-    const compiled = new CompiledValidation();
+    const compiled = new CompiledValidation(PIPE_OPTIONS);
     expect(compiled.accept(Loose, { inner: { s: 'x' } })).toBeUndefined();
     expect(compiled.accept(Loose, {})).toBeInstanceOf(Loose);
     const typed = compiled.accept(Typed, { inner: { s: 'x' } }) as Typed;

@@ -1,5 +1,6 @@
 import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
 import { TransformationType } from 'class-transformer';
+import type { ValidationPipeOptions } from '@nestjs/common';
 import { getMetadataStorage, ValidationTypes } from 'class-validator';
 import { cacheValidationMetadata, validationMetadataGeneration } from './validation-metadata-cache';
 
@@ -52,6 +53,27 @@ const isScalar = (value: unknown): boolean =>
 const isPromise = (value: unknown): boolean =>
   value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
 
+/** The only validation options the compiled path reproduces: the API pipe's (validation.pipe.ts). */
+const REPRODUCED: ReadonlySet<string> = new Set([
+  'whitelist',
+  'forbidNonWhitelisted',
+  'transform',
+  'forbidUnknownValues',
+  'validationError',
+  'exceptionFactory',
+]);
+
+/** Whether the pipe's options are those: whitelist, forbidNonWhitelisted and transformation on, unknown values refused, nothing else set. */
+function reproduces(options: ValidationPipeOptions): boolean {
+  return (
+    options.whitelist === true &&
+    options.forbidNonWhitelisted === true &&
+    options.transform === true &&
+    options.forbidUnknownValues !== false &&
+    Object.entries(options).every(([key, value]) => value === undefined || REPRODUCED.has(key))
+  );
+}
+
 /**
  * The request bodies that are valid, accepted without class-transformer and class-validator, which
  * cost about 50 µs of each purchase's CPU (docs/performance.md). For a DTO whose decorators it can
@@ -60,25 +82,31 @@ const isPromise = (value: unknown): boolean =>
  * the options of the API's validation pipe: whitelist, forbidNonWhitelisted, forbidUnknownValues, no
  * groups, transformation on.
  *
- * It only ever answers "valid, and here is the instance": anything it is not sure of (a rule that
+ * Under any other pipe options (`reproduces`) it accepts nothing. It only ever answers "valid, and
+ * here is the instance": anything it is not sure of (a rule that
  * fails, an async rule, @Transform, @Expose or @Exclude, a nested value it would have to copy
  * rather than build) makes it answer `undefined`, and the pipe takes the full way, which also
  * writes the error messages. So a request can only be accepted here if the full way accepts it,
  * with the same instance (test: compiled-validation.spec.ts checks this over every DTO of the API).
  */
 export class CompiledValidation {
+  private readonly enabled: boolean;
   private generation = -1;
   private shapes = new Map<Class, ClassShape | null>();
   private rules = new Map<Class, Map<string | undefined, ClassRules | null>>();
 
-  constructor(private readonly storage: Storage = getMetadataStorage()) {
+  constructor(
+    pipeOptions: ValidationPipeOptions,
+    private readonly storage: Storage = getMetadataStorage(),
+  ) {
+    this.enabled = reproduces(pipeOptions);
     // Its generation tells when a rule registered later makes what was read here stale.
     cacheValidationMetadata(storage);
   }
 
   /** The DTO instance for a valid body, or `undefined`: take the full way. */
   accept(metatype: Class, body: unknown): object | undefined {
-    if (!isPlainObject(body)) return undefined;
+    if (!this.enabled || !isPlainObject(body)) return undefined;
     const current = validationMetadataGeneration();
     if (current !== this.generation) {
       // A rule was registered since the rules were read (decorators run as classes load).

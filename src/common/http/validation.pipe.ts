@@ -1,4 +1,5 @@
 import type { ArgumentMetadata, ValidationError } from '@nestjs/common';
+import type { ValidationPipeOptions } from '@nestjs/common';
 import { ValidationPipe } from '@nestjs/common';
 import { AppError } from '../errors/app-error';
 import type { Class } from './compiled-validation';
@@ -23,7 +24,13 @@ function flatten(errors: ValidationError[], parent = ''): FieldProblem[] {
  * so a route whose fields are all optional took `null` as an empty request (and acted on it).
  */
 class BodyObjectValidationPipe extends ValidationPipe {
-  private readonly compiled = new CompiledValidation();
+  private readonly compiled: CompiledValidation;
+
+  constructor(options: ValidationPipeOptions) {
+    super(options);
+    // Given the same options: it accepts nothing under options it does not reproduce.
+    this.compiled = new CompiledValidation(options);
+  }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const declared =
@@ -47,8 +54,7 @@ class BodyObjectValidationPipe extends ValidationPipe {
 
 /**
  * The one validation pipe: unknown fields are refused (no mass assignment), values are transformed
- * to their DTO types, and every problem is reported as `details.fields`. CompiledValidation assumes
- * exactly these options: change them there too.
+ * to their DTO types, and every problem is reported as `details.fields`.
  */
 export function createValidationPipe(): ValidationPipe {
   cacheValidationMetadata();
