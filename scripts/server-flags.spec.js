@@ -25,4 +25,11 @@ describe('the backend runs with the same V8 options everywhere', () => {
     expect(scripts.start).toContain(`node ${benchOptions} scripts/run-built.js dist/src/main.js`);
     expect(scripts['start:prod']).toBe(`node ${benchOptions} dist/src/main.js`);
   });
+
+  it("the server's entry loads the Node 22 restart before anything else (src/runtime/async-context-frame.ts)", () => {
+    const imports = read('src/main.ts')
+      .split('\n')
+      .filter((line) => line.startsWith('import '));
+    expect(imports[0]).toBe("import './runtime/restart';");
+  });
 });

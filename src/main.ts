@@ -1,3 +1,5 @@
+// First: on Node 22 this may restart the process with a flag (runtime/async-context-frame.ts).
+import './runtime/restart';
 import 'reflect-metadata';
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';

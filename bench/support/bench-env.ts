@@ -19,6 +19,7 @@ import { DEV_DOKU_CREDENTIALS } from '../../src/config/dev-credentials';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { DokuClient } from '../../src/integrations/doku/snap/doku.client';
 import { jakartaTimestamp } from '../../src/integrations/doku/snap/doku-signature';
+import { asyncContextFrameFlags } from '../../src/runtime/async-context-frame';
 import { InMemoryExternalIdGenerator } from '../../src/integrations/doku/testing/in-memory-external-id-generator';
 import type { AppStats } from './sql-tally';
 import { TEST_ONLY_SIGNING_KEY_PEM } from '../../src/config/signing-keys';
@@ -226,11 +227,21 @@ export interface AppProcess {
  */
 export const SERVER_NODE_OPTIONS = '--max-semi-space-size=32';
 
+/**
+ * NODE_OPTIONS for a backend process: the caller's, the production V8 options, and on Node 22 the
+ * async context frame flag the server's own entry would restart itself with (src/runtime).
+ */
+function serverNodeOptions(): string {
+  const nodeOptions = `${process.env.NODE_OPTIONS ?? ''} ${SERVER_NODE_OPTIONS}`.trim();
+  const execArgv = (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return [nodeOptions, ...asyncContextFrameFlags({ version: process.versions.node, execArgv, nodeOptions })].join(' ');
+}
+
 /** `processes` > 1: that many backend processes behind one port (app-process.ts, node's cluster). */
 export async function startAppProcess(databaseUrl: string, dokuBaseUrl: string, processes = 1): Promise<AppProcess> {
   const creds = DEV_DOKU_CREDENTIALS;
   const started = await forkReady(join(__dirname, 'app-process.js'), [], {
-    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${SERVER_NODE_OPTIONS}`.trim(),
+    NODE_OPTIONS: serverNodeOptions(),
     NODE_ENV: 'production',
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
     BENCH_DATABASE_URL: databaseUrl,
