@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { bind, entityFromRow, preparedRows, returningRows } from '../common/database/sql';
+import { bind, entityFromJson, jsonRowSql, preparedRows, returningRows } from '../common/database/sql';
 import type { SameStatementWrite } from '../purchase/purchase-status.service';
 import { Transaction } from '../transactions/entities/transaction.entity';
 import { DokuNotification } from './entities/doku-notification.entity';
@@ -185,12 +185,15 @@ export class NotificationsRepository {
             AND NOT EXISTS (SELECT 1 FROM transactions c WHERE c.parent_id = p.id AND c.status IN ('PENDING', 'UNKNOWN'))
          RETURNING n.id
        )
-       SELECT p.*, (SELECT count(*) FROM u)::int AS closed_repeat FROM p`,
+       SELECT ${jsonRowSql(this.db.manager, Transaction, 'p')} AS purchase_row, (SELECT count(*) FROM u)::int AS closed_repeat FROM p`,
       [id, partnerReferenceNo, status],
     );
     const [row] = rows;
     if (row?.closed_repeat === 1) return { closed: true };
-    return { closed: false, purchase: row === undefined ? null : entityFromRow(this.db.manager, Transaction, row) };
+    return {
+      closed: false,
+      purchase: row === undefined ? null : entityFromJson(this.db.manager, Transaction, row.purchase_row as Record<string, unknown>),
+    };
   }
 
   /**

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Money } from '../common/money/money';
 import { OutboxRepository } from '../outbox/outbox.repository';
-import { bind, entityFromRow, returningRows } from '../common/database/sql';
+import { bind, entityFromJson, jsonRowSql, returningRows } from '../common/database/sql';
 import { Transaction } from './entities/transaction.entity';
 import { TransactionEvent } from './entities/transaction-event.entity';
 import {
@@ -28,8 +28,12 @@ const logger = new Logger('Transactions');
  * (notification processing, refunds; docs/performance.md). `where` is SQL over `params`.
  */
 export async function selectTransactions(manager: EntityManager, where: string, params: unknown[]): Promise<Transaction[]> {
-  const rows: Record<string, unknown>[] = await manager.query(`SELECT * FROM transactions WHERE ${where}`, params);
-  return rows.map((row) => entityFromRow(manager, Transaction, row));
+  // Each row as one JSON column: a wide row costs more to read than the rest of the statement (common/database/sql.ts).
+  const rows: Array<{ row: Record<string, unknown> }> = await manager.query(
+    `SELECT ${jsonRowSql(manager, Transaction, 'transactions')} AS row FROM transactions WHERE ${where}`,
+    params,
+  );
+  return rows.map(({ row }) => entityFromJson(manager, Transaction, row));
 }
 
 const CREATED: TransitionCause = 'created';
@@ -107,14 +111,14 @@ export class TransactionsRepository {
   async createPending(tx: EntityManager, input: NewTransaction): Promise<Transaction> {
     // The Idempotency-Key this commit claimed points at the new row, in the same statement.
     const link = pendingKeyLink(tx);
-    const rows: Record<string, unknown>[] = await tx.query(
+    const rows: Array<{ row: Record<string, unknown> }> = await tx.query(
       `WITH t AS (
          INSERT INTO transactions (user_id, type, status, amount, partner_reference_no, parent_id, merchant_order_ref, description, details, initiator_kind, initiator_id, doku_external_id, payment_method)
          VALUES ($1, $2, 'PENDING', $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $13)
          RETURNING *, NULL::text AS previous_status, '${CREATED}'::text AS cause, '{}'::jsonb AS event_details),
        ${RECORD_CHANGE},
        k AS (UPDATE idempotency_keys SET transaction_id = t.id FROM t WHERE idempotency_keys.id = $12::uuid)
-       SELECT * FROM t`,
+       SELECT ${jsonRowSql(tx, Transaction, 't')} AS row FROM t`,
       [
         input.userId,
         input.type,
@@ -131,7 +135,7 @@ export class TransactionsRepository {
         input.paymentMethod ?? DEFAULT_PAYMENT_METHOD,
       ],
     );
-    const created = entityFromRow(tx, Transaction, rows[0]);
+    const created = entityFromJson(tx, Transaction, rows[0].row);
     if (link) link.transactionId = created.id;
     return created;
   }
@@ -195,10 +199,10 @@ export class TransactionsRepository {
            FROM previous WHERE u.id = previous.id AND previous.status = ANY($3::text[]) AND u.type <> ALL($4::text[])${notFoundGuard}
          RETURNING u.*, previous.status AS previous_status, $${causeParam}::text AS cause, $${eventDetailsParam}::jsonb AS event_details),
        ${RECORD_CHANGE}
-       SELECT * FROM t`,
+       SELECT ${jsonRowSql(tx, Transaction, 't')} AS row FROM t`,
       params,
     );
-    if (rows.length === 1) return { changed: true, transaction: entityFromRow(tx, Transaction, rows[0]) };
+    if (rows.length === 1) return { changed: true, transaction: entityFromJson(tx, Transaction, rows[0].row as Record<string, unknown>) };
     // Not a forward move, or too little evidence for one: nothing changed; the caller gets the
     // transaction as it is.
     const found = await selectTransactions(tx, 'id = $1', [id]);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Pool, QueryResultRow } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { isDatabaseUnavailable } from './database-unavailable';
 
 /**
@@ -21,16 +22,98 @@ export async function returningRows<T>(tx: EntityManager, sql: string, params: u
  * instead of reading it back with one more statement.
  */
 export function entityFromRow<T extends object>(tx: EntityManager, target: new () => T, row: Record<string, unknown>): T {
+  return entityFrom(tx, target, row, (_column, value) => value);
+}
+
+/** `row`'s values by column name, each read by `read` and then through the column's transformer. */
+function entityFrom<T extends object>(
+  tx: EntityManager,
+  target: new () => T,
+  row: Record<string, unknown>,
+  read: (column: ColumnMetadata, value: unknown) => unknown,
+): T {
   const metadata = tx.connection.getMetadata(target);
   const entity = metadata.create() as T;
   for (const column of metadata.columns) {
     if (!(column.databaseName in row)) continue;
-    let value = row[column.databaseName];
+    let value = read(column, row[column.databaseName]);
     const transformer = column.transformer;
     if (transformer && !Array.isArray(transformer)) value = transformer.from(value);
     column.setEntityValue(entity, value);
   }
   return entity;
+}
+
+/** How a column's value travels inside `jsonRowSql`'s JSON and comes back as node-postgres gives it. */
+type JsonColumn = 'as-is' | 'text' | 'timestamp';
+
+function jsonColumnKind(type: unknown, name: string): JsonColumn {
+  switch (type) {
+    case 'uuid':
+    case 'text':
+    case 'varchar':
+    case 'character varying':
+    case 'integer':
+    case 'int':
+    case 'int4':
+    case 'smallint':
+    case 'boolean':
+    case 'jsonb':
+    case 'json':
+      return 'as-is';
+    // JSON numbers lose digits past 2^53: sent as text, as node-postgres gives them.
+    case 'bigint':
+    case 'int8':
+    case 'numeric':
+    case 'decimal':
+      return 'text';
+    case 'timestamptz':
+    case 'timestamp with time zone':
+      return 'timestamp';
+    default:
+      throw new Error(`jsonRowSql: column ${name} has type ${String(type)}, which it does not carry`);
+  }
+}
+
+const jsonRows = new WeakMap<object, Map<string, string>>();
+
+/**
+ * One JSON column instead of a row's every column: the same values as `SELECT alias.*` reads for
+ * an entity's columns (bigint and numeric as text), NULL where the row is absent (an outer join
+ * that found nothing). node-postgres then parses one field with JSON.parse instead of describing,
+ * allocating and converting every column of a wide row, which costs a purchase about as much as
+ * the rest of its database work on our side (docs/performance.md). Read back with `entityFromJson`.
+ */
+export function jsonRowSql(tx: EntityManager, target: new () => object, alias: string): string {
+  let byAlias = jsonRows.get(target);
+  if (!byAlias) jsonRows.set(target, (byAlias = new Map<string, string>()));
+  let sql = byAlias.get(alias);
+  if (sql === undefined) {
+    const metadata = tx.connection.getMetadata(target);
+    const pairs = metadata.columns.map((column) => {
+      const ref = `${alias}.${column.databaseName}`;
+      return `'${column.databaseName}', ${jsonColumnKind(column.type, column.databaseName) === 'text' ? `${ref}::text` : ref}`;
+    });
+    // json_build_object takes at most 100 arguments.
+    if (pairs.length > 50) throw new Error(`jsonRowSql: ${metadata.tableName} has more than 50 columns`);
+    const primary = metadata.primaryColumns[0];
+    sql = `CASE WHEN ${alias}.${primary.databaseName} IS NULL THEN NULL ELSE json_build_object(${pairs.join(', ')}) END`;
+    byAlias.set(alias, sql);
+  }
+  return sql;
+}
+
+/** The entity a `jsonRowSql` column describes, equal to what `entityFromRow` builds from the same row. */
+export function entityFromJson<T extends object>(tx: EntityManager, target: new () => T, json: Record<string, unknown>): T {
+  return entityFrom(tx, target, json, (column, value) =>
+    typeof value === 'string' && jsonColumnKind(column.type, column.databaseName) === 'timestamp'
+      ? value === 'infinity'
+        ? Infinity
+        : value === '-infinity'
+          ? -Infinity
+          : new Date(value)
+      : value,
+  );
 }
 
 /**
