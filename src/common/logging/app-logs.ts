@@ -67,8 +67,9 @@ export class ContextLogger {
   fatal: LogMethod = (obj, msg) => this.write('fatal', obj, msg);
 
   private write(level: Exclude<LevelWithSilent, 'silent'>, objOrMessage: unknown, message?: string): void {
+    // A request's logger has the root's level: a line the root would drop never makes one.
+    if (!this.root.isLevelEnabled(level)) return;
     const logger = current(this.root);
-    if (!logger.isLevelEnabled(level)) return;
     if (typeof objOrMessage === 'string') {
       logger[level]({ context: this.context }, objOrMessage);
     } else if (objOrMessage instanceof Error) {
@@ -107,8 +108,8 @@ export class NestLogs implements LoggerService {
   }
 
   private write(level: Exclude<LevelWithSilent, 'silent'>, message: unknown, optional: unknown[]): void {
+    if (!this.root.isLevelEnabled(level)) return;
     const logger = current(this.root);
-    if (!logger.isLevelEnabled(level)) return;
     const fields: Record<string, unknown> = {};
     let rest = optional;
     if (optional.length > 0) {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { setImmediate as tick } from 'node:timers/promises';
 import type { AppConfigService } from '../../config/app-config.service';
-import { AppLogs } from './app-logs';
+import { AppLogs, RequestLogScope, requestLogScope } from './app-logs';
 import { createRootLogger } from './logger-options';
 import { installRequestLogging } from './request-logging';
 
@@ -123,5 +123,16 @@ describe('request logging', () => {
     logs.nest.debug('not written either');
     await settle();
     expect(lines).toEqual([]);
+  });
+
+  it('a line below the level makes no request logger; the first written line makes it', () => {
+    const scope = new RequestLogScope(logs.root, { id: 'req-x', method: 'POST', url: '/x', headers: {} });
+    requestLogScope.run(scope, () => {
+      logs.forContext('Verifier').debug('not written');
+      logs.nest.debug('not written either');
+      expect(scope.madeLogger).toBeUndefined();
+      logs.forContext('Verifier').info('written');
+      expect(scope.madeLogger).toBeDefined();
+    });
   });
 });
