@@ -145,8 +145,10 @@ async function reconcileCards(db: DataSource, env: ReliabilityEnv, cards: Map<st
 describe('Card battery: KKI card payments under concurrency and DOKU faults', () => {
   announce(TEST);
   const opened: ReliabilityEnv[] = [];
-  afterAll(async () => {
-    for (const env of opened) await env.close();
+  // Each test's environments are closed as soon as it ends: kept to the end of the file, several
+  // apps' pools held most of PostgreSQL's 100 connections while the other test worker needed some.
+  afterEach(async () => {
+    for (const env of opened.splice(0)) await env.close();
   });
 
   async function cardUsers(env: ReliabilityEnv): Promise<SignedInUser[]> {

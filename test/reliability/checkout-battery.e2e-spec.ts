@@ -61,8 +61,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('Battery: DOKU e-Wallet checkout purchases', () => {
   const opened: ReliabilityEnv[] = [];
   beforeAll(() => announce(TEST));
-  afterAll(async () => {
-    for (const env of opened) await env.close();
+  // Each test's environments are closed as soon as it ends: kept to the end of the file, several
+  // apps' pools held most of PostgreSQL's 100 connections while the other test worker needed some.
+  afterEach(async () => {
+    for (const env of opened.splice(0)) await env.close();
   });
 
   const environment = async (label: string, extra: Record<string, string> = {}): Promise<ReliabilityEnv> => {
