@@ -10,7 +10,9 @@
  * users of their own. Rounds alternate the order of the sides (A then B, B then A), each side
  * sends BENCH_PURCHASES purchases at BENCH_CONCURRENCY in flight, and each round reads the CPU the
  * backend process spent (user and system) over its purchases. It prints every round, the median of
- * each side and B/A, then one JSON line. With DOKU's latency at the simulator's default (none),
+ * each side and B/A, the median of the rounds' own B/A (each round's sides run back to back, so
+ * their ratio is steadier when the machine's load drifts) and in how many rounds B was lower, then
+ * one JSON line. With DOKU's latency at the simulator's default (none),
  * what separates the sides is the backend's own work.
  *
  * Options (defaults): BENCH_ROUNDS (8), BENCH_PURCHASES (2000), BENCH_CONCURRENCY (8),
@@ -81,6 +83,11 @@ async function main(): Promise<void> {
     const a = here.median(perPurchase.A);
     const b = here.median(perPurchase.B);
     out(`median CPU per purchase: A ${a.toFixed(0)} µs, B ${b.toFixed(0)} µs, B/A ${(b / a).toFixed(3)}`);
+    // Each round's two sides ran back to back: their ratio cancels what the machine did between rounds.
+    const paired = perPurchase.B.map((bRound, i) => bRound / perPurchase.A[i]);
+    const pairedMedian = here.median(paired);
+    const bLower = paired.filter((r) => r < 1).length;
+    out(`B/A round by round: median ${pairedMedian.toFixed(3)}, B lower in ${bLower} of ${rounds} rounds`);
     out(
       JSON.stringify({
         bench: 'compare',
@@ -90,6 +97,8 @@ async function main(): Promise<void> {
         a: here.round(a, 0),
         b: here.round(b, 0),
         bOverA: here.round(b / a, 3),
+        pairedBOverA: here.round(pairedMedian, 3),
+        bLowerRounds: bLower,
       }),
     );
     for (const name of ['A', 'B'] as const) await sides[name].http.close();
