@@ -2,7 +2,7 @@
  * The backend keeps a request's context (its log scope, the DOKU exchanges being captured) in
  * AsyncLocalStorage. Node 24, the production image's runtime, implements it with async context
  * frames; Node 22 does the same only under `--experimental-async-context-frame`, and otherwise with
- * promise hooks that run on every promise of every request (about 5% of a purchase's CPU,
+ * promise hooks that run on every promise of every request (several per cent of a purchase's CPU,
  * docs/performance.md). So on Node 22 the server restarts itself with that flag before loading
  * anything: the same process (`process.execve`, no child), the same arguments. It is the first
  * import of the server's entry (main.ts); the bench passes the flag itself.
