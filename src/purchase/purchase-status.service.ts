@@ -41,17 +41,17 @@ export interface PurchaseWithChildren {
 const logger = new Logger('PurchaseStatus');
 
 /**
- * Settles purchases, and their refunds and cancels, from DOKU's truth: Query Purchase and
- * its `refundHistory`, applied through the forward-only state machine. Used by the status
- * endpoints, the PAY_RETURN redirect, notifications and the reconciler; it never sends a debit.
- */
-/**
  * A write done in the statement that closes a confirmation (PurchaseStatusService.confirm): a CTE,
  * named anything but `asked`, binding its values into `params`; `status` is the SQL expression of
  * the status the purchase ends in.
  */
 export type SameStatementWrite = (params: unknown[], status: string) => string;
 
+/**
+ * Settles purchases, and their refunds and cancels, from DOKU's truth: Query Purchase and
+ * its `refundHistory`, applied through the forward-only state machine. Used by the status
+ * endpoints, the PAY_RETURN redirect, notifications and the reconciler; it never sends a debit.
+ */
 @Injectable()
 export class PurchaseStatusService implements OnModuleInit {
   private readonly disagreements: Counter<'ours' | 'doku'>;
