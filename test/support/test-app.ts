@@ -6,6 +6,7 @@ import { createApp } from '../../src/bootstrap';
 import type { AppConfig } from '../../src/config/config.types';
 import { loadConfig } from '../../src/config/load-config';
 import { createTestDatabase } from './test-database';
+import { describeSlowClose } from './slow-close';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -50,8 +51,26 @@ export async function startTestApp(env: Record<string, string> = {}, databaseUrl
     databaseUrl: db.url,
     http: () => request(app.getHttpServer()),
     close: async () => {
-      await app.close();
+      await closeWatched(app, db.url);
       await db.drop();
     },
   };
+}
+
+/** A close that takes longer than this says what it is waiting on (it is not cut short). */
+const SLOW_CLOSE_MS = 10_000;
+
+/**
+ * Closes the app; if that takes over SLOW_CLOSE_MS, prints once what the process still holds and
+ * what the app's database sessions are doing, so a shutdown that hangs names its cause in the log.
+ */
+async function closeWatched(app: NestFastifyApplication, databaseUrl: string): Promise<void> {
+  const watch = setTimeout(() => {
+    void describeSlowClose(databaseUrl, SLOW_CLOSE_MS).then((text) => process.stderr.write(text));
+  }, SLOW_CLOSE_MS);
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(watch);
+  }
 }
