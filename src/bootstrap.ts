@@ -9,6 +9,7 @@ import { configureBodyParsers } from './common/http/body-parsers';
 import { AppLogs } from './common/logging/app-logs';
 import { installRequestLogging } from './common/logging/request-logging';
 import { operatorAccessHook } from './common/http/operator-access';
+import { closeConnectionsAfterAnswers } from './common/http/graceful-close';
 import { clientErrorHandler, refuseTraversal } from './common/http/raw-refusals';
 import { resolveRequestId } from './common/http/request-id';
 import { securityHeaders } from './common/http/security-headers';
@@ -53,6 +54,8 @@ export async function createApp(config: AppConfig, databaseUrl: string, options:
   app.useLogger(logs.nest);
   const fastify = app.getHttpAdapter().getInstance();
   installRequestLogging(fastify, logs.root);
+  // A shutdown waits for the requests in flight, not for their keep-alive connections.
+  closeConnectionsAfterAnswers(fastify);
 
   configureBodyParsers(app, config);
   // Helmet's security headers, read once (security-headers.ts). Responses carry tokens, balances

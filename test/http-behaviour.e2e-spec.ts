@@ -1,6 +1,9 @@
 import type { TestApp } from './support/test-app';
 import { startTestApp } from './support/test-app';
 import { registerUser } from './support/actors';
+import { Agent, request } from 'undici';
+import { until } from './support/until';
+import { createBoundWallet, startWalletEnv } from './support/wallet-fixtures';
 
 function expectErrorBody(body: { error?: Record<string, unknown> }, code: string): void {
   expect(body.error).toBeDefined();
@@ -227,6 +230,45 @@ describe('CORS from configuration', () => {
         [403, 'AUTH.FORBIDDEN'],
         [403, 'AUTH.FORBIDDEN'],
       ]);
+    }
+  });
+});
+
+describe('Shutdown', () => {
+  it('a purchase in flight when the app closes is answered, and the close ends with it, not with its keep-alive connection', async () => {
+    const env = await startWalletEnv({ DOKU_TIMEOUT_MS: '10000' });
+    const agent = new Agent({ keepAliveTimeout: 120_000 });
+    try {
+      const user = await registerUser(env.t);
+      await createBoundWallet(env, user, { balance: 1_000_000 });
+      // DOKU takes 1.5 s over the purchase: the close begins while it is in flight.
+      env.sim.control.setFaults([{ endpoint: 'purchaseWeb', type: 'latency', latencyMs: 1_500, times: 1 }]);
+      const answer = request(`${env.t.url}/v1/purchases`, {
+        method: 'POST',
+        dispatcher: agent,
+        headers: {
+          authorization: `Bearer ${user.accessToken}`,
+          'idempotency-key': `shutdown-${Date.now()}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ amount: 10_000 }),
+      });
+      await until(
+        async () => env.sim.control.faultFirings().length,
+        (n) => n > 0,
+      );
+      const started = Date.now();
+      const closing = env.t.app.close();
+      const response = await answer;
+      expect(response.statusCode).toBe(201);
+      expect(response.headers.connection).toBe('close');
+      expect(await response.body.json()).toMatchObject({ status: 'PENDING', amount: 10_000 });
+      await closing;
+      // Before, the close waited out the 72 s keep-alive timeout of the answered connection.
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      await agent.close();
+      await env.sim.close();
     }
   });
 });
