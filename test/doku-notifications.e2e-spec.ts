@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { jakartaTimestamp } from '../src/integrations/doku/snap/doku-signature';
 import { ExchangeRecorderService } from '../src/integrations/doku/snap/exchange-recorder.service';
 import { NotificationsRepository } from '../src/notifications/notifications.repository';
+import { Transaction } from '../src/transactions/entities/transaction.entity';
 import type { SignedInUser } from './support/actors';
 import { registerUser } from './support/actors';
 import type { WalletEnv } from './support/wallet-fixtures';
@@ -215,6 +216,72 @@ describe('DOKU notifications (e2e, simulator)', () => {
     );
     expect(rows[1].process_result).toBe('confirmed by Query Purchase: SUCCESS');
     expect(await statusQueries()).toBe(asked + 1);
+    await db().query(`UPDATE transactions SET parent_id = NULL WHERE id = $1`, [child.id]);
+  });
+
+  it('repeats closed together: one statement closes each that repeats a settled status and answers the purchase of each other', async () => {
+    const paid = await pendingPurchase(12_610);
+    env.sim.control.pay({ partnerReferenceNo: paid.ref });
+    await until(
+      () => stored(paid.ref),
+      (r) => r.length > 0 && r.every((x) => x.processed_at !== null),
+    );
+    expect(await statusOf(paid.id)).toBe('SUCCESS');
+    const pending = await pendingPurchase(12_611);
+    const refunding = await pendingPurchase(12_612);
+    env.sim.control.pay({ partnerReferenceNo: refunding.ref });
+    await until(
+      () => stored(refunding.ref),
+      (r) => r.length > 0 && r.every((x) => x.processed_at !== null),
+    );
+    const child = await pendingPurchase(12_613);
+    await db().query(`UPDATE transactions SET parent_id = $1 WHERE id = $2`, [refunding.id, child.id]);
+    // Stored as held by another instance for an hour, so that nothing here processes them meanwhile.
+    const notification = async (ref: string, status: string): Promise<string> =>
+      (
+        await db().query<Array<{ id: string }>>(
+          `INSERT INTO doku_notifications (dedupe_key, partner_reference_no, latest_transaction_status, signature_kind, raw_body, headers, claimed_until)
+           VALUES ($1, $2, $3, 'symmetric', '{}', '{}', now() + interval '1 hour') RETURNING id`,
+          [`batch-${randomUUID()}`, ref, status],
+        )
+      )[0].id;
+    const unknownRef = `NO-SUCH-${randomUUID()}`;
+    const repeats = [
+      { id: await notification(paid.ref, '00'), partnerReferenceNo: paid.ref, status: 'SUCCESS' as const },
+      { id: await notification(pending.ref, '00'), partnerReferenceNo: pending.ref, status: 'SUCCESS' as const },
+      { id: await notification(refunding.ref, '00'), partnerReferenceNo: refunding.ref, status: 'SUCCESS' as const },
+      { id: await notification(unknownRef, '00'), partnerReferenceNo: unknownRef, status: 'SUCCESS' as const },
+      { id: await notification(paid.ref, '06'), partnerReferenceNo: paid.ref, status: 'FAILED' as const },
+      { id: await notification(paid.ref, '00'), partnerReferenceNo: paid.ref, status: 'SUCCESS' as const },
+    ];
+    const answers = await env.t.app.get(NotificationsRepository).closeRepeats(repeats);
+    const entity = async (id: string) => await db().getRepository(Transaction).findOneByOrFail({ id });
+    expect(answers).toEqual([
+      { closed: true },
+      { closed: false, purchase: await entity(pending.id) },
+      { closed: false, purchase: await entity(refunding.id) },
+      { closed: false, purchase: null },
+      { closed: false, purchase: await entity(paid.id) },
+      { closed: true },
+    ]);
+    const rows = await db().query<
+      Array<{ id: string; processed_at: Date | null; process_result: string | null; claimed_until: Date | null }>
+    >(`SELECT id, processed_at, process_result, claimed_until FROM doku_notifications WHERE id = ANY($1::uuid[])`, [
+      repeats.map((r) => r.id),
+    ]);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    repeats.forEach(({ id }, i) => {
+      if (i === 0 || i === 5) {
+        expect(byId.get(id)).toMatchObject({ process_result: 'already SUCCESS: DOKU not asked again', claimed_until: null });
+        expect(byId.get(id)!.processed_at).toBeInstanceOf(Date);
+      } else {
+        expect(byId.get(id)).toMatchObject({ processed_at: null, process_result: null });
+      }
+    });
+    // Given back to nobody: the test's own rows are closed so that no sweep picks them up later.
+    await db().query(`UPDATE doku_notifications SET processed_at = now(), claimed_until = NULL WHERE id = ANY($1::uuid[])`, [
+      repeats.map((r) => r.id),
+    ]);
     await db().query(`UPDATE transactions SET parent_id = NULL WHERE id = $1`, [child.id]);
   });
 

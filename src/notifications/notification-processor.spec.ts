@@ -14,6 +14,8 @@ function processorWith(concurrency: number, stored: Partial<Transaction> | null 
   const running: Array<() => void> = [];
   const processed: string[] = [];
   const closeRepeatCalls: string[] = [];
+  /** The notifications of each repeat statement, by id. */
+  const repeatBatches: string[][] = [];
   const reads: string[] = [];
   const released: string[] = [];
   const confirmed: Array<Transaction | null> = [];
@@ -28,12 +30,15 @@ function processorWith(concurrency: number, stored: Partial<Transaction> | null 
       results.push(result);
     },
     // What the one statement does (its SQL is exercised end to end in test/doku-notifications.e2e-spec.ts).
-    closeRepeat: async (id: string, ref: string, status: string) => {
-      closeRepeatCalls.push(status);
-      if (stored === null || stored.status !== status || unresolvedChildren) return { closed: false, purchase: purchaseRow(ref) };
-      processed.push(id);
-      results.push(`already ${status}: DOKU not asked again`);
-      return { closed: true };
+    closeRepeats: async (repeats: Array<{ id: string; partnerReferenceNo: string; status: string }>) => {
+      repeatBatches.push(repeats.map((r) => r.id));
+      return repeats.map(({ id, partnerReferenceNo: ref, status }) => {
+        closeRepeatCalls.push(status);
+        if (stored === null || stored.status !== status || unresolvedChildren) return { closed: false, purchase: purchaseRow(ref) };
+        processed.push(id);
+        results.push(`already ${status}: DOKU not asked again`);
+        return { closed: true };
+      });
     },
   } as unknown as NotificationsRepository;
   const purchases = {
@@ -70,11 +75,25 @@ function processorWith(concurrency: number, stored: Partial<Transaction> | null 
     processed,
     results,
     closeRepeatCalls,
+    repeatBatches,
     reads,
     confirmed,
     released,
     setBusy: (b: boolean) => {
       busy = b;
+    },
+    /** From now on each repeat statement waits for `answer()` (the one waiting last), until `stopHolding()`. */
+    holdRepeats: () => {
+      const fake = repository as unknown as { closeRepeats: (r: unknown[]) => Promise<unknown[]> };
+      const closeRepeats = fake.closeRepeats;
+      let answer: () => void = () => undefined;
+      fake.closeRepeats = (r) => new Promise((resolve) => (answer = () => resolve(closeRepeats(r))));
+      return {
+        answer: () => answer(),
+        stopHolding: () => {
+          fake.closeRepeats = closeRepeats;
+        },
+      };
     },
     /** Lets the oldest running confirmation finish, and the processor react. */
     finishOne: async () => {
@@ -195,6 +214,99 @@ describe('NotificationProcessor: a notification that repeats what we settled', (
     expect(disagreeing.running).toHaveLength(1);
     await disagreeing.finishOne();
     expect(disagreeing.results).toEqual(['confirmed by Query Purchase: SUCCESS']);
+  });
+
+  it('repeats waiting together are closed by one statement; one that needs DOKU is confirmed first in line, within the concurrency', async () => {
+    const p = processorWith(2, { status: 'SUCCESS' });
+    // While a burst is being stored, one at a time (acknowledgements first)...
+    const held = p.holdRepeats();
+    p.setBusy(true);
+    for (let i = 0; i < 10; i++) p.processor.take({ id: `n${i}`, partnerReferenceNo: `r${i}`, reportedStatus: '00' });
+    await p.settle();
+    held.answer();
+    await p.settle();
+    // n0 closed; n1 alone in the next statement (its batch shows once it is answered).
+    expect(p.repeatBatches).toEqual([['n0']]);
+    expect(p.processed).toEqual(['n0']);
+    // ...and once it is stored, what waits is closed together.
+    p.setBusy(false);
+    held.stopHolding();
+    held.answer();
+    for (let i = 0; i < 5; i++) await p.settle();
+    expect(p.repeatBatches).toEqual([['n0'], ['n1'], ['n2', 'n3', 'n4', 'n5', 'n6', 'n7', 'n8', 'n9']]);
+    expect(p.processed).toHaveLength(10);
+    expect(p.running).toHaveLength(0);
+
+    // A purchase still PENDING with us that DOKU reports paid: the statement declines it and
+    // answers the purchase; each is then confirmed with DOKU, no more at once than the concurrency.
+    const q = processorWith(2, { status: 'PENDING' });
+    q.setBusy(true);
+    for (let i = 0; i < 6; i++) q.processor.take({ id: `n${i}`, partnerReferenceNo: `r${i}`, reportedStatus: '00' });
+    for (let i = 0; i < 5; i++) await q.settle();
+    expect(q.repeatBatches).toEqual([['n0']]);
+    expect(q.running).toHaveLength(1);
+    q.setBusy(false);
+    await q.finishOne();
+    expect(q.repeatBatches).toEqual([['n0'], ['n1', 'n2', 'n3', 'n4', 'n5']]);
+    expect(q.running).toHaveLength(2);
+    while (q.running.length > 0) await q.finishOne();
+    expect(q.results).toEqual(Array(6).fill('confirmed by Query Purchase: SUCCESS'));
+    expect(q.processed.sort()).toEqual(['n0', 'n1', 'n2', 'n3', 'n4', 'n5']);
+    expect(q.reads).toEqual([]);
+  });
+
+  it('a possible repeat stays in arrival order behind one that is not, and is batched only with those next to it', async () => {
+    const p = processorWith(1, { status: 'SUCCESS' });
+    p.processor.take({ id: 'n0', partnerReferenceNo: 'r0', reportedStatus: '03' });
+    p.processor.take({ id: 'n1', partnerReferenceNo: 'r1', reportedStatus: '00' });
+    p.processor.take({ id: 'n2', partnerReferenceNo: 'r2', reportedStatus: '00' });
+    p.processor.take({ id: 'n3', partnerReferenceNo: 'r3', reportedStatus: '03' });
+    p.processor.take({ id: 'n4', partnerReferenceNo: 'r4', reportedStatus: '00' });
+    await p.settle();
+    expect(p.reads).toEqual(['r0']);
+    expect(p.repeatBatches).toEqual([]);
+    await p.finishOne();
+    for (let i = 0; i < 5; i++) await p.settle();
+    expect(p.repeatBatches).toEqual([['n1', 'n2']]);
+    expect(p.reads).toEqual(['r0', 'r3']);
+    await p.finishOne();
+    for (let i = 0; i < 5; i++) await p.settle();
+    expect(p.repeatBatches).toEqual([['n1', 'n2'], ['n4']]);
+    expect(p.processed).toEqual(['n0', 'n1', 'n2', 'n3', 'n4']);
+  });
+
+  it('a failed repeat statement counts an attempt against each of its notifications', async () => {
+    const p = processorWith(1, { status: 'SUCCESS' });
+    const failures: string[] = [];
+    const repository = (p.processor as unknown as { repository: Record<string, unknown> }).repository;
+    repository.closeRepeats = async () => {
+      throw new Error('connection lost');
+    };
+    repository.recordFailure = async (id: string) => {
+      failures.push(id);
+      return false;
+    };
+    p.setBusy(true);
+    for (let i = 0; i < 3; i++) p.processor.take({ id: `n${i}`, partnerReferenceNo: `r${i}`, reportedStatus: '00' });
+    for (let i = 0; i < 5; i++) await p.settle();
+    expect(failures.sort()).toEqual(['n0', 'n1', 'n2']);
+    expect(p.processed).toEqual([]);
+    // Not held in memory any more: a sweep may take them again after their lease.
+    expect((p.processor as unknown as { queued: Set<string> }).queued.size).toBe(0);
+  });
+
+  it('stopping: what the repeat statement declines is given back, not started', async () => {
+    const p = processorWith(1, { status: 'PENDING' });
+    const held = p.holdRepeats();
+    p.processor.take({ id: 'n1', partnerReferenceNo: 'r1', reportedStatus: '00' });
+    await p.settle();
+    const stopping = p.processor.onModuleDestroy();
+    await p.settle();
+    held.answer();
+    await stopping;
+    expect(p.released).toEqual(['n1']);
+    expect(p.running).toHaveLength(0);
+    expect(p.confirmed).toEqual([]);
   });
 
   it('settledStatusReported: the settled status a notification reports, and none for anything else', () => {

@@ -4,7 +4,7 @@ import { AppConfigService } from '../config/app-config.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { PurchaseStatusService } from '../purchase/purchase-status.service';
 import { PurchasesRepository } from '../purchase/purchases.repository';
-import { HeldNotification, NotificationsRepository } from './notifications.repository';
+import { HeldNotification, NotificationsRepository, RepeatAnswer } from './notifications.repository';
 import { mapTransactionStatus, mapWordStatus } from '../integrations/doku/snap/doku-response-codes';
 import type { Transaction } from '../transactions/entities/transaction.entity';
 
@@ -32,7 +32,7 @@ const SWEEP_BATCH = 200;
 @Injectable()
 export class NotificationProcessor implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly waiting: HeldNotification[] = [];
+  private readonly waiting: Waiting[] = [];
   /** Ids waiting or in flight here: a sweep does not queue what this instance already has. */
   private readonly queued = new Set<string>();
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -183,21 +183,85 @@ export class NotificationProcessor implements OnApplicationBootstrap, OnModuleDe
    * only slowed: a customer's poll and the reconciler ask DOKU themselves meanwhile.
    */
   private startWaiting(): void {
-    const limit = this.repository.intakeBusy() ? 1 : this.config.notifications.processingConcurrency;
+    const busy = this.repository.intakeBusy();
+    const limit = busy ? 1 : this.config.notifications.processingConcurrency;
     while (this.inFlight.size < limit && this.waiting.length > 0) {
-      const { id, partnerReferenceNo, reportedStatus } = this.waiting.shift()!;
-      const job: Promise<void> = this.process(id, partnerReferenceNo, reportedStatus)
-        .then(
-          () => this.outcomes.inc({ outcome: 'processed' }),
-          (error: unknown) => this.failed(id, error),
-        )
-        .finally(() => {
-          this.inFlight.delete(job);
-          this.queued.delete(id);
-          this.startWaiting();
-          this.refill();
-        });
+      const batch = this.nextBatch(busy ? 1 : REPEAT_BATCH);
+      const job: Promise<void> = this.processBatch(batch).finally(() => {
+        this.inFlight.delete(job);
+        this.startWaiting();
+        this.refill();
+      });
       this.inFlight.add(job);
+    }
+  }
+
+  /**
+   * The next job: the first waiting notification and, when it may only repeat what we settled, the
+   * possible repeats right behind it, up to `max`, which one statement closes together. While a
+   * burst is being stored the job stays one notification (acknowledgements first); the backlog the
+   * burst leaves is then closed REPEAT_BATCH at a time.
+   */
+  private nextBatch(max: number): Waiting[] {
+    const batch = [this.waiting.shift()!];
+    if (!mayRepeat(batch[0])) return batch;
+    while (batch.length < max && this.waiting.length > 0 && mayRepeat(this.waiting[0])) batch.push(this.waiting.shift()!);
+    return batch;
+  }
+
+  private async processBatch(batch: Waiting[]): Promise<void> {
+    if (!mayRepeat(batch[0])) {
+      await this.processOne(batch[0]);
+      return;
+    }
+    // The common case first (DOKU's retries, a notification after a poll settled the purchase): a
+    // notification that reports the settled status we already have, about a purchase none of whose
+    // refunds or cancels waits for DOKU, is closed without asking DOKU again, since DOKU's answer
+    // could not change anything (docs/doku-integration.md#notifications).
+    let answers: RepeatAnswer[];
+    try {
+      answers = await this.repository.closeRepeats(
+        batch.map((held) => ({
+          id: held.id,
+          partnerReferenceNo: held.partnerReferenceNo!,
+          status: settledStatusReported(held.reportedStatus)!,
+        })),
+      );
+    } catch (error) {
+      await Promise.all(batch.map((held) => this.failed(held.id, error)));
+      for (const held of batch) this.queued.delete(held.id);
+      return;
+    }
+    const declined: Waiting[] = [];
+    batch.forEach((held, i) => {
+      const answer = answers[i];
+      if (answer.closed) {
+        this.outcomes.inc({ outcome: 'processed' });
+        this.queued.delete(held.id);
+      } else {
+        // The others are processed in full, first in line, from the purchase the statement read.
+        declined.push({ ...held, read: { purchase: answer.purchase } });
+      }
+    });
+    if (declined.length === 0) return;
+    if (this.stopped) {
+      for (const held of declined) this.queued.delete(held.id);
+      await this.repository
+        .release(declined.map((held) => held.id))
+        .catch((error: unknown) => logger.warn(`Could not give back ${declined.length} notification(s): ${(error as Error).message}`));
+      return;
+    }
+    this.waiting.unshift(...declined);
+  }
+
+  private async processOne(held: Waiting): Promise<void> {
+    try {
+      await this.process(held);
+      this.outcomes.inc({ outcome: 'processed' });
+    } catch (error) {
+      await this.failed(held.id, error);
+    } finally {
+      this.queued.delete(held.id);
     }
   }
 
@@ -218,30 +282,34 @@ export class NotificationProcessor implements OnApplicationBootstrap, OnModuleDe
     }
   }
 
-  private async process(id: string, partnerReferenceNo: string | null, reportedStatus: string | null): Promise<void> {
-    // The common case first (DOKU's retries, a notification after a poll settled the purchase): a
-    // notification that reports the settled status we already have, about a purchase none of whose
-    // refunds or cancels waits for DOKU, is closed in one statement without asking DOKU again, since
-    // DOKU's answer could not change anything (docs/doku-integration.md#notifications). When the
-    // statement declines, it answers the purchase it read, which is then confirmed with DOKU.
-    const settled = settledStatusReported(reportedStatus);
-    let purchase: Transaction | null;
-    if (partnerReferenceNo && settled) {
-      const repeat = await this.repository.closeRepeat(id, partnerReferenceNo, settled);
-      if (repeat.closed) return;
-      purchase = repeat.purchase;
-    } else {
-      purchase = partnerReferenceNo ? await this.purchases.findByPartnerReference(partnerReferenceNo) : null;
-    }
+  private async process(held: Waiting): Promise<void> {
+    const purchase = held.read
+      ? held.read.purchase
+      : held.partnerReferenceNo
+        ? await this.purchases.findByPartnerReference(held.partnerReferenceNo)
+        : null;
     if (!purchase) {
-      await this.repository.markProcessed(id, 'no purchase with this reference');
+      await this.repository.markProcessed(held.id, 'no purchase with this reference');
       return;
     }
     // Anything else (a purchase we failed that DOKU says is paid, a repeat while a refund waits, a
     // status we cannot read) is confirmed with Query Purchase, and closed in the commit that applies
     // DOKU's answer.
-    await this.status.confirm(purchase, NotificationsRepository.closedByConfirmation(id));
+    await this.status.confirm(purchase, NotificationsRepository.closedByConfirmation(held.id));
   }
+}
+
+/** The most possible repeats one statement closes. */
+const REPEAT_BATCH = 64;
+
+/** A notification waiting here; `read` once the repeat statement declined it and answered its purchase. */
+interface Waiting extends HeldNotification {
+  read?: { purchase: Transaction | null };
+}
+
+/** Whether a notification may only repeat what we settled: it names a purchase and reports a settled status, and was not tried as a repeat yet. */
+function mayRepeat(held: Waiting): boolean {
+  return !held.read && held.partnerReferenceNo !== null && settledStatusReported(held.reportedStatus) !== null;
 }
 
 const quiet = (): void => undefined;

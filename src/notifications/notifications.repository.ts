@@ -42,6 +42,16 @@ interface WaitingStore {
 }
 
 /** A stored notification this instance holds (a lease in its row) until it is processed. */
+/** A notification that reports a settled status about the purchase with this reference. */
+export interface RepeatOfSettled {
+  id: string;
+  partnerReferenceNo: string;
+  status: 'SUCCESS' | 'FAILED' | 'CANCELED';
+}
+
+/** Closed as a repeat, or not, with the purchase as the statement read it (null when there is none). */
+export type RepeatAnswer = { closed: true } | { closed: false; purchase: Transaction | null };
+
 export interface HeldNotification {
   id: string;
   partnerReferenceNo: string | null;
@@ -162,38 +172,41 @@ export class NotificationsRepository {
   }
 
   /**
-   * Closes a notification that only repeats what we settled, in one statement: the purchase with
-   * this reference has `status` (the settled status the notification reports) and no refund or
-   * cancel of it is PENDING or UNKNOWN (docs/doku-integration.md#notifications). When that does not
-   * hold, the same statement answers the purchase as it read it (null when there is none), and the
-   * notification is processed in full from that row without reading it again.
+   * Closes the notifications that only repeat what we settled, all in one statement: for each, the
+   * purchase with its reference has the settled status it reports and no refund or cancel of that
+   * purchase is PENDING or UNKNOWN (docs/doku-integration.md#notifications). For each that does not
+   * qualify, the same statement answers its purchase as it read it (null when there is none), and
+   * the notification is processed in full from that row without reading it again. Answers come in
+   * the order of `repeats`.
    */
-  async closeRepeat(
-    id: string,
-    partnerReferenceNo: string,
-    status: 'SUCCESS' | 'FAILED' | 'CANCELED',
-  ): Promise<{ closed: true } | { closed: false; purchase: Transaction | null }> {
-    const rows = await preparedRows<Record<string, unknown> & { closed_repeat: number }>(
+  async closeRepeats(repeats: readonly RepeatOfSettled[]): Promise<RepeatAnswer[]> {
+    const rows = await preparedRows<{ closed_repeat: boolean; purchase_row: Record<string, unknown> | null }>(
       this.db,
-      `WITH p AS (
-         SELECT * FROM transactions WHERE partner_reference_no = $2 AND type = 'PURCHASE'
+      `WITH i AS (
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS i(notification_id, reference, reported, ord)
+       ), p AS (
+         SELECT i.ord, i.notification_id, i.reported, t.*
+           FROM i JOIN transactions t ON t.partner_reference_no = i.reference AND t.type = 'PURCHASE'
        ), u AS (
-         UPDATE doku_notifications n SET ${closing(`'already ' || $3 || ': DOKU not asked again'`)}
+         UPDATE doku_notifications n SET ${closing(`'already ' || p.reported || ': DOKU not asked again'`)}
            FROM p
-          WHERE n.id = $1::uuid
-            AND p.status = $3
+          WHERE n.id = p.notification_id
+            AND p.status = p.reported
             AND NOT EXISTS (SELECT 1 FROM transactions c WHERE c.parent_id = p.id AND c.status IN ('PENDING', 'UNKNOWN'))
          RETURNING n.id
        )
-       SELECT ${jsonRowSql(this.db.manager, Transaction, 'p')} AS purchase_row, (SELECT count(*) FROM u)::int AS closed_repeat FROM p`,
-      [id, partnerReferenceNo, status],
+       SELECT c.closed AS closed_repeat, CASE WHEN c.closed THEN NULL ELSE ${jsonRowSql(this.db.manager, Transaction, 'p')} END AS purchase_row
+         FROM i LEFT JOIN p ON p.ord = i.ord
+        CROSS JOIN LATERAL (SELECT i.notification_id IN (SELECT id FROM u) AS closed) c
+        ORDER BY i.ord`,
+      [repeats.map((r) => r.id), repeats.map((r) => r.partnerReferenceNo), repeats.map((r) => r.status)],
     );
-    const [row] = rows;
-    if (row?.closed_repeat === 1) return { closed: true };
-    return {
-      closed: false,
-      purchase: row === undefined ? null : entityFromJson(this.db.manager, Transaction, row.purchase_row as Record<string, unknown>),
-    };
+    if (rows.length !== repeats.length) throw new Error(`closeRepeats: ${rows.length} answers for ${repeats.length} notifications`);
+    return rows.map((row) =>
+      row.closed_repeat
+        ? { closed: true }
+        : { closed: false, purchase: row.purchase_row === null ? null : entityFromJson(this.db.manager, Transaction, row.purchase_row) },
+    );
   }
 
   /**
