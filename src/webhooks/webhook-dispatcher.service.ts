@@ -74,10 +74,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     this.timer = setTimeout(tick, this.config.webhooks.intervalMs);
   }
 
+  /** No new pass; the one under way finishes its attempts, then the sender's connections close. */
   async onApplicationShutdown(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.running;
+    await this.sender.close();
   }
 
   /** One pass: fan out what is new, then attempt every due delivery of one batch. */

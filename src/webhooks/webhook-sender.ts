@@ -1,4 +1,4 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Agent, request } from 'undici';
 import { AppConfigService } from '../config/app-config.service';
 import { guardedLookup } from './webhook-url.validator';
@@ -27,7 +27,7 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
  * lookup refuses forbidden addresses at connect time.
  */
 @Injectable()
-export class WebhookSender implements OnModuleDestroy {
+export class WebhookSender {
   private readonly guarded: Agent;
   private readonly unguarded: Agent;
 
@@ -60,7 +60,12 @@ export class WebhookSender implements OnModuleDestroy {
     }
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * Closes the connections once the attempts under way have their answers. The dispatcher calls it
+   * on shutdown after its last pass: closed any earlier, the sends of that pass would fail and each
+   * count as a failed attempt.
+   */
+  async close(): Promise<void> {
     await Promise.all([this.guarded.close(), this.unguarded.close()]);
   }
 }
