@@ -187,11 +187,17 @@ export class NotificationProcessor implements OnApplicationBootstrap, OnModuleDe
     const limit = busy ? 1 : this.config.notifications.processingConcurrency;
     while (this.inFlight.size < limit && this.waiting.length > 0) {
       const batch = this.nextBatch(busy ? 1 : REPEAT_BATCH);
-      const job: Promise<void> = this.processBatch(batch).finally(() => {
-        this.inFlight.delete(job);
-        this.startWaiting();
-        this.refill();
-      });
+      const job: Promise<void> = this.processBatch(batch)
+        // processBatch settles each notification's failures itself; this only keeps a bug from
+        // becoming an unhandled rejection.
+        .catch((error: unknown) =>
+          logger.error(`Notification processing failed unexpectedly: ${(error as Error)?.message ?? String(error)}`),
+        )
+        .finally(() => {
+          this.inFlight.delete(job);
+          this.startWaiting();
+          this.refill();
+        });
       this.inFlight.add(job);
     }
   }
