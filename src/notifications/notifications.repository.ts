@@ -41,7 +41,6 @@ interface WaitingStore {
   reject(error: unknown): void;
 }
 
-/** A stored notification this instance holds (a lease in its row) until it is processed. */
 /** A notification that reports a settled status about the purchase with this reference. */
 export interface RepeatOfSettled {
   id: string;
@@ -52,6 +51,7 @@ export interface RepeatOfSettled {
 /** Closed as a repeat, or not, with the purchase as the statement read it (null when there is none). */
 export type RepeatAnswer = { closed: true } | { closed: false; purchase: Transaction | null };
 
+/** A stored notification this instance holds (a lease in its row) until it is processed. */
 export interface HeldNotification {
   id: string;
   partnerReferenceNo: string | null;

@@ -35,9 +35,11 @@ describe('closeConnectionsAfterAnswers', () => {
     return { fastify, origin, inHandler, release };
   }
 
-  /** Until the close has reached the server itself (past Fastify's preClose hooks). */
-  async function stoppedListening(fastify: FastifyInstance): Promise<void> {
+  /** Begins the close and returns it once it has reached the server itself (past Fastify's preClose hooks). */
+  async function beginClose(fastify: FastifyInstance): Promise<{ closing: Promise<undefined> }> {
+    const closing = fastify.close();
     while (fastify.server.listening) await new Promise((resolve) => setImmediate(resolve));
+    return { closing };
   }
 
   /** 'closed' if the close ends within `ms`, else 'still open'. */
@@ -60,8 +62,9 @@ describe('closeConnectionsAfterAnswers', () => {
       const answer = request(`${origin}/slow`, { dispatcher: agent });
       await inHandler;
       let closed = false;
-      const closing = fastify.close().then(() => (closed = true));
-      await stoppedListening(fastify);
+      const { closing } = await beginClose(fastify);
+      void closing.then(() => (closed = true));
+      await new Promise((resolve) => setImmediate(resolve));
       expect(closed).toBe(false); // the request in flight holds the close
       release();
       const response = await answer;
@@ -82,8 +85,7 @@ describe('closeConnectionsAfterAnswers', () => {
       const response = await request(`${origin}/stream`, { dispatcher: agent });
       await inHandler;
       expect(response.headers.connection).toBe('keep-alive');
-      const closing = fastify.close();
-      await stoppedListening(fastify);
+      const { closing } = await beginClose(fastify);
       release();
       expect(await response.body.text()).toBe('part one; part two');
       const outcome = await closedWithin(closing, 5_000);
@@ -99,8 +101,7 @@ describe('closeConnectionsAfterAnswers', () => {
     try {
       const answer = request(`${origin}/slow`, { dispatcher: agent });
       await inHandler;
-      const closing = fastify.close();
-      await stoppedListening(fastify);
+      const { closing } = await beginClose(fastify);
       release();
       const response = await answer;
       await response.body.json();
