@@ -1,8 +1,6 @@
 import { RateLimitModule } from './common/http/rate-limit.module';
-import { SharedThrottlerStorage } from './common/http/shared-throttler.storage';
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE, Reflector } from '@nestjs/core';
-import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import type { DestinationStream } from 'pino';
 import { AccountsModule } from './accounts/accounts.module';
 import { AdminModule } from './admin/admin.module';
@@ -18,10 +16,9 @@ import { AuthTokenModule } from './auth-token/auth-token.module';
 import { ClientsModule } from './clients/clients.module';
 import { AccessGuard } from './common/auth/access.guard';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
-import { rateLimitOptions } from './common/http/rate-limit';
+import { RateLimitGuard } from './common/http/rate-limit.guard';
 import { createValidationPipe } from './common/http/validation.pipe';
 import { LoggingModule } from './common/logging/logging.module';
-import { AppConfigService } from './config/app-config.service';
 import { ConfigModule } from './config/config.module';
 import { AppConfig } from './config/config.types';
 import { DatabaseModule } from './database/database.module';
@@ -51,11 +48,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(options.logDestination),
-        ThrottlerModule.forRootAsync({
-          imports: [RateLimitModule],
-          inject: [AppConfigService, Reflector, SharedThrottlerStorage],
-          useFactory: rateLimitOptions,
-        }),
+        RateLimitModule,
         DatabaseModule.forRoot(databaseUrl),
         MetricsModule,
         HealthModule,
@@ -84,7 +77,7 @@ export class AppModule {
       ],
       providers: [
         // Order matters: rate limits apply before authentication, so guessing is throttled too.
-        { provide: APP_GUARD, useClass: ThrottlerGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: AccessGuard },
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },

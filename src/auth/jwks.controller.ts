@@ -1,13 +1,12 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
-import { Public } from '../common/auth/auth.decorators';
+import { NoRateLimit, Public } from '../common/auth/auth.decorators';
 import { AccessTokenKeysService } from './access-token-keys.service';
 import { JwksResponseDto } from './dto/jwks.response.dto';
 
 @ApiTags('auth')
 @Controller('.well-known')
-@SkipThrottle()
+@NoRateLimit()
 export class JwksController {
   constructor(private readonly keys: AccessTokenKeysService) {}
 

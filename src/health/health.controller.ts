@@ -1,12 +1,11 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
-import { Public } from '../common/auth/auth.decorators';
+import { NoRateLimit, Public } from '../common/auth/auth.decorators';
 import { HealthService } from './health.service';
 
 @ApiTags('health')
 @Controller('health')
-@SkipThrottle()
+@NoRateLimit()
 export class HealthController {
   constructor(private readonly health: HealthService) {}
 

@@ -1,7 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
-import { Public } from '../common/auth/auth.decorators';
+import { NoRateLimit, Public } from '../common/auth/auth.decorators';
 import { MetricsService } from './metrics.service';
 
 @ApiExcludeController()
@@ -11,7 +10,7 @@ export class MetricsController {
 
   @Get()
   @Public()
-  @SkipThrottle()
+  @NoRateLimit()
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   render(): Promise<string> {
     return this.metrics.render();

@@ -1,8 +1,7 @@
 import { Controller, HttpCode, Inject, Post, RawBodyRequest, Req, Type } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import { FastifyRequest } from 'fastify';
-import { Public } from '../common/auth/auth.decorators';
+import { NoRateLimit, Public } from '../common/auth/auth.decorators';
 import { CheckoutNotificationsService } from './checkout-notifications.service';
 
 /**
@@ -20,7 +19,7 @@ export function checkoutNotifyControllerFor(path: string): Type<unknown> {
     @Post(path)
     @HttpCode(200)
     @Public()
-    @SkipThrottle()
+    @NoRateLimit()
     notify(@Req() request: RawBodyRequest<FastifyRequest>): Promise<{ received: true }> {
       return this.notifications.receive({ headers: request.headers, rawBody: request.rawBody, path });
     }

@@ -1,8 +1,7 @@
 import { Controller, HttpCode, Inject, Post, RawBodyRequest, Req, Type, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import { FastifyRequest } from 'fastify';
-import { Public } from '../common/auth/auth.decorators';
+import { NoRateLimit, Public } from '../common/auth/auth.decorators';
 import { NotificationsService, SnapAcknowledgement } from './notifications.service';
 import { SnapExceptionFilter } from './snap-exception.filter';
 
@@ -22,7 +21,7 @@ export function notifyControllerFor(path: string): Type<unknown> {
     @Post(path)
     @HttpCode(200)
     @Public()
-    @SkipThrottle()
+    @NoRateLimit()
     notify(@Req() request: RawBodyRequest<FastifyRequest>): Promise<SnapAcknowledgement> {
       return this.notifications.receive({ headers: request.headers, rawBody: request.rawBody });
     }

@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { PrincipalAuthenticator } from './principal-authenticator';
 import { AppError } from '../errors/app-error';
+import { PerRoute } from '../http/per-route';
 import { ACCESS_RULE, AccessRule, IS_PUBLIC } from './auth.decorators';
 import { Principal } from './principal';
 
@@ -19,19 +20,26 @@ export function isAllowed(rule: AccessRule | undefined, principal: Principal): b
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
+  /** Each route's decorators, read once: public, or the rule its callers must satisfy. */
+  private readonly rules: PerRoute<{ isPublic: boolean; rule: AccessRule | undefined }>;
+
   constructor(
-    private readonly reflector: Reflector,
+    reflector: Reflector,
     private readonly authenticator: PrincipalAuthenticator,
-  ) {}
+  ) {
+    this.rules = new PerRoute((handler, controller) => ({
+      isPublic: reflector.getAllAndOverride<boolean>(IS_PUBLIC, [handler, controller]) === true,
+      rule: reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, [handler, controller]),
+    }));
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    const { isPublic, rule } = this.rules.of(context);
+    if (isPublic) return true;
     const request = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined>; principal?: Principal }>();
     const principal = await this.authenticator.authenticate(request);
     if (!principal) throw new AppError('AUTH.UNAUTHENTICATED', 'The access token is missing, invalid or expired');
     request.principal = principal;
-    const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, targets);
     if (!isAllowed(rule, principal)) throw new AppError('AUTH.FORBIDDEN', 'This token does not allow this operation');
     return true;
   }

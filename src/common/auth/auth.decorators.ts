@@ -6,6 +6,7 @@ import type { ServiceScope, UserRole } from './roles';
 export const IS_PUBLIC = 'auth:public';
 export const ACCESS_RULE = 'auth:access';
 export const SENSITIVE_RATE_LIMIT = 'ratelimit:sensitive';
+export const NO_RATE_LIMIT = 'ratelimit:none';
 
 /**
  * Who may call a route. A route with no rule is refused to everyone (deny by default); `@Public()`
@@ -33,6 +34,9 @@ export const Allow = (rule: { roles?: UserRole[]; scopes?: ServiceScope[] }) =>
 
 /** Stricter rate limit: login, register, token and OTP-like routes. */
 export const SensitiveRateLimit = () => SetMetadata(SENSITIVE_RATE_LIMIT, true);
+
+/** No rate limit: DOKU's notifications (DOKU's retries must get through), health, metrics, the JWKS. */
+export const NoRateLimit = () => SetMetadata(NO_RATE_LIMIT, true);
 
 export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {
   return ctx.switchToHttp().getRequest<{ principal: Principal }>().principal;

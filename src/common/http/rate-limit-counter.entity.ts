@@ -1,6 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
-/** A fixed-window request counter of a sensitive route per client address (SharedThrottlerStorage). */
+/** A fixed-window request counter of a sensitive route per client address (RateLimitCounters). */
 @Entity('rate_limit_counters')
 export class RateLimitCounter {
   @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'rate_limit_counters_pkey' })

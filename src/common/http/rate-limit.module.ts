@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { SharedThrottlerStorage } from './shared-throttler.storage';
+import { RateLimitCounters } from './rate-limit-counters';
 
-/** The rate limiter's counter store, for ThrottlerModule's options factory. */
-@Module({ providers: [SharedThrottlerStorage], exports: [SharedThrottlerStorage] })
+/** The rate limiter's counters, for RateLimitGuard (a global guard of the app module). */
+@Module({ providers: [RateLimitCounters], exports: [RateLimitCounters] })
 export class RateLimitModule {}

@@ -1,32 +1,27 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
-import { ThrottlerStorage } from '@nestjs/throttler';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
-/** Keys of the sensitive routes' counters start with this (rateLimitOptions' key generator). */
+/** Keys of the sensitive routes' counters start with this (RateLimitGuard's keys). */
 export const SHARED_KEY_PREFIX = 'sensitive:';
 
-/**
- * Where the rate limiter counts. The sensitive routes (sign-in, registration, tokens, OTPs: what a
- * guesser or an OTP-bomber targets) count in PostgreSQL, one fixed window per route and client
- * address, so the limit holds however many instances run behind the load balancer. Every other
- * route counts in this instance's memory: that limit protects the instance itself from one noisy
- * client, and a database write on every request would cost more than it protects.
- */
-/** What the throttler needs to know of a count: over the limit until the window ends. */
-function record(hits: number, secondsLeft: number, limit: number) {
-  const isBlocked = hits > limit;
-  return { totalHits: hits, timeToExpire: secondsLeft, isBlocked, timeToBlockExpire: isBlocked ? secondsLeft : 0 };
+/** A request counted: how many the key's window holds now, and when the window ends. */
+export interface RateLimitCount {
+  hits: number;
+  /** Seconds until the window ends (at least 1). */
+  secondsLeft: number;
 }
 
+/**
+ * Where the rate limiter counts, one fixed window per key. The sensitive routes (sign-in,
+ * registration, tokens, OTPs: what a guesser or an OTP-bomber targets) count in PostgreSQL, so the
+ * limit holds however many instances run behind the load balancer. Every other route counts in
+ * this instance's memory, in O(1) per request and without a promise: that limit protects the
+ * instance itself from one noisy client, and a database write on every request would cost more
+ * than it protects.
+ */
 @Injectable()
-export class SharedThrottlerStorage implements ThrottlerStorage, OnModuleDestroy {
-  /**
-   * This instance's counters: one fixed window per key, O(1) per request. (The library's own store
-   * keeps every hit's expiry and filters them on each request: with one busy caller, such as an
-   * internal service sending every purchase from one address, that is thousands of entries walked
-   * per request.)
-   */
+export class RateLimitCounters implements OnModuleDestroy {
   private readonly local = new Map<string, { hits: number; windowEndsAt: number }>();
   private readonly prune: NodeJS.Timeout;
 
@@ -39,8 +34,12 @@ export class SharedThrottlerStorage implements ThrottlerStorage, OnModuleDestroy
     this.prune.unref();
   }
 
-  async increment(key: string, ttl: number, limit: number) {
-    if (!key.startsWith(SHARED_KEY_PREFIX)) return this.countHere(key, ttl, limit);
+  /** Counts one request under `key` in a window of `windowMs`: in memory, or shared for SHARED_KEY_PREFIX keys. */
+  count(key: string, windowMs: number): RateLimitCount | Promise<RateLimitCount> {
+    return key.startsWith(SHARED_KEY_PREFIX) ? this.countShared(key, windowMs) : this.countHere(key, windowMs);
+  }
+
+  private async countShared(key: string, windowMs: number): Promise<RateLimitCount> {
     const rows: { hits: number; seconds_left: number }[] = await this.db.query(
       // The clock at the statement, not at the start of its transaction: under a burst another
       // request's window may have been opened after this transaction began.
@@ -49,20 +48,20 @@ export class SharedThrottlerStorage implements ThrottlerStorage, OnModuleDestroy
          hits = CASE WHEN c.window_ends_at <= clock_timestamp() THEN 1 ELSE c.hits + 1 END,
          window_ends_at = CASE WHEN c.window_ends_at <= clock_timestamp() THEN EXCLUDED.window_ends_at ELSE c.window_ends_at END
        RETURNING hits, least(ceil($2::float8 / 1000), greatest(1, ceil(extract(epoch FROM window_ends_at - clock_timestamp()))))::int AS seconds_left`,
-      [key, ttl],
+      [key, windowMs],
     );
-    return record(rows[0].hits, rows[0].seconds_left, limit);
+    return { hits: rows[0].hits, secondsLeft: rows[0].seconds_left };
   }
 
-  private countHere(key: string, ttl: number, limit: number) {
+  private countHere(key: string, windowMs: number): RateLimitCount {
     const now = Date.now();
     let window = this.local.get(key);
     if (window === undefined || window.windowEndsAt <= now) {
-      window = { hits: 0, windowEndsAt: now + ttl };
+      window = { hits: 0, windowEndsAt: now + windowMs };
       this.local.set(key, window);
     }
     window.hits++;
-    return record(window.hits, Math.max(1, Math.ceil((window.windowEndsAt - now) / 1000)), limit);
+    return { hits: window.hits, secondsLeft: Math.max(1, Math.ceil((window.windowEndsAt - now) / 1000)) };
   }
 
   onModuleDestroy(): void {
