@@ -614,7 +614,8 @@ async function main(): Promise<void> {
       out(
         `  round ${r + 1} (${order.join(', ')}): ` +
           SIDES.map((s) => `${s} ${percentile(l(s), 0.5).toFixed(1)} / ${percentile(l(s), 0.99).toFixed(1)}`).join(' | ') +
-          `  (generator at most ${Math.max(...SIDES.map((s) => p2[s][r].maxLateMs)).toFixed(1)} ms late)`,
+          `  (generator at most ${Math.max(...SIDES.map((s) => p2[s][r].maxLateMs)).toFixed(1)} ms late; ` +
+          `page cache written back before each side, at most ${Math.max(...SIDES.map((s) => p2[s][r].flushedMb))} MB)`,
       );
     }
     const pooled = (side: Side) => p2[side].flatMap((x) => x.latencies).sort((a, b) => a - b);

@@ -7,7 +7,7 @@
  * PostgreSQL in a temporary directory, removed afterwards.
  */
 import type { ChildProcess } from 'node:child_process';
-import { execFileSync, fork } from 'node:child_process';
+import { execFileSync, fork, spawnSync } from 'node:child_process';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -496,6 +496,8 @@ export interface OpenLoopResult {
   latencies: number[];
   /** The latest a call left after its scheduled time (the generator falling behind). */
   maxLateMs: number;
+  /** Megabytes of dirty page cache written to disk before the loop started (flushDirtyPages). */
+  flushedMb: number;
 }
 
 /**
@@ -504,6 +506,7 @@ export interface OpenLoopResult {
  * counts against the figures instead of hiding a slow server.
  */
 export async function openLoop(rate: number, seconds: number, one: (i: number) => Promise<void>): Promise<OpenLoopResult> {
+  const flushedMb = flushDirtyPages();
   const total = Math.round(rate * seconds);
   const latencies: number[] = [];
   let failures = 0;
@@ -537,7 +540,32 @@ export async function openLoop(rate: number, seconds: number, one: (i: number) =
   });
   await Promise.all(inFlight);
   latencies.sort((a, b) => a - b);
-  return { calls: total, failures, firstFailure, latencies, maxLateMs };
+  return { calls: total, failures, firstFailure, latencies, maxLateMs, flushedMb };
+}
+
+/** Megabytes of the page cache waiting to be written to disk (Linux; 0 elsewhere). */
+function dirtyMb(): number {
+  try {
+    const kb = /^Dirty:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'));
+    return kb ? Number(kb[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Writes the page cache's dirty pages to disk (`sync`) and answers how many megabytes there were.
+ * The closed loops before an open loop leave tens of megabytes of PostgreSQL's writes in the page
+ * cache, which the kernel writes back about 30 s later, during whatever is measured then: the
+ * commits of that moment wait on it. Seen in bench:notifications: 69 MB written back in the middle of
+ * an open-loop round took its acknowledgement p99 from about 11 ms to 50-80 ms, on whichever side
+ * was running (docs/performance.md, thirteenth round). So every side of every open-loop round starts
+ * on a written-back cache.
+ */
+function flushDirtyPages(): number {
+  const before = dirtyMb();
+  spawnSync('sync', { stdio: 'ignore' });
+  return round(before, 0);
 }
 
 /** Nearest-rank percentile of an ascending array. */

@@ -305,7 +305,8 @@ export async function measureNotifications(
       out(
         `  round ${r + 1} (${order.join(', ')}): ` +
           SIDES.map((s) => `${s} ${percentile(l(s), 0.5).toFixed(1)} / ${percentile(l(s), 0.99).toFixed(1)}`).join(' | ') +
-          `  (generator at most ${Math.max(...SIDES.map((s) => open[s][r].maxLateMs)).toFixed(1)} ms late; drain ${(drainMs / 1000).toFixed(1)} s)`,
+          `  (generator at most ${Math.max(...SIDES.map((s) => open[s][r].maxLateMs)).toFixed(1)} ms late; drain ${(drainMs / 1000).toFixed(1)} s; ` +
+          `page cache written back before each side, at most ${Math.max(...SIDES.map((s) => open[s][r].flushedMb))} MB)`,
       );
     }
     const pooled = (s: Side) => open[s].flatMap((x) => x.latencies).sort((a, b) => a - b);
