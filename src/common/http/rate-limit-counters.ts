@@ -16,7 +16,7 @@ export interface RateLimitCount {
  * Where the rate limiter counts, one fixed window per key. The sensitive routes (sign-in,
  * registration, tokens, OTPs: what a guesser or an OTP-bomber targets) count in PostgreSQL, so the
  * limit holds however many instances run behind the load balancer. Every other route counts in
- * this instance's memory, in O(1) per request and without a promise: that limit protects the
+ * this instance's memory, in O(1) per request: that limit protects the
  * instance itself from one noisy client, and a database write on every request would cost more
  * than it protects.
  */

@@ -6,7 +6,7 @@ import { AppConfigService } from '../../config/app-config.service';
 import { NO_RATE_LIMIT, SENSITIVE_RATE_LIMIT } from '../auth/auth.decorators';
 import { AppError } from '../errors/app-error';
 import { PerRoute } from './per-route';
-import { RateLimitCount, RateLimitCounters, SHARED_KEY_PREFIX } from './rate-limit-counters';
+import { RateLimitCounters, SHARED_KEY_PREFIX } from './rate-limit-counters';
 
 const WINDOW_MS = 60_000;
 
@@ -51,8 +51,7 @@ export class RateLimitGuard implements CanActivate {
     const plan = this.plans.of(context);
     if (plan.exempt) return true;
     const http = context.switchToHttp();
-    const counted = this.counters.count(plan.keyPrefix + normalizeIp(http.getRequest<FastifyRequest>().ip), WINDOW_MS);
-    const { hits, secondsLeft }: RateLimitCount = counted instanceof Promise ? await counted : counted;
+    const { hits, secondsLeft } = await this.counters.count(plan.keyPrefix + normalizeIp(http.getRequest<FastifyRequest>().ip), WINDOW_MS);
     if (hits > plan.limit) {
       throw new AppError('REQUEST.RATE_LIMITED', 'Too many requests; retry later', undefined, { 'Retry-After': String(secondsLeft) });
     }
