@@ -52,7 +52,7 @@ process.env.RELIABILITY_SEED ||= randomBytes(6).toString('hex');
 console.log(`test:variants: battery seed ${process.env.RELIABILITY_SEED} (replay with RELIABILITY_SEED=${process.env.RELIABILITY_SEED})`);
 
 /**
- * Profiles run in VARIANTS_LANES jest processes side by side, each with at most two workers
+ * Profiles run in VARIANTS_LANES jest processes side by side, each with jest's two workers
  * (default 2 lanes: the batteries' clients wait 1 s for DOKU, and on a 2-core machine three
  * batteries beside each other left an unfaulted call queued past that, a genuine 503 the battery
  * counts as a problem). Each run's output is printed whole when it ends, so the
@@ -67,7 +67,7 @@ function runProfile(run) {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      [jest, '--selectProjects', 'e2e', '--maxWorkers=2', '--runTestsByPath', ...run.files, '--json', '--outputFile', file, ...passThrough],
+      [jest, '--selectProjects', 'e2e', '--runTestsByPath', ...run.files, '--json', '--outputFile', file, ...passThrough],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, DOKU_SIM_PROFILES: run.profile, DOKU_SIM_LATE_STATUS_MS: LATE_STATUS_MS, FORCE_COLOR: '0' },
