@@ -24,7 +24,9 @@ const CONTRACT = ['test/doku-contract.e2e-spec.ts', 'test/doku-notifications.e2e
  * convergence against DOKU's ledger. Without refundHistory (`no-refund-history`) nothing can
  * confirm a refund whose answer was lost: the money rules test that it stays reserved, never
  * released and never paid twice, and the battery (which expects every refund confirmed) does not
- * run with it.
+ * run with it. The battery's determinism check (r2-determinism: one seed run twice, about a minute)
+ * runs once, in `npm test`: what a profile changes is DOKU's answers, and the main plan and DANA
+ * meet those answers here.
  */
 const RUNS = [
   { profile: 'strict', files: CONTRACT },

@@ -15,7 +15,14 @@ import { invariantViolations } from './support/reconcile';
 import type { CrashBattery, PurchaseCrash } from './support/purchase-crash';
 import { checkFinalAnswer, CRASH_POINTS, crashEach, restartAndConverge } from './support/purchase-crash';
 import type { ChannelOp } from './support/channel-faults';
-import { channelFaultRules, channelRun, faultedCalls, landedAtSimulator, startFaultBatteryEnv } from './support/channel-faults';
+import {
+  channelFaultRules,
+  channelRun,
+  faultedCalls,
+  landedAtSimulator,
+  MONEY_FAULTS,
+  startFaultBatteryEnv,
+} from './support/channel-faults';
 
 /**
  * The money battery (docs/reliability.md) for KKI card payments (docs/channels.md#kki-card-host-to-host):
@@ -60,7 +67,6 @@ const CARD_FUNDS = '100000000.00';
 
 jest.setTimeout(sized(240_000, 3_600_000));
 
-const MONEY_FAULTS = ['refuse', 'drop', 'error_before', 'error_after', 'latency', 'malformed'] as const satisfies readonly FaultType[];
 const QUERY_FAULTS = ['error_before', 'malformed'] as const satisfies readonly FaultType[];
 const MONEY_ENDPOINTS = ['kkiPayment', 'kkiRefund'] as const;
 /** The fault battery's payments: each amount unique, spaced by 1,000 so that each "rest" refund (the amount minus a part of 1,000 + i, i < 1,000) is unique too. */

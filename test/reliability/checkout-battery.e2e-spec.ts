@@ -12,7 +12,7 @@ import { invariantViolations } from './support/reconcile';
 import type { CrashBattery, PurchaseCrash } from './support/purchase-crash';
 import { checkFinalAnswer, CRASH_POINTS, crashEach, restartAndConverge } from './support/purchase-crash';
 import type { ChannelOp } from './support/channel-faults';
-import { channelFaultRules, channelRun, landedAtSimulator } from './support/channel-faults';
+import { channelFaultRules, channelRun, landedAtSimulator, MONEY_FAULTS } from './support/channel-faults';
 
 /**
  * The money battery for the DOKU e-Wallet checkout channel (docs/channels.md#doku-e-wallet-checkout,
@@ -39,15 +39,7 @@ const LATENCY_MS = 1_800;
 /** Longer than any late call, so a late order is never taken for a missing one. */
 const GRACE_MS = 4_000;
 const RECHECK_SCHEDULE = Array.from({ length: 40 }, (_, i) => Math.min(1 + i, 3)).join(',');
-const PAYMENT_FAULTS = [
-  'refuse',
-  'drop',
-  'error_before',
-  'error_after',
-  'latency',
-  'malformed',
-  'bad_signature',
-] as const satisfies readonly FaultType[];
+const PAYMENT_FAULTS = [...MONEY_FAULTS, 'bad_signature'] as const satisfies readonly FaultType[];
 const STATUS_FAULTS = ['error_before', 'malformed', 'bad_signature'] as const satisfies readonly FaultType[];
 const PAYMENT_FAULT_P = 0.1;
 const STATUS_FAULT_P = 0.1;

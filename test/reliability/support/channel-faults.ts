@@ -15,6 +15,16 @@ import type { RawResponse } from './http-client';
  * comparison with the simulator's ledger; the loop is the same for all.
  */
 
+/** The faults a battery injects on DOKU's calls that move money (simulator/src/faults.ts says what each does). */
+export const MONEY_FAULTS = [
+  'refuse',
+  'drop',
+  'error_before',
+  'error_after',
+  'latency',
+  'malformed',
+] as const satisfies readonly FaultType[];
+
 export interface FaultBatteryTimings {
   /** DOKU_TIMEOUT_MS. */
   dokuTimeoutMs: number;
