@@ -39,7 +39,7 @@ export class CustomerDokuCalls {
   ) {}
 
   async run<T>(userId: string, call: (customerToken: string) => Promise<DokuResult<T>>): Promise<DokuResult<T>> {
-    for (let sent = 1; ; sent++) {
+    for (let sent = 0; sent < SENDS; sent++) {
       const token = await this.token(userId);
       try {
         return await call(token);
@@ -48,7 +48,6 @@ export class CustomerDokuCalls {
       }
       // The vault skips a refused token from now on, and renews when the stored one is that token.
       await this.vault.invalidateCustomerToken(userId, token);
-      if (sent >= SENDS) break;
     }
     await this.wallets.markNeedsRebinding(userId);
     throw new AppError('WALLET.NEEDS_REBINDING', 'The DOKU Wallet must be bound again before it can be used', {

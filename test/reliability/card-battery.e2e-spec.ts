@@ -7,7 +7,7 @@ import { registerUser, serviceToken } from '../support/actors';
 import { until } from '../support/until';
 import { createBoundWallet } from '../support/wallet-fixtures';
 import type { ReliabilityEnv } from './support/env';
-import { startReliabilityEnv } from './support/env';
+import { closedAfterEach, startReliabilityEnv } from './support/env';
 import { announce, Barrier, batteryRng, belowMinimum, mapLimit, printFigures, RELIABILITY_SEED, sized, Tally } from './support/harness';
 import type { RawResponse } from './support/http-client';
 import { isStableErrorBody } from './support/http-client';
@@ -150,12 +150,7 @@ async function reconcileCards(db: DataSource, env: ReliabilityEnv, cards: Map<st
 
 describe('Card battery: KKI card payments under concurrency and DOKU faults', () => {
   announce(TEST);
-  const opened: ReliabilityEnv[] = [];
-  // Each test's environments are closed as soon as it ends: kept to the end of the file, several
-  // apps' pools held most of PostgreSQL's 100 connections while the other test worker needed some.
-  afterEach(async () => {
-    for (const env of opened.splice(0)) await env.close();
-  });
+  const opened = closedAfterEach();
 
   async function cardUsers(env: ReliabilityEnv): Promise<SignedInUser[]> {
     const users: SignedInUser[] = [];

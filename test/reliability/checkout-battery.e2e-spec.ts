@@ -4,7 +4,7 @@ import type { FaultFiring, FaultType } from '../../simulator/src/faults';
 import type { SignedInUser } from '../support/actors';
 import { registerUser } from '../support/actors';
 import type { ReliabilityEnv } from './support/env';
-import { startReliabilityEnv } from './support/env';
+import { closedAfterEach, startReliabilityEnv } from './support/env';
 import { announce, Barrier, batteryRng, belowMinimum, mapLimit, printFigures, RELIABILITY_SEED, sized, Tally } from './support/harness';
 import type { RawResponse } from './support/http-client';
 import { isStableErrorBody } from './support/http-client';
@@ -51,13 +51,8 @@ jest.setTimeout(sized(170_000, 3_600_000));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('Battery: DOKU e-Wallet checkout purchases', () => {
-  const opened: ReliabilityEnv[] = [];
   beforeAll(() => announce(TEST));
-  // Each test's environments are closed as soon as it ends: kept to the end of the file, several
-  // apps' pools held most of PostgreSQL's 100 connections while the other test worker needed some.
-  afterEach(async () => {
-    for (const env of opened.splice(0)) await env.close();
-  });
+  const opened = closedAfterEach();
 
   const environment = async (label: string, extra: Record<string, string> = {}): Promise<ReliabilityEnv> => {
     const env = await startReliabilityEnv({

@@ -1,4 +1,4 @@
-import type { ReliabilityEnv } from './support/env';
+import { closedAfterEach } from './support/env';
 import { announce, batteryRng, belowMinimum, printFigures, RELIABILITY_SEED, sized, Tally } from './support/harness';
 import { makePlan, REPLAY, runPlan, TEST } from './support/r2-plan';
 
@@ -13,12 +13,7 @@ jest.setTimeout(sized(170_000, 3_600_000));
 
 describe('R2: one seed, one final state', () => {
   announce(TEST);
-  const opened: ReliabilityEnv[] = [];
-  // Each test's environments are closed as soon as it ends: kept to the end of the file, several
-  // apps' pools held most of PostgreSQL's 100 connections while the other test worker needed some.
-  afterEach(async () => {
-    for (const env of opened.splice(0)) await env.close();
-  });
+  const opened = closedAfterEach();
 
   it('the same seed gives the same final state (a smaller plan run twice on fresh environments)', async () => {
     const plan = makePlan('replay', batteryRng(TEST).fork('replay'), REPLAY);

@@ -10,7 +10,7 @@ import {
   MONEY_FAULTS,
   startFaultBatteryEnv,
 } from './support/channel-faults';
-import type { ReliabilityEnv } from './support/env';
+import { closedAfterEach } from './support/env';
 import { announce, batteryRng, belowMinimum, mapLimit, printFigures, RELIABILITY_SEED, sized, Tally } from './support/harness';
 import {
   CONCURRENCY,
@@ -45,12 +45,7 @@ jest.setTimeout(sized(170_000, 3_600_000));
 
 describe('R2: money operations under injected DOKU faults', () => {
   announce(TEST);
-  const opened: ReliabilityEnv[] = [];
-  // Each test's environments are closed as soon as it ends: kept to the end of the file, several
-  // apps' pools held most of PostgreSQL's 100 connections while the other test worker needed some.
-  afterEach(async () => {
-    for (const env of opened.splice(0)) await env.close();
-  });
+  const opened = closedAfterEach();
 
   const mainName = `${MAIN.purchases} purchases (with cancels and refunds), ${MAIN.transfers} transfers, ${MAIN.topUps} top-ups under faults`;
   it(`${mainName} converge with 0 lost, 0 double-applied, 0 unresolved`, async () => {

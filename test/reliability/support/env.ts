@@ -94,3 +94,16 @@ export async function startReliabilityEnv(options: ReliabilityEnvOptions = {}): 
     },
   };
 }
+
+/**
+ * For a battery's describe block: the array its tests push their environments into, each closed as
+ * soon as its test ends. Kept to the end of the file, several apps' pools held most of PostgreSQL's
+ * 100 connections while the other test worker needed some.
+ */
+export function closedAfterEach(): ReliabilityEnv[] {
+  const opened: ReliabilityEnv[] = [];
+  afterEach(async () => {
+    for (const env of opened.splice(0)) await env.close();
+  });
+  return opened;
+}
