@@ -31,7 +31,8 @@
  *     rotates every round so drift (warm-up, other work on the machine) touches every side alike.
  *     Prints throughput per round and the medians' ratios app/direct (target >= 0.8) and
  *     app/reference (target >= 0.9), CPU per purchase in each serving process, and PostgreSQL's
- *     own CPU per purchase while each side ran (read from /proc when the server is on this machine).
+ *     own CPU per purchase while each side ran (read from /proc when the server is on this machine)
+ *     and the write-ahead log it wrote per purchase (pg_current_wal_lsn before and after).
  * P2: open loop at BENCH_RATE (100) purchases per second for BENCH_OPEN_SECONDS per side and
  *     round, latency counted from each call's scheduled start; p50 / p99 added over direct
  *     (target: p99 added <= 10 ms).
@@ -519,15 +520,20 @@ async function main(): Promise<void> {
     const cpu: Record<Side, number[]> = { direct: [], app: [], reference: [] };
     const cpuParts: Record<Side, Array<Omit<CpuClock, 'total'>>> = { direct: [], app: [], reference: [] };
     const pgCpu: Record<Side, number[]> = { direct: [], app: [], reference: [] };
+    const wal: Record<Side, number[]> = { direct: [], app: [], reference: [] };
+    const walAt = await walPosition(db.url);
     for (let r = 0; r < ROUNDS; r++) {
       const order = SIDES.map((_, k) => SIDES[(k + r) % SIDES.length]);
       for (const side of order) {
         const before = await cpuOf(side);
         const pgBefore = postgresCpuMicros();
+        const walBefore = await walAt.read();
         const result = await closedLoop({ seconds: SECONDS, concurrency: CONNECTIONS }, one[side]);
+        const walAfter = await walAt.read();
         const pgAfter = postgresCpuMicros();
         const after = await cpuOf(side);
         if (pgBefore !== undefined && pgAfter !== undefined) pgCpu[side].push((pgAfter - pgBefore) / result.calls);
+        wal[side].push(Number(walAfter - walBefore) / result.calls);
         cpu[side].push((after.total - before.total) / result.calls);
         cpuParts[side].push({
           user: (after.user - before.user) / result.calls,
@@ -544,6 +550,7 @@ async function main(): Promise<void> {
           SIDES.map((s) => `${s} ${p1[s][r].rate.toFixed(0)}/s p50 ${p1[s][r].p50.toFixed(1)} ms`).join(' | '),
       );
     }
+    await walAt.close();
     const rate = (side: Side) => median(p1[side].map((x) => x.rate));
     const p1Figures = {
       directRate: round(rate('direct'), 1),
@@ -573,6 +580,8 @@ async function main(): Promise<void> {
       postgresCpuMicrosPerPurchase: Object.fromEntries(
         SIDES.map((side) => [side, pgCpu[side].length > 0 ? round(median(pgCpu[side]), 0) : null]),
       ) as Record<Side, number | null>,
+      // Bytes of write-ahead log the server wrote per purchase while each side ran (what it must make durable).
+      walBytesPerPurchase: Object.fromEntries(SIDES.map((side) => [side, round(median(wal[side]), 0)])) as Record<Side, number>,
     };
     out(`  medians: direct ${p1Figures.directRate}/s, app ${p1Figures.appRate}/s, reference ${p1Figures.referenceRate}/s`);
     out(`  app/direct:    ${p1Figures.appOverDirect.toFixed(2)}x (target >= 0.80: ${verdict(p1Figures.appOverDirect >= 0.8)})`);
@@ -585,6 +594,11 @@ async function main(): Promise<void> {
           `(while the direct side ran, which uses no database: ${pg.direct} µs per call, the server's own background work)`,
       );
     }
+    const walBytes = p1Figures.walBytesPerPurchase;
+    out(
+      `  PostgreSQL's write-ahead log per purchase: app ${walBytes.app} bytes, reference ${walBytes.reference} bytes ` +
+        `(the rows and index entries each side's commits write; direct: ${walBytes.direct})`,
+    );
     const cpuRatio = p1Figures.appCpuMicrosPerPurchase / p1Figures.referenceCpuMicrosPerPurchase;
     out(
       `  CPU per purchase in the serving process: app ${p1Figures.appCpuMicrosPerPurchase} µs, reference ${p1Figures.referenceCpuMicrosPerPurchase} µs ` +
@@ -810,6 +824,24 @@ async function main(): Promise<void> {
     for (const step of cleanup) await step().catch((e: unknown) => process.stderr.write(`cleanup: ${(e as Error).message}\n`));
   }
   if (failed) process.exitCode = 1;
+}
+
+/**
+ * The server's write-ahead log position (`pg_current_wal_lsn`, in bytes), read on a connection of
+ * its own. The log is the whole server's: on a server shared with other work (DATABASE_URL), what
+ * that work writes meanwhile is counted too.
+ */
+async function walPosition(url: string): Promise<{ read(): Promise<bigint>; close(): Promise<void> }> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  return {
+    async read() {
+      const { rows } = await client.query<{ lsn: string }>(`SELECT pg_current_wal_lsn()::text AS lsn`);
+      const [high, low] = rows[0].lsn.split('/');
+      return (BigInt(`0x${high}`) << 32n) + BigInt(`0x${low}`);
+    },
+    close: () => client.end(),
+  };
 }
 
 /**
