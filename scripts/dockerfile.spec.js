@@ -48,8 +48,8 @@ describe('the Dockerfile, as the replay reads it', () => {
       ['build', '/app/package.json', './package.json'],
       ['build', '/app/simulator/dev-partner.json', './simulator/dev-partner.json'],
     ]);
-    expect(cmdOf(runtime)).toEqual(['node', 'dist/src/main.js']);
-    expect(envOf(runtime)).toEqual({ NODE_ENV: 'production', NODE_OPTIONS: '--max-semi-space-size=32' });
+    expect(cmdOf(runtime)).toEqual(['node', '--max-semi-space-size=32', '--no-memory-reducer', 'dist/src/main.js']);
+    expect(envOf(runtime)).toEqual({ NODE_ENV: 'production' });
   });
 });
 

@@ -102,12 +102,22 @@ interface Started {
   stop(): Promise<void>;
 }
 
+/** node options for every server the benches start, e.g. BENCH_CHILD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them. */
+function childNodeArgs(): string[] {
+  return (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+}
+
 /** Forks a compiled bench module; resolves with the URL it reports over IPC once it listens. */
-export async function forkReady(module: string, args: string[], env: Record<string, string>, init?: unknown): Promise<Started> {
+export async function forkReady(
+  module: string,
+  args: string[],
+  env: Record<string, string>,
+  init?: unknown,
+  execArgv: string[] = childNodeArgs(),
+): Promise<Started> {
   const child = fork(module, args, {
     env: { ...process.env, ...env },
-    // e.g. BENCH_CHILD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the servers.
-    execArgv: (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    execArgv,
     // stdout (the app's JSON logs at the configured level) is written, then discarded by the OS.
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
@@ -220,48 +230,56 @@ export interface AppProcess {
  *   on 127.0.0.1 is one client address.
  */
 /**
- * The V8 options the backend runs with in production (Dockerfile, `npm start`, `npm run start:prod`;
- * scripts/server-flags.spec.js keeps them the same): a larger young generation, so the short-lived
- * objects of each request die in it instead of being collected several times or promoted
+ * The V8 options the backend runs with in production, on node's command line (the Dockerfile's CMD,
+ * `npm start`, `npm run start:prod`; scripts/server-flags.spec.js keeps them the same; V8 refuses
+ * `--no-memory-reducer` in NODE_OPTIONS). A larger young generation, so the short-lived objects of
+ * each request die in it instead of being collected several times or promoted; and no memory
+ * reducer, whose full, compacting collection after a burst stopped the backend for about 45 ms
  * (docs/performance.md). The bench's backend runs with them too.
  */
-export const SERVER_NODE_OPTIONS = '--max-semi-space-size=32';
+export const SERVER_NODE_FLAGS = '--max-semi-space-size=32 --no-memory-reducer';
 
 /**
- * NODE_OPTIONS for a backend process: the caller's, the production V8 options, and on Node 22 the
- * async context frame flag the server's own entry would restart itself with (src/runtime).
+ * node's command-line options for a backend process: the production V8 options, the caller's
+ * BENCH_CHILD_NODE_ARGS, and on Node 22 the async context frame flag the server's own entry would
+ * restart itself with (src/runtime).
  */
-function serverNodeOptions(): string {
-  const nodeOptions = `${process.env.NODE_OPTIONS ?? ''} ${SERVER_NODE_OPTIONS}`.trim();
-  const execArgv = (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  return [nodeOptions, ...asyncContextFrameFlags({ version: process.versions.node, execArgv, nodeOptions })].join(' ');
+function serverExecArgv(): string[] {
+  const execArgv = [...SERVER_NODE_FLAGS.split(' '), ...childNodeArgs()];
+  const nodeOptions = process.env.NODE_OPTIONS ?? '';
+  return [...execArgv, ...asyncContextFrameFlags({ version: process.versions.node, execArgv, nodeOptions })];
 }
 
 /** `processes` > 1: that many backend processes behind one port (app-process.ts, node's cluster). */
 export async function startAppProcess(databaseUrl: string, dokuBaseUrl: string, processes = 1): Promise<AppProcess> {
   const creds = DEV_DOKU_CREDENTIALS;
-  const started = await forkReady(join(__dirname, 'app-process.js'), [], {
-    NODE_OPTIONS: serverNodeOptions(),
-    NODE_ENV: 'production',
-    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-    BENCH_DATABASE_URL: databaseUrl,
-    DATABASE_URL: databaseUrl,
-    DOKU_BASE_URL: dokuBaseUrl,
-    JWT_SIGNING_KEYS: BENCH_JWT_SIGNING_KEY,
-    JWT_ISSUER: BENCH_JWT_ISSUER,
-    DOKU_CLIENT_ID: creds.clientId,
-    DOKU_CLIENT_SECRET: creds.clientSecret,
-    DOKU_PRIVATE_KEY: creds.partnerPrivateKeyPem,
-    DOKU_PUBLIC_KEY: creds.dokuPublicKeyPem,
-    DOKU_AUTH_CODE_KEY: creds.authCodeKey,
-    DOKU_TOKEN_ENCRYPTION_KEY: creds.tokenEncryptionKey,
-    RECONCILER_ENABLED: 'false',
-    WEBHOOKS_ENABLED: 'false',
-    RATE_LIMIT_PER_MINUTE: '1000000',
-    RATE_LIMIT_SENSITIVE_PER_MINUTE: '1000000',
-    MIGRATIONS_RUN_ON_START: 'true',
-    BENCH_PROCESSES: String(processes),
-  });
+  const started = await forkReady(
+    join(__dirname, 'app-process.js'),
+    [],
+    {
+      NODE_ENV: 'production',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+      BENCH_DATABASE_URL: databaseUrl,
+      DATABASE_URL: databaseUrl,
+      DOKU_BASE_URL: dokuBaseUrl,
+      JWT_SIGNING_KEYS: BENCH_JWT_SIGNING_KEY,
+      JWT_ISSUER: BENCH_JWT_ISSUER,
+      DOKU_CLIENT_ID: creds.clientId,
+      DOKU_CLIENT_SECRET: creds.clientSecret,
+      DOKU_PRIVATE_KEY: creds.partnerPrivateKeyPem,
+      DOKU_PUBLIC_KEY: creds.dokuPublicKeyPem,
+      DOKU_AUTH_CODE_KEY: creds.authCodeKey,
+      DOKU_TOKEN_ENCRYPTION_KEY: creds.tokenEncryptionKey,
+      RECONCILER_ENABLED: 'false',
+      WEBHOOKS_ENABLED: 'false',
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      RATE_LIMIT_SENSITIVE_PER_MINUTE: '1000000',
+      MIGRATIONS_RUN_ON_START: 'true',
+      BENCH_PROCESSES: String(processes),
+    },
+    undefined,
+    serverExecArgv(),
+  );
   const http = new Http(started.url, 4);
   return {
     url: started.url,
