@@ -56,8 +56,9 @@ console.log(`test:variants: battery seed ${process.env.RELIABILITY_SEED} (replay
 /**
  * Profiles run in VARIANTS_LANES jest processes side by side, each with jest's two workers
  * (default 2 lanes: the batteries' clients wait 1 s for DOKU, and on a 2-core machine three
- * batteries beside each other left an unfaulted call queued past that, a genuine 503 the battery
- * counts as a problem). Each run's output is printed whole when it ends, so the
+ * batteries beside each other left a call with no fault on it queued past that second; the backend
+ * then rightly answered 503, and the battery rightly counted it as a failure). Each run's output is
+ * printed whole when it ends, so the
  * log reads profile by profile; the summary keeps the order above.
  */
 const LANES = Math.max(1, Number(process.env.VARIANTS_LANES) || 2);
