@@ -101,6 +101,8 @@ import {
   startSimulatorProcess,
   verdict,
 } from './support/bench-env';
+import type { ProcessMemory } from './support/process-memory';
+import { processMemory } from './support/process-memory';
 import { AFTER_RESPONSE, breakdown, tallyDelta, tallyLine, tallySum } from './support/sql-tally';
 import { measureNotifications, notificationBenchOptions } from './support/notification-bench';
 
@@ -378,7 +380,12 @@ async function referenceServer(init: ReferenceInit): Promise<void> {
       });
     } else if (req.method === 'GET' && req.url === '/_bench/stats') {
       const cpu = process.cpuUsage();
-      reply(res, 200, { cpuMicros: { user: cpu.user, system: cpu.system }, gcMicros: gcMicros(), syscalls: ioSyscalls() });
+      reply(res, 200, {
+        cpuMicros: { user: cpu.user, system: cpu.system },
+        gcMicros: gcMicros(),
+        syscalls: ioSyscalls(),
+        memory: processMemory(),
+      });
     } else {
       req.resume();
       reply(res, 404, { error: { code: 'NOT_FOUND' } });
@@ -769,6 +776,18 @@ async function main(): Promise<void> {
       ['P5 notify / echo', `${p5.notifyOverEcho.toFixed(2)}x`, '>= 0.50x', p5.notifyOverEcho >= 0.5],
       ['P5 acknowledgement p99', `${p5.notifyP99.toFixed(1)} ms`, '<= 20 ms', p5.notifyP99 <= 20],
     ];
+    // Memory of each serving process once every phase has run (the reference serves P1 to P4 only).
+    const memory = {
+      app: (await app.stats()).memory,
+      reference: ((await refHttp.request('GET', '/_bench/stats')).json as { memory?: ProcessMemory }).memory,
+    };
+    const mb = (bytes: number | undefined): string => (bytes === undefined ? '?' : `${(bytes / 2 ** 20).toFixed(0)} MB`);
+    out();
+    out(
+      `Memory of each serving process at the end: app resident ${mb(memory.app?.rss)} (peak ${mb(memory.app?.peakRss)}, ` +
+        `JavaScript heap in use ${mb(memory.app?.heapUsed)}), reference resident ${mb(memory.reference?.rss)} ` +
+        `(peak ${mb(memory.reference?.peakRss)}, heap in use ${mb(memory.reference?.heapUsed)})`,
+    );
     out();
     out(`Targets (docs/reliability.md#performance-targets), this run:`);
     for (const [name, value, target, met] of targets)
@@ -816,6 +835,7 @@ async function main(): Promise<void> {
         p2: { rate: RATE, ...p2Figures },
         p4: p4Figures,
         p5: p5.figures,
+        memory,
         targets: targets.map(([name, value, target, met]) => ({ name, value, target, met })),
         failures,
       }),

@@ -40,6 +40,7 @@ import { createApp } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config/load-config';
 import type { AppStats, SqlTally } from './sql-tally';
 import { AFTER_RESPONSE, emptyTally } from './sql-tally';
+import { processMemory } from './process-memory';
 import { gcClock } from './gc-time';
 import { ioSyscalls } from './proc-io';
 
@@ -155,6 +156,7 @@ function addBenchRoutes(): void {
         cpuMicros: { user: cpu.user, system: cpu.system },
         gcMicros: gcMicros(),
         syscalls: ioSyscalls(),
+        memory: processMemory(),
         counting,
       };
     });

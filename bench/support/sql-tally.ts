@@ -1,3 +1,4 @@
+import type { ProcessMemory } from './process-memory';
 /** What bench/support/app-process.ts reports at `GET /_bench/stats` (see its header for how it counts). */
 export interface SqlTally {
   /** HTTP requests answered (0 for `background`). */
@@ -31,6 +32,8 @@ export interface AppStats {
   gcMicros: number;
   /** Read and write system calls so far (bench-env.ts ioSyscalls). */
   syscalls?: { reads: number; writes: number };
+  /** This process's memory now (bench/support/process-memory.ts). */
+  memory?: ProcessMemory;
   counting: boolean;
 }
 
