@@ -101,7 +101,7 @@ import {
   startSimulatorProcess,
   verdict,
 } from './support/bench-env';
-import type { ProcessMemory } from './support/process-memory';
+import type { AppStats } from './support/sql-tally';
 import { processMemory } from './support/process-memory';
 import { AFTER_RESPONSE, breakdown, tallyDelta, tallyLine, tallySum } from './support/sql-tally';
 import { measureNotifications, notificationBenchOptions } from './support/notification-bench';
@@ -487,19 +487,16 @@ async function main(): Promise<void> {
       app: purchaseVia(appHttp, 'app', true),
       reference: purchaseVia(refHttp, 'reference', false),
     };
+    // What a serving process reports at GET /_bench/stats (the reference reports these parts only).
+    type ServerStats = Pick<AppStats, 'cpuMicros' | 'gcMicros' | 'syscalls' | 'memory'>;
+    const statsOf = async (side: 'app' | 'reference'): Promise<ServerStats> =>
+      side === 'app' ? app.stats() : ((await refHttp.request('GET', '/_bench/stats')).json as unknown as ServerStats);
     // CPU time of a serving process so far (user + system), and how much of it was its own
     // user-space work and garbage collection.
     type CpuClock = { total: number; user: number; system: number; gc: number; reads: number; writes: number };
     const cpuOf = async (side: Side): Promise<CpuClock> => {
       if (side === 'direct') return { total: NaN, user: NaN, system: NaN, gc: NaN, reads: NaN, writes: NaN };
-      const stats =
-        side === 'app'
-          ? await app.stats()
-          : ((await refHttp.request('GET', '/_bench/stats')).json as unknown as {
-              cpuMicros: { user: number; system: number };
-              gcMicros: number;
-              syscalls?: { reads: number; writes: number };
-            });
+      const stats = await statsOf(side);
       const { user, system } = stats.cpuMicros;
       return {
         total: user + system,
@@ -777,10 +774,7 @@ async function main(): Promise<void> {
       ['P5 acknowledgement p99', `${p5.notifyP99.toFixed(1)} ms`, '<= 20 ms', p5.notifyP99 <= 20],
     ];
     // Memory of each serving process once every phase has run (the reference serves P1 to P4 only).
-    const memory = {
-      app: (await app.stats()).memory,
-      reference: ((await refHttp.request('GET', '/_bench/stats')).json as { memory?: ProcessMemory }).memory,
-    };
+    const memory = { app: (await statsOf('app')).memory, reference: (await statsOf('reference')).memory };
     const mb = (bytes: number | undefined): string => (bytes === undefined ? '?' : `${(bytes / 2 ** 20).toFixed(0)} MB`);
     out();
     out(

@@ -1,4 +1,5 @@
 import type { ProcessMemory } from './process-memory';
+
 /** What bench/support/app-process.ts reports at `GET /_bench/stats` (see its header for how it counts). */
 export interface SqlTally {
   /** HTTP requests answered (0 for `background`). */
