@@ -118,13 +118,21 @@ function wrapPg(): void {
       if (typeof text === 'string') counted = tallyStatement(this, text);
     }
     // A key claim that claimed nothing (a replay) wrote nothing: counted as a read once its rows are
-    // seen. node-postgres answers by promise, or by callback when the pool sends the statement
-    // (prepared statements go through the pool).
+    // seen. node-postgres answers by promise, by callback when the pool sends the statement, or
+    // through the callback of a query object it was given (prepared statements: common/database/sql.ts).
     const readOnly = (r: unknown): void => {
       if (!counted || !wroteNothing(r)) return;
       counted.tally.standaloneWrites -= 1;
       counted.tally.standaloneReads += 1;
     };
+    const submittable = config as { submit?: unknown; callback?: unknown } | null;
+    if (counted && typeof submittable?.submit === 'function' && typeof submittable.callback === 'function') {
+      const callback = submittable.callback as (error: unknown, r: unknown) => unknown;
+      submittable.callback = (error: unknown, r: unknown): unknown => {
+        if (!error) readOnly(r);
+        return callback(error, r);
+      };
+    }
     const last = rest.length > 0 ? rest[rest.length - 1] : undefined;
     if (counted && typeof last === 'function') {
       const callback = last as (error: unknown, r: unknown) => unknown;

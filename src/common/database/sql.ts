@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Pool, QueryResultRow } from 'pg';
+import { Query, type Pool, type QueryResultRow } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { isDatabaseUnavailable } from './database-unavailable';
@@ -125,9 +125,41 @@ export function bind(params: unknown[], value: unknown): string {
   return `$${params.length}`;
 }
 
-/** Names of the prepared statements sent so far, by statement text (bounded: see `preparedRows`). */
-const statementNames = new Map<string, string>();
-const MAX_STATEMENT_NAMES = 512;
+/** A statement text sent as a named prepared statement, and its name. */
+export interface PreparedText {
+  readonly text: string;
+  readonly name: string;
+}
+
+/**
+ * The prepared statements named so far, by the length of their text (bounded: see `preparedRows`).
+ * Texts of one length are told apart by comparing them whole, so two texts never share a name.
+ */
+const preparedByLength = new Map<number, PreparedText[]>();
+let preparedCount = 0;
+const MAX_PREPARED_TEXTS = 512;
+
+/**
+ * The name for `text`: the one given to an equal text before, or a new one derived from it. A
+ * purchase's statement text is a few kilobytes assembled anew each time; keying a map by it made V8
+ * hash every character on every purchase, where finding it among the few texts of its length costs
+ * a length check and one comparison (docs/performance.md, sixteenth round). The text answered is
+ * the one first named, so node-postgres's own check that a connection has prepared it compares a
+ * string with itself.
+ */
+export function preparedText(text: string): PreparedText {
+  const sameLength = preparedByLength.get(text.length);
+  if (sameLength) {
+    for (const known of sameLength) if (known.text === text) return known;
+  }
+  const prepared: PreparedText = { text, name: `s_${createHash('sha256').update(text).digest('base64url').slice(0, 32)}` };
+  if (preparedCount < MAX_PREPARED_TEXTS) {
+    if (sameLength) sameLength.push(prepared);
+    else preparedByLength.set(text.length, [prepared]);
+    preparedCount++;
+  }
+  return prepared;
+}
 
 /**
  * Runs one of the few statements every purchase sends as a named prepared statement, straight on
@@ -139,11 +171,7 @@ const MAX_STATEMENT_NAMES = 512;
  * connection that sent it.
  */
 export async function preparedRows<T>(db: DataSource, text: string, values: unknown[]): Promise<T[]> {
-  let name = statementNames.get(text);
-  if (name === undefined) {
-    name = `s_${createHash('sha256').update(text).digest('base64url').slice(0, 32)}`;
-    if (statementNames.size < MAX_STATEMENT_NAMES) statementNames.set(text, name);
-  }
+  const prepared = preparedText(text);
   const pool = (db.driver as unknown as { master: Pool }).master;
   // The connection is taken here rather than by pool.query, so the statement runs in this request's
   // async context (a pool hands a freed connection over inside whichever request freed it).
@@ -156,8 +184,13 @@ export async function preparedRows<T>(db: DataSource, text: string, values: unkn
   };
   client.on('error', onError);
   try {
-    const result = await client.query<T & QueryResultRow>({ name, text, values });
-    return result.rows;
+    return await new Promise<T[]>((resolve, reject) => {
+      // A Query built from the text and named after, rather than from a config object: node-postgres
+      // copies a config object property by property on every statement (docs/performance.md).
+      const query = new Query<T & QueryResultRow>(prepared.text, values, (error, result) => (error ? reject(error) : resolve(result.rows)));
+      (query as unknown as { name: string }).name = prepared.name;
+      client.query(query);
+    });
   } catch (error) {
     cut ??= isDatabaseUnavailable(error) ? (error as Error) : undefined;
     throw error;

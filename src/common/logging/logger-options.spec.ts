@@ -1,3 +1,7 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loggedRequestHeaders, loggedResponse } from './logger-options';
 
 describe('access log line', () => {
@@ -37,5 +41,89 @@ describe('access log line', () => {
     const headers: Record<string, unknown> = { 'content-length': '120', 'set-cookie': 'session=abc' };
     expect(loggedResponse({ statusCode: 201, getHeader: (name) => headers[name] })).toEqual({ statusCode: 201, contentLength: 120 });
     expect(loggedResponse({ statusCode: 204, getHeader: () => undefined })).toEqual({ statusCode: 204 });
+  });
+});
+
+describe('the root logger writing to stdout (a process of its own)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'log-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** An entry script that loads the real logger on stdout, counts its writes, then runs `body`. */
+  const entry = (name: string, body: string): string => {
+    const file = join(dir, `${name}.js`);
+    const register = join(__dirname, '..', '..', '..', 'test', 'support', 'register-ts.js');
+    writeFileSync(
+      file,
+      `const fs = require('node:fs');
+       let writes = 0;
+       const write = fs.write;
+       // Counts the writes that carry lines (an idle periodic flush writes nothing).
+       fs.write = function (fd, data, ...rest) { if (fd === 1 && data.length > 0) writes++; return write.call(this, fd, data, ...rest); };
+       require(${JSON.stringify(register)});
+       const { createRootLogger } = require(${JSON.stringify(join(__dirname, 'logger-options.ts'))});
+       const log = createRootLogger({ app: { logLevel: 'info' } });
+       const writesSoFar = () => writes;
+       ${body}`,
+    );
+    return file;
+  };
+
+  it('writes the lines of a busy stream in blocks, not one write per line', () => {
+    const file = entry(
+      'busy',
+      `(async () => {
+         // One line per turn of the event loop, as requests finishing one after another log them.
+         for (let i = 0; i < 300; i++) {
+           log.info({ n: i, pad: 'x'.repeat(150) }, 'line');
+           await new Promise((resolve) => setImmediate(resolve));
+         }
+         process.stderr.write('writes ' + writesSoFar() + '\\n');
+       })();`,
+    );
+    const run = spawnSync(process.execPath, [file], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+    expect(run.status).toBe(0);
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { n: number });
+    // Every line arrives, in order, once.
+    expect(lines.map((l) => l.n)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    // About 60 KB of lines: at least 4 KiB per write but the last, so well under 30 writes.
+    const writes = Number(/writes (\d+)/.exec(run.stderr)?.[1]);
+    expect(writes).toBeGreaterThan(0);
+    expect(writes).toBeLessThan(30);
+  });
+
+  it('writes what it holds when the process exits', () => {
+    const file = entry('exit', `for (let i = 0; i < 5; i++) log.info({ n: i }, 'before exit'); process.exit(0);`);
+    const run = spawnSync(process.execPath, [file], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+    expect(run.status).toBe(0);
+    expect(
+      run.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { n: number }).n),
+    ).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('does not hold a lone line of an idle process until more come', async () => {
+    // One line, then nothing for 5 s: the line must come out long before the process ends.
+    const file = entry('idle', `log.info({ n: 1 }, 'alone'); setTimeout(() => {}, 5000);`);
+    const child = spawn(process.execPath, [file], { env: { ...process.env, NODE_OPTIONS: '' } });
+    try {
+      const started = Date.now();
+      const line = await new Promise<string>((resolve, reject) => {
+        child.stdout.setEncoding('utf8').once('data', resolve);
+        child.once('exit', () => reject(new Error('exited before writing the line')));
+      });
+      expect((JSON.parse(line) as { msg: string }).msg).toBe('alone');
+      // Start-up (compiling the sources) included; the line itself waits at most 100 ms.
+      expect(Date.now() - started).toBeLessThan(4000);
+    } finally {
+      child.kill();
+    }
   });
 });
