@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import type { TestApp } from './support/test-app';
 import { AuthSessionsRepository } from '../src/auth/auth-sessions.repository';
 import { ServiceClientsService } from '../src/clients/service-clients.service';
+import { PrincipalCache } from '../src/common/auth/principal-cache';
 import { startTestApp } from './support/test-app';
 import { until } from './support/until';
 
@@ -299,6 +300,49 @@ describe('Partner identity (register, login, refresh, logout, client credentials
         for (let i = 0; i < 20; i++) expect((await me(t, user.accessToken)).status).toBe(200);
         expect(reads).toHaveBeenCalledTimes(1);
       } finally {
+        reads.mockRestore();
+      }
+    });
+
+    it('requests that find a session unchecked together check it once', async () => {
+      const user = await registerUser(t);
+      const reads = jest.spyOn(t.app.get(AuthSessionsRepository), 'activeSessionRole');
+      try {
+        const statuses = await Promise.all(Array.from({ length: 10 }, () => me(t, user.accessToken).then((r) => r.status)));
+        expect(statuses).toEqual(Array(10).fill(200));
+        expect(reads).toHaveBeenCalledTimes(1);
+      } finally {
+        reads.mockRestore();
+      }
+    });
+
+    it('a request after a change is not answered by a check that started before it', async () => {
+      const user = await registerUser(t);
+      const repository = t.app.get(AuthSessionsRepository);
+      const original = repository.activeSessionRole.bind(repository);
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      // The first check waits at the gate; later ones run at once.
+      const reads = jest.spyOn(repository, 'activeSessionRole').mockImplementationOnce(async (sessionId, userId) => {
+        await gate;
+        return original(sessionId, userId);
+      });
+      try {
+        const first = me(t, user.accessToken).then((r) => r.status);
+        await until(
+          async () => reads.mock.calls.length,
+          (n) => n === 1,
+        );
+        // The user is deactivated while that check is under way, and the change is announced.
+        await t.app.get(DataSource).query(`UPDATE users SET active = false WHERE id = $1`, [user.id]);
+        t.app.get(PrincipalCache).forget(`user:${user.id}`);
+        expect((await me(t, user.accessToken)).status).toBe(401);
+        expect(reads).toHaveBeenCalledTimes(2);
+        release();
+        // The first request read after the change too (its check was only held back): refused as well.
+        expect(await first).toBe(401);
+      } finally {
+        release();
         reads.mockRestore();
       }
     });

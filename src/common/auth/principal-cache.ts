@@ -34,8 +34,10 @@ export class PrincipalCache implements OnApplicationBootstrap, OnApplicationShut
   private listener?: Client;
   private listening = false;
   private stopped = false;
-  /** Bumped by every notice: a read that started before one is not cached. */
+  /** Bumped by every notice: a read that started before one is not cached, nor joined. */
   private generation = 0;
+  /** Reads under way, by entry key: requests that miss together wait for one read. */
+  private readonly reading = new Map<string, { generation: number; value: Promise<unknown> }>();
   private readonly ttlMs: number;
 
   constructor(
@@ -81,6 +83,25 @@ export class PrincipalCache implements OnApplicationBootstrap, OnApplicationShut
     if (hit && hit.expiresAt > Date.now()) return hit.value;
     if (hit) this.drop(key);
     const generation = this.generation;
+    // A read started since the last notice answers this request too: when an entry expires under
+    // load, the requests that find it gone together read it once, not once each. A read started
+    // before a notice is never joined: the notice may be about this very principal.
+    const underWay = this.reading.get(key);
+    if (underWay && underWay.generation === generation) return underWay.value as Promise<T | null>;
+    const flight = { generation, value: this.readAndKeep(key, names, read, generation) };
+    this.reading.set(key, flight);
+    void flight.value.then(
+      () => this.readDone(key, flight),
+      () => this.readDone(key, flight),
+    );
+    return flight.value;
+  }
+
+  private readDone(key: string, flight: { value: Promise<unknown> }): void {
+    if (this.reading.get(key) === flight) this.reading.delete(key);
+  }
+
+  private async readAndKeep<T>(key: string, names: string[], read: () => Promise<T | null>, generation: number): Promise<T | null> {
     const value = await read();
     // Only live principals are kept; a notice that arrived during the read may concern this one.
     if (value !== null && generation === this.generation && this.enabled) {
