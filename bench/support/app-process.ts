@@ -13,6 +13,8 @@
  *    - `GET /_bench/stats`: the SQL tally below and this process's CPU time.
  *    - `POST /_bench/counting`: `{ "on": true | false }` switches the SQL tally on or off, so the
  *      timed phases run without it.
+ *    - `POST /_bench/forget-principals`: `{ "names": ["user:<id>", ...] }` makes the principal cache
+ *      forget them, as a change announced by PostgreSQL would (PrincipalCache.forget).
  *
  * 2. A SQL tally (docs/reliability.md, P4). `pg.Client.prototype.query` is wrapped, so every statement
  *    this process sends to PostgreSQL through node-postgres (TypeORM's driver; nothing else talks
@@ -37,6 +39,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { createApp } from '../../src/bootstrap';
+import { PrincipalCache } from '../../src/common/auth/principal-cache';
 import { loadConfig } from '../../src/config/load-config';
 import type { AppStats, SqlTally } from './sql-tally';
 import { AFTER_RESPONSE, emptyTally } from './sql-tally';
@@ -171,6 +174,13 @@ function addBenchRoutes(): void {
     fastify.post('/_bench/counting', async (request) => {
       counting = (request.body as { on?: unknown } | undefined)?.on === true;
       return { counting };
+    });
+    fastify.post('/_bench/forget-principals', async (request) => {
+      const names = (request.body as { names?: unknown } | undefined)?.names;
+      if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) throw new Error('names: a list of strings');
+      const cache = app.get(PrincipalCache);
+      for (const name of names) cache.forget(name);
+      return { forgotten: names.length };
     });
     return app;
   };

@@ -215,6 +215,8 @@ export interface AppProcess {
   url: string;
   stats(): Promise<AppStats>;
   counting(on: boolean): Promise<void>;
+  /** Makes the backend forget what it cached of these principals (PrincipalCache names: `user:<id>`). */
+  forgetPrincipals(names: string[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -287,6 +289,10 @@ export async function startAppProcess(databaseUrl: string, dokuBaseUrl: string, 
     counting: async (on) => {
       const res = await http.request('POST', '/_bench/counting', { on });
       if (res.json?.counting !== on) throw new Error(`could not switch SQL counting ${on ? 'on' : 'off'}: ${res.status} ${res.text}`);
+    },
+    forgetPrincipals: async (names) => {
+      const res = await http.request('POST', '/_bench/forget-principals', { names });
+      if (res.json?.forgotten !== names.length) throw new Error(`could not forget principals: ${res.status} ${res.text}`);
     },
     stop: async () => {
       await http.close();
