@@ -293,6 +293,23 @@ describe('Partner identity (register, login, refresh, logout, client credentials
       await other.close();
     });
     const me = (app: TestApp, token: string) => app.http().get('/v1/me').set('authorization', `Bearer ${token}`);
+    /** The next session check waits until `release()`; later ones run at once. `reads` counts them all. */
+    const holdNextSessionCheck = () => {
+      const repository = t.app.get(AuthSessionsRepository);
+      const original = repository.activeSessionRole.bind(repository);
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const reads = jest.spyOn(repository, 'activeSessionRole').mockImplementationOnce(async (sessionId, userId) => {
+        await gate;
+        return original(sessionId, userId);
+      });
+      const started = () =>
+        until(
+          async () => reads.mock.calls.length,
+          (n) => n === 1,
+        );
+      return { reads, release, started, restore: () => (release(), reads.mockRestore()) };
+    };
     it('a signed-in user is checked against the database once, not on every request', async () => {
       const user = await registerUser(t);
       const reads = jest.spyOn(t.app.get(AuthSessionsRepository), 'activeSessionRole');
@@ -318,32 +335,42 @@ describe('Partner identity (register, login, refresh, logout, client credentials
 
     it('a request after a change is not answered by a check that started before it', async () => {
       const user = await registerUser(t);
-      const repository = t.app.get(AuthSessionsRepository);
-      const original = repository.activeSessionRole.bind(repository);
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => (release = resolve));
-      // The first check waits at the gate; later ones run at once.
-      const reads = jest.spyOn(repository, 'activeSessionRole').mockImplementationOnce(async (sessionId, userId) => {
-        await gate;
-        return original(sessionId, userId);
-      });
+      const held = holdNextSessionCheck();
       try {
         const first = me(t, user.accessToken).then((r) => r.status);
-        await until(
-          async () => reads.mock.calls.length,
-          (n) => n === 1,
-        );
+        await held.started();
         // The user is deactivated while that check is under way, and the change is announced.
         await t.app.get(DataSource).query(`UPDATE users SET active = false WHERE id = $1`, [user.id]);
         t.app.get(PrincipalCache).forget(`user:${user.id}`);
         expect((await me(t, user.accessToken)).status).toBe(401);
-        expect(reads).toHaveBeenCalledTimes(2);
-        release();
+        expect(held.reads).toHaveBeenCalledTimes(2);
+        held.release();
         // The first request read after the change too (its check was only held back): refused as well.
         expect(await first).toBe(401);
       } finally {
-        release();
-        reads.mockRestore();
+        held.restore();
+      }
+    });
+
+    it('a check held up for over a second is not waited on by the requests that come after', async () => {
+      const user = await registerUser(t);
+      const held = holdNextSessionCheck();
+      try {
+        let firstDone = false;
+        const first = me(t, user.accessToken).then((r) => {
+          firstDone = true;
+          return r.status;
+        });
+        await held.started();
+        await new Promise((resolve) => setTimeout(resolve, 1_100));
+        // The held check is past the time it may be joined: this request reads for itself, at once.
+        expect((await me(t, user.accessToken)).status).toBe(200);
+        expect(held.reads).toHaveBeenCalledTimes(2);
+        expect(firstDone).toBe(false);
+        held.release();
+        expect(await first).toBe(200);
+      } finally {
+        held.restore();
       }
     });
 

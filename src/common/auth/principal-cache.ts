@@ -12,6 +12,16 @@ interface Entry<T> {
   names: string[];
 }
 
+/** A read of a principal under way, which requests that miss the same entry may wait for. */
+interface Flight {
+  generation: number;
+  startedAt: number;
+  value: Promise<unknown>;
+}
+
+/** How long a read under way may be joined by requests that miss the same entry. */
+const JOIN_READ_MS = 1_000;
+
 /**
  * The principals this instance checked lately (a live session's user role, a service client's
  * scopes), so that a request need not read them again: the check that used to cost a query on
@@ -37,7 +47,7 @@ export class PrincipalCache implements OnApplicationBootstrap, OnApplicationShut
   /** Bumped by every notice: a read that started before one is not cached, nor joined. */
   private generation = 0;
   /** Reads under way, by entry key: requests that miss together wait for one read. */
-  private readonly reading = new Map<string, { generation: number; value: Promise<unknown> }>();
+  private readonly reading = new Map<string, Flight>();
   private readonly ttlMs: number;
 
   constructor(
@@ -86,18 +96,23 @@ export class PrincipalCache implements OnApplicationBootstrap, OnApplicationShut
     // A read started since the last notice answers this request too: when an entry expires under
     // load, the requests that find it gone together read it once, not once each. A read started
     // before a notice is never joined: the notice may be about this very principal.
+    // Nor one older than JOIN_READ_MS: a read stuck on its connection holds up only the requests
+    // that came while it was young, and the next ones read again.
     const underWay = this.reading.get(key);
-    if (underWay && underWay.generation === generation) return underWay.value as Promise<T | null>;
-    const flight = { generation, value: this.readAndKeep(key, names, read, generation) };
+    if (underWay && underWay.generation === generation && Date.now() - underWay.startedAt < JOIN_READ_MS) {
+      return underWay.value as Promise<T | null>;
+    }
+    const value = this.readAndKeep(key, names, read, generation);
+    const flight: Flight = { generation, startedAt: Date.now(), value };
     this.reading.set(key, flight);
-    void flight.value.then(
+    void value.then(
       () => this.readDone(key, flight),
       () => this.readDone(key, flight),
     );
-    return flight.value;
+    return value;
   }
 
-  private readDone(key: string, flight: { value: Promise<unknown> }): void {
+  private readDone(key: string, flight: Flight): void {
     if (this.reading.get(key) === flight) this.reading.delete(key);
   }
 
