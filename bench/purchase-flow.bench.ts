@@ -140,6 +140,8 @@ const MAX_AMOUNT = 10_000_000;
 
 type Side = 'direct' | 'app' | 'reference';
 const SIDES: Side[] = ['direct', 'app', 'reference'];
+/** Round r's order of the sides: each goes first, second and third in turn. */
+const rotation = (r: number): Side[] => SIDES.map((_, k) => SIDES[(k + r) % SIDES.length]);
 
 /** The Purchase Web body, built as PurchaseService builds it (src/purchase/purchase.service.ts). */
 function purchaseWebBody(partnerReferenceNo: string, amount: number, description: string, base: string): Record<string, unknown> {
@@ -538,7 +540,7 @@ async function main(): Promise<void> {
     const warmupCpu: Record<'app' | 'reference', number[]> = { app: [], reference: [] };
     for (let w = 0; w < WARMUP_ROUNDS; w++) {
       const rates: Partial<Record<Side, number>> = {};
-      for (const side of SIDES.map((_, k) => SIDES[(k + w) % SIDES.length])) {
+      for (const side of rotation(w)) {
         const before = await cpuOf(side);
         const result = await closedLoop({ seconds: SECONDS, concurrency: CONNECTIONS }, one[side]);
         const after = await cpuOf(side);
@@ -553,7 +555,7 @@ async function main(): Promise<void> {
     }
     const walAt = await walPosition(db.url);
     for (let r = 0; r < ROUNDS; r++) {
-      const order = SIDES.map((_, k) => SIDES[(k + r) % SIDES.length]);
+      const order = rotation(r);
       for (const side of order) {
         const before = await cpuOf(side);
         const pgBefore = postgresCpuMicros();
@@ -652,7 +654,7 @@ async function main(): Promise<void> {
     );
     const p2: Record<Side, OpenLoopResult[]> = { direct: [], app: [], reference: [] };
     for (let r = 0; r < OPEN_ROUNDS; r++) {
-      const order = SIDES.map((_, k) => SIDES[(k + r) % SIDES.length]);
+      const order = rotation(r);
       for (const side of order) {
         const result = await openLoop(RATE, OPEN_SECONDS, one[side]);
         check(side, result);

@@ -128,22 +128,19 @@ function wrapPg(): void {
       counted.tally.standaloneWrites -= 1;
       counted.tally.standaloneReads += 1;
     };
+    type Callback = (error: unknown, r: unknown) => unknown;
+    const seeing =
+      (callback: Callback): Callback =>
+      (error, r) => {
+        if (!error) readOnly(r);
+        return callback(error, r);
+      };
     const submittable = config as { submit?: unknown; callback?: unknown } | null;
     if (counted && typeof submittable?.submit === 'function' && typeof submittable.callback === 'function') {
-      const callback = submittable.callback as (error: unknown, r: unknown) => unknown;
-      submittable.callback = (error: unknown, r: unknown): unknown => {
-        if (!error) readOnly(r);
-        return callback(error, r);
-      };
+      submittable.callback = seeing(submittable.callback as Callback);
     }
     const last = rest.length > 0 ? rest[rest.length - 1] : undefined;
-    if (counted && typeof last === 'function') {
-      const callback = last as (error: unknown, r: unknown) => unknown;
-      rest[rest.length - 1] = (error: unknown, r: unknown): unknown => {
-        if (!error) readOnly(r);
-        return callback(error, r);
-      };
-    }
+    if (counted && typeof last === 'function') rest[rest.length - 1] = seeing(last as Callback);
     const result = original.call(this, config, ...rest);
     if (counted && result instanceof Promise) result.then(readOnly, () => undefined);
     return result;
