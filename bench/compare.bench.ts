@@ -18,6 +18,14 @@
  * Options (defaults): BENCH_ROUNDS (8), BENCH_PURCHASES (2000), BENCH_CONCURRENCY (8),
  * BENCH_WARMUP_PURCHASES (6000, per side, before the rounds). The same
  * build against itself gave 0.994 on a 2-core machine (docs/performance.md, tenth round).
+ *
+ * PostgreSQL's CPU per purchase is read the same way around each round (its processes on this
+ * machine; only one side runs at a time, so a round's PostgreSQL work is that side's, plus whatever
+ * runs in the background for either). With BENCH_SEPARATE_DATABASES=1 each build migrates a
+ * database of its own on the same server, so a change of schema (an index, a constraint) can be
+ * measured against the schema before it, and each side's PostgreSQL CPU is read from the processes
+ * serving its own database only (its connections; an autovacuum worker that comes and goes within a
+ * round is missed, one that outlives a reading is charged to it).
  */
 import { join, resolve } from 'node:path';
 import * as here from './support/bench-env';
@@ -36,13 +44,22 @@ async function main(): Promise<void> {
   const out = (line = ''): boolean => process.stdout.write(`${line}\n`);
   out(`CPU per purchase, two builds side by side — ${here.machineLine()}`);
   out(`A: ${resolve(otherDist)}  B: ${resolve(__dirname, '..')}`);
+  const separate = process.env.BENCH_SEPARATE_DATABASES === '1';
   const db = await here.benchDatabase('compare');
   const sim = await here.startSimulatorProcess();
   const apps: Partial<Record<'A' | 'B', here.AppProcess>> = {};
   try {
-    // A migrates the database first; B then starts on its schema.
+    // A migrates the database first; B then starts on its schema, or migrates its own.
     apps.A = await other.startAppProcess(db.url, sim.url);
-    apps.B = await here.startAppProcess(db.url, sim.url);
+    const urlB = separate ? await db.another('compare_b') : db.url;
+    apps.B = await here.startAppProcess(urlB, sim.url);
+    // Two databases mean two X-EXTERNAL-ID sequences for one partner, and DOKU refuses an id it has
+    // seen that day: B's ids start far above A's (before B's first DOKU call).
+    if (separate) await here.startExternalIdsAt(urlB, 1_000_000_000_000n);
+    // Each side's PostgreSQL work, read from the processes serving its own database when it has one.
+    const pgDatabase = (url: string): string | undefined => (separate ? decodeURIComponent(new URL(url).pathname.slice(1)) : undefined);
+    const pgOf = { A: pgDatabase(db.url), B: pgDatabase(urlB) };
+    out(separate ? 'each build on a database of its own (BENCH_SEPARATE_DATABASES=1)' : 'both builds on one database');
     const sides = {} as Record<'A' | 'B', { http: here.Http; one: () => Promise<void> }>;
     for (const name of ['A', 'B'] as const) {
       const http = new here.Http(apps[name]!.url, concurrency);
@@ -70,19 +87,37 @@ async function main(): Promise<void> {
       return stats.cpuMicros.user + stats.cpuMicros.system;
     };
     const perPurchase: Record<'A' | 'B', number[]> = { A: [], B: [] };
+    const pgPerPurchase: Record<'A' | 'B', number[]> = { A: [], B: [] };
     for (let round = 0; round < rounds; round++) {
       for (const name of round % 2 === 0 ? (['A', 'B'] as const) : (['B', 'A'] as const)) {
         const before = await cpu(name);
+        const pgBefore = here.postgresCpuMicros(pgOf[name]);
         const result = await here.closedLoop({ calls: purchases, concurrency }, sides[name].one);
+        const pgAfter = here.postgresCpuMicros(pgOf[name]);
         const after = await cpu(name);
         if (result.failures > 0) throw new Error(`${name}: ${result.failures} purchases failed (first: ${result.firstFailure})`);
         perPurchase[name].push((after - before) / result.calls);
+        if (pgBefore !== undefined && pgAfter !== undefined) pgPerPurchase[name].push((pgAfter - pgBefore) / result.calls);
       }
-      out(`  round ${round + 1}: A ${perPurchase.A.at(-1)!.toFixed(0)} µs, B ${perPurchase.B.at(-1)!.toFixed(0)} µs`);
+      const pgLine =
+        pgPerPurchase.B.length > round
+          ? `; PostgreSQL A ${pgPerPurchase.A[round].toFixed(0)} µs, B ${pgPerPurchase.B[round].toFixed(0)} µs`
+          : '';
+      out(`  round ${round + 1}: A ${perPurchase.A.at(-1)!.toFixed(0)} µs, B ${perPurchase.B.at(-1)!.toFixed(0)} µs${pgLine}`);
     }
     const a = here.median(perPurchase.A);
     const b = here.median(perPurchase.B);
     out(`median CPU per purchase: A ${a.toFixed(0)} µs, B ${b.toFixed(0)} µs, B/A ${(b / a).toFixed(3)}`);
+    const pg = pgPerPurchase.B.length === rounds ? { a: here.median(pgPerPurchase.A), b: here.median(pgPerPurchase.B) } : undefined;
+    const pgPaired = pg ? pgPerPurchase.B.map((bRound, i) => bRound / pgPerPurchase.A[i]) : [];
+    if (pg) {
+      out(
+        `PostgreSQL's CPU per purchase: A ${pg.a.toFixed(0)} µs, B ${pg.b.toFixed(0)} µs, B/A ${(pg.b / pg.a).toFixed(3)}; ` +
+          `round by round: median ${here.median(pgPaired).toFixed(3)}, B lower in ${pgPaired.filter((r) => r < 1).length} of ${rounds} rounds`,
+      );
+    } else {
+      out(`PostgreSQL's CPU per purchase: not measured (its processes are not on this machine)`);
+    }
     // Each round's two sides ran back to back: their ratio cancels what the machine did between rounds.
     const paired = perPurchase.B.map((bRound, i) => bRound / perPurchase.A[i]);
     const pairedMedian = here.median(paired);
@@ -99,6 +134,10 @@ async function main(): Promise<void> {
         bOverA: here.round(b / a, 3),
         pairedBOverA: here.round(pairedMedian, 3),
         bLowerRounds: bLower,
+        separateDatabases: separate,
+        postgresA: pg ? here.round(pg.a, 0) : null,
+        postgresB: pg ? here.round(pg.b, 0) : null,
+        postgresPairedBOverA: pg ? here.round(here.median(pgPaired), 3) : null,
       }),
     );
     for (const name of ['A', 'B'] as const) await sides[name].http.close();

@@ -46,18 +46,30 @@ export interface BenchDatabase {
   url: string;
   /** Where it lives, for the header line. */
   where: string;
+  /** A further fresh database on the same server, dropped with this one. */
+  another(label: string): Promise<string>;
   drop(): Promise<void>;
 }
 
 export async function benchDatabase(label: string): Promise<BenchDatabase> {
   const name = `bench_${label}_${randomBytes(4).toString('hex')}`;
   const external = process.env.DATABASE_URL;
+  const others: string[] = [];
+  const another = async (server: string, label: string): Promise<string> => {
+    const other = `bench_${label}_${randomBytes(4).toString('hex')}`;
+    await adminQuery(server, `CREATE DATABASE "${other}"`);
+    others.push(other);
+    return withDatabase(server, other);
+  };
   if (external) {
     await adminQuery(external, `CREATE DATABASE "${name}"`);
     return {
       url: withDatabase(external, name),
       where: `fresh database ${name} on ${new URL(external).host}`,
-      drop: () => adminQuery(external, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+      another: (label) => another(external, label),
+      drop: async () => {
+        for (const db of [name, ...others]) await adminQuery(external, `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
+      },
     };
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-pg-'));
@@ -71,11 +83,21 @@ export async function benchDatabase(label: string): Promise<BenchDatabase> {
   return {
     url: withDatabase(embedded.url, name),
     where: `embedded PostgreSQL (${dataDir})`,
+    another: (label) => another(embedded.url, label),
     drop: async () => {
       await embedded.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Moves a migrated database's X-EXTERNAL-ID sequence to `first`, for a bench that runs two
+ * backends on databases of their own against one DOKU (which refuses an id it has seen that day).
+ * Call it before the backend's first DOKU call: a block reserved earlier keeps its ids.
+ */
+export async function startExternalIdsAt(url: string, first: bigint): Promise<void> {
+  await adminQuery(url, `SELECT setval('doku_external_id_seq', ${first.toString()}, false)`);
 }
 
 function withDatabase(url: string, database: string): string {
@@ -612,13 +634,25 @@ export function verdict(met: boolean): string {
 /** The machine's load when the run starts, for the header: other work on a 2-core box moves the figures. */
 let clockTicks: number | undefined;
 
+/** Whether a process's title (what `ps` shows of a PostgreSQL backend) names `database`. */
+function processTitleNames(pid: string, database: string): boolean {
+  try {
+    return ` ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')} `.includes(` ${database} `);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * CPU time (user + system, µs) of every PostgreSQL process on this machine, read from /proc: the
  * server the benches use is local (the CI server or the embedded one). Undefined where /proc is not
  * there or no process is named postgres (a server elsewhere). Processes that exit between two readings
  * take their time with them, so the pools are kept open while a side is measured.
+ *
+ * With `database`, only the processes serving that database (a connection's process title names its
+ * database): its connections' statements, and an autovacuum worker only while one runs.
  */
-export function postgresCpuMicros(): number | undefined {
+export function postgresCpuMicros(database?: string): number | undefined {
   let pids: string[];
   try {
     pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
@@ -637,6 +671,7 @@ export function postgresCpuMicros(): number | undefined {
     }
     const close = stat.lastIndexOf(')');
     if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
+    if (database !== undefined && !processTitleNames(pid, database)) continue;
     // After the name: state is field 3; utime and stime are fields 14 and 15.
     const fields = stat.slice(close + 2).split(' ');
     ticks += Number(fields[11]) + Number(fields[12]);
