@@ -26,6 +26,8 @@ import { EmoneyLimits1764850000000 } from '../../migrations/1764850000000-Emoney
 import { WebhookClaims1764910000000 } from '../../migrations/1764910000000-WebhookClaims';
 import { DokuDisagreement1764920000000 } from '../../migrations/1764920000000-DokuDisagreement';
 import { DokuDisagreementHandled1764930000000 } from '../../migrations/1764930000000-DokuDisagreementHandled';
+import { CheckedByDomain1764940000000 } from '../../migrations/1764940000000-CheckedByDomain';
+import { OutboxAggregateIndexDropped1764950000000 } from '../../migrations/1764950000000-OutboxAggregateIndexDropped';
 
 /**
  * Every migration, in order. Listed explicitly (rather than globbed) so the compiled app, the CLI
@@ -60,4 +62,6 @@ export const MIGRATIONS = [
   WebhookClaims1764910000000,
   DokuDisagreement1764920000000,
   DokuDisagreementHandled1764930000000,
+  CheckedByDomain1764940000000,
+  OutboxAggregateIndexDropped1764950000000,
 ];

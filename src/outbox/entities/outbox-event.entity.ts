@@ -8,7 +8,6 @@ import { Column, CreateDateColumn, Entity, Generated, Index, PrimaryColumn } fro
  * the event is not read by anyone.
  */
 @Entity('outbox_events')
-@Index('outbox_events_aggregate_idx', ['aggregateType', 'aggregateId'])
 // Readers page by position; rows still without one have no entry, so writers do not touch it.
 @Index('outbox_events_position_key', ['position'], { unique: true, where: 'position IS NOT NULL' })
 // The sequencer's work list: the events still without a position.

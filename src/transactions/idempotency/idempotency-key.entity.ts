@@ -1,4 +1,4 @@
-import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { Transaction } from '../entities/transaction.entity';
 
 /**
@@ -6,7 +6,7 @@ import { Transaction } from '../entities/transaction.entity';
  * and completed in the same commit as the result, so a key never points at a half-done operation.
  */
 @Entity('idempotency_keys')
-@Check('idempotency_keys_status_check', `status IN ('IN_PROGRESS','COMPLETED')`)
+// status is checked by its column's domain (idempotency_key_status: migration CheckedByDomain).
 @Index('idempotency_keys_scope_key_key', ['scope', 'key'], { unique: true })
 // The reconciler's search for requests abandoned between their two commits.
 @Index('idempotency_keys_in_progress_idx', ['createdAt'], { where: `status = 'IN_PROGRESS'` })

@@ -3,14 +3,9 @@ import { DokuExchange } from '../doku.ports';
 
 /** One HTTP attempt to DOKU as stored for support and reconciliation; bodies redacted by the client. */
 @Entity('doku_exchanges')
-@Check('doku_exchanges_method_check', `method IN ('POST')`)
-@Check('doku_exchanges_external_id_check', `external_id ~ '^[0-9]{1,32}$'`)
+// method, external_id and outcome are checked by their columns' domains (doku_exchange_method,
+// doku_external_id, doku_exchange_outcome: migration CheckedByDomain), which TypeORM cannot declare.
 @Check('doku_exchanges_attempt_check', `attempt >= 1`)
-@Check(
-  'doku_exchanges_outcome_check',
-  `outcome IN ('SUCCESS','IN_PROGRESS','REJECTED','NOT_FOUND','INVALID_B2B_TOKEN','INVALID_CUSTOMER_TOKEN',
-    'INVALID_SIGNATURE','DUPLICATE_REFERENCE','DUPLICATE_EXTERNAL_ID','RATE_LIMITED','UNKNOWN','TIMEOUT','TRANSPORT_ERROR')`,
-)
 @Check('doku_exchanges_duration_ms_check', `duration_ms >= 0`)
 export class DokuExchangeRecord {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'doku_exchanges_pkey' })
