@@ -9,10 +9,12 @@ describe(DokuTransport.name, () => {
   let server: LocalHttpServer;
   let transport: DokuTransport;
   let baseUrl: string;
+  // Generous for the calls that are answered: a loaded machine (the whole suite at once) once took
+  // more than 300 ms over a file's first request. The timeout tests set their own short deadline.
   const config = (overrides: Partial<DokuTransportConfig> = {}): DokuTransportConfig => ({
     baseUrl,
-    timeoutMs: 300,
-    connectTimeoutMs: 300,
+    timeoutMs: 5000,
+    connectTimeoutMs: 5000,
     maxResponseBytes: 1024,
     poolConnections: 2,
     ...overrides,
@@ -67,8 +69,10 @@ describe(DokuTransport.name, () => {
 
   it('reports a server that never answers as a timeout with an unknown outcome', async () => {
     server.handler = () => undefined;
+    const short = new DokuTransport(config({ timeoutMs: 300 }));
     const started = Date.now();
-    const error = await transport.post({ path: '/a', headers: {}, body: '{}', context }).catch((e: unknown) => e);
+    const error = await short.post({ path: '/a', headers: {}, body: '{}', context }).catch((e: unknown) => e);
+    await short.close();
     expect(error).toBeInstanceOf(DokuTimeoutError);
     expect(error).toMatchObject({ code: 'DOKU.TIMEOUT', outcomeUnknown: true, context });
     expect(Date.now() - started).toBeLessThan(2000);
@@ -79,7 +83,9 @@ describe(DokuTransport.name, () => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.write('{"responseCode":');
     };
-    await expect(transport.post({ path: '/a', headers: {}, body: '{}' })).rejects.toBeInstanceOf(DokuTimeoutError);
+    const short = new DokuTransport(config({ timeoutMs: 300 }));
+    await expect(short.post({ path: '/a', headers: {}, body: '{}' })).rejects.toBeInstanceOf(DokuTimeoutError);
+    await short.close();
   });
 
   it('aborts a response declared larger than the cap', async () => {
