@@ -10,9 +10,13 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * compiled per connection and runs only for the columns a statement assigns. On a purchase that was
  * about a tenth of PostgreSQL's CPU (docs/performance.md, seventeenth round).
  *
- * Online and without a rewrite: each domain starts bare, so a column changes to it without its rows
- * being rewritten, and gets its check afterwards, NOT VALID, so no table is scanned under a lock:
- * every row was held to the same check by the table's constraint until this statement. The checks
+ * No table is rewritten: each domain starts bare, so a column changes to it without its rows being
+ * rewritten, and gets its check afterwards, NOT VALID, so no table is scanned to validate it: every
+ * row was held to the same check by the table's constraint until this statement. The indexes on the
+ * changed columns are kept as they are, except the two partial indexes whose condition names one
+ * (`transactions_unresolved_idx`, `idempotency_keys_in_progress_idx`): PostgreSQL builds them again,
+ * which reads `transactions` and `idempotency_keys` once while the migration holds their locks
+ * (a few seconds per million rows; plan the deploy accordingly). The checks
  * are moved as the database has them (a channel's migration may have widened the payment methods).
  * The limit-release trigger names `status` and `type` in its condition and is recreated around the
  * change, as PostgreSQL requires. A later migration that widens a set alters the domain
