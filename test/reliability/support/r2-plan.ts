@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { DokuClock } from '../../../src/integrations/doku/snap/doku-clock';
 import type { FaultFiring, FaultRule, FaultType } from '../../../simulator/src/faults';
 import type { SignedInUser } from '../../support/actors';
 import { registerUser, serviceToken } from '../../support/actors';
@@ -111,7 +112,7 @@ interface PurchasePlan {
   amount: number;
   /** What the customer does while the purchase waits for the PIN. */
   atPin: 'pay' | 'decline' | 'cancel';
-  /** Paid purchases afterwards: refunded once or twice, canceled the same day, or left alone. */
+  /** Paid purchases afterwards: refunded once or twice, canceled (DOKU refuses a cancel on a later Jakarta day than the payment), or left alone. */
   afterPayment: 'none' | 'refund' | 'refunds' | 'cancel';
 }
 
@@ -190,6 +191,42 @@ export interface FinalState {
   moneyFaults: string[];
 }
 
+const HOUR_MS = 3_600_000;
+const jakartaDayOf = (epochMs: number): string => new Date(epochMs + 7 * HOUR_MS).toISOString().slice(0, 10);
+
+/**
+ * Moves DOKU's clock and ours (DokuClock: X-TIMESTAMP, X-EXTERNAL-ID day, token expiry) together to one
+ * minute past the next Jakarta midnight. Moving only the simulator would make it refuse our X-TIMESTAMP.
+ */
+function toNextJakartaDay(env: ReliabilityEnv): void {
+  const simNow = env.sim.control.clock().epochMs;
+  const nextMidnight = Date.parse(`${jakartaDayOf(simNow + 24 * HOUR_MS)}T00:00:00+07:00`);
+  const ms = nextMidnight - simNow + 60_000;
+  const clock = env.t.app.get(DokuClock);
+  const offset = clock.now().getTime() - Date.now() + ms;
+  jest.spyOn(clock, 'now').mockImplementation(() => new Date(Date.now() + offset));
+  env.sim.control.advanceClock(ms);
+}
+
+export interface RunOptions {
+  /**
+   * Once the purchases are paid, moves both clocks (the simulator's and our DokuClock) to just past the
+   * next Jakarta midnight, so that every cancel of a paid purchase falls on a later day than its payment.
+   */
+  nextDayBeforeCancels?: boolean;
+}
+
+/**
+ * Whether DOKU may cancel a paid purchase: only on the Jakarta day it was paid
+ * (docs/doku-integration.md#cancel). The cancels are sent between two readings of DOKU's clock;
+ * `either` is a payment day that was still current at the first reading but not at the second, when
+ * midnight passed while the cancels were in flight and only DOKU's answer tells which side each fell on.
+ */
+export function cancelDay(paidDay: string, dayBefore: string, dayAfter: string): 'same' | 'later' | 'either' {
+  if (paidDay === dayAfter) return 'same';
+  return paidDay === dayBefore ? 'either' : 'later';
+}
+
 export interface RunResult {
   plan: Plan;
   env: ReliabilityEnv;
@@ -206,9 +243,9 @@ export interface RunResult {
 /**
  * Runs a plan on a fresh simulator and app: purchases, transfers and top-ups under faults; the PIN
  * (or a decline, or a cancel) on every purchase DOKU has; everything settled; then refunds and
- * same-day cancels of paid purchases under faults; everything settled again; then reconciled.
+ * cancels of paid purchases under faults; everything settled again; then reconciled.
  */
-export async function runPlan(plan: Plan, faultSeed: string): Promise<RunResult> {
+export async function runPlan(plan: Plan, faultSeed: string, options: RunOptions = {}): Promise<RunResult> {
   const started = Date.now();
   const env = await startFaultBatteryEnv(`${faultSeed}:sim`, TIMINGS);
   const db = env.t.app.get(DataSource);
@@ -354,8 +391,13 @@ export async function runPlan(plan: Plan, faultSeed: string): Promise<RunResult>
     }
     const settled1 = await converge();
 
-    // Phase 2: refunds and same-day cancels of the purchases that were paid.
+    // Phase 2: refunds and cancels of the purchases that were paid. A cancel is refused (409
+    // PURCHASE.NOT_CANCELABLE) when DOKU's clock has passed Jakarta midnight since the payment.
+    if (options.nextDayBeforeCancels) toNextJakartaDay(env);
     byKey = await transactionsByKey();
+    atDoku = simPurchases();
+    const jakartaToday = () => env.sim.control.clock().now.slice(0, 10);
+    const dayBefore2 = jakartaToday();
     const second: Op[] = [];
     for (const p of plan.purchases) {
       if (p.atPin !== 'pay' || byKey.get(`r2-pur-${p.index}`)?.status !== 'SUCCESS') continue;
@@ -371,6 +413,20 @@ export async function runPlan(plan: Plan, faultSeed: string): Promise<RunResult>
     await mapLimit(second, CONCURRENCY, send);
     const unlanded2 = await landed();
     const sendMs2 = Date.now() - phase2;
+    const dayAfter2 = jakartaToday();
+    /** Paid purchases (plan position) whose cancel DOKU must refuse, or may have refused ('either'). */
+    const cancelFallsOn = new Map<number, ReturnType<typeof cancelDay>>();
+    for (const op of second) {
+      if (op.kind !== 'cancel' || op.purchase === undefined) continue;
+      const paidTime = atDoku.get(byKey.get(`r2-pur-${op.purchase}`)?.reference as string)?.detail.paidTime;
+      if (typeof paidTime !== 'string') problems.push(`${op.key}: DOKU has no payment time for the purchase`);
+      else cancelFallsOn.set(op.purchase, cancelDay(paidTime.slice(0, 10), dayBefore2, dayAfter2));
+    }
+    const canceledAtDoku = (purchase: number) => simPurchases().get(byKey.get(`r2-pur-${purchase}`)?.reference as string)?.status === '05';
+    /** Whether DOKU accepted the cancel of a paid purchase by the day rule (not by faults). */
+    const cancelAllowed = new Map<number, boolean>();
+    for (const [purchase, day] of cancelFallsOn)
+      cancelAllowed.set(purchase, day === 'same' || (day === 'either' && canceledAtDoku(purchase)));
     const settled2 = await converge();
 
     const unlanded = unlanded1 + unlanded1b + unlanded2;
@@ -389,7 +445,10 @@ export async function runPlan(plan: Plan, faultSeed: string): Promise<RunResult>
         problems.push(`${op.key}: never sent`);
         continue;
       }
-      if (a.status >= 500) problems.push(`${op.key}: ${a.status} ${a.text.slice(0, 200)}`);
+      const refusedByDay = op.kind === 'cancel' && op.purchase !== undefined && cancelAllowed.get(op.purchase) === false;
+      if (refusedByDay && a.status === 409 && isStableErrorBody(a.json) && a.json.error.code === 'PURCHASE.NOT_CANCELABLE')
+        answers.add('cancelRefusedNextDay');
+      else if (a.status >= 500) problems.push(`${op.key}: ${a.status} ${a.text.slice(0, 200)}`);
       else if (a.status >= 400)
         problems.push(`${op.key}: unexpected decline ${a.status} ${isStableErrorBody(a.json) ? a.json.error.code : a.text.slice(0, 200)}`);
       else if (a.status !== okStatus[op.kind] && a.status !== 202) problems.push(`${op.key}: answered ${a.status}`);
@@ -412,7 +471,8 @@ export async function runPlan(plan: Plan, faultSeed: string): Promise<RunResult>
     // A cancel DOKU never received fails: the purchase's own status says it was not canceled.
     for (const op of ops) {
       if (op.kind === 'refund' || op.kind === 'transfer' || op.kind === 'topUp') expected.set(op.key, 'SUCCESS');
-      else if (op.kind === 'cancel') expected.set(op.key, applied(op) ? 'SUCCESS' : 'FAILED');
+      else if (op.kind === 'cancel')
+        expected.set(op.key, applied(op) && cancelAllowed.get(op.purchase as number) !== false ? 'SUCCESS' : 'FAILED');
     }
     for (const p of plan.purchases) {
       const key = `r2-pur-${p.index}`;
@@ -420,7 +480,10 @@ export async function runPlan(plan: Plan, faultSeed: string): Promise<RunResult>
       if (applied(opByKey.get(key))) {
         if (p.atPin === 'decline') status = 'FAILED';
         else if (p.atPin === 'cancel') status = applied(opByKey.get(`r2-cnl-pin-${p.index}`)) ? 'CANCELED' : 'SUCCESS';
-        else status = opByKey.has(`r2-cnl-paid-${p.index}`) && applied(opByKey.get(`r2-cnl-paid-${p.index}`)) ? 'CANCELED' : 'SUCCESS';
+        else {
+          const cancel = opByKey.get(`r2-cnl-paid-${p.index}`);
+          status = cancel && applied(cancel) && cancelAllowed.get(p.index) === true ? 'CANCELED' : 'SUCCESS';
+        }
       }
       expected.set(key, status);
     }
