@@ -154,6 +154,20 @@ describe('The back-office console in a headless Chromium (e2e, simulator)', () =
   let loads = 0;
   const open = (page: Page, screen: string) => page.goto(`/admin?load=${++loads}#${screen}`);
 
+  /**
+   * The customers list filtered by `q`, then the customer's page, each step waited for. The list
+   * applies a filter 500 ms after the typing, by navigating to the list's own address: a click that
+   * opens the customer just as that fires is taken back to the list, and the customer's page (and
+   * the row a test then clicks) goes away under it.
+   */
+  async function openCustomer(page: Page, q: string): Promise<void> {
+    await open(page, '/customers');
+    await page.fill('input[name="q"]', q);
+    await page.waitForURL((url) => decodeURIComponent(url.hash).includes(`"q":"${q}"`));
+    await page.getByText(customer.email).click();
+    await page.waitForURL((url) => url.hash === `#/customers/${customer.id}/show`);
+  }
+
   const menu = async (page: Page) =>
     (await page.locator('.RaSidebar-fixed, .RaMenu-open, [class*="RaMenu"]').first().innerText()).split('\n');
 
@@ -309,9 +323,7 @@ describe('The back-office console in a headless Chromium (e2e, simulator)', () =
     'support finds a customer by DOKU account and sees the wallet, but cannot refund (no button, and the API says 403)',
     async () => {
       const { page } = await signIn(support);
-      await open(page, '/customers');
-      await page.fill('input[name="q"]', accountId);
-      await page.getByText(customer.email).click();
+      await openCustomer(page, accountId);
       const wallet = await page.getByTestId('wallet').innerText();
       expect(wallet).toContain('BOUND');
       expect(wallet).toContain(accountId.slice(-4));
@@ -348,9 +360,7 @@ describe('The back-office console in a headless Chromium (e2e, simulator)', () =
       const before = credited();
       const first = await signIn(maker);
       // Found by phone number, then the purchase among the customer's transactions.
-      await open(first.page, '/customers');
-      await first.page.fill('input[name="q"]', phone);
-      await first.page.getByText(customer.email).click();
+      await openCustomer(first.page, phone);
       await first.page.locator('td', { hasText: 'Rp 100.000' }).first().click();
       await first.page.waitForURL((url) => url.hash === `#/transactions/${purchaseId}/show`);
       await first.page.getByRole('button', { name: 'Refund' }).click();
