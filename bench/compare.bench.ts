@@ -26,6 +26,11 @@
  * measured against the schema before it, and each side's PostgreSQL CPU is read from the processes
  * serving its own database only (its connections; an autovacuum worker that comes and goes within a
  * round is missed, one that outlives a reading is charged to it).
+ *
+ * With BENCH_WAL=1, each side then sends one more window of BENCH_PURCHASES purchases, alone, and
+ * the script prints what its database wrote to PostgreSQL's WAL per purchase (pg_walinspect): records
+ * and bytes in all and by table and index, A beside B. Unlike CPU, these counts do not depend on the
+ * machine's load, so a change that writes fewer rows, index entries or locks shows exactly.
  */
 import { join, resolve } from 'node:path';
 import * as here from './support/bench-env';
@@ -45,6 +50,7 @@ async function main(): Promise<void> {
   out(`CPU per purchase, two builds side by side — ${here.machineLine()}`);
   out(`A: ${resolve(otherDist)}  B: ${resolve(__dirname, '..')}`);
   const separate = process.env.BENCH_SEPARATE_DATABASES === '1';
+  const walWanted = process.env.BENCH_WAL === '1';
   const db = await here.benchDatabase('compare');
   const sim = await here.startSimulatorProcess();
   const apps: Partial<Record<'A' | 'B', here.AppProcess>> = {};
@@ -123,6 +129,7 @@ async function main(): Promise<void> {
     const pairedMedian = here.median(paired);
     const bLower = paired.filter((r) => r < 1).length;
     out(`B/A round by round: median ${pairedMedian.toFixed(3)}, B lower in ${bLower} of ${rounds} rounds`);
+    const wal = walWanted ? await walWindows(out, { A: db.url, B: urlB }, purchases, concurrency, sides) : undefined;
     out(
       JSON.stringify({
         bench: 'compare',
@@ -138,6 +145,14 @@ async function main(): Promise<void> {
         postgresA: pg ? here.round(pg.a, 0) : null,
         postgresB: pg ? here.round(pg.b, 0) : null,
         postgresPairedBOverA: pg ? here.round(here.median(pgPaired), 3) : null,
+        ...(wal
+          ? {
+              walRecordsA: here.round(wal.A.records, 2),
+              walRecordsB: here.round(wal.B.records, 2),
+              walBytesA: here.round(wal.A.bytes, 0),
+              walBytesB: here.round(wal.B.bytes, 0),
+            }
+          : {}),
       }),
     );
     for (const name of ['A', 'B'] as const) await sides[name].http.close();
@@ -146,6 +161,51 @@ async function main(): Promise<void> {
     await sim.stop();
     await db.drop();
   }
+}
+
+/**
+ * One window of purchases per side, alone, framed by WAL positions: what each side's database wrote
+ * per purchase, in all and by relation (the relations that wrote the most first), A beside B.
+ */
+async function walWindows(
+  out: (line?: string) => boolean,
+  urls: Record<'A' | 'B', string>,
+  purchases: number,
+  concurrency: number,
+  sides: Record<'A' | 'B', { one: () => Promise<void> }>,
+): Promise<Record<'A' | 'B', here.WalWritten> | undefined> {
+  const written = {} as Record<'A' | 'B', here.WalWritten>;
+  try {
+    for (const name of ['A', 'B'] as const) {
+      const since = await here.walSince(urls[name]);
+      const result = await here.closedLoop({ calls: purchases, concurrency }, sides[name].one);
+      if (result.failures > 0) throw new Error(`${name}: ${result.failures} purchases failed (first: ${result.firstFailure})`);
+      const w = await since();
+      const per = (n: number) => n / result.calls;
+      written[name] = {
+        records: per(w.records),
+        bytes: per(w.bytes),
+        byRelation: new Map([...w.byRelation].map(([k, v]) => [k, { records: per(v.records), bytes: per(v.bytes) }])),
+      };
+    }
+  } catch (error) {
+    out(`WAL per purchase: not measured (${(error as Error).message})`);
+    return undefined;
+  }
+  const { A, B } = written;
+  const most = (r: string) => Math.max(A.byRelation.get(r)?.bytes ?? 0, B.byRelation.get(r)?.bytes ?? 0);
+  const relations = [...new Set([...A.byRelation.keys(), ...B.byRelation.keys()])].sort((x, y) => most(y) - most(x));
+  const cell = (w: { records: number; bytes: number } | undefined) =>
+    `${(w?.records ?? 0).toFixed(2).padStart(6)} ${(w?.bytes ?? 0).toFixed(0).padStart(6)}`;
+  out(`WAL per purchase (one more window of ${purchases} per side, alone): records and bytes, A then B`);
+  out(`  ${'all'.padEnd(44)} ${cell(A)}   ${cell(B)}`);
+  for (const r of relations) {
+    const a = A.byRelation.get(r);
+    const b = B.byRelation.get(r);
+    if (Math.max(a?.records ?? 0, b?.records ?? 0) < 0.05) continue;
+    out(`  ${r.padEnd(44)} ${cell(a)}   ${cell(b)}`);
+  }
+  return written;
 }
 
 main().catch((error: unknown) => {

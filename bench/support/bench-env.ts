@@ -680,6 +680,60 @@ export function postgresCpuMicros(database?: string): number | undefined {
   return found ? (ticks * 1e6) / clockTicks : undefined;
 }
 
+/** What a database wrote to PostgreSQL's WAL between two positions: records and bytes, in all and by relation. */
+export interface WalWritten {
+  records: number;
+  bytes: number;
+  /** By the relation of each record's first block (its table or index); records that name no block by kind, e.g. `(Transaction)` for commits. */
+  byRelation: Map<string, { records: number; bytes: number }>;
+}
+
+/**
+ * PostgreSQL's WAL position now, and a reader of what `url`'s database wrote since, through the
+ * pg_walinspect extension (PostgreSQL 15's contrib, created in that database on first use; it
+ * needs a superuser or pg_read_server_files). WAL is the server's, not a database's: records
+ * naming a block of another database are left out, and records naming none (commits, mostly) are
+ * counted whoever wrote them, so only one side may run between the two positions.
+ */
+export async function walSince(url: string): Promise<() => Promise<WalWritten>> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('CREATE EXTENSION IF NOT EXISTS pg_walinspect');
+    const from = (await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn;
+    return async () => {
+      const reader = new Client({ connectionString: url });
+      await reader.connect();
+      try {
+        const rows = (
+          await reader.query<{ relation: string; records: number; bytes: string }>(
+            `WITH w AS (
+               SELECT resource_manager, record_length, substring(block_ref from 'rel \\d+/(\\d+)/\\d+')::oid AS db,
+                      substring(block_ref from 'rel \\d+/\\d+/(\\d+)')::oid AS file
+                 FROM pg_get_wal_records_info($1::pg_lsn, pg_current_wal_lsn()))
+             SELECT COALESCE(c.relname::text, CASE WHEN w.file IS NULL THEN '(' || w.resource_manager || ')' ELSE '(relation ' || w.file || ')' END) AS relation,
+                    count(*)::int AS records, sum(w.record_length)::text AS bytes
+               FROM w LEFT JOIN pg_class c ON c.relfilenode = w.file AND c.relfilenode <> 0
+              WHERE w.db IS NULL OR w.db = (SELECT oid FROM pg_database WHERE datname = current_database())
+              GROUP BY 1`,
+            [from],
+          )
+        ).rows;
+        const byRelation = new Map(rows.map((r) => [r.relation, { records: r.records, bytes: Number(r.bytes) }]));
+        return {
+          records: rows.reduce((n, r) => n + r.records, 0),
+          bytes: rows.reduce((n, r) => n + Number(r.bytes), 0),
+          byRelation,
+        };
+      } finally {
+        await reader.end();
+      }
+    };
+  } finally {
+    await client.end();
+  }
+}
+
 export function machineLine(): string {
   return `${cpus().length} cores, load average ${loadavg()
     .map((x) => x.toFixed(2))
