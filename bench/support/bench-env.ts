@@ -73,7 +73,15 @@ export async function benchDatabase(label: string): Promise<BenchDatabase> {
     };
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-pg-'));
-  const embedded = await startEmbeddedPostgres({ dataDir, port: envNumber('BENCH_EMBEDDED_PG_PORT', 54_339), log: () => undefined });
+  const port = envNumber('BENCH_EMBEDDED_PG_PORT', 54_339);
+  const embedded = await startEmbeddedPostgres({ dataDir, port, log: () => undefined }).catch((e: unknown) => {
+    rmSync(dataDir, { recursive: true, force: true });
+    // It fails without a reason of its own when the port is taken, most often by another bench still running.
+    const why = e instanceof Error ? e.message : 'no reason given';
+    throw new Error(
+      `the embedded PostgreSQL did not start on port ${port} (${why}): is another bench running? BENCH_EMBEDDED_PG_PORT picks another port`,
+    );
+  });
   try {
     await adminQuery(embedded.url, `CREATE DATABASE "${name}"`);
   } catch (e) {
