@@ -86,6 +86,15 @@ export interface DatabaseSection {
    * waited on those.
    */
   poolMin: number;
+  /**
+   * PostgreSQL cancels a statement of ours that runs longer (ms; 0: never). Our statements take
+   * milliseconds; one that waits this long (a lock held by a stuck session, a runaway plan) is
+   * answered 503 with Retry-After instead of holding its connection and its request forever.
+   * Migrations run without it.
+   */
+  statementTimeoutMs: number;
+  /** PostgreSQL ends a session of ours left idle inside a transaction this long (ms; 0: never), releasing its locks. */
+  idleInTransactionTimeoutMs: number;
   logQueries: boolean;
 }
 

@@ -157,6 +157,23 @@ describe(loadConfig.name, () => {
     ]);
   });
 
+  it('sets PostgreSQL statement and idle-in-transaction timeouts on the connections by default, 0 for never', () => {
+    expect(loadConfig({ ...DEV }).database).toMatchObject({ statementTimeoutMs: 30_000, idleInTransactionTimeoutMs: 60_000 });
+    expect(
+      loadConfig({ ...DEV, DATABASE_STATEMENT_TIMEOUT_MS: '0', DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '20000' }).database,
+    ).toMatchObject({ statementTimeoutMs: 0, idleInTransactionTimeoutMs: 20_000 });
+    // DOKU's token request waits inside a transaction: the idle timeout must outlast DOKU's.
+    expect(() => loadConfig({ ...DEV, DOKU_TIMEOUT_MS: '15000', DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '15000' })).toThrow(
+      'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS must exceed DOKU_TIMEOUT_MS (the DOKU token request runs inside a transaction), or be 0',
+    );
+    expect(
+      loadConfig({ ...DEV, DOKU_TIMEOUT_MS: '15000', DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '0' }).database.idleInTransactionTimeoutMs,
+    ).toBe(0);
+    expect(() => loadConfig({ ...DEV, DATABASE_STATEMENT_TIMEOUT_MS: '-1' })).toThrow(
+      'DATABASE_STATEMENT_TIMEOUT_MS must be between 0 and 3600000 (got -1)',
+    );
+  });
+
   it('keeps every pooled database connection open while idle in production unless DATABASE_POOL_MIN says fewer, never more than the pool', () => {
     const prod = { ...productionEnv(), DATABASE_POOL_SIZE: '8' };
     expect(loadConfig(prod).database).toMatchObject({ poolSize: 8, poolMin: 8 });

@@ -250,6 +250,8 @@ export function loadConfig(environment: Env = process.env): AppConfig {
       // Production keeps its pools full; development and the tests start many short-lived apps
       // against one server (its 100 connections ran out when every test app kept its pool full).
       poolMin: int('DATABASE_POOL_MIN', prod ? poolSize : 0, 0, poolSize),
+      statementTimeoutMs: int('DATABASE_STATEMENT_TIMEOUT_MS', 30_000, 0, 3_600_000),
+      idleInTransactionTimeoutMs: int('DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', 60_000, 0, 3_600_000),
       logQueries: bool('DATABASE_LOG_QUERIES', false),
     },
     doku: {
@@ -317,6 +319,13 @@ export function loadConfig(environment: Env = process.env): AppConfig {
   };
   const grace = config.reconciliation.notFoundGraceMs;
   if (grace !== undefined && grace <= config.doku.timeoutMs) problems.push('RECONCILER_NOT_FOUND_GRACE_MS must exceed DOKU_TIMEOUT_MS');
+  // The fleet's one B2B token request to DOKU runs inside a transaction holding its lock (docs/doku-integration.md#b2b-token).
+  const idle = config.database.idleInTransactionTimeoutMs;
+  if (idle > 0 && idle <= config.doku.timeoutMs) {
+    problems.push(
+      'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS must exceed DOKU_TIMEOUT_MS (the DOKU token request runs inside a transaction), or be 0',
+    );
+  }
   if (problems.length) throw new ConfigError(problems);
   return config;
 }

@@ -21,6 +21,13 @@ export function buildDataSourceOptions(db: DatabaseSection, url: string): DataSo
     migrationsRun: false,
     // Failed queries surface as errors and are logged by the error filter with the request id.
     logging: db.logQueries ? ['query', 'error'] : false,
-    extra: { max: db.poolSize, min: db.poolMin, application_name: 'doku-wallet-partner' },
+    extra: {
+      max: db.poolSize,
+      min: db.poolMin,
+      application_name: 'doku-wallet-partner',
+      // Sent when each connection opens; 0 is PostgreSQL's own "never".
+      statement_timeout: db.statementTimeoutMs,
+      idle_in_transaction_session_timeout: db.idleInTransactionTimeoutMs,
+    },
   };
 }

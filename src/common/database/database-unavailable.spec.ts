@@ -1,5 +1,5 @@
 import { QueryFailedError } from 'typeorm';
-import { isDatabaseUnavailable } from './database-unavailable';
+import { isDatabaseUnavailable, isStatementCanceled } from './database-unavailable';
 
 describe('isDatabaseUnavailable', () => {
   const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
@@ -14,6 +14,7 @@ describe('isDatabaseUnavailable', () => {
     ['pool could not connect in time', new Error('timeout exceeded when trying to connect')],
     ['wrapped by TypeORM', new QueryFailedError('SELECT 1', [], withCode('57P01'))],
     ['wrapped as a cause', new Error('outer', { cause: withCode('ECONNRESET') })],
+    ['session ended for idling in a transaction (25P03)', withCode('25P03', 'terminating connection due to idle-in-transaction timeout')],
   ])('%s: unavailable', (_label, error) => {
     expect(isDatabaseUnavailable(error)).toBe(true);
   });
@@ -26,5 +27,20 @@ describe('isDatabaseUnavailable', () => {
     ['nothing', undefined],
   ])('%s: not unavailable', (_label, error) => {
     expect(isDatabaseUnavailable(error)).toBe(false);
+  });
+});
+
+describe('isStatementCanceled', () => {
+  const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
+
+  it('is the statement timeout or a cancel (57014), direct or wrapped, and nothing else', () => {
+    expect(isStatementCanceled(withCode('57014', 'canceling statement due to statement timeout'))).toBe(true);
+    expect(isStatementCanceled(new QueryFailedError('SELECT 1', [], withCode('57014')))).toBe(true);
+    expect(isStatementCanceled(new Error('outer', { cause: withCode('57014') }))).toBe(true);
+    for (const other of [withCode('57P01'), withCode('23505'), withCode('ECONNRESET'), new Error('57014'), undefined, 'text']) {
+      expect(isStatementCanceled(other)).toBe(false);
+    }
+    // A canceled statement leaves its connection usable: it is not a connection to throw away.
+    expect(isDatabaseUnavailable(withCode('57014'))).toBe(false);
   });
 });

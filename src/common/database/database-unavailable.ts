@@ -8,6 +8,7 @@ const UNAVAILABLE_SQLSTATES = new Set([
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now (starting up, recovering)
   '53300', // too_many_connections
+  '25P03', // idle_in_transaction_session_timeout: the server ended the session
 ]);
 const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
 const UNAVAILABLE_MESSAGES = [
@@ -16,6 +17,19 @@ const UNAVAILABLE_MESSAGES = [
   /^Client has encountered a connection error/,
   /Client was closed and is not queryable/,
 ];
+
+/**
+ * Whether PostgreSQL canceled the statement (57014: the statement timeout, or an operator's
+ * cancel). Nothing of it was written and the connection is still good; the request is answered 503
+ * with Retry-After like an unreachable database.
+ */
+export function isStatementCanceled(error: unknown): boolean {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
+    if ((e as { code?: unknown }).code === '57014') return true;
+    e = (e as { driverError?: unknown }).driverError ?? (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   // TypeORM wraps the driver's error (QueryFailedError.driverError); Node wraps causes.

@@ -1,5 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import { isDatabaseUnavailable } from '../database/database-unavailable';
+import { isDatabaseUnavailable, isStatementCanceled } from '../database/database-unavailable';
 import { AppError } from './app-error';
 import type { ErrorCode } from './error-codes';
 import { httpStatusFor } from './error-codes';
@@ -74,7 +74,7 @@ export function toErrorResponse(exception: unknown, requestId: string): ErrorRes
     if (code) return build(code, MESSAGES[code] ?? exception.message, requestId);
     return build('INTERNAL.ERROR', MESSAGES['INTERNAL.ERROR']!, requestId, undefined, {}, true);
   }
-  if (isDatabaseUnavailable(exception)) {
+  if (isDatabaseUnavailable(exception) || isStatementCanceled(exception)) {
     return build('INTERNAL.UNAVAILABLE', MESSAGES['INTERNAL.UNAVAILABLE']!, requestId, undefined, { 'Retry-After': '1' });
   }
   const fastifyError = exception as { code?: string; statusCode?: number; message?: string };
