@@ -1,7 +1,10 @@
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { runCli } from '../src/cli/cli';
+import { MIGRATIONS } from '../src/database/migrations';
 import type { TestApp } from './support/test-app';
 import { startTestApp } from './support/test-app';
+import { adminQuery, runDatabaseName, withDatabase } from './support/test-database';
 
 describe('Operator CLI', () => {
   let t: TestApp;
@@ -77,5 +80,31 @@ describe('Operator CLI', () => {
     await runCli(['client:return-url', '--client-id', created.clientId, '--return-url', 'none'], env);
     expect(await stored()).toBeNull();
     await expect(runCli(['client:return-url', '--client-id', created.clientId], env)).rejects.toThrow(/needs --client-id and --return-url/);
+  });
+
+  it('migration:run and migration:revert are not held to the statement timeout: each waits out a lock on the migrations table longer than it', async () => {
+    const name = runDatabaseName('cli-migrations');
+    const adminUrl = process.env.TEST_PG_ADMIN_URL!;
+    await adminQuery(adminUrl, `CREATE DATABASE "${name}"`);
+    const url = withDatabase(adminUrl, name);
+    const operator = { NODE_ENV: 'test', DATABASE_URL: url, DATABASE_STATEMENT_TIMEOUT_MS: '300' };
+    expect(((await runCli(['migration:run'], operator)) as { applied: string[] }).applied).toHaveLength(MIGRATIONS.length);
+    /** Runs `command` while another session holds the migrations table for 1.2 s (four times the timeout). */
+    const whileLocked = async (command: string): Promise<unknown> => {
+      const holder = new Client({ connectionString: url });
+      await holder.connect();
+      try {
+        await holder.query('BEGIN');
+        await holder.query('LOCK TABLE migrations IN SHARE MODE');
+        const released = new Promise((resolve) => setTimeout(resolve, 1_200)).then(() => holder.query('COMMIT'));
+        const result = await runCli([command], operator);
+        await released;
+        return result;
+      } finally {
+        await holder.end();
+      }
+    };
+    expect(await whileLocked('migration:revert')).toEqual({ reverted: true });
+    expect(((await whileLocked('migration:run')) as { applied: string[] }).applied).toEqual([MIGRATIONS.at(-1)!.name]);
   });
 });

@@ -80,11 +80,13 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     ? undefined
     : await startEmbeddedPostgres({ dataDir: config.database.embedded.dataDir, port: config.database.embedded.port, stopStale: false });
   url ??= embedded!.url;
+  // An operator's migration or audit check takes as long as it takes: no statement timeout here.
+  const operatorDatabase = { ...config.database, statementTimeoutMs: 0 };
   try {
     switch (command) {
       case 'migration:run':
       case 'migration:revert': {
-        const ds = await new DataSource(buildDataSourceOptions(config.database, url)).initialize();
+        const ds = await new DataSource(buildDataSourceOptions(operatorDatabase, url)).initialize();
         try {
           if (command === 'migration:run') return { applied: await runMigrationsLocked(ds) };
           await ds.undoLastMigration({ transaction: 'each' });
@@ -94,7 +96,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
         }
       }
       case 'audit:verify': {
-        const ds = await new DataSource(buildDataSourceOptions(config.database, url)).initialize();
+        const ds = await new DataSource(buildDataSourceOptions(operatorDatabase, url)).initialize();
         try {
           const result = await new AuditTrail(ds).verify();
           if (!result.ok && result.firstBroken) {
