@@ -3,15 +3,13 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../src/config/load-config';
 import { buildDataSourceOptions } from '../src/database/database-options';
-import { runMigrationsLocked } from '../src/database/migrate';
+import { MIGRATION_LOCK_KEY, runMigrationsLocked } from '../src/database/migrate';
 import { MIGRATIONS } from '../src/database/migrations';
 import { registerUser } from './support/actors';
 import { adminQuery, runDatabaseName, withDatabase } from './support/test-database';
 import type { WalletEnv } from './support/wallet-fixtures';
 import { createBoundWallet, startWalletEnv } from './support/wallet-fixtures';
 
-/** The migration lock's key (src/database/migrate.ts). */
-const MIGRATION_LOCK_KEY = 727_001;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { MigrationExecutor } from 'typeorm';
 
 // Any fixed number shared by every instance: only one of them applies migrations at a time.
-const MIGRATION_LOCK_KEY = 727_001;
+export const MIGRATION_LOCK_KEY = 727_001;
 
 /**
  * Applies pending migrations under an advisory lock, so instances starting together do not race.
@@ -15,8 +15,7 @@ export async function runMigrationsLocked(db: DataSource): Promise<string[]> {
   const runner = db.createQueryRunner();
   await runner.connect();
   try {
-    await runner.query('SET statement_timeout = 0');
-    await runner.query('SET idle_in_transaction_session_timeout = 0');
+    await runner.query('SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0');
     await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
       const executor = new MigrationExecutor(db, runner);

@@ -24,20 +24,22 @@ const UNAVAILABLE_MESSAGES = [
  * with Retry-After like an unreachable database.
  */
 export function isStatementCanceled(error: unknown): boolean {
-  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
-    if ((e as { code?: unknown }).code === '57014') return true;
-    e = (e as { driverError?: unknown }).driverError ?? (e as { cause?: unknown }).cause;
-  }
-  return false;
+  return causes(error).some((e) => e.code === '57014');
 }
 
 export function isDatabaseUnavailable(error: unknown): boolean {
-  // TypeORM wraps the driver's error (QueryFailedError.driverError); Node wraps causes.
-  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
-    const { code, message } = e as { code?: unknown; message?: unknown };
+  return causes(error).some(({ code, message }) => {
     if (typeof code === 'string' && (UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08') || UNAVAILABLE_ERRNOS.has(code))) return true;
-    if (typeof message === 'string' && UNAVAILABLE_MESSAGES.some((m) => m.test(message))) return true;
+    return typeof message === 'string' && UNAVAILABLE_MESSAGES.some((m) => m.test(message));
+  });
+}
+
+/** The error and what it wraps, four deep: TypeORM wraps the driver's error (QueryFailedError.driverError); Node wraps causes. */
+function causes(error: unknown): Array<{ code?: unknown; message?: unknown }> {
+  const chain: Array<{ code?: unknown; message?: unknown }> = [];
+  for (let e = error; e && typeof e === 'object' && chain.length < 4;) {
+    chain.push(e);
     e = (e as { driverError?: unknown }).driverError ?? (e as { cause?: unknown }).cause;
   }
-  return false;
+  return chain;
 }

@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { DokuClock } from '../../../src/integrations/doku/snap/doku-clock';
 import type { FaultFiring, FaultRule, FaultType } from '../../../simulator/src/faults';
+import { jakartaDay } from '../../../simulator/src/time';
 import type { SignedInUser } from '../../support/actors';
 import { registerUser, serviceToken } from '../../support/actors';
 import { createBoundWallet } from '../../support/wallet-fixtures';
@@ -191,16 +192,13 @@ export interface FinalState {
   moneyFaults: string[];
 }
 
-const HOUR_MS = 3_600_000;
-const jakartaDayOf = (epochMs: number): string => new Date(epochMs + 7 * HOUR_MS).toISOString().slice(0, 10);
-
 /**
  * Moves DOKU's clock and ours (DokuClock: X-TIMESTAMP, X-EXTERNAL-ID day, token expiry) together to one
  * minute past the next Jakarta midnight. Moving only the simulator would make it refuse our X-TIMESTAMP.
  */
 function toNextJakartaDay(env: ReliabilityEnv): void {
   const simNow = env.sim.control.clock().epochMs;
-  const nextMidnight = Date.parse(`${jakartaDayOf(simNow + 24 * HOUR_MS)}T00:00:00+07:00`);
+  const nextMidnight = Date.parse(`${jakartaDay(simNow + 86_400_000)}T00:00:00+07:00`);
   const ms = nextMidnight - simNow + 60_000;
   const clock = env.t.app.get(DokuClock);
   const offset = clock.now().getTime() - Date.now() + ms;
