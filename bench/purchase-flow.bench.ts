@@ -537,6 +537,13 @@ async function main(): Promise<void> {
     const cpuParts: Record<Side, Array<Omit<CpuClock, 'total'>>> = { direct: [], app: [], reference: [] };
     const pgCpu: Record<Side, number[]> = { direct: [], app: [], reference: [] };
     const wal: Record<Side, number[]> = { direct: [], app: [], reference: [] };
+    // What the rest of the machine spends per purchase: DOKU (the simulator) and the load (this process).
+    const simCpu: Record<Side, number[]> = { direct: [], app: [], reference: [] };
+    const loadCpu: Record<Side, number[]> = { direct: [], app: [], reference: [] };
+    const loadCpuMicros = (): number => {
+      const u = process.cpuUsage();
+      return u.user + u.system;
+    };
     const warmupCpu: Record<'app' | 'reference', number[]> = { app: [], reference: [] };
     for (let w = 0; w < WARMUP_ROUNDS; w++) {
       const rates: Partial<Record<Side, number>> = {};
@@ -560,9 +567,15 @@ async function main(): Promise<void> {
         const before = await cpuOf(side);
         const pgBefore = postgresCpuMicros();
         const walBefore = await walAt.read();
+        const simBefore = sim.cpuMicros();
+        const loadBefore = loadCpuMicros();
         const result = await closedLoop({ seconds: SECONDS, concurrency: CONNECTIONS }, one[side]);
+        const loadAfter = loadCpuMicros();
+        const simAfter = sim.cpuMicros();
         const walAfter = await walAt.read();
         const pgAfter = postgresCpuMicros();
+        if (simBefore !== undefined && simAfter !== undefined) simCpu[side].push((simAfter - simBefore) / result.calls);
+        loadCpu[side].push((loadAfter - loadBefore) / result.calls);
         const after = await cpuOf(side);
         if (pgBefore !== undefined && pgAfter !== undefined) pgCpu[side].push((pgAfter - pgBefore) / result.calls);
         wal[side].push(Number(walAfter - walBefore) / result.calls);
@@ -618,6 +631,12 @@ async function main(): Promise<void> {
       ) as Record<Side, number | null>,
       // Bytes of write-ahead log the server wrote per purchase while each side ran (what it must make durable).
       walBytesPerPurchase: Object.fromEntries(SIDES.map((side) => [side, round(median(wal[side]), 0)])) as Record<Side, number>,
+      // The simulator's CPU per purchase while each side ran (DOKU's work, which the real DOKU does on its own machines).
+      simulatorCpuMicrosPerPurchase: Object.fromEntries(
+        SIDES.map((side) => [side, simCpu[side].length > 0 ? round(median(simCpu[side]), 0) : null]),
+      ) as Record<Side, number | null>,
+      // This process's CPU per purchase while each side ran: the load generator (and the signing of direct calls).
+      loadCpuMicrosPerPurchase: Object.fromEntries(SIDES.map((side) => [side, round(median(loadCpu[side]), 0)])) as Record<Side, number>,
     };
     out(`  medians: direct ${p1Figures.directRate}/s, app ${p1Figures.appRate}/s, reference ${p1Figures.referenceRate}/s`);
     out(`  app/direct:    ${p1Figures.appOverDirect.toFixed(2)}x (target >= 0.80: ${verdict(p1Figures.appOverDirect >= 0.8)})`);
@@ -628,6 +647,15 @@ async function main(): Promise<void> {
       out(
         `  PostgreSQL's CPU per purchase (its processes on this machine): app ${pg.app} µs, reference ${pg.reference} µs ` +
           `(while the direct side ran, which uses no database: ${pg.direct} µs per call, the server's own background work)`,
+      );
+    }
+    const simCpuOf = p1Figures.simulatorCpuMicrosPerPurchase;
+    const loadCpuOf = p1Figures.loadCpuMicrosPerPurchase;
+    if (simCpuOf.direct !== null && simCpuOf.app !== null && simCpuOf.reference !== null) {
+      out(
+        `  the rest of the machine per purchase: DOKU (the simulator) direct ${simCpuOf.direct} µs, app ${simCpuOf.app} µs, ` +
+          `reference ${simCpuOf.reference} µs; the load generator direct ${loadCpuOf.direct} µs, app ${loadCpuOf.app} µs, ` +
+          `reference ${loadCpuOf.reference} µs (direct waits on DOKU's latency; app and reference share the cores with all of it)`,
       );
     }
     const walBytes = p1Figures.walBytesPerPurchase;

@@ -220,6 +220,8 @@ export interface SimulatorProcess {
   http: Http;
   /** The simulator's control API (`/_sim/...`); throws on anything but 200. */
   control(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<Record<string, unknown>>;
+  /** The simulator process's CPU time so far (user + system, µs), from /proc; undefined where there is none. */
+  cpuMicros(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -234,6 +236,7 @@ export async function startSimulatorProcess(): Promise<SimulatorProcess> {
       if (res.status !== 200) throw new Error(`simulator control ${method} ${path}: ${res.status} ${res.text.slice(0, 300)}`);
       return res.json ?? {};
     },
+    cpuMicros: () => (started.child.pid === undefined ? undefined : processCpuMicros(started.child.pid)),
     stop: async () => {
       await http.close();
       await started.stop();
@@ -660,6 +663,18 @@ function processTitleNames(pid: string, database: string): boolean {
  * With `database`, only the processes serving that database (a connection's process title names its
  * database): its connections' statements, and an autovacuum worker only while one runs.
  */
+/** CPU time (user + system, µs) of one process so far, from /proc; undefined where it cannot be read. */
+export function processCpuMicros(pid: number): number | undefined {
+  try {
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / clockTicks;
+  } catch {
+    return undefined;
+  }
+}
+
 export function postgresCpuMicros(database?: string): number | undefined {
   let pids: string[];
   try {

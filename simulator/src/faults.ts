@@ -117,7 +117,10 @@ const MAX_FIRINGS = 20_000;
 export class FaultInjector {
   private rules: ActiveRule[] = [];
   private occurrences = new Map<string, number>();
+  /** The newest MAX_FIRINGS firings, as a ring: `firingNext` is where the next one goes, `firingCount` how many there are. */
   private firingLog: FaultFiring[] = [];
+  private firingNext = 0;
+  private firingCount = 0;
   private seed: string;
 
   constructor(seed: string) {
@@ -161,19 +164,35 @@ export class FaultInjector {
     });
     this.rules = next;
     this.occurrences = new Map();
-    this.firingLog = [];
+    this.clearFirings();
     if (seed !== undefined) this.seed = seed;
   }
 
   clear(): void {
     this.rules = [];
     this.occurrences = new Map();
-    this.firingLog = [];
+    this.clearFirings();
   }
 
   /** The faults that fired since the rules were set (the newest 20,000), oldest first: what each operation went through. */
   firings(): FaultFiring[] {
-    return this.firingLog.map((f) => ({ ...f }));
+    const start = this.firingCount < MAX_FIRINGS ? 0 : this.firingNext;
+    const out: FaultFiring[] = [];
+    for (let i = 0; i < this.firingCount; i++) out.push({ ...this.firingLog[(start + i) % MAX_FIRINGS] });
+    return out;
+  }
+
+  private clearFirings(): void {
+    this.firingLog = [];
+    this.firingNext = 0;
+    this.firingCount = 0;
+  }
+
+  /** Keeps a firing; past MAX_FIRINGS it takes the oldest one's place (a busy simulator pays nothing for the bound). */
+  private recordFiring(firing: FaultFiring): void {
+    this.firingLog[this.firingNext] = firing;
+    this.firingNext = (this.firingNext + 1) % MAX_FIRINGS;
+    if (this.firingCount < MAX_FIRINGS) this.firingCount += 1;
   }
 
   list(): { seed: string; rules: Array<Omit<ActiveRule, 'keys'> & { keys?: string[] }> } {
@@ -209,14 +228,17 @@ export class FaultInjector {
       if (rule.times !== undefined && rule.fired >= rule.times) continue;
       const key = rule.keyBy === 'amount' && amountKey !== undefined ? `amount:${amountKey}` : businessKey;
       if (rule.keys && !rule.keys.has(key)) continue;
-      const occKey = `${rule.id}|${target}|${key}`;
-      const occ = this.occurrences.get(occKey) ?? 0;
-      this.occurrences.set(occKey, occ + 1);
-      if (keyedUniform(this.seed, `${occKey}|${occ}`) >= rule.probability) continue;
+      // The occurrence count only feeds the draw: a rule that always fires (the benchmarks' latency
+      // on every call) keeps no count per operation and draws nothing.
+      if (rule.probability < 1) {
+        const occKey = `${rule.id}|${target}|${key}`;
+        const occ = this.occurrences.get(occKey) ?? 0;
+        this.occurrences.set(occKey, occ + 1);
+        if (keyedUniform(this.seed, `${occKey}|${occ}`) >= rule.probability) continue;
+      }
       rule.fired += 1;
       d.fired.push(`${rule.id}:${rule.type}`);
-      this.firingLog.push({ rule: rule.id, type: rule.type, endpoint: target, key });
-      if (this.firingLog.length > MAX_FIRINGS) this.firingLog.splice(0, this.firingLog.length - MAX_FIRINGS);
+      this.recordFiring({ rule: rule.id, type: rule.type, endpoint: target, key });
       switch (rule.type) {
         case 'latency':
           d.latencyMs += rule.latencyMs;

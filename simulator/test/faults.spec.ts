@@ -1,6 +1,7 @@
 import { request } from 'undici';
 import type { Harness, Reply } from './support/harness';
 import { idr, newExternalId, P, readyCustomer, SnapTestClient, startHarness } from './support/harness';
+import { FaultInjector } from '../src/faults';
 
 /** A client that keeps the raw response text instead of parsing it (for unreadable answers). */
 class RawTextClient extends SnapTestClient {
@@ -259,5 +260,55 @@ describe('fault injection', () => {
     });
     expect(bad.statusCode).toBe(400);
     await bad.body.text();
+  });
+});
+
+describe('the firing log', () => {
+  it('keeps the newest 20,000 firings, oldest first, and starts again empty when the rules change', () => {
+    const faults = new FaultInjector('seed-ring');
+    faults.set([
+      { id: 'slow', endpoint: 'purchaseWeb', type: 'latency', latencyMs: 5 },
+      { id: 'half', endpoint: 'purchaseWeb', type: 'error_before', probability: 0.5, keyBy: 'amount' },
+    ]);
+    const total = 20_007;
+    let half = 0;
+    for (let i = 0; i < total; i++) {
+      const d = faults.decide('purchaseWeb', `ref-${i}`, '1000.00');
+      expect(d.latencyMs).toBe(5);
+      if (d.errorBefore !== undefined) half += 1;
+    }
+    // The rule that always fires fired on every call; the drawn one on some, not all.
+    expect(faults.list().rules.map((r) => r.fired)).toEqual([total, half]);
+    expect(half).toBeGreaterThan(total * 0.4);
+    expect(half).toBeLessThan(total * 0.6);
+    const log = faults.firings();
+    expect(log).toHaveLength(20_000);
+    // The oldest kept is the firing after the dropped ones: the last call's firings end the log.
+    expect(log[log.length - 1].key).toMatch(/^(ref-20006|amount:1000\.00)$/);
+    const slow = log.filter((f) => f.rule === 'slow');
+    expect(slow[slow.length - 1].key).toBe('ref-20006');
+    const kept = slow.map((f) => Number(f.key.slice(4)));
+    expect(kept).toEqual([...kept].sort((a, b) => a - b));
+    expect(kept[0]).toBe(total - slow.length);
+
+    faults.set([{ id: 'again', endpoint: 'purchaseWeb', type: 'latency', latencyMs: 1 }]);
+    expect(faults.firings()).toEqual([]);
+    faults.decide('purchaseWeb', 'ref-a');
+    faults.decide('purchaseWeb', 'ref-b');
+    expect(faults.firings().map((f) => f.key)).toEqual(['ref-a', 'ref-b']);
+  });
+
+  it('a drawn rule decides the same with the same seed, whatever a rule that always fires does beside it', () => {
+    const draw = (withAlways: boolean) => {
+      const faults = new FaultInjector('seed-same');
+      faults.set([
+        ...(withAlways ? [{ id: 'always', endpoint: 'purchaseWeb' as const, type: 'latency' as const, latencyMs: 1 }] : []),
+        { id: 'drawn', endpoint: 'purchaseWeb', type: 'error_before', probability: 0.3 },
+      ]);
+      return Array.from({ length: 200 }, (_, i) => faults.decide('purchaseWeb', `ref-${i % 50}`).errorBefore !== undefined);
+    };
+    const alone = draw(false);
+    expect(draw(true)).toEqual(alone);
+    expect(alone.filter(Boolean).length).toBeGreaterThan(20);
   });
 });
