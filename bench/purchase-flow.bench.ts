@@ -33,7 +33,10 @@
  *     Prints throughput per round and the medians' ratios app/direct (target >= 0.8) and
  *     app/reference (target >= 0.9), CPU per purchase in each serving process, and PostgreSQL's
  *     own CPU per purchase while each side ran (read from /proc when the server is on this machine)
- *     and the write-ahead log it wrote per purchase (pg_current_wal_lsn before and after).
+ *     and the write-ahead log it wrote per purchase (pg_current_wal_lsn before and after). Also
+ *     what the simulator (DOKU's work) and this process (the load) spend per purchase beside each
+ *     side, and the four together: the rate the machine's cores allow each side at most, against
+ *     what 0.80x of direct would need.
  * P2: open loop at BENCH_RATE (100) purchases per second for BENCH_OPEN_SECONDS per side and
  *     round, latency counted from each call's scheduled start; p50 / p99 added over direct
  *     (target: p99 added <= 10 ms).
@@ -657,6 +660,23 @@ async function main(): Promise<void> {
           `reference ${simCpuOf.reference} µs; the load generator direct ${loadCpuOf.direct} µs, app ${loadCpuOf.app} µs, ` +
           `reference ${loadCpuOf.reference} µs (direct waits on DOKU's latency; app and reference share the cores with all of it)`,
       );
+      // The machine's budget: what every process together spends on one purchase bounds the rate
+      // the cores allow, whatever the serving process does. 0.80x of direct needs a total below this.
+      const pgOf = p1Figures.postgresCpuMicrosPerPurchase;
+      if (pgOf.app !== null && pgOf.reference !== null) {
+        const cores = cpus().length;
+        const total = (side: 'app' | 'reference') =>
+          (side === 'app' ? p1Figures.appCpuMicrosPerPurchase : p1Figures.referenceCpuMicrosPerPurchase) +
+          (pgOf[side] ?? 0) +
+          (simCpuOf[side] ?? 0) +
+          loadCpuOf[side];
+        const ceiling = (micros: number) => Math.round((cores * 1e6) / micros);
+        out(
+          `  the machine per purchase, all four together: app side ${total('app')} µs, reference side ${total('reference')} µs; ` +
+            `${cores} cores allow at most ${ceiling(total('app'))}/s and ${ceiling(total('reference'))}/s; ` +
+            `0.80x of direct (${Math.round(0.8 * p1Figures.directRate)}/s) needs at most ${Math.round((cores * 1e6) / (0.8 * p1Figures.directRate))} µs in all`,
+        );
+      }
     }
     const walBytes = p1Figures.walBytesPerPurchase;
     out(
