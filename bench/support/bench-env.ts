@@ -642,7 +642,7 @@ export function verdict(met: boolean): string {
   return met ? 'met' : 'MISSED';
 }
 
-/** The machine's load when the run starts, for the header: other work on a 2-core box moves the figures. */
+/** Clock ticks per second of the CPU times in /proc (CLK_TCK), read once. */
 let clockTicks: number | undefined;
 
 /** Whether a process's title (what `ps` shows of a PostgreSQL backend) names `database`. */
@@ -654,15 +654,6 @@ function processTitleNames(pid: string, database: string): boolean {
   }
 }
 
-/**
- * CPU time (user + system, µs) of every PostgreSQL process on this machine, read from /proc: the
- * server the benches use is local (the CI server or the embedded one). Undefined where /proc is not
- * there or no process is named postgres (a server elsewhere). Processes that exit between two readings
- * take their time with them, so the pools are kept open while a side is measured.
- *
- * With `database`, only the processes serving that database (a connection's process title names its
- * database): its connections' statements, and an autovacuum worker only while one runs.
- */
 /** CPU time (user + system, µs) of one process so far, from /proc; undefined where it cannot be read. */
 export function processCpuMicros(pid: number): number | undefined {
   try {
@@ -675,6 +666,15 @@ export function processCpuMicros(pid: number): number | undefined {
   }
 }
 
+/**
+ * CPU time (user + system, µs) of every PostgreSQL process on this machine, read from /proc: the
+ * server the benches use is local (the CI server or the embedded one). Undefined where /proc is not
+ * there or no process is named postgres (a server elsewhere). Processes that exit between two readings
+ * take their time with them, so the pools are kept open while a side is measured.
+ *
+ * With `database`, only the processes serving that database (a connection's process title names its
+ * database): its connections' statements, and an autovacuum worker only while one runs.
+ */
 export function postgresCpuMicros(database?: string): number | undefined {
   let pids: string[];
   try {
@@ -757,6 +757,7 @@ export async function walSince(url: string): Promise<() => Promise<WalWritten>> 
   }
 }
 
+/** The machine's load when the run starts, for the header: other work on a 2-core box moves the figures. */
 export function machineLine(): string {
   return `${cpus().length} cores, load average ${loadavg()
     .map((x) => x.toFixed(2))
