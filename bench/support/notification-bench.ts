@@ -17,7 +17,9 @@
  *   Fastify hooks and body parsing; no Nest pipeline, no verification, no database).
  *
  * Closed loop: `rounds` rounds of `seconds` per side, `connections` at a time, the order alternating
- * each round; ratio notify/echo of the median throughputs (target >= 0.5). Open loop: `rate` per
+ * each round; ratio notify/echo of the median throughputs (target >= 0.5), and what each side costs
+ * the machine per request: the backend, PostgreSQL and the load generator (a notify round counted
+ * through its drain), with the rate the cores allow at most. Open loop: `rate` per
  * second for `openSeconds` per side and round, `openRounds` rounds, acknowledgement latency counted
  * from each request's scheduled start (target: notify p99 <= 20 ms). Every request is signed before
  * its round starts, so signing costs the measured run nothing. After each notify round it waits until
@@ -36,7 +38,20 @@ import { defaultPartnersFile, readPartnersFile } from '../../simulator/src/optio
 import { DEV_DOKU_CREDENTIALS } from '../../src/config/dev-credentials';
 import { jakartaTimestamp } from '../../src/integrations/doku/snap/doku-signature';
 import type { AppProcess, ClosedLoopResult, OpenLoopResult, SimulatorProcess } from './bench-env';
-import { closedLoop, createBoundUsers, envNumber, Http, median, openLoop, percentile, round, sleep, verdict } from './bench-env';
+import { cpus } from 'node:os';
+import {
+  closedLoop,
+  createBoundUsers,
+  envNumber,
+  Http,
+  median,
+  openLoop,
+  percentile,
+  postgresCpuMicros,
+  round,
+  sleep,
+  verdict,
+} from './bench-env';
 import { AFTER_RESPONSE, breakdown, tallyDelta, tallyLine, tallySum } from './sql-tally';
 
 export interface NotificationBenchOptions {
@@ -257,14 +272,40 @@ export async function measureNotifications(
      * by leaving the processing for later only builds a backlog.
      */
     const processedRates: number[] = [];
+    /**
+     * CPU per request of the processes that share the machine, summed over the rounds: the backend,
+     * PostgreSQL (when it is on this machine) and this process (the load; the requests are signed
+     * before the clock starts). A notify round is counted through its drain, since processing the
+     * notifications is part of what one costs.
+     */
+    const spent: Record<Side, { backend: number; postgres: number | undefined; load: number; calls: number }> = {
+      notify: { backend: 0, postgres: 0, load: 0, calls: 0 },
+      echo: { backend: 0, postgres: 0, load: 0, calls: 0 },
+    };
+    const machineCpu = async () => {
+      const { user, system } = (await app.stats()).cpuMicros;
+      const load = process.cpuUsage();
+      return { backend: user + system, postgres: postgresCpuMicros(), load: load.user + load.system };
+    };
     for (let r = 0; r < o.rounds; r++) {
       const order: Side[] = r % 2 === 0 ? ['notify', 'echo'] : ['echo', 'notify'];
       let drainMs = 0;
       for (const side of order) {
-        const result = await closedRun(side, o.seconds);
+        const sends = prepare(side, Math.ceil(o.seconds * o.signedPerSecond));
+        const before = await machineCpu();
+        const result = await closedLoop({ calls: sends.length, seconds: o.seconds, concurrency: o.connections }, sender(side, sends));
+        if (side === 'notify') drainMs = await drain();
+        const after = await machineCpu();
         check(side, result);
         closed[side].push(result);
-        if (side === 'notify') drainMs = await drain();
+        const sum = spent[side];
+        sum.backend += after.backend - before.backend;
+        sum.load += after.load - before.load;
+        sum.postgres =
+          sum.postgres !== undefined && after.postgres !== undefined && before.postgres !== undefined
+            ? sum.postgres + after.postgres - before.postgres
+            : undefined;
+        sum.calls += result.calls;
       }
       const acknowledged = closed.notify[r];
       processedRates.push(acknowledged.calls / (acknowledged.calls / acknowledged.rate + drainMs / 1000));
@@ -284,6 +325,29 @@ export async function measureNotifications(
         `acknowledged and processed ${processedRate.toFixed(0)}/s (${(processedRate / rate('echo')).toFixed(2)}x echo)`,
     );
     out(`  notify/echo: ${ratio.toFixed(2)}x (target >= 0.50: ${verdict(ratio >= 0.5)})`);
+    const perRequest = Object.fromEntries(
+      SIDES.map((side) => {
+        const sum = spent[side];
+        const backend = sum.backend / sum.calls;
+        const postgres = sum.postgres === undefined ? null : sum.postgres / sum.calls;
+        const load = sum.load / sum.calls;
+        return [
+          side,
+          {
+            backend: round(backend, 0),
+            postgres: postgres === null ? null : round(postgres, 0),
+            load: round(load, 0),
+            all: round(backend + (postgres ?? 0) + load, 0),
+          },
+        ];
+      }),
+    ) as Record<Side, { backend: number; postgres: number | null; load: number; all: number }>;
+    const ceiling = (micros: number) => Math.round((cpus().length * 1e6) / micros);
+    const part = (side: Side) => {
+      const c = perRequest[side];
+      return `${side}: backend ${c.backend} µs, PostgreSQL ${c.postgres ?? 'not on this machine'}${c.postgres === null ? '' : ' µs'}, load ${c.load} µs, all ${c.all} µs (at most ${ceiling(c.all)}/s on ${cpus().length} cores)`;
+    };
+    out(`  the machine per request over the rounds (a notify round counted through its drain): ${part('notify')} | ${part('echo')}`);
 
     // ---- Open loop: acknowledgement latency at a fixed rate ----
     out();
@@ -378,6 +442,7 @@ export async function measureNotifications(
           processedRate: round(processedRate, 1),
           processedOverEcho: round(processedRate / rate('echo'), 3),
           rounds: Object.fromEntries(SIDES.map((s) => [s, closed[s].map((x) => round(x.rate, 1))])),
+          cpuMicrosPerRequest: perRequest,
         },
         open: {
           rate: o.rate,
