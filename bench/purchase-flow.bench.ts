@@ -96,6 +96,8 @@ import {
   machineLine,
   median,
   postgresCpuMicros,
+  ownCpuMicros,
+  coresAllow,
   openLoop,
   percentile,
   round,
@@ -543,10 +545,6 @@ async function main(): Promise<void> {
     // What the rest of the machine spends per purchase: DOKU (the simulator) and the load (this process).
     const simCpu: Record<Side, number[]> = { direct: [], app: [], reference: [] };
     const loadCpu: Record<Side, number[]> = { direct: [], app: [], reference: [] };
-    const loadCpuMicros = (): number => {
-      const u = process.cpuUsage();
-      return u.user + u.system;
-    };
     const warmupCpu: Record<'app' | 'reference', number[]> = { app: [], reference: [] };
     for (let w = 0; w < WARMUP_ROUNDS; w++) {
       const rates: Partial<Record<Side, number>> = {};
@@ -571,9 +569,9 @@ async function main(): Promise<void> {
         const pgBefore = postgresCpuMicros();
         const walBefore = await walAt.read();
         const simBefore = sim.cpuMicros();
-        const loadBefore = loadCpuMicros();
+        const loadBefore = ownCpuMicros();
         const result = await closedLoop({ seconds: SECONDS, concurrency: CONNECTIONS }, one[side]);
-        const loadAfter = loadCpuMicros();
+        const loadAfter = ownCpuMicros();
         const simAfter = sim.cpuMicros();
         const walAfter = await walAt.read();
         const pgAfter = postgresCpuMicros();
@@ -670,10 +668,9 @@ async function main(): Promise<void> {
           (pgOf[side] ?? 0) +
           (simCpuOf[side] ?? 0) +
           loadCpuOf[side];
-        const ceiling = (micros: number) => Math.round((cores * 1e6) / micros);
         out(
           `  the machine per purchase, all four together: app side ${total('app')} µs, reference side ${total('reference')} µs; ` +
-            `${cores} cores allow at most ${ceiling(total('app'))}/s and ${ceiling(total('reference'))}/s; ` +
+            `${cores} cores allow at most ${coresAllow(total('app'))}/s and ${coresAllow(total('reference'))}/s; ` +
             `0.80x of direct (${Math.round(0.8 * p1Figures.directRate)}/s) needs at most ${Math.round((cores * 1e6) / (0.8 * p1Figures.directRate))} µs in all`,
         );
       }

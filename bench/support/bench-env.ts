@@ -645,6 +645,20 @@ export function verdict(met: boolean): string {
 /** Clock ticks per second of the CPU times in /proc (CLK_TCK), read once. */
 let clockTicks: number | undefined;
 
+/** CPU time in /proc's ticks to µs (throws where getconf is missing). */
+function ticksToMicros(ticks: number): number {
+  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  return (ticks * 1e6) / clockTicks;
+}
+
+/** A /proc/<pid>/stat line's process name and its CPU ticks so far (user + system). */
+function parseStat(stat: string): { name: string; ticks: number } {
+  const close = stat.lastIndexOf(')');
+  // After the name: state is field 3; utime and stime are fields 14 and 15.
+  const fields = stat.slice(close + 2).split(' ');
+  return { name: stat.slice(stat.indexOf('(') + 1, close), ticks: Number(fields[11]) + Number(fields[12]) };
+}
+
 /** Whether a process's title (what `ps` shows of a PostgreSQL backend) names `database`. */
 function processTitleNames(pid: string, database: string): boolean {
   try {
@@ -657,13 +671,21 @@ function processTitleNames(pid: string, database: string): boolean {
 /** CPU time (user + system, µs) of one process so far, from /proc; undefined where it cannot be read. */
 export function processCpuMicros(pid: number): number | undefined {
   try {
-    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / clockTicks;
+    return ticksToMicros(parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8')).ticks);
   } catch {
     return undefined;
   }
+}
+
+/** This process's CPU time so far (user + system, µs). */
+export function ownCpuMicros(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+}
+
+/** The most calls a second this machine's cores allow when every call costs `micros` of CPU in all. */
+export function coresAllow(micros: number): number {
+  return Math.round((cpus().length * 1e6) / micros);
 }
 
 /**
@@ -679,7 +701,7 @@ export function postgresCpuMicros(database?: string): number | undefined {
   let pids: string[];
   try {
     pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
-    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    ticksToMicros(0); // throws where getconf is missing, like readdirSync without /proc
   } catch {
     return undefined;
   }
@@ -692,15 +714,13 @@ export function postgresCpuMicros(database?: string): number | undefined {
     } catch {
       continue;
     }
-    const close = stat.lastIndexOf(')');
-    if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
+    const parsed = parseStat(stat);
+    if (parsed.name !== 'postgres') continue;
     if (database !== undefined && !processTitleNames(pid, database)) continue;
-    // After the name: state is field 3; utime and stime are fields 14 and 15.
-    const fields = stat.slice(close + 2).split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]);
+    ticks += parsed.ticks;
     found = true;
   }
-  return found ? (ticks * 1e6) / clockTicks : undefined;
+  return found ? ticksToMicros(ticks) : undefined;
 }
 
 /** What a database wrote to PostgreSQL's WAL between two positions: records and bytes, in all and by relation. */

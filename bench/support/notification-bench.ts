@@ -33,19 +33,21 @@
  * distinct delivery must have been stored and processed once.
  */
 import { createHash, createHmac, createSign, randomBytes } from 'node:crypto';
+import { cpus } from 'node:os';
 import { Client } from 'pg';
 import { defaultPartnersFile, readPartnersFile } from '../../simulator/src/options';
 import { DEV_DOKU_CREDENTIALS } from '../../src/config/dev-credentials';
 import { jakartaTimestamp } from '../../src/integrations/doku/snap/doku-signature';
 import type { AppProcess, ClosedLoopResult, OpenLoopResult, SimulatorProcess } from './bench-env';
-import { cpus } from 'node:os';
 import {
   closedLoop,
+  coresAllow,
   createBoundUsers,
   envNumber,
   Http,
   median,
   openLoop,
+  ownCpuMicros,
   percentile,
   postgresCpuMicros,
   round,
@@ -253,11 +255,11 @@ export async function measureNotifications(
     };
     out(`${purchases.length} paid purchases to notify about; setup ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
-    const closedRun = (side: Side, seconds: number) => {
-      const sends = prepare(side, Math.ceil(seconds * o.signedPerSecond));
-      return closedLoop({ calls: sends.length, seconds, concurrency: o.connections }, sender(side, sends));
-    };
-    for (const side of SIDES) check(side, await closedRun(side, o.warmupSeconds));
+    /** Requests for one closed-loop run of `seconds`, signed ahead (signing is not part of what is measured). */
+    const closedSends = (side: Side, seconds: number) => prepare(side, Math.ceil(seconds * o.signedPerSecond));
+    const closedRun = (side: Side, seconds: number, sends: Send[]) =>
+      closedLoop({ calls: sends.length, seconds, concurrency: o.connections }, sender(side, sends));
+    for (const side of SIDES) check(side, await closedRun(side, o.warmupSeconds, closedSends(side, o.warmupSeconds)));
     await drain();
 
     // ---- Closed loop: throughput ----
@@ -284,16 +286,15 @@ export async function measureNotifications(
     };
     const machineCpu = async () => {
       const { user, system } = (await app.stats()).cpuMicros;
-      const load = process.cpuUsage();
-      return { backend: user + system, postgres: postgresCpuMicros(), load: load.user + load.system };
+      return { backend: user + system, postgres: postgresCpuMicros(), load: ownCpuMicros() };
     };
     for (let r = 0; r < o.rounds; r++) {
       const order: Side[] = r % 2 === 0 ? ['notify', 'echo'] : ['echo', 'notify'];
       let drainMs = 0;
       for (const side of order) {
-        const sends = prepare(side, Math.ceil(o.seconds * o.signedPerSecond));
+        const sends = closedSends(side, o.seconds);
         const before = await machineCpu();
-        const result = await closedLoop({ calls: sends.length, seconds: o.seconds, concurrency: o.connections }, sender(side, sends));
+        const result = await closedRun(side, o.seconds, sends);
         if (side === 'notify') drainMs = await drain();
         const after = await machineCpu();
         check(side, result);
@@ -342,10 +343,9 @@ export async function measureNotifications(
         ];
       }),
     ) as Record<Side, { backend: number; postgres: number | null; load: number; all: number }>;
-    const ceiling = (micros: number) => Math.round((cpus().length * 1e6) / micros);
     const part = (side: Side) => {
       const c = perRequest[side];
-      return `${side}: backend ${c.backend} µs, PostgreSQL ${c.postgres ?? 'not on this machine'}${c.postgres === null ? '' : ' µs'}, load ${c.load} µs, all ${c.all} µs (at most ${ceiling(c.all)}/s on ${cpus().length} cores)`;
+      return `${side}: backend ${c.backend} µs, PostgreSQL ${c.postgres ?? 'not on this machine'}${c.postgres === null ? '' : ' µs'}, load ${c.load} µs, all ${c.all} µs (at most ${coresAllow(c.all)}/s on ${cpus().length} cores)`;
     };
     out(`  the machine per request over the rounds (a notify round counted through its drain): ${part('notify')} | ${part('echo')}`);
 
