@@ -84,6 +84,16 @@ describe('DOKU notifications (e2e, simulator)', () => {
     return { id: res.body.id as string, ref: rows[0].partner_reference_no };
   }
 
+  /** A purchase paid at DOKU, and settled here by DOKU's notification about it. */
+  async function paidPurchase(amount: number): Promise<{ id: string; ref: string }> {
+    const purchase = await pendingPurchase(amount);
+    env.sim.control.pay({ partnerReferenceNo: purchase.ref });
+    await until(
+      () => stored(purchase.ref),
+      (r) => r.length > 0 && r.every((x) => x.processed_at !== null),
+    );
+    return purchase;
+  }
   const statusOf = async (id: string) =>
     (await db().query<Array<{ status: string }>>(`SELECT status FROM transactions WHERE id = $1`, [id]))[0].status;
   const eventsOf = async (id: string) =>
@@ -174,10 +184,16 @@ describe('DOKU notifications (e2e, simulator)', () => {
     };
     const events = await eventsOf(id);
     await notify('00');
-    let rows = await until(
-      () => stored(ref),
-      (r) => r.length === 2 && r.every((x) => x.processed_at !== null),
+    // Closed by the statement that stored it, before the acknowledgement: closed when it was received,
+    // and never held for processing.
+    const [closedAtIntake] = await db().query<Array<{ closed_with_row: boolean; process_result: string; claimed_until: Date | null }>>(
+      `SELECT processed_at = received_at AS closed_with_row, process_result, claimed_until
+         FROM doku_notifications WHERE partner_reference_no = $1 ORDER BY received_at DESC LIMIT 1`,
+      [ref],
     );
+    expect(closedAtIntake).toEqual({ closed_with_row: true, process_result: 'already SUCCESS: DOKU not asked again', claimed_until: null });
+    let rows = await stored(ref);
+    expect(rows).toHaveLength(2);
     expect(rows[1].process_result).toBe('already SUCCESS: DOKU not asked again');
     expect(await statusQueries()).toBe(asked);
 
@@ -219,21 +235,83 @@ describe('DOKU notifications (e2e, simulator)', () => {
     await db().query(`UPDATE transactions SET parent_id = NULL WHERE id = $1`, [child.id]);
   });
 
-  it('repeats closed together: one statement closes each that repeats a settled status and answers the purchase of each other', async () => {
-    const paid = await pendingPurchase(12_610);
-    env.sim.control.pay({ partnerReferenceNo: paid.ref });
-    await until(
-      () => stored(paid.ref),
-      (r) => r.length > 0 && r.every((x) => x.processed_at !== null),
+  it('repeats closed at intake: each notification that repeats a settled status is stored closed, every other is stored held for processing', async () => {
+    const paid = await paidPurchase(12_620);
+    expect(await statusOf(paid.id)).toBe('SUCCESS');
+    const pending = await pendingPurchase(12_621);
+    const failed = await pendingPurchase(12_622);
+    await db().query(`UPDATE transactions SET status = 'FAILED', failure_code = 'DOKU.NOT_FOUND' WHERE id = $1`, [failed.id]);
+    const refunding = await paidPurchase(12_623);
+    const child = await pendingPurchase(12_624);
+    await db().query(`UPDATE transactions SET parent_id = $1 WHERE id = $2`, [refunding.id, child.id]);
+    const unknownRef = `NO-SUCH-${randomUUID()}`;
+    const cases: Array<{ ref: string | null; status: string; closedAs?: string }> = [
+      { ref: paid.ref, status: '00', closedAs: 'SUCCESS' },
+      { ref: paid.ref, status: 'SUCCESS', closedAs: 'SUCCESS' },
+      { ref: failed.ref, status: '06', closedAs: 'FAILED' },
+      { ref: pending.ref, status: '00' },
+      { ref: refunding.ref, status: '00' },
+      { ref: unknownRef, status: '00' },
+      { ref: paid.ref, status: '06' },
+      { ref: paid.ref, status: '03' },
+      { ref: paid.ref, status: 'PAID?' },
+      { ref: null, status: '00' },
+    ];
+    const repository = env.t.app.get(NotificationsRepository);
+    const key = `intake-${randomUUID()}`;
+    // Stored straight through the repository, held for an hour, so that nothing here processes them.
+    const answers = await Promise.all(
+      [...cases, cases[0]].map((c, i) =>
+        repository.storeOnce(
+          {
+            dedupeKey: `${key}-${i % cases.length}`,
+            partnerReferenceNo: c.ref,
+            dokuReferenceNo: null,
+            latestTransactionStatus: c.status,
+            externalId: null,
+            signatureKind: 'symmetric',
+            rawBody: '{}',
+            headers: {},
+          },
+          3600,
+        ),
+      ),
     );
+    // The same delivery twice: the second copy is a replay and answers nothing.
+    expect(answers[cases.length]).toBeUndefined();
+    cases.forEach((c, i) => expect(answers[i]).toEqual({ id: expect.any(String), closedAsRepeat: c.closedAs !== undefined }));
+    const rows = await db().query<Array<{ id: string; closed_with_row: boolean | null; process_result: string | null; held: boolean }>>(
+      `SELECT id, processed_at = received_at AS closed_with_row, process_result, claimed_until > now() + interval '50 minutes' AS held
+         FROM doku_notifications WHERE id = ANY($1::uuid[])`,
+      [answers.slice(0, cases.length).map((a) => a!.id)],
+    );
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    cases.forEach((c, i) => {
+      const row = byId.get(answers[i]!.id)!;
+      if (c.closedAs) {
+        expect(row).toEqual({
+          id: answers[i]!.id,
+          closed_with_row: true,
+          process_result: `already ${c.closedAs}: DOKU not asked again`,
+          held: null,
+        });
+      } else {
+        expect(row).toEqual({ id: answers[i]!.id, closed_with_row: null, process_result: null, held: true });
+      }
+    });
+    // The test's own open rows are closed so that no sweep picks them up later.
+    await db().query(
+      `UPDATE doku_notifications SET processed_at = now(), claimed_until = NULL WHERE id = ANY($1::uuid[]) AND processed_at IS NULL`,
+      [answers.slice(0, cases.length).map((a) => a!.id)],
+    );
+    await db().query(`UPDATE transactions SET parent_id = NULL WHERE id = $1`, [child.id]);
+  });
+
+  it('repeats closed together: one statement closes each that repeats a settled status and answers the purchase of each other', async () => {
+    const paid = await paidPurchase(12_610);
     expect(await statusOf(paid.id)).toBe('SUCCESS');
     const pending = await pendingPurchase(12_611);
-    const refunding = await pendingPurchase(12_612);
-    env.sim.control.pay({ partnerReferenceNo: refunding.ref });
-    await until(
-      () => stored(refunding.ref),
-      (r) => r.length > 0 && r.every((x) => x.processed_at !== null),
-    );
+    const refunding = await paidPurchase(12_612);
     const child = await pendingPurchase(12_613);
     await db().query(`UPDATE transactions SET parent_id = $1 WHERE id = $2`, [refunding.id, child.id]);
     // Stored as held by another instance for an hour, so that nothing here processes them meanwhile.

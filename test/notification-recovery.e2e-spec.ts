@@ -231,7 +231,7 @@ describe('Stored DOKU notifications are never left unprocessed (e2e, backend pro
 
   it('a notification whose processing keeps failing is retried, then given up after the maximum attempts (its purchase is left to the reconciler)', async () => {
     const repository = env.t.app.get(NotificationsRepository);
-    const id = await repository.storeOnce(
+    const stored = await repository.storeOnce(
       {
         dedupeKey: `failing-${Date.now()}`,
         partnerReferenceNo: 'NO-SUCH-REF',
@@ -244,7 +244,8 @@ describe('Stored DOKU notifications are never left unprocessed (e2e, backend pro
       },
       60,
     );
-    expect(id).toBeDefined();
+    expect(stored).toEqual({ id: expect.any(String), closedAsRepeat: false });
+    const id = stored!.id;
     const row = async () =>
       (
         await db.query<
@@ -255,16 +256,16 @@ describe('Stored DOKU notifications are never left unprocessed (e2e, backend pro
           }>
         >(`SELECT processed_at, process_result, process_attempts FROM doku_notifications WHERE id = $1`, [id])
       )[0];
-    expect(await repository.recordFailure(id!, 3, 'database went away')).toBe(false);
-    expect(await repository.recordFailure(id!, 3, 'database went away')).toBe(false);
+    expect(await repository.recordFailure(id, 3, 'database went away')).toBe(false);
+    expect(await repository.recordFailure(id, 3, 'database went away')).toBe(false);
     expect(await row()).toMatchObject({ processed_at: null, process_attempts: 2 });
-    expect(await repository.recordFailure(id!, 3, 'database went away')).toBe(true);
+    expect(await repository.recordFailure(id, 3, 'database went away')).toBe(true);
     const closed = await row();
     expect(closed.processed_at).not.toBeNull();
     expect(closed.process_result).toBe('gave up after 3 attempts: database went away');
     // Closed means closed: a sweep does not take it again, and a late failure changes nothing.
     expect((await repository.claimUnheld(100, 60)).map((r) => r.id)).not.toContain(id);
-    expect(await repository.recordFailure(id!, 3, 'again')).toBe(false);
+    expect(await repository.recordFailure(id, 3, 'again')).toBe(false);
     expect((await row()).process_attempts).toBe(3);
   });
 });

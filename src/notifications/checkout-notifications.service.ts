@@ -58,7 +58,7 @@ export class CheckoutNotificationsService {
       .update(`checkout|${outcome.invoiceNumber ?? ''}|${outcome.statusWord ?? ''}|${createHash('sha256').update(rawBody).digest('hex')}`)
       .digest('hex');
     const keepHere = this.processor.hasRoom();
-    const id = await this.repository.storeOnce(
+    const stored = await this.repository.storeOnce(
       {
         dedupeKey,
         partnerReferenceNo: outcome.invoiceNumber,
@@ -71,8 +71,8 @@ export class CheckoutNotificationsService {
       },
       keepHere ? this.config.notifications.leaseSeconds : null,
     );
-    if (id && keepHere) this.processor.take({ id, partnerReferenceNo: outcome.invoiceNumber, reportedStatus: outcome.statusWord ?? null });
-    if (id && !keepHere) this.processor.leftUnheld();
+    if (stored)
+      this.processor.stored(stored, keepHere, { partnerReferenceNo: outcome.invoiceNumber, reportedStatus: outcome.statusWord ?? null });
     return { received: true };
   }
 }

@@ -4,7 +4,8 @@ import type { MetricsService } from '../metrics/metrics.service';
 import type { PurchaseStatusService, SameStatementWrite } from '../purchase/purchase-status.service';
 import type { PurchasesRepository } from '../purchase/purchases.repository';
 import type { Transaction } from '../transactions/entities/transaction.entity';
-import { NotificationProcessor, settledStatusReported } from './notification-processor';
+import { NotificationProcessor } from './notification-processor';
+import { settledStatusReported } from './settled-status';
 import type { NotificationsRepository } from './notifications.repository';
 
 /** A processor over fakes: each confirmation waits until the test lets it finish. */
@@ -18,12 +19,17 @@ function processorWith(concurrency: number, stored: Partial<Transaction> | null 
   const repeatBatches: string[][] = [];
   const reads: string[] = [];
   const released: string[] = [];
+  let sweeps = 0;
   const confirmed: Array<Transaction | null> = [];
   const purchaseRow = (ref: string): Transaction | null => (stored === null ? null : ({ id: ref, ...stored } as Transaction));
   const repository = {
     intakeBusy: () => busy,
     release: async (ids: readonly string[]) => {
       released.push(...ids);
+    },
+    claimUnheld: async () => {
+      sweeps++;
+      return [];
     },
     markProcessed: async (id: string, result: string) => {
       processed.push(id);
@@ -79,6 +85,15 @@ function processorWith(concurrency: number, stored: Partial<Transaction> | null 
     reads,
     confirmed,
     released,
+    sweeps: () => sweeps,
+    /** The processed-notifications counter, by outcome. */
+    outcomes: async () =>
+      Object.fromEntries(
+        (await metrics.registry.getSingleMetric('doku_notifications_processed_total')!.get()).values.map((v) => [
+          v.labels.outcome,
+          v.value,
+        ]),
+      ),
     setBusy: (b: boolean) => {
       busy = b;
     },
@@ -159,6 +174,31 @@ describe('NotificationProcessor: stopping', () => {
     expect(stopped).toBe(true);
     expect(p.processed).toEqual(['n1']);
     expect(p.running).toHaveLength(0);
+  });
+});
+
+describe('NotificationProcessor: a notification just stored', () => {
+  it('stored closed as a repeat: counted as processed, and nothing is queued, read or asked', async () => {
+    const p = processorWith(4, { status: 'SUCCESS' });
+    p.processor.stored({ id: 'n1', closedAsRepeat: true }, true, { partnerReferenceNo: 'r1', reportedStatus: '00' });
+    for (let i = 0; i < 3; i++) await p.settle();
+    expect(p.closeRepeatCalls).toEqual([]);
+    expect(p.reads).toEqual([]);
+    expect(p.running).toHaveLength(0);
+    expect(p.sweeps()).toBe(0);
+    expect(await p.outcomes()).toEqual({ processed: 1 });
+  });
+
+  it('stored open and held here: processed in turn; stored open past the queue: left for a sweep', async () => {
+    const p = processorWith(4, { status: 'PENDING' });
+    p.processor.stored({ id: 'n1', closedAsRepeat: false }, true, { partnerReferenceNo: 'r1', reportedStatus: '03' });
+    await p.settle();
+    expect(p.reads).toEqual(['r1']);
+    expect(p.running).toHaveLength(1);
+    p.processor.stored({ id: 'n2', closedAsRepeat: false }, false, { partnerReferenceNo: 'r2', reportedStatus: '03' });
+    await p.settle();
+    expect(p.reads).toEqual(['r1']);
+    expect(p.sweeps()).toBe(1);
   });
 });
 

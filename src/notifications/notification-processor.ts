@@ -4,8 +4,8 @@ import { AppConfigService } from '../config/app-config.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { PurchaseStatusService } from '../purchase/purchase-status.service';
 import { PurchasesRepository } from '../purchase/purchases.repository';
-import { HeldNotification, NotificationsRepository, RepeatAnswer } from './notifications.repository';
-import { mapTransactionStatus, mapWordStatus } from '../integrations/doku/snap/doku-response-codes';
+import { HeldNotification, NotificationsRepository, RepeatAnswer, StoredNotification } from './notifications.repository';
+import { settledStatusReported } from './settled-status';
 import type { Transaction } from '../transactions/entities/transaction.entity';
 
 const logger = new Logger('DokuNotifications');
@@ -91,6 +91,16 @@ export class NotificationProcessor implements OnApplicationBootstrap, OnModuleDe
     // destroy hook. They are stored for a sweep (of another instance, or the next start) rather than
     // started here, so a steady stream of them cannot hold the shutdown open.
     return !this.stopped && this.waiting.length < this.config.notifications.queueLimit;
+  }
+
+  /**
+   * A notification just stored: closed at intake as a repeat of a settled status (nothing left to
+   * do), held by this instance (`keptHere`, processed in turn) or left for a sweep.
+   */
+  stored(stored: StoredNotification, keptHere: boolean, about: Omit<HeldNotification, 'id'>): void {
+    if (stored.closedAsRepeat) this.outcomes.inc({ outcome: 'processed' });
+    else if (keptHere) this.take({ id: stored.id, ...about });
+    else this.leftUnheld();
   }
 
   /** A notification just stored and held by this instance: processed in turn, or given back when stopping. */
@@ -316,14 +326,4 @@ interface Waiting extends HeldNotification {
 /** Whether a notification may only repeat what we settled: it names a purchase and reports a settled status, and was not tried as a repeat yet. */
 function mayRepeat(held: Waiting): boolean {
   return !held.read && held.partnerReferenceNo !== null && settledStatusReported(held.reportedStatus) !== null;
-}
-
-const quiet = (): void => undefined;
-
-/** The settled status a notification reports (a two-digit code or a checkout word), or null when it reports none. */
-export function settledStatusReported(reported: string | null): 'SUCCESS' | 'FAILED' | 'CANCELED' | null {
-  if (reported === null) return null;
-  const theirs = /^\d{2}$/.test(reported) ? mapTransactionStatus(reported, quiet) : mapWordStatus(reported, quiet);
-  // An unreadable status maps to PENDING, which is not settled.
-  return theirs === 'SUCCESS' || theirs === 'FAILED' || theirs === 'CANCELED' ? theirs : null;
 }

@@ -5,6 +5,7 @@ import { bind, entityFromJson, jsonRowSql, preparedRows, returningRows } from '.
 import type { SameStatementWrite } from '../purchase/purchase-status.service';
 import { Transaction } from '../transactions/entities/transaction.entity';
 import { DokuNotification } from './entities/doku-notification.entity';
+import { settledStatusReported } from './settled-status';
 
 export type NewNotification = Pick<
   DokuNotification,
@@ -23,21 +24,50 @@ const INTAKE_STATEMENTS = 2;
 /** The most notifications one intake statement stores. */
 const INTAKE_BATCH = 64;
 
+/** What a notification closed as a repeat of a settled status records (an SQL expression over that status). */
+const repeatResult = (settled: string): string => `'already ' || ${settled} || ': DOKU not asked again'`;
+
 /**
  * Notifications stored in one statement (and one commit): the columns as arrays, unnested into
  * rows, so the text is the same for any number of them and stays prepared. A delivery already
  * stored, or twice in the same statement, is kept once: its first copy answers the id.
+ *
+ * A notification that only repeats what we settled (`settled` is the status it reports, and the
+ * purchase with its reference has that status with no refund or cancel of it PENDING or UNKNOWN)
+ * is stored closed, in the same row write: nothing is left to process, and nobody holds it. It is
+ * the rule the processor's `closeRepeats` applies, applied at once (docs/doku-integration.md#notifications).
  */
-const STORE_BATCH = `INSERT INTO doku_notifications (dedupe_key, partner_reference_no, doku_reference_no, latest_transaction_status, external_id, signature_kind, raw_body, headers, claimed_until)
-  SELECT d, p, r, s, e, k, b, h::jsonb, now() + make_interval(secs => hold)
-    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[])
-      AS n(d, p, r, s, e, k, b, h, hold)
-  ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key`;
+const STORE_BATCH = `INSERT INTO doku_notifications (dedupe_key, partner_reference_no, doku_reference_no, latest_transaction_status, external_id, signature_kind, raw_body, headers, claimed_until, processed_at, process_result)
+  SELECT d, p, r, s, e, k, b, h::jsonb,
+         CASE WHEN NOT is_repeat THEN now() + make_interval(secs => hold) END,
+         CASE WHEN is_repeat THEN now() END,
+         CASE WHEN is_repeat THEN ${repeatResult('settled')} END
+    FROM (
+      SELECT n.*, (t.status = n.settled AND w.waiting IS NULL) IS TRUE AS is_repeat
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[])
+          AS n(d, p, r, s, e, k, b, h, hold, settled)
+        -- One index probe per notification that reports a settled status (LIMIT keeps each a
+        -- lookup by key: never a scan of the whole table hashed for the statement).
+        LEFT JOIN LATERAL (
+          SELECT t.id, t.status FROM transactions t
+           WHERE n.settled IS NOT NULL AND t.partner_reference_no = n.p AND t.type = 'PURCHASE' LIMIT 1
+        ) t ON true
+        LEFT JOIN LATERAL (
+          SELECT true AS waiting FROM transactions c WHERE c.parent_id = t.id AND c.status IN ('PENDING', 'UNKNOWN') LIMIT 1
+        ) w ON true
+    ) x
+  ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key, processed_at IS NOT NULL AS closed`;
+
+/** A notification just stored: its id, and whether it was stored closed as a repeat of a settled status. */
+export interface StoredNotification {
+  id: string;
+  closedAsRepeat: boolean;
+}
 
 interface WaitingStore {
   notification: NewNotification;
   holdSeconds: number | null;
-  resolve(id: string | undefined): void;
+  resolve(stored: StoredNotification | undefined): void;
   reject(error: unknown): void;
 }
 
@@ -70,16 +100,17 @@ export class NotificationsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /**
-   * Stores a notification unless the same delivery is already stored; returns its id only when new,
-   * once the row is committed. With `holdSeconds` the storing instance holds it for that long (it
-   * will process it itself); without, it is left to the sweep at once.
+   * Stores a notification unless the same delivery is already stored; answers only when new, once
+   * the row is committed. A repeat of a settled status is stored closed (`closedAsRepeat`). Any
+   * other, with `holdSeconds`, is held by the storing instance for that long (it will process it
+   * itself); without, it is left to the sweep at once.
    *
    * Group commit: while INTAKE_STATEMENTS statements are in flight, the notifications that arrive
    * wait and are stored together by the next one. A lone notification goes at once; under a burst
    * each statement and commit carries many, which is most of what storing one costs PostgreSQL
    * (docs/performance.md). Nobody is acknowledged before its own row is committed.
    */
-  storeOnce(notification: NewNotification, holdSeconds: number | null): Promise<string | undefined> {
+  storeOnce(notification: NewNotification, holdSeconds: number | null): Promise<StoredNotification | undefined> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ notification, holdSeconds, resolve, reject });
       this.storeWaiting();
@@ -108,7 +139,7 @@ export class NotificationsRepository {
   }
 
   private async storeBatch(batch: WaitingStore[]): Promise<void> {
-    const columns: unknown[][] = [[], [], [], [], [], [], [], [], []];
+    const columns: unknown[][] = [[], [], [], [], [], [], [], [], [], []];
     for (const { notification: n, holdSeconds } of batch) {
       const values = [
         n.dedupeKey,
@@ -120,17 +151,18 @@ export class NotificationsRepository {
         n.rawBody,
         JSON.stringify(n.headers),
         holdSeconds,
+        n.partnerReferenceNo === null ? null : settledStatusReported(n.latestTransactionStatus),
       ];
       values.forEach((value, i) => columns[i].push(value));
     }
-    let rows: Array<{ id: string; dedupe_key: string }>;
+    let rows: Array<{ id: string; dedupe_key: string; closed: boolean }>;
     try {
       rows = await preparedRows(this.db, STORE_BATCH, columns);
     } catch (error) {
       for (const waiting of batch) waiting.reject(error);
       return;
     }
-    const stored = new Map(rows.map((row) => [row.dedupe_key, row.id]));
+    const stored = new Map(rows.map((row) => [row.dedupe_key, { id: row.id, closedAsRepeat: row.closed }]));
     for (const waiting of batch) {
       const key = waiting.notification.dedupeKey;
       // The first copy of a delivery takes the id; another copy in the same statement is a replay.
@@ -172,7 +204,8 @@ export class NotificationsRepository {
   }
 
   /**
-   * Closes the notifications that only repeat what we settled, all in one statement: for each, the
+   * Closes the notifications that only repeat what we settled, all in one statement (the ones that
+   * were not repeats yet when they were stored; the intake closes the others itself): for each, the
    * purchase with its reference has the settled status it reports and no refund or cancel of that
    * purchase is PENDING or UNKNOWN (docs/doku-integration.md#notifications). For each that does not
    * qualify, the same statement answers its purchase as it read it (null when there is none), and
@@ -188,7 +221,7 @@ export class NotificationsRepository {
          SELECT i.ord, i.notification_id, i.reported, t.*
            FROM i JOIN transactions t ON t.partner_reference_no = i.reference AND t.type = 'PURCHASE'
        ), u AS (
-         UPDATE doku_notifications n SET ${closing(`'already ' || p.reported || ': DOKU not asked again'`)}
+         UPDATE doku_notifications n SET ${closing(repeatResult('p.reported'))}
            FROM p
           WHERE n.id = p.notification_id
             AND p.status = p.reported

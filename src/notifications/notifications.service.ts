@@ -48,7 +48,7 @@ export class NotificationsService {
       )
       .digest('hex');
     const keepHere = this.processor.hasRoom();
-    const id = await this.repository.storeOnce(
+    const stored = await this.repository.storeOnce(
       {
         dedupeKey,
         partnerReferenceNo,
@@ -61,7 +61,7 @@ export class NotificationsService {
       },
       keepHere ? this.config.notifications.leaseSeconds : null,
     );
-    if (!id && externalId) {
+    if (!stored && externalId) {
       // The same X-EXTERNAL-ID again: a replay of that delivery, unless its content differs, which
       // is not a replay and must not be acknowledged as one (nothing is stored; DOKU may retry).
       const stored = await this.repository.rawBodyOf(dedupeKey);
@@ -71,8 +71,7 @@ export class NotificationsService {
     }
     this.failpoints.hit('notification.after-store');
     // A replay of a stored delivery is acknowledged again and changes nothing.
-    if (id && keepHere) this.processor.take({ id, partnerReferenceNo, reportedStatus: body.latestTransactionStatus });
-    if (id && !keepHere) this.processor.leftUnheld();
+    if (stored) this.processor.stored(stored, keepHere, { partnerReferenceNo, reportedStatus: body.latestTransactionStatus });
     return { responseCode: '2005600', responseMessage: 'Successful' };
   }
 }
