@@ -114,6 +114,13 @@ export interface FaultFiring {
 /** How many firings are kept (the newest), so a long-running simulator stays bounded. */
 const MAX_FIRINGS = 20_000;
 
+/**
+ * How many operations' occurrence counts are kept for drawn rules. Past it the count first taken
+ * is forgotten (its operation draws as if new again): the same calls in the same order still
+ * decide the same, and a long-running simulator with a drawn rule stays bounded.
+ */
+export const MAX_OCCURRENCE_KEYS = 100_000;
+
 export class FaultInjector {
   private rules: ActiveRule[] = [];
   private occurrences = new Map<string, number>();
@@ -195,6 +202,11 @@ export class FaultInjector {
     if (this.firingCount < MAX_FIRINGS) this.firingCount += 1;
   }
 
+  /** How many operations' occurrence counts are kept (for the bound's test). */
+  occurrenceKeys(): number {
+    return this.occurrences.size;
+  }
+
   list(): { seed: string; rules: Array<Omit<ActiveRule, 'keys'> & { keys?: string[] }> } {
     return {
       seed: this.seed,
@@ -233,6 +245,9 @@ export class FaultInjector {
       if (rule.probability < 1) {
         const occKey = `${rule.id}|${target}|${key}`;
         const occ = this.occurrences.get(occKey) ?? 0;
+        if (occ === 0 && this.occurrences.size >= MAX_OCCURRENCE_KEYS) {
+          this.occurrences.delete(this.occurrences.keys().next().value as string);
+        }
         this.occurrences.set(occKey, occ + 1);
         if (keyedUniform(this.seed, `${occKey}|${occ}`) >= rule.probability) continue;
       }

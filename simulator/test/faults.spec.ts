@@ -1,7 +1,7 @@
 import { request } from 'undici';
 import type { Harness, Reply } from './support/harness';
 import { idr, newExternalId, P, readyCustomer, SnapTestClient, startHarness } from './support/harness';
-import { FaultInjector } from '../src/faults';
+import { FaultInjector, MAX_OCCURRENCE_KEYS } from '../src/faults';
 
 /** A client that keeps the raw response text instead of parsing it (for unreadable answers). */
 class RawTextClient extends SnapTestClient {
@@ -310,5 +310,25 @@ describe('the firing log', () => {
     const alone = draw(false);
     expect(draw(true)).toEqual(alone);
     expect(alone.filter(Boolean).length).toBeGreaterThan(20);
+  });
+
+  it("a drawn rule's counts per operation stay bounded, forgetting the first taken, and decide the same for the same calls", () => {
+    const run = () => {
+      const faults = new FaultInjector('seed-bound');
+      faults.set([{ id: 'drawn', endpoint: 'purchaseWeb', type: 'error_before', probability: 0.5 }]);
+      const decisions: boolean[] = [];
+      for (let i = 0; i < MAX_OCCURRENCE_KEYS + 10; i++) faults.decide('purchaseWeb', `ref-${i}`);
+      expect(faults.occurrenceKeys()).toBe(MAX_OCCURRENCE_KEYS);
+      // ref-0 was forgotten, so its next call draws as its first did; ref-20 (kept) draws its second.
+      for (const ref of ['ref-0', 'ref-0', 'ref-20', 'ref-20']) decisions.push(faults.decide('purchaseWeb', ref).errorBefore !== undefined);
+      expect(faults.occurrenceKeys()).toBe(MAX_OCCURRENCE_KEYS);
+      return decisions;
+    };
+    const fresh = new FaultInjector('seed-bound');
+    fresh.set([{ id: 'drawn', endpoint: 'purchaseWeb', type: 'error_before', probability: 0.5 }]);
+    const firstDraws = ['ref-0', 'ref-0'].map((ref) => fresh.decide('purchaseWeb', ref).errorBefore !== undefined);
+    const decisions = run();
+    expect(decisions.slice(0, 2)).toEqual(firstDraws);
+    expect(run()).toEqual(decisions);
   });
 });
