@@ -64,8 +64,8 @@ export class NotificationsService {
     if (!stored && externalId) {
       // The same X-EXTERNAL-ID again: a replay of that delivery, unless its content differs, which
       // is not a replay and must not be acknowledged as one (nothing is stored; DOKU may retry).
-      const stored = await this.repository.rawBodyOf(dedupeKey);
-      if (stored !== undefined && minifyJson(stored) !== minifyJson(rawBody)) {
+      const storedBody = await this.repository.rawBodyOf(dedupeKey);
+      if (storedBody !== undefined && minifyJson(storedBody) !== minifyJson(rawBody)) {
         throw new SnapError(409, '4095600', 'Conflict: X-EXTERNAL-ID already used for another notification');
       }
     }
