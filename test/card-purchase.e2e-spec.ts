@@ -332,6 +332,64 @@ describe('Card purchases (e2e, simulator)', () => {
     expect(card.available).toBe(500_000_000n - 2_500_000n);
   });
 
+  it('"not found" counts from when our call ended, not from the purchase\'s creation: a payment sent late is not failed while DOKU may apply it', async () => {
+    const user = await cardUser();
+    const card = newCard();
+    const due = (id: string) => db().query(`UPDATE transactions SET next_check_at = now() - interval '1 second' WHERE id = $1`, [id]);
+    const reconcile = () => env.t.app.get(ReconciliationService).runOnce();
+    const statusQueries = (ref: string) =>
+      db().query<Array<{ n: number }>>(
+        `SELECT count(*)::int AS n FROM doku_exchanges WHERE endpoint = 'kkiStatus' AND partner_reference = $1`,
+        [ref],
+      );
+    // DOKU applies the payment 8 s after it arrives, 6 s after our 2 s timeout.
+    env.sim.control.setFaults([{ endpoint: 'kkiPayment', type: 'latency', latencyMs: 8000, times: 1 }]);
+    const late = await buy(user, { amount: 26_000, bankCardToken: card.bankCardToken, otp: card.otp });
+    expect(late.status).toBe(202);
+    const ref = (await row(late.body.id)).partner_reference_no;
+    // The request left us long after the purchase was committed (as on a loaded instance, a token to
+    // fetch first): its creation is far past the 60 s grace, but its call ended just now. DOKU does
+    // not know it yet, and that is no proof it never will.
+    await db().query(`UPDATE transactions SET created_at = now() - interval '10 minutes' WHERE id = $1`, [late.body.id]);
+    await due(late.body.id);
+    await reconcile();
+    await until(
+      () => statusQueries(ref),
+      (rows) => rows[0].n > 0,
+    );
+    expect(await row(late.body.id)).toMatchObject({ status: 'UNKNOWN', failure_code: null });
+    expect(await atDoku(late.body.id)).toBeUndefined();
+
+    // DOKU applies it; the next check settles it paid, charged once.
+    await until(
+      () => atDoku(late.body.id),
+      (p) => p !== undefined,
+      20_000,
+    );
+    await due(late.body.id);
+    await reconcile();
+    expect((await row(late.body.id)).status).toBe('SUCCESS');
+    expect(card.available).toBe(500_000_000n - 2_600_000n);
+
+    // A payment DOKU never received (the connection refused before anything was read): once its
+    // call's end is past the grace too, "not found" fails it, nothing charged.
+    env.sim.control.setFaults([{ endpoint: 'kkiPayment', type: 'refuse', times: 1 }]);
+    const lost = await buy(user, { amount: 27_000, bankCardToken: card.bankCardToken, otp: card.otp });
+    expect(lost.status).toBe(202);
+    await db().query(`UPDATE transactions SET created_at = now() - interval '10 minutes' WHERE id = $1`, [lost.body.id]);
+    await due(lost.body.id);
+    await reconcile();
+    expect((await row(lost.body.id)).status).toBe('UNKNOWN');
+    await db().query(`UPDATE transaction_events SET created_at = created_at - interval '10 minutes' WHERE transaction_id = $1`, [
+      lost.body.id,
+    ]);
+    await due(lost.body.id);
+    await reconcile();
+    expect(await row(lost.body.id)).toMatchObject({ status: 'FAILED', failure_code: 'DOKU.NOT_FOUND' });
+    expect(await atDoku(lost.body.id)).toBeUndefined();
+    expect(card.available).toBe(500_000_000n - 2_600_000n);
+  });
+
   it('idempotency: concurrent same-key POSTs make one payment; a replay answers the first; another body is 422', async () => {
     const user = await cardUser();
     const card = newCard();

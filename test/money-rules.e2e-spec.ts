@@ -44,12 +44,18 @@ describe('Money rules: never release on unknown', () => {
         }>
       >(`SELECT status, failure_code, partner_reference_no, refund_reserved_amount, refunded_amount FROM transactions WHERE id = $1`, [id])
     )[0];
-  /** Makes the transaction old enough for "not found" to count, and due for the reconciler. */
-  const pastGraceAndDue = (id: string) =>
-    db.query(
-      `UPDATE transactions SET created_at = now() - interval '10 minutes', next_check_at = now() - interval '1 second' WHERE id = $1`,
+  /**
+   * Makes the transaction and its last call old enough for "not found" to count (the grace runs from
+   * when that call's outcome was recorded), and due for the reconciler.
+   */
+  const pastGrace = async (id: string, due = false) => {
+    await db.query(
+      `UPDATE transactions SET created_at = now() - interval '10 minutes'${due ? `, next_check_at = now() - interval '1 second'` : ''} WHERE id = $1`,
       [id],
     );
+    await db.query(`UPDATE transaction_events SET created_at = created_at - interval '10 minutes' WHERE transaction_id = $1`, [id]);
+  };
+  const pastGraceAndDue = (id: string) => pastGrace(id, true);
   const reconcile = () => env.t.app.get(ReconciliationService).runOnce();
 
   async function paidPurchase(user: SignedInUser, amount: number): Promise<string> {
@@ -79,7 +85,7 @@ describe('Money rules: never release on unknown', () => {
 
     // Past the grace period a poll reads DOKU's answer, which has no line for this refund: nothing
     // is released, so a second refund cannot take the same money.
-    await db.query(`UPDATE transactions SET created_at = now() - interval '10 minutes' WHERE id = $1`, [lost.body.id]);
+    await pastGrace(lost.body.id);
     await http().get(`/v1/purchases/${purchaseId}`).set(auth(user.accessToken));
     expect(await row(lost.body.id)).toMatchObject({ status: 'UNKNOWN', failure_code: null });
     expect(await row(purchaseId)).toMatchObject({ refund_reserved_amount: '60000', refunded_amount: '0' });
@@ -165,7 +171,7 @@ describe('Money rules: never release on unknown', () => {
     const res = await http().post(base).set(auth(topUps)).set('idempotency-key', randomUUID()).send({ inquiryId: inq.body.inquiryId });
     expect(res.status).toBe(202);
 
-    await db.query(`UPDATE transactions SET created_at = now() - interval '10 minutes' WHERE id = $1`, [res.body.id]);
+    await pastGrace(res.body.id);
     const polled = await http().get(`${base}/${res.body.id}`).set(auth(topUps));
     expect(polled.body).toMatchObject({ status: 'UNKNOWN' });
     const again = await http().post(base).set(auth(topUps)).set('idempotency-key', randomUUID()).send({ inquiryId: inq.body.inquiryId });

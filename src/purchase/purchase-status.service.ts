@@ -11,6 +11,7 @@ import type { PurchaseStatus, RefundLine } from '../integrations/doku/snap/payme
 import { TransactionResolverRegistry } from '../transactions/transaction-resolver.registry';
 import { captureDokuOutcome } from '../transactions/doku-outcome';
 import { Transaction } from '../transactions/entities/transaction.entity';
+import { graceStartsAt, longestCallMs } from '../transactions/not-found-grace';
 import { payableUntilOf } from '../transactions/payable-until';
 import { canTransition, isUnresolved } from '../transactions/transaction-state';
 import type { SettlementEvidence, TransactionStatus } from '../transactions/transaction-state';
@@ -212,7 +213,15 @@ export class PurchaseStatusService implements OnModuleInit {
     const children = await this.purchases.findChildren(purchaseId, tx);
     const now = Date.now();
     const grace = this.notFoundGraceMs();
-    const pastGrace = (t: Transaction) => now - t.createdAt.getTime() >= grace;
+    // The grace counts from when our last call about the operation ended (graceStartsAt); the
+    // outcomes are read only when an operation is past the grace from its creation.
+    const callBoundMs = longestCallMs(this.config.doku.timeoutMs);
+    let outcomes: Map<string, Date> | undefined;
+    const pastGrace = async (t: Transaction): Promise<boolean> => {
+      if (now - t.createdAt.getTime() < grace) return false;
+      outcomes ??= await this.transactions.lastCallOutcomes(tx, [purchase.id, ...children.map((c) => c.id)]);
+      return now - graceStartsAt(t, outcomes.get(t.id), callBoundMs) >= grace;
+    };
 
     const doku = answer.kind === 'found' ? answer.body.status : 'NOT_FOUND';
     const body = answer.kind === 'found' ? answer.body : undefined;
@@ -257,7 +266,7 @@ export class PurchaseStatusService implements OnModuleInit {
       case 'NOT_FOUND':
         // Not found means failed only once DOKU has had time to know it, and only because a
         // purchase DOKU does not know cannot have been paid (settlementAllowed).
-        if (isUnresolved(purchase.status) && pastGrace(purchase)) {
+        if (isUnresolved(purchase.status) && (await pastGrace(purchase))) {
           await move('FAILED', 'doku-not-found', {
             eventDetails: { ...eventDetails, afterGracePeriod: true },
             failureCode: 'DOKU.NOT_FOUND',
@@ -284,8 +293,8 @@ export class PurchaseStatusService implements OnModuleInit {
     const history = body?.refunds ?? [];
     const missing: Transaction[] = [];
     for (const child of children.filter((c) => isUnresolved(c.status))) {
-      if (child.type === 'REFUND' && !(await this.applyRefund(tx, child, history)) && pastGrace(child)) missing.push(child);
-      if (child.type === 'CANCEL') await this.applyCancel(tx, child, doku, pastGrace(child));
+      if (child.type === 'REFUND' && !(await this.applyRefund(tx, child, history)) && (await pastGrace(child))) missing.push(child);
+      if (child.type === 'CANCEL') await this.applyCancel(tx, child, doku, await pastGrace(child));
     }
     return missing;
   }

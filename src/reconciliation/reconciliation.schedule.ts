@@ -1,3 +1,5 @@
+import { longestCallMs } from '../transactions/not-found-grace';
+
 /**
  * When to ask DOKU again about an unresolved transaction: seconds at first, then minutes, then
  * hours (poll with backoff, docs/doku-integration.md#uncertain-outcomes; DOKU advises ~60 s before the first check).
@@ -20,5 +22,5 @@ export function nextCheckDelaySeconds(attempts: number, schedule: readonly numbe
  * DOKU timeout. Also when a PENDING intent nobody scheduled (commit 2 never came) gets its first check.
  */
 export function abandonedAfterSeconds(dokuTimeoutMs: number): number {
-  return Math.ceil((4 * dokuTimeoutMs) / 1000);
+  return Math.ceil(longestCallMs(dokuTimeoutMs) / 1000);
 }

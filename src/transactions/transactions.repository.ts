@@ -262,6 +262,22 @@ export class TransactionsRepository {
     return rows.length === 1;
   }
 
+  /**
+   * When each of `ids` last had a DOKU call's outcome recorded: the newest history event caused by
+   * DOKU's answer to our own call, first or sent again (a lost answer's UNKNOWN, an acceptance, a
+   * decline), written in the commit after that call ended. Absent for an operation whose call never
+   * recorded an outcome (its process died during it). Read only when a not-found is about to count.
+   */
+  async lastCallOutcomes(tx: EntityManager, ids: readonly string[]): Promise<Map<string, Date>> {
+    if (ids.length === 0) return new Map();
+    const rows: Array<{ id: string; at: Date }> = await tx.query(
+      `SELECT transaction_id AS id, max(created_at) AS at FROM transaction_events
+        WHERE transaction_id = ANY($1::uuid[]) AND cause IN ('doku-response', 'doku-response-to-resend') GROUP BY transaction_id`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, new Date(r.at)]));
+  }
+
   findById(id: string): Promise<Transaction | null> {
     return this.db.getRepository(Transaction).findOne({ where: { id } });
   }

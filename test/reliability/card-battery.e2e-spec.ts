@@ -55,7 +55,8 @@ const LATENCY_MS = 1_800;
  * Not-found grace (RECONCILER_NOT_FOUND_GRACE_MS): longer than any late call, so a late one is never
  * taken for a missing one. Under the late-status profile DOKU's status shows an operation only
  * DOKU_SIM_LATE_STATUS_MS (1.5 s in test:variants) after it applied it, itself LATENCY_MS late:
- * 3.3 s, with room for a loaded machine.
+ * 3.3 s after it arrived, with room for a loaded machine. The grace counts from when our call ended
+ * (docs/money-rules.md), never before the request arrived, so a payment that left late still gets it.
  */
 const GRACE_MS = 5_000;
 const RECHECK_SCHEDULE = Array.from({ length: 40 }, (_, i) => Math.min(1 + i, 3)).join(',');
