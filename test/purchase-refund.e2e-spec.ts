@@ -5,6 +5,7 @@ import type { BoundWallet } from './support/wallet-fixtures';
 import { approveConsent, createBoundWallet, startWalletEnv } from './support/wallet-fixtures';
 import { until } from './support/until';
 import { useChannelPurchaseSuite } from './support/channel-purchase';
+import { returnPageOutcome } from './support/return-page';
 
 /**
  * Purchase, cancel and refund over real HTTP against the DOKU simulator: the simulator's ledger is
@@ -62,9 +63,10 @@ describe('Purchases, cancels and refunds (e2e, simulator)', () => {
     // The user enters the PIN on DOKU's page; DOKU sends the browser back to our PAY_RETURN callback.
     const returnUrl = await approveConsent(created.body.webRedirectUrl, wallet.pin);
     expect(returnUrl.startsWith(`${env.t.url}/v1/callbacks/doku/purchase?ref=`)).toBe(true);
-    const page = await fetch(returnUrl);
+    // What the browser shows once the outcome is known (at once, or after "being confirmed" on a loaded machine).
+    const page = await returnPageOutcome(returnUrl);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('Payment successful');
+    expect(page.html).toContain('Payment successful');
 
     const ref = await partnerRef(created.body.id);
     const delivered = await until(
