@@ -157,7 +157,10 @@ describe('Bank transfer: inquiry, confirm, status', () => {
     // Past the grace period, DOKU's "not found" still settles nothing: DOKU's history may lag
     // behind a transfer it executed. A customer's poll neither fails it nor sends it again.
     const db = env.t.app.get(DataSource);
+    // The transfer and its call's recorded outcome both two minutes old (the grace counts from when
+    // our call ended, docs/money-rules.md#not-found-counts-from-the-last-call).
     await db.query(`UPDATE transactions SET created_at = now() - interval '2 minutes' WHERE id = $1`, [res.body.id]);
+    await db.query(`UPDATE transaction_events SET created_at = created_at - interval '2 minutes' WHERE transaction_id = $1`, [res.body.id]);
     const polled = await as(alice).get(`/v1/bank-transfers/${res.body.id}`);
     expect(polled.body).toMatchObject({ status: 'UNKNOWN', failureCode: null });
     expect(debitsOf(res.body.partnerReferenceNo)).toBe(0);

@@ -4,6 +4,7 @@ import { IdempotencyService } from '../src/transactions/idempotency/idempotency.
 import { rupiah } from '../src/common/money/money';
 import { TransactionsRepository } from '../src/transactions/transactions.repository';
 import { TRANSITION_CAUSES } from '../src/transactions/transition-cause';
+import { longestCallMs } from '../src/transactions/not-found-grace';
 import { registerUser } from './support/actors';
 import type { TestApp } from './support/test-app';
 import { startTestApp } from './support/test-app';
@@ -234,5 +235,73 @@ describe('The money core: idempotency keys, transitions, refund reservations', (
     expect((await db.transaction((tx) => txs.transition(tx, acknowledged.id, 'FAILED', 'status-query', 'doku-reported'))).changed).toBe(
       true,
     );
+  });
+
+  it('sends again only once DOKU has had the grace since our last call about it ended (the rule of graceStartsAt, in the claim)', async () => {
+    const grace = 60_000;
+    const bound = longestCallMs(t.config.doku.timeoutMs);
+    expect(bound).toBeLessThan(5 * 60_000);
+    const intent = () =>
+      db.transaction((tx) =>
+        txs.createPending(tx, {
+          userId,
+          type: 'PURCHASE',
+          amount: rupiah(1_000),
+          partnerReferenceNo: `PUR-TEST-${process.pid}-${seq++}`,
+          initiatorKind: 'user',
+          initiatorId: userId,
+        }),
+      );
+    const lostAnswer = (id: string) => db.transaction((tx) => txs.transition(tx, id, 'UNKNOWN', 'doku-response', 'doku-unclear'));
+    const age = async (id: string, minutes: number, what: { created?: boolean; events?: boolean; lastSent?: boolean }) => {
+      if (what.created)
+        await db.query(`UPDATE transactions SET created_at = now() - make_interval(mins => $2) WHERE id = $1`, [id, minutes]);
+      if (what.events)
+        await db.query(`UPDATE transaction_events SET created_at = created_at - make_interval(mins => $2) WHERE transaction_id = $1`, [
+          id,
+          minutes,
+        ]);
+      if (what.lastSent)
+        await db.query(
+          `UPDATE transactions SET details = details || jsonb_build_object('lastSentAt', now() - make_interval(mins => $2)) WHERE id = $1`,
+          [id, minutes],
+        );
+    };
+    const sends = async (id: string) =>
+      (await db.query<Array<{ sends: number | null }>>(`SELECT (details->>'sends')::int AS sends FROM transactions WHERE id = $1`, [id]))[0]
+        .sends;
+
+    // Just created: not yet.
+    const fresh = await intent();
+    await lostAnswer(fresh.id);
+    expect(await txs.claimSendAgain(fresh.id, grace)).toBe(false);
+
+    // Created long ago, but its call ended just now (it left late): not yet. Once that too is past the grace: claimed, once.
+    const late = await intent();
+    await age(late.id, 10, { created: true });
+    await lostAnswer(late.id);
+    expect(await txs.claimSendAgain(late.id, grace)).toBe(false);
+    await age(late.id, 10, { events: true });
+    expect(await txs.claimSendAgain(late.id, grace)).toBe(true);
+    expect(await sends(late.id)).toBe(2);
+    // The send again just claimed counts as a call that may still be going: not again before the grace after it.
+    expect(await txs.claimSendAgain(late.id, grace)).toBe(false);
+    await age(late.id, 10, { lastSent: true });
+    expect(await txs.claimSendAgain(late.id, grace)).toBe(true);
+    expect(await sends(late.id)).toBe(3);
+
+    // No recorded outcome (its process died during the call): from the creation plus the longest a call can last.
+    const abandoned = await intent();
+    await age(abandoned.id, 1, { created: true, events: true });
+    expect(await txs.claimSendAgain(abandoned.id, grace)).toBe(false);
+    await age(abandoned.id, 10, { created: true, events: true });
+    expect(await txs.claimSendAgain(abandoned.id, grace)).toBe(true);
+
+    // A settled operation is never sent again.
+    const settled = await intent();
+    await age(settled.id, 10, { created: true, events: true });
+    await db.transaction((tx) => txs.transition(tx, settled.id, 'SUCCESS', 'doku-response', 'doku-success'));
+    await age(settled.id, 10, { events: true });
+    expect(await txs.claimSendAgain(settled.id, grace)).toBe(false);
   });
 });

@@ -18,6 +18,11 @@ import { pendingKeyLink } from './idempotency/key-link';
 import { assertTransitionCause } from './transition-cause';
 import type { TransitionCause } from './transition-cause';
 import { DEFAULT_PAYMENT_METHOD } from './payment-method';
+import { longestCallMs } from './not-found-grace';
+import { AppConfigService } from '../config/app-config.service';
+
+/** The history events written in the commit right after one of our DOKU calls about an operation ended. */
+const CALL_OUTCOME_CAUSES = `'doku-response', 'doku-response-to-resend'`;
 
 const logger = new Logger('Transactions');
 
@@ -105,7 +110,10 @@ export function pendingTransactionCtes(params: unknown[], id: string, input: New
 
 @Injectable()
 export class TransactionsRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly config: AppConfigService,
+  ) {}
 
   /** Writes the PENDING intent and its first event (commit 1 of a money operation). */
   async createPending(tx: EntityManager, input: NewTransaction): Promise<Transaction> {
@@ -245,19 +253,27 @@ export class TransactionsRepository {
 
   /**
    * Claims one more send of an unresolved operation with its own identifiers (docs/money-rules.md),
-   * recorded before the call: true only when it is still unresolved and its last send (the first
-   * one, or the last claimed here) is at least `graceMs` old. So an operation is sent again at most
-   * once per grace period, by one instance, and never while DOKU may still be applying the last
-   * send (a late answer is then found by the status query instead).
+   * recorded before the call: true only when it is still unresolved and DOKU has had `graceMs` since
+   * our last call about it ended, by the rule of `graceStartsAt` (src/transactions/not-found-grace.ts,
+   * here in SQL): the last recorded call outcome, or the creation plus the longest a call can last
+   * when none was recorded, and never before the last send again plus that bound. So an operation is
+   * sent again at most once per grace period, by one instance, and never while DOKU may still be
+   * applying the last send (a late answer is then found by the status query instead).
    */
   async claimSendAgain(id: string, graceMs: number): Promise<boolean> {
     const rows = await returningRows(
       this.db.manager,
       `UPDATE transactions SET details = details || jsonb_build_object('lastSentAt', now(), 'sends', COALESCE((details->>'sends')::int, 1) + 1), updated_at = now()
         WHERE id = $1 AND status IN ('PENDING','UNKNOWN')
-          AND COALESCE((details->>'lastSentAt')::timestamptz, created_at) <= now() - make_interval(secs => $2::double precision / 1000)
+          AND GREATEST(
+                created_at,
+                COALESCE((SELECT max(e.created_at) FROM transaction_events e
+                           WHERE e.transaction_id = transactions.id AND e.cause IN (${CALL_OUTCOME_CAUSES})),
+                         created_at + make_interval(secs => $3::double precision / 1000)),
+                (details->>'lastSentAt')::timestamptz + make_interval(secs => $3::double precision / 1000)
+              ) <= now() - make_interval(secs => $2::double precision / 1000)
       RETURNING id`,
-      [id, graceMs],
+      [id, graceMs, longestCallMs(this.config.doku.timeoutMs)],
     );
     return rows.length === 1;
   }
@@ -272,7 +288,7 @@ export class TransactionsRepository {
     if (ids.length === 0) return new Map();
     const rows: Array<{ id: string; at: Date }> = await tx.query(
       `SELECT transaction_id AS id, max(created_at) AS at FROM transaction_events
-        WHERE transaction_id = ANY($1::uuid[]) AND cause IN ('doku-response', 'doku-response-to-resend') GROUP BY transaction_id`,
+        WHERE transaction_id = ANY($1::uuid[]) AND cause IN (${CALL_OUTCOME_CAUSES}) GROUP BY transaction_id`,
       [ids],
     );
     return new Map(rows.map((r) => [r.id, new Date(r.at)]));

@@ -1,3 +1,4 @@
+import type { AppConfigService } from '../config/app-config.service';
 import type { DataSource, EntityManager } from 'typeorm';
 import { TransactionsRepository } from './transactions.repository';
 import { assertTransitionCause, describeCause, isTransitionCause, TRANSITION_CAUSES } from './transition-cause';
@@ -28,7 +29,7 @@ describe('transition causes: one closed set', () => {
   it('writes nothing when a cast smuggles an unknown cause into a transition', async () => {
     const query = jest.fn();
     const tx = { query } as unknown as EntityManager;
-    const repository = new TransactionsRepository({} as DataSource);
+    const repository = new TransactionsRepository({} as DataSource, {} as AppConfigService);
     await expect(
       repository.transition(tx, '00000000-0000-0000-0000-000000000001', 'SUCCESS', 'late-notification' as TransitionCause, 'doku-reported'),
     ).rejects.toThrow('Unknown transition cause: "late-notification"');
