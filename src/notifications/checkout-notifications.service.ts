@@ -5,6 +5,7 @@ import { AppConfigService } from '../config/app-config.service';
 import { verifyCheckoutNotification } from '../integrations/doku/checkout/checkout-notification';
 import { NotificationProcessor } from './notification-processor';
 import { NotificationsRepository } from './notifications.repository';
+import { storableHeaders } from './storable-headers';
 
 export interface IncomingCheckoutNotification {
   headers: Readonly<Record<string, string | string[] | undefined>>;
@@ -12,9 +13,6 @@ export interface IncomingCheckoutNotification {
   /** The path of the route that received it: what DOKU signs as Request-Target. */
   path: string;
 }
-
-// Never stored: it authenticates the delivery and is of no use afterwards.
-const SECRET_HEADERS = new Set(['signature', 'authorization', 'cookie']);
 
 const logger = new Logger('DokuCheckoutNotifications');
 
@@ -75,13 +73,4 @@ export class CheckoutNotificationsService {
       this.processor.stored(stored, keepHere, { partnerReferenceNo: outcome.invoiceNumber, reportedStatus: outcome.statusWord ?? null });
     return { received: true };
   }
-}
-
-function storableHeaders(headers: IncomingCheckoutNotification['headers']): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (SECRET_HEADERS.has(name.toLowerCase()) || value === undefined) continue;
-    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
 }

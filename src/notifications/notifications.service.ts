@@ -8,14 +8,12 @@ import { NotificationVerifier } from './notification-verifier';
 import type { IncomingNotification } from './notification-verifier';
 import { NotificationsRepository } from './notifications.repository';
 import { SnapError } from './snap-error';
+import { storableHeaders } from './storable-headers';
 
 export interface SnapAcknowledgement {
   responseCode: string;
   responseMessage: string;
 }
-
-// Never stored: they authenticate the request and are of no use afterwards.
-const SECRET_HEADERS = new Set(['authorization', 'authorization-customer', 'x-signature', 'cookie']);
 
 /**
  * The notify endpoint's answer to DOKU (docs/doku-integration.md#notifications): verified
@@ -74,13 +72,4 @@ export class NotificationsService {
     if (stored) this.processor.stored(stored, keepHere, { partnerReferenceNo, reportedStatus: body.latestTransactionStatus });
     return { responseCode: '2005600', responseMessage: 'Successful' };
   }
-}
-
-function storableHeaders(headers: IncomingNotification['headers']): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (SECRET_HEADERS.has(name.toLowerCase()) || value === undefined) continue;
-    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
 }
