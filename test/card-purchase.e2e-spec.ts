@@ -353,10 +353,11 @@ describe('Card purchases (e2e, simulator)', () => {
     await db().query(`UPDATE transactions SET created_at = now() - interval '10 minutes' WHERE id = $1`, [late.body.id]);
     await due(late.body.id);
     await reconcile();
-    await until(
+    const queried = await until(
       () => statusQueries(ref),
       (rows) => rows[0].n > 0,
     );
+    expect(queried[0].n).toBeGreaterThan(0);
     expect(await row(late.body.id)).toMatchObject({ status: 'UNKNOWN', failure_code: null });
     expect(await atDoku(late.body.id)).toBeUndefined();
 
@@ -376,9 +377,16 @@ describe('Card purchases (e2e, simulator)', () => {
     env.sim.control.setFaults([{ endpoint: 'kkiPayment', type: 'refuse', times: 1 }]);
     const lost = await buy(user, { amount: 27_000, bankCardToken: card.bankCardToken, otp: card.otp });
     expect(lost.status).toBe(202);
+    const lostRef = (await row(lost.body.id)).partner_reference_no;
     await db().query(`UPDATE transactions SET created_at = now() - interval '10 minutes' WHERE id = $1`, [lost.body.id]);
     await due(lost.body.id);
     await reconcile();
+    // DOKU was asked, and said it does not know it: not yet proof, its call ended just now.
+    const asked = await until(
+      () => statusQueries(lostRef),
+      (rows) => rows[0].n > 0,
+    );
+    expect(asked[0].n).toBeGreaterThan(0);
     expect((await row(lost.body.id)).status).toBe('UNKNOWN');
     await db().query(`UPDATE transaction_events SET created_at = created_at - interval '10 minutes' WHERE transaction_id = $1`, [
       lost.body.id,

@@ -253,7 +253,7 @@ describe('The money core: idempotency keys, transitions, refund reservations', (
         }),
       );
     const lostAnswer = (id: string) => db.transaction((tx) => txs.transition(tx, id, 'UNKNOWN', 'doku-response', 'doku-unclear'));
-    const age = async (id: string, minutes: number, what: { created?: boolean; events?: boolean; lastSent?: boolean }) => {
+    const age = async (id: string, minutes: number, what: { created?: boolean; events?: boolean }) => {
       if (what.created)
         await db.query(`UPDATE transactions SET created_at = now() - make_interval(mins => $2) WHERE id = $1`, [id, minutes]);
       if (what.events)
@@ -261,11 +261,6 @@ describe('The money core: idempotency keys, transitions, refund reservations', (
           id,
           minutes,
         ]);
-      if (what.lastSent)
-        await db.query(
-          `UPDATE transactions SET details = details || jsonb_build_object('lastSentAt', now() - make_interval(mins => $2)) WHERE id = $1`,
-          [id, minutes],
-        );
     };
     const sends = async (id: string) =>
       (await db.query<Array<{ sends: number | null }>>(`SELECT (details->>'sends')::int AS sends FROM transactions WHERE id = $1`, [id]))[0]
@@ -284,9 +279,16 @@ describe('The money core: idempotency keys, transitions, refund reservations', (
     await age(late.id, 10, { events: true });
     expect(await txs.claimSendAgain(late.id, grace)).toBe(true);
     expect(await sends(late.id)).toBe(2);
-    // The send again just claimed counts as a call that may still be going: not again before the grace after it.
+    // The send again just claimed: not again before the grace after its start, and again right after.
     expect(await txs.claimSendAgain(late.id, grace)).toBe(false);
-    await age(late.id, 10, { lastSent: true });
+    const sentAgainAgo = async (seconds: number) =>
+      db.query(
+        `UPDATE transactions SET details = details || jsonb_build_object('lastSentAt', now() - make_interval(secs => $2)) WHERE id = $1`,
+        [late.id, seconds],
+      );
+    await sentAgainAgo(grace / 1000 - 5);
+    expect(await txs.claimSendAgain(late.id, grace)).toBe(false);
+    await sentAgainAgo(grace / 1000 + 5);
     expect(await txs.claimSendAgain(late.id, grace)).toBe(true);
     expect(await sends(late.id)).toBe(3);
 

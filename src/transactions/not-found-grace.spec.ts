@@ -20,11 +20,11 @@ describe('graceStartsAt: when "not found" starts to count', () => {
     expect(graceStartsAt({ createdAt: created, details: null }, undefined, bound)).toBe(at('2026-12-07T10:00:08.000Z'));
   });
 
-  it('never before a send again plus the longest call, even when an older outcome is recorded', () => {
+  it('never before the last send again started, even when an older outcome is recorded', () => {
     const outcome = new Date('2026-12-07T10:00:03.000Z');
     const details = { lastSentAt: '2026-12-07T10:03:00.123456+00:00', sends: 2 };
-    expect(graceStartsAt({ createdAt: created, details }, outcome, bound)).toBe(at('2026-12-07T10:03:08.123Z'));
-    // An outcome recorded after the send again's bound still counts from the outcome.
+    expect(graceStartsAt({ createdAt: created, details }, outcome, bound)).toBe(at('2026-12-07T10:03:00.123Z'));
+    // An outcome recorded after the send again (its answer) counts from the outcome.
     const later = new Date('2026-12-07T10:04:00.000Z');
     expect(graceStartsAt({ createdAt: created, details }, later, bound)).toBe(later.getTime());
   });

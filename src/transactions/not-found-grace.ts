@@ -15,10 +15,12 @@ export function longestCallMs(dokuTimeoutMs: number): number {
  *
  * - the commit that recorded the last call's outcome (`lastOutcomeAt`), when there is one;
  * - otherwise (the process died during the call) the creation plus the longest a call can last;
- * - and never before a send again (`details.lastSentAt`) plus the longest a call can last, since
- *   the outcome of a send again is not always recorded.
+ * - and never before the last send again started (`details.lastSentAt`, written by the claim right
+ *   before that call goes out).
  *
- * `callBoundMs` is {@link longestCallMs} of the DOKU timeout.
+ * `callBoundMs` is {@link longestCallMs} of the DOKU timeout. A send again is paced from its start,
+ * not from its start plus that bound: the bound would slow every further send by four timeouts, and
+ * what DOKU receives twice it deduplicates on the business reference.
  */
 export function graceStartsAt(
   operation: { createdAt: Date; details?: Record<string, unknown> | null },
@@ -29,6 +31,6 @@ export function graceStartsAt(
   let at = Math.max(created, lastOutcomeAt?.getTime() ?? created + callBoundMs);
   const sentAgain = operation.details?.lastSentAt;
   const sentAgainAt = typeof sentAgain === 'string' ? Date.parse(sentAgain) : NaN;
-  if (Number.isFinite(sentAgainAt)) at = Math.max(at, sentAgainAt + callBoundMs);
+  if (Number.isFinite(sentAgainAt)) at = Math.max(at, sentAgainAt);
   return at;
 }

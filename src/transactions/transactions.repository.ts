@@ -256,7 +256,7 @@ export class TransactionsRepository {
    * recorded before the call: true only when it is still unresolved and DOKU has had `graceMs` since
    * our last call about it ended, by the rule of `graceStartsAt` (src/transactions/not-found-grace.ts,
    * here in SQL): the last recorded call outcome, or the creation plus the longest a call can last
-   * when none was recorded, and never before the last send again plus that bound. So an operation is
+   * when none was recorded, and never before the last send again started. So an operation is
    * sent again at most once per grace period, by one instance, and never while DOKU may still be
    * applying the last send (a late answer is then found by the status query instead).
    */
@@ -270,7 +270,7 @@ export class TransactionsRepository {
                 COALESCE((SELECT max(e.created_at) FROM transaction_events e
                            WHERE e.transaction_id = transactions.id AND e.cause IN (${CALL_OUTCOME_CAUSES})),
                          created_at + make_interval(secs => $3::double precision / 1000)),
-                (details->>'lastSentAt')::timestamptz + make_interval(secs => $3::double precision / 1000)
+                (details->>'lastSentAt')::timestamptz
               ) <= now() - make_interval(secs => $2::double precision / 1000)
       RETURNING id`,
       [id, graceMs, longestCallMs(this.config.doku.timeoutMs)],

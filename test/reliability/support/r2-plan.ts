@@ -25,7 +25,8 @@ import { landedAtSimulator, MONEY_FAULTS, startFaultBatteryEnv } from './channel
  * injects DOKU faults on every call that moves money: refused before processing (`refuse`), applied
  * then the connection dropped (`drop`), 5xx before and after applying, latency past our client
  * timeout (DOKU applies the call after we stopped waiting), and a 200 whose body is not JSON
- * (`malformed`). Status queries get 5xx and unreadable answers too. Pass: after the reconciler and
+ * (`malformed`): each of them twice on planned transfers and top-ups whatever the seed, and all of
+ * them at random. Status queries get 5xx and unreadable answers too. Pass: after the reconciler and
  * the clients' own reads have settled everything, 0 lost, 0 double-applied, 0 left UNKNOWN/PENDING,
  * the money invariants hold, every call whose answer was lost answered 202 (never 5xx, never a
  * guess), and the same seed gives the same final state.
