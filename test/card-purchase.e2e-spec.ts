@@ -342,22 +342,26 @@ describe('Card purchases (e2e, simulator)', () => {
         `SELECT count(*)::int AS n FROM doku_exchanges WHERE endpoint = 'kkiStatus' AND partner_reference = $1`,
         [ref],
       );
+    /** Makes the purchase 10 minutes old (its call's end stays as it is), has the reconciler check it, and waits until DOKU was asked. */
+    const checkedLongAfterCreation = async (id: string) => {
+      const ref = (await row(id)).partner_reference_no;
+      await db().query(`UPDATE transactions SET created_at = now() - interval '10 minutes' WHERE id = $1`, [id]);
+      await due(id);
+      await reconcile();
+      const asked = await until(
+        () => statusQueries(ref),
+        (rows) => rows[0].n > 0,
+      );
+      expect(asked[0].n).toBeGreaterThan(0);
+    };
     // DOKU applies the payment 8 s after it arrives, 6 s after our 2 s timeout.
     env.sim.control.setFaults([{ endpoint: 'kkiPayment', type: 'latency', latencyMs: 8000, times: 1 }]);
     const late = await buy(user, { amount: 26_000, bankCardToken: card.bankCardToken, otp: card.otp });
     expect(late.status).toBe(202);
-    const ref = (await row(late.body.id)).partner_reference_no;
     // The request left us long after the purchase was committed (as on a loaded instance, a token to
     // fetch first): its creation is far past the 60 s grace, but its call ended just now. DOKU does
     // not know it yet, and that is no proof it never will.
-    await db().query(`UPDATE transactions SET created_at = now() - interval '10 minutes' WHERE id = $1`, [late.body.id]);
-    await due(late.body.id);
-    await reconcile();
-    const queried = await until(
-      () => statusQueries(ref),
-      (rows) => rows[0].n > 0,
-    );
-    expect(queried[0].n).toBeGreaterThan(0);
+    await checkedLongAfterCreation(late.body.id);
     expect(await row(late.body.id)).toMatchObject({ status: 'UNKNOWN', failure_code: null });
     expect(await atDoku(late.body.id)).toBeUndefined();
 
@@ -377,16 +381,8 @@ describe('Card purchases (e2e, simulator)', () => {
     env.sim.control.setFaults([{ endpoint: 'kkiPayment', type: 'refuse', times: 1 }]);
     const lost = await buy(user, { amount: 27_000, bankCardToken: card.bankCardToken, otp: card.otp });
     expect(lost.status).toBe(202);
-    const lostRef = (await row(lost.body.id)).partner_reference_no;
-    await db().query(`UPDATE transactions SET created_at = now() - interval '10 minutes' WHERE id = $1`, [lost.body.id]);
-    await due(lost.body.id);
-    await reconcile();
-    // DOKU was asked, and said it does not know it: not yet proof, its call ended just now.
-    const asked = await until(
-      () => statusQueries(lostRef),
-      (rows) => rows[0].n > 0,
-    );
-    expect(asked[0].n).toBeGreaterThan(0);
+    // DOKU is asked and says it does not know it: not yet proof, its call ended just now.
+    await checkedLongAfterCreation(lost.body.id);
     expect((await row(lost.body.id)).status).toBe('UNKNOWN');
     await db().query(`UPDATE transaction_events SET created_at = created_at - interval '10 minutes' WHERE transaction_id = $1`, [
       lost.body.id,
