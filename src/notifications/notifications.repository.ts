@@ -19,8 +19,13 @@ export type NewNotification = Pick<
   | 'headers'
 >;
 
-/** Intake statements in flight at once; notifications arriving meanwhile go together in the next one. */
-const INTAKE_STATEMENTS = 2;
+/**
+ * Intake statements in flight at once; notifications arriving meanwhile go together in the next one.
+ * One: each statement and commit costs PostgreSQL more than the rows in it, so the notifications
+ * that arrive while one is being stored are cheaper stored together by the next than split over two
+ * (docs/performance.md, twenty-second round).
+ */
+const INTAKE_STATEMENTS = 1;
 /** The most notifications one intake statement stores. */
 const INTAKE_BATCH = 64;
 
