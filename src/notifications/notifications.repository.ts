@@ -100,7 +100,10 @@ const closing = (result: string): string => `processed_at = now(), process_resul
 @Injectable()
 export class NotificationsRepository {
   private readonly waiting: WaitingStore[] = [];
+  /** Intake statements in flight. */
   private storing = 0;
+  /** Notifications in the intake statements in flight. */
+  private storingNotifications = 0;
 
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
@@ -127,17 +130,23 @@ export class NotificationsRepository {
     return this.waiting.length;
   }
 
-  /** Whether notifications are being stored faster than one statement at a time (a burst): processing gives way. */
+  /**
+   * Whether notifications arrive faster than they are stored one by one (a burst): some wait for a
+   * statement, or the statement in flight carries several. Processing gives way meanwhile. A lone
+   * notification being stored is not a burst.
+   */
   intakeBusy(): boolean {
-    return this.waiting.length > 0 || this.storing >= INTAKE_STATEMENTS;
+    return this.waiting.length > 0 || this.storingNotifications > 1;
   }
 
   private storeWaiting(): void {
     while (this.storing < INTAKE_STATEMENTS && this.waiting.length > 0) {
       const batch = this.waiting.splice(0, INTAKE_BATCH);
       this.storing++;
+      this.storingNotifications += batch.length;
       void this.storeBatch(batch).finally(() => {
         this.storing--;
+        this.storingNotifications -= batch.length;
         this.storeWaiting();
       });
     }
