@@ -36,7 +36,9 @@
  *     and the write-ahead log it wrote per purchase (pg_current_wal_lsn before and after). Also
  *     what the simulator (DOKU's work) and this process (the load) spend per purchase beside each
  *     side, and the four together: the rate the machine's cores allow each side at most, against
- *     what 0.80x of direct would need.
+ *     what 0.80x of direct would need. And how long each serving process's main thread waited,
+ *     runnable, for a core per purchase (/proc/self/schedstat): with the cores a third idle on
+ *     average, bunched work still queues for them.
  * P2: open loop at BENCH_RATE (100) purchases per second for BENCH_OPEN_SECONDS per side and
  *     round, latency counted from each call's scheduled start; p50 / p99 added over direct
  *     (target: p99 added <= 10 ms).
@@ -82,7 +84,7 @@ import { Pool } from 'undici';
 import { jakartaTimestamp } from '../src/integrations/doku/snap/doku-signature';
 import { resolveEndpoints } from '../src/integrations/doku/snap/doku-endpoints';
 import type { AppProcess, BenchUser, ClosedLoopResult, DirectCredentials, OpenLoopResult } from './support/bench-env';
-import { ioSyscalls } from './support/proc-io';
+import { ioSyscalls, mainThreadRunQueueMicros } from './support/proc-io';
 import {
   BENCH_JWT_ISSUER,
   BENCH_JWT_SIGNING_KEY,
@@ -400,6 +402,7 @@ async function referenceServer(init: ReferenceInit): Promise<void> {
         cpuMicros: { user: cpu.user, system: cpu.system },
         gcMicros: gcMicros(),
         syscalls: ioSyscalls(),
+        runQueueMicros: mainThreadRunQueueMicros(),
         memory: processMemory(),
       });
     } else {
@@ -504,14 +507,15 @@ async function main(): Promise<void> {
       reference: purchaseVia(refHttp, 'reference', false),
     };
     // What a serving process reports at GET /_bench/stats (the reference reports these parts only).
-    type ServerStats = Pick<AppStats, 'cpuMicros' | 'gcMicros' | 'syscalls' | 'memory'>;
+    type ServerStats = Pick<AppStats, 'cpuMicros' | 'gcMicros' | 'syscalls' | 'runQueueMicros' | 'memory'>;
     const statsOf = async (side: 'app' | 'reference'): Promise<ServerStats> =>
       side === 'app' ? app.stats() : ((await refHttp.request('GET', '/_bench/stats')).json as unknown as ServerStats);
     // CPU time of a serving process so far (user + system), and how much of it was its own
     // user-space work and garbage collection.
-    type CpuClock = { total: number; user: number; system: number; gc: number; reads: number; writes: number };
+    // waited: how long its main thread has waited for a core (runnable, not running).
+    type CpuClock = { total: number; user: number; system: number; gc: number; reads: number; writes: number; waited: number };
     const cpuOf = async (side: Side): Promise<CpuClock> => {
-      if (side === 'direct') return { total: NaN, user: NaN, system: NaN, gc: NaN, reads: NaN, writes: NaN };
+      if (side === 'direct') return { total: NaN, user: NaN, system: NaN, gc: NaN, reads: NaN, writes: NaN, waited: NaN };
       const stats = await statsOf(side);
       const { user, system } = stats.cpuMicros;
       return {
@@ -521,6 +525,7 @@ async function main(): Promise<void> {
         gc: stats.gcMicros,
         reads: stats.syscalls?.reads ?? NaN,
         writes: stats.syscalls?.writes ?? NaN,
+        waited: stats.runQueueMicros ?? NaN,
       };
     };
     const failures: string[] = [];
@@ -587,6 +592,7 @@ async function main(): Promise<void> {
           gc: (after.gc - before.gc) / result.calls,
           reads: (after.reads - before.reads) / result.calls,
           writes: (after.writes - before.writes) / result.calls,
+          waited: (after.waited - before.waited) / result.calls,
         });
         check(side, result);
         p1[side].push(result);
@@ -618,6 +624,7 @@ async function main(): Promise<void> {
         gc: round(median(cpuParts.app.map((c) => c.gc)), 0),
         reads: round(median(cpuParts.app.map((c) => c.reads)), 2),
         writes: round(median(cpuParts.app.map((c) => c.writes)), 2),
+        waited: round(median(cpuParts.app.map((c) => c.waited)), 0),
       },
       referenceCpuParts: {
         user: round(median(cpuParts.reference.map((c) => c.user)), 0),
@@ -625,6 +632,7 @@ async function main(): Promise<void> {
         gc: round(median(cpuParts.reference.map((c) => c.gc)), 0),
         reads: round(median(cpuParts.reference.map((c) => c.reads)), 2),
         writes: round(median(cpuParts.reference.map((c) => c.writes)), 2),
+        waited: round(median(cpuParts.reference.map((c) => c.waited)), 0),
       },
       // PostgreSQL's own CPU per purchase while each side ran (null: the server is not on this machine).
       postgresCpuMicrosPerPurchase: Object.fromEntries(
@@ -690,6 +698,15 @@ async function main(): Promise<void> {
     const calls = (c: { reads: number; writes: number }) => `${c.reads} reads, ${c.writes} writes`;
     if (Number.isFinite(p1Figures.appCpuParts.writes) && Number.isFinite(p1Figures.referenceCpuParts.writes)) {
       out(`    system calls per purchase: app ${calls(p1Figures.appCpuParts)} | reference ${calls(p1Figures.referenceCpuParts)}`);
+    }
+    if (Number.isFinite(p1Figures.appCpuParts.waited) && Number.isFinite(p1Figures.referenceCpuParts.waited)) {
+      // Runnable but not running: what its requests wait for a core beyond the event loop's own work.
+      const waited = (side: 'app' | 'reference') => {
+        const micros = (side === 'app' ? p1Figures.appCpuParts : p1Figures.referenceCpuParts).waited;
+        const perSecond = (micros * (side === 'app' ? p1Figures.appRate : p1Figures.referenceRate)) / 1000;
+        return `${side} ${micros} µs per purchase (${perSecond.toFixed(0)} ms of each second)`;
+      };
+      out(`    the main thread waiting for a core (runnable, not running): ${waited('app')} | ${waited('reference')}`);
     }
 
     // ---- P2: open loop latency ----

@@ -45,7 +45,7 @@ import type { AppStats, SqlTally } from './sql-tally';
 import { AFTER_RESPONSE, emptyTally } from './sql-tally';
 import { processMemory } from './process-memory';
 import { gcClock } from './gc-time';
-import { ioSyscalls } from './proc-io';
+import { ioSyscalls, mainThreadRunQueueMicros } from './proc-io';
 
 const WRITE =
   /^\s*(INSERT|UPDATE|DELETE|MERGE)\b|^\s*WITH\b[\s\S]*\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\b|\bFOR\s+(NO\s+KEY\s+)?UPDATE\b|\bFOR\s+SHARE\b/i;
@@ -164,6 +164,7 @@ function addBenchRoutes(): void {
         cpuMicros: { user: cpu.user, system: cpu.system },
         gcMicros: gcMicros(),
         syscalls: ioSyscalls(),
+        runQueueMicros: mainThreadRunQueueMicros(),
         memory: processMemory(),
         counting,
       };

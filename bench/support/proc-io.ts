@@ -16,3 +16,17 @@ export function ioSyscalls(): { reads: number; writes: number } | undefined {
     return undefined;
   }
 }
+
+/**
+ * How long this process's main thread (the one that runs JavaScript) has waited so far, runnable,
+ * for a core (µs; the second field of /proc/self/schedstat). Under load on few cores, the time a
+ * request waits for its event loop includes this. Undefined where /proc is not there.
+ */
+export function mainThreadRunQueueMicros(): number | undefined {
+  try {
+    const waited = Number(readFileSync('/proc/self/schedstat', 'utf8').split(' ')[1]);
+    return Number.isFinite(waited) ? waited / 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -33,6 +33,8 @@ export interface AppStats {
   gcMicros: number;
   /** Read and write system calls so far (bench-env.ts ioSyscalls). */
   syscalls?: { reads: number; writes: number };
+  /** How long the main thread has waited for a core so far, µs (proc-io.ts mainThreadRunQueueMicros). */
+  runQueueMicros?: number;
   /** This process's memory now (bench/support/process-memory.ts). */
   memory?: ProcessMemory;
   counting: boolean;
