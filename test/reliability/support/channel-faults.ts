@@ -4,7 +4,7 @@ import type { FaultFiring, FaultRule, FaultTarget, FaultType } from '../../../si
 import type { SignedInUser } from '../../support/actors';
 import type { ReliabilityEnv } from './env';
 import { startReliabilityEnv } from './env';
-import { mapLimit, plannedFaults, Tally } from './harness';
+import { faultParams, mapLimit, plannedFaults, Tally } from './harness';
 import type { RawResponse } from './http-client';
 
 /**
@@ -98,9 +98,7 @@ export function channelFaultRules(plan: ChannelFaultPlan): FaultRule[] {
       probability: plan.statusProbability,
     })),
     ...(plan.planned
-      ? plannedFaults(plan.planned.endpoint, plan.moneyFaults, plan.planned.amounts, (type) =>
-          type === 'latency' ? { latencyMs: plan.latencyMs } : type === 'error_before' || type === 'error_after' ? { status: 503 } : {},
-        )
+      ? plannedFaults(plan.planned.endpoint, plan.moneyFaults, plan.planned.amounts, (type) => faultParams(type, plan.latencyMs))
       : []),
   ];
 }

@@ -146,6 +146,11 @@ export function belowMinimum(
     .map(([fault, min]) => ({ fault, fired: fired[fault] ?? 0, minimum: min }));
 }
 
+/** What a fault of this type needs beside its type: a delay past our timeout, or the 5xx to answer. */
+export function faultParams(type: FaultType, latencyMs: number, status: FaultRule['status'] = 503): Partial<FaultRule> {
+  return type === 'latency' ? { latencyMs } : type === 'error_before' || type === 'error_after' ? { status } : {};
+}
+
 /**
  * Faults planned on named operations beside the random ones: the i-th fault once on the operation of
  * the i-th amount (rules keyed by amount), so that every kind provably happens whatever the seed and

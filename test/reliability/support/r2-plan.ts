@@ -7,7 +7,7 @@ import { registerUser, serviceToken } from '../../support/actors';
 import { createBoundWallet } from '../../support/wallet-fixtures';
 import type { ReliabilityEnv } from './env';
 import type { Rng } from './harness';
-import { mapLimit, plannedFaults, sized, Tally } from './harness';
+import { faultParams, mapLimit, plannedFaults, sized, Tally } from './harness';
 import type { RawResponse } from './http-client';
 import { isStableErrorBody } from './http-client';
 import type { Reconciliation } from './reconcile';
@@ -172,8 +172,7 @@ function faultRules(): FaultRule[] {
       type,
       probability: FAULT_P,
       keyBy: 'amount',
-      ...(type === 'latency' ? { latencyMs: LATENCY_MS } : {}),
-      ...(type === 'error_before' || type === 'error_after' ? { status: statuses[e % statuses.length] } : {}),
+      ...faultParams(type, LATENCY_MS, statuses[e % statuses.length]),
     })),
   );
   const queries = QUERY_ENDPOINTS.flatMap((endpoint) =>
@@ -183,8 +182,7 @@ function faultRules(): FaultRule[] {
   // transfers and once on one of the first top-ups (plannedFaults), so the battery's minimum of two
   // per fault proves the battery rather than the seed's luck. At random alone a seed could fire some
   // fault only once (seed 3b9e5342dbd9: one refuse in 149 money calls, which failed the minimum).
-  const extra = (type: FaultType): Partial<FaultRule> =>
-    type === 'latency' ? { latencyMs: LATENCY_MS } : type === 'error_before' || type === 'error_after' ? { status: 503 } : {};
+  const extra = (type: FaultType): Partial<FaultRule> => faultParams(type, LATENCY_MS);
   const planned = [
     ...plannedFaults(
       'transferBankPayment',
