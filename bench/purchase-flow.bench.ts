@@ -815,11 +815,23 @@ async function main(): Promise<void> {
       `  purchases answered: ${purchases.requests} (${JSON.stringify(purchases.statuses)}); ` +
         `replays answered: ${replays.requests} (${JSON.stringify(replays.statuses)}), ${replayedOk} with Idempotent-Replayed: true`,
     );
+    // A statement shared by several purchases (commit 2 of the purchases accepted while the previous
+    // one ran) writes each of them: it counts once for every purchase it writes. PostgreSQL's own
+    // count of statements and commits follows.
     out(
-      `  per purchase: ${perPurchase.dataStatements} statements without BEGIN/COMMIT ` +
-        `(${perPurchase.statements} with them; target <= 6: ${verdict(perPurchase.dataStatements <= 6)}), ` +
-        `${perPurchase.writeCommits} commits that write (target exactly 2: ${verdict(Math.abs(perPurchase.writeCommits - 2) < 0.005)}), ` +
+      `  per purchase: ${perPurchase.statementsEach} statements without BEGIN/COMMIT ` +
+        `(target <= 6: ${verdict(perPurchase.statementsEach <= 6)}), ` +
+        `written by ${perPurchase.writeCommitsEach} commits (target exactly 2: ${verdict(Math.abs(perPurchase.writeCommitsEach - 2) < 0.005)}), ` +
         `plus ${perPurchase.readOnlyTransactions} read-only transactions (standalone SELECTs)`,
+    );
+    const sharedPurchases = purchases.sharedExtra + purchases.sharedStatements;
+    out(
+      `    PostgreSQL ran ${perPurchase.dataStatements} statements (${perPurchase.statements} with BEGIN/COMMIT) and ` +
+        `${perPurchase.writeCommits} commits that write per purchase; ` +
+        (purchases.sharedStatements > 0
+          ? `${purchases.sharedStatements} statements each wrote several purchases (${(sharedPurchases / purchases.sharedStatements).toFixed(1)} on average, ` +
+            `${Math.round((100 * sharedPurchases) / Math.max(1, purchases.requests))}% of the purchases)`
+          : 'no statement wrote several purchases'),
     );
     out(
       `    of which before the response: ${onRequestPath.dataStatements} statements, ${onRequestPath.writeCommits} commits that write; ` +
@@ -862,8 +874,8 @@ async function main(): Promise<void> {
       ['P1 app / reference', `${p1Figures.appOverReference.toFixed(2)}x`, '>= 0.90x', p1Figures.appOverReference >= 0.9],
       ['CPU per purchase / reference', `${cpuRatio.toFixed(2)}x`, '<= 1.20x', cpuRatio <= 1.2],
       ['P2 p99 added at ' + RATE + '/s', `${p2Figures.appAddedP99} ms`, "<= 10 ms, or <= the reference's", p2Met],
-      ['P4 statements per purchase', String(perPurchase.dataStatements), '<= 6', perPurchase.dataStatements <= 6],
-      ['P4 commits per purchase', String(perPurchase.writeCommits), 'exactly 2', Math.abs(perPurchase.writeCommits - 2) < 0.005],
+      ['P4 statements per purchase', String(perPurchase.statementsEach), '<= 6', perPurchase.statementsEach <= 6],
+      ['P4 commits per purchase', String(perPurchase.writeCommitsEach), 'exactly 2', Math.abs(perPurchase.writeCommitsEach - 2) < 0.005],
       [
         'P4 replay',
         `${perReplay.dataStatements} read, ${perReplay.writeCommits} commits`,
@@ -1203,7 +1215,7 @@ async function growth(sizes: number[]): Promise<void> {
           ),
           1,
         ),
-        statements: perPurchase.dataStatements,
+        statements: perPurchase.statementsEach,
         seedSeconds,
       };
       rows.push(row);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { ExchangeRecorderService } from '../src/integrations/doku/snap/exchange-recorder.service';
+import { PurchasesRepository } from '../src/purchase/purchases.repository';
 import type { SignedInUser } from './support/actors';
 import { registerUser } from './support/actors';
 import type { WalletEnv } from './support/wallet-fixtures';
@@ -155,5 +156,84 @@ describe('Purchase commits as single statements', () => {
         [declined.body.error.details.purchaseId],
       );
     expect(stored).toEqual([{ endpoint: 'purchaseWeb' }]);
+  });
+
+  /**
+   * Commit 2 of the purchases accepted while one is in flight is shared (docs/performance.md,
+   * twenty-third round). To make it happen on purpose: a table commit 2 writes is locked, the first
+   * purchase's commit 2 waits on it, the others' wait behind it here; then the lock goes.
+   */
+  const sharedCommit2 = async (count: number) => {
+    const db = env.t.app.get(DataSource);
+    const purchases = env.t.app.get(PurchasesRepository);
+    const buyers = await Promise.all(
+      Array.from({ length: count }, async (_, i) => {
+        const user = await registerUser(env.t);
+        await createBoundWallet(env, user, { balance: 1_000_000 });
+        return { user, key: `key-${randomUUID()}`, amount: 10_000 + i };
+      }),
+    );
+    const locker = new Client({ connectionString: env.t.databaseUrl });
+    await locker.connect();
+    sent.length = 0;
+    let answers: Awaited<ReturnType<typeof buy>>[];
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE doku_exchanges IN SHARE ROW EXCLUSIVE MODE');
+      const pending = Promise.all(buyers.map((b) => buy(b.user, b.key, b.amount)));
+      // All but the first wait for a statement (the first is blocked on the lock).
+      const until = Date.now() + 10_000;
+      while (purchases.acceptancesQueued() < count - 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      expect(purchases.acceptancesQueued()).toBe(count - 1);
+      await locker.query('COMMIT');
+      answers = await pending;
+    } finally {
+      await locker.end();
+    }
+    for (const a of answers) expect(a.status).toBe(201);
+    // Each purchase: its own key completed with its own answer, DOKU's reference and page, one exchange record.
+    for (const [i, b] of buyers.entries()) {
+      const [row] = await db.query(
+        `SELECT k.status, k.transaction_id, k.response_body->>'id' AS answered, t.status AS purchase, t.doku_reference_no IS NOT NULL AS referenced,
+                t.details->>'webRedirectUrl' AS page, (SELECT count(*)::int FROM doku_exchanges x WHERE x.partner_reference = t.partner_reference_no) AS exchanges
+           FROM idempotency_keys k JOIN transactions t ON t.id = k.transaction_id WHERE k.key = $1`,
+        [b.key],
+      );
+      expect(row).toEqual({
+        status: 'COMPLETED',
+        transaction_id: answers[i].body.id,
+        answered: answers[i].body.id,
+        purchase: 'PENDING',
+        referenced: true,
+        page: answers[i].body.webRedirectUrl,
+        exchanges: 1,
+      });
+      const replay = await buy(b.user, b.key, b.amount);
+      expect([replay.status, replay.headers['idempotent-replayed'], replay.body]).toEqual([201, 'true', answers[i].body]);
+    }
+    return sent.filter((x) => x.text.includes('UPDATE idempotency_keys'));
+  };
+
+  it('commit 2 of purchases accepted while another is written is one statement for all of them; each keeps its own rows, key and answer', async () => {
+    const commits2 = await sharedCommit2(6);
+    // The first on its own, then the five that waited, together.
+    expect(commits2.map((x) => x.text.includes('unnest($1::uuid[]'))).toEqual([false, true]);
+  });
+
+  it('a shared commit 2 that fails is written again purchase by purchase: nobody fails for another', async () => {
+    const db = env.t.app.get(DataSource);
+    // A real refusal of any statement that completes several keys at once (a stand-in for a deadlock).
+    await db.query(`CREATE FUNCTION refuse_several_keys() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF (SELECT count(*) FROM several) > 1 THEN RAISE EXCEPTION 'several keys in one statement'; END IF; RETURN NULL; END $$`);
+    await db.query(`CREATE TRIGGER refuse_several_keys AFTER UPDATE ON idempotency_keys REFERENCING NEW TABLE AS several
+      FOR EACH STATEMENT EXECUTE FUNCTION refuse_several_keys()`);
+    try {
+      const commits2 = await sharedCommit2(4);
+      // The first alone; the shared one (refused, nothing of it written); then each of the three alone.
+      expect(commits2.map((x) => x.text.includes('unnest($1::uuid[]'))).toEqual([false, true, false, false, false]);
+    } finally {
+      await db.query(`DROP TRIGGER refuse_several_keys ON idempotency_keys`);
+      await db.query(`DROP FUNCTION refuse_several_keys()`);
+    }
   });
 });

@@ -69,7 +69,13 @@ let counting = false;
 /** A standalone statement counted as a write, as the tally can correct it once its result is in. */
 type Counted = { tally: SqlTally } | undefined;
 
-function tallyStatement(connection: object, text: string): Counted {
+/** Operations a standalone write over arrays writes: the length of its first array parameter. */
+function sharedBy(text: string, values: unknown): number {
+  if (!/\bunnest\(\$1\b/.test(text) || !Array.isArray(values) || !Array.isArray(values[0])) return 1;
+  return Math.max(1, values[0].length);
+}
+
+function tallyStatement(connection: object, text: string, values: unknown): Counted {
   const request = context.getStore();
   const tally = request ? (request.answered ? request.after : request.during) : background;
   let state = connections.get(connection);
@@ -93,6 +99,11 @@ function tallyStatement(connection: object, text: string): Counted {
     if (WRITE.test(text)) state.wrote = true;
   } else if (WRITE.test(text)) {
     tally.standaloneWrites += 1;
+    const shared = sharedBy(text, values);
+    if (shared > 1) {
+      tally.sharedExtra += shared - 1;
+      tally.sharedStatements += 1;
+    }
     return { tally };
   } else {
     tally.standaloneReads += 1;
@@ -118,7 +129,8 @@ function wrapPg(): void {
     let counted: Counted;
     if (counting) {
       const text = typeof config === 'string' ? config : (config as { text?: unknown } | null)?.text;
-      if (typeof text === 'string') counted = tallyStatement(this, text);
+      const values = typeof config === 'string' ? rest[0] : (config as { values?: unknown } | null)?.values;
+      if (typeof text === 'string') counted = tallyStatement(this, text, values);
     }
     // A key claim that claimed nothing (a replay) wrote nothing: counted as a read once its rows are
     // seen. node-postgres answers by promise, by callback when the pool sends the statement, or

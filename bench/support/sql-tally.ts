@@ -18,6 +18,14 @@ export interface SqlTally {
   /** Standalone statements: each is a transaction of its own, committed by PostgreSQL. */
   standaloneReads: number;
   standaloneWrites: number;
+  /**
+   * Operations beyond the first written by standalone writes shared between operations: a statement
+   * over arrays (`unnest($1...)`) whose first array has k elements writes for k of them (k - 1 here).
+   * PostgreSQL ran one statement and one commit; each of the k was written by it.
+   */
+  sharedExtra: number;
+  /** Those shared statements (k > 1). */
+  sharedStatements: number;
   /** Statement text (whitespace collapsed, cut at 110 characters) → times sent. */
   byText: Record<string, number>;
 }
@@ -52,6 +60,8 @@ export function emptyTally(): SqlTally {
     inTransaction: 0,
     standaloneReads: 0,
     standaloneWrites: 0,
+    sharedExtra: 0,
+    sharedStatements: 0,
     byText: {},
   };
 }
@@ -74,6 +84,8 @@ export function tallySum(a: SqlTally, b: SqlTally): SqlTally {
     inTransaction: a.inTransaction + b.inTransaction,
     standaloneReads: a.standaloneReads + b.standaloneReads,
     standaloneWrites: a.standaloneWrites + b.standaloneWrites,
+    sharedExtra: a.sharedExtra + b.sharedExtra,
+    sharedStatements: a.sharedStatements + b.sharedStatements,
     byText: plus(a.byText, b.byText),
   };
 }
@@ -98,6 +110,8 @@ export function tallyDelta(after: SqlTally | undefined, before: SqlTally | undef
     inTransaction: a.inTransaction - b.inTransaction,
     standaloneReads: a.standaloneReads - b.standaloneReads,
     standaloneWrites: a.standaloneWrites - b.standaloneWrites,
+    sharedExtra: a.sharedExtra - b.sharedExtra,
+    sharedStatements: a.sharedStatements - b.sharedStatements,
     byText: minus(a.byText, b.byText),
   };
 }
@@ -116,6 +130,9 @@ export function tallyLine(t: SqlTally, per: number): Record<string, number> {
     standaloneReads: round(t.standaloneReads / per),
     standaloneWrites: round(t.standaloneWrites / per),
     rollbacks: round(t.rollbacks / per),
+    /** As each operation sees them: a shared statement counts once for every operation it writes. */
+    statementsEach: round((t.statements - control + t.sharedExtra) / per),
+    writeCommitsEach: round((t.writeCommits + t.standaloneWrites + t.sharedExtra) / per),
   };
 }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
+import { AsyncResource } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { bind, entityFromJson, jsonRowSql, preparedRows, returningRows } from '../common/database/sql';
 import type { AppError } from '../common/errors/app-error';
@@ -11,6 +12,9 @@ import type { OneStatementIntent } from '../transactions/idempotency/idempotency
 import { NewTransaction, pendingTransactionCtes, selectTransactions } from '../transactions/transactions.repository';
 import type { LimitReservation } from '../limits/limit-reservation';
 import { DokuExchangesRepository, NewDokuExchangeRecord } from '../integrations/doku/snap/doku-exchanges.repository';
+
+/** The most purchases one shared commit-2 statement writes. */
+const ACCEPTANCE_BATCH = 64;
 
 /**
  * What must hold before a purchase is written, checked inside commit 1's one statement (a bound
@@ -29,6 +33,10 @@ export interface PurchasePrecondition {
  */
 @Injectable()
 export class PurchasesRepository {
+  private readonly acceptancesWaiting: WaitingAcceptance[] = [];
+  /** Whether a commit-2 statement is in flight. */
+  private acceptancesWriting = false;
+
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   findForUser(id: string, userId: string): Promise<Transaction | null> {
@@ -165,15 +173,70 @@ export class PurchasesRepository {
   }
 
   /**
-   * Commit 2 of an accepted purchase as one statement: DOKU's reference and the PIN page recorded
-   * (the purchase stays PENDING), the Idempotency-Key completed, and the call's DOKU exchange records
-   * stored. True when it completed the key.
+   * Commit 2 of an accepted purchase: DOKU's reference and the PIN page recorded (the purchase stays
+   * PENDING), the Idempotency-Key completed, and the call's DOKU exchange records stored, in one
+   * statement that is its own commit. True when it completed the key.
+   *
+   * Shared commit: while one such statement is in flight, the purchases accepted meanwhile wait and
+   * are written together by the next one, each still in its own rows and with its own key; a lone
+   * purchase is written at once by the one-purchase statement. When a shared statement fails (a
+   * deadlock, a row a check refuses), each of its purchases is written again by its own statement,
+   * so one purchase's failure is never another's (docs/performance.md, twenty-third round).
    */
-  async recordAcceptanceCompletingKey(
+  recordAcceptanceCompletingKey(
     completion: KeyCompletion,
-    acceptance: { id: string; dokuReferenceNo: string | null; details: Record<string, unknown>; dokuExternalId?: string },
+    acceptance: Acceptance,
     exchanges: NewDokuExchangeRecord[] = [],
   ): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.acceptancesWaiting.push({ completion, acceptance, exchanges, resolve, reject, inContext: AsyncResource.bind(runIt) });
+      this.writeAcceptances();
+    });
+  }
+
+  /** Purchases waiting for commit 2 (beyond the statement in flight). */
+  acceptancesQueued(): number {
+    return this.acceptancesWaiting.length;
+  }
+
+  private writeAcceptances(): void {
+    if (this.acceptancesWriting || this.acceptancesWaiting.length === 0) return;
+    const batch = this.acceptancesWaiting.splice(0, ACCEPTANCE_BATCH);
+    this.acceptancesWriting = true;
+    void this.writeAcceptanceBatch(batch).finally(() => {
+      this.acceptancesWriting = false;
+      // The next statement is sent in the context of a purchase it writes (its request's logs and
+      // traces), not of the one whose statement just ended.
+      if (this.acceptancesWaiting.length > 0) this.acceptancesWaiting[0].inContext(() => this.writeAcceptances());
+    });
+  }
+
+  private async writeAcceptanceBatch(batch: WaitingAcceptance[]): Promise<void> {
+    if (batch.length > 1) {
+      let completed: Set<string> | undefined;
+      try {
+        completed = await this.writeSharedAcceptances(batch);
+      } catch {
+        // Nothing of it was written (one statement): each purchase again, on its own, below.
+      }
+      if (completed) {
+        for (const one of batch) one.resolve(completed.has(one.completion.values().keyId));
+        return;
+      }
+    }
+    await Promise.all(
+      batch.map(async (one) => {
+        try {
+          one.resolve(await this.writeOneAcceptance(one));
+        } catch (error) {
+          one.reject(error);
+        }
+      }),
+    );
+  }
+
+  /** One purchase's commit 2 on its own. */
+  private async writeOneAcceptance({ completion, acceptance, exchanges }: WaitingAcceptance): Promise<boolean> {
     const params: unknown[] = [];
     const rows = await preparedRows<{ key_completed: boolean }>(
       this.db,
@@ -188,4 +251,70 @@ export class PurchasesRepository {
     );
     return rows[0]?.key_completed === true;
   }
+
+  /**
+   * Several purchases' commit 2 in one statement: the same writes as `writeOneAcceptance`, row by
+   * row, over the purchases' values as arrays (one text for any number, so it stays prepared).
+   * Answers the keys it completed.
+   */
+  private async writeSharedAcceptances(batch: WaitingAcceptance[]): Promise<Set<string>> {
+    const columns: unknown[][] = [[], [], [], [], [], [], [], []];
+    const exchanges: NewDokuExchangeRecord[] = [];
+    for (const { completion, acceptance, exchanges: own } of batch) {
+      const key = completion.values();
+      [
+        acceptance.id,
+        acceptance.dokuReferenceNo,
+        JSON.stringify(acceptance.details),
+        acceptance.dokuExternalId ?? null,
+        key.keyId,
+        key.status,
+        key.body,
+        key.transactionId,
+      ].forEach((value, i) => columns[i].push(value));
+      exchanges.push(...own);
+    }
+    const params: unknown[] = [...columns];
+    const rows = await preparedRows<{ key_id: string }>(
+      this.db,
+      `WITH a AS (
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::int[], $7::text[], $8::uuid[])
+           AS a(id, reference_no, details, external_id, key_id, response_status, response_body, transaction_id)),
+       u AS (
+         UPDATE transactions t SET doku_reference_no = COALESCE(t.doku_reference_no, a.reference_no),
+                details = t.details || a.details::jsonb,
+                doku_external_id = COALESCE(a.external_id, t.doku_external_id), updated_at = now()
+           FROM a WHERE t.id = a.id RETURNING t.id),
+       k AS (
+         UPDATE idempotency_keys i SET status = 'COMPLETED', response_status = a.response_status,
+                response_body = a.response_body::jsonb, transaction_id = COALESCE(a.transaction_id, i.transaction_id), completed_at = now()
+           FROM a WHERE i.id = a.key_id AND i.status = 'IN_PROGRESS' RETURNING i.id)${
+             exchanges.length > 0 ? `,\n       ${DokuExchangesRepository.insertCte(params, exchanges)}` : ''
+           }
+       SELECT id AS key_id FROM k`,
+      params,
+    );
+    return new Set(rows.map((row) => row.key_id));
+  }
 }
+
+/** What commit 2 records of an accepted purchase. */
+export interface Acceptance {
+  id: string;
+  dokuReferenceNo: string | null;
+  details: Record<string, unknown>;
+  dokuExternalId?: string;
+}
+
+/** A purchase waiting for its commit 2. */
+interface WaitingAcceptance {
+  completion: KeyCompletion;
+  acceptance: Acceptance;
+  exchanges: NewDokuExchangeRecord[];
+  resolve(completed: boolean): void;
+  reject(error: unknown): void;
+  /** Runs a function in the async context of the request that is waiting. */
+  inContext(run: () => void): void;
+}
+
+const runIt = (run: () => void): void => run();

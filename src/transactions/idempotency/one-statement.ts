@@ -99,4 +99,9 @@ export class KeyCompletion {
 
   /** A select-list item: whether this statement completed the key. */
   readonly column = `EXISTS (SELECT 1 FROM k) AS key_completed`;
+
+  /** The key and what completing it stores, as the column values of a statement that completes several at once. */
+  values(): { keyId: string; status: number; body: string; transactionId: string | null } {
+    return { keyId: this.keyId, status: this.status, body: JSON.stringify(this.body), transactionId: this.transactionId ?? null };
+  }
 }
