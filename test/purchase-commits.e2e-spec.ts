@@ -218,6 +218,8 @@ describe('Purchase commits as single statements', () => {
     const commits2 = await sharedCommit2(6);
     // The first on its own, then the five that waited, together.
     expect(commits2.map((x) => x.text.includes('unnest($1::uuid[]'))).toEqual([false, true]);
+    // The lone one is a named prepared statement; the shared one is planned for its own arrays each time.
+    expect(commits2.map((x) => x.name === undefined)).toEqual([false, true]);
   });
 
   it('a shared commit 2 that fails is written again purchase by purchase: nobody fails for another', async () => {

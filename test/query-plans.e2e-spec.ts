@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import type { SignedInUser } from './support/actors';
 import { registerUser, serviceToken } from './support/actors';
+import { PurchasesRepository } from '../src/purchase/purchases.repository';
 import { seedHistory } from './support/bulk-history';
 import type { WalletEnv } from './support/wallet-fixtures';
 import { createBoundWallet, startWalletEnv } from './support/wallet-fixtures';
@@ -16,8 +17,8 @@ jest.setTimeout(180_000);
 
 /**
  * Query plans on the request paths at volume (docs/performance.md): with 10^5 rows in each large
- * table, every statement a purchase, its replay, its status read, a refund and the history pages
- * send is planned with indexes, never a sequential scan of a large table. The statements are the
+ * table, every statement a purchase, its replay, its status read, a refund, a commit 2 shared by
+ * several purchases and the history pages send is planned with indexes, never a sequential scan of a large table. The statements are the
  * ones the app really sends, captured as they go out and explained with their own parameters.
  */
 describe('Query plans at volume', () => {
@@ -80,6 +81,36 @@ describe('Query plans at volume', () => {
     expect((await env.t.http().get('/v1/transactions?pageSize=20').set(auth(user.accessToken))).status).toBe(200);
     expect((await env.t.http().get('/v1/events?limit=20').set(auth(events))).status).toBe(200);
     capturing = false;
+
+    // Commit 2 shared by purchases accepted while another's is written (made to happen: the first
+    // waits on a lock of a table commit 2 writes, the others queue behind it).
+    const buyers = await Promise.all(
+      [1, 2, 3].map(async () => {
+        const buyer = await registerUser(env.t);
+        await createBoundWallet(env, buyer, { balance: 1_000_000 });
+        return buyer;
+      }),
+    );
+    const locker = new Client({ connectionString: env.t.databaseUrl });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE doku_exchanges IN SHARE ROW EXCLUSIVE MODE');
+      capturing = true;
+      const buying = Promise.all(
+        buyers.map((b) =>
+          env.t.http().post('/v1/purchases').set(auth(b.accessToken)).set('idempotency-key', `key-${randomUUID()}`).send({ amount: 5_000 }),
+        ),
+      );
+      const purchases = env.t.app.get(PurchasesRepository);
+      while (purchases.acceptancesQueued() < buyers.length - 1) await new Promise((r) => setTimeout(r, 10));
+      await locker.query('COMMIT');
+      for (const answer of await buying) expect(answer.status).toBe(201);
+      capturing = false;
+    } finally {
+      await locker.end();
+    }
+    expect(sent.filter((s) => s.text.includes('unnest($1::uuid[]') && s.text.includes('UPDATE idempotency_keys'))).toHaveLength(1);
 
     const explainable = sent.filter(
       (s) => /^\s*(WITH|SELECT|INSERT|UPDATE|DELETE)\b/i.test(s.text) && !/pg_advisory|pg_notify|LISTEN/i.test(s.text),

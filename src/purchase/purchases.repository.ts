@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { AsyncResource } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import { bind, entityFromJson, jsonRowSql, preparedRows, returningRows } from '../common/database/sql';
+import { bind, entityFromJson, jsonRowSql, plannedRows, preparedRows, returningRows } from '../common/database/sql';
 import type { AppError } from '../common/errors/app-error';
 import type { DokuTransactionStatus } from '../integrations/doku/snap/doku-response-codes';
 import { Transaction } from '../transactions/entities/transaction.entity';
@@ -255,7 +255,10 @@ export class PurchasesRepository {
   /**
    * Several purchases' commit 2 in one statement: the same writes as `writeOneAcceptance`, row by
    * row, over the purchases' values as arrays (one text for any number, so it stays prepared).
-   * Answers the keys it completed.
+   * Answers the keys it completed. Planned at each execution (`plannedRows`): a plan kept from when
+   * the tables were small read the whole `transactions` table for every shared statement once it
+   * had grown (docs/performance.md, twenty-third round); planned for the arrays it is given, it
+   * probes the keys (test/query-plans.e2e-spec.ts). One planning serves all the purchases it writes.
    */
   private async writeSharedAcceptances(batch: WaitingAcceptance[]): Promise<Set<string>> {
     const columns: unknown[][] = [[], [], [], [], [], [], [], []];
@@ -275,7 +278,7 @@ export class PurchasesRepository {
       exchanges.push(...own);
     }
     const params: unknown[] = [...columns];
-    const rows = await preparedRows<{ key_id: string }>(
+    const rows = await plannedRows<{ key_id: string }>(
       this.db,
       `WITH a AS (
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::int[], $7::text[], $8::uuid[])

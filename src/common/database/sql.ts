@@ -171,7 +171,21 @@ export function preparedText(text: string): PreparedText {
  * connection that sent it.
  */
 export async function preparedRows<T>(db: DataSource, text: string, values: unknown[]): Promise<T[]> {
-  const prepared = preparedText(text);
+  return rowsOnPool(db, preparedText(text), values);
+}
+
+/**
+ * As `preparedRows`, but planned afresh at every execution with its own parameters: for a statement
+ * whose best plan depends on them, such as one over arrays whose length varies from 2 to 64. A named
+ * statement's plan is made generic after a few executions, with a guess of the arrays' length and
+ * the tables' sizes of that moment, and kept for the connection's life; for a table that was small
+ * then, that can be a scan of the whole table on every execution once it has grown.
+ */
+export async function plannedRows<T>(db: DataSource, text: string, values: unknown[]): Promise<T[]> {
+  return rowsOnPool(db, { text, name: undefined }, values);
+}
+
+async function rowsOnPool<T>(db: DataSource, prepared: { text: string; name: string | undefined }, values: unknown[]): Promise<T[]> {
   const pool = (db.driver as unknown as { master: Pool }).master;
   // The connection is taken here rather than by pool.query, so the statement runs in this request's
   // async context (a pool hands a freed connection over inside whichever request freed it).
@@ -188,7 +202,7 @@ export async function preparedRows<T>(db: DataSource, text: string, values: unkn
       // A Query built from the text and named after, rather than from a config object: node-postgres
       // copies a config object property by property on every statement (docs/performance.md).
       const query = new Query<T & QueryResultRow>(prepared.text, values, (error, result) => (error ? reject(error) : resolve(result.rows)));
-      (query as unknown as { name: string }).name = prepared.name;
+      if (prepared.name !== undefined) (query as unknown as { name: string }).name = prepared.name;
       client.query(query);
     });
   } catch (error) {
