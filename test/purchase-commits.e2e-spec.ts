@@ -185,12 +185,15 @@ describe('Purchase commits as single statements', () => {
       const until = Date.now() + 10_000;
       while (purchases.acceptancesQueued() < count - 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
       expect(purchases.acceptancesQueued()).toBe(count - 1);
+      // What operations see of it.
+      expect((await env.t.http().get('/metrics')).text).toMatch(new RegExp(`^purchases_commit2_waiting ${count - 1}$`, 'm'));
       await locker.query('COMMIT');
       answers = await pending;
     } finally {
       await locker.end();
     }
     for (const a of answers) expect(a.status).toBe(201);
+    expect((await env.t.http().get('/metrics')).text).toMatch(/^purchases_commit2_waiting 0$/m);
     // Each purchase: its own key completed with its own answer, DOKU's reference and page, one exchange record.
     for (const [i, b] of buyers.entries()) {
       const [row] = await db.query(

@@ -103,7 +103,9 @@ describe('Query plans at volume', () => {
         ),
       );
       const purchases = env.t.app.get(PurchasesRepository);
-      while (purchases.acceptancesQueued() < buyers.length - 1) await new Promise((r) => setTimeout(r, 10));
+      const until = Date.now() + 10_000;
+      while (purchases.acceptancesQueued() < buyers.length - 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      expect(purchases.acceptancesQueued()).toBe(buyers.length - 1);
       await locker.query('COMMIT');
       for (const answer of await buying) expect(answer.status).toBe(201);
       capturing = false;

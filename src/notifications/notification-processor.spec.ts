@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import type { AppConfigService } from '../config/app-config.service';
-import type { MetricsService } from '../metrics/metrics.service';
+import { MetricsService } from '../metrics/metrics.service';
 import type { PurchaseStatusService, SameStatementWrite } from '../purchase/purchase-status.service';
 import type { PurchasesRepository } from '../purchase/purchases.repository';
 import type { Transaction } from '../transactions/entities/transaction.entity';
@@ -72,7 +72,12 @@ function processorWith(concurrency: number, stored: Partial<Transaction> | null 
   const config = {
     notifications: { processingConcurrency: concurrency, queueLimit: 1000, sweepIntervalMs: 60_000, leaseSeconds: 60, maxAttempts: 5 },
   } as unknown as AppConfigService;
-  const metrics = { registry: new Registry() } as unknown as MetricsService;
+  // The registry only (no default process metrics); gauges registered the way the service does.
+  const registry = new Registry();
+  const metrics = {
+    registry,
+    gaugeOf: (name: string, help: string, read: () => number) => MetricsService.prototype.gaugeOf.call({ registry }, name, help, read),
+  } as unknown as MetricsService;
   const processor = new NotificationProcessor(repository, purchases, status, config, metrics);
   const settle = () => new Promise((r) => setImmediate(r));
   return {

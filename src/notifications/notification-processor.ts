@@ -56,15 +56,7 @@ export class NotificationProcessor implements OnApplicationBootstrap, OnModuleDe
       labelNames: ['outcome'] as const,
       registers: [metrics.registry],
     });
-    const waiting = () => this.waiting.length;
-    new Gauge({
-      name: 'doku_notifications_waiting',
-      help: 'Notifications waiting in this instance for processing',
-      registers: [metrics.registry],
-      collect() {
-        this.set(waiting());
-      },
-    });
+    metrics.gaugeOf('doku_notifications_waiting', 'Notifications waiting in this instance for processing', () => this.waiting.length);
     const backlog = () => this.repository.backlog();
     new Gauge({
       name: 'doku_notifications_oldest_unprocessed_age_seconds',

@@ -11,6 +11,7 @@ import type { KeyClaim, KeyCompletion } from '../transactions/idempotency/one-st
 import type { OneStatementIntent } from '../transactions/idempotency/idempotency.service';
 import { NewTransaction, pendingTransactionCtes, selectTransactions } from '../transactions/transactions.repository';
 import type { LimitReservation } from '../limits/limit-reservation';
+import { MetricsService } from '../metrics/metrics.service';
 import { DokuExchangesRepository, NewDokuExchangeRecord } from '../integrations/doku/snap/doku-exchanges.repository';
 
 /** The most purchases one shared commit-2 statement writes. */
@@ -37,7 +38,16 @@ export class PurchasesRepository {
   /** Whether a commit-2 statement is in flight. */
   private acceptancesWriting = false;
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    metrics: MetricsService,
+  ) {
+    metrics.gaugeOf(
+      'purchases_commit2_waiting',
+      'Purchases DOKU accepted, waiting in this instance for the statement that records it (commit 2)',
+      () => this.acceptancesWaiting.length,
+    );
+  }
 
   findForUser(id: string, userId: string): Promise<Transaction | null> {
     return this.db.getRepository(Transaction).findOne({ where: { id, userId, type: 'PURCHASE' } });
@@ -220,7 +230,7 @@ export class PurchasesRepository {
         // Nothing of it was written (one statement): each purchase again, on its own, below.
       }
       if (completed) {
-        for (const one of batch) one.resolve(completed.has(one.completion.values().keyId));
+        for (const one of batch) one.resolve(completed.has(one.completion.keyId));
         return;
       }
     }
@@ -270,7 +280,7 @@ export class PurchasesRepository {
         acceptance.dokuReferenceNo,
         JSON.stringify(acceptance.details),
         acceptance.dokuExternalId ?? null,
-        key.keyId,
+        completion.keyId,
         key.status,
         key.body,
         key.transactionId,

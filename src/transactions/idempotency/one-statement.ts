@@ -82,7 +82,7 @@ export class KeyClaim {
  */
 export class KeyCompletion {
   constructor(
-    private readonly keyId: string,
+    readonly keyId: string,
     readonly status: number,
     readonly body: unknown,
     private readonly transactionId: string | undefined,
@@ -100,8 +100,8 @@ export class KeyCompletion {
   /** A select-list item: whether this statement completed the key. */
   readonly column = `EXISTS (SELECT 1 FROM k) AS key_completed`;
 
-  /** The key and what completing it stores, as the column values of a statement that completes several at once. */
-  values(): { keyId: string; status: number; body: string; transactionId: string | null } {
-    return { keyId: this.keyId, status: this.status, body: JSON.stringify(this.body), transactionId: this.transactionId ?? null };
+  /** What completing the key stores, as the column values of a statement that completes several at once. */
+  values(): { status: number; body: string; transactionId: string | null } {
+    return { status: this.status, body: JSON.stringify(this.body), transactionId: this.transactionId ?? null };
   }
 }
