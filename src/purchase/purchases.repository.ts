@@ -264,8 +264,7 @@ export class PurchasesRepository {
 
   /**
    * Several purchases' commit 2 in one statement: the same writes as `writeOneAcceptance`, row by
-   * row, over the purchases' values as arrays (one text for any number, so it stays prepared).
-   * Answers the keys it completed. Planned at each execution (`plannedRows`): a plan kept from when
+   * row, over the purchases' values as arrays (one row each). Answers the keys it completed. Planned at each execution (`plannedRows`): a plan kept from when
    * the tables were small read the whole `transactions` table for every shared statement once it
    * had grown (docs/performance.md, twenty-third round); planned for the arrays it is given, it
    * probes the keys (test/query-plans.e2e-spec.ts). One planning serves all the purchases it writes.
