@@ -3,8 +3,9 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { ExchangeRecorderService } from '../src/integrations/doku/snap/exchange-recorder.service';
 import { PurchasesRepository } from '../src/purchase/purchases.repository';
+import { jakartaPeriods } from '../src/limits/jakarta-periods';
 import type { SignedInUser } from './support/actors';
-import { registerUser } from './support/actors';
+import { registerUser, serviceToken } from './support/actors';
 import type { WalletEnv } from './support/wallet-fixtures';
 import { createBoundWallet, startWalletEnv } from './support/wallet-fixtures';
 
@@ -14,7 +15,18 @@ interface Sent {
   inTransaction: boolean;
   /** The prepared statement's name, when it was sent as one. */
   name?: string;
+  values: unknown[];
 }
+
+/** A shared statement's first parameter: one purchase per element. */
+const SHARED = 'unnest($1::uuid[]';
+/** Commit 1 (it claims the key) or commit 2 (it completes it). */
+const isCommit1 = (s: Sent) => s.text.includes('INSERT INTO idempotency_keys');
+const isCommit2 = (s: Sent) => s.text.includes('UPDATE idempotency_keys');
+/** How many purchases a statement carried. */
+const carried = (s: Sent) => (s.text.includes(SHARED) ? (s.values[0] as unknown[]).length : 1);
+/** The day's limit of a user's DOKU Wallet purchases in these tests. */
+const PER_DAY = 100_000;
 
 /**
  * A purchase's two commits are one statement each (docs/performance.md): commit 1 checks the
@@ -29,7 +41,12 @@ describe('Purchase commits as single statements', () => {
   const original = proto.query;
 
   beforeAll(async () => {
-    env = await startWalletEnv();
+    // A statement that waits for a test's lock keeps holding the next one back (the sharing is made
+    // to happen on purpose below); and a day's limit to meet.
+    env = await startWalletEnv({
+      DATABASE_SHARED_STALL_MS: '60000',
+      EMONEY_CHANNEL_LIMITS: JSON.stringify({ 'DOKU_WALLET:user': { perDay: PER_DAY } }),
+    });
     proto.query = function query(this: object, config: unknown, ...rest: unknown[]): unknown {
       const text = typeof config === 'string' ? config : ((config as { text?: unknown } | null)?.text ?? '');
       if (typeof text === 'string') {
@@ -38,7 +55,13 @@ describe('Purchase commits as single statements', () => {
         else if (head === 'COMMIT' || head === 'ROLLBACK') open.delete(this);
         else if (text.includes('idempotency_keys')) {
           const name = typeof config === 'object' && config !== null ? (config as { name?: unknown }).name : undefined;
-          sent.push({ text, inTransaction: open.has(this), ...(typeof name === 'string' ? { name } : {}) });
+          const values = (typeof config === 'object' && config !== null ? (config as { values?: unknown[] }).values : rest[0]) ?? [];
+          sent.push({
+            text,
+            inTransaction: open.has(this),
+            values: Array.isArray(values) ? values : [],
+            ...(typeof name === 'string' ? { name } : {}),
+          });
         }
       }
       return original.call(this, config, ...rest);
@@ -159,13 +182,43 @@ describe('Purchase commits as single statements', () => {
   });
 
   /**
+   * Sends `requests` while `table` is locked: the first purchase's commit waits on the lock, the
+   * others wait behind it in this instance (`queued`, and the gauge `purchases_<commit>_waiting`);
+   * then the lock goes. Gives the answers in the order of `requests`.
+   */
+  const whileLocked = async (table: string, commit: 'commit1' | 'commit2', requests: Array<() => ReturnType<typeof buy>>) => {
+    const purchases = env.t.app.get(PurchasesRepository);
+    const queued = () => (commit === 'commit1' ? purchases.pendingsQueued() : purchases.acceptancesQueued());
+    const locker = new Client({ connectionString: env.t.databaseUrl });
+    await locker.connect();
+    sent.length = 0;
+    let answers: Awaited<ReturnType<typeof buy>>[];
+    try {
+      await locker.query('BEGIN');
+      await locker.query(`LOCK TABLE ${table} IN SHARE ROW EXCLUSIVE MODE`);
+      const pending = Promise.all(requests.map((request) => request()));
+      // All but the first wait for a statement (the first is blocked on the lock).
+      const until = Date.now() + 10_000;
+      while (queued() < requests.length - 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      expect(queued()).toBe(requests.length - 1);
+      // What operations see of it.
+      expect((await env.t.http().get('/metrics')).text).toMatch(new RegExp(`^purchases_${commit}_waiting ${requests.length - 1}$`, 'm'));
+      await locker.query('COMMIT');
+      answers = await pending;
+    } finally {
+      await locker.end();
+    }
+    expect((await env.t.http().get('/metrics')).text).toMatch(new RegExp(`^purchases_${commit}_waiting 0$`, 'm'));
+    return answers;
+  };
+
+  /**
    * Commit 2 of the purchases accepted while one is in flight is shared (docs/performance.md,
    * twenty-third round). To make it happen on purpose: a table commit 2 writes is locked, the first
    * purchase's commit 2 waits on it, the others' wait behind it here; then the lock goes.
    */
   const sharedCommit2 = async (count: number) => {
     const db = env.t.app.get(DataSource);
-    const purchases = env.t.app.get(PurchasesRepository);
     const buyers = await Promise.all(
       Array.from({ length: count }, async (_, i) => {
         const user = await registerUser(env.t);
@@ -173,27 +226,12 @@ describe('Purchase commits as single statements', () => {
         return { user, key: `key-${randomUUID()}`, amount: 10_000 + i };
       }),
     );
-    const locker = new Client({ connectionString: env.t.databaseUrl });
-    await locker.connect();
-    sent.length = 0;
-    let answers: Awaited<ReturnType<typeof buy>>[];
-    try {
-      await locker.query('BEGIN');
-      await locker.query('LOCK TABLE doku_exchanges IN SHARE ROW EXCLUSIVE MODE');
-      const pending = Promise.all(buyers.map((b) => buy(b.user, b.key, b.amount)));
-      // All but the first wait for a statement (the first is blocked on the lock).
-      const until = Date.now() + 10_000;
-      while (purchases.acceptancesQueued() < count - 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
-      expect(purchases.acceptancesQueued()).toBe(count - 1);
-      // What operations see of it.
-      expect((await env.t.http().get('/metrics')).text).toMatch(new RegExp(`^purchases_commit2_waiting ${count - 1}$`, 'm'));
-      await locker.query('COMMIT');
-      answers = await pending;
-    } finally {
-      await locker.end();
-    }
+    const answers = await whileLocked(
+      'doku_exchanges',
+      'commit2',
+      buyers.map((b) => () => buy(b.user, b.key, b.amount)),
+    );
     for (const a of answers) expect(a.status).toBe(201);
-    expect((await env.t.http().get('/metrics')).text).toMatch(/^purchases_commit2_waiting 0$/m);
     // Each purchase: its own key completed with its own answer, DOKU's reference and page, one exchange record.
     for (const [i, b] of buyers.entries()) {
       const [row] = await db.query(
@@ -214,13 +252,13 @@ describe('Purchase commits as single statements', () => {
       const replay = await buy(b.user, b.key, b.amount);
       expect([replay.status, replay.headers['idempotent-replayed'], replay.body]).toEqual([201, 'true', answers[i].body]);
     }
-    return sent.filter((x) => x.text.includes('UPDATE idempotency_keys'));
+    return sent.filter(isCommit2);
   };
 
   it('commit 2 of purchases accepted while another is written is one statement for all of them; each keeps its own rows, key and answer', async () => {
     const commits2 = await sharedCommit2(6);
     // The first on its own, then the five that waited, together.
-    expect(commits2.map((x) => x.text.includes('unnest($1::uuid[]'))).toEqual([false, true]);
+    expect(commits2.map((x) => x.text.includes(SHARED))).toEqual([false, true]);
     // The lone one is a named prepared statement; the shared one is planned for its own arrays each time.
     expect(commits2.map((x) => x.name === undefined)).toEqual([false, true]);
   });
@@ -235,10 +273,215 @@ describe('Purchase commits as single statements', () => {
     try {
       const commits2 = await sharedCommit2(4);
       // The first alone; the shared one (refused, nothing of it written); then each of the three alone.
-      expect(commits2.map((x) => x.text.includes('unnest($1::uuid[]'))).toEqual([false, true, false, false, false]);
+      expect(commits2.map((x) => x.text.includes(SHARED))).toEqual([false, true, false, false, false]);
     } finally {
       await db.query(`DROP TRIGGER refuse_several_keys ON idempotency_keys`);
       await db.query(`DROP FUNCTION refuse_several_keys()`);
+    }
+  });
+
+  /**
+   * Commit 1 of the purchases that arrive while another's is written is shared (docs/performance.md,
+   * twenty-fourth round). Made to happen on purpose: `transactions` is locked, the first purchase's
+   * commit 1 waits on it, the others wait behind it here; then the lock goes. Gives the answers in
+   * the order of `requests`, and the commit-1 statements sent meanwhile.
+   */
+  const sharedCommit1 = async (requests: Array<() => ReturnType<typeof buy>>) => {
+    const answers = await whileLocked('transactions', 'commit1', requests);
+    return { answers, commits1: sent.filter(isCommit1) };
+  };
+
+  const walletBuyers = (count: number, balance = 1_000_000) =>
+    Promise.all(
+      Array.from({ length: count }, async (_, i) => {
+        const user = await registerUser(env.t);
+        const wallet = await createBoundWallet(env, user, { balance });
+        return { user, wallet, key: `key-${randomUUID()}`, amount: 10_000 + i };
+      }),
+    );
+
+  /** Sets a user's spending of the day so far, as earlier purchases would have left it. */
+  const spentToday = (userId: string, amount: number, count: number) =>
+    env.t.app
+      .get(DataSource)
+      .query(`INSERT INTO limit_counters (user_id, counter, period, amount, count) VALUES ($1, 'day:DOKU_WALLET:user', $2, $3, $4)`, [
+        userId,
+        jakartaPeriods(new Date()).day,
+        amount,
+        count,
+      ]);
+
+  /** A user's purchase rows and what its e-money counters and reservations hold. */
+  const recorded = async (userId: string) => {
+    const db = env.t.app.get(DataSource);
+    const purchases: Array<{ id: string; key: string; key_status: string; events: number; outbox: number; reserved: string }> =
+      await db.query(
+        `SELECT t.id, k.key, k.status AS key_status,
+              (SELECT count(*)::int FROM transaction_events e WHERE e.transaction_id = t.id) AS events,
+              (SELECT count(*)::int FROM outbox_events o WHERE o.aggregate_id = t.id::text) AS outbox,
+              (SELECT string_agg(r.counter || '=' || r.amount, ',' ORDER BY r.counter) FROM limit_reservations r WHERE r.transaction_id = t.id) AS reserved
+         FROM transactions t JOIN idempotency_keys k ON k.transaction_id = t.id WHERE t.user_id = $1 ORDER BY t.created_at`,
+        [userId],
+      );
+    const counters: Array<{ counter: string; amount: string; count: number }> = await db.query(
+      `SELECT counter, amount::text AS amount, count FROM limit_counters WHERE user_id = $1 ORDER BY counter`,
+      [userId],
+    );
+    return { purchases, counters: counters.map((c) => `${c.counter}=${c.amount}/${c.count}`) };
+  };
+
+  it('commit 1 of purchases that arrive while another is written is one statement for all of them; each has its own check, key, counters and rows', async () => {
+    const buyers = await walletBuyers(6);
+    // One of them had spent 50,000 of the day already: the shared statement adds to it, within the limit.
+    await spentToday(buyers[5].user.id, 50_000, 5);
+    const { answers, commits1 } = await sharedCommit1(buyers.map((b) => () => buy(b.user, b.key, b.amount)));
+    // The first alone, then the five that waited, together; neither inside an explicit transaction.
+    expect(commits1.map(carried)).toEqual([1, 5]);
+    expect(commits1.map((x) => x.inTransaction)).toEqual([false, false]);
+    // Planned for its own arrays at each execution (docs/performance.md, twenty-third round).
+    expect(commits1[1].name).toBeUndefined();
+    for (const [i, b] of buyers.entries()) {
+      expect(answers[i].status).toBe(201);
+      const mine = await recorded(b.user.id);
+      expect(mine.purchases).toEqual([
+        {
+          id: answers[i].body.id,
+          key: b.key,
+          key_status: 'COMPLETED',
+          events: 1,
+          outbox: 1,
+          reserved: `day:DOKU_WALLET:user=${b.amount},hour:DOKU_WALLET:user=0`,
+        },
+      ]);
+      const [spent, count] = i === 5 ? [50_000 + b.amount, 6] : [b.amount, 1];
+      expect(mine.counters).toEqual([`day:DOKU_WALLET:user=${spent}/${count}`, 'hour:DOKU_WALLET:user=0/1']);
+      // DOKU got it once.
+      expect(env.sim.control.transactions({ accountId: b.wallet.accountId, type: 'PURCHASE' })).toHaveLength(1);
+      const replay = await buy(b.user, b.key, b.amount);
+      expect([replay.status, replay.headers['idempotent-replayed'], replay.body]).toEqual([201, 'true', answers[i].body]);
+    }
+  });
+
+  it('a shared commit 1 answers each purchase its own outcome: a replay, a key reused with another body, no wallet, a new purchase', async () => {
+    const [done, reused, fresh] = await walletBuyers(3);
+    const earlier = await buy(done.user, done.key, done.amount);
+    const reusedFirst = await buy(reused.user, reused.key, reused.amount);
+    const walletless = await registerUser(env.t);
+    const walletlessKey = `key-${randomUUID()}`;
+    // The first (alone) is a new purchase of `fresh`'s; the rest wait and share one statement.
+    const first = await walletBuyers(1);
+    const { answers, commits1 } = await sharedCommit1([
+      () => buy(first[0].user, first[0].key, first[0].amount),
+      () => buy(done.user, done.key, done.amount),
+      () => buy(reused.user, reused.key, reused.amount + 1),
+      () => buy(walletless, walletlessKey),
+      () => buy(fresh.user, fresh.key, fresh.amount),
+    ]);
+    expect(commits1.map(carried)).toEqual([1, 4]);
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 422, 404, 201]);
+    expect([answers[1].headers['idempotent-replayed'], answers[1].body]).toEqual(['true', earlier.body]);
+    expect(answers[2].body.error.code).toBe('IDEMPOTENCY.KEY_REUSED');
+    expect(answers[3].body.error.code).toBe('WALLET.NOT_FOUND');
+    // Nothing written for the replay, the reused key or the user without a wallet; the new one written once.
+    expect((await recorded(done.user.id)).purchases.map((p) => p.id)).toEqual([earlier.body.id]);
+    expect((await recorded(reused.user.id)).purchases.map((p) => p.id)).toEqual([reusedFirst.body.id]);
+    expect(await recorded(walletless.id)).toEqual({ purchases: [], counters: [] });
+    expect(await env.t.app.get(DataSource).query(`SELECT 1 FROM idempotency_keys WHERE key = $1`, [walletlessKey])).toEqual([]);
+    expect((await recorded(fresh.user.id)).purchases).toMatchObject([{ id: answers[4].body.id, key_status: 'COMPLETED' }]);
+    expect((await recorded(fresh.user.id)).counters).toEqual([`day:DOKU_WALLET:user=${fresh.amount}/1`, 'hour:DOKU_WALLET:user=0/1']);
+  });
+
+  it('a limit met in a shared commit 1 undoes it, and each purchase is written again alone: only the one over the limit is refused', async () => {
+    const buyers = await walletBuyers(4);
+    // buyers[2] has 5,000 of the day left: its purchase of 10,002 is over it.
+    await spentToday(buyers[2].user.id, PER_DAY - 5_000, 3);
+    const { answers, commits1 } = await sharedCommit1(buyers.map((b) => () => buy(b.user, b.key, b.amount)));
+    // The first alone; the shared one (refused, nothing of it written); each of the three again alone.
+    expect(commits1.map(carried)).toEqual([1, 3, 1, 1, 1]);
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 422, 201]);
+    expect(answers[2].body.error).toMatchObject({
+      code: 'WALLET.LIMIT_EXCEEDED',
+      details: { limit: 'PER_DAY', max: PER_DAY, used: PER_DAY - 5_000, remaining: 5_000, requested: buyers[2].amount },
+    });
+    for (const [i, b] of buyers.entries()) {
+      const mine = await recorded(b.user.id);
+      if (i === 2) {
+        // Nothing written, its counter as it was: the undone shared statement left no trace.
+        expect(mine).toEqual({ purchases: [], counters: [`day:DOKU_WALLET:user=${PER_DAY - 5_000}/3`] });
+        expect(env.sim.control.transactions({ accountId: b.wallet.accountId, type: 'PURCHASE' })).toHaveLength(0);
+        continue;
+      }
+      // Counted once, though the shared statement had counted it before it was undone.
+      expect(mine.purchases).toMatchObject([{ id: answers[i].body.id, key_status: 'COMPLETED', events: 1, outbox: 1 }]);
+      expect(mine.counters).toEqual([`day:DOKU_WALLET:user=${b.amount}/1`, 'hour:DOKU_WALLET:user=0/1']);
+      expect(env.sim.control.transactions({ accountId: b.wallet.accountId, type: 'PURCHASE' })).toHaveLength(1);
+    }
+  });
+
+  it('two purchases of one user never share a commit-1 statement (a counter row is taken once per statement)', async () => {
+    const [one, other, third, fourth] = await walletBuyers(4);
+    const second = { key: `key-${randomUUID()}`, amount: 20_000 };
+    const { answers, commits1 } = await sharedCommit1([
+      () => buy(third.user, third.key, third.amount),
+      () => buy(one.user, one.key, one.amount),
+      () => buy(one.user, second.key, second.amount),
+      () => buy(other.user, other.key, other.amount),
+      () => buy(fourth.user, fourth.key, fourth.amount),
+    ]);
+    for (const a of answers) expect(a.status).toBe(201);
+    const shared = commits1.filter((x) => x.text.includes(SHARED));
+    expect(shared.length).toBeGreaterThanOrEqual(1);
+    for (const statement of shared) {
+      const users = statement.values[1] as string[];
+      expect(new Set(users).size).toBe(users.length);
+    }
+    expect(commits1.reduce((n, x) => n + carried(x), 0)).toBe(5);
+    const mine = await recorded(one.user.id);
+    expect(mine.purchases.map((p) => p.id).sort()).toEqual([answers[1].body.id, answers[2].body.id].sort());
+    expect(mine.counters).toEqual([`day:DOKU_WALLET:user=${one.amount + second.amount}/2`, 'hour:DOKU_WALLET:user=0/2']);
+  });
+
+  it('two purchases waiting are not worth a shared commit 1: each goes by its own statement', async () => {
+    const buyers = await walletBuyers(3);
+    const { answers, commits1 } = await sharedCommit1(buyers.map((b) => () => buy(b.user, b.key, b.amount)));
+    for (const a of answers) expect(a.status).toBe(201);
+    expect(commits1.map(carried)).toEqual([1, 1, 1]);
+  });
+
+  it('DANA purchases (the check is an open account) share commit 1 too; a closed account and an unknown user are refused alone', async () => {
+    const orders = (await serviceToken(env.t, ['purchases:write'])).token;
+    const [first, open, closed, last] = await Promise.all([1, 2, 3, 4].map(() => registerUser(env.t)));
+    await env.t.app.get(DataSource).query(`UPDATE users SET active = false WHERE id = $1`, [closed.id]);
+    const unknown = randomUUID();
+    const keys = Array.from({ length: 5 }, () => `key-${randomUUID()}`);
+    const charge = (userId: string, i: number) => () =>
+      env.t
+        .http()
+        .post(`/v1/users/${userId}/purchases`)
+        .set({ authorization: `Bearer ${orders}` })
+        .set('idempotency-key', keys[i])
+        .send({ amount: 7_000 + i, paymentMethod: 'DANA', deviceId: 'kiosk42', merchantOrderRef: `ORD-${i}` });
+    const { answers, commits1 } = await sharedCommit1([
+      charge(first.id, 0),
+      charge(open.id, 1),
+      charge(closed.id, 2),
+      charge(unknown, 3),
+      charge(last.id, 4),
+    ]);
+    expect(commits1.map(carried)).toEqual([1, 4]);
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 404, 404, 201]);
+    expect([answers[2].body.error.code, answers[3].body.error.code]).toEqual(['USER.NOT_FOUND', 'USER.NOT_FOUND']);
+    const db = env.t.app.get(DataSource);
+    for (const [i, userId] of [first.id, open.id, closed.id, unknown, last.id].entries()) {
+      const rows: Array<{ id: string; payment_method: string; merchant_order_ref: string; amount: string }> = await db.query(
+        `SELECT id, payment_method, merchant_order_ref, amount::text AS amount FROM transactions WHERE user_id = $1`,
+        [userId],
+      );
+      const written = answers[i].status === 201;
+      expect(rows).toEqual(
+        written ? [{ id: answers[i].body.id, payment_method: 'DANA', merchant_order_ref: `ORD-${i}`, amount: String(7_000 + i) }] : [],
+      );
+      expect(await db.query(`SELECT 1 FROM idempotency_keys WHERE key = $1`, [keys[i]])).toHaveLength(written ? 1 : 0);
     }
   });
 });

@@ -67,7 +67,7 @@ const connections = new WeakMap<object, { open: boolean; wrote: boolean }>();
 let counting = false;
 
 /** A standalone statement counted as a write, as the tally can correct it once its result is in. */
-type Counted = { tally: SqlTally } | undefined;
+type Counted = { tally: SqlTally; shared: number } | undefined;
 
 /** Operations a standalone write over arrays writes: the length of its first array parameter. */
 function sharedBy(text: string, values: unknown): number {
@@ -104,7 +104,7 @@ function tallyStatement(connection: object, text: string, values: unknown): Coun
       tally.sharedExtra += shared - 1;
       tally.sharedStatements += 1;
     }
-    return { tally };
+    return { tally, shared };
   } else {
     tally.standaloneReads += 1;
   }
@@ -113,12 +113,14 @@ function tallyStatement(connection: object, text: string, values: unknown): Coun
 
 /**
  * A money operation's one-statement commit 1 (transactions/idempotency/one-statement.ts) contains
- * INSERTs, all conditional on claiming the key: when it answers `claimed_key_id` null (a replay) it
- * wrote nothing, and PostgreSQL committed a transaction without a write. Counted as a read.
+ * INSERTs, all conditional on claiming the key: a row answering `claimed_key_id` null (a replay)
+ * wrote nothing for its operation. How many of the statement's operations wrote nothing (a shared
+ * commit 1 answers a row per purchase); when all of them, PostgreSQL committed a transaction without
+ * a write, counted as a read.
  */
-function wroteNothing(result: unknown): boolean {
-  const row = (result as { rows?: Record<string, unknown>[] } | null)?.rows?.[0];
-  return row !== undefined && 'claimed_key_id' in row && row.claimed_key_id === null;
+function wroteNothing(result: unknown): number {
+  const rows = (result as { rows?: Record<string, unknown>[] } | null)?.rows ?? [];
+  return rows.filter((row) => 'claimed_key_id' in row && row.claimed_key_id === null).length;
 }
 
 function wrapPg(): void {
@@ -136,9 +138,15 @@ function wrapPg(): void {
     // seen. node-postgres answers by promise, by callback when the pool sends the statement, or
     // through the callback of a query object it was given (prepared statements: common/database/sql.ts).
     const readOnly = (r: unknown): void => {
-      if (!counted || !wroteNothing(r)) return;
+      const nothing = counted ? wroteNothing(r) : 0;
+      if (!counted || nothing === 0) return;
+      if (nothing < counted.shared) {
+        counted.tally.sharedReads += nothing;
+        return;
+      }
       counted.tally.standaloneWrites -= 1;
       counted.tally.standaloneReads += 1;
+      counted.tally.sharedReads += nothing - 1;
     };
     type Callback = (error: unknown, r: unknown) => unknown;
     const seeing =

@@ -26,6 +26,11 @@ export interface SqlTally {
   sharedExtra: number;
   /** Those shared statements (k > 1). */
   sharedStatements: number;
+  /**
+   * Operations of shared statements that wrote nothing (replays answered by a shared commit 1),
+   * beyond what the statement's own count already says: the "Each" figures count them as reads.
+   */
+  sharedReads: number;
   /** Statement text (whitespace collapsed, cut at 110 characters) → times sent. */
   byText: Record<string, number>;
 }
@@ -62,6 +67,7 @@ export function emptyTally(): SqlTally {
     standaloneWrites: 0,
     sharedExtra: 0,
     sharedStatements: 0,
+    sharedReads: 0,
     byText: {},
   };
 }
@@ -86,6 +92,7 @@ export function tallySum(a: SqlTally, b: SqlTally): SqlTally {
     standaloneWrites: a.standaloneWrites + b.standaloneWrites,
     sharedExtra: a.sharedExtra + b.sharedExtra,
     sharedStatements: a.sharedStatements + b.sharedStatements,
+    sharedReads: a.sharedReads + b.sharedReads,
     byText: plus(a.byText, b.byText),
   };
 }
@@ -112,6 +119,7 @@ export function tallyDelta(after: SqlTally | undefined, before: SqlTally | undef
     standaloneWrites: a.standaloneWrites - b.standaloneWrites,
     sharedExtra: a.sharedExtra - b.sharedExtra,
     sharedStatements: a.sharedStatements - b.sharedStatements,
+    sharedReads: a.sharedReads - b.sharedReads,
     byText: minus(a.byText, b.byText),
   };
 }
@@ -132,7 +140,8 @@ export function tallyLine(t: SqlTally, per: number): Record<string, number> {
     rollbacks: round(t.rollbacks / per),
     /** As each operation sees them: a shared statement counts once for every operation it writes. */
     statementsEach: round((t.statements - control + t.sharedExtra) / per),
-    writeCommitsEach: round((t.writeCommits + t.standaloneWrites + t.sharedExtra) / per),
+    writeCommitsEach: round((t.writeCommits + t.standaloneWrites + t.sharedExtra - t.sharedReads) / per),
+    readOnlyEach: round((t.readCommits + t.standaloneReads + t.sharedReads) / per),
   };
 }
 

@@ -29,6 +29,19 @@ export function walletStateCte(params: unknown[], userId: string): { cte: string
   };
 }
 
+/**
+ * `walletStateCte` for several users at once (a statement shared by several operations): CTE `w`
+ * with one row per wallet of the users in the uuid[] parameter `usersParam`, keyed by `user_id`, to
+ * be LEFT JOINed as `w`; `bound` and `column` read the joined row.
+ */
+export function walletStatesCte(usersParam: string): { cte: string; bound: string; column: string } {
+  return {
+    cte: `w AS (SELECT user_id, status, doku_account_id AS "dokuAccountId", phone FROM wallets WHERE user_id = ANY(${usersParam}))`,
+    bound: `(w.status = 'BOUND' AND w."dokuAccountId" IS NOT NULL AND w.phone IS NOT NULL)`,
+    column: `CASE WHEN w.user_id IS NULL THEN NULL ELSE json_build_object('status', w.status, 'dokuAccountId', w."dokuAccountId", 'phone', w.phone) END AS wallet_state`,
+  };
+}
+
 /** The wallet with its DOKU account and phone when it is bound; otherwise why it cannot pay. */
 export function checkBound<W extends WalletState>(
   wallet: W | null | undefined,

@@ -95,6 +95,12 @@ export interface DatabaseSection {
   statementTimeoutMs: number;
   /** PostgreSQL ends a session of ours left idle inside a transaction this long (ms; 0: never), releasing its locks. */
   idleInTransactionTimeoutMs: number;
+  /**
+   * How long a purchase's commit statement in flight holds the next one back (ms): the purchases
+   * behind it wait to share the next statement, but once one takes longer than this (a lock wait)
+   * they go on without it (docs/performance.md, twenty-fourth round).
+   */
+  sharedStallMs: number;
   logQueries: boolean;
 }
 

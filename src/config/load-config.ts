@@ -252,6 +252,7 @@ export function loadConfig(environment: Env = process.env): AppConfig {
       poolMin: int('DATABASE_POOL_MIN', prod ? poolSize : 0, 0, poolSize),
       statementTimeoutMs: int('DATABASE_STATEMENT_TIMEOUT_MS', 30_000, 0, 3_600_000),
       idleInTransactionTimeoutMs: int('DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', 60_000, 0, 3_600_000),
+      sharedStallMs: int('DATABASE_SHARED_STALL_MS', 20, 1, 60_000),
       logQueries: bool('DATABASE_LOG_QUERIES', false),
     },
     doku: {

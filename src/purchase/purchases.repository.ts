@@ -1,21 +1,28 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
-import { AsyncResource } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { bind, entityFromJson, jsonRowSql, plannedRows, preparedRows, returningRows } from '../common/database/sql';
+import { SharedStatement } from '../common/database/shared-statement';
 import type { AppError } from '../common/errors/app-error';
 import type { DokuTransactionStatus } from '../integrations/doku/snap/doku-response-codes';
 import { Transaction } from '../transactions/entities/transaction.entity';
 import type { KeyClaim, KeyCompletion } from '../transactions/idempotency/one-statement';
 import type { OneStatementIntent } from '../transactions/idempotency/idempotency.service';
-import { NewTransaction, pendingTransactionCtes, selectTransactions } from '../transactions/transactions.repository';
+import {
+  NewTransaction,
+  newTransactionValues,
+  pendingTransactionCtes,
+  pendingTransactionsCtes,
+  selectTransactions,
+} from '../transactions/transactions.repository';
 import type { LimitReservation } from '../limits/limit-reservation';
 import { MetricsService } from '../metrics/metrics.service';
+import { AppConfigService } from '../config/app-config.service';
 import { DokuExchangesRepository, NewDokuExchangeRecord } from '../integrations/doku/snap/doku-exchanges.repository';
 
-/** The most purchases one shared commit-2 statement writes. */
-const ACCEPTANCE_BATCH = 64;
+/** The most purchases one shared commit-1 or commit-2 statement writes. */
+const SHARED_BATCH = 64;
 
 /**
  * What must hold before a purchase is written, checked inside commit 1's one statement (a bound
@@ -24,6 +31,13 @@ const ACCEPTANCE_BATCH = 64;
  */
 export interface PurchasePrecondition {
   sql(params: unknown[], userId: string): { cte: string; holds: string; column: string };
+  /**
+   * The same check for several users in one statement (a shared commit 1): CTE `w` with the rows of
+   * the users in the uuid[] parameter `usersParam`, keyed by `user_id`; `holds` and `column` read
+   * the row LEFT JOINed as `w` (all NULL for a user without one). Absent: the channel's purchases are
+   * never shared.
+   */
+  rowsSql?(usersParam: string): { cte: string; holds: string; column: string };
   /** Why the purchase was not written, read from the answered column; undefined when it holds. */
   refusal(row: Record<string, unknown>): AppError | undefined;
 }
@@ -34,18 +48,44 @@ export interface PurchasePrecondition {
  */
 @Injectable()
 export class PurchasesRepository {
-  private readonly acceptancesWaiting: WaitingAcceptance[] = [];
-  /** Whether a commit-2 statement is in flight. */
-  private acceptancesWriting = false;
+  /** Commit 1 of the purchases being created (docs/performance.md, twenty-fourth round). */
+  private readonly pendings: SharedStatement<PendingPurchase, Record<string, unknown>>;
+  /** Commit 2 of the purchases DOKU accepted (docs/performance.md, twenty-third round). */
+  private readonly acceptances: SharedStatement<AcceptanceWrite, boolean>;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     metrics: MetricsService,
+    config: AppConfigService,
   ) {
+    const stallMs = config.database.sharedStallMs;
+    this.pendings = new SharedStatement({
+      most: SHARED_BATCH,
+      // Planning the shared statement costs about what two one-purchase statements save (docs/performance.md, twenty-fourth round).
+      fewest: 3,
+      stallMs,
+      alone: (one) => this.writeOnePending(one),
+      together: (batch) => this.writeSharedPendings(batch),
+      joins: pendingsJoin,
+    });
+    this.acceptances = new SharedStatement({
+      most: SHARED_BATCH,
+      stallMs,
+      alone: (one) => this.writeOneAcceptance(one),
+      together: async (batch) => {
+        const completed = await this.writeSharedAcceptances(batch);
+        return batch.map((one) => completed.has(one.completion.keyId));
+      },
+    });
+    metrics.gaugeOf(
+      'purchases_commit1_waiting',
+      'Purchases waiting in this instance for the statement that writes them PENDING (commit 1)',
+      () => this.pendings.queued,
+    );
     metrics.gaugeOf(
       'purchases_commit2_waiting',
       'Purchases DOKU accepted, waiting in this instance for the statement that records it (commit 2)',
-      () => this.acceptancesWaiting.length,
+      () => this.acceptances.queued,
     );
   }
 
@@ -148,6 +188,13 @@ export class PurchasesRepository {
    * wallet, or the user), claims the Idempotency-Key and inserts the PENDING purchase (with its
    * history and outbox events) only when the check holds and the key was free, with the e-money
    * limits' counters when given. One round trip, no explicit transaction (docs/performance.md).
+   *
+   * Shared commit: while one such statement is in flight, the purchases that arrive meanwhile wait
+   * and are written together by the next one, each with its own check, key, counters and rows; a
+   * lone purchase is written at once by the one-purchase statement. A shared statement writes all of
+   * its purchases or none: when one of them meets a limit (or the statement fails in any way), each
+   * is written again by its own statement, which answers that purchase's own outcome
+   * (docs/performance.md, twenty-fourth round).
    */
   async createPendingClaimingKey(
     claim: KeyClaim,
@@ -155,8 +202,25 @@ export class PurchasesRepository {
     input: NewTransaction,
     limits?: LimitReservation,
   ): Promise<OneStatementIntent<Transaction>> {
+    const row = await this.pendings.run({ id: randomUUID(), claim, precondition, input, limits });
+    const outcome = claim.outcome(row);
+    if (outcome.keyId !== null) {
+      // The new purchase as one JSON column: a wide row costs more to read than the rest of the answer (common/database/sql.ts).
+      const purchase = entityFromJson(this.db.manager, Transaction, row.purchase_row as Record<string, unknown>);
+      return { ...outcome, keyId: outcome.keyId, intent: purchase };
+    }
+    const refusal = precondition.refusal(row);
+    return refusal ? { ...outcome, refusal } : outcome;
+  }
+
+  /** Purchases waiting for commit 1 (beyond the statement in flight). */
+  pendingsQueued(): number {
+    return this.pendings.queued;
+  }
+
+  /** One purchase's commit 1 on its own; a limit's refusal raises `limit_refused` and undoes it all. */
+  private async writeOnePending({ id, claim, precondition, input, limits }: PendingPurchase): Promise<Record<string, unknown>> {
     const params: unknown[] = [];
-    const id = randomUUID();
     const check = precondition.sql(params, input.userId);
     // The e-money limits' counters, taken only when the key was claimed; a refusal undoes the whole statement (docs/limits.md).
     const reserve = limits ? `${limits.ctes(params, 'ins', id)},` : '';
@@ -171,15 +235,84 @@ export class PurchasesRepository {
          FROM (SELECT 1) AS one LEFT JOIN t ON true`,
       params,
     );
-    const row = rows[0];
-    const outcome = claim.outcome(row);
-    if (outcome.keyId !== null) {
-      // The new purchase as one JSON column: a wide row costs more to read than the rest of the answer (common/database/sql.ts).
-      const purchase = entityFromJson(this.db.manager, Transaction, row.purchase_row as Record<string, unknown>);
-      return { ...outcome, keyId: outcome.keyId, intent: purchase };
+    return rows[0];
+  }
+
+  /**
+   * Several purchases' commit 1 in one statement: the same writes as `writeOnePending`, row by row
+   * over the purchases' values as arrays, answering one row per purchase, in order, with the same
+   * columns. Each purchase's check and key claim are its own (a purchase refused or replayed there
+   * is answered so, the others are written). The counters are taken together: when any counter
+   * refuses its purchase, `limit_refused` undoes the whole statement and each purchase goes again
+   * alone. Keys are claimed in (scope, key) order and counter rows taken in (user, counter) order,
+   * so two shared statements wait for each other rather than deadlock; one that does deadlock with
+   * a writer of another shape only sends its purchases again alone. Planned at each execution, for
+   * its own arrays (`plannedRows`).
+   */
+  private async writeSharedPendings(batch: PendingPurchase[]): Promise<Record<string, unknown>[]> {
+    const purchases: unknown[][] = Array.from({ length: 16 }, () => []);
+    const steps: unknown[][] = Array.from({ length: 7 }, () => []);
+    for (const { id, claim, input, limits } of batch) {
+      [id, ...newTransactionValues(input), claim.ctx.scope, claim.ctx.key, claim.ctx.fingerprint].forEach((value, i) =>
+        purchases[i].push(value),
+      );
+      for (const step of limits?.steps ?? []) {
+        [
+          id,
+          step.counter,
+          step.period,
+          step.amount.toString(),
+          step.base.toString(),
+          step.maxAmount === null ? null : step.maxAmount.toString(),
+          step.maxCount,
+        ].forEach((value, i) => steps[i].push(value));
+      }
     }
-    const refusal = precondition.refusal(row);
-    return refusal ? { ...outcome, refusal } : outcome;
+    const params: unknown[] = [...purchases, ...steps];
+    // Every purchase of a batch has the same check (`pendingsJoin`).
+    const check = (batch[0].precondition.rowsSql as NonNullable<PurchasePrecondition['rowsSql']>)('$2::uuid[]');
+    return plannedRows<Record<string, unknown>>(
+      this.db,
+      `WITH a AS (
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::uuid[], $7::text[], $8::text[], $9::jsonb[],
+                              $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[])
+           WITH ORDINALITY AS a(id, user_id, type, amount, partner_reference_no, parent_id, merchant_order_ref, description, details,
+                                initiator_kind, initiator_id, doku_external_id, payment_method, scope, key, fingerprint, n)),
+       ${check.cte},
+       ins AS (
+         INSERT INTO idempotency_keys (scope, key, fingerprint, status, transaction_id)
+         SELECT a.scope, a.key, a.fingerprint, 'IN_PROGRESS', a.id FROM a LEFT JOIN w ON w.user_id = a.user_id WHERE ${check.holds} ORDER BY a.scope, a.key
+         ON CONFLICT (scope, key) DO NOTHING RETURNING id, transaction_id),
+       prior AS (
+         SELECT i.scope, i.key, i.fingerprint, i.status, i.response_status, i.response_body, i.transaction_id
+           FROM idempotency_keys i JOIN a ON i.scope = a.scope AND i.key = a.key),
+       taken AS (
+         SELECT s.*, a.user_id FROM unnest($17::uuid[], $18::text[], $19::text[], $20::bigint[], $21::bigint[], $22::bigint[], $23::int[])
+           AS s(transaction_id, counter, period, amount, base, max_amount, max_count)
+           JOIN ins ON ins.transaction_id = s.transaction_id JOIN a ON a.id = s.transaction_id),
+       lim AS (
+         INSERT INTO limit_counters AS c (user_id, counter, period, amount, count)
+         SELECT user_id, counter, period, amount, 1 FROM taken
+          WHERE (max_amount IS NULL OR base + amount <= max_amount) AND (max_count IS NULL OR 1 <= max_count)
+          ORDER BY user_id, counter
+         ON CONFLICT (user_id, counter, period) DO UPDATE SET amount = c.amount + EXCLUDED.amount, count = c.count + 1, updated_at = now()
+          WHERE (SELECT (x.max_amount IS NULL OR x.base + c.amount + EXCLUDED.amount <= x.max_amount) AND (x.max_count IS NULL OR c.count + 1 <= x.max_count)
+                   FROM taken x WHERE x.user_id = EXCLUDED.user_id AND x.counter = EXCLUDED.counter)
+         RETURNING 1),
+       limr AS (
+         INSERT INTO limit_reservations (transaction_id, user_id, counter, period, amount)
+         SELECT transaction_id, user_id, counter, period, amount FROM taken),
+       ${pendingTransactionsCtes('(SELECT a.* FROM a JOIN ins ON ins.transaction_id = a.id) AS go')}
+       SELECT ${jsonRowSql(this.db.manager, Transaction, 't')} AS purchase_row, ins.id AS claimed_key_id,
+              CASE WHEN p.scope IS NULL THEN NULL ELSE json_build_object('fingerprint', p.fingerprint, 'status', p.status,
+                'response_status', p.response_status, 'response_body', p.response_body, 'transaction_id', p.transaction_id) END AS prior_key,
+              ${check.column},
+              CASE WHEN (SELECT count(*) FROM lim) <> (SELECT count(*) FROM taken) THEN limit_refused(-1) END AS limit_refused
+         FROM a LEFT JOIN ins ON ins.transaction_id = a.id LEFT JOIN t ON t.id = a.id
+              LEFT JOIN prior p ON p.scope = a.scope AND p.key = a.key LEFT JOIN w ON w.user_id = a.user_id
+        ORDER BY a.n`,
+      params,
+    );
   }
 
   /**
@@ -198,55 +331,16 @@ export class PurchasesRepository {
     acceptance: Acceptance,
     exchanges: NewDokuExchangeRecord[] = [],
   ): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      this.acceptancesWaiting.push({ completion, acceptance, exchanges, resolve, reject, inContext: AsyncResource.bind(runIt) });
-      this.writeAcceptances();
-    });
+    return this.acceptances.run({ completion, acceptance, exchanges });
   }
 
   /** Purchases waiting for commit 2 (beyond the statement in flight). */
   acceptancesQueued(): number {
-    return this.acceptancesWaiting.length;
-  }
-
-  private writeAcceptances(): void {
-    if (this.acceptancesWriting || this.acceptancesWaiting.length === 0) return;
-    const batch = this.acceptancesWaiting.splice(0, ACCEPTANCE_BATCH);
-    this.acceptancesWriting = true;
-    void this.writeAcceptanceBatch(batch).finally(() => {
-      this.acceptancesWriting = false;
-      // The next statement is sent in the context of a purchase it writes (its request's logs and
-      // traces), not of the one whose statement just ended.
-      if (this.acceptancesWaiting.length > 0) this.acceptancesWaiting[0].inContext(() => this.writeAcceptances());
-    });
-  }
-
-  private async writeAcceptanceBatch(batch: WaitingAcceptance[]): Promise<void> {
-    if (batch.length > 1) {
-      let completed: Set<string> | undefined;
-      try {
-        completed = await this.writeSharedAcceptances(batch);
-      } catch {
-        // Nothing of it was written (one statement): each purchase again, on its own, below.
-      }
-      if (completed) {
-        for (const one of batch) one.resolve(completed.has(one.completion.keyId));
-        return;
-      }
-    }
-    await Promise.all(
-      batch.map(async (one) => {
-        try {
-          one.resolve(await this.writeOneAcceptance(one));
-        } catch (error) {
-          one.reject(error);
-        }
-      }),
-    );
+    return this.acceptances.queued;
   }
 
   /** One purchase's commit 2 on its own. */
-  private async writeOneAcceptance({ completion, acceptance, exchanges }: WaitingAcceptance): Promise<boolean> {
+  private async writeOneAcceptance({ completion, acceptance, exchanges }: AcceptanceWrite): Promise<boolean> {
     const params: unknown[] = [];
     const rows = await preparedRows<{ key_completed: boolean }>(
       this.db,
@@ -269,7 +363,7 @@ export class PurchasesRepository {
    * had grown (docs/performance.md, twenty-third round); planned for the arrays it is given, it
    * probes the keys (test/query-plans.e2e-spec.ts). One planning serves all the purchases it writes.
    */
-  private async writeSharedAcceptances(batch: WaitingAcceptance[]): Promise<Set<string>> {
+  private async writeSharedAcceptances(batch: AcceptanceWrite[]): Promise<Set<string>> {
     const columns: unknown[][] = [[], [], [], [], [], [], [], []];
     const exchanges: NewDokuExchangeRecord[] = [];
     for (const { completion, acceptance, exchanges: own } of batch) {
@@ -318,15 +412,35 @@ export interface Acceptance {
   dokuExternalId?: string;
 }
 
-/** A purchase waiting for its commit 2. */
-interface WaitingAcceptance {
+/** What commit 2 writes of one purchase. */
+interface AcceptanceWrite {
   completion: KeyCompletion;
   acceptance: Acceptance;
   exchanges: NewDokuExchangeRecord[];
-  resolve(completed: boolean): void;
-  reject(error: unknown): void;
-  /** Runs a function in the async context of the request that is waiting. */
-  inContext(run: () => void): void;
 }
 
-const runIt = (run: () => void): void => run();
+/** What commit 1 writes of one purchase. */
+interface PendingPurchase {
+  /** The new purchase's id, chosen before the statement (the key points at it). */
+  id: string;
+  claim: KeyClaim;
+  precondition: PurchasePrecondition;
+  input: NewTransaction;
+  limits?: LimitReservation;
+}
+
+/**
+ * Whether a purchase's commit 1 may share the statement of `batch`: the same check, one purchase
+ * per user (a counter row is taken once per statement) and per Idempotency-Key, and counters that
+ * need no forgetting (a purchase's never do: docs/limits.md).
+ */
+function pendingsJoin(one: PendingPurchase, batch: readonly PendingPurchase[]): boolean {
+  const first = batch[0];
+  if (first.precondition !== one.precondition || !sharable(first) || !sharable(one)) return false;
+  const { scope, key } = one.claim.ctx;
+  return batch.every((b) => b.input.userId !== one.input.userId && (b.claim.ctx.scope !== scope || b.claim.ctx.key !== key));
+}
+
+function sharable(one: PendingPurchase): boolean {
+  return one.precondition.rowsSql !== undefined && !(one.limits?.steps.some((step) => step.forgetSettledBefore !== undefined) ?? false);
+}

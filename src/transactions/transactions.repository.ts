@@ -108,6 +108,46 @@ export function pendingTransactionCtes(params: unknown[], id: string, input: New
     ${RECORD_CHANGE}`;
 }
 
+/**
+ * A new transaction's values in the order of the columns user_id, type, amount,
+ * partner_reference_no, parent_id, merchant_order_ref, description, details (JSON text),
+ * initiator_kind, initiator_id, doku_external_id, payment_method.
+ */
+export function newTransactionValues(input: NewTransaction): unknown[] {
+  return [
+    input.userId,
+    input.type,
+    input.amount.toString(),
+    input.partnerReferenceNo,
+    input.parentId ?? null,
+    input.merchantOrderRef ?? null,
+    input.description ?? null,
+    JSON.stringify(input.details ?? {}),
+    input.initiatorKind,
+    input.initiatorId,
+    input.dokuExternalId ?? null,
+    input.paymentMethod ?? DEFAULT_PAYMENT_METHOD,
+  ];
+}
+
+/** The columns a new PENDING transaction is written with, other than its status. */
+const PENDING_COLUMNS = `id, user_id, type, amount, partner_reference_no, parent_id, merchant_order_ref, description, details,
+      initiator_kind, initiator_id, doku_external_id, payment_method`;
+
+/**
+ * `pendingTransactionCtes` for several new PENDING transactions in one statement: one per row of
+ * `source` (a FROM item whose columns are named as the table's: id, user_id, type, amount,
+ * partner_reference_no, parent_id, merchant_order_ref, description, details, initiator_kind,
+ * initiator_id, doku_external_id, payment_method), with the same `t`, `e` and `o`.
+ */
+export function pendingTransactionsCtes(source: string): string {
+  return `t AS (
+      INSERT INTO transactions (${PENDING_COLUMNS}, status)
+      SELECT ${PENDING_COLUMNS}, 'PENDING' FROM ${source}
+      RETURNING *, NULL::text AS previous_status, '${CREATED}'::text AS cause, '{}'::jsonb AS event_details),
+    ${RECORD_CHANGE}`;
+}
+
 @Injectable()
 export class TransactionsRepository {
   constructor(
@@ -122,26 +162,12 @@ export class TransactionsRepository {
     const rows: Array<{ row: Record<string, unknown> }> = await tx.query(
       `WITH t AS (
          INSERT INTO transactions (user_id, type, status, amount, partner_reference_no, parent_id, merchant_order_ref, description, details, initiator_kind, initiator_id, doku_external_id, payment_method)
-         VALUES ($1, $2, 'PENDING', $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $13)
+         VALUES ($1, $2, 'PENDING', $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12)
          RETURNING *, NULL::text AS previous_status, '${CREATED}'::text AS cause, '{}'::jsonb AS event_details),
        ${RECORD_CHANGE},
-       k AS (UPDATE idempotency_keys SET transaction_id = t.id FROM t WHERE idempotency_keys.id = $12::uuid)
+       k AS (UPDATE idempotency_keys SET transaction_id = t.id FROM t WHERE idempotency_keys.id = $13::uuid)
        SELECT ${jsonRowSql(tx, Transaction, 't')} AS row FROM t`,
-      [
-        input.userId,
-        input.type,
-        input.amount.toString(),
-        input.partnerReferenceNo,
-        input.parentId ?? null,
-        input.merchantOrderRef ?? null,
-        input.description ?? null,
-        JSON.stringify(input.details ?? {}),
-        input.initiatorKind,
-        input.initiatorId,
-        input.dokuExternalId ?? null,
-        link?.keyId ?? null,
-        input.paymentMethod ?? DEFAULT_PAYMENT_METHOD,
-      ],
+      [...newTransactionValues(input), link?.keyId ?? null],
     );
     const created = entityFromJson(tx, Transaction, rows[0].row);
     if (link) link.transactionId = created.id;

@@ -1,5 +1,5 @@
 import type { WalletState } from '../../accounts/wallet-access.service';
-import { checkBound, walletStateCte } from '../../accounts/wallet-access.service';
+import { checkBound, walletStateCte, walletStatesCte } from '../../accounts/wallet-access.service';
 import { AppError } from '../../common/errors/app-error';
 import type { PurchasePrecondition } from '../purchases.repository';
 
@@ -17,6 +17,11 @@ export const OPEN_ACCOUNT: PurchasePrecondition = {
       column: `EXISTS (SELECT 1 FROM w) AS user_found`,
     };
   },
+  rowsSql: (usersParam) => ({
+    cte: `w AS (SELECT id AS user_id FROM users WHERE id = ANY(${usersParam}) AND active)`,
+    holds: `(w.user_id IS NOT NULL)`,
+    column: `(w.user_id IS NOT NULL) AS user_found`,
+  }),
   refusal: (row) => (row.user_found === true ? undefined : new AppError('USER.NOT_FOUND', 'No such user')),
 };
 
@@ -28,6 +33,10 @@ export const BOUND_WALLET: PurchasePrecondition = {
   sql: (params, userId) => {
     const wallet = walletStateCte(params, userId);
     return { cte: wallet.cte, holds: wallet.bound, column: wallet.column };
+  },
+  rowsSql: (usersParam) => {
+    const wallets = walletStatesCte(usersParam);
+    return { cte: wallets.cte, holds: wallets.bound, column: wallets.column };
   },
   refusal: (row) => {
     const bound = checkBound(row.wallet_state as WalletState | null);

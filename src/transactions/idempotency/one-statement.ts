@@ -33,7 +33,7 @@ export interface KeyClaimOutcome {
  * answers, and the caller reads it again.
  */
 export class KeyClaim {
-  constructor(private readonly ctx: KeyClaimContext) {}
+  constructor(readonly ctx: KeyClaimContext) {}
 
   /** The CTEs `ins` (id of the claimed key) and `prior`, for a WITH list. */
   ctes(params: unknown[], when: string, transactionId: string): string {
