@@ -89,6 +89,7 @@ import {
   BENCH_JWT_ISSUER,
   BENCH_JWT_SIGNING_KEY,
   benchDatabase,
+  childNodeArgs,
   closedLoop,
   createBoundUsers,
   directCredentials,
@@ -110,7 +111,7 @@ import {
   verdict,
 } from './support/bench-env';
 import type { AppStats } from './support/sql-tally';
-import { processMemory } from './support/process-memory';
+import { EXPOSE_GC, processMemory } from './support/process-memory';
 import { AFTER_RESPONSE, breakdown, tallyDelta, tallyLine, tallySum } from './support/sql-tally';
 import { measureNotifications, notificationBenchOptions } from './support/notification-bench';
 
@@ -396,14 +397,14 @@ async function referenceServer(init: ReferenceInit): Promise<void> {
       purchase(req, res).catch(() => {
         if (!res.headersSent) reply(res, 500, { error: { code: 'INTERNAL' } });
       });
-    } else if (req.method === 'GET' && req.url === '/_bench/stats') {
+    } else if (req.method === 'GET' && (req.url === '/_bench/stats' || req.url === '/_bench/stats?collect=1')) {
       const cpu = process.cpuUsage();
       reply(res, 200, {
         cpuMicros: { user: cpu.user, system: cpu.system },
         gcMicros: gcMicros(),
         syscalls: ioSyscalls(),
         runQueueMicros: mainThreadRunQueueMicros(),
-        memory: processMemory(),
+        memory: processMemory(req.url.endsWith('?collect=1')),
       });
     } else {
       req.resume();
@@ -449,13 +450,19 @@ async function main(): Promise<void> {
     cleanup.unshift(() => appHttp.close());
     const users = await createBoundUsers(appHttp, sim, USERS);
     const direct = await directCredentials(sim, USERS);
-    const ref = await forkReady(__filename, ['reference'], {}, {
-      type: 'init',
-      databaseUrl: db.url,
-      simUrl: sim.url,
-      direct,
-      wallets: users.map((u, i) => ({ userId: u.id, ...direct.accounts[i] })),
-    } satisfies ReferenceInit);
+    const ref = await forkReady(
+      __filename,
+      ['reference'],
+      {},
+      {
+        type: 'init',
+        databaseUrl: db.url,
+        simUrl: sim.url,
+        direct,
+        wallets: users.map((u, i) => ({ userId: u.id, ...direct.accounts[i] })),
+      } satisfies ReferenceInit,
+      [...childNodeArgs(), EXPOSE_GC],
+    );
     cleanup.unshift(() => ref.stop());
     const refHttp = new Http(ref.url, CONNECTIONS);
     const simPool = new Pool(sim.url, { connections: CONNECTIONS, pipelining: 1 });
@@ -508,8 +515,10 @@ async function main(): Promise<void> {
     };
     // What a serving process reports at GET /_bench/stats (the reference reports these parts only).
     type ServerStats = Pick<AppStats, 'cpuMicros' | 'gcMicros' | 'syscalls' | 'runQueueMicros' | 'memory'>;
-    const statsOf = async (side: 'app' | 'reference'): Promise<ServerStats> =>
-      side === 'app' ? app.stats() : ((await refHttp.request('GET', '/_bench/stats')).json as unknown as ServerStats);
+    const statsOf = async (side: 'app' | 'reference', collect = false): Promise<ServerStats> =>
+      side === 'app'
+        ? app.stats(collect)
+        : ((await refHttp.request('GET', collect ? '/_bench/stats?collect=1' : '/_bench/stats')).json as unknown as ServerStats);
     // CPU time of a serving process so far (user + system), and how much of it was its own
     // user-space work and garbage collection.
     // waited: how long its main thread has waited for a core (runnable, not running).
@@ -893,13 +902,14 @@ async function main(): Promise<void> {
       ['P5 acknowledgement p99', `${p5.notifyP99.toFixed(1)} ms`, '<= 20 ms', p5.notifyP99 <= 20],
     ];
     // Memory of each serving process once every phase has run (the reference serves P1 to P4 only).
-    const memory = { app: (await statsOf('app')).memory, reference: (await statsOf('reference')).memory };
+    const memory = { app: (await statsOf('app', true)).memory, reference: (await statsOf('reference', true)).memory };
     const mb = (bytes: number | undefined): string => (bytes === undefined ? '?' : `${(bytes / 2 ** 20).toFixed(0)} MB`);
     out();
     out(
       `Memory of each serving process at the end: app resident ${mb(memory.app?.rss)} (peak ${mb(memory.app?.peakRss)}, ` +
-        `JavaScript heap in use ${mb(memory.app?.heapUsed)}), reference resident ${mb(memory.reference?.rss)} ` +
-        `(peak ${mb(memory.reference?.peakRss)}, heap in use ${mb(memory.reference?.heapUsed)})`,
+        `JavaScript heap in use ${mb(memory.app?.heapUsed)}, ${mb(memory.app?.heapLive)} live after a full collection), ` +
+        `reference resident ${mb(memory.reference?.rss)} (peak ${mb(memory.reference?.peakRss)}, ` +
+        `heap in use ${mb(memory.reference?.heapUsed)}, ${mb(memory.reference?.heapLive)} live)`,
     );
     out();
     out(`Targets (docs/reliability.md#performance-targets), this run:`);

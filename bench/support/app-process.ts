@@ -176,8 +176,9 @@ function addBenchRoutes(): void {
     const app = await create<NestFastifyApplication>(...args);
     const fastify = app.getHttpAdapter().getInstance();
     fastify.post('/_bench/echo', async (request) => request.body ?? {});
-    fastify.get('/_bench/stats', async (): Promise<AppStats> => {
+    fastify.get('/_bench/stats', async (request): Promise<AppStats> => {
       const cpu = process.cpuUsage();
+      const collect = (request.query as { collect?: string } | undefined)?.collect === '1';
       return {
         routes: Object.fromEntries(routes),
         background,
@@ -185,7 +186,7 @@ function addBenchRoutes(): void {
         gcMicros: gcMicros(),
         syscalls: ioSyscalls(),
         runQueueMicros: mainThreadRunQueueMicros(),
-        memory: processMemory(),
+        memory: processMemory(collect),
         counting,
       };
     });

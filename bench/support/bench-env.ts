@@ -22,6 +22,7 @@ import { jakartaTimestamp } from '../../src/integrations/doku/snap/doku-signatur
 import { asyncContextFrameFlags } from '../../src/runtime/async-context-frame';
 import { InMemoryExternalIdGenerator } from '../../src/integrations/doku/testing/in-memory-external-id-generator';
 import type { AppStats } from './sql-tally';
+import { EXPOSE_GC } from './process-memory';
 import { TEST_ONLY_SIGNING_KEY_PEM } from '../../src/config/signing-keys';
 
 /** The benchmark app's access-token key, the published test-only one, passed explicitly (it runs with NODE_ENV=production). */
@@ -133,7 +134,7 @@ interface Started {
 }
 
 /** node options for every server the benches start, e.g. BENCH_CHILD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them. */
-function childNodeArgs(): string[] {
+export function childNodeArgs(): string[] {
   return (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
 }
 
@@ -246,7 +247,8 @@ export async function startSimulatorProcess(): Promise<SimulatorProcess> {
 
 export interface AppProcess {
   url: string;
-  stats(): Promise<AppStats>;
+  /** With `collect`, the memory includes the live heap after a full collection (the end of a bench only). */
+  stats(collect?: boolean): Promise<AppStats>;
   counting(on: boolean): Promise<void>;
   /** Makes the backend forget what it cached of these principals (PrincipalCache names: `user:<id>`). */
   forgetPrincipals(names: string[]): Promise<void>;
@@ -280,7 +282,7 @@ export const SERVER_NODE_FLAGS = '--max-semi-space-size=32 --no-memory-reducer';
  * restart itself with (src/runtime).
  */
 function serverExecArgv(): string[] {
-  const execArgv = [...SERVER_NODE_FLAGS.split(' '), ...childNodeArgs()];
+  const execArgv = [...SERVER_NODE_FLAGS.split(' '), EXPOSE_GC, ...childNodeArgs()];
   const nodeOptions = process.env.NODE_OPTIONS ?? '';
   return [...execArgv, ...asyncContextFrameFlags({ version: process.versions.node, execArgv, nodeOptions })];
 }
@@ -318,7 +320,8 @@ export async function startAppProcess(databaseUrl: string, dokuBaseUrl: string, 
   const http = new Http(started.url, 4);
   return {
     url: started.url,
-    stats: async () => (await http.request('GET', '/_bench/stats')).json as unknown as AppStats,
+    stats: async (collect = false) =>
+      (await http.request('GET', collect ? '/_bench/stats?collect=1' : '/_bench/stats')).json as unknown as AppStats,
     counting: async (on) => {
       const res = await http.request('POST', '/_bench/counting', { on });
       if (res.json?.counting !== on) throw new Error(`could not switch SQL counting ${on ? 'on' : 'off'}: ${res.status} ${res.text}`);

@@ -271,7 +271,7 @@ export class PurchasesRepository {
     const params: unknown[] = [...purchases, ...steps];
     // Every purchase of a batch has the same check (`pendingsJoin`).
     const check = (batch[0].precondition.rowsSql as NonNullable<PurchasePrecondition['rowsSql']>)('$2::uuid[]');
-    return plannedRows<Record<string, unknown>>(
+    const rows = await plannedRows<Record<string, unknown>>(
       this.db,
       `WITH a AS (
          SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], $6::uuid[], $7::text[], $8::text[], $9::jsonb[],
@@ -313,6 +313,9 @@ export class PurchasesRepository {
         ORDER BY a.n`,
       params,
     );
+    // One row per purchase, in order (FROM a); anything else sends each purchase again alone.
+    if (rows.length !== batch.length) throw new Error(`shared commit 1: ${rows.length} rows for ${batch.length} purchases`);
+    return rows;
   }
 
   /**

@@ -42,9 +42,9 @@ const runIt = (run: () => void): void => run();
  * flight, the operations that arrive wait and are written together by the next statement; a lone
  * operation goes at once by its own. A statement holds the next one back for `stallMs` at most, so
  * one that waits for a lock delays the others by no more than that. Each operation is answered only
- * after the statement that wrote it has committed. A shared statement that fails wrote nothing (it is one statement); each of its
- * operations is then written again by its own statement, so one operation's failure (a refusal, a
- * deadlock) is never another's.
+ * after the statement that wrote it has committed. A shared statement that fails wrote nothing (it
+ * is one statement); each of its operations is then written again by its own statement, so one
+ * operation's failure (a refusal, a deadlock) is never another's.
  */
 export class SharedStatement<I, R> {
   private readonly waiting: Waiting<I, R>[] = [];
