@@ -76,6 +76,15 @@ describe('Purchase commits as single statements', () => {
   const buy = (user: SignedInUser, key: string, amount = 10_000) =>
     env.t.http().post('/v1/purchases').set(auth(user)).set('idempotency-key', key).send({ amount });
 
+  /** How many shared statements of a commit fell back to one statement per purchase, and why (the metric). */
+  const fallbacks = async (commit: '1' | '2', reason: 'limit' | 'error') => {
+    const text = (await env.t.http().get('/metrics')).text;
+    const line = new RegExp(`^purchases_shared_statement_fallbacks_total\\{commit="${commit}",reason="${reason}"\\} (\\d+)$`, 'm').exec(
+      text,
+    );
+    return line ? Number(line[1]) : 0;
+  };
+
   it('a purchase sends two statements that touch its key, neither inside an explicit transaction; a replay one', async () => {
     const user = await registerUser(env.t);
     await createBoundWallet(env, user, { balance: 100_000 });
@@ -271,7 +280,9 @@ describe('Purchase commits as single statements', () => {
     await db.query(`CREATE TRIGGER refuse_several_keys AFTER UPDATE ON idempotency_keys REFERENCING NEW TABLE AS several
       FOR EACH STATEMENT EXECUTE FUNCTION refuse_several_keys()`);
     try {
+      const before = await fallbacks('2', 'error');
       const commits2 = await sharedCommit2(4);
+      expect(await fallbacks('2', 'error')).toBe(before + 1);
       // The first alone; the shared one (refused, nothing of it written); then each of the three alone.
       expect(commits2.map((x) => x.text.includes(SHARED))).toEqual([false, true, false, false, false]);
     } finally {
@@ -395,7 +406,10 @@ describe('Purchase commits as single statements', () => {
     const buyers = await walletBuyers(4);
     // buyers[2] has 5,000 of the day left: its purchase of 10,002 is over it.
     await spentToday(buyers[2].user.id, PER_DAY - 5_000, 3);
+    const [limitBefore, errorBefore] = [await fallbacks('1', 'limit'), await fallbacks('1', 'error')];
     const { answers, commits1 } = await sharedCommit1(buyers.map((b) => () => buy(b.user, b.key, b.amount)));
+    // Counted for operations, as a limit, not an error.
+    expect([await fallbacks('1', 'limit'), await fallbacks('1', 'error')]).toEqual([limitBefore + 1, errorBefore]);
     // The first alone; the shared one (refused, nothing of it written); each of the three again alone.
     expect(commits1.map(carried)).toEqual([1, 3, 1, 1, 1]);
     expect(answers.map((a) => a.status)).toEqual([201, 201, 422, 201]);

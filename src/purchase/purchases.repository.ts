@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { Counter } from 'prom-client';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { randomUUID } from 'node:crypto';
@@ -17,6 +18,7 @@ import {
   selectTransactions,
 } from '../transactions/transactions.repository';
 import type { LimitReservation } from '../limits/limit-reservation';
+import { LIMIT_REFUSED_SQLSTATE } from '../limits/limit-reservation';
 import { MetricsService } from '../metrics/metrics.service';
 import { AppConfigService } from '../config/app-config.service';
 import { DokuExchangesRepository, NewDokuExchangeRecord } from '../integrations/doku/snap/doku-exchanges.repository';
@@ -48,6 +50,7 @@ export interface PurchasePrecondition {
  */
 @Injectable()
 export class PurchasesRepository {
+  private readonly log = new Logger('PurchasesRepository');
   /** Commit 1 of the purchases being created (docs/performance.md, twenty-fourth round). */
   private readonly pendings: SharedStatement<PendingPurchase, Record<string, unknown>>;
   /** Commit 2 of the purchases DOKU accepted (docs/performance.md, twenty-third round). */
@@ -59,6 +62,20 @@ export class PurchasesRepository {
     config: AppConfigService,
   ) {
     const stallMs = config.database.sharedStallMs;
+    const fallbacks = new Counter({
+      name: 'purchases_shared_statement_fallbacks_total',
+      help: 'Shared commit statements that failed, their purchases then written one by one: reason limit (a purchase met an e-money limit) or error',
+      labelNames: ['commit', 'reason'] as const,
+      registers: [metrics.registry],
+    });
+    const failed = (commit: '1' | '2') => (error: unknown, operations: number) => {
+      const code = (error as { code?: unknown } | null)?.code;
+      const reason = code === LIMIT_REFUSED_SQLSTATE ? 'limit' : 'error';
+      fallbacks.inc({ commit, reason });
+      // The SQLSTATE only: a message may quote a row's values.
+      if (reason === 'error')
+        this.log.warn(`A shared commit-${commit} statement of ${operations} purchases failed (${String(code)}); written one by one`);
+    };
     this.pendings = new SharedStatement({
       most: SHARED_BATCH,
       // Planning the shared statement costs about what two one-purchase statements save (docs/performance.md, twenty-fourth round).
@@ -67,6 +84,7 @@ export class PurchasesRepository {
       alone: (one) => this.writeOnePending(one),
       together: (batch) => this.writeSharedPendings(batch),
       joins: pendingsJoin,
+      failed: failed('1'),
     });
     this.acceptances = new SharedStatement({
       most: SHARED_BATCH,
@@ -76,6 +94,7 @@ export class PurchasesRepository {
         const completed = await this.writeSharedAcceptances(batch);
         return batch.map((one) => completed.has(one.completion.keyId));
       },
+      failed: failed('2'),
     });
     metrics.gaugeOf(
       'purchases_commit1_waiting',

@@ -9,7 +9,14 @@ interface Sent {
   fail(error: Error): void;
 }
 
-function harness(options: { stallMs?: number; fewest?: number; joins?: (item: number, batch: readonly number[]) => boolean } = {}) {
+function harness(
+  options: {
+    stallMs?: number;
+    fewest?: number;
+    joins?: (item: number, batch: readonly number[]) => boolean;
+    failed?: (error: unknown, operations: number) => void;
+  } = {},
+) {
   const sent: Sent[] = [];
   const statement = (kind: Sent['kind'], items: number[]) =>
     new Promise<number[]>((resolve, reject) => {
@@ -19,6 +26,7 @@ function harness(options: { stallMs?: number; fewest?: number; joins?: (item: nu
     most: 3,
     stallMs: options.stallMs ?? 60_000,
     ...(options.fewest ? { fewest: options.fewest } : {}),
+    ...(options.failed ? { failed: options.failed } : {}),
     alone: async (item) => (await statement('alone', [item]))[0],
     together: (items) => statement('together', items),
     ...(options.joins ? { joins: options.joins } : {}),
@@ -59,7 +67,13 @@ describe('SharedStatement', () => {
   });
 
   it('writes each operation of a failed shared statement again by its own; one failing there fails alone', async () => {
-    const { shared, sent } = harness();
+    const told: Array<[string, number]> = [];
+    const { shared, sent } = harness({
+      failed: (error, operations) => {
+        told.push([(error as Error).message, operations]);
+        throw new Error('an observer that fails changes nothing');
+      },
+    });
     const answers = [1, 2, 3].map((i) => shared.run(i).catch((e: Error) => e.message));
     sent[0].end();
     await tick();
@@ -72,6 +86,7 @@ describe('SharedStatement', () => {
     sent[2].fail(new Error('refused'));
     sent[3].end();
     expect(await Promise.all(answers)).toEqual([10, 'refused', 30]);
+    expect(told).toEqual([['deadlock', 2]]);
   });
 
   it('sends fewer waiting operations than `fewest` by their own statements, side by side', async () => {

@@ -25,6 +25,8 @@ export interface SharedStatementShape<I, R> {
   together(items: I[]): Promise<R[]>;
   /** Whether `item` may be written by the statement that already carries `batch`; one that may not waits for the next. */
   joins?: (item: I, batch: readonly I[]) => boolean;
+  /** Told of a shared statement that failed (its `operations` are then written again alone): for metrics and logs. */
+  failed?: (error: unknown, operations: number) => void;
 }
 
 interface Waiting<I, R> {
@@ -111,8 +113,13 @@ export class SharedStatement<I, R> {
       let results: R[] | undefined;
       try {
         results = await this.shape.together(batch.map((one) => one.item));
-      } catch {
+      } catch (error) {
         // Nothing of it was written (one statement): each operation again, on its own, below.
+        try {
+          this.shape.failed?.(error, batch.length);
+        } catch {
+          // What the observer does never stops the operations.
+        }
       }
       if (results) {
         batch.forEach((one, i) => one.resolve(results[i]));
