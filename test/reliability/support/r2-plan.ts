@@ -509,7 +509,10 @@ export async function runPlan(plan: Plan, faultSeed: string, options: RunOptions
       const actual = byKey.get(key)?.status ?? 'absent';
       if (actual !== status) {
         expectedMismatches++;
-        problems.push(`${key}: ended ${actual}, expected ${status} (faults: ${faultsOf(opByKey.get(key) as Op).join('+') || 'none'})`);
+        const op = opByKey.get(key) as Op;
+        // What its POST was answered, so a failure names its cause (a 5xx's error code, say).
+        const answered = op.answer ? `; answered ${op.answer.status} ${op.answer.text.slice(0, 200)}` : '; no answer';
+        problems.push(`${key}: ended ${actual}, expected ${status} (faults: ${faultsOf(op).join('+') || 'none'}${answered})`);
       }
     }
 
