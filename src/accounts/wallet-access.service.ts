@@ -15,6 +15,10 @@ export interface BoundWallet {
 /** The wallet columns the bound-wallet check reads. */
 export type WalletState = Pick<Wallet, 'status' | 'dokuAccountId' | 'phone'>;
 
+/** What the bound-wallet check reads of a wallet, and its condition on the row `w`. */
+const WALLET_STATE_COLUMNS = `status, doku_account_id AS "dokuAccountId", phone`;
+const WALLET_BOUND = `w.status = 'BOUND' AND w."dokuAccountId" IS NOT NULL AND w.phone IS NOT NULL`;
+
 /**
  * The CTE `w`: the user's wallet as the bound-wallet check reads it, for a WITH list; `bound` is
  * the SQL condition that it is bound. A money operation's commit-1 statement writes only under it,
@@ -23,8 +27,8 @@ export type WalletState = Pick<Wallet, 'status' | 'dokuAccountId' | 'phone'>;
 export function walletStateCte(params: unknown[], userId: string): { cte: string; bound: string; column: string } {
   params.push(userId);
   return {
-    cte: `w AS (SELECT status, doku_account_id AS "dokuAccountId", phone FROM wallets WHERE user_id = $${params.length}::uuid)`,
-    bound: `EXISTS (SELECT 1 FROM w WHERE w.status = 'BOUND' AND w."dokuAccountId" IS NOT NULL AND w.phone IS NOT NULL)`,
+    cte: `w AS (SELECT ${WALLET_STATE_COLUMNS} FROM wallets WHERE user_id = $${params.length}::uuid)`,
+    bound: `EXISTS (SELECT 1 FROM w WHERE ${WALLET_BOUND})`,
     column: `(SELECT row_to_json(w) FROM w) AS wallet_state`,
   };
 }
@@ -36,8 +40,8 @@ export function walletStateCte(params: unknown[], userId: string): { cte: string
  */
 export function walletStatesCte(usersParam: string): { cte: string; bound: string; column: string } {
   return {
-    cte: `w AS (SELECT user_id, status, doku_account_id AS "dokuAccountId", phone FROM wallets WHERE user_id = ANY(${usersParam}))`,
-    bound: `(w.status = 'BOUND' AND w."dokuAccountId" IS NOT NULL AND w.phone IS NOT NULL)`,
+    cte: `w AS (SELECT user_id, ${WALLET_STATE_COLUMNS} FROM wallets WHERE user_id = ANY(${usersParam}))`,
+    bound: `(${WALLET_BOUND})`,
     column: `CASE WHEN w.user_id IS NULL THEN NULL ELSE json_build_object('status', w.status, 'dokuAccountId', w."dokuAccountId", 'phone', w.phone) END AS wallet_state`,
   };
 }
