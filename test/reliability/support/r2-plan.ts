@@ -73,6 +73,25 @@ const NOT_APPLIED: ReadonlySet<FaultType> = new Set(['refuse', 'error_before']);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** How many times a POST answered a load timeout (readTimedOut) is sent again. */
+const LOAD_RETRIES = 3;
+
+/**
+ * A 503 naming a DOKU endpoint that moves no money and answered too late: DOKU.TIMEOUT (an inquiry),
+ * or DOKU.UNAVAILABLE with phase `deadline` (the balance read before a top-up, which refuses it).
+ */
+export function readTimedOut(res: RawResponse): boolean {
+  const error = res.json?.error;
+  const endpoint: unknown = error?.details?.endpoint;
+  return (
+    res.status === 503 &&
+    (error?.code === 'DOKU.TIMEOUT' || (error?.code === 'DOKU.UNAVAILABLE' && error?.details?.phase === 'deadline')) &&
+    typeof endpoint === 'string' &&
+    !(MONEY_ENDPOINTS as readonly string[]).includes(endpoint) &&
+    !(QUERY_ENDPOINTS as readonly string[]).includes(endpoint)
+  );
+}
+
 function percentiles(values: number[]): { p50: number; p95: number; max: number } {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
@@ -268,6 +287,8 @@ export async function runPlan(plan: Plan, faultSeed: string, options: RunOptions
   const db = env.t.app.get(DataSource);
   const clientId = env.t.config.doku.clientId;
   const problems: string[] = [];
+  /** POSTs sent again after a load timeout (sendRetryingLoad): their path and the DOKU endpoint that timed out. */
+  const loadRetries: string[] = [];
   const answers = new Tally();
   const users: SignedInUser[] = [];
   const accounts: string[] = [];
@@ -287,19 +308,44 @@ export async function runPlan(plan: Plan, faultSeed: string, options: RunOptions
     const owner = new Map(users.map((u) => [u.id, u]));
     env.sim.control.setFaults(faultRules(), faultSeed);
     const requestsBefore = env.http.requests;
+    /** Every 5xx answer, so one no operation owns is named too (the first few are printed). */
+    const fiveHundreds: string[] = [];
+    env.http.observe((method, path, res) => {
+      if (res.status >= 500) fiveHundreds.push(`${method} ${path} ${res.status} ${res.text.slice(0, 160)}`);
+    });
 
-    /** One money POST (after its inquiry, for transfers and top-ups). */
-    const send = async (op: Op): Promise<void> => {
+    /**
+     * A POST sent again, like an app does, while it is answered 503 for a DOKU call that timed out and
+     * moves no money (a transfer's or top-up's inquiry, the balance read a top-up's limit needs):
+     * nothing was written and the call was not faulted, so it is the battery's 1 s client timeout
+     * meeting a loaded machine (the app and the simulator share one test worker; determinism runs
+     * two of each). Counted and printed; the money checks below see the final answer. A timeout on
+     * a money call is never retried here: it must have been answered 202.
+     */
+    const sendRetryingLoad = async (path: string, body: Record<string, unknown>, token: string, key?: string) => {
+      for (let attempt = 1; ; attempt++) {
+        const res = await env.http.send('POST', path, { body, token, idempotencyKey: key });
+        if (attempt === LOAD_RETRIES + 1 || !readTimedOut(res)) return res;
+        loadRetries.push(`${key ?? 'inquiry'} ${path} ${String(res.json.error.details.endpoint)}`);
+        await sleep(250 * attempt);
+      }
+    };
+    /**
+     * One money POST (after its inquiry, for transfers and top-ups). The plan's operation is copied:
+     * determinism runs one plan twice side by side, and each run's answers are its own.
+     */
+    const send = async (planned: Op): Promise<void> => {
+      const op: Op = { ...planned };
       ops.push(op);
       const user = users[op.user];
       const post = async (path: string, body: Record<string, unknown>, token: string) => {
         const t0 = Date.now();
-        const res = await env.http.send('POST', path, { body, token, idempotencyKey: op.key });
+        const res = await sendRetryingLoad(path, body, token, op.key);
         op.ms = Date.now() - t0;
         return res;
       };
       const inquiry = async (path: string, body: Record<string, unknown>, token: string): Promise<string | undefined> => {
-        const res = await env.http.post(path, body, token);
+        const res = await sendRetryingLoad(path, body, token);
         if (res.status !== 201 || typeof res.json?.inquiryId !== 'string')
           problems.push(`${op.key}: inquiry answered ${res.status} ${res.text.slice(0, 200)}`);
         return res.json?.inquiryId as string | undefined;
@@ -512,7 +558,19 @@ export async function runPlan(plan: Plan, faultSeed: string, options: RunOptions
         const op = opByKey.get(key) as Op;
         // What its POST was answered, so a failure names its cause (a 5xx's error code, say).
         const answered = op.answer ? `; answered ${op.answer.status} ${op.answer.text.slice(0, 200)}` : '; no answer';
-        problems.push(`${key}: ended ${actual}, expected ${status} (faults: ${faultsOf(op).join('+') || 'none'}${answered})`);
+        // An operation with no transaction under its key: what the key row and the answered id hold.
+        let records = '';
+        if (actual === 'absent') {
+          const [keyRow] = await db.query<Array<{ status: string; transaction_id: string | null; response_status: number | null }>>(
+            `SELECT status, transaction_id, response_status FROM idempotency_keys WHERE key = $1`,
+            [key],
+          );
+          const id: unknown = op.answer?.json?.id;
+          const [row] =
+            typeof id === 'string' ? await db.query<Array<{ status: string }>>(`SELECT status FROM transactions WHERE id = $1`, [id]) : [];
+          records = `; key ${keyRow ? JSON.stringify(keyRow) : 'none'}, answered id's transaction ${row ? row.status : 'none'}`;
+        }
+        problems.push(`${key}: ended ${actual}, expected ${status} (faults: ${faultsOf(op).join('+') || 'none'}${answered}${records})`);
       }
     }
 
@@ -562,7 +620,10 @@ export async function runPlan(plan: Plan, faultSeed: string, options: RunOptions
       expectedMismatches,
       balanceMismatches,
       invariantViolations: invariants.length,
-      serverErrors: env.http.serverErrors,
+      serverErrors: env.http.serverErrors - loadRetries.length,
+      loadRetries: loadRetries.length,
+      loadRetried: loadRetries.slice(0, 5),
+      fiveHundreds: fiveHundreds.slice(0, 5),
       unlanded,
       clientReads: settled1.reads + settled2.reads,
       sendMs: { first: sendMs1, second: sendMs2 },
@@ -586,7 +647,8 @@ export async function runPlan(plan: Plan, faultSeed: string, options: RunOptions
       invariants,
       figures,
       fired: { ...fired, ...queryFired },
-      serverErrors: env.http.serverErrors,
+      // A 503 sent again after a load timeout is not counted: the answer that counts is the last one.
+      serverErrors: env.http.serverErrors - loadRetries.length,
       unresolved,
     };
   } catch (error) {
