@@ -395,7 +395,7 @@ describe('Wallet accounts and balance (e2e, simulator)', () => {
     env.sim.control.setFaults([{ endpoint: 'balanceInquiry', type: 'error_before', status: 503, times: 1 }]);
     try {
       const down = await env.t.http().get('/v1/wallet/balance').set(auth(user));
-      expect([down.status, down.body.error.code]).toEqual([503, 'DOKU.UNAVAILABLE']);
+      expect([down.status, down.body.error.code, down.headers['retry-after']]).toEqual([503, 'DOKU.UNAVAILABLE', '1']);
     } finally {
       env.sim.control.clearFaults();
     }

@@ -48,12 +48,28 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
   'INTERNAL.UNAVAILABLE': 'The service is briefly unavailable; retry shortly (with the same Idempotency-Key)',
 };
 
-function build(code: ErrorCode, message: string, requestId: string, details?: unknown, headers = {}, unexpected = false): ErrorResponse {
+/**
+ * Every 503 says when to try again (RFC 9110 §10.2.3): an error that knows better sets its own;
+ * any other waits a second. A 503 means nothing was decided (DOKU or the database could not be
+ * reached in time, nothing was written, or the outcome is checked again), so a retry with the
+ * same Idempotency-Key is always safe (docs/error-codes.md).
+ */
+const RETRY_AFTER_503 = '1';
+
+function build(
+  code: ErrorCode,
+  message: string,
+  requestId: string,
+  details?: unknown,
+  headers: Record<string, string> = {},
+  unexpected = false,
+): ErrorResponse {
   const status = httpStatusFor(code);
+  const retry = status === 503 && !Object.keys(headers).some((h) => h.toLowerCase() === 'retry-after');
   return {
     status,
     body: { error: { code, message, ...(details === undefined ? {} : { details }), requestId } },
-    headers,
+    headers: retry ? { ...headers, 'Retry-After': RETRY_AFTER_503 } : headers,
     unexpected,
   };
 }
