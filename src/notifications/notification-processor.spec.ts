@@ -24,6 +24,7 @@ function processorWith(concurrency: number, stored: Partial<Transaction> | null 
   const purchaseRow = (ref: string): Transaction | null => (stored === null ? null : ({ id: ref, ...stored } as Transaction));
   const repository = {
     intakeBusy: () => busy,
+    backlog: async () => ({ unprocessed: 3, oldestAgeSeconds: 42.5 }),
     release: async (ids: readonly string[]) => {
       released.push(...ids);
     },
@@ -76,7 +77,8 @@ function processorWith(concurrency: number, stored: Partial<Transaction> | null 
   const registry = new Registry();
   const metrics = {
     registry,
-    gaugeOf: (name: string, help: string, read: () => number) => MetricsService.prototype.gaugeOf.call({ registry }, name, help, read),
+    gaugeOf: (name: string, help: string, read: () => number | Promise<number>) =>
+      MetricsService.prototype.gaugeOf.call({ registry }, name, help, read),
   } as unknown as MetricsService;
   const processor = new NotificationProcessor(repository, purchases, status, config, metrics);
   const settle = () => new Promise((r) => setImmediate(r));
@@ -91,6 +93,8 @@ function processorWith(concurrency: number, stored: Partial<Transaction> | null 
     confirmed,
     released,
     sweeps: () => sweeps,
+    /** A gauge's value, read as a scrape reads it. */
+    gauge: async (name: string) => (await registry.getSingleMetric(name)!.get()).values[0]?.value,
     /** The processed-notifications counter, by outcome. */
     outcomes: async () =>
       Object.fromEntries(
@@ -148,6 +152,14 @@ describe('NotificationProcessor: acknowledgements first', () => {
     expect(p.running).toHaveLength(4);
     while (p.running.length > 0) await p.finishOne();
     expect(p.processed).toHaveLength(10);
+  });
+});
+
+describe('NotificationProcessor: metrics', () => {
+  it("shows this instance's waiting notifications and the age of the oldest one not processed", async () => {
+    const { gauge } = processorWith(2);
+    expect(await gauge('doku_notifications_oldest_unprocessed_age_seconds')).toBe(42.5);
+    expect(await gauge('doku_notifications_waiting')).toBe(0);
   });
 });
 

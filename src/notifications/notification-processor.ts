@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { Counter, Gauge } from 'prom-client';
+import { Counter } from 'prom-client';
 import { AppConfigService } from '../config/app-config.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { PurchaseStatusService } from '../purchase/purchase-status.service';
@@ -57,15 +57,11 @@ export class NotificationProcessor implements OnApplicationBootstrap, OnModuleDe
       registers: [metrics.registry],
     });
     metrics.gaugeOf('doku_notifications_waiting', 'Notifications waiting in this instance for processing', () => this.waiting.length);
-    const backlog = () => this.repository.backlog();
-    new Gauge({
-      name: 'doku_notifications_oldest_unprocessed_age_seconds',
-      help: 'Age of the oldest stored notification not processed yet (all instances)',
-      registers: [metrics.registry],
-      async collect() {
-        this.set((await backlog()).oldestAgeSeconds);
-      },
-    });
+    metrics.gaugeOf(
+      'doku_notifications_oldest_unprocessed_age_seconds',
+      'Age of the oldest stored notification not processed yet (all instances)',
+      async () => (await this.repository.backlog()).oldestAgeSeconds,
+    );
   }
 
   onApplicationBootstrap(): void {

@@ -36,10 +36,9 @@ export interface PurchasePrecondition {
   /**
    * The same check for several users in one statement (a shared commit 1): CTE `w` with the rows of
    * the users in the uuid[] parameter `usersParam`, keyed by `user_id`; `holds` and `column` read
-   * the row LEFT JOINed as `w` (all NULL for a user without one). Absent: the channel's purchases are
-   * never shared.
+   * the row LEFT JOINed as `w` (all NULL for a user without one).
    */
-  rowsSql?(usersParam: string): { cte: string; holds: string; column: string };
+  rowsSql(usersParam: string): { cte: string; holds: string; column: string };
   /** Why the purchase was not written, read from the answered column; undefined when it holds. */
   refusal(row: Record<string, unknown>): AppError | undefined;
 }
@@ -289,7 +288,7 @@ export class PurchasesRepository {
     }
     const params: unknown[] = [...purchases, ...steps];
     // Every purchase of a batch has the same check (`pendingsJoin`).
-    const check = (batch[0].precondition.rowsSql as NonNullable<PurchasePrecondition['rowsSql']>)('$2::uuid[]');
+    const check = batch[0].precondition.rowsSql('$2::uuid[]');
     const rows = await plannedRows<Record<string, unknown>>(
       this.db,
       `WITH a AS (
@@ -464,5 +463,5 @@ function pendingsJoin(one: PendingPurchase, batch: readonly PendingPurchase[]): 
 }
 
 function sharable(one: PendingPurchase): boolean {
-  return one.precondition.rowsSql !== undefined && !(one.limits?.steps.some((step) => step.forgetSettledBefore !== undefined) ?? false);
+  return !(one.limits?.steps.some((step) => step.forgetSettledBefore !== undefined) ?? false);
 }
