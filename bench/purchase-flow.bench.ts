@@ -111,7 +111,7 @@ import {
   verdict,
 } from './support/bench-env';
 import type { AppStats } from './support/sql-tally';
-import { EXPOSE_GC, processMemory } from './support/process-memory';
+import { EXPOSE_GC, processMemory, statsPath } from './support/process-memory';
 import { AFTER_RESPONSE, breakdown, tallyDelta, tallyLine, tallySum } from './support/sql-tally';
 import { measureNotifications, notificationBenchOptions } from './support/notification-bench';
 
@@ -397,14 +397,14 @@ async function referenceServer(init: ReferenceInit): Promise<void> {
       purchase(req, res).catch(() => {
         if (!res.headersSent) reply(res, 500, { error: { code: 'INTERNAL' } });
       });
-    } else if (req.method === 'GET' && (req.url === '/_bench/stats' || req.url === '/_bench/stats?collect=1')) {
+    } else if (req.method === 'GET' && (req.url === statsPath() || req.url === statsPath(true))) {
       const cpu = process.cpuUsage();
       reply(res, 200, {
         cpuMicros: { user: cpu.user, system: cpu.system },
         gcMicros: gcMicros(),
         syscalls: ioSyscalls(),
         runQueueMicros: mainThreadRunQueueMicros(),
-        memory: processMemory(req.url.endsWith('?collect=1')),
+        memory: processMemory(req.url === statsPath(true)),
       });
     } else {
       req.resume();
@@ -516,9 +516,7 @@ async function main(): Promise<void> {
     // What a serving process reports at GET /_bench/stats (the reference reports these parts only).
     type ServerStats = Pick<AppStats, 'cpuMicros' | 'gcMicros' | 'syscalls' | 'runQueueMicros' | 'memory'>;
     const statsOf = async (side: 'app' | 'reference', collect = false): Promise<ServerStats> =>
-      side === 'app'
-        ? app.stats(collect)
-        : ((await refHttp.request('GET', collect ? '/_bench/stats?collect=1' : '/_bench/stats')).json as unknown as ServerStats);
+      side === 'app' ? app.stats(collect) : ((await refHttp.request('GET', statsPath(collect))).json as unknown as ServerStats);
     // CPU time of a serving process so far (user + system), and how much of it was its own
     // user-space work and garbage collection.
     // waited: how long its main thread has waited for a core (runnable, not running).

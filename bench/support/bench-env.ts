@@ -22,7 +22,7 @@ import { jakartaTimestamp } from '../../src/integrations/doku/snap/doku-signatur
 import { asyncContextFrameFlags } from '../../src/runtime/async-context-frame';
 import { InMemoryExternalIdGenerator } from '../../src/integrations/doku/testing/in-memory-external-id-generator';
 import type { AppStats } from './sql-tally';
-import { EXPOSE_GC } from './process-memory';
+import { EXPOSE_GC, statsPath } from './process-memory';
 import { TEST_ONLY_SIGNING_KEY_PEM } from '../../src/config/signing-keys';
 
 /** The benchmark app's access-token key, the published test-only one, passed explicitly (it runs with NODE_ENV=production). */
@@ -320,8 +320,7 @@ export async function startAppProcess(databaseUrl: string, dokuBaseUrl: string, 
   const http = new Http(started.url, 4);
   return {
     url: started.url,
-    stats: async (collect = false) =>
-      (await http.request('GET', collect ? '/_bench/stats?collect=1' : '/_bench/stats')).json as unknown as AppStats,
+    stats: async (collect = false) => (await http.request('GET', statsPath(collect))).json as unknown as AppStats,
     counting: async (on) => {
       const res = await http.request('POST', '/_bench/counting', { on });
       if (res.json?.counting !== on) throw new Error(`could not switch SQL counting ${on ? 'on' : 'off'}: ${res.status} ${res.text}`);

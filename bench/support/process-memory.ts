@@ -27,3 +27,8 @@ export function processMemory(collect = false): ProcessMemory {
 
 /** The node option a server needs for `processMemory(true)` to measure its live heap (bench processes only). */
 export const EXPOSE_GC = '--expose-gc';
+
+/** A serving process's stats route; with `collect`, its memory includes the live heap (`processMemory(true)`). */
+export function statsPath(collect = false): string {
+  return collect ? '/_bench/stats?collect=1' : '/_bench/stats';
+}

@@ -77,19 +77,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const LOAD_RETRIES = 3;
 
 /**
- * A 503 naming a DOKU endpoint that moves no money and answered too late: DOKU.TIMEOUT (an inquiry),
- * or DOKU.UNAVAILABLE with phase `deadline` (the balance read before a top-up, which refuses it).
+ * The DOKU endpoint of a 503 that names one which moves no money and answered too late:
+ * DOKU.TIMEOUT (an inquiry), or DOKU.UNAVAILABLE with phase `deadline` (the balance read before a
+ * top-up, which refuses it). Undefined for any other answer.
  */
-export function readTimedOut(res: RawResponse): boolean {
+function readTimedOut(res: RawResponse): string | undefined {
   const error = res.json?.error;
   const endpoint: unknown = error?.details?.endpoint;
-  return (
-    res.status === 503 &&
-    (error?.code === 'DOKU.TIMEOUT' || (error?.code === 'DOKU.UNAVAILABLE' && error?.details?.phase === 'deadline')) &&
-    typeof endpoint === 'string' &&
-    !(MONEY_ENDPOINTS as readonly string[]).includes(endpoint) &&
-    !(QUERY_ENDPOINTS as readonly string[]).includes(endpoint)
-  );
+  const late = error?.code === 'DOKU.TIMEOUT' || (error?.code === 'DOKU.UNAVAILABLE' && error?.details?.phase === 'deadline');
+  if (res.status !== 503 || !late || typeof endpoint !== 'string') return undefined;
+  const movesMoneyOrQueries =
+    (MONEY_ENDPOINTS as readonly string[]).includes(endpoint) || (QUERY_ENDPOINTS as readonly string[]).includes(endpoint);
+  return movesMoneyOrQueries ? undefined : endpoint;
 }
 
 function percentiles(values: number[]): { p50: number; p95: number; max: number } {
@@ -325,8 +324,9 @@ export async function runPlan(plan: Plan, faultSeed: string, options: RunOptions
     const sendRetryingLoad = async (path: string, body: Record<string, unknown>, token: string, key?: string) => {
       for (let attempt = 1; ; attempt++) {
         const res = await env.http.send('POST', path, { body, token, idempotencyKey: key });
-        if (attempt === LOAD_RETRIES + 1 || !readTimedOut(res)) return res;
-        loadRetries.push(`${key ?? 'inquiry'} ${path} ${String(res.json.error.details.endpoint)}`);
+        const endpoint = readTimedOut(res);
+        if (attempt === LOAD_RETRIES + 1 || endpoint === undefined) return res;
+        loadRetries.push(`${key ?? 'inquiry'} ${path} ${endpoint}`);
         await sleep(250 * attempt);
       }
     };
@@ -603,6 +603,8 @@ export async function runPlan(plan: Plan, faultSeed: string, options: RunOptions
       if ((QUERY_ENDPOINTS as readonly string[]).includes(f.endpoint))
         queryFired[`query_${f.type}`] = (queryFired[`query_${f.type}`] ?? 0) + 1;
     const unresolved = settled2.unresolved;
+    // A 503 sent again after a load timeout is not counted: the answer that counts is the last one.
+    const serverErrors = env.http.serverErrors - loadRetries.length;
     const figures = {
       plan: plan.label,
       users: plan.users,
@@ -620,7 +622,7 @@ export async function runPlan(plan: Plan, faultSeed: string, options: RunOptions
       expectedMismatches,
       balanceMismatches,
       invariantViolations: invariants.length,
-      serverErrors: env.http.serverErrors - loadRetries.length,
+      serverErrors,
       loadRetries: loadRetries.length,
       loadRetried: loadRetries.slice(0, 5),
       fiveHundreds: fiveHundreds.slice(0, 5),
@@ -647,8 +649,7 @@ export async function runPlan(plan: Plan, faultSeed: string, options: RunOptions
       invariants,
       figures,
       fired: { ...fired, ...queryFired },
-      // A 503 sent again after a load timeout is not counted: the answer that counts is the last one.
-      serverErrors: env.http.serverErrors - loadRetries.length,
+      serverErrors,
       unresolved,
     };
   } catch (error) {
