@@ -596,7 +596,7 @@ describe('DOKU notifications (e2e, simulator)', () => {
               (
                 await watcher.query<{ n: string }>(
                   `SELECT count(*) AS n FROM pg_stat_activity
-                    WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO doku_notifications%'`,
+                    WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%FROM doku_notifications_store(%'`,
                 )
               ).rows[0].n,
             ),

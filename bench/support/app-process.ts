@@ -47,8 +47,13 @@ import { processMemory } from './process-memory';
 import { gcClock } from './gc-time';
 import { ioSyscalls, mainThreadRunQueueMicros } from './proc-io';
 
-const WRITE =
-  /^\s*(INSERT|UPDATE|DELETE|MERGE)\b|^\s*WITH\b[\s\S]*\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\b|\bFOR\s+(NO\s+KEY\s+)?UPDATE\b|\bFOR\s+SHARE\b/i;
+/** The database functions the app calls that write (a SELECT of one is a write). */
+const WRITING_FUNCTION = /\bdoku_notifications_store\(/;
+const WRITE = new RegExp(
+  /^\s*(INSERT|UPDATE|DELETE|MERGE)\b|^\s*WITH\b[\s\S]*\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\b|\bFOR\s+(NO\s+KEY\s+)?UPDATE\b|\bFOR\s+SHARE\b/
+    .source + `|${WRITING_FUNCTION.source}`,
+  'i',
+);
 const BEGIN = /^\s*(BEGIN|START\s+TRANSACTION)\b/i;
 const COMMIT = /^\s*(COMMIT|END)\b/i;
 const ROLLBACK = /^\s*ROLLBACK\b/i;
@@ -69,10 +74,18 @@ let counting = false;
 /** A standalone statement counted as a write, as the tally can correct it once its result is in. */
 type Counted = { tally: SqlTally; shared: number } | undefined;
 
-/** Operations a standalone write over arrays writes: the length of its first array parameter. */
+/**
+ * Operations a standalone write over a batch writes: the length of its first array parameter, or of
+ * the JSON array a writing function is given (the notification intake).
+ */
 function sharedBy(text: string, values: unknown): number {
-  if (!/\bunnest\(\$1\b/.test(text) || !Array.isArray(values) || !Array.isArray(values[0])) return 1;
-  return Math.max(1, values[0].length);
+  if (!Array.isArray(values)) return 1;
+  if (/\bunnest\(\$1\b/.test(text) && Array.isArray(values[0])) return Math.max(1, values[0].length);
+  if (WRITING_FUNCTION.test(text) && typeof values[0] === 'string') {
+    const batch: unknown = JSON.parse(values[0]);
+    return Array.isArray(batch) ? Math.max(1, batch.length) : 1;
+  }
+  return 1;
 }
 
 function tallyStatement(connection: object, text: string, values: unknown): Counted {

@@ -28,6 +28,7 @@ import { DokuDisagreement1764920000000 } from '../../migrations/1764920000000-Do
 import { DokuDisagreementHandled1764930000000 } from '../../migrations/1764930000000-DokuDisagreementHandled';
 import { CheckedByDomain1764940000000 } from '../../migrations/1764940000000-CheckedByDomain';
 import { OutboxAggregateIndexDropped1764950000000 } from '../../migrations/1764950000000-OutboxAggregateIndexDropped';
+import { NotificationIntakeFunction1764960000000 } from '../../migrations/1764960000000-NotificationIntakeFunction';
 
 /**
  * Every migration, in order. Listed explicitly (rather than globbed) so the compiled app, the CLI
@@ -64,4 +65,5 @@ export const MIGRATIONS = [
   DokuDisagreementHandled1764930000000,
   CheckedByDomain1764940000000,
   OutboxAggregateIndexDropped1764950000000,
+  NotificationIntakeFunction1764960000000,
 ];

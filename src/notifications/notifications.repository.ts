@@ -33,35 +33,40 @@ const INTAKE_BATCH = 64;
 const repeatResult = (settled: string): string => `'already ' || ${settled} || ': DOKU not asked again'`;
 
 /**
- * Notifications stored in one statement (and one commit): the columns as arrays, unnested into
- * rows, so the text is the same for any number of them and stays prepared. A delivery already
- * stored, or twice in the same statement, is kept once: its first copy answers the id.
+ * Notifications stored in one statement (and one commit), by the function `doku_notifications_store`
+ * (migration 1764960000000-NotificationIntakeFunction): the batch goes as one JSON array with an
+ * object per notification (`IntakeRow`), so the text is the same for any number of them and stays
+ * prepared. A delivery already stored, or twice in the same statement, is kept once: its first copy
+ * answers the id.
  *
  * A notification that only repeats what we settled (`settled` is the status it reports, and the
  * purchase with its reference has that status with no refund or cancel of it PENDING or UNKNOWN)
- * is stored closed, in the same row write: nothing is left to process, and nobody holds it. It is
- * the rule the processor's `closeRepeats` applies, applied at once (docs/doku-integration.md#notifications).
+ * is stored closed, in the same row write, with `repeatResult` as its result: nothing is left to
+ * process, and nobody holds it. It is the rule the processor's `closeRepeats` applies, applied at
+ * once (docs/doku-integration.md#notifications).
+ *
+ * In the function the statement is planned once per connection, with both lookups of a repeat
+ * index probes even when the plan is made on a young `transactions` table; and `JSON.stringify`
+ * writes the batch, where ten text arrays had every element escaped in JavaScript
+ * (docs/performance.md, twenty-sixth round).
  */
-const STORE_BATCH = `INSERT INTO doku_notifications (dedupe_key, partner_reference_no, doku_reference_no, latest_transaction_status, external_id, signature_kind, raw_body, headers, claimed_until, processed_at, process_result)
-  SELECT d, p, r, s, e, k, b, h::jsonb,
-         CASE WHEN NOT is_repeat THEN now() + make_interval(secs => hold) END,
-         CASE WHEN is_repeat THEN now() END,
-         CASE WHEN is_repeat THEN ${repeatResult('settled')} END
-    FROM (
-      SELECT n.*, (t.status = n.settled AND w.waiting IS NULL) IS TRUE AS is_repeat
-        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[])
-          AS n(d, p, r, s, e, k, b, h, hold, settled)
-        -- One index probe per notification that reports a settled status (LIMIT keeps each a
-        -- lookup by key: never a scan of the whole table hashed for the statement).
-        LEFT JOIN LATERAL (
-          SELECT t.id, t.status FROM transactions t
-           WHERE n.settled IS NOT NULL AND t.partner_reference_no = n.p AND t.type = 'PURCHASE' LIMIT 1
-        ) t ON true
-        LEFT JOIN LATERAL (
-          SELECT true AS waiting FROM transactions c WHERE c.parent_id = t.id AND c.status IN ('PENDING', 'UNKNOWN') LIMIT 1
-        ) w ON true
-    ) x
-  ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key, processed_at IS NOT NULL AS closed`;
+const STORE_BATCH = `SELECT stored_id AS id, stored_key AS dedupe_key, stored_closed AS closed FROM doku_notifications_store($1::json)`;
+
+/** One notification as `doku_notifications_store` reads it from its batch. */
+interface IntakeRow {
+  key: string;
+  ref: string | null;
+  doku_ref: string | null;
+  status: string | null;
+  external_id: string | null;
+  kind: string;
+  body: string;
+  headers: Record<string, string>;
+  /** Seconds this instance holds it; null leaves it to the sweep. */
+  hold: number | null;
+  /** The settled status it reports, when it reports one about a purchase; null otherwise. */
+  settled: string | null;
+}
 
 /** A notification just stored: its id, and whether it was stored closed as a repeat of a settled status. */
 export interface StoredNotification {
@@ -153,25 +158,21 @@ export class NotificationsRepository {
   }
 
   private async storeBatch(batch: WaitingStore[]): Promise<void> {
-    const columns: unknown[][] = [[], [], [], [], [], [], [], [], [], []];
-    for (const { notification: n, holdSeconds } of batch) {
-      const values = [
-        n.dedupeKey,
-        n.partnerReferenceNo,
-        n.dokuReferenceNo,
-        n.latestTransactionStatus,
-        n.externalId,
-        n.signatureKind,
-        n.rawBody,
-        JSON.stringify(n.headers),
-        holdSeconds,
-        n.partnerReferenceNo === null ? null : settledStatusReported(n.latestTransactionStatus),
-      ];
-      values.forEach((value, i) => columns[i].push(value));
-    }
+    const intake: IntakeRow[] = batch.map(({ notification: n, holdSeconds }) => ({
+      key: n.dedupeKey,
+      ref: n.partnerReferenceNo,
+      doku_ref: n.dokuReferenceNo,
+      status: n.latestTransactionStatus,
+      external_id: n.externalId,
+      kind: n.signatureKind,
+      body: n.rawBody,
+      headers: n.headers,
+      hold: holdSeconds,
+      settled: n.partnerReferenceNo === null ? null : settledStatusReported(n.latestTransactionStatus),
+    }));
     let rows: Array<{ id: string; dedupe_key: string; closed: boolean }>;
     try {
-      rows = await preparedRows(this.db, STORE_BATCH, columns);
+      rows = await preparedRows(this.db, STORE_BATCH, [JSON.stringify(intake)]);
     } catch (error) {
       for (const waiting of batch) waiting.reject(error);
       return;

@@ -1,0 +1,110 @@
+import { Client } from 'pg';
+import { createTestDatabase } from './support/test-database';
+
+jest.setTimeout(60_000);
+
+const SIGNATURE = 'doku_notifications_store(json)';
+
+/** One notification as the intake function reads it from its batch (notifications.repository.ts). */
+function intakeRow(over: { key: string; ref?: string | null; settled?: string | null; body?: string; headers?: Record<string, string> }) {
+  return {
+    key: over.key,
+    ref: over.ref ?? null,
+    doku_ref: 'doku-ref',
+    status: '00',
+    external_id: over.key,
+    kind: 'symmetric',
+    body: over.body ?? '{}',
+    headers: over.headers ?? {},
+    hold: 60,
+    settled: over.settled ?? null,
+  };
+}
+
+/**
+ * The intake function `doku_notifications_store` (docs/performance.md, twenty-sixth round): what it
+ * stores is exactly what was received, and the one plan it keeps per connection looks purchases up
+ * by index even when that plan is made on an empty `transactions` table, where a scan of it looks
+ * cheapest and would be kept while the table grows.
+ */
+describe('Notification intake function', () => {
+  let url: string;
+  const clients: Client[] = [];
+
+  const connect = async (): Promise<Client> => {
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    clients.push(client);
+    return client;
+  };
+
+  beforeAll(async () => {
+    url = (await createTestDatabase()).url;
+    const admin = await connect();
+    // An empty table its statistics know to be empty: the case where a kept plan would scan it.
+    await admin.query(`ANALYZE transactions`);
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.end()));
+  });
+
+  /** Stores one notification reporting a settled status (so both lookups run), in a transaction; the scans it made. */
+  const storeAndCountScans = async (client: Client, key: string): Promise<{ seq: number; index: number; stored: number }> => {
+    const stored = await client.query(`SELECT * FROM doku_notifications_store($1::json)`, [
+      JSON.stringify([intakeRow({ key, ref: `ref-${key}`, settled: 'SUCCESS' })]),
+    ]);
+    const scans = await client.query<{ seq: string; index: string }>(
+      `SELECT pg_stat_get_xact_numscans('transactions'::regclass) AS seq,
+              (SELECT sum(pg_stat_get_xact_numscans(indexrelid)) FROM pg_index WHERE indrelid = 'transactions'::regclass) AS index`,
+    );
+    return { seq: Number(scans.rows[0].seq), index: Number(scans.rows[0].index), stored: stored.rowCount ?? 0 };
+  };
+
+  it('looks a purchase up by index even when its plan is made on an empty transactions table', async () => {
+    const client = await connect();
+    // Past the first executions too: a prepared statement's plan turns generic after five.
+    for (const attempt of [1, 2, 3, 4, 5, 6, 7]) {
+      await client.query('BEGIN');
+      const scans = await storeAndCountScans(client, `plan-${attempt}`);
+      await client.query('COMMIT');
+      expect(scans).toEqual({ seq: 0, index: expect.any(Number), stored: 1 });
+      expect(scans.index).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it('would scan the table without its enable_seqscan setting (the check above can fail)', async () => {
+    const client = await connect();
+    await client.query('BEGIN');
+    await client.query(`ALTER FUNCTION ${SIGNATURE} RESET enable_seqscan`);
+    const scans = await storeAndCountScans(client, 'plan-without-setting');
+    await client.query('ROLLBACK');
+    expect(scans.seq).toBeGreaterThanOrEqual(1);
+  });
+
+  it('stores each body and its headers exactly as received, and a delivery twice in one batch once', async () => {
+    const client = await connect();
+    const bodies = [
+      '{"a":"quotes \\" and backslashes \\\\ and a tab\\t"}',
+      '{\n  "pretty": true,\n  "crlf": "x"\r\n}',
+      '{"name":"Ibu Sri Wahyuni","emoji":"\u{1F4B8}","line":"\u2028","escaped":"\\u0000"}',
+      '   {"padded": [1, 2.50, -0e1]}   ',
+    ];
+    const headers = { 'x-external-id': 'ext "1"', 'x-note': 'back\\slash', 'content-type': 'application/json; charset=utf-8' };
+    const batch = bodies.map((body, i) => intakeRow({ key: `fidelity-${i}`, body, headers }));
+    batch.push(intakeRow({ key: 'fidelity-0', body: 'a second copy' }));
+    const stored = await client.query<{ stored_key: string; stored_closed: boolean }>(`SELECT * FROM doku_notifications_store($1::json)`, [
+      JSON.stringify(batch),
+    ]);
+    expect(stored.rows.map((r) => r.stored_key).sort()).toEqual(bodies.map((_, i) => `fidelity-${i}`));
+    expect(stored.rows.every((r) => r.stored_closed === false)).toBe(true);
+    const rows = await client.query<{ dedupe_key: string; raw_body: string; headers: Record<string, string>; claimed_until: Date | null }>(
+      `SELECT dedupe_key, raw_body, headers, claimed_until FROM doku_notifications WHERE dedupe_key LIKE 'fidelity-%' ORDER BY dedupe_key`,
+    );
+    expect(rows.rows.map((r) => r.raw_body)).toEqual(bodies);
+    for (const row of rows.rows) {
+      expect(row.headers).toEqual(headers);
+      // Held by the storing instance for `hold` seconds.
+      expect(row.claimed_until).toBeInstanceOf(Date);
+    }
+  });
+});
