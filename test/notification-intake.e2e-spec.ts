@@ -1,4 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { loadConfig } from '../src/config/load-config';
+import { buildDataSourceOptions } from '../src/database/database-options';
+import { NotificationsRepository } from '../src/notifications/notifications.repository';
+import { seedHistory } from './support/bulk-history';
 import { createTestDatabase } from './support/test-database';
 
 jest.setTimeout(60_000);
@@ -22,10 +28,12 @@ function intakeRow(over: { key: string; ref?: string | null; settled?: string | 
 }
 
 /**
- * The intake function `doku_notifications_store` (docs/performance.md, twenty-sixth round): what it
- * stores is exactly what was received, and the one plan it keeps per connection looks purchases up
- * by index even when that plan is made on an empty `transactions` table, where a scan of it looks
- * cheapest and would be kept while the table grows.
+ * The notification statements against a young `transactions` table (docs/performance.md,
+ * twenty-sixth round). The intake function `doku_notifications_store` stores exactly what was
+ * received, and the one plan it keeps per connection looks purchases up by index even when that plan
+ * is made on an empty table, where a scan looks cheapest and would be kept while the table grows.
+ * The processor's `closeRepeats` is planned at each call, so it never keeps a plan of a table that
+ * has grown since.
  */
 describe('Notification intake function', () => {
   let url: string;
@@ -105,6 +113,43 @@ describe('Notification intake function', () => {
       expect(row.headers).toEqual(headers);
       // Held by the storing instance for `hold` seconds.
       expect(row.claimed_until).toBeInstanceOf(Date);
+    }
+  });
+
+  it("closes possible repeats with a plan of the table as it is now, not as it was at the connection's first calls", async () => {
+    // One connection, as a busy instance's pool hands the same one out again and again.
+    const config = loadConfig({ NODE_ENV: 'test' }).database;
+    const db = await new DataSource(buildDataSourceOptions({ ...config, poolSize: 1, poolMin: 0 }, url)).initialize();
+    try {
+      const repository = new NotificationsRepository(db);
+      const seqScans = async (): Promise<number> => {
+        // This connection's counts, flushed to the shared statistics at its next idle moment.
+        await db.query(`SELECT pg_stat_force_next_flush()`);
+        await db.query(`SELECT pg_stat_clear_snapshot()`);
+        const [row] = await db.query<Array<{ n: string }>>(
+          `SELECT seq_scan AS n FROM pg_stat_user_tables WHERE relid = 'transactions'::regclass`,
+        );
+        return Number(row.n);
+      };
+      const closeOne = () =>
+        repository.closeRepeats([{ id: randomUUID(), partnerReferenceNo: `PUR-none-${randomUUID()}`, status: 'SUCCESS' }]);
+      // Its first calls while transactions is small, and analyzed so: past the five after which a
+      // kept plan turns generic.
+      await seedHistory(db, { tag: 'young', users: 10, transactions: 10 });
+      for (let i = 0; i < 7; i++) expect(await closeOne()).toEqual([{ closed: false, purchase: null }]);
+      // Then the table grows, before autoanalyze has seen it.
+      await seedHistory(db, {
+        tag: 'grown',
+        users: 1_000,
+        transactions: 20_000,
+        firstIndex: { users: 10, transactions: 10 },
+        analyze: false,
+      });
+      const before = await seqScans();
+      for (let i = 0; i < 3; i++) expect(await closeOne()).toEqual([{ closed: false, purchase: null }]);
+      expect((await seqScans()) - before).toBe(0);
+    } finally {
+      await db.destroy();
     }
   });
 });

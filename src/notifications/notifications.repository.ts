@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { bind, entityFromJson, jsonRowSql, preparedRows, returningRows } from '../common/database/sql';
+import { bind, entityFromJson, jsonRowSql, plannedRows, preparedRows, returningRows } from '../common/database/sql';
 import type { SameStatementWrite } from '../purchase/purchase-status.service';
 import { Transaction } from '../transactions/entities/transaction.entity';
 import { DokuNotification } from './entities/doku-notification.entity';
@@ -228,7 +228,10 @@ export class NotificationsRepository {
    * the order of `repeats`.
    */
   async closeRepeats(repeats: readonly RepeatOfSettled[]): Promise<RepeatAnswer[]> {
-    const rows = await preparedRows<{ closed_repeat: boolean; purchase_row: Record<string, unknown> | null }>(
+    // Planned at each call with its own arrays (`plannedRows`): a plan kept for the connection was
+    // made generic after five calls, and made while `transactions` was small it joined by scanning
+    // the table, and went on scanning it as it grew (docs/performance.md, twenty-sixth round).
+    const rows = await plannedRows<{ closed_repeat: boolean; purchase_row: Record<string, unknown> | null }>(
       this.db,
       `WITH i AS (
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS i(notification_id, reference, reported, ord)

@@ -19,6 +19,8 @@ export interface HistoryBatch {
   transactions: number;
   /** How many users and transactions earlier batches of the same run seeded (default 0). */
   firstIndex?: { users: number; transactions: number };
+  /** false leaves the planner's statistics as they were: tables that grew since autoanalyze last ran (default true). */
+  analyze?: boolean;
 }
 
 export async function seedHistory(db: SqlRunner, batch: HistoryBatch): Promise<void> {
@@ -63,5 +65,5 @@ export async function seedHistory(db: SqlRunner, batch: HistoryBatch): Promise<v
        FROM generate_series(1, $1::int) AS g`,
     [transactions, firstTransaction],
   );
-  await db.query(`ANALYZE`);
+  if (batch.analyze !== false) await db.query(`ANALYZE`);
 }
