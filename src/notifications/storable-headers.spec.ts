@@ -1,7 +1,7 @@
 import { storableHeaders } from './storable-headers';
 
 describe('storableHeaders', () => {
-  it("keeps what says where a delivery came from and leaves out what authenticates it, in either channel's headers", () => {
+  it("keeps what says where a delivery came from and leaves out every credential, in either channel's headers", () => {
     expect(
       storableHeaders({
         Authorization: 'Bearer secret-token',
@@ -9,6 +9,9 @@ describe('storableHeaders', () => {
         'X-Signature': 'snap-signature',
         signature: 'HMACSHA256=checkout-signature',
         cookie: 'a=b',
+        'Set-Cookie': 'session=abc',
+        'Proxy-Authorization': 'Basic cGFydG5lcjpzZWNyZXQ=',
+        'X-API-Key': 'k-123',
         'X-TIMESTAMP': '2026-12-07T10:00:00+07:00',
         'x-external-id': '123',
         'client-id': 'BRN-0001',

@@ -1,16 +1,16 @@
-/**
- * Headers that authenticate a delivery (DOKU's token, its signatures in either channel's header,
- * any cookie): never stored with a notification, since they are of no use once it is verified.
- */
-const SECRET_HEADERS = new Set(['authorization', 'authorization-customer', 'x-signature', 'signature', 'cookie']);
+import { isSensitiveKey } from '../common/logging/redaction';
 
-/** A notification's headers as stored: lower-case names, repeated values joined, the secret ones left out. */
+/**
+ * A notification's headers as stored: lower-case names, repeated values joined, and every header the
+ * project's one list of sensitive names covers left out (common/logging/redaction.ts: DOKU's token,
+ * its signatures in either channel's header, any cookie or API key). They are of no use once the
+ * delivery is verified, and a stored record never holds a credential.
+ */
 export function storableHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    const lower = name.toLowerCase();
-    if (SECRET_HEADERS.has(lower) || value === undefined) continue;
-    out[lower] = Array.isArray(value) ? value.join(', ') : value;
+    if (value === undefined || isSensitiveKey(name)) continue;
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
 }

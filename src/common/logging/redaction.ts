@@ -6,6 +6,7 @@
 export const SENSITIVE_KEYS = [
   'authorization',
   'authorizationcustomer',
+  'proxyauthorization',
   'cookie',
   'setcookie',
   'password',
@@ -19,6 +20,7 @@ export const SENSITIVE_KEYS = [
   'secret',
   'secrethash',
   'apikey',
+  'xapikey',
   'privatekey',
   'key',
   'xsignature',
