@@ -41,8 +41,8 @@ const repeatResult = (settled: string): string => `'already ' || ${settled} || '
  *
  * A notification that only repeats what we settled (`settled` is the status it reports, and the
  * purchase with its reference has that status with no refund or cancel of it PENDING or UNKNOWN)
- * is stored closed, in the same row write, with `repeatResult` as its result: nothing is left to
- * process, and nobody holds it. It is the rule the processor's `closeRepeats` applies, applied at
+ * is stored closed, in the same row write, with the result `repeatResult` words (the function
+ * writes the same words): nothing is left to process, and nobody holds it. It is the rule the processor's `closeRepeats` applies, applied at
  * once (docs/doku-integration.md#notifications).
  *
  * In the function the statement is planned once per connection, with both lookups of a repeat
