@@ -22,6 +22,7 @@ import {
   landedAtSimulator,
   MONEY_FAULTS,
   startFaultBatteryEnv,
+  timedOutReferences,
 } from './support/channel-faults';
 
 /**
@@ -423,20 +424,33 @@ describe('Card battery: KKI card payments under concurrency and DOKU faults', ()
     if (unlandedRefunds > 0) problems.push(`${unlandedRefunds} card calls we made never finished at the simulator`);
     const unresolved2 = await converge();
 
-    // Answers: never 5xx; a faulted call answered 202 UNKNOWN; a wrong OTP otherwise 422.
+    // Answers: never 5xx; a faulted call answered 202 UNKNOWN, and so a call our DOKU timeout cut
+    // with no fault fired (the machine's load); a wrong OTP otherwise 422.
     const firings = env.sim.control.faultFirings().filter((f) => (MONEY_ENDPOINTS as readonly string[]).includes(f.endpoint));
     const faulted = faultedCalls(firings);
+    const timedOut = await timedOutReferences(env, MONEY_ENDPOINTS);
+    keys = await byKey();
     for (const op of run.ops) {
       const a = op.answer!;
       const endpoint = op.kind === 'payment' ? 'kkiPayment' : 'kkiRefund';
+      const reference = keys.get(op.key)?.partner_reference_no;
       if (faulted.has(`${endpoint}|amount:${op.amount}.00`)) run.faultedAnswer(op.key, a);
+      else if (reference !== undefined && timedOut.has(reference)) run.loadTimeoutAnswer(op.key, a);
       else if (op.wrongOtp) {
         if (a.status !== 422 || a.json?.error?.code !== 'DOKU.INVALID_OTP')
           problems.push(`${op.key}: wrong OTP answered ${a.status} ${a.text}`);
       } else if (a.status !== 201) problems.push(`${op.key}: ${a.status} ${a.text.slice(0, 200)}`);
     }
+    // The timeout check sees our timeouts: every call a latency fault held past it is among them.
+    for (const f of firings.filter((firing) => firing.type === 'latency')) {
+      const op = run.ops.find(
+        (o) => `${o.kind === 'payment' ? 'kkiPayment' : 'kkiRefund'}|amount:${o.amount}.00` === `${f.endpoint}|${f.key}`,
+      );
+      const reference = op && keys.get(op.key)?.partner_reference_no;
+      if (reference === undefined || !timedOut.has(reference))
+        problems.push(`${f.endpoint} ${f.key}: held past our timeout, yet no TIMEOUT exchange`);
+    }
     // Final states: paid where DOKU charged the card, FAILED otherwise; every refund SUCCESS.
-    keys = await byKey();
     for (const op of payments) {
       const want = approved.has(op.key) ? 'SUCCESS' : 'FAILED';
       if (keys.get(op.key)?.status !== want) problems.push(`${op.key}: ${keys.get(op.key)?.status}, expected ${want}`);

@@ -146,6 +146,11 @@ export interface ChannelRun<Op extends ChannelOp> {
   byKey: () => Promise<Map<string, { key: string; id: string; status: string; partner_reference_no: string }>>;
   /** Counts a call whose DOKU answer was lost: it must have been answered 202 UNKNOWN. */
   faultedAnswer: (key: string, answer: RawResponse) => void;
+  /**
+   * Counts a call no fault fired on whose DOKU call outlasted our timeout all the same (a loaded test
+   * machine: `timedOutReferences`). As with a lost answer, it must have been answered 202 UNKNOWN.
+   */
+  loadTimeoutAnswer: (key: string, answer: RawResponse) => void;
 }
 
 export function channelRun<Op extends ChannelOp>(
@@ -213,7 +218,29 @@ export function channelRun<Op extends ChannelOp>(
       if (answer.status === 202 && answer.json?.status === 'UNKNOWN') answers.add('faulted202Unknown');
       else problems.push(`${key}: DOKU's answer was lost but we answered ${answer.status} ${answer.text.slice(0, 200)}`);
     },
+    loadTimeoutAnswer: (key, answer) => {
+      answers.add('loadTimeouts');
+      if (answer.status !== 202 || answer.json?.status !== 'UNKNOWN')
+        problems.push(`${key}: our DOKU call timed out but we answered ${answer.status} ${answer.text.slice(0, 200)}`);
+    },
   };
+}
+
+/**
+ * The business references (purchase or refund) whose call to one of `endpoints` ended in our DOKU
+ * timeout, from the exchanges we recorded. With no fault fired on the call, that is the test
+ * machine's load: the simulator answered later than the timeout, which the product rightly answers
+ * 202 UNKNOWN and settles later, as it does a lost answer.
+ */
+export async function timedOutReferences(env: ReliabilityEnv, endpoints: readonly string[]): Promise<Set<string>> {
+  await env.t.app.get(ExchangeRecorderService).flush();
+  const rows = await env.t.app
+    .get(DataSource)
+    .query<Array<{ partner_reference: string }>>(
+      `SELECT DISTINCT partner_reference FROM doku_exchanges WHERE endpoint = ANY($1) AND outcome = 'TIMEOUT' AND partner_reference IS NOT NULL`,
+      [[...endpoints]],
+    );
+  return new Set(rows.map((row) => row.partner_reference));
 }
 
 /** The calls a fault fired on, as `endpoint|key` (the key is the amount, as the rules are keyed). */
