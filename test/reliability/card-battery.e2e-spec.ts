@@ -430,11 +430,12 @@ describe('Card battery: KKI card payments under concurrency and DOKU faults', ()
     const faulted = faultedCalls(firings);
     const timedOut = await timedOutReferences(env, MONEY_ENDPOINTS);
     keys = await byKey();
+    /** An operation's call as the simulator's fault firings name it (`endpoint|key`, keyed on the amount). */
+    const callOf = (op: CardOp) => `${op.kind === 'payment' ? 'kkiPayment' : 'kkiRefund'}|amount:${op.amount}.00`;
     for (const op of run.ops) {
       const a = op.answer!;
-      const endpoint = op.kind === 'payment' ? 'kkiPayment' : 'kkiRefund';
       const reference = keys.get(op.key)?.partner_reference_no;
-      if (faulted.has(`${endpoint}|amount:${op.amount}.00`)) run.faultedAnswer(op.key, a);
+      if (faulted.has(callOf(op))) run.faultedAnswer(op.key, a);
       else if (reference !== undefined && timedOut.has(reference)) run.loadTimeoutAnswer(op.key, a);
       else if (op.wrongOtp) {
         if (a.status !== 422 || a.json?.error?.code !== 'DOKU.INVALID_OTP')
@@ -444,10 +445,13 @@ describe('Card battery: KKI card payments under concurrency and DOKU faults', ()
     // The timeout check sees our timeouts: every call a latency fault held past it is among them (a
     // call that another fault also fired on, a refused connection say, may have ended before it).
     const firedTypes = new Map<string, Set<string>>();
-    for (const f of firings) firedTypes.set(`${f.endpoint}|${f.key}`, (firedTypes.get(`${f.endpoint}|${f.key}`) ?? new Set()).add(f.type));
+    for (const f of firings) {
+      const call = `${f.endpoint}|${f.key}`;
+      firedTypes.set(call, (firedTypes.get(call) ?? new Set()).add(f.type));
+    }
     const heldOnly = [...firedTypes].filter(([, types]) => types.size === 1 && types.has('latency')).map(([call]) => call);
     for (const call of heldOnly) {
-      const op = run.ops.find((o) => `${o.kind === 'payment' ? 'kkiPayment' : 'kkiRefund'}|amount:${o.amount}.00` === call);
+      const op = run.ops.find((o) => callOf(o) === call);
       const reference = op && keys.get(op.key)?.partner_reference_no;
       if (reference === undefined || !timedOut.has(reference)) problems.push(`${call}: held past our timeout, yet no TIMEOUT exchange`);
     }
