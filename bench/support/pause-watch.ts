@@ -9,11 +9,12 @@ import { PerformanceObserver, performance } from 'node:perf_hooks';
  *
  *   BENCH_CHILD_NODE_ARGS="--require ./dist/bench/support/pause-watch.js"
  *
- * each server writes `<BENCH_PAUSE_WATCH_DIR or /tmp/pause-watch>/<pid>-<its script>[-<its first argument>].log`: its
- * command line, then one line per garbage collection of 2 ms or more (`<epoch ms> gc kind=<V8's
- * kind: 1 young, 4 full> <ms>ms`) and one per time a 2 ms timer came 5 ms or more late
- * (`<epoch ms> lag <ms>ms`: the process was busy, collecting or waiting for a core). Lines are
- * written once a second. The timer itself costs the process a little CPU.
+ * each server writes `<pid>-<its script>[-<its first argument>].log` in BENCH_PAUSE_WATCH_DIR
+ * (/tmp/pause-watch): its command line, then one line per garbage collection of 2 ms or more
+ * (`<epoch ms> gc kind=<V8's kind: 1 young, 4 full> <ms>ms`) and one per time a 2 ms timer came 5
+ * ms or more late (`<epoch ms> lag <ms>ms`: the process was busy, collecting or waiting for a
+ * core). Lines are written once a second and when the process exits. The timer itself costs the
+ * process a little CPU.
  */
 const GC_FROM_MS = 2;
 const TICK_MS = 2;
@@ -40,9 +41,11 @@ function watch(dir: string): void {
     if (late >= LAG_FROM_MS) lines.push(`${Date.now()} lag ${late.toFixed(1)}ms`);
     last = now;
   }, TICK_MS).unref();
-  setInterval(() => {
+  const write = () => {
     if (lines.length > 0) appendFileSync(file, `${lines.splice(0).join('\n')}\n`);
-  }, 1000).unref();
+  };
+  setInterval(write, 1000).unref();
+  process.on('exit', write);
 }
 
 watch(process.env.BENCH_PAUSE_WATCH_DIR ?? '/tmp/pause-watch');
