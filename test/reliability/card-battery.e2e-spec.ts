@@ -19,6 +19,7 @@ import {
   channelFaultRules,
   channelRun,
   faultedCalls,
+  faultsByCall,
   landedAtSimulator,
   MONEY_FAULTS,
   startFaultBatteryEnv,
@@ -444,12 +445,7 @@ describe('Card battery: KKI card payments under concurrency and DOKU faults', ()
     }
     // The timeout check sees our timeouts: every call a latency fault held past it is among them (a
     // call that another fault also fired on, a refused connection say, may have ended before it).
-    const firedTypes = new Map<string, Set<string>>();
-    for (const f of firings) {
-      const call = `${f.endpoint}|${f.key}`;
-      firedTypes.set(call, (firedTypes.get(call) ?? new Set()).add(f.type));
-    }
-    const heldOnly = [...firedTypes].filter(([, types]) => types.size === 1 && types.has('latency')).map(([call]) => call);
+    const heldOnly = [...faultsByCall(firings)].filter(([, types]) => types.every((type) => type === 'latency')).map(([call]) => call);
     for (const call of heldOnly) {
       const op = run.ops.find((o) => callOf(o) === call);
       const reference = op && keys.get(op.key)?.partner_reference_no;

@@ -245,7 +245,17 @@ export async function timedOutReferences(env: ReliabilityEnv, endpoints: readonl
 
 /** The calls a fault fired on, as `endpoint|key` (the key is the amount, as the rules are keyed). */
 export function faultedCalls(firings: readonly FaultFiring[]): Set<string> {
-  return new Set(firings.map((f) => `${f.endpoint}|${f.key}`));
+  return new Set(faultsByCall(firings).keys());
+}
+
+/** The faults fired on each call, in the order they fired, by call as `endpoint|key` (see faultedCalls). */
+export function faultsByCall(firings: readonly FaultFiring[]): Map<string, FaultType[]> {
+  const byCall = new Map<string, FaultType[]>();
+  for (const f of firings) {
+    const call = `${f.endpoint}|${f.key}`;
+    byCall.set(call, [...(byCall.get(call) ?? []), f.type]);
+  }
+  return byCall;
 }
 
 /**

@@ -12,7 +12,7 @@ import type { RawResponse } from './http-client';
 import { isStableErrorBody } from './http-client';
 import type { Reconciliation } from './reconcile';
 import { invariantViolations, reconcile, reconciliationFigures } from './reconcile';
-import { landedAtSimulator, MONEY_FAULTS, startFaultBatteryEnv } from './channel-faults';
+import { faultsByCall, landedAtSimulator, MONEY_FAULTS, startFaultBatteryEnv } from './channel-faults';
 
 /**
  * The R2 battery's plan and its run (docs/reliability.md), shared by its two files:
@@ -498,8 +498,7 @@ export async function runPlan(plan: Plan, faultSeed: string, options: RunOptions
     // Every answer: 2xx, never 5xx; an operation whose DOKU answer was lost (any fault on its call) answered 202 UNKNOWN.
     const firings = env.sim.control.faultFirings();
     const moneyFirings = firings.filter((f) => (MONEY_ENDPOINTS as readonly string[]).includes(f.endpoint));
-    const faultsOn = new Map<string, FaultType[]>();
-    for (const f of moneyFirings) faultsOn.set(`${f.endpoint}|${f.key}`, [...(faultsOn.get(`${f.endpoint}|${f.key}`) ?? []), f.type]);
+    const faultsOn = faultsByCall(moneyFirings);
     const faultsOf = (op: Op) => faultsOn.get(`${ENDPOINT_OF[op.kind]}|amount:${op.amount}.00`) ?? [];
     const okStatus: Record<Kind, number> = { purchase: 201, cancel: 200, refund: 201, transfer: 201, topUp: 201 };
     for (const op of ops) {
