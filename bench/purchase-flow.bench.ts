@@ -74,6 +74,8 @@ import { createHash, createPublicKey, randomBytes, randomUUID, verify } from 'no
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { seedHistory } from '../test/support/bulk-history';
+import { purchaseTimings, readTimings, timingsLine } from './support/app-timings';
+import type { PurchaseTimings } from './support/app-timings';
 import { purchaseChartSvg } from './support/chart';
 import { gcClock } from './support/gc-time';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -574,6 +576,7 @@ async function main(): Promise<void> {
       );
     }
     const walAt = await walPosition(db.url);
+    const timingsBefore = await readTimings(app.url);
     for (let r = 0; r < ROUNDS; r++) {
       const order = rotation(r);
       for (const side of order) {
@@ -614,6 +617,8 @@ async function main(): Promise<void> {
       );
     }
     await walAt.close();
+    // Only the app's rounds reach the backend: the difference is theirs.
+    const appTimings = purchaseTimings(timingsBefore, await readTimings(app.url));
     const rate = (side: Side) => median(p1[side].map((x) => x.rate));
     const p1Figures = {
       directRate: round(rate('direct'), 1),
@@ -653,11 +658,17 @@ async function main(): Promise<void> {
       ) as Record<Side, number | null>,
       // This process's CPU per purchase while each side ran: the load generator (and the signing of direct calls).
       loadCpuMicrosPerPurchase: Object.fromEntries(SIDES.map((side) => [side, round(median(loadCpu[side]), 0)])) as Record<Side, number>,
+      // Where an app purchase's time went, from the backend's own metrics over the counted rounds (ms; a statement's per statement).
+      appTimings: appTimings
+        ? (Object.fromEntries(Object.entries(appTimings).map(([k, v]) => [k, round(v, 2)])) as unknown as PurchaseTimings)
+        : null,
     };
     out(`  medians: direct ${p1Figures.directRate}/s, app ${p1Figures.appRate}/s, reference ${p1Figures.referenceRate}/s`);
     out(`  app/direct:    ${p1Figures.appOverDirect.toFixed(2)}x (target >= 0.80: ${verdict(p1Figures.appOverDirect >= 0.8)})`);
     out(`  app/reference: ${p1Figures.appOverReference.toFixed(2)}x (target >= 0.90: ${verdict(p1Figures.appOverReference >= 0.9)})`);
     out(`  reference/direct: ${p1Figures.referenceOverDirect.toFixed(2)}x`);
+    if (appTimings)
+      out(`  where an app purchase's time went (the backend's own metrics, means over the counted rounds): ${timingsLine(appTimings)}`);
     const pg = p1Figures.postgresCpuMicrosPerPurchase;
     if (pg.app !== null && pg.reference !== null) {
       out(

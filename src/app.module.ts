@@ -25,6 +25,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { DokuCheckoutModule } from './integrations/doku/checkout/doku-checkout.module';
 import { DokuModule } from './integrations/doku/doku.module';
+import { DokuExchangeMetrics } from './metrics/doku-exchange.metrics';
 import { MetricsModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { PurchaseModule } from './purchase/purchase.module';
@@ -81,6 +82,8 @@ export class AppModule {
         { provide: APP_GUARD, useClass: AccessGuard },
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        // Here because it reads DokuModule's exchange recorder into MetricsModule's registry.
+        DokuExchangeMetrics,
       ],
     };
   }

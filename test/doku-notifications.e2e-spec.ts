@@ -575,6 +575,16 @@ describe('DOKU notifications (e2e, simulator)', () => {
       JSON.stringify({ originalPartnerReferenceNo: purchases[i % 4].ref, originalReferenceNo: `B${i}`, latestTransactionStatus: '03' }),
     );
     const twice = `${Date.now()}88`;
+    const intakeMetrics = async () => {
+      const text = (await http().get('/metrics')).text;
+      const value = (name: string) => Number(new RegExp(`^${name}\\{statement="notification_intake"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+      return {
+        statements: value('db_shared_statement_operations_count'),
+        notifications: value('db_shared_statement_operations_sum'),
+        waits: value('db_shared_statement_wait_seconds_count'),
+      };
+    };
+    const metricsBefore = await intakeMetrics();
     // The table is locked while the burst arrives: the first statements wait, the rest queue behind them.
     const locker = new Client({ connectionString: env.t.databaseUrl });
     // Its own connection: inside a transaction pg_stat_activity stays as first read, and the app's
@@ -648,6 +658,13 @@ describe('DOKU notifications (e2e, simulator)', () => {
     );
     expect(rows).toHaveLength(41);
     expect(rows.filter((r) => r.external_id === twice)).toHaveLength(1);
+    // The metrics say the same: two intake statements, for the 42 deliveries, each delivery's wait counted.
+    const metricsAfter = await intakeMetrics();
+    expect({
+      statements: metricsAfter.statements - metricsBefore.statements,
+      notifications: metricsAfter.notifications - metricsBefore.notifications,
+      waits: metricsAfter.waits - metricsBefore.waits,
+    }).toEqual({ statements: 2, notifications: 42, waits: 42 });
     // One statement, one transaction timestamp: the one that waited for the lock, then one for the 41 behind it.
     const statements = new Set(rows.map((r) => r.received_at.getTime())).size;
     expect(statements).toBeLessThanOrEqual(2);

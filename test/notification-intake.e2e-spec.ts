@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../src/config/load-config';
 import { buildDataSourceOptions } from '../src/database/database-options';
+import { MetricsService } from '../src/metrics/metrics.service';
 import { NotificationsRepository } from '../src/notifications/notifications.repository';
 import { seedHistory } from './support/bulk-history';
 import { createTestDatabase } from './support/test-database';
@@ -121,7 +122,7 @@ describe('Notification intake function', () => {
     const config = loadConfig({ NODE_ENV: 'test' }).database;
     const db = await new DataSource(buildDataSourceOptions({ ...config, poolSize: 1, poolMin: 0 }, url)).initialize();
     try {
-      const repository = new NotificationsRepository(db);
+      const repository = new NotificationsRepository(db, new MetricsService());
       const seqScans = async (): Promise<number> => {
         // This connection's counts, flushed to the shared statistics at its next idle moment.
         await db.query(`SELECT pg_stat_force_next_flush()`);

@@ -373,6 +373,48 @@ describe('Purchase commits as single statements', () => {
     }
   });
 
+  /** A sample's value in the metrics' text (0 when absent); `labels` exactly as rendered, e.g. `statement="purchase_commit1"`. */
+  const sample = (text: string, name: string, labels: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}} `));
+    return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+  };
+
+  it('the metrics show how long purchases waited for a shared commit, what each statement carried, and each DOKU exchange', async () => {
+    const before = (await env.t.http().get('/metrics')).text;
+    const buyers = await walletBuyers(4);
+    const started = Date.now();
+    const { answers, commits1 } = await sharedCommit1(buyers.map((b) => () => buy(b.user, b.key, b.amount)));
+    const elapsed = (Date.now() - started) / 1000;
+    for (const a of answers) expect(a.status).toBe(201);
+    expect(commits1.map(carried)).toEqual([1, 3]);
+    const after = (await env.t.http().get('/metrics')).text;
+    const grew = (name: string, labels: string) => sample(after, name, labels) - sample(before, name, labels);
+    const commit1 = 'statement="purchase_commit1"';
+    // Two statements: the first purchase alone, then the three that waited behind it.
+    expect(grew('db_shared_statement_operations_count', commit1)).toBe(2);
+    expect(grew('db_shared_statement_operations_sum', commit1)).toBe(4);
+    expect(grew('db_shared_statement_duration_seconds_count', commit1)).toBe(2);
+    // Each purchase's wait is counted; the three behind the locked one waited for it.
+    expect(grew('db_shared_statement_wait_seconds_count', commit1)).toBe(4);
+    const waited = grew('db_shared_statement_wait_seconds_sum', commit1);
+    expect(waited).toBeGreaterThan(0);
+    expect(waited).toBeLessThan(4 * elapsed);
+    // The first statement waited for the lock: at least as long as the others waited for it.
+    expect(grew('db_shared_statement_duration_seconds_sum', commit1)).toBeGreaterThanOrEqual((waited - 0.001) / 3);
+    // Commit 2 of each, and each purchase's one Purchase Web exchange with DOKU.
+    expect(grew('db_shared_statement_operations_sum', 'statement="purchase_commit2"')).toBe(4);
+    expect(grew('doku_exchange_duration_seconds_count', 'endpoint="purchaseWeb"')).toBe(4);
+    const outcomes = after
+      .split('\n')
+      .filter((l) => l.startsWith('doku_exchanges_total{endpoint="purchaseWeb",'))
+      .map((l) => /outcome="([A-Z_]+)"/.exec(l)?.[1] ?? '');
+    const purchaseWebs = outcomes.reduce(
+      (n, outcome) => n + grew('doku_exchanges_total', `endpoint="purchaseWeb",outcome="${outcome}"`),
+      0,
+    );
+    expect(purchaseWebs).toBe(4);
+  });
+
   it('a shared commit 1 answers each purchase its own outcome: a replay, a key reused with another body, no wallet, a new purchase', async () => {
     const [done, reused, fresh] = await walletBuyers(3);
     const earlier = await buy(done.user, done.key, done.amount);

@@ -1,5 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { SharedStatementObserver } from '../common/database/shared-statement';
+
+/** Seconds: from a fraction of a millisecond (a quiet database) to a second (one that is not keeping up). */
+const STATEMENT_BUCKETS = [0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024];
+const OPERATION_BUCKETS = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64];
 
 /**
  * Prometheus metrics of this instance. Each app instance has its own registry, so several
@@ -24,8 +29,44 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly sharedWaits = this.byStatement(
+    'db_shared_statement_wait_seconds',
+    'How long an operation waited for the shared statement that wrote it to be sent (the one in flight before it), by kind of statement',
+    STATEMENT_BUCKETS,
+  );
+
+  private readonly sharedDurations = this.byStatement(
+    'db_shared_statement_duration_seconds',
+    'How long a shared statement took, from sent to committed, by kind of statement',
+    STATEMENT_BUCKETS,
+  );
+
+  private readonly sharedOperations = this.byStatement(
+    'db_shared_statement_operations',
+    'Operations written by one shared statement, by kind of statement',
+    OPERATION_BUCKETS,
+  );
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  private byStatement(name: string, help: string, buckets: number[]): Histogram<'statement'> {
+    return new Histogram({ name, help, labelNames: ['statement'] as const, buckets, registers: [this.registry] });
+  }
+
+  /** Counts the waits and statements of one kind of shared write (`statement` names it in the metrics). */
+  sharedStatementObserver(statement: string): SharedStatementObserver {
+    const waits = this.sharedWaits.labels({ statement });
+    const durations = this.sharedDurations.labels({ statement });
+    const operations = this.sharedOperations.labels({ statement });
+    return {
+      waited: (seconds) => waits.observe(seconds),
+      wrote: (count, seconds) => {
+        durations.observe(seconds);
+        operations.observe(count);
+      },
+    };
   }
 
   observeRequest(method: string, route: string, status: number, seconds: number): void {

@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
+import type { SharedStatementObserver } from '../common/database/shared-statement';
 import { bind, entityFromJson, jsonRowSql, plannedRows, preparedRows, returningRows } from '../common/database/sql';
 import type { SameStatementWrite } from '../purchase/purchase-status.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { Transaction } from '../transactions/entities/transaction.entity';
 import { DokuNotification } from './entities/doku-notification.entity';
 import { settledStatusReported } from './settled-status';
@@ -77,6 +80,8 @@ export interface StoredNotification {
 interface WaitingStore {
   notification: NewNotification;
   holdSeconds: number | null;
+  /** When it asked to be stored (`performance.now()`). */
+  since: number;
   resolve(stored: StoredNotification | undefined): void;
   reject(error: unknown): void;
 }
@@ -110,7 +115,14 @@ export class NotificationsRepository {
   /** Notifications in the intake statements in flight. */
   private storingNotifications = 0;
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  private readonly intakeObserver: SharedStatementObserver;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    metrics: MetricsService,
+  ) {
+    this.intakeObserver = metrics.sharedStatementObserver('notification_intake');
+  }
 
   /**
    * Stores a notification unless the same delivery is already stored; answers only when new, once
@@ -125,7 +137,7 @@ export class NotificationsRepository {
    */
   storeOnce(notification: NewNotification, holdSeconds: number | null): Promise<StoredNotification | undefined> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ notification, holdSeconds, resolve, reject });
+      this.waiting.push({ notification, holdSeconds, since: performance.now(), resolve, reject });
       this.storeWaiting();
     });
   }
@@ -149,7 +161,10 @@ export class NotificationsRepository {
       const batch = this.waiting.splice(0, INTAKE_BATCH);
       this.storing++;
       this.storingNotifications += batch.length;
+      const sent = performance.now();
+      for (const one of batch) this.intakeObserver.waited((sent - one.since) / 1000);
       void this.storeBatch(batch).finally(() => {
+        this.intakeObserver.wrote(batch.length, (performance.now() - sent) / 1000);
         this.storing--;
         this.storingNotifications -= batch.length;
         this.storeWaiting();

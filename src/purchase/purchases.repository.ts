@@ -84,6 +84,7 @@ export class PurchasesRepository {
       together: (batch) => this.writeSharedPendings(batch),
       joins: pendingsJoin,
       failed: failed('1'),
+      observer: metrics.sharedStatementObserver('purchase_commit1'),
     });
     this.acceptances = new SharedStatement({
       most: SHARED_BATCH,
@@ -94,6 +95,7 @@ export class PurchasesRepository {
         return batch.map((one) => completed.has(one.completion.keyId));
       },
       failed: failed('2'),
+      observer: metrics.sharedStatementObserver('purchase_commit2'),
     });
     metrics.gaugeOf(
       'purchases_commit1_waiting',

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { SharedStatementObserver } from './shared-statement';
 import { SharedStatement } from './shared-statement';
 
 /** A statement the test ends by hand: its operations, and how to let it commit or fail. */
@@ -15,6 +16,7 @@ function harness(
     fewest?: number;
     joins?: (item: number, batch: readonly number[]) => boolean;
     failed?: (error: unknown, operations: number) => void;
+    observer?: SharedStatementObserver;
   } = {},
 ) {
   const sent: Sent[] = [];
@@ -30,6 +32,7 @@ function harness(
     alone: async (item) => (await statement('alone', [item]))[0],
     together: (items) => statement('together', items),
     ...(options.joins ? { joins: options.joins } : {}),
+    ...(options.observer ? { observer: options.observer } : {}),
   });
   return { shared, sent };
 }
@@ -166,5 +169,56 @@ describe('SharedStatement', () => {
     });
     await Promise.all(['a', 'b', 'c'].map((id) => store.run(id, () => shared.run(id))));
     expect(seen).toEqual(['a', 'b']);
+  });
+
+  it('tells its observer how long each operation waited for its statement and how long each statement took', async () => {
+    const waited: number[] = [];
+    const wrote: Array<[number, number]> = [];
+    const { shared, sent } = harness({
+      observer: { waited: (seconds) => waited.push(seconds), wrote: (operations, seconds) => wrote.push([operations, seconds]) },
+    });
+    const answers = [1, 2, 3].map((i) => shared.run(i));
+    // The lone first operation is sent at once; the two behind it wait for it to end.
+    expect(waited).toHaveLength(1);
+    expect(waited[0]).toBeLessThan(0.01);
+    await new Promise((r) => setTimeout(r, 40));
+    sent[0].end();
+    await tick();
+    expect(waited).toHaveLength(3);
+    expect(waited[1]).toBeGreaterThanOrEqual(0.035);
+    expect(waited[2]).toBeGreaterThanOrEqual(0.035);
+    expect(wrote).toHaveLength(1);
+    expect(wrote[0][0]).toBe(1);
+    expect(wrote[0][1]).toBeGreaterThanOrEqual(0.035);
+    await new Promise((r) => setTimeout(r, 20));
+    sent[1].end();
+    expect(await Promise.all(answers)).toEqual([10, 20, 30]);
+    expect(wrote).toHaveLength(2);
+    expect(wrote[1][0]).toBe(2);
+    expect(wrote[1][1]).toBeGreaterThanOrEqual(0.015);
+    expect(wrote[1][1]).toBeLessThan(wrote[0][1] + 1);
+  });
+
+  it('writes every operation even when its observer throws', async () => {
+    const { shared, sent } = harness({
+      observer: {
+        waited: () => {
+          throw new Error('metrics down');
+        },
+        wrote: () => {
+          throw new Error('metrics down');
+        },
+      },
+    });
+    const answers = [1, 2, 3].map((i) => shared.run(i));
+    sent[0].end();
+    await tick();
+    expect(sent.map((s) => [s.kind, s.items])).toEqual([
+      ['alone', [1]],
+      ['together', [2, 3]],
+    ]);
+    sent[1].end();
+    expect(await Promise.all(answers)).toEqual([10, 20, 30]);
+    expect(shared.queued).toBe(0);
   });
 });

@@ -1,4 +1,19 @@
 import { AsyncResource } from 'node:async_hooks';
+import { performance } from 'node:perf_hooks';
+
+/**
+ * Told how a kind of shared write behaves, for metrics (docs/operations.md#metrics): how long each
+ * operation waited for the statement that wrote it, and how long each statement took.
+ */
+export interface SharedStatementObserver {
+  /** An operation's statement was sent `seconds` after the operation asked to be written. */
+  waited(seconds: number): void;
+  /**
+   * A statement answered `operations` operations after `seconds` (below `fewest`, the operations'
+   * own statements side by side; after a shared statement failed, until they were written again).
+   */
+  wrote(operations: number, seconds: number): void;
+}
 
 /**
  * How one kind of write is shared between concurrent operations (docs/performance.md, twenty-third
@@ -27,6 +42,8 @@ export interface SharedStatementShape<I, R> {
   joins?: (item: I, batch: readonly I[]) => boolean;
   /** Told of a shared statement that failed (its `operations` are then written again alone): for metrics and logs. */
   failed?: (error: unknown, operations: number) => void;
+  /** Told of each statement's waits and time, for metrics. */
+  observer?: SharedStatementObserver;
 }
 
 interface Waiting<I, R> {
@@ -40,6 +57,8 @@ interface Waiting<I, R> {
    * and well under 1 µs (docs/performance.md, twenty-seventh round).
    */
   context: AsyncResource;
+  /** When it asked to be written (`performance.now()`). */
+  since: number;
 }
 
 /**
@@ -61,7 +80,7 @@ export class SharedStatement<I, R> {
   /** Writes `item` by the next statement of this kind, alone or shared. */
   run(item: I): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.waiting.push({ item, resolve, reject, context: new AsyncResource('SharedStatement') });
+      this.waiting.push({ item, resolve, reject, context: new AsyncResource('SharedStatement'), since: performance.now() });
       this.next();
     });
   }
@@ -78,10 +97,26 @@ export class SharedStatement<I, R> {
     this.holder = holder;
     const stalled = setTimeout(() => this.release(holder), this.shape.stallMs ?? 20);
     stalled.unref();
+    const sent = performance.now();
+    this.observe((observer) => {
+      for (const one of batch) observer.waited((sent - one.since) / 1000);
+    });
     void this.write(batch).finally(() => {
       clearTimeout(stalled);
+      this.observe((observer) => observer.wrote(batch.length, (performance.now() - sent) / 1000));
       this.release(holder);
     });
+  }
+
+  /** What the observer does never stops the operations. */
+  private observe(tell: (observer: SharedStatementObserver) => void): void {
+    const observer = this.shape.observer;
+    if (!observer) return;
+    try {
+      tell(observer);
+    } catch {
+      // Metrics are not worth an operation.
+    }
   }
 
   /** The statement `holder` no longer holds the next one back (it ended, or it stalled). */

@@ -50,6 +50,7 @@ export class ExchangeRecorderService implements ExchangeRecorder {
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
   private readonly logger: ContextLogger;
+  private readonly watchers: Array<(exchange: DokuExchange) => void> = [];
 
   constructor(
     private readonly repository: DokuExchangesRepository,
@@ -58,7 +59,22 @@ export class ExchangeRecorderService implements ExchangeRecorder {
     this.logger = logs.forContext('DokuExchange');
   }
 
+  /**
+   * `watcher` is told of every exchange as it is recorded (the DOKU metrics,
+   * docs/operations.md#metrics). What it does, or throws, never reaches the call or the record.
+   */
+  watch(watcher: (exchange: DokuExchange) => void): void {
+    this.watchers.push(watcher);
+  }
+
   record(exchange: DokuExchange): Promise<void> {
+    for (const watcher of this.watchers) {
+      try {
+        watcher(exchange);
+      } catch {
+        // Metrics are not worth a record.
+      }
+    }
     try {
       this.logger.info(
         {

@@ -1,0 +1,98 @@
+/**
+ * Where a purchase's time goes inside the backend, read from its own Prometheus metrics
+ * (docs/operations.md#metrics) before and after a stretch of load: the server's time per purchase,
+ * the two shared commits (the wait for the statement in flight, then the statement itself, and how
+ * many purchases a statement carried) and the Purchase Web exchange with DOKU. The metrics are the
+ * production ones; nothing is added to the backend for the bench.
+ */
+
+/** Sums and counts of the histograms that time a purchase. */
+export type TimingSample = Record<string, { sum: number; count: number }>;
+
+const SERIES: Record<string, { metric: string; labels: string }> = {
+  request: { metric: 'http_request_duration_seconds', labels: 'method="POST",route="/v1/purchases",status="201"' },
+  commit1Wait: { metric: 'db_shared_statement_wait_seconds', labels: 'statement="purchase_commit1"' },
+  commit1Statement: { metric: 'db_shared_statement_duration_seconds', labels: 'statement="purchase_commit1"' },
+  commit1Operations: { metric: 'db_shared_statement_operations', labels: 'statement="purchase_commit1"' },
+  commit2Wait: { metric: 'db_shared_statement_wait_seconds', labels: 'statement="purchase_commit2"' },
+  commit2Statement: { metric: 'db_shared_statement_duration_seconds', labels: 'statement="purchase_commit2"' },
+  commit2Operations: { metric: 'db_shared_statement_operations', labels: 'statement="purchase_commit2"' },
+  purchaseWeb: { metric: 'doku_exchange_duration_seconds', labels: 'endpoint="purchaseWeb"' },
+};
+
+/** Reads the timing histograms' sums and counts from the metrics text. */
+export function timingSample(metricsText: string): TimingSample {
+  const value = (name: string, labels: string): number => {
+    const prefix = `${name}{${labels}} `;
+    const line = metricsText.split('\n').find((l) => l.startsWith(prefix));
+    return line ? Number(line.slice(prefix.length)) : 0;
+  };
+  return Object.fromEntries(
+    Object.entries(SERIES).map(([key, { metric, labels }]) => [
+      key,
+      { sum: value(`${metric}_sum`, labels), count: value(`${metric}_count`, labels) },
+    ]),
+  );
+}
+
+/** The backend's metrics now (its /metrics route, open in the bench's backend). */
+export async function readTimings(appUrl: string): Promise<TimingSample> {
+  const res = await fetch(`${appUrl}/metrics`);
+  if (!res.ok) throw new Error(`GET /metrics: ${res.status}`);
+  return timingSample(await res.text());
+}
+
+/** Milliseconds per purchase between two samples (a mean), and purchases per statement. */
+export interface PurchaseTimings {
+  purchases: number;
+  /** The server's own time for the request, from its arrival to its answer. */
+  requestMs: number;
+  commit1WaitMs: number;
+  commit1StatementMs: number;
+  commit1PerStatement: number;
+  purchaseWebMs: number;
+  commit2WaitMs: number;
+  commit2StatementMs: number;
+  commit2PerStatement: number;
+  /** The request's time outside the two commits and the DOKU call: the pipeline, the rest of the code, and waiting for a core. */
+  restMs: number;
+}
+
+export function purchaseTimings(before: TimingSample, after: TimingSample): PurchaseTimings | undefined {
+  const delta = (key: string) => ({ sum: after[key].sum - before[key].sum, count: after[key].count - before[key].count });
+  const meanMs = (key: string) => {
+    const d = delta(key);
+    return d.count > 0 ? (1000 * d.sum) / d.count : 0;
+  };
+  // A statement's time is counted once per statement: per purchase, it is a mean over statements.
+  const perStatement = (key: string) => {
+    const d = delta(key);
+    return d.count > 0 ? d.sum / d.count : 0;
+  };
+  const purchases = delta('request').count;
+  if (purchases === 0) return undefined;
+  const timings = {
+    purchases,
+    requestMs: meanMs('request'),
+    commit1WaitMs: meanMs('commit1Wait'),
+    commit1StatementMs: meanMs('commit1Statement'),
+    commit1PerStatement: perStatement('commit1Operations'),
+    purchaseWebMs: meanMs('purchaseWeb'),
+    commit2WaitMs: meanMs('commit2Wait'),
+    commit2StatementMs: meanMs('commit2Statement'),
+    commit2PerStatement: perStatement('commit2Operations'),
+  };
+  const parts =
+    timings.commit1WaitMs + timings.commit1StatementMs + timings.purchaseWebMs + timings.commit2WaitMs + timings.commit2StatementMs;
+  return { ...timings, restMs: timings.requestMs - parts };
+}
+
+export function timingsLine(t: PurchaseTimings): string {
+  const ms = (v: number) => v.toFixed(1);
+  return (
+    `server ${ms(t.requestMs)} ms a purchase: commit 1 waited ${ms(t.commit1WaitMs)} + its statement ${ms(t.commit1StatementMs)} ` +
+    `(${t.commit1PerStatement.toFixed(1)} purchases a statement), Purchase Web ${ms(t.purchaseWebMs)}, ` +
+    `commit 2 waited ${ms(t.commit2WaitMs)} + its statement ${ms(t.commit2StatementMs)} (${t.commit2PerStatement.toFixed(1)} a statement), ` +
+    `the rest ${ms(t.restMs)} (the pipeline, the code around them, waiting for a core)`
+  );
+}
