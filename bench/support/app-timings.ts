@@ -18,6 +18,10 @@ const SERIES: Record<string, { metric: string; labels: string }> = {
   commit2Statement: { metric: 'db_shared_statement_duration_seconds', labels: 'statement="purchase_commit2"' },
   commit2Operations: { metric: 'db_shared_statement_operations', labels: 'statement="purchase_commit2"' },
   purchaseWeb: { metric: 'doku_exchange_duration_seconds', labels: 'endpoint="purchaseWeb"' },
+  notify: { metric: 'http_request_duration_seconds', labels: 'method="POST",route="/v1.0/debit/notify",status="200"' },
+  intakeWait: { metric: 'db_shared_statement_wait_seconds', labels: 'statement="notification_intake"' },
+  intakeStatement: { metric: 'db_shared_statement_duration_seconds', labels: 'statement="notification_intake"' },
+  intakeOperations: { metric: 'db_shared_statement_operations', labels: 'statement="notification_intake"' },
 };
 
 /** Reads the timing histograms' sums and counts from the metrics text. */
@@ -58,17 +62,19 @@ export interface PurchaseTimings {
   restMs: number;
 }
 
-export function purchaseTimings(before: TimingSample, after: TimingSample): PurchaseTimings | undefined {
+/** Means between two samples: `ms` of a histogram in seconds, `mean` of one in other units. */
+function between(before: TimingSample, after: TimingSample) {
   const delta = (key: string) => ({ sum: after[key].sum - before[key].sum, count: after[key].count - before[key].count });
-  const meanMs = (key: string) => {
-    const d = delta(key);
-    return d.count > 0 ? (1000 * d.sum) / d.count : 0;
-  };
-  // A statement's time is counted once per statement: per purchase, it is a mean over statements.
-  const perStatement = (key: string) => {
+  const mean = (key: string) => {
     const d = delta(key);
     return d.count > 0 ? d.sum / d.count : 0;
   };
+  return { delta, meanMs: (key: string) => 1000 * mean(key), perStatement: mean };
+}
+
+// A statement's time is counted once per statement: what an operation waits for it is a mean over statements.
+export function purchaseTimings(before: TimingSample, after: TimingSample): PurchaseTimings | undefined {
+  const { delta, meanMs, perStatement } = between(before, after);
   const purchases = delta('request').count;
   if (purchases === 0) return undefined;
   const timings = {
@@ -94,5 +100,43 @@ export function timingsLine(t: PurchaseTimings): string {
     `(${t.commit1PerStatement.toFixed(1)} purchases a statement), Purchase Web ${ms(t.purchaseWebMs)}, ` +
     `commit 2 waited ${ms(t.commit2WaitMs)} + its statement ${ms(t.commit2StatementMs)} (${t.commit2PerStatement.toFixed(1)} a statement), ` +
     `the rest ${ms(t.restMs)} (the pipeline, the code around them, waiting for a core)`
+  );
+}
+
+/** Milliseconds per acknowledged notification between two samples, and notifications per intake statement. */
+export interface AcknowledgementTimings {
+  notifications: number;
+  /** The server's own time for the request, from its arrival to its acknowledgement. */
+  requestMs: number;
+  intakeWaitMs: number;
+  intakeStatementMs: number;
+  intakePerStatement: number;
+  /** Verification, the pipeline, the answer, and waiting for a core. */
+  restMs: number;
+}
+
+export function acknowledgementTimings(before: TimingSample, after: TimingSample): AcknowledgementTimings | undefined {
+  const { delta, meanMs, perStatement } = between(before, after);
+  const notifications = delta('notify').count;
+  if (notifications === 0) return undefined;
+  const requestMs = meanMs('notify');
+  const intakeWaitMs = meanMs('intakeWait');
+  const intakeStatementMs = meanMs('intakeStatement');
+  return {
+    notifications,
+    requestMs,
+    intakeWaitMs,
+    intakeStatementMs,
+    intakePerStatement: perStatement('intakeOperations'),
+    restMs: requestMs - intakeWaitMs - intakeStatementMs,
+  };
+}
+
+export function acknowledgementLine(t: AcknowledgementTimings): string {
+  const ms = (v: number) => v.toFixed(2);
+  return (
+    `server ${ms(t.requestMs)} ms a notification: waited ${ms(t.intakeWaitMs)} for the intake statement in flight, ` +
+    `its own ${ms(t.intakeStatementMs)} (${t.intakePerStatement.toFixed(1)} notifications a statement), ` +
+    `the rest ${ms(t.restMs)} (verification, the pipeline, the answer, waiting for a core)`
   );
 }

@@ -54,6 +54,8 @@ import {
   sleep,
   verdict,
 } from './bench-env';
+import { acknowledgementLine, acknowledgementTimings, readTimings } from './app-timings';
+import type { AcknowledgementTimings } from './app-timings';
 import { AFTER_RESPONSE, breakdown, tallyDelta, tallyLine, tallySum } from './sql-tally';
 
 export interface NotificationBenchOptions {
@@ -288,6 +290,7 @@ export async function measureNotifications(
       const { user, system } = (await app.stats()).cpuMicros;
       return { backend: user + system, postgres: postgresCpuMicros(), load: ownCpuMicros() };
     };
+    const timingsBefore = await readTimings(app.url);
     for (let r = 0; r < o.rounds; r++) {
       const order: Side[] = r % 2 === 0 ? ['notify', 'echo'] : ['echo', 'notify'];
       let drainMs = 0;
@@ -318,6 +321,8 @@ export async function measureNotifications(
           `  (drain ${(drainMs / 1000).toFixed(1)} s; acknowledged and processed ${processedRates[r].toFixed(0)}/s)`,
       );
     }
+    // Only the notify rounds reach the notify route and the intake: the difference is theirs.
+    const acknowledgements = acknowledgementTimings(timingsBefore, await readTimings(app.url));
     const processedRate = median(processedRates);
     const rate = (s: Side) => median(closed[s].map((x) => x.rate));
     const ratio = rate('notify') / rate('echo');
@@ -348,6 +353,10 @@ export async function measureNotifications(
       return `${side}: backend ${c.backend} µs, PostgreSQL ${c.postgres ?? 'not on this machine'}${c.postgres === null ? '' : ' µs'}, load ${c.load} µs, all ${c.all} µs (at most ${coresAllow(c.all)}/s on ${cpus().length} cores)`;
     };
     out(`  the machine per request over the rounds (a notify round counted through its drain): ${part('notify')} | ${part('echo')}`);
+    if (acknowledgements)
+      out(
+        `  where an acknowledgement's time went (the backend's own metrics, means over the rounds): ${acknowledgementLine(acknowledgements)}`,
+      );
 
     // ---- Open loop: acknowledgement latency at a fixed rate ----
     out();
@@ -443,6 +452,10 @@ export async function measureNotifications(
           processedOverEcho: round(processedRate / rate('echo'), 3),
           rounds: Object.fromEntries(SIDES.map((s) => [s, closed[s].map((x) => round(x.rate, 1))])),
           cpuMicrosPerRequest: perRequest,
+          // Where an acknowledgement's time went, from the backend's own metrics (ms; the intake statement's per statement).
+          acknowledgementTimings: acknowledgements
+            ? (Object.fromEntries(Object.entries(acknowledgements).map(([k, v]) => [k, round(v, 3)])) as unknown as AcknowledgementTimings)
+            : null,
         },
         open: {
           rate: o.rate,
