@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Query, type Pool, type QueryResultRow } from 'pg';
+import { Pool as PgPool, Query, type Pool, type PoolConfig, type QueryResultRow } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { isDatabaseUnavailable } from './database-unavailable';
@@ -180,13 +180,52 @@ export async function preparedRows<T>(db: DataSource, text: string, values: unkn
  * statement's plan is made generic after a few executions, with a guess of the arrays' length and
  * the tables' sizes of that moment, and kept for the connection's life; for a table that was small
  * then, that can be a scan of the whole table on every execution once it has grown.
+ *
+ * Such a statement is still named, and parsed once per connection: it runs on connections of its
+ * own (`plannedPool`) whose `plan_cache_mode` is `force_custom_plan`, so PostgreSQL keeps the parsed
+ * statement and plans it afresh for each execution's parameters. Parsing a shared commit-1 statement
+ * cost PostgreSQL about as much as planning it (docs/performance.md, twenty-eighth round).
  */
 export async function plannedRows<T>(db: DataSource, text: string, values: unknown[]): Promise<T[]> {
-  return rowsOnPool(db, { text, name: undefined }, values);
+  return rowsOn(plannedPool(db), preparedText(text), values);
+}
+
+/** The connections of `plannedRows`, one set per DataSource, made on first use and ended with it. */
+const plannedPools = new WeakMap<DataSource, Pool>();
+
+/** The setting `plannedRows` needs, sent when each of its connections opens. */
+export const PLANNED_SESSION_OPTIONS = '-c plan_cache_mode=force_custom_plan';
+
+function plannedPool(db: DataSource): Pool {
+  const known = plannedPools.get(db);
+  if (known) return known;
+  const master = (db.driver as unknown as { master: Pool & { options: PoolConfig } }).master;
+  const { options, min: _min, ...rest } = master.options;
+  const pool = new PgPool({
+    ...rest,
+    // It opens only what is in flight (the shared statements: one of each kind, more only while one
+    // stalls), up to the main pool's size.
+    min: 0,
+    options: [options, PLANNED_SESSION_OPTIONS].filter(Boolean).join(' '),
+  });
+  // An idle connection that breaks is dropped by the pool; without a listener it would end the process.
+  pool.on('error', () => undefined);
+  plannedPools.set(db, pool);
+  // Ended with the DataSource, whoever destroys it (the app at shutdown, a test, the CLI).
+  const destroy = db.destroy.bind(db);
+  db.destroy = async () => {
+    plannedPools.delete(db);
+    await pool.end();
+    return destroy();
+  };
+  return pool;
 }
 
 async function rowsOnPool<T>(db: DataSource, prepared: { text: string; name: string | undefined }, values: unknown[]): Promise<T[]> {
-  const pool = (db.driver as unknown as { master: Pool }).master;
+  return rowsOn((db.driver as unknown as { master: Pool }).master, prepared, values);
+}
+
+async function rowsOn<T>(pool: Pool, prepared: { text: string; name: string | undefined }, values: unknown[]): Promise<T[]> {
   // The connection is taken here rather than by pool.query, so the statement runs in this request's
   // async context (a pool hands a freed connection over inside whichever request freed it).
   const client = await pool.connect();
