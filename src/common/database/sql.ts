@@ -211,11 +211,13 @@ function plannedPool(db: DataSource): Pool {
   // An idle connection that breaks is dropped by the pool; without a listener it would end the process.
   pool.on('error', () => undefined);
   plannedPools.set(db, pool);
-  // Ended with the DataSource, whoever destroys it (the app at shutdown, a test, the CLI).
+  // Ended with the DataSource, whoever destroys it (the app at shutdown, a test, the CLI), once.
   const destroy = db.destroy.bind(db);
+  let ended: Promise<void> | undefined;
   db.destroy = async () => {
-    plannedPools.delete(db);
-    await pool.end();
+    if (plannedPools.get(db) === pool) plannedPools.delete(db);
+    ended ??= pool.end();
+    await ended;
     return destroy();
   };
   return pool;
