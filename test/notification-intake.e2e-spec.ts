@@ -13,6 +13,14 @@ jest.setTimeout(60_000);
 
 const SIGNATURE = 'doku_notifications_store(json)';
 
+/** A node of `EXPLAIN (FORMAT JSON)`. */
+interface PlanNode {
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  'Index Cond'?: string;
+  Plans?: PlanNode[];
+}
+
 /** One notification as the intake function reads it from its batch (notifications.repository.ts). */
 function intakeRow(over: { key: string; ref?: string | null; settled?: string | null; body?: string; headers?: Record<string, string> }) {
   return {
@@ -89,6 +97,59 @@ describe('Notification intake function', () => {
     const scans = await storeAndCountScans(client, 'plan-without-setting');
     await client.query('ROLLBACK');
     expect(scans.seq).toBeGreaterThanOrEqual(1);
+  });
+
+  /**
+   * The plan the function keeps, made the way it makes it (its own settings, a generic plan) on the
+   * empty analyzed table: each read of `transactions` it holds, as `relation (index): how` where how
+   * is `probe` for an index condition and `whole` for a read of the whole table or index.
+   */
+  const keptPlanReads = async (client: Client, name: string): Promise<string[]> => {
+    const fn = await client.query<{ prosrc: string; proconfig: string[] }>(
+      `SELECT prosrc, proconfig FROM pg_proc WHERE oid = $1::regprocedure`,
+      [SIGNATURE],
+    );
+    const { prosrc, proconfig } = fn.rows[0];
+    const statement = /RETURN QUERY\s+([\s\S]+?);\s*END/
+      .exec(prosrc)![1]
+      .replace('json_to_recordset(batch)', 'json_to_recordset($1::json)');
+    for (const setting of proconfig) {
+      const [key, value] = setting.split('=');
+      await client.query(`SELECT set_config($1, $2, true)`, [key, value]);
+    }
+    await client.query(`PREPARE ${name}(json) AS ${statement}`);
+    const plan = (await client.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (FORMAT JSON) EXECUTE ${name}(NULL)`)).rows[0][
+      'QUERY PLAN'
+    ][0].Plan;
+    await client.query(`DEALLOCATE ${name}`);
+    const reads: string[] = [];
+    const walk = (node: PlanNode): void => {
+      if (node['Relation Name'] === 'transactions')
+        reads.push(`${node['Relation Name']} (${node['Index Name'] ?? 'no index'}): ${node['Index Cond'] ? 'probe' : 'whole'}`);
+      for (const child of node.Plans ?? []) walk(child);
+    };
+    walk(plan);
+    return reads;
+  };
+
+  it('keeps a plan whose every read of transactions is a probe by key, though made on an empty table', async () => {
+    const client = await connect();
+    await client.query('BEGIN');
+    const reads = await keptPlanReads(client, 'kept_plan');
+    await client.query('ROLLBACK');
+    expect(reads).toEqual([
+      'transactions (transactions_partner_reference_no_key): probe',
+      'transactions (transactions_waiting_children_idx): probe',
+    ]);
+  });
+
+  it('without the index of waiting refunds and cancels, that plan read a whole index (the check above can fail)', async () => {
+    const client = await connect();
+    await client.query('BEGIN');
+    await client.query(`DROP INDEX transactions_waiting_children_idx`);
+    const reads = await keptPlanReads(client, 'kept_plan_without');
+    await client.query('ROLLBACK');
+    expect(reads).toContain('transactions (transactions_unresolved_idx): whole');
   });
 
   it('stores each body and its headers exactly as received, and a delivery twice in one batch once', async () => {

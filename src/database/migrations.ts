@@ -29,6 +29,7 @@ import { DokuDisagreementHandled1764930000000 } from '../../migrations/176493000
 import { CheckedByDomain1764940000000 } from '../../migrations/1764940000000-CheckedByDomain';
 import { OutboxAggregateIndexDropped1764950000000 } from '../../migrations/1764950000000-OutboxAggregateIndexDropped';
 import { NotificationIntakeFunction1764960000000 } from '../../migrations/1764960000000-NotificationIntakeFunction';
+import { WaitingChildrenIndex1765170000000 } from '../../migrations/1765170000000-WaitingChildrenIndex';
 
 /**
  * Every migration, in order. Listed explicitly (rather than globbed) so the compiled app, the CLI
@@ -66,4 +67,5 @@ export const MIGRATIONS = [
   CheckedByDomain1764940000000,
   OutboxAggregateIndexDropped1764950000000,
   NotificationIntakeFunction1764960000000,
+  WaitingChildrenIndex1765170000000,
 ];

@@ -27,6 +27,8 @@ export type InitiatorKind = 'user' | 'service';
 @Index('transactions_user_id_created_at_idx', ['userId', 'createdAt'])
 // What the reconciler still has to settle.
 @Index('transactions_unresolved_idx', ['nextCheckAt'], { where: `status IN ('PENDING','UNKNOWN')` })
+// A purchase's refunds and cancels still waiting for DOKU, found by the purchase (migration WaitingChildrenIndex).
+@Index('transactions_waiting_children_idx', ['parentId'], { where: `status IN ('PENDING','UNKNOWN') AND parent_id IS NOT NULL` })
 // Settled purchases DOKU contradicts, for the back office.
 @Index('transactions_doku_disagrees_idx', ['dokuDisagreesAt'], { where: `doku_disagrees_at IS NOT NULL` })
 export class Transaction {
