@@ -9,6 +9,7 @@ import { NotificationsRepository } from '../src/notifications/notifications.repo
 import { Transaction } from '../src/transactions/entities/transaction.entity';
 import type { SignedInUser } from './support/actors';
 import { registerUser } from './support/actors';
+import { metricSample } from './support/metrics-text';
 import type { WalletEnv } from './support/wallet-fixtures';
 import { createBoundWallet, startWalletEnv } from './support/wallet-fixtures';
 import { until } from './support/until';
@@ -577,7 +578,7 @@ describe('DOKU notifications (e2e, simulator)', () => {
     const twice = `${Date.now()}88`;
     const intakeMetrics = async () => {
       const text = (await http().get('/metrics')).text;
-      const value = (name: string) => Number(new RegExp(`^${name}\\{statement="notification_intake"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+      const value = (name: string) => metricSample(text, name, 'statement="notification_intake"');
       return {
         statements: value('db_shared_statement_operations_count'),
         notifications: value('db_shared_statement_operations_sum'),

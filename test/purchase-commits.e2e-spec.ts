@@ -6,6 +6,7 @@ import { ExchangeRecorderService } from '../src/integrations/doku/snap/exchange-
 import { PurchasesRepository } from '../src/purchase/purchases.repository';
 import { jakartaPeriods } from '../src/limits/jakarta-periods';
 import type { SignedInUser } from './support/actors';
+import { metricSample } from './support/metrics-text';
 import { registerUser, serviceToken } from './support/actors';
 import type { WalletEnv } from './support/wallet-fixtures';
 import { createBoundWallet, startWalletEnv } from './support/wallet-fixtures';
@@ -387,12 +388,6 @@ describe('Purchase commits as single statements', () => {
     }
   });
 
-  /** A sample's value in the metrics' text (0 when absent); `labels` exactly as rendered, e.g. `statement="purchase_commit1"`. */
-  const sample = (text: string, name: string, labels: string) => {
-    const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}} `));
-    return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
-  };
-
   it('the metrics show how long purchases waited for a shared commit, what each statement carried, and each DOKU exchange', async () => {
     const before = (await env.t.http().get('/metrics')).text;
     const buyers = await walletBuyers(4);
@@ -402,7 +397,7 @@ describe('Purchase commits as single statements', () => {
     for (const a of answers) expect(a.status).toBe(201);
     expect(commits1.map(carried)).toEqual([1, 3]);
     const after = (await env.t.http().get('/metrics')).text;
-    const grew = (name: string, labels: string) => sample(after, name, labels) - sample(before, name, labels);
+    const grew = (name: string, labels: string) => metricSample(after, name, labels) - metricSample(before, name, labels);
     const commit1 = 'statement="purchase_commit1"';
     // Two statements: the first purchase alone, then the three that waited behind it.
     expect(grew('db_shared_statement_operations_count', commit1)).toBe(2);

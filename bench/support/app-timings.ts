@@ -6,35 +6,36 @@
  * production ones; nothing is added to the backend for the bench.
  */
 
+import { metricSample } from '../../test/support/metrics-text';
+
 /** Sums and counts of the histograms that time a purchase. */
 export type TimingSample = Record<string, { sum: number; count: number }>;
 
+/** The three histograms of one kind of shared write (docs/operations.md#metrics), under `prefix`. */
+function sharedWrite(prefix: string, statement: string): Record<string, { metric: string; labels: string }> {
+  const labels = `statement="${statement}"`;
+  return {
+    [`${prefix}Wait`]: { metric: 'db_shared_statement_wait_seconds', labels },
+    [`${prefix}Statement`]: { metric: 'db_shared_statement_duration_seconds', labels },
+    [`${prefix}Operations`]: { metric: 'db_shared_statement_operations', labels },
+  };
+}
+
 const SERIES: Record<string, { metric: string; labels: string }> = {
   request: { metric: 'http_request_duration_seconds', labels: 'method="POST",route="/v1/purchases",status="201"' },
-  commit1Wait: { metric: 'db_shared_statement_wait_seconds', labels: 'statement="purchase_commit1"' },
-  commit1Statement: { metric: 'db_shared_statement_duration_seconds', labels: 'statement="purchase_commit1"' },
-  commit1Operations: { metric: 'db_shared_statement_operations', labels: 'statement="purchase_commit1"' },
-  commit2Wait: { metric: 'db_shared_statement_wait_seconds', labels: 'statement="purchase_commit2"' },
-  commit2Statement: { metric: 'db_shared_statement_duration_seconds', labels: 'statement="purchase_commit2"' },
-  commit2Operations: { metric: 'db_shared_statement_operations', labels: 'statement="purchase_commit2"' },
+  ...sharedWrite('commit1', 'purchase_commit1'),
+  ...sharedWrite('commit2', 'purchase_commit2'),
   purchaseWeb: { metric: 'doku_exchange_duration_seconds', labels: 'endpoint="purchaseWeb"' },
   notify: { metric: 'http_request_duration_seconds', labels: 'method="POST",route="/v1.0/debit/notify",status="200"' },
-  intakeWait: { metric: 'db_shared_statement_wait_seconds', labels: 'statement="notification_intake"' },
-  intakeStatement: { metric: 'db_shared_statement_duration_seconds', labels: 'statement="notification_intake"' },
-  intakeOperations: { metric: 'db_shared_statement_operations', labels: 'statement="notification_intake"' },
+  ...sharedWrite('intake', 'notification_intake'),
 };
 
 /** Reads the timing histograms' sums and counts from the metrics text. */
 export function timingSample(metricsText: string): TimingSample {
-  const value = (name: string, labels: string): number => {
-    const prefix = `${name}{${labels}} `;
-    const line = metricsText.split('\n').find((l) => l.startsWith(prefix));
-    return line ? Number(line.slice(prefix.length)) : 0;
-  };
   return Object.fromEntries(
     Object.entries(SERIES).map(([key, { metric, labels }]) => [
       key,
-      { sum: value(`${metric}_sum`, labels), count: value(`${metric}_count`, labels) },
+      { sum: metricSample(metricsText, `${metric}_sum`, labels), count: metricSample(metricsText, `${metric}_count`, labels) },
     ]),
   );
 }

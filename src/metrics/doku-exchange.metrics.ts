@@ -28,16 +28,9 @@ export class DokuExchangeMetrics {
       buckets: DOKU_BUCKETS,
       registers: [metrics.registry],
     });
-    // One child per endpoint, made once: a call then pays an observation, not a label lookup.
-    const timers = new Map<string, ReturnType<typeof durations.labels>>();
     recorder.watch((exchange: DokuExchange) => {
       exchanges.inc({ endpoint: exchange.endpoint, outcome: exchange.outcome });
-      let timer = timers.get(exchange.endpoint);
-      if (!timer) {
-        timer = durations.labels({ endpoint: exchange.endpoint });
-        timers.set(exchange.endpoint, timer);
-      }
-      timer.observe(Math.max(0, exchange.durationMs) / 1000);
+      durations.observe({ endpoint: exchange.endpoint }, Math.max(0, exchange.durationMs) / 1000);
     });
   }
 }

@@ -171,7 +171,7 @@ export function preparedText(text: string): PreparedText {
  * connection that sent it.
  */
 export async function preparedRows<T>(db: DataSource, text: string, values: unknown[]): Promise<T[]> {
-  return rowsOnPool(db, preparedText(text), values);
+  return rowsOn(mainPool(db), preparedText(text), values);
 }
 
 /**
@@ -199,8 +199,7 @@ export const PLANNED_SESSION_OPTIONS = '-c plan_cache_mode=force_custom_plan';
 function plannedPool(db: DataSource): Pool {
   const known = plannedPools.get(db);
   if (known) return known;
-  const master = (db.driver as unknown as { master: Pool & { options: PoolConfig } }).master;
-  const { options, min: _min, ...rest } = master.options;
+  const { options, min: _min, ...rest } = (mainPool(db) as Pool & { options: PoolConfig }).options;
   const pool = new PgPool({
     ...rest,
     // It opens only what is in flight (the shared statements: one of each kind, more only while one
@@ -223,8 +222,9 @@ function plannedPool(db: DataSource): Pool {
   return pool;
 }
 
-async function rowsOnPool<T>(db: DataSource, prepared: { text: string; name: string | undefined }, values: unknown[]): Promise<T[]> {
-  return rowsOn((db.driver as unknown as { master: Pool }).master, prepared, values);
+/** node-postgres's pool under TypeORM's DataSource. */
+function mainPool(db: DataSource): Pool {
+  return (db.driver as unknown as { master: Pool }).master;
 }
 
 async function rowsOn<T>(pool: Pool, prepared: { text: string; name: string | undefined }, values: unknown[]): Promise<T[]> {
